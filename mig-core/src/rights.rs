@@ -1,0 +1,113 @@
+//! Port rights that release themselves.
+
+use crate::error::{Error, Result};
+use crate::sys::{self, mach_port_t};
+
+/// The receive right of a port: the port lives as long as this value.
+///
+/// Dropping it destroys the port; senders then get `MACH_SEND_INVALID_DEST` and a
+/// server loop on it returns.
+#[derive(Debug)]
+pub struct ReceiveRight(mach_port_t);
+
+/// One user reference to a send right.
+#[derive(Debug)]
+pub struct SendRight(mach_port_t);
+
+impl ReceiveRight {
+    /// Allocates a new port.
+    pub fn allocate() -> Result<Self> {
+        let mut name = sys::MACH_PORT_NULL;
+        // SAFETY: `name` is a valid out-pointer; the task is our own.
+        Error::check(unsafe {
+            sys::mach_port_allocate(sys::mach_task_self(), sys::MACH_PORT_RIGHT_RECEIVE, &mut name)
+        })?;
+        Ok(ReceiveRight(name))
+    }
+
+    /// Takes ownership of a receive right held under `name`.
+    ///
+    /// # Safety
+    ///
+    /// `name` must denote a receive right that nothing else will release.
+    pub unsafe fn from_raw(name: mach_port_t) -> Self {
+        ReceiveRight(name)
+    }
+
+    /// The port's name in this task.
+    pub fn name(&self) -> mach_port_t {
+        self.0
+    }
+
+    /// Gives up ownership, returning the name.
+    pub fn into_raw(self) -> mach_port_t {
+        let name = self.0;
+        core::mem::forget(self);
+        name
+    }
+
+    /// Makes a send right to this port (`MACH_MSG_TYPE_MAKE_SEND`).
+    pub fn make_send(&self) -> Result<SendRight> {
+        // SAFETY: we hold the receive right under this name.
+        Error::check(unsafe {
+            sys::mach_port_insert_right(
+                sys::mach_task_self(),
+                self.0,
+                self.0,
+                sys::MACH_MSG_TYPE_MAKE_SEND,
+            )
+        })?;
+        Ok(SendRight(self.0))
+    }
+}
+
+impl Drop for ReceiveRight {
+    fn drop(&mut self) {
+        // SAFETY: we own exactly this receive right.
+        unsafe { sys::mach_port_mod_refs(sys::mach_task_self(), self.0, sys::MACH_PORT_RIGHT_RECEIVE, -1) };
+    }
+}
+
+impl SendRight {
+    /// Takes ownership of one user reference of the send right `name`.
+    ///
+    /// # Safety
+    ///
+    /// `name` must denote a send right whose reference nothing else will release.
+    pub unsafe fn from_raw(name: mach_port_t) -> Self {
+        SendRight(name)
+    }
+
+    /// The right's name in this task.
+    pub fn name(&self) -> mach_port_t {
+        self.0
+    }
+
+    /// Gives up ownership, returning the name.
+    pub fn into_raw(self) -> mach_port_t {
+        let name = self.0;
+        core::mem::forget(self);
+        name
+    }
+}
+
+impl Clone for SendRight {
+    /// Adds a user reference.
+    fn clone(&self) -> Self {
+        // SAFETY: we hold a send right under this name. If the port died meanwhile the
+        // name is a dead name, whose references are counted the same way.
+        unsafe {
+            if sys::mach_port_mod_refs(sys::mach_task_self(), self.0, sys::MACH_PORT_RIGHT_SEND, 1) != 0 {
+                sys::mach_port_mod_refs(sys::mach_task_self(), self.0, sys::MACH_PORT_RIGHT_DEAD_NAME, 1);
+            }
+        }
+        SendRight(self.0)
+    }
+}
+
+impl Drop for SendRight {
+    fn drop(&mut self) {
+        // SAFETY: we own one user reference of this right (or of the dead name it became).
+        unsafe { sys::mach_port_deallocate(sys::mach_task_self(), self.0) };
+    }
+}

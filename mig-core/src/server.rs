@@ -1,0 +1,213 @@
+//! The server side: what a generated `dispatch` relies on, and the receive loop.
+
+use core::mem::size_of;
+
+use crate::client::REPLY_ERROR_SIZE;
+use crate::error::{Error, Result};
+use crate::message::{Message, MessageBuffer};
+use crate::sys::{self, NDR_record_t, kern_return_t, mach_msg_header_t, mach_port_t};
+
+/// A subsystem's server: generated as `<subsystem>::Service<S>` for any `S` implementing
+/// the subsystem's `Server` trait, and served by [`serve`].
+pub trait Demux {
+    /// The msgh_id of the subsystem's first routine.
+    const BASE: i32;
+    /// One past the msgh_id of its last routine.
+    const END: i32;
+    /// The largest request any routine accepts, without trailer.
+    const MAX_REQUEST_SIZE: usize;
+    /// The largest reply any routine sends (at least a `mig_reply_error_t`).
+    const MAX_REPLY_SIZE: usize;
+
+    /// Handles one request, MIG's demux: prepares the reply header, validates the
+    /// request, calls the handler and builds the reply. Returns `false` when the id is
+    /// not one of this subsystem's (the reply then carries `MIG_BAD_ID`).
+    fn demux(&self, request: &MessageBuffer, reply: &mut MessageBuffer) -> bool;
+}
+
+/// `mig_reply_error_t`: the reply that carries only a return code.
+#[repr(C, packed(4))]
+#[derive(Clone, Copy)]
+struct ReplyError {
+    head: mach_msg_header_t,
+    ndr: NDR_record_t,
+    ret_code: kern_return_t,
+}
+
+// SAFETY: packed(4), starts with the header, plain data.
+unsafe impl Message for ReplyError {}
+
+/// The NDR record every MIG message carries: little endian, ASCII, IEEE floats.
+pub const NDR: NDR_record_t = crate::ndr::LITTLE_ENDIAN;
+
+/// Sets up `reply` for `request` as MIG's demux does: reply to the request's reply port
+/// (remote bits kept, no local port), id + 100, sized as a `mig_reply_error_t`
+/// carrying `MIG_BAD_ID` until a routine fills it in.
+pub fn prepare_reply(request: &MessageBuffer, reply: &mut MessageBuffer) {
+    let req = *request.header();
+    reply.write(ReplyError {
+        head: mach_msg_header_t {
+            msgh_bits: req.msgh_bits & sys::MACH_MSGH_BITS_REMOTE_MASK,
+            msgh_size: REPLY_ERROR_SIZE as u32,
+            msgh_remote_port: req.msgh_remote_port,
+            msgh_local_port: sys::MACH_PORT_NULL,
+            msgh_voucher_port: sys::MACH_PORT_NULL,
+            msgh_id: req.msgh_id.wrapping_add(100),
+        },
+        ndr: NDR,
+        ret_code: Error::MIG_BAD_ID.code(),
+    });
+}
+
+/// The request as routine `T`, if it has exactly `T`'s size and no descriptors: Apple
+/// MIG's `__MIG_check__Request__*` for a fixed-size, non-complex request.
+pub fn request<T: Message>(request: &MessageBuffer) -> Result<&T> {
+    let head = request.header();
+    if head.msgh_bits & sys::MACH_MSGH_BITS_COMPLEX != 0 || head.msgh_size as usize != size_of::<T>() {
+        return Err(Error::MIG_BAD_ARGUMENTS);
+    }
+    request.view::<T>().ok_or(Error::MIG_BAD_ARGUMENTS)
+}
+
+/// Writes a routine's reply: `message`'s header is replaced by the one
+/// [`prepare_reply`] set up, with the reply's own size.
+pub fn reply<T: Message>(reply: &mut MessageBuffer, mut message: T) {
+    let mut head = *reply.header();
+    head.msgh_size = size_of::<T>() as u32;
+    // SAFETY: `T` starts with a header (`Message` contract) and is 4-byte aligned.
+    unsafe { (&raw mut message).cast::<mach_msg_header_t>().write(head) };
+    reply.write(message);
+}
+
+/// Turns the prepared reply into a `mig_reply_error_t` carrying `error`.
+pub fn error_reply(reply: &mut MessageBuffer, error: Error) {
+    let head = *reply.header();
+    reply.write(ReplyError {
+        head: mach_msg_header_t {
+            msgh_size: REPLY_ERROR_SIZE as u32,
+            msgh_bits: head.msgh_bits & !sys::MACH_MSGH_BITS_COMPLEX,
+            ..head
+        },
+        ndr: NDR,
+        ret_code: error.code(),
+    });
+}
+
+/// Marks the prepared reply as a success with nothing to send back (a simpleroutine).
+pub fn success_reply(reply: &mut MessageBuffer) {
+    let head = *reply.header();
+    reply.write(ReplyError {
+        head,
+        ndr: NDR,
+        ret_code: 0,
+    });
+}
+
+/// The `RetCode` of a non-complex reply.
+fn ret_code(reply: &MessageBuffer) -> kern_return_t {
+    if reply.header().msgh_bits & sys::MACH_MSGH_BITS_COMPLEX != 0 {
+        return 0;
+    }
+    reply.view::<ReplyError>().map_or(0, |r| r.ret_code)
+}
+
+/// What [`serve_one`] did with one message.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Served {
+    /// A request was handled (a reply was sent if the routine has one).
+    Handled,
+    /// The port was destroyed: there is nothing left to serve.
+    PortGone,
+}
+
+/// Receives one request on `port`, dispatches it and sends the reply, as libsystem's
+/// `mach_msg_server_once` does: an error reply releases the request's resources,
+/// `MIG_NO_REPLY` sends nothing, a simpleroutine gets no reply, and a reply that cannot
+/// be delivered is destroyed.
+pub fn serve_one<D: Demux>(
+    port: mach_port_t,
+    demux: &D,
+    request: &mut MessageBuffer,
+    reply: &mut MessageBuffer,
+) -> Result<Served> {
+    // SAFETY: `request` is a writable buffer of `capacity()` bytes.
+    let received = unsafe {
+        sys::mach_msg(
+            request.as_mut_ptr(),
+            sys::MACH_RCV_MSG,
+            0,
+            request.capacity() as u32,
+            port,
+            sys::MACH_MSG_TIMEOUT_NONE,
+            sys::MACH_PORT_NULL,
+        )
+    };
+    match received {
+        sys::MACH_MSG_SUCCESS => {}
+        sys::MACH_RCV_PORT_DIED | sys::MACH_RCV_INVALID_NAME => return Ok(Served::PortGone),
+        // The kernel destroyed a request too large for any routine; its sender learns
+        // from the reply right's death.
+        sys::MACH_RCV_TOO_LARGE => return Ok(Served::Handled),
+        code => return Err(Error::from_code(code).unwrap_or(Error::KERN_FAILURE)),
+    }
+    demux.demux(request, reply);
+    let code = ret_code(reply);
+    if code == Error::MIG_NO_REPLY.code() {
+        return Ok(Served::Handled);
+    }
+    if code != 0 {
+        // The request failed: release what it carried, but not the reply right, which
+        // the error reply uses.
+        request.header_mut().msgh_remote_port = sys::MACH_PORT_NULL;
+        // SAFETY: a received message we own; its resources are released exactly once.
+        unsafe { sys::mach_msg_destroy(request.as_mut_ptr()) };
+    }
+    if reply.header().msgh_remote_port == sys::MACH_PORT_NULL {
+        // No reply port: a simpleroutine, or a sender that wants no answer.
+        destroy_if_complex(reply);
+        return Ok(Served::Handled);
+    }
+    let send_once =
+        reply.header().msgh_bits & sys::MACH_MSGH_BITS_REMOTE_MASK == sys::MACH_MSG_TYPE_MOVE_SEND_ONCE;
+    // A send-once reply always gets through; to a send right, never block the server.
+    let options = if send_once {
+        sys::MACH_SEND_MSG
+    } else {
+        sys::MACH_SEND_MSG | sys::MACH_SEND_TIMEOUT
+    };
+    let size = reply.header().msgh_size;
+    // SAFETY: the reply buffer holds a complete message of `msgh_size` bytes.
+    let sent = unsafe {
+        sys::mach_msg(
+            reply.as_mut_ptr(),
+            options,
+            size,
+            0,
+            sys::MACH_PORT_NULL,
+            0,
+            sys::MACH_PORT_NULL,
+        )
+    };
+    if sent != sys::MACH_MSG_SUCCESS {
+        destroy_if_complex(reply);
+    }
+    Ok(Served::Handled)
+}
+
+fn destroy_if_complex(reply: &mut MessageBuffer) {
+    if reply.header().msgh_bits & sys::MACH_MSGH_BITS_COMPLEX != 0 {
+        // SAFETY: an unsent message we built and own.
+        unsafe { sys::mach_msg_destroy(reply.as_mut_ptr()) };
+    }
+}
+
+/// Serves `port` until it is destroyed: receive, dispatch, reply, repeat.
+///
+/// Returns `Ok(())` once the port's receive right is gone, and the error if receiving
+/// fails otherwise. Buffers are allocated once, sized from the subsystem.
+pub fn serve<D: Demux>(port: mach_port_t, demux: &D) -> Result<()> {
+    let mut request = MessageBuffer::for_receive(D::MAX_REQUEST_SIZE);
+    let mut reply = MessageBuffer::with_capacity(D::MAX_REPLY_SIZE);
+    while serve_one(port, demux, &mut request, &mut reply)? == Served::Handled {}
+    Ok(())
+}

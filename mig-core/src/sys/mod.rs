@@ -1,0 +1,32 @@
+//! The platform layer: the Mach API that generated code calls.
+//!
+//! On Apple targets this re-exports the [`mach2`](https://docs.rs/mach2) crate: the real
+//! kernel, nothing redefined. Elsewhere it is the *loopback kernel*, a user-space
+//! implementation of the same names, signatures, `#[repr(C)]` layouts, constants and
+//! return codes, so generated code is identical on both and runs (and is tested) anywhere.
+
+#[cfg(target_vendor = "apple")]
+mod apple {
+    pub use mach2::boolean::boolean_t;
+    pub use mach2::bootstrap::{BOOTSTRAP_NAME_IN_USE, BOOTSTRAP_SUCCESS, BOOTSTRAP_UNKNOWN_SERVICE};
+    pub use mach2::bootstrap::{bootstrap_check_in, bootstrap_look_up, bootstrap_port, bootstrap_register};
+    pub use mach2::kern_return::*;
+    pub use mach2::mach_port::{
+        mach_port_allocate, mach_port_deallocate, mach_port_destroy, mach_port_extract_right,
+        mach_port_insert_right, mach_port_mod_refs,
+    };
+    pub use mach2::mach_types::ipc_space_t;
+    pub use mach2::message::*;
+    pub use mach2::mig::{mig_dealloc_reply_port, mig_get_reply_port, mig_put_reply_port};
+    pub use mach2::ndr::{NDR_record, NDR_record_t};
+    pub use mach2::port::*;
+    pub use mach2::traps::mach_task_self;
+    pub use mach2::vm_types::{integer_t, natural_t};
+}
+#[cfg(target_vendor = "apple")]
+pub use apple::*;
+
+#[cfg(not(target_vendor = "apple"))]
+mod loopback;
+#[cfg(not(target_vendor = "apple"))]
+pub use loopback::*;

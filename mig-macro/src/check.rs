@@ -1,0 +1,589 @@
+//! Stage 3: syntax tree to model. Resolves type names, applies MIG's rules, numbers the
+//! routines. Every problem is reported at its span and checking goes on.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::str::FromStr;
+
+use proc_macro2::{Span, TokenStream};
+
+use crate::errors::Errors;
+use crate::lex::{self, Sp};
+use crate::model::*;
+use crate::parse;
+use crate::syntax::{self, ArgType, Expr, Statement, TypeSpec};
+
+/// The built-in definitions `#include` can name, and the text of each.
+const STD_TYPES: &str = include_str!("std/std_types.defs");
+const MACH_TYPES: &str = include_str!("std/mach_types.defs");
+
+/// Which built-in files an `#include` path brings in (each includes what it needs).
+fn builtin_files(path: &str) -> Option<&'static [&'static str]> {
+    let name = path.trim_matches(|c| c == '<' || c == '>');
+    match name {
+        "mach/std_types.defs" => Some(&[STD_TYPES]),
+        "mach/mach_types.defs" => Some(&[STD_TYPES, MACH_TYPES]),
+        _ => None,
+    }
+}
+
+/// Checks a parsed file. Returns `None` when an error was reported.
+pub fn check(file: &syntax::File, cx: &mut Errors) -> Option<Subsystem> {
+    let mut checker = Checker::default();
+    for statement in &file.statements {
+        checker.statement(statement, Origin::User, cx);
+    }
+    checker.finish(cx)
+}
+
+/// The aliases of every built-in type, for `mig::types`.
+pub fn builtin_types() -> Vec<TypeDef> {
+    let mut checker = Checker::default();
+    let mut cx = Errors::new();
+    for text in [STD_TYPES, MACH_TYPES] {
+        checker.load_builtin(text, &mut cx);
+    }
+    assert!(cx.is_empty(), "the built-in definitions must check cleanly");
+    checker.builtin_defs
+}
+
+#[derive(Default)]
+struct Checker {
+    subsystem: Option<(syntax::Ident, i32, Vec<String>)>,
+    types: BTreeMap<String, Type>,
+    user_types: Vec<TypeDef>,
+    builtin_defs: Vec<TypeDef>,
+    loaded: BTreeSet<&'static str>,
+    routines: Vec<Routine>,
+    routine_names: BTreeSet<String>,
+    next_id: i32,
+    server_prefix: String,
+    user_prefix: String,
+}
+
+impl Checker {
+    fn statement(&mut self, statement: &Statement, origin: Origin, cx: &mut Errors) {
+        match statement {
+            Statement::Subsystem(s) => self.subsystem(s, cx),
+            Statement::Include(include) => match builtin_files(&include.path) {
+                Some(files) => {
+                    for text in files {
+                        self.load_builtin(text, cx);
+                    }
+                }
+                None => cx.error(
+                    include.span,
+                    format!(
+                        "cannot include `{}`: `mig!` reads no files; the built-in definitions are \
+                         `<mach/std_types.defs>` and `<mach/mach_types.defs>`",
+                        include.path
+                    ),
+                ),
+            },
+            Statement::Type(decl) => self.type_decl(decl, origin, cx),
+            Statement::Routine(routine) => self.routine(routine, cx),
+            Statement::Skip(span) => {
+                self.require_subsystem(*span, "skip", cx);
+                self.next_id += 1;
+            }
+            Statement::Name { keyword, value } => {
+                if keyword.is_keyword("serverprefix") {
+                    self.server_prefix = value.text.clone();
+                } else if keyword.is_keyword("userprefix") {
+                    self.user_prefix = value.text.clone();
+                }
+                // `serverdemux` names the C demux function and `error` the NeXT error
+                // procedure: neither changes the Rust items.
+            }
+            Statement::Text { keyword, .. } => cx.error(
+                keyword.span,
+                format!("`{}` is not supported yet by `mig!`", keyword.text),
+            ),
+            Statement::Number { keyword, value } => {
+                // `UserTypeLimit` and `OnStackLimit` only tune C stubs' stack use.
+                if keyword.is_keyword("usespecialreplyport") {
+                    cx.error(
+                        keyword.span,
+                        format!("`{}` is not supported yet by `mig!`", keyword.text),
+                    );
+                } else {
+                    let _ = eval(value, cx);
+                }
+            }
+            // Imports and rcsid only shape C output.
+            Statement::CFile { .. } | Statement::Error => {}
+        }
+    }
+
+    fn load_builtin(&mut self, text: &'static str, cx: &mut Errors) {
+        if !self.loaded.insert(text) {
+            return;
+        }
+        let tokens = TokenStream::from_str(text).expect("built-in definitions lex");
+        let tokens = lex::lower(tokens);
+        let file = parse::parse(&tokens, cx);
+        for statement in &file.statements {
+            self.statement(statement, Origin::Builtin, cx);
+        }
+    }
+
+    fn subsystem(&mut self, s: &syntax::Subsystem, cx: &mut Errors) {
+        if let Some((first, ..)) = &self.subsystem {
+            cx.error(
+                s.span,
+                format!(
+                    "a definition has one subsystem; `{}` was declared first",
+                    first.text
+                ),
+            );
+            return;
+        }
+        if !self.routines.is_empty() || self.next_id != 0 {
+            cx.error(s.span, "`subsystem` must come before the routines");
+        }
+        let base = eval(&s.base, cx).unwrap_or(0);
+        let base = match i32::try_from(base) {
+            Ok(base) => base,
+            Err(_) => {
+                cx.error(
+                    s.base.span(),
+                    format!("subsystem base {base} does not fit a msgh_id (i32)"),
+                );
+                0
+            }
+        };
+        self.next_id = base;
+        self.subsystem = Some((s.name.clone(), base, s.docs.clone()));
+    }
+
+    fn require_subsystem(&self, span: Sp, what: &str, cx: &mut Errors) -> bool {
+        if self.subsystem.is_none() {
+            cx.error(
+                span,
+                format!("`{what}` before `subsystem`: declare `subsystem name base;` first"),
+            );
+            return false;
+        }
+        true
+    }
+
+    fn type_decl(&mut self, decl: &syntax::TypeDecl, origin: Origin, cx: &mut Errors) {
+        let Some(resolved) = self.resolve(&decl.spec, Some(&decl.name.text), cx) else {
+            return;
+        };
+        self.annotations(&decl.annotations, cx);
+        let rust = match resolved.origin {
+            Origin::Primitive => resolved.rust.clone(),
+            other => Rust::Named {
+                name: resolved.name.clone(),
+                origin: other,
+            },
+        };
+        let ty = Type {
+            name: decl.name.text.clone(),
+            origin,
+            wire: resolved.wire,
+            rust,
+        };
+        // A later definition replaces an earlier one, as when a pasted text repeats a
+        // standard type.
+        self.types.insert(decl.name.text.clone(), ty.clone());
+        let def = TypeDef {
+            name: decl.name.text.clone(),
+            docs: decl.docs.clone(),
+            ty,
+        };
+        match origin {
+            Origin::Builtin => self.builtin_defs.push(def),
+            _ => {
+                self.user_types.retain(|t| t.name != def.name);
+                self.user_types.push(def);
+            }
+        }
+    }
+
+    fn annotations(&self, annotations: &[syntax::Annotation], cx: &mut Errors) {
+        for a in annotations {
+            let keyword = a.keyword.text.to_ascii_lowercase();
+            // `ctype:`, `cusertype:` and `cservertype:` name C types; the Rust alias keeps
+            // the MIG name.
+            if matches!(keyword.as_str(), "intran" | "outtran" | "destructor") {
+                cx.error(
+                    a.keyword.span,
+                    format!(
+                        "`{}:` translations are not supported yet by `mig!`",
+                        a.keyword.text
+                    ),
+                );
+            }
+        }
+    }
+
+    /// Resolves a type spec. `declared` is the name being defined, if any: it decides the
+    /// sign of a bare `MACH_MSG_TYPE_INTEGER_*`, which MIG itself leaves to C.
+    fn resolve(&self, spec: &TypeSpec, declared: Option<&str>, cx: &mut Errors) -> Option<Type> {
+        let unsupported = |what: &'static str| Type {
+            name: declared.unwrap_or_default().to_owned(),
+            origin: Origin::Primitive,
+            wire: Wire::Unsupported(what),
+            rust: Rust::None,
+        };
+        match spec {
+            TypeSpec::Name(ident) => {
+                if let Some(ty) = self.types.get(&ident.text) {
+                    return Some(ty.clone());
+                }
+                if ident.is_keyword("polymorphic") {
+                    return Some(Type {
+                        name: ident.text.clone(),
+                        origin: Origin::Primitive,
+                        wire: Wire::PolymorphicPort,
+                        rust: Rust::Sys("mach_port_t"),
+                    });
+                }
+                if let Some(ty) = primitive(&ident.text, declared.unwrap_or(&ident.text)) {
+                    return Some(ty);
+                }
+                cx.error(ident.span, unknown_type_message(&ident.text));
+                None
+            }
+            TypeSpec::Ipc { sender, receiver, .. } => {
+                for ident in std::iter::once(sender).chain(receiver) {
+                    if primitive(&ident.text, &ident.text).is_none() && !ident.is_keyword("polymorphic") {
+                        cx.error(
+                            ident.span,
+                            format!("expected a `MACH_MSG_TYPE_*` name, found `{}`", ident.text),
+                        );
+                        return None;
+                    }
+                }
+                Some(unsupported("sender/receiver (`A | B`) and sized IPC types"))
+            }
+            TypeSpec::Array { bound, element, .. } => {
+                self.bound(bound, cx);
+                self.resolve(element, None, cx)?;
+                Some(unsupported("arrays"))
+            }
+            TypeSpec::Struct { count, element, .. } => {
+                eval(count, cx)?;
+                self.resolve(element, None, cx)?;
+                Some(unsupported("`struct[n] of` types"))
+            }
+            TypeSpec::CString { bound, .. } => {
+                self.bound(bound, cx);
+                Some(unsupported("`c_string` types"))
+            }
+            TypeSpec::Pointer { target, .. } => {
+                self.resolve(target, None, cx)?;
+                Some(unsupported("out-of-line (`^`) types"))
+            }
+        }
+    }
+
+    fn bound(&self, bound: &syntax::ArrayBound, cx: &mut Errors) {
+        match bound {
+            syntax::ArrayBound::Fixed(e) | syntax::ArrayBound::Bounded(e) => {
+                let _ = eval(e, cx);
+            }
+            syntax::ArrayBound::Unbounded => {}
+        }
+    }
+
+    fn routine(&mut self, r: &syntax::Routine, cx: &mut Errors) {
+        if !self.require_subsystem(r.keyword.span, &r.keyword.text, cx) {
+            return;
+        }
+        let id = self.next_id;
+        self.next_id += 1;
+        let simple = r.keyword.is_keyword("simpleroutine");
+        if !self.routine_names.insert(r.name.text.clone()) {
+            cx.error(
+                r.name.span,
+                format!("routine `{}` is defined more than once", r.name.text),
+            );
+            return;
+        }
+        let mut args = Vec::new();
+        let mut names = BTreeSet::new();
+        let mut ok = true;
+        for arg in &r.args {
+            if !names.insert(arg.name.text.clone()) {
+                cx.error(
+                    arg.name.span,
+                    format!(
+                        "argument `{}` is defined more than once in `{}`",
+                        arg.name.text, r.name.text
+                    ),
+                );
+                ok = false;
+                continue;
+            }
+            match self.argument(arg, simple, &r.name.text, cx) {
+                Some(a) => args.push(a),
+                None => ok = false,
+            }
+        }
+        if !ok {
+            return;
+        }
+        // The request port is the argument marked `RequestPort`, else the first one.
+        if !args.iter().any(|a| a.role == Role::RequestPort) {
+            match args.first_mut() {
+                Some(first) if first.role == Role::In && matches!(first.ty.wire, Wire::Port { .. }) => {
+                    first.role = Role::RequestPort;
+                }
+                _ => {
+                    cx.error(
+                        r.name.span,
+                        format!(
+                            "the first argument of `{}` must be its request port, a port type such as \
+                             `mach_port_t`",
+                            r.name.text
+                        ),
+                    );
+                    return;
+                }
+            }
+        }
+        let request_ports = args.iter().filter(|a| a.role == Role::RequestPort).count();
+        if request_ports > 1 {
+            cx.error(
+                r.name.span,
+                format!("`{}` has more than one `RequestPort` argument", r.name.text),
+            );
+            return;
+        }
+        for arg in &args {
+            if arg.role != Role::RequestPort
+                && matches!(arg.ty.wire, Wire::Port { .. } | Wire::PolymorphicPort)
+            {
+                cx.error(
+                    arg.span,
+                    format!(
+                        "port argument `{}` is not supported yet by `mig!` (only the request port)",
+                        arg.name
+                    ),
+                );
+                return;
+            }
+        }
+        self.routines.push(Routine {
+            name: r.name.text.clone(),
+            docs: r.docs.clone(),
+            simple,
+            id,
+            user_fn: format!("{}{}", self.user_prefix, r.name.text),
+            server_fn: format!("{}{}", self.server_prefix, r.name.text),
+            args,
+        });
+    }
+
+    fn argument(&mut self, arg: &syntax::Arg, simple: bool, routine: &str, cx: &mut Errors) -> Option<Arg> {
+        let role = match &arg.direction {
+            None => Role::In,
+            Some(d) => match d.text.to_ascii_lowercase().as_str() {
+                "in" => Role::In,
+                "out" => Role::Out,
+                "inout" => Role::InOut,
+                "requestport" => Role::RequestPort,
+                _ => {
+                    cx.error(
+                        d.span,
+                        format!("`{}` arguments are not supported yet by `mig!`", d.text),
+                    );
+                    return None;
+                }
+            },
+        };
+        if simple && matches!(role, Role::Out | Role::InOut) {
+            let direction = arg.direction.as_ref().expect("out and inout are written");
+            cx.error(
+                direction.span,
+                format!(
+                    "simpleroutine `{routine}` cannot have an `{}` argument: a simpleroutine gets no reply \
+                     (make it a `routine`)",
+                    direction.text
+                ),
+            );
+            return None;
+        }
+        for flag in &arg.flags {
+            cx.error(
+                flag.name.span,
+                format!("IPC flag `{}` is not supported yet by `mig!`", flag.name.text),
+            );
+        }
+        let ty = match &arg.ty {
+            ArgType::Named(name) => self.resolve(&TypeSpec::Name(name.clone()), None, cx)?,
+            ArgType::Declared {
+                name,
+                spec,
+                annotations,
+            } => {
+                let decl = syntax::TypeDecl {
+                    docs: Vec::new(),
+                    name: name.clone(),
+                    spec: spec.clone(),
+                    annotations: annotations.clone(),
+                    span: arg.span,
+                };
+                self.type_decl(&decl, Origin::User, cx);
+                self.types.get(&name.text)?.clone()
+            }
+        };
+        if let Wire::Unsupported(what) = ty.wire {
+            cx.error(
+                arg.span,
+                format!(
+                    "argument `{}` has type `{}`: {what} are not supported yet by `mig!`",
+                    arg.name.text, ty.name
+                ),
+            );
+            return None;
+        }
+        if role == Role::RequestPort && !matches!(ty.wire, Wire::Port { .. }) {
+            cx.error(
+                arg.span,
+                format!("request port `{}` must have a port type", arg.name.text),
+            );
+            return None;
+        }
+        if matches!(ty.wire, Wire::PolymorphicPort) {
+            cx.error(arg.span, "polymorphic ports are not supported yet by `mig!`");
+            return None;
+        }
+        Some(Arg {
+            name: arg.name.text.clone(),
+            span: arg.span,
+            role,
+            ty,
+        })
+    }
+
+    fn finish(self, cx: &mut Errors) -> Option<Subsystem> {
+        let Some((name, base, docs)) = self.subsystem else {
+            cx.error(
+                lex::point(Span::call_site()),
+                "a MIG definition needs a `subsystem name base;` statement",
+            );
+            return None;
+        };
+        if !cx.is_empty() {
+            return None;
+        }
+        Some(Subsystem {
+            name: name.text,
+            docs,
+            base,
+            types: self.user_types,
+            routines: self.routines,
+            end: self.next_id,
+        })
+    }
+}
+
+/// A `MACH_MSG_TYPE_*` name (case-sensitive, as in migcom's lexer). `declared` is the
+/// name being given to it, used for the sign of integers.
+fn primitive(name: &str, declared: &str) -> Option<Type> {
+    let unsigned = {
+        let d = declared.to_ascii_lowercase();
+        d.starts_with("uint")
+            || d.starts_with("u_int")
+            || d.starts_with("unsigned")
+            || d.starts_with("natural")
+    };
+    let int = |size: u32, signed: &'static str, unsigned_ty: &'static str| {
+        (
+            Wire::Scalar { size },
+            Rust::Primitive(if unsigned { unsigned_ty } else { signed }),
+        )
+    };
+    let port = |send: u32| (Wire::Port { send }, Rust::Sys("mach_port_t"));
+    let (wire, rust) = match name {
+        "MACH_MSG_TYPE_BOOLEAN" => (Wire::Scalar { size: 4 }, Rust::Sys("boolean_t")),
+        "MACH_MSG_TYPE_INTEGER_8" => int(1, "i8", "u8"),
+        "MACH_MSG_TYPE_INTEGER_16" => int(2, "i16", "u16"),
+        "MACH_MSG_TYPE_INTEGER_32" => int(4, "i32", "u32"),
+        "MACH_MSG_TYPE_INTEGER_64" => int(8, "i64", "u64"),
+        "MACH_MSG_TYPE_REAL_32" => (Wire::Scalar { size: 4 }, Rust::Primitive("f32")),
+        "MACH_MSG_TYPE_REAL_64" => (Wire::Scalar { size: 8 }, Rust::Primitive("f64")),
+        "MACH_MSG_TYPE_CHAR" => (Wire::Scalar { size: 1 }, Rust::Primitive("::core::ffi::c_char")),
+        "MACH_MSG_TYPE_BYTE" => (Wire::Scalar { size: 1 }, Rust::Primitive("u8")),
+        "MACH_MSG_TYPE_PORT_NAME" => (Wire::Scalar { size: 4 }, Rust::Sys("mach_port_name_t")),
+        "MACH_MSG_TYPE_MOVE_RECEIVE" => port(16),
+        "MACH_MSG_TYPE_MOVE_SEND" => port(17),
+        "MACH_MSG_TYPE_MOVE_SEND_ONCE" => port(18),
+        "MACH_MSG_TYPE_COPY_SEND" => port(19),
+        "MACH_MSG_TYPE_MAKE_SEND" => port(20),
+        "MACH_MSG_TYPE_MAKE_SEND_ONCE" => port(21),
+        // Received forms: what a server sees; sent polymorphically.
+        "MACH_MSG_TYPE_PORT_RECEIVE"
+        | "MACH_MSG_TYPE_PORT_SEND"
+        | "MACH_MSG_TYPE_PORT_SEND_ONCE"
+        | "MACH_MSG_TYPE_POLYMORPHIC" => (Wire::PolymorphicPort, Rust::Sys("mach_port_t")),
+        "MACH_MSG_TYPE_UNSTRUCTURED"
+        | "MACH_MSG_TYPE_BIT"
+        | "MACH_MSG_TYPE_STRING"
+        | "MACH_MSG_TYPE_STRING_C" => (
+            Wire::Unsupported("bit, string and unstructured IPC types"),
+            Rust::None,
+        ),
+        _ => return None,
+    };
+    Some(Type {
+        name: name.to_owned(),
+        origin: Origin::Primitive,
+        wire,
+        rust,
+    })
+}
+
+fn unknown_type_message(name: &str) -> String {
+    let hint = if matches!(
+        name,
+        "int" | "natural_t" | "integer_t" | "mach_port_t" | "boolean_t" | "kern_return_t"
+    ) {
+        " (add `#include <mach/std_types.defs>` for the standard types)"
+    } else if name.ends_with("_t") {
+        " (declare it with `type`, or add `#include <mach/mach_types.defs>`)"
+    } else {
+        ""
+    };
+    format!("unknown type `{name}`{hint}")
+}
+
+/// Evaluates an `IntExp`.
+fn eval(expr: &Expr, cx: &mut Errors) -> Option<i64> {
+    match expr {
+        Expr::Number(n, span) => match i64::try_from(*n) {
+            Ok(n) => Some(n),
+            Err(_) => {
+                cx.error(*span, "number too large");
+                None
+            }
+        },
+        Expr::Name(ident) => {
+            cx.error(ident.span, format!("unknown constant `{}`", ident.text));
+            None
+        }
+        Expr::Binary(lhs, op, rhs) => {
+            let (l, r) = (eval(lhs, cx)?, eval(rhs, cx)?);
+            let value = match op {
+                '+' => l.checked_add(r),
+                '-' => l.checked_sub(r),
+                '*' => l.checked_mul(r),
+                _ => l.checked_div(r),
+            };
+            if value.is_none() {
+                cx.error(
+                    expr.span(),
+                    if *op == '/' && r == 0 {
+                        "division by zero"
+                    } else {
+                        "arithmetic overflow"
+                    },
+                );
+            }
+            value
+        }
+    }
+}

@@ -1,0 +1,83 @@
+//! Rust names for MIG names, and paths to the types they stand for.
+
+use proc_macro2::{Ident, Span, TokenStream};
+use quote::{format_ident, quote};
+
+use crate::model::{Origin, Rust, Type};
+
+const RUST_KEYWORDS: &[&str] = &[
+    "as", "break", "const", "continue", "crate", "else", "enum", "extern", "false", "fn", "for", "if",
+    "impl", "in", "let", "loop", "match", "mod", "move", "mut", "pub", "ref", "return", "self", "Self",
+    "static", "struct", "super", "trait", "true", "type", "unsafe", "use", "where", "while", "async",
+    "await", "dyn", "abstract", "become", "box", "do", "final", "macro", "override", "priv", "typeof",
+    "unsized", "virtual", "yield", "try", "gen",
+];
+
+/// The Rust identifier for a MIG name: raw for keywords (`r#type`), with a trailing `_`
+/// for the four that cannot be raw (`self`, `Self`, `super`, `crate`).
+pub fn ident(name: &str) -> Ident {
+    match name {
+        "self" | "Self" | "super" | "crate" => format_ident!("{name}_"),
+        _ if RUST_KEYWORDS.contains(&name) => Ident::new_raw(name, Span::call_site()),
+        _ => Ident::new(name, Span::call_site()),
+    }
+}
+
+/// Where a path is written from: the subsystem module or a routine's module inside it.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub enum Scope {
+    Subsystem,
+    Routine,
+}
+
+/// Paths into the runtime and into the subsystem module.
+pub struct Paths {
+    /// The `mig` crate as the invocation names it (`::mig`, or `$crate` via `mig::mig!`).
+    pub krate: TokenStream,
+}
+
+impl Paths {
+    /// The Rust type of a MIG type, written from `scope`.
+    pub fn ty(&self, ty: &Type, scope: Scope) -> TokenStream {
+        match ty.origin {
+            Origin::Primitive => self.rust(&ty.rust, scope),
+            origin => self.named(&ty.name, origin, scope),
+        }
+    }
+
+    /// What an alias stands for.
+    pub fn rust(&self, rust: &Rust, scope: Scope) -> TokenStream {
+        let krate = &self.krate;
+        match rust {
+            Rust::Primitive(p) => p.parse().expect("primitive type paths parse"),
+            Rust::Sys(name) => {
+                let name = ident(name);
+                quote!(#krate::sys::#name)
+            }
+            Rust::Named { name, origin } => self.named(name, *origin, scope),
+            Rust::None => quote!(()),
+        }
+    }
+
+    fn named(&self, name: &str, origin: Origin, scope: Scope) -> TokenStream {
+        let krate = &self.krate;
+        let name = ident(name);
+        match (origin, scope) {
+            (Origin::Builtin, _) => quote!(#krate::types::#name),
+            (_, Scope::Subsystem) => quote!(#name),
+            (_, Scope::Routine) => quote!(super::#name),
+        }
+    }
+}
+
+/// `#[doc = "…"]` for each line.
+pub fn docs<'a>(lines: impl IntoIterator<Item = &'a String>) -> TokenStream {
+    lines.into_iter().map(|line| quote!(#[doc = #line])).collect()
+}
+
+/// A generated paragraph, after the user's own docs (with an empty line between).
+pub fn docs_with(user: &[String], generated: &str) -> TokenStream {
+    let user_docs = docs(user);
+    let separator = (!user.is_empty()).then(|| quote!(#[doc = ""]));
+    quote!(#user_docs #separator #[doc = #generated])
+}

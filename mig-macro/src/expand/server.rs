@@ -1,0 +1,173 @@
+//! The server side: the `Server` trait, `dispatch`, and `Service`.
+
+use proc_macro2::TokenStream;
+use quote::quote;
+
+use super::client::padding;
+use super::names::{Paths, Scope, docs_with, ident};
+use crate::layout::SubsystemLayout;
+use crate::model::{Arg, Role, Routine, Subsystem};
+
+pub fn items(paths: &Paths, model: &Subsystem, _layout: &SubsystemLayout) -> TokenStream {
+    let krate = &paths.krate;
+    let methods = model.routines.iter().map(|r| method(paths, r));
+    let arms = model.routines.iter().map(|r| arm(paths, r));
+    let trait_doc = format!(
+        "The server of subsystem `{}`: one method per routine. Serve it with [`Service`] and \
+         `mig::serve`, or call [`dispatch`] from your own loop.",
+        model.name
+    );
+    quote! {
+        #[doc = #trait_doc]
+        pub trait Server {
+            #(#methods)*
+        }
+
+        /// Handles one request as Apple MIG's demux does: prepares the reply header,
+        /// checks the request, calls the handler and writes the reply (or a
+        /// `mig_reply_error_t` carrying the handler's error). Returns `false` when the
+        /// msgh_id is not one of this subsystem's; the reply then carries `MIG_BAD_ID`.
+        pub fn dispatch<S: Server + ?::core::marker::Sized>(
+            server: &S,
+            request: &#krate::MessageBuffer,
+            reply: &mut #krate::MessageBuffer,
+        ) -> bool {
+            #krate::__private::prepare_reply(request, reply);
+            match request.header().msgh_id {
+                #(#arms)*
+                _ => return false,
+            }
+            true
+        }
+
+        /// A [`Server`] ready for `mig::serve`: `mig::serve(port, &Service(my_server))`.
+        #[derive(Debug, Default)]
+        pub struct Service<S>(pub S);
+
+        #[automatically_derived]
+        impl<S: Server> #krate::Demux for Service<S> {
+            const BASE: i32 = BASE;
+            const END: i32 = END;
+            const MAX_REQUEST_SIZE: usize = MAX_REQUEST_SIZE;
+            const MAX_REPLY_SIZE: usize = MAX_REPLY_SIZE;
+
+            fn demux(&self, request: &#krate::MessageBuffer, reply: &mut #krate::MessageBuffer) -> bool {
+                dispatch(&self.0, request, reply)
+            }
+        }
+    }
+}
+
+/// The handler arguments, in definition order: the request port and everything sent.
+fn handler_args(routine: &Routine) -> impl Iterator<Item = &Arg> {
+    routine
+        .args
+        .iter()
+        .filter(|a| matches!(a.role, Role::RequestPort | Role::In | Role::InOut))
+}
+
+fn returns(paths: &Paths, routine: &Routine) -> TokenStream {
+    let module = ident(&routine.name);
+    let outs: Vec<&Arg> = routine.outs().collect();
+    match outs.as_slice() {
+        [] => quote!(()),
+        [one] => paths.ty(&one.ty, Scope::Subsystem),
+        _ => quote!(#module::Output),
+    }
+}
+
+fn method(paths: &Paths, routine: &Routine) -> TokenStream {
+    let krate = &paths.krate;
+    let name = ident(&routine.server_fn);
+    let params = handler_args(routine).map(|a| {
+        let name = ident(&a.name);
+        let ty = paths.ty(&a.ty, Scope::Subsystem);
+        quote!(#name: #ty)
+    });
+    let returns = returns(paths, routine);
+    let doc = if routine.simple {
+        format!(
+            "Handles simpleroutine `{}` (msgh_id {}); no reply is sent. An error releases the request.",
+            routine.name, routine.id
+        )
+    } else {
+        format!(
+            "Handles routine `{}` (msgh_id {}). `Ok` sends the reply; `Err` sends a `mig_reply_error_t` \
+             carrying the code, except `Error::NO_REPLY`, which sends nothing.",
+            routine.name, routine.id
+        )
+    };
+    let doc = docs_with(&routine.docs, &doc);
+    quote! {
+        #doc
+        fn #name(&self, #(#params),*) -> #krate::Result<#returns>;
+    }
+}
+
+/// The `match` arm of one routine in `dispatch`.
+fn arm(paths: &Paths, routine: &Routine) -> TokenStream {
+    let krate = &paths.krate;
+    let module = ident(&routine.name);
+    let method = ident(&routine.server_fn);
+    let id = routine.id;
+    let args = handler_args(routine).map(|a| match a.role {
+        Role::RequestPort => quote!(__request.Head.msgh_local_port),
+        _ => {
+            let name = ident(&a.name);
+            quote!(__request.#name)
+        }
+    });
+    let call = quote! {
+        match #krate::__private::request::<#module::Request>(request) {
+            #krate::__private::Ok(__request) => server.#method(#(#args),*),
+            #krate::__private::Err(__error) => #krate::__private::Err(__error),
+        }
+    };
+    if routine.simple {
+        return quote! {
+            #id => {
+                if let #krate::__private::Err(__error) = #call {
+                    #krate::__private::error_reply(reply, __error);
+                } else {
+                    #krate::__private::success_reply(reply);
+                }
+            }
+        };
+    }
+    let outs: Vec<&Arg> = routine.outs().collect();
+    let (pattern, fields) = match outs.as_slice() {
+        [] => (quote!(()), Vec::new()),
+        [one] => {
+            let name = ident(&one.name);
+            (quote!(#name), vec![field(one)])
+        }
+        many => {
+            let names = many.iter().map(|a| ident(&a.name));
+            (
+                quote!(#module::Output { #(#names),* }),
+                many.iter().map(|a| field(a)).collect(),
+            )
+        }
+    };
+    quote! {
+        #id => match #call {
+            #krate::__private::Ok(#pattern) => #krate::__private::reply(reply, #module::Reply {
+                Head: #krate::__private::HEADER,
+                NDR: #krate::__private::NDR,
+                RetCode: 0,
+                #(#fields)*
+            }),
+            #krate::__private::Err(__error) => #krate::__private::error_reply(reply, __error),
+        },
+    }
+}
+
+/// `name,` (and its padding) in a reply literal.
+fn field(arg: &Arg) -> TokenStream {
+    let name = ident(&arg.name);
+    let pad = padding(arg).map(|n| {
+        let pad = quote::format_ident!("{}Pad", arg.name);
+        quote!(#pad: [0u8; #n],)
+    });
+    quote!(#name, #pad)
+}

@@ -1,0 +1,167 @@
+//! The wire structs of each routine, their compile-time layout checks, and the
+//! `ROUTINES` table.
+
+use proc_macro2::TokenStream;
+use quote::{format_ident, quote};
+
+use super::names::{Paths, Scope, docs_with, ident};
+use crate::layout::{FieldKind, Message, RoutineLayout, SubsystemLayout};
+use crate::model::{Routine, Subsystem};
+
+/// `pub mod <routine> { ID, Request, Reply, Output }`.
+pub fn routine_module(paths: &Paths, routine: &Routine, layout: &RoutineLayout, index: usize) -> TokenStream {
+    let name = ident(&routine.name);
+    let id = routine.id;
+    let kind = if routine.simple {
+        "simpleroutine"
+    } else {
+        "routine"
+    };
+    let module_docs = docs_with(
+        &routine.docs,
+        &format!(
+            "The messages of {kind} `{}` (request msgh_id {id}).",
+            routine.name
+        ),
+    );
+    let request = message(paths, routine, &layout.request, "Request", quote!(request), index);
+    let reply = layout.reply.as_ref().map(|reply| {
+        let reply_id = reply.id;
+        let reply_struct = message(paths, routine, reply, "Reply", quote!(reply.unwrap()), index);
+        quote! {
+            /// The reply's msgh_id (request id + 100).
+            pub const REPLY_ID: i32 = #reply_id;
+            #reply_struct
+        }
+    });
+    let output = output_struct(paths, routine);
+    quote! {
+        #module_docs
+        pub mod #name {
+            /// The request's msgh_id.
+            pub const ID: i32 = #id;
+            #request
+            #reply
+            #output
+        }
+    }
+}
+
+/// The struct returned by a client stub with several `out` arguments.
+fn output_struct(paths: &Paths, routine: &Routine) -> TokenStream {
+    let outs: Vec<_> = routine.outs().collect();
+    if outs.len() < 2 {
+        return TokenStream::new();
+    }
+    let fields = outs.iter().map(|arg| {
+        let name = ident(&arg.name);
+        let ty = paths.ty(&arg.ty, Scope::Routine);
+        let doc = format!("`{}` as returned by the server.", arg.name);
+        quote!(#[doc = #doc] pub #name: #ty)
+    });
+    let doc = format!("What `{}` returns.", routine.user_fn);
+    quote! {
+        #[doc = #doc]
+        #[derive(Clone, Copy, Debug, PartialEq)]
+        pub struct Output { #(#fields,)* }
+    }
+}
+
+/// One wire struct, its `Message` impl and the check that it matches the table entry.
+fn message(
+    paths: &Paths,
+    routine: &Routine,
+    m: &Message,
+    which: &str,
+    entry: TokenStream,
+    index: usize,
+) -> TokenStream {
+    let krate = &paths.krate;
+    let name = format_ident!("{which}");
+    let field_types: Vec<TokenStream> = m
+        .fields
+        .iter()
+        .map(|f| match f.kind {
+            FieldKind::Header => quote!(#krate::sys::mach_msg_header_t),
+            FieldKind::Ndr => quote!(#krate::sys::NDR_record_t),
+            FieldKind::RetCode => quote!(#krate::sys::kern_return_t),
+            FieldKind::Data(arg) => paths.ty(&routine.args[arg].ty, Scope::Routine),
+            FieldKind::Padding => {
+                let n = f.size as usize;
+                quote!([u8; #n])
+            }
+        })
+        .collect();
+    let field_names: Vec<_> = m.fields.iter().map(|f| ident(&f.name)).collect();
+    let field_docs = m.fields.iter().map(|f| match f.kind {
+        FieldKind::Header => "The message header.".to_owned(),
+        FieldKind::Ndr => "The NDR record (data representation).".to_owned(),
+        FieldKind::RetCode => "The server's return code.".to_owned(),
+        FieldKind::Data(arg) => format!("Argument `{}`.", routine.args[arg].name),
+        FieldKind::Padding => "Padding to a 4-byte boundary.".to_owned(),
+    });
+    let doc = format!(
+        "The {} of `{}` as it travels (msgh_id {}, {} bytes), laid out as Apple MIG's `__{which}__{}_t`.",
+        which.to_lowercase(),
+        routine.name,
+        m.id,
+        m.size,
+        routine.name
+    );
+    let size = m.size as usize;
+    quote! {
+        #[doc = #doc]
+        #[repr(C, packed(4))]
+        #[derive(Clone, Copy)]
+        pub struct #name {
+            #(#[doc = #field_docs] pub #field_names: #field_types,)*
+        }
+
+        // SAFETY: packed(4), starts with the header, holds only plain data.
+        unsafe impl #krate::Message for #name {}
+
+        const _: () = #krate::__private::check_layout(
+            &super::ROUTINES[#index].#entry,
+            #krate::__private::size_of::<#name>(),
+            &[#(#krate::__private::offset_of!(#name, #field_names)),*],
+            &[#(#krate::__private::size_of::<#field_types>()),*],
+        );
+        const _: () = ::core::assert!(#krate::__private::size_of::<#name>() == #size);
+    }
+}
+
+/// The `ROUTINES` entries.
+pub fn table(paths: &Paths, model: &Subsystem, layout: &SubsystemLayout) -> Vec<TokenStream> {
+    let krate = &paths.krate;
+    model
+        .routines
+        .iter()
+        .zip(&layout.routines)
+        .map(|(routine, l)| {
+            let name = &routine.name;
+            let request = layout_value(krate, &l.request);
+            let reply = match &l.reply {
+                Some(reply) => {
+                    let reply = layout_value(krate, reply);
+                    quote!(::core::option::Option::Some(#reply))
+                }
+                None => quote!(::core::option::Option::None),
+            };
+            quote!(#krate::RoutineLayout { name: #name, request: #request, reply: #reply })
+        })
+        .collect()
+}
+
+fn layout_value(krate: &TokenStream, m: &Message) -> TokenStream {
+    let id = m.id;
+    let size = m.size as usize;
+    let complex = m.complex;
+    let descriptors = m.descriptors;
+    let fields = m.fields.iter().map(|f| {
+        let name = &f.name;
+        let offset = f.offset as usize;
+        let size = f.size as usize;
+        quote!(#krate::FieldLayout { name: #name, offset: #offset, size: #size })
+    });
+    quote!(#krate::Layout { id: #id, size: #size, complex: #complex, descriptors: #descriptors, fields: &[#(#fields),*] })
+}

@@ -1,0 +1,149 @@
+//! Stage 4: the wire format. For each routine, the request and reply messages exactly as
+//! Apple's MIG lays them out for 64-bit macOS (`#pragma pack(4)`). This module is the
+//! only one that knows those rules; `expand` turns its output into structs and asserts.
+
+use crate::model::{Arg, Role, Routine, Subsystem, Wire};
+
+/// `mach_msg_header_t`.
+pub const HEADER_SIZE: u32 = 24;
+/// `NDR_record_t`.
+pub const NDR_SIZE: u32 = 8;
+/// `mig_reply_error_t`: header, NDR, `RetCode`: the smallest reply and every error reply.
+pub const REPLY_ERROR_SIZE: u32 = 36;
+/// Reply ids are request ids plus this.
+pub const REPLY_ID_OFFSET: i32 = 100;
+
+/// One message as sent, without trailer.
+#[derive(Debug)]
+pub struct Message {
+    pub id: i32,
+    pub fields: Vec<Field>,
+    pub size: u32,
+    pub complex: bool,
+    pub descriptors: u32,
+}
+
+#[derive(Debug)]
+pub struct Field {
+    /// Apple MIG's name for the field.
+    pub name: String,
+    pub offset: u32,
+    pub size: u32,
+    pub kind: FieldKind,
+}
+
+#[derive(Debug)]
+pub enum FieldKind {
+    Header,
+    Ndr,
+    RetCode,
+    /// An argument's value; the index is into the routine's arguments.
+    Data(usize),
+    /// `<arg>Pad`: bytes that round sub-word data up to 4.
+    Padding,
+}
+
+/// The layouts of one routine.
+#[derive(Debug)]
+pub struct RoutineLayout {
+    pub request: Message,
+    /// `None` for simpleroutines: nothing comes back.
+    pub reply: Option<Message>,
+}
+
+/// The layouts of every routine, in definition order, and the subsystem's bounds.
+#[derive(Debug)]
+pub struct SubsystemLayout {
+    pub routines: Vec<RoutineLayout>,
+    /// The largest request any routine accepts.
+    pub max_request: u32,
+    /// The largest reply any routine sends (at least a `mig_reply_error_t`).
+    pub max_reply: u32,
+}
+
+pub fn layout(subsystem: &Subsystem) -> SubsystemLayout {
+    let routines: Vec<RoutineLayout> = subsystem.routines.iter().map(routine).collect();
+    let max_request = routines
+        .iter()
+        .map(|r| r.request.size)
+        .max()
+        .unwrap_or(HEADER_SIZE);
+    let max_reply = routines
+        .iter()
+        .filter_map(|r| r.reply.as_ref().map(|m| m.size))
+        .chain([REPLY_ERROR_SIZE])
+        .max()
+        .unwrap_or(REPLY_ERROR_SIZE);
+    SubsystemLayout {
+        routines,
+        max_request,
+        max_reply,
+    }
+}
+
+fn routine(r: &Routine) -> RoutineLayout {
+    let sent: Vec<(usize, &Arg)> = r
+        .args
+        .iter()
+        .enumerate()
+        .filter(|(_, a)| matches!(a.role, Role::In | Role::InOut))
+        .collect();
+    let returned: Vec<(usize, &Arg)> = r
+        .args
+        .iter()
+        .enumerate()
+        .filter(|(_, a)| matches!(a.role, Role::Out | Role::InOut))
+        .collect();
+    let request = message(r.id, &sent, false);
+    let reply = (!r.simple).then(|| message(r.id + REPLY_ID_OFFSET, &returned, true));
+    RoutineLayout { request, reply }
+}
+
+/// Lays out one message: `Head`, then `NDR` if inline data follows (always in a
+/// non-complex reply, which carries `RetCode`), then the data in argument order, each
+/// sub-word item padded to 4 bytes with an `<arg>Pad` field.
+fn message(id: i32, data: &[(usize, &Arg)], reply: bool) -> Message {
+    let mut m = Builder::default();
+    m.push("Head", HEADER_SIZE, FieldKind::Header);
+    if reply || !data.is_empty() {
+        m.push("NDR", NDR_SIZE, FieldKind::Ndr);
+    }
+    if reply {
+        m.push("RetCode", 4, FieldKind::RetCode);
+    }
+    for &(index, arg) in data {
+        let Wire::Scalar { size } = arg.ty.wire else {
+            unreachable!("check admits only scalar data")
+        };
+        m.push(&arg.name, size, FieldKind::Data(index));
+        let pad = (4 - size % 4) % 4;
+        if pad != 0 {
+            m.push(&format!("{}Pad", arg.name), pad, FieldKind::Padding);
+        }
+    }
+    Message {
+        id,
+        size: m.offset,
+        fields: m.fields,
+        complex: false,
+        descriptors: 0,
+    }
+}
+
+#[derive(Default)]
+struct Builder {
+    fields: Vec<Field>,
+    offset: u32,
+}
+
+impl Builder {
+    fn push(&mut self, name: &str, size: u32, kind: FieldKind) {
+        self.fields.push(Field {
+            name: name.to_owned(),
+            offset: self.offset,
+            size,
+            kind,
+        });
+        self.offset += size;
+    }
+}

@@ -1,0 +1,65 @@
+//! The `mig!` procedural macro. Use it through the `mig` crate, which re-exports it
+//! with its documentation and the runtime the generated code needs.
+//!
+//! The pipeline, one module per stage:
+//! [`lex`] (tokens with spans) → [`parse`] (chumsky, recovering) → [`check`] (the model,
+//! every error at its span) → [`layout`] (the wire format) → [`expand`] (Rust items).
+
+mod check;
+mod errors;
+mod expand;
+mod layout;
+mod lex;
+mod model;
+mod parse;
+mod syntax;
+
+use proc_macro2::{Delimiter, TokenStream, TokenTree};
+use quote::quote;
+
+use errors::Errors;
+
+/// Expands `[krate] <MIG text>`: the form `mig::mig!` forwards, with the path of the
+/// `mig` crate first so generated code names it however the user's crate does.
+#[proc_macro]
+pub fn mig_impl(input: proc_macro::TokenStream) -> proc_macro::TokenStream {
+    let (krate, body) = split_krate(input.into());
+    expand_definition(krate, body).into()
+}
+
+/// Expands to the aliases of every built-in MIG type (for `mig::types`).
+#[doc(hidden)]
+#[proc_macro]
+pub fn builtin_types(input: proc_macro::TokenStream) -> proc_macro::TokenStream {
+    expand::builtin_types(input.into(), &check::builtin_types()).into()
+}
+
+/// Splits the leading `[path]` off, defaulting to `::mig`.
+fn split_krate(input: TokenStream) -> (TokenStream, TokenStream) {
+    let mut iter = input.clone().into_iter();
+    if let Some(TokenTree::Group(g)) = iter.next()
+        && g.delimiter() == Delimiter::Bracket
+    {
+        return (g.stream(), iter.collect());
+    }
+    (quote!(::mig), input)
+}
+
+/// The whole pipeline on a MIG text: the generated items, or the errors.
+fn expand_definition(krate: TokenStream, body: TokenStream) -> TokenStream {
+    let mut cx = Errors::new();
+    let tokens = lex::lower(body);
+    let file = parse::parse(&tokens, &mut cx);
+    // Check even after syntax errors: the statements that did parse get checked too.
+    let model = check::check(&file, &mut cx);
+    match model {
+        Some(model) if cx.is_empty() => {
+            let layout = layout::layout(&model);
+            expand::subsystem(krate, &model, &layout)
+        }
+        _ => cx.to_compile_errors(),
+    }
+}
+
+#[cfg(test)]
+mod tests;

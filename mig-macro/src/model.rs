@@ -1,0 +1,122 @@
+//! The semantic model: what `check` proves about a definition and what `layout` and
+//! `expand` consume. Names are resolved, numbers evaluated, ids assigned.
+
+/// A checked subsystem.
+#[derive(Debug)]
+pub struct Subsystem {
+    pub name: String,
+    pub docs: Vec<String>,
+    pub base: i32,
+    /// The `type` statements of the definition, in order (built-in types excluded).
+    pub types: Vec<TypeDef>,
+    pub routines: Vec<Routine>,
+    /// The msgh_id one past the last routine (skips included): MIG's `end`.
+    pub end: i32,
+}
+
+/// A user `type` statement, which becomes a Rust type alias.
+#[derive(Debug)]
+pub struct TypeDef {
+    pub name: String,
+    pub docs: Vec<String>,
+    pub ty: Type,
+}
+
+/// A resolved MIG type.
+#[derive(Clone, Debug)]
+pub struct Type {
+    /// The MIG name the argument or statement used.
+    pub name: String,
+    /// Where the Rust type of that name lives.
+    pub origin: Origin,
+    pub wire: Wire,
+    /// What the name aliases in Rust.
+    pub rust: Rust,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Origin {
+    /// One of the standard types of `std_types.defs`/`mach_types.defs`: `mig::types::NAME`.
+    Builtin,
+    /// A `type` statement of this definition: an alias in the subsystem's module.
+    User,
+    /// A `MACH_MSG_TYPE_*` name used directly: no alias, only the primitive.
+    Primitive,
+}
+
+/// How a type travels in a message.
+#[derive(Clone, Debug)]
+pub enum Wire {
+    /// Inline plain data of this many bytes (1, 2, 4 or 8).
+    Scalar { size: u32 },
+    /// A port right, sent with this disposition (`MACH_MSG_TYPE_*`).
+    Port { send: u32 },
+    /// `polymorphic`: a port whose disposition is chosen at run time.
+    PolymorphicPort,
+    /// Recognized MIG syntax this version of `mig!` cannot put on the wire yet.
+    Unsupported(&'static str),
+}
+
+/// The Rust type a MIG type stands for.
+#[derive(Clone, Debug)]
+pub enum Rust {
+    /// A primitive: `i32`, `u64`, `f32`, …
+    Primitive(&'static str),
+    /// An item of the runtime's `sys` module: `mach_port_t`, `boolean_t`, …
+    Sys(&'static str),
+    /// Another MIG type (an alias of an alias).
+    Named { name: String, origin: Origin },
+    /// No Rust type (not yet expressible).
+    None,
+}
+
+#[derive(Debug)]
+pub struct Routine {
+    pub name: String,
+    pub docs: Vec<String>,
+    pub simple: bool,
+    pub id: i32,
+    /// The client function's name (`userprefix` + name).
+    pub user_fn: String,
+    /// The server trait method's name (`serverprefix` + name).
+    pub server_fn: String,
+    pub args: Vec<Arg>,
+}
+
+impl Routine {
+    pub fn request_port(&self) -> &Arg {
+        self.args
+            .iter()
+            .find(|a| a.role == Role::RequestPort)
+            .expect("check guarantees a request port")
+    }
+
+    pub fn ins(&self) -> impl Iterator<Item = &Arg> {
+        self.args
+            .iter()
+            .filter(|a| matches!(a.role, Role::In | Role::InOut))
+    }
+
+    pub fn outs(&self) -> impl Iterator<Item = &Arg> {
+        self.args
+            .iter()
+            .filter(|a| matches!(a.role, Role::Out | Role::InOut))
+    }
+}
+
+#[derive(Debug)]
+pub struct Arg {
+    pub name: String,
+    pub span: crate::lex::Sp,
+    pub role: Role,
+    pub ty: Type,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Role {
+    /// The destination of the request (the first port argument, or `RequestPort`).
+    RequestPort,
+    In,
+    Out,
+    InOut,
+}

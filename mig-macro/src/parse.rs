@@ -1,0 +1,506 @@
+//! Stage 2: tokens to syntax tree, with chumsky.
+//!
+//! Each rule names the production of Apple's `migcom.tproj/parser.y` it follows.
+//! Recovery mirrors migcom's `error sySemi`: a statement that does not parse is skipped
+//! up to its `;` and parsing goes on, so one compile reports every syntax error.
+
+use chumsky::error::{Rich, RichPattern, RichReason};
+use chumsky::input::MappedInput;
+use chumsky::prelude::*;
+use proc_macro2::{Delimiter, Span};
+
+use crate::errors::Errors;
+use crate::lex::{Sp, Tok, point};
+use crate::syntax::*;
+
+type In<'t> = MappedInput<'t, Tok, Sp, &'t [(Tok, Sp)]>;
+type Extra<'t> = extra::Err<Rich<'t, Tok, Sp>>;
+
+/// Parses lowered tokens; syntax errors go to `cx`, the tree keeps what did parse.
+pub fn parse(tokens: &[(Tok, Sp)], cx: &mut Errors) -> File {
+    let eoi = tokens
+        .last()
+        .map(|(_, sp)| point(sp.end))
+        .unwrap_or_else(|| point(Span::call_site()));
+    let (file, errors) = file().parse(tokens.split_token_span(eoi)).into_output_errors();
+    for error in errors {
+        cx.error(*error.span(), describe(&error));
+    }
+    file.unwrap_or_default()
+}
+
+/// Renders a chumsky error the way rustc words its own.
+fn describe(error: &Rich<'_, Tok, Sp>) -> String {
+    match error.reason() {
+        RichReason::Custom(msg) => msg.clone(),
+        RichReason::ExpectedFound { expected, found } => {
+            let mut wanted: Vec<String> = expected.iter().map(pattern).collect();
+            wanted.sort();
+            wanted.dedup();
+            let found = match found {
+                Some(tok) => format!("`{}`", &**tok),
+                None => "end of input".to_owned(),
+            };
+            let wanted = match wanted.as_slice() {
+                [] => "something else".to_owned(),
+                [one] => one.clone(),
+                [rest @ .., last] => format!("one of {}, or {last}", rest.join(", ")),
+            };
+            format!("expected {wanted}, found {found}")
+        }
+    }
+}
+
+fn pattern(p: &RichPattern<'_, Tok>) -> String {
+    match p {
+        RichPattern::Token(tok) => format!("`{}`", &**tok),
+        RichPattern::Label(label) => label.to_string(),
+        RichPattern::Identifier(name) => format!("`{name}`"),
+        RichPattern::Any => "any token".to_owned(),
+        RichPattern::SomethingElse => "something else".to_owned(),
+        RichPattern::EndOfInput => "end of input".to_owned(),
+        _ => "something else".to_owned(),
+    }
+}
+
+// ---- terminals ------------------------------------------------------------------------
+
+/// A MIG keyword, case-insensitive (`Routine` = `routine`).
+fn kw<'t>(word: &'static str) -> impl Parser<'t, In<'t>, Ident, Extra<'t>> + Clone {
+    select_ref! { Tok::Ident(s) = e if s.eq_ignore_ascii_case(word) => Ident { text: s.clone(), span: e.span() } }
+        .labelled(format!("`{word}`"))
+}
+
+/// One of several keywords; yields the keyword as written.
+fn any_kw<'t>(
+    words: &'static [&'static str],
+    label: &'static str,
+) -> impl Parser<'t, In<'t>, Ident, Extra<'t>> + Clone {
+    select_ref! { Tok::Ident(s) = e if words.iter().any(|w| s.eq_ignore_ascii_case(w)) => Ident { text: s.clone(), span: e.span() } }
+        .labelled(label)
+}
+
+fn ident<'t>() -> impl Parser<'t, In<'t>, Ident, Extra<'t>> + Clone {
+    select_ref! { Tok::Ident(s) = e => Ident { text: s.clone(), span: e.span() } }.labelled("identifier")
+}
+
+fn punct<'t>(c: char) -> impl Parser<'t, In<'t>, Sp, Extra<'t>> + Clone {
+    select_ref! { Tok::Punct(p) = e if *p == c => e.span() }.labelled(format!("`{c}`"))
+}
+
+fn docs<'t>() -> impl Parser<'t, In<'t>, Vec<String>, Extra<'t>> + Clone {
+    select_ref! { Tok::Doc(d) => d.clone() }.repeated().collect()
+}
+
+/// `syNumber`: decimal digits, as migcom reads them.
+fn number<'t>() -> impl Parser<'t, In<'t>, Expr, Extra<'t>> + Clone {
+    select_ref! {
+        Tok::Number(n) = e => (n.clone(), e.span()),
+        Tok::OtherLit(l) = e => (l.clone(), e.span()),
+    }
+    .labelled("number")
+    .try_map(|(text, span), _| match text.parse::<u64>() {
+        Ok(n) if text.bytes().all(|b| b.is_ascii_digit()) => Ok(Expr::Number(n, span)),
+        _ => Err(Rich::custom(
+            span,
+            format!("invalid number `{text}`: MIG numbers are plain decimal digits"),
+        )),
+    })
+}
+
+/// Runs `inner` over the contents of a group with the given delimiter.
+fn group<'t, O: 't>(
+    delim: Delimiter,
+    inner: impl Parser<'t, In<'t>, O, Extra<'t>> + Clone + 't,
+) -> impl Parser<'t, In<'t>, O, Extra<'t>> + Clone {
+    let label = match delim {
+        Delimiter::Parenthesis => "`(`",
+        Delimiter::Bracket => "`[`",
+        _ => "`{`",
+    };
+    inner.nested_in(
+        select_ref! { Tok::Group(g) if g.delim == delim => g.tokens[..].split_token_span(point(g.close)) }
+            .labelled(label),
+    )
+}
+
+// ---- expressions ----------------------------------------------------------------------
+
+/// `IntExp`: `+ - * /` over numbers (and names, for `#define`d constants), with parentheses.
+fn expr<'t>() -> impl Parser<'t, In<'t>, Expr, Extra<'t>> + Clone {
+    recursive(|expr| {
+        let atom = choice((
+            number(),
+            ident().map(Expr::Name),
+            group(Delimiter::Parenthesis, expr),
+        ));
+        let op = |a: char, b: char| {
+            select_ref! { Tok::Punct(p) if *p == a || *p == b => *p }
+        };
+        let product = atom
+            .clone()
+            .foldl(op('*', '/').then(atom).repeated(), |l, (o, r)| {
+                Expr::Binary(Box::new(l), o, Box::new(r))
+            });
+        product
+            .clone()
+            .foldl(op('+', '-').then(product).repeated(), |l, (o, r)| {
+                Expr::Binary(Box::new(l), o, Box::new(r))
+            })
+    })
+    .labelled("integer expression")
+    .boxed()
+}
+
+// ---- types ----------------------------------------------------------------------------
+
+/// `TypeSpec`.
+fn type_spec<'t>() -> impl Parser<'t, In<'t>, TypeSpec, Extra<'t>> + Clone {
+    recursive(|spec| {
+        // `VarArrayHead` / `ArrayHead` / `CStringSpec` bounds, inside `[ ]`.
+        let bound = choice((
+            punct('*')
+                .ignore_then(punct(':'))
+                .ignore_then(expr())
+                .map(ArrayBound::Bounded),
+            punct('*').to(ArrayBound::Unbounded),
+            expr().map(ArrayBound::Fixed),
+            empty().to(ArrayBound::Unbounded),
+        ));
+        let array = kw("array")
+            .ignore_then(group(Delimiter::Bracket, bound.clone()))
+            .then_ignore(kw("of"))
+            .then(spec.clone())
+            .map_with(|(bound, element), e| TypeSpec::Array {
+                bound,
+                element: Box::new(element),
+                span: e.span(),
+            });
+        let structure = kw("struct")
+            .ignore_then(group(Delimiter::Bracket, expr()))
+            .then_ignore(kw("of"))
+            .then(spec.clone())
+            .map_with(|(count, element), e| TypeSpec::Struct {
+                count,
+                element: Box::new(element),
+                span: e.span(),
+            });
+        let c_string = kw("c_string")
+            .ignore_then(group(Delimiter::Bracket, bound))
+            .map_with(|bound, e| TypeSpec::CString {
+                bound,
+                span: e.span(),
+            });
+        let pointer = punct('^')
+            .ignore_then(spec)
+            .map_with(|target, e| TypeSpec::Pointer {
+                target: Box::new(target),
+                span: e.span(),
+            });
+        // `BasicTypeSpec: ( IPCType , IntExp )`
+        let sized = group(
+            Delimiter::Parenthesis,
+            ident()
+                .then(punct('|').ignore_then(ident()).or_not())
+                .then_ignore(punct(','))
+                .then(expr()),
+        )
+        .map_with(|((sender, receiver), bits), e| TypeSpec::Ipc {
+            sender,
+            receiver,
+            bits: Some(bits),
+            span: e.span(),
+        });
+        // `IPCType` or `PrevTypeSpec`.
+        let named =
+            ident()
+                .then(punct('|').ignore_then(ident()).or_not())
+                .map_with(|(sender, receiver), e| match receiver {
+                    None => TypeSpec::Name(sender),
+                    Some(receiver) => TypeSpec::Ipc {
+                        sender,
+                        receiver: Some(receiver),
+                        bits: None,
+                        span: e.span(),
+                    },
+                });
+        choice((array, structure, c_string, pointer, sized, named))
+    })
+    .labelled("type")
+    .boxed()
+}
+
+/// A Rust path after `ctype:` and friends: `name` or `a::b::name`.
+fn path<'t>() -> impl Parser<'t, In<'t>, Vec<Ident>, Extra<'t>> + Clone {
+    ident()
+        .separated_by(punct(':').then(punct(':')))
+        .at_least(1)
+        .collect()
+}
+
+/// The `TransTypeSpec` suffixes: `ctype:`, `cusertype:`, `cservertype:`, `intran:`, `outtran:`, `destructor:`.
+fn annotations<'t>() -> impl Parser<'t, In<'t>, Vec<Annotation>, Extra<'t>> + Clone {
+    any_kw(
+        &[
+            "ctype",
+            "cusertype",
+            "cservertype",
+            "intran",
+            "outtran",
+            "destructor",
+        ],
+        "type annotation",
+    )
+    .then_ignore(punct(':'))
+    .then(path())
+    .map(|(keyword, value)| Annotation { keyword, value })
+    .repeated()
+    .collect()
+}
+
+// ---- statements -----------------------------------------------------------------------
+
+/// `Subsystem`: `subsystem [KernelUser] [KernelServer] name base`.
+fn subsystem<'t>() -> impl Parser<'t, In<'t>, Statement, Extra<'t>> + Clone {
+    kw("subsystem")
+        .ignore_then(
+            any_kw(&["KernelUser", "KernelServer"], "`KernelUser` or `KernelServer`")
+                .repeated()
+                .collect(),
+        )
+        .then(ident())
+        .then(expr())
+        .map_with(|((modifiers, name), base), e| {
+            Statement::Subsystem(Subsystem {
+                docs: Vec::new(),
+                modifiers,
+                name,
+                base,
+                span: e.span(),
+            })
+        })
+}
+
+/// `TypeDecl`: `type name = spec annotations`.
+fn type_decl<'t>() -> impl Parser<'t, In<'t>, Statement, Extra<'t>> + Clone {
+    kw("type")
+        .ignore_then(ident())
+        .then_ignore(punct('='))
+        .then(type_spec())
+        .then(annotations())
+        .map_with(|((name, spec), annotations), e| {
+            Statement::Type(TypeDecl {
+                docs: Vec::new(),
+                name,
+                spec,
+                annotations,
+                span: e.span(),
+            })
+        })
+}
+
+const DIRECTIONS: &[&str] = &[
+    "in",
+    "out",
+    "inout",
+    "requestport",
+    "replyport",
+    "sreplyport",
+    "ureplyport",
+    "waittime",
+    "sendtime",
+    "msgoption",
+    "msgseqno",
+    "sectoken",
+    "serversectoken",
+    "usersectoken",
+    "audittoken",
+    "serveraudittoken",
+    "useraudittoken",
+    "servercontexttoken",
+    "serverimpl",
+    "userimpl",
+];
+
+/// `Argument`: `[direction] name : type [, flag]*`.
+fn argument<'t>() -> impl Parser<'t, In<'t>, Arg, Extra<'t>> + Clone {
+    let declared = ident()
+        .then_ignore(punct('='))
+        .then(type_spec())
+        .then(annotations())
+        .map(|((name, spec), annotations)| ArgType::Declared {
+            name,
+            spec,
+            annotations,
+        });
+    let arg_type = choice((declared, ident().map(ArgType::Named)));
+    let flag = punct(',')
+        .ignore_then(ident())
+        .then(group(Delimiter::Bracket, empty()).or_not())
+        .map(|(name, brackets)| Flag {
+            name,
+            brackets: brackets.is_some(),
+        });
+    docs()
+        .then(any_kw(DIRECTIONS, "argument direction").or_not())
+        .then(ident())
+        .then_ignore(punct(':'))
+        .then(arg_type)
+        .then(flag.repeated().collect())
+        .map_with(|((((docs, direction), name), ty), flags), e| Arg {
+            docs,
+            direction,
+            name,
+            ty,
+            flags,
+            span: e.span(),
+        })
+        .boxed()
+}
+
+/// `RoutineDecl`: `routine name ( args )` or `simpleroutine name ( args )`.
+fn routine<'t>() -> impl Parser<'t, In<'t>, Statement, Extra<'t>> + Clone {
+    let args = argument()
+        .separated_by(punct(';'))
+        .allow_trailing()
+        .collect::<Vec<_>>();
+    any_kw(&["routine", "simpleroutine"], "`routine`")
+        .then(ident())
+        .then(group(Delimiter::Parenthesis, args))
+        .map_with(|((keyword, name), args), e| {
+            Statement::Routine(Routine {
+                docs: Vec::new(),
+                keyword,
+                name,
+                args,
+                span: e.span(),
+            })
+        })
+}
+
+/// The option statements that take one identifier.
+fn name_statement<'t>() -> impl Parser<'t, In<'t>, Statement, Extra<'t>> + Clone {
+    any_kw(
+        &["serverprefix", "userprefix", "serverdemux", "error"],
+        "statement",
+    )
+    .then(ident())
+    .map(|(keyword, value)| Statement::Name { keyword, value })
+}
+
+/// `WaitTime`, `SendTime`, `MsgOption`, `ConsumeOnSendError`: migcom's `String` is
+/// `[-/._$A-Za-z0-9]+`, which Rust splits into several tokens, so it is glued back.
+fn text_statement<'t>() -> impl Parser<'t, In<'t>, Statement, Extra<'t>> + Clone {
+    let piece = select_ref! {
+        Tok::Ident(s) => s.clone(),
+        Tok::Number(s) => s.clone(),
+        Tok::Punct(c) if matches!(c, '-' | '/' | '.' | '$') => c.to_string(),
+    };
+    let text = piece
+        .repeated()
+        .at_least(1)
+        .collect::<Vec<_>>()
+        .map_with(|pieces, e| (pieces.concat(), e.span()));
+    choice((
+        any_kw(
+            &["waittime", "sendtime", "msgoption", "consumeonsenderror"],
+            "statement",
+        )
+        .then(text.labelled("value"))
+        .map(|(keyword, value)| Statement::Text {
+            keyword,
+            value: Some(value),
+        }),
+        any_kw(&["nowaittime", "nosendtime"], "statement")
+            .map(|keyword| Statement::Text { keyword, value: None }),
+    ))
+}
+
+fn number_statement<'t>() -> impl Parser<'t, In<'t>, Statement, Extra<'t>> + Clone {
+    any_kw(
+        &["usespecialreplyport", "usertypelimit", "onstacklimit"],
+        "statement",
+    )
+    .then(expr())
+    .map(|(keyword, value)| Statement::Number { keyword, value })
+}
+
+/// `Import` (`<file>` arrives as `<`, tokens, `>`) and `RCSDecl`.
+fn c_file_statement<'t>() -> impl Parser<'t, In<'t>, Statement, Extra<'t>> + Clone {
+    let string = select_ref! { Tok::Str(s) => s.clone() }.labelled("string");
+    choice((
+        any_kw(
+            &["import", "uimport", "simport", "iimport", "dimport"],
+            "statement",
+        )
+        .then(file_name()),
+        kw("rcsid").then(string),
+    ))
+    .map(|(keyword, file)| Statement::CFile { keyword, file })
+}
+
+/// `"file"` or `<dir/file.h>`, the latter glued back from its tokens.
+fn file_name<'t>() -> impl Parser<'t, In<'t>, String, Extra<'t>> + Clone {
+    let quoted = select_ref! { Tok::Str(s) => s.clone() };
+    let piece = select_ref! {
+        Tok::Ident(s) => s.clone(),
+        Tok::Number(s) => s.clone(),
+        Tok::Punct(c) if *c != '>' => c.to_string(),
+    };
+    let angled = punct('<')
+        .ignore_then(piece.repeated().collect::<Vec<_>>())
+        .then_ignore(punct('>'))
+        .map(|pieces| format!("<{}>", pieces.concat()));
+    choice((quoted, angled)).labelled("file name")
+}
+
+/// `#include <file>`: a preprocessor line, so no `;`.
+fn include<'t>() -> impl Parser<'t, In<'t>, Statement, Extra<'t>> + Clone {
+    punct('#')
+        .ignore_then(kw("include"))
+        .ignore_then(file_name())
+        .map_with(|path, e| Statement::Include(Include { path, span: e.span() }))
+}
+
+/// `Statements`: every statement ends in `;`; a bad one is skipped up to its `;`.
+fn file<'t>() -> impl Parser<'t, In<'t>, File, Extra<'t>> {
+    let statement = docs()
+        .then(
+            choice((
+                subsystem(),
+                type_decl(),
+                routine(),
+                kw("skip").map(|k| Statement::Skip(k.span)),
+                name_statement(),
+                text_statement(),
+                number_statement(),
+                c_file_statement(),
+            ))
+            .labelled("statement"),
+        )
+        .map(|(docs, mut statement)| {
+            statement.attach_docs(docs);
+            statement
+        })
+        .then_ignore(punct(';'))
+        .recover_with(via_parser(
+            any()
+                .and_is(punct(';').not())
+                .repeated()
+                .at_least(1)
+                .then(punct(';'))
+                .to(Statement::Error),
+        ));
+    // A lone `;` is an empty statement, as in migcom.
+    let empty_statement = punct(';').to(Statement::Error);
+    choice((include(), empty_statement, statement))
+        .repeated()
+        .collect::<Vec<_>>()
+        .map(|statements| File {
+            statements: statements
+                .into_iter()
+                .filter(|s| !matches!(s, Statement::Error))
+                .collect(),
+        })
+        .boxed()
+}

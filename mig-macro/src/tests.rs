@@ -1,0 +1,140 @@
+//! Pipeline tests on `quote!` input, without a compiler session.
+
+use proc_macro2::TokenStream;
+use std::str::FromStr;
+
+use crate::errors::Errors;
+use crate::{check, layout, lex, parse};
+
+fn tokens(text: &str) -> TokenStream {
+    TokenStream::from_str(text).expect("test input lexes")
+}
+
+fn errors_of(input: TokenStream) -> Vec<String> {
+    let mut cx = Errors::new();
+    let tokens = lex::lower(input);
+    let file = parse::parse(&tokens, &mut cx);
+    let _ = check::check(&file, &mut cx);
+    cx.messages()
+}
+
+fn layout_of(input: TokenStream) -> layout::SubsystemLayout {
+    let mut cx = Errors::new();
+    let file = parse::parse(&lex::lower(input), &mut cx);
+    let model = check::check(&file, &mut cx).unwrap_or_else(|| panic!("{:?}", cx.messages()));
+    layout::layout(&model)
+}
+
+#[test]
+fn add_server_lays_out_like_apple_mig() {
+    let l = layout_of(tokens(
+        r#"
+        subsystem add 100;
+        #include <mach/std_types.defs>
+        routine add2(server: mach_port_t; a: int; b: int; out c: int);
+    "#,
+    ));
+    let r = &l.routines[0];
+    assert_eq!((r.request.id, r.request.size), (100, 40));
+    let reply = r.reply.as_ref().unwrap();
+    assert_eq!((reply.id, reply.size), (200, 40));
+    let names: Vec<_> = reply.fields.iter().map(|f| (f.name.as_str(), f.offset)).collect();
+    assert_eq!(names, [("Head", 0), ("NDR", 24), ("RetCode", 32), ("c", 36)]);
+}
+
+#[test]
+fn header_only_request_has_no_ndr() {
+    let l = layout_of(tokens(
+        r#"
+        subsystem clock 1000;
+        #include <mach/mach_types.defs>
+        routine get(clock: mach_port_t; out t: uint64_t);
+    "#,
+    ));
+    assert_eq!(l.routines[0].request.size, 24);
+    assert_eq!(l.routines[0].reply.as_ref().unwrap().size, 44);
+}
+
+#[test]
+fn sub_word_arguments_are_padded() {
+    let l = layout_of(tokens(
+        r#"
+        subsystem pad 10;
+        #include <mach/std_types.defs>
+        routine r(p: mach_port_t; a: char; b: int16_t; c: int64_t);
+    "#,
+    ));
+    let f: Vec<_> = l.routines[0]
+        .request
+        .fields
+        .iter()
+        .map(|f| (f.name.as_str(), f.offset, f.size))
+        .collect();
+    assert_eq!(
+        f,
+        [
+            ("Head", 0, 24),
+            ("NDR", 24, 8),
+            ("a", 32, 1),
+            ("aPad", 33, 3),
+            ("b", 36, 2),
+            ("bPad", 38, 2),
+            ("c", 40, 8)
+        ]
+    );
+}
+
+#[test]
+fn skips_consume_ids_and_keywords_ignore_case() {
+    let l = layout_of(tokens(
+        r#"
+        Subsystem s 500;
+        #include <mach/std_types.defs>
+        ROUTINE a(p: mach_port_t);
+        skip; Skip;
+        SimpleRoutine b(p: mach_port_t; In x: int);
+    "#,
+    ));
+    assert_eq!(l.routines[0].request.id, 500);
+    assert_eq!(l.routines[1].request.id, 503);
+    assert!(l.routines[1].reply.is_none());
+}
+
+#[test]
+fn every_syntax_error_is_reported() {
+    let errors = errors_of(tokens(
+        r#"
+        subsystem s 1;
+        routine a(p: mach_port_t) routine b(p: mach_port_t);
+        frobnicate x;
+        routine c(p: );
+    "#,
+    ));
+    assert_eq!(errors.len(), 3, "{errors:?}");
+    assert!(errors[0].contains("expected `;`, found `routine`"), "{errors:?}");
+    assert!(errors[1].contains("found `frobnicate`"), "{errors:?}");
+}
+
+#[test]
+fn semantic_errors_are_collected() {
+    let errors = errors_of(tokens(
+        r#"
+        subsystem s 1;
+        #include <mach/std_types.defs>
+        routine a(p: mach_port_t; x: nosuch_t);
+        routine a(p: mach_port_t);
+        simpleroutine b(p: mach_port_t; out y: int);
+    "#,
+    ));
+    assert_eq!(errors.len(), 3, "{errors:?}");
+    assert!(errors[0].starts_with("unknown type `nosuch_t`"));
+    assert_eq!(errors[1], "routine `a` is defined more than once");
+    assert!(errors[2].starts_with("simpleroutine `b` cannot have an `out` argument"));
+}
+
+#[test]
+fn builtin_types_check_cleanly() {
+    let defs = check::builtin_types();
+    assert!(defs.iter().any(|d| d.name == "mach_port_t"));
+    assert!(defs.iter().any(|d| d.name == "natural_t"));
+}

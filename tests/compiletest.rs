@@ -1,0 +1,8 @@
+//! Compile-fail cases: each `tests/ui/*.rs` must fail with the diagnostics in its `.stderr`.
+//! Bless changes with `TRYBUILD=overwrite cargo test --test compiletest` and review the diff.
+
+#[test]
+fn ui() {
+    let cases = trybuild::TestCases::new();
+    cases.compile_fail("tests/ui/*.rs");
+}

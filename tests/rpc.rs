@@ -1,0 +1,294 @@
+//! Round trips over the loopback kernel: client and server generated from one definition.
+
+use std::sync::atomic::{AtomicU32, Ordering};
+use std::thread;
+
+use mig::sys::{self, mach_port_t};
+use mig::{Error, MessageBuffer, ReceiveRight};
+
+mig::mig! {
+    /// Every scalar shape the foundation supports.
+    Subsystem shapes 4200;
+    #include <mach/std_types.defs>
+    #include <mach/mach_types.defs>
+
+    type flag_t = boolean_t;
+    type small_t = MACH_MSG_TYPE_INTEGER_8;
+    type u16_t = uint16_t;
+
+    /// Two in, one out.
+    routine add(server: mach_port_t; a: int; b: int; out sum: int);
+    /// No data at all: a bare header each way.
+    routine ping(server: mach_port_t);
+    skip;
+    /// Sub-word and 64-bit values, several outs, an inout.
+    routine mix(
+            server: mach_port_t;
+        in  byte: small_t;
+        in  half: u16_t;
+        in  wide: uint64_t;
+        inout counter: natural_t;
+        out doubled: int64_t;
+        out flag: flag_t);
+    /// Nothing comes back.
+    simpleroutine note(server: mach_port_t; value: int);
+    /// The request port need not come first.
+    routine late_port(value: integer_t; RequestPort server: mach_port_t; out echoed: integer_t);
+    /// Always fails on the server side.
+    routine refuse(server: mach_port_t; out never: int);
+    /// A keyword as an argument name.
+    routine keywords(server: mach_port_t; type: int; out r#in: int);
+}
+
+mig::mig! {
+    subsystem prefixed 4300;
+    #include <mach/std_types.defs>
+    userprefix U_;
+    serverprefix S_;
+    routine twice(server: mach_port_t; x: int; out y: int);
+}
+
+#[derive(Default)]
+struct Impl {
+    notes: AtomicU32,
+}
+
+impl shapes::Server for Impl {
+    fn add(&self, _: mach_port_t, a: i32, b: i32) -> mig::Result<i32> {
+        Ok(a.wrapping_add(b))
+    }
+    fn ping(&self, _: mach_port_t) -> mig::Result<()> {
+        Ok(())
+    }
+    fn mix(
+        &self,
+        _: mach_port_t,
+        byte: i8,
+        half: u16,
+        wide: u64,
+        counter: u32,
+    ) -> mig::Result<shapes::mix::Output> {
+        Ok(shapes::mix::Output {
+            counter: counter + 1,
+            doubled: (wide as i64) * 2 + i64::from(byte) + i64::from(half),
+            flag: 1,
+        })
+    }
+    fn note(&self, _: mach_port_t, value: i32) -> mig::Result<()> {
+        self.notes.fetch_add(value as u32, Ordering::SeqCst);
+        Ok(())
+    }
+    fn late_port(&self, _: mach_port_t, value: i32) -> mig::Result<i32> {
+        Ok(value)
+    }
+    fn refuse(&self, _: mach_port_t) -> mig::Result<i32> {
+        Err(Error::KERN_NO_ACCESS)
+    }
+    fn keywords(&self, _: mach_port_t, r#type: i32) -> mig::Result<i32> {
+        Ok(-r#type)
+    }
+}
+
+struct Twice;
+
+impl prefixed::Server for Twice {
+    fn S_twice(&self, _: mach_port_t, x: i32) -> mig::Result<i32> {
+        Ok(2 * x)
+    }
+}
+
+/// A server on its own thread; dropping it destroys the port and joins the thread.
+struct Running {
+    port: mach_port_t,
+    send: mig::SendRight,
+    thread: Option<thread::JoinHandle<mig::Result<()>>>,
+}
+
+impl Running {
+    fn start<D: mig::Demux + Send + Sync + 'static>(demux: D) -> Running {
+        let receive = ReceiveRight::allocate().unwrap();
+        let send = receive.make_send().unwrap();
+        let port = receive.name();
+        let thread = thread::spawn(move || {
+            let result = mig::serve(receive.name(), &demux);
+            drop(receive);
+            result
+        });
+        Running {
+            port,
+            send,
+            thread: Some(thread),
+        }
+    }
+
+    fn port(&self) -> mach_port_t {
+        self.send.name()
+    }
+
+    fn stop(mut self) {
+        self.shutdown();
+    }
+
+    fn shutdown(&mut self) {
+        if let Some(thread) = self.thread.take() {
+            // SAFETY: the receive right lives in this task under `port`; destroying it
+            // ends the server's loop, which then drops its (now dead) name.
+            unsafe { sys::mach_port_destroy(sys::mach_task_self(), self.port) };
+            thread.join().unwrap().unwrap();
+        }
+    }
+}
+
+impl Drop for Running {
+    fn drop(&mut self) {
+        self.shutdown();
+    }
+}
+
+#[test]
+fn scalars_round_trip() {
+    let server = Running::start(shapes::Service(Impl::default()));
+    let port = server.port();
+    assert_eq!(shapes::add(port, 2, 40), Ok(42));
+    assert_eq!(shapes::ping(port), Ok(()));
+    let out = shapes::mix(port, -3, 500, 1 << 40, 7).unwrap();
+    assert_eq!(
+        out,
+        shapes::mix::Output {
+            counter: 8,
+            doubled: (1 << 41) - 3 + 500,
+            flag: 1
+        }
+    );
+    assert_eq!(shapes::late_port(9, port), Ok(9));
+    assert_eq!(shapes::keywords(port, 5), Ok(-5));
+    server.stop();
+}
+
+#[test]
+fn ids_follow_skips() {
+    assert_eq!(shapes::add::ID, 4200);
+    assert_eq!(shapes::add::REPLY_ID, 4300);
+    assert_eq!(shapes::mix::ID, 4203);
+    assert_eq!(shapes::END, 4208);
+    assert_eq!(shapes::ROUTINES.len(), 7);
+    assert!(
+        shapes::ROUTINES[3].reply.is_none(),
+        "a simpleroutine has no reply"
+    );
+}
+
+#[test]
+fn handler_errors_reach_the_client() {
+    let server = Running::start(shapes::Service(Impl::default()));
+    assert_eq!(shapes::refuse(server.port()), Err(Error::KERN_NO_ACCESS));
+    // The connection stays usable.
+    assert_eq!(shapes::add(server.port(), 1, 1), Ok(2));
+}
+
+#[test]
+fn simpleroutines_do_not_wait() {
+    let server = Running::start(shapes::Service(Impl::default()));
+    let port = server.port();
+    shapes::note(port, 5).unwrap();
+    shapes::note(port, 6).unwrap();
+    // A routine after them is answered after them: the queue is ordered.
+    assert_eq!(shapes::add(port, 0, 0), Ok(0));
+    server.stop();
+}
+
+#[test]
+fn prefixes_rename_functions() {
+    let server = Running::start(prefixed::Service(Twice));
+    assert_eq!(prefixed::U_twice(server.port(), 21), Ok(42));
+}
+
+#[test]
+fn unknown_id_gets_mig_bad_id() {
+    let server = Running::start(shapes::Service(Impl::default()));
+    // Call `prefixed::twice` (id 4300) on the `shapes` server, which has no such id.
+    assert_eq!(prefixed::U_twice(server.port(), 1), Err(Error::MIG_BAD_ID));
+    // The skipped id 4202 is unknown as well.
+    let mut request = MessageBuffer::with_capacity(64);
+    request.header_mut().msgh_id = 4202;
+    let mut reply = MessageBuffer::with_capacity(64);
+    assert!(!shapes::dispatch(&Impl::default(), &request, &mut reply));
+    assert_eq!(reply.header().msgh_id, 4302);
+    assert_eq!(reply.header().msgh_size, 36);
+    assert_eq!(&reply.bytes()[32..36], &(-303i32).to_le_bytes());
+}
+
+#[test]
+fn malformed_requests_get_mig_bad_arguments() {
+    let mut request = MessageBuffer::with_capacity(64);
+    let head = request.header_mut();
+    head.msgh_id = shapes::add::ID;
+    head.msgh_size = 36; // `add` requests are 40 bytes
+    let mut reply = MessageBuffer::with_capacity(64);
+    assert!(shapes::dispatch(&Impl::default(), &request, &mut reply));
+    assert_eq!(reply.header().msgh_size, 36);
+    assert_eq!(&reply.bytes()[32..36], &(-304i32).to_le_bytes());
+    // The complex bit on a routine without descriptors is refused too.
+    request.header_mut().msgh_size = 40;
+    request.header_mut().msgh_bits |= sys::MACH_MSGH_BITS_COMPLEX;
+    shapes::dispatch(&Impl::default(), &request, &mut reply);
+    assert_eq!(&reply.bytes()[32..36], &(-304i32).to_le_bytes());
+}
+
+#[test]
+fn dead_server_is_an_error_not_a_hang() {
+    let server = Running::start(shapes::Service(Impl::default()));
+    let send = server.send.clone();
+    server.stop();
+    assert_eq!(shapes::add(send.name(), 1, 2), Err(Error::MACH_SEND_INVALID_DEST));
+    assert_eq!(shapes::note(send.name(), 1), Err(Error::MACH_SEND_INVALID_DEST));
+}
+
+#[test]
+fn server_that_drops_the_request_gives_mig_server_died() {
+    // A "server" that receives the request and destroys it unanswered.
+    let receive = ReceiveRight::allocate().unwrap();
+    let send = receive.make_send().unwrap();
+    let name = receive.name();
+    let thread = thread::spawn(move || {
+        let mut buffer = MessageBuffer::for_receive(64);
+        // SAFETY: a receive into a buffer of the stated capacity.
+        let kr = unsafe {
+            sys::mach_msg(
+                buffer.as_mut_ptr(),
+                sys::MACH_RCV_MSG,
+                0,
+                buffer.capacity() as u32,
+                name,
+                0,
+                0,
+            )
+        };
+        assert_eq!(kr, 0);
+        // SAFETY: we own the received message and release it once.
+        unsafe { sys::mach_msg_destroy(buffer.as_mut_ptr()) };
+        receive
+    });
+    assert_eq!(shapes::add(send.name(), 1, 2), Err(Error::MIG_SERVER_DIED));
+    drop(thread.join().unwrap());
+}
+
+#[test]
+fn wire_bytes_match_apple_mig() {
+    // The request `add2(a = 40, b = 2)` as Apple's stub sends it (golden README), minus the
+    // ports, which the kernel chooses.
+    let request = shapes::add::Request {
+        Head: mig::__private::HEADER,
+        NDR: mig::__private::NDR,
+        a: 40,
+        b: 2,
+    };
+    // SAFETY: a packed plain-data struct viewed as its bytes.
+    let bytes: &[u8] = unsafe {
+        core::slice::from_raw_parts(
+            (&raw const request).cast::<u8>(),
+            core::mem::size_of_val(&request),
+        )
+    };
+    assert_eq!(&bytes[24..], &[0, 0, 0, 0, 1, 0, 0, 0, 40, 0, 0, 0, 2, 0, 0, 0]);
+}

@@ -1,0 +1,6 @@
+mig::mig! {
+    #include <mach/std_types.defs>
+    routine ping(server: mach_port_t);
+}
+
+fn main() {}
