@@ -78,7 +78,7 @@ impl shapes::Server for Impl {
         self.notes.fetch_add(value as u32, Ordering::SeqCst);
         Ok(())
     }
-    fn late_port(&self, _: mach_port_t, value: i32) -> mig::Result<i32> {
+    fn late_port(&self, value: i32, _: mach_port_t) -> mig::Result<i32> {
         Ok(value)
     }
     fn refuse(&self, _: mach_port_t) -> mig::Result<i32> {

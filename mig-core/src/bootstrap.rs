@@ -12,8 +12,13 @@ fn c_name(name: &str) -> Result<CString> {
 }
 
 fn bootstrap() -> mach_port_t {
+    // mach2 declares `bootstrap_port` as an extern static (reading it is unsafe); the
+    // loopback's is an ordinary one.
+    #[allow(unused_unsafe)]
     // SAFETY: reading the process's bootstrap port name, set up before `main`.
-    unsafe { sys::bootstrap_port }
+    unsafe {
+        sys::bootstrap_port
+    }
 }
 
 /// Checks in as the server of `name`: returns the service's receive right.

@@ -26,7 +26,7 @@ pub use error::{Error, Result};
 pub use layout::{FieldLayout, Layout, RoutineLayout};
 pub use message::{Message, MessageBuffer};
 pub use rights::{ReceiveRight, SendRight};
-pub use server::{Demux, Served, serve, serve_one};
+pub use server::{Demux, Served, StaticServer, serve, serve_one};
 
 /// `sizeof(mach_msg_max_trailer_t)`: the most a receive can append after a message.
 pub const MAX_TRAILER_SIZE: usize = 68;
@@ -36,7 +36,7 @@ pub const MAX_TRAILER_SIZE: usize = 68;
 pub mod __private {
     pub use crate::client::{rpc, send};
     pub use crate::layout::check_layout;
-    pub use crate::server::{NDR, error_reply, prepare_reply, reply, request, success_reply};
+    pub use crate::server::{NDR, c_demux, error_reply, prepare_reply, reply, request, success_reply};
     pub use core::mem::{offset_of, size_of};
     pub use core::option::Option::{None, Some};
     pub use core::result::Result::{Err, Ok};

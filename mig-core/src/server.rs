@@ -1,5 +1,6 @@
 //! The server side: what a generated `dispatch` relies on, and the receive loop.
 
+use core::cell::RefCell;
 use core::mem::size_of;
 
 use crate::client::REPLY_ERROR_SIZE;
@@ -210,4 +211,58 @@ pub fn serve<D: Demux>(port: mach_port_t, demux: &D) -> Result<()> {
     let mut reply = MessageBuffer::with_capacity(D::MAX_REPLY_SIZE);
     while serve_one(port, demux, &mut request, &mut reply)? == Served::Handled {}
     Ok(())
+}
+
+/// A server reachable without context, for the C demux signature, which has none: the
+/// generated `demux::<S>` function dispatches to `S::instance()`.
+pub trait StaticServer: 'static {
+    /// The one instance that serves requests.
+    fn instance() -> &'static Self;
+}
+
+std::thread_local! {
+    /// Buffers the C demux copies messages through, kept per thread so that a C server
+    /// loop allocates once.
+    static C_BUFFERS: RefCell<Option<(MessageBuffer, MessageBuffer)>> = const { RefCell::new(None) };
+}
+
+/// MIG's C demux: `boolean_t demux(mach_msg_header_t *request, mach_msg_header_t *reply)`.
+///
+/// # Safety
+///
+/// As for a C MIG demux: `request` points at a received message followed by its trailer,
+/// and `reply` at a writable buffer of at least `D::MAX_REPLY_SIZE` bytes.
+pub unsafe fn c_demux<D: Demux>(
+    demux: &D,
+    request: *mut mach_msg_header_t,
+    reply: *mut mach_msg_header_t,
+) -> sys::boolean_t {
+    C_BUFFERS.with_borrow_mut(|buffers| {
+        let (req, rep) = buffers.get_or_insert_with(|| {
+            (
+                MessageBuffer::for_receive(D::MAX_REQUEST_SIZE),
+                MessageBuffer::with_capacity(D::MAX_REPLY_SIZE),
+            )
+        });
+        // SAFETY: the caller guarantees a header at `request`.
+        let size = unsafe { (*request).msgh_size } as usize;
+        // The message and its format-0 trailer, as far as our buffer goes: a longer
+        // request is not one this subsystem accepts, and fails its size check.
+        let len = (size.next_multiple_of(4) + size_of::<sys::mach_msg_trailer_t>()).min(req.capacity());
+        // SAFETY: the caller guarantees the message and its trailer are readable; `len`
+        // fits our buffer.
+        unsafe { core::ptr::copy_nonoverlapping(request.cast::<u8>(), req.bytes_mut().as_mut_ptr(), len) };
+        let known = demux.demux(req, rep);
+        let out = rep.header().msgh_size as usize;
+        // SAFETY: the caller's reply buffer holds `MAX_REPLY_SIZE` bytes, and no reply
+        // is larger.
+        unsafe {
+            core::ptr::copy_nonoverlapping(
+                rep.bytes().as_ptr(),
+                reply.cast::<u8>(),
+                out.min(D::MAX_REPLY_SIZE),
+            )
+        };
+        sys::boolean_t::from(known)
+    })
 }

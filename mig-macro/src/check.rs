@@ -461,10 +461,13 @@ impl Checker {
 
     fn finish(self, cx: &mut Errors) -> Option<Subsystem> {
         let Some((name, base, docs)) = self.subsystem else {
-            cx.error(
-                lex::point(Span::call_site()),
-                "a MIG definition needs a `subsystem name base;` statement",
-            );
+            // Statements before a missing subsystem already said so at their own spans.
+            if cx.is_empty() {
+                cx.error(
+                    lex::point(Span::call_site()),
+                    "a MIG definition needs a `subsystem name base;` statement",
+                );
+            }
             return None;
         };
         if !cx.is_empty() {

@@ -95,7 +95,12 @@ fn lower_into(stream: TokenStream, out: &mut Vec<(Tok, Sp)>) {
     let mut iter = stream.into_iter().peekable();
     while let Some(tree) = iter.next() {
         match tree {
-            TokenTree::Ident(ident) => out.push((Tok::Ident(ident.to_string()), point(ident.span()))),
+            TokenTree::Ident(ident) => {
+                // A raw identifier (`r#in`) names the same thing as the plain word.
+                let text = ident.to_string();
+                let text = text.strip_prefix("r#").map(str::to_owned).unwrap_or(text);
+                out.push((Tok::Ident(text), point(ident.span())))
+            }
             TokenTree::Punct(punct) => {
                 // `///` arrives as `#` followed by `[doc = "…"]`.
                 if punct.as_char() == '#'

@@ -2,8 +2,8 @@
 //! with its documentation and the runtime the generated code needs.
 //!
 //! The pipeline, one module per stage:
-//! [`lex`] (tokens with spans) → [`parse`] (chumsky, recovering) → [`check`] (the model,
-//! every error at its span) → [`layout`] (the wire format) → [`expand`] (Rust items).
+//! `lex` (tokens with spans) → `parse` (chumsky, recovering) → `check` (the model,
+//! every error at its span) → `layout` (the wire format) → `expand` (Rust items).
 
 mod check;
 mod errors;

@@ -34,9 +34,14 @@ fn describe(error: &Rich<'_, Tok, Sp>) -> String {
     match error.reason() {
         RichReason::Custom(msg) => msg.clone(),
         RichReason::ExpectedFound { expected, found } => {
-            let mut wanted: Vec<String> = expected.iter().map(pattern).collect();
+            let mut wanted: Vec<String> = expected.iter().filter_map(pattern).collect();
             wanted.sort();
             wanted.dedup();
+            // At statement level the alternatives are every statement and `#include`;
+            // naming them all helps nobody.
+            if wanted.iter().any(|w| w == "statement") {
+                wanted = vec!["a MIG statement (`routine`, `simpleroutine`, `type`, `skip`, …)".to_owned()];
+            }
             let found = match found {
                 Some(tok) => format!("`{}`", &**tok),
                 None => "end of input".to_owned(),
@@ -51,16 +56,15 @@ fn describe(error: &Rich<'_, Tok, Sp>) -> String {
     }
 }
 
-fn pattern(p: &RichPattern<'_, Tok>) -> String {
-    match p {
+fn pattern(p: &RichPattern<'_, Tok>) -> Option<String> {
+    Some(match p {
         RichPattern::Token(tok) => format!("`{}`", &**tok),
         RichPattern::Label(label) => label.to_string(),
         RichPattern::Identifier(name) => format!("`{name}`"),
         RichPattern::Any => "any token".to_owned(),
-        RichPattern::SomethingElse => "something else".to_owned(),
         RichPattern::EndOfInput => "end of input".to_owned(),
-        _ => "something else".to_owned(),
-    }
+        _ => return None,
+    })
 }
 
 // ---- terminals ------------------------------------------------------------------------
@@ -333,7 +337,7 @@ fn argument<'t>() -> impl Parser<'t, In<'t>, Arg, Extra<'t>> + Clone {
             spec,
             annotations,
         });
-    let arg_type = choice((declared, ident().map(ArgType::Named)));
+    let arg_type = choice((declared, ident().map(ArgType::Named))).labelled("type name");
     let flag = punct(',')
         .ignore_then(ident())
         .then(group(Delimiter::Bracket, empty()).or_not())

@@ -49,7 +49,13 @@ impl Paths {
     pub fn rust(&self, rust: &Rust, scope: Scope) -> TokenStream {
         let krate = &self.krate;
         match rust {
-            Rust::Primitive(p) => p.parse().expect("primitive type paths parse"),
+            // Spelled in full so that a MIG type named like a primitive (`type u8 = …`)
+            // does not alias itself.
+            Rust::Primitive(p) if p.starts_with("::") => p.parse().expect("primitive type paths parse"),
+            Rust::Primitive(p) => {
+                let p = ident(p);
+                quote!(::core::primitive::#p)
+            }
             Rust::Sys(name) => {
                 let name = ident(name);
                 quote!(#krate::sys::#name)

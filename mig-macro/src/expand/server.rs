@@ -12,6 +12,7 @@ pub fn items(paths: &Paths, model: &Subsystem, _layout: &SubsystemLayout) -> Tok
     let krate = &paths.krate;
     let methods = model.routines.iter().map(|r| method(paths, r));
     let arms = model.routines.iter().map(|r| arm(paths, r));
+    let forwards = model.routines.iter().map(|r| forward(paths, r));
     let trait_doc = format!(
         "The server of subsystem `{}`: one method per routine. Serve it with [`Service`] and \
          `mig::serve`, or call [`dispatch`] from your own loop.",
@@ -38,6 +39,26 @@ pub fn items(paths: &Paths, model: &Subsystem, _layout: &SubsystemLayout) -> Tok
                 _ => return false,
             }
             true
+        }
+
+        /// Dispatch with MIG's C demux signature, for C server loops such as
+        /// `mach_msg_server`: requests go to `S::instance()`.
+        ///
+        /// # Safety
+        ///
+        /// As for any MIG demux: `request` points at a received message and its trailer,
+        /// `reply` at a writable buffer of at least [`MAX_REPLY_SIZE`] bytes.
+        pub unsafe extern "C" fn demux<S: Server + #krate::StaticServer>(
+            request: *mut #krate::sys::mach_msg_header_t,
+            reply: *mut #krate::sys::mach_msg_header_t,
+        ) -> #krate::sys::boolean_t {
+            // SAFETY: the caller upholds the demux contract, forwarded unchanged.
+            unsafe { #krate::__private::c_demux(&Service(S::instance()), request, reply) }
+        }
+
+        #[automatically_derived]
+        impl<S: Server + ?::core::marker::Sized> Server for &S {
+            #(#forwards)*
         }
 
         /// A [`Server`] ready for `mig::serve`: `mig::serve(port, &Service(my_server))`.
@@ -101,6 +122,20 @@ fn method(paths: &Paths, routine: &Routine) -> TokenStream {
     quote! {
         #doc
         fn #name(&self, #(#params),*) -> #krate::Result<#returns>;
+    }
+}
+
+/// `Server for &S`: each method forwards to `S`.
+fn forward(paths: &Paths, routine: &Routine) -> TokenStream {
+    let krate = &paths.krate;
+    let name = ident(&routine.server_fn);
+    let names: Vec<_> = handler_args(routine).map(|a| ident(&a.name)).collect();
+    let types = handler_args(routine).map(|a| paths.ty(&a.ty, Scope::Subsystem));
+    let returns = returns(paths, routine);
+    quote! {
+        fn #name(&self, #(#names: #types),*) -> #krate::Result<#returns> {
+            (**self).#name(#(#names),*)
+        }
     }
 }
 

@@ -1,0 +1,660 @@
+//! The `mach_port_*` calls (`mach/mach_port.h`), `mach_task_self`,
+//! `mach_reply_port`, and the loopback's accounting functions.
+//!
+//! Error codes follow XNU's port traps: `KERN_INVALID_NAME` for an unknown
+//! name, `KERN_INVALID_RIGHT` for a name lacking the right, and so on.
+
+// Parameter names are the C ones (`polyPoly`, `port_info_outCnt`).
+#![allow(non_snake_case)]
+
+use super::kern_return::{
+    KERN_FAILURE, KERN_INVALID_ARGUMENT, KERN_INVALID_CAPABILITY, KERN_INVALID_NAME, KERN_INVALID_RIGHT,
+    KERN_INVALID_TASK, KERN_INVALID_VALUE, KERN_NO_SPACE, KERN_NOT_IN_SET, KERN_SUCCESS, KERN_UREFS_OVERFLOW,
+    kern_return_t,
+};
+use super::port::{Carried, Kind, ObjId, Target};
+use super::space::{self, Ledger, Name, Right, Space, is_kernel_name, name_valid};
+use super::types::{
+    MACH_PORT_DEAD, MACH_PORT_DNREQUESTS_SIZE, MACH_PORT_LIMITS_INFO, MACH_PORT_NULL, MACH_PORT_QLIMIT_MAX,
+    MACH_PORT_RIGHT_DEAD_NAME, MACH_PORT_RIGHT_NUMBER, MACH_PORT_RIGHT_PORT_SET, MACH_PORT_RIGHT_RECEIVE,
+    MACH_PORT_RIGHT_SEND, MACH_PORT_RIGHT_SEND_ONCE, MACH_PORT_TYPE_DEAD_NAME, MACH_PORT_TYPE_SEND,
+    MACH_PORT_UREFS_MAX, MPO_INSERT_SEND_RIGHT, MPO_QLIMIT, ipc_space_t, mach_msg_type_name_t,
+    mach_msg_type_number_t, mach_port_context_t, mach_port_delta_t, mach_port_flavor_t, mach_port_info_t,
+    mach_port_name_t, mach_port_options_t, mach_port_right_t, mach_port_t, mach_port_type_t,
+    mach_port_urefs_t,
+};
+
+/// Only the process's own space exists.
+fn check_task(task: ipc_space_t) -> Result<(), kern_return_t> {
+    if task == space::TASK_SELF_NAME {
+        Ok(())
+    } else {
+        Err(KERN_INVALID_TASK)
+    }
+}
+
+fn status(result: Result<(), kern_return_t>) -> kern_return_t {
+    result.err().unwrap_or(KERN_SUCCESS)
+}
+
+/// `urefs + delta`, checked against 0 and `MACH_PORT_UREFS_MAX`.
+fn apply_delta(urefs: u32, delta: mach_port_delta_t) -> Result<u32, kern_return_t> {
+    let left = i64::from(urefs) + i64::from(delta);
+    if left < 0 {
+        Err(KERN_INVALID_VALUE)
+    } else if left > i64::from(MACH_PORT_UREFS_MAX) {
+        Err(KERN_UREFS_OVERFLOW)
+    } else {
+        Ok(left as u32)
+    }
+}
+
+impl Space {
+    /// Drops one user reference (`mach_port_deallocate`).
+    fn deallocate(&mut self, name: Name) -> Result<(), kern_return_t> {
+        match self.lookup(name).ok_or(KERN_INVALID_NAME)? {
+            Right::Port { port, receive, urefs } if urefs > 0 => {
+                if urefs == 1 && !receive {
+                    self.remove(name);
+                } else {
+                    let urefs = urefs - 1;
+                    self.set_right(name, Right::Port { port, receive, urefs });
+                }
+                Ok(())
+            }
+            Right::SendOnce { port } => {
+                self.remove(name);
+                self.release(Carried {
+                    target: Target::Port(port),
+                    kind: Kind::SendOnce,
+                });
+                Ok(())
+            }
+            Right::DeadName { urefs } => {
+                self.add_dead_urefs(name, urefs, -1);
+                Ok(())
+            }
+            // Receive-only names and port sets have no user references.
+            Right::Port { .. } | Right::PortSet { .. } => Err(KERN_INVALID_RIGHT),
+        }
+    }
+
+    /// Adds `delta` user references of `right` (`mach_port_mod_refs`).
+    fn mod_refs(
+        &mut self,
+        name: Name,
+        right: mach_port_right_t,
+        delta: mach_port_delta_t,
+    ) -> Result<(), kern_return_t> {
+        let entry = self.lookup(name).ok_or(KERN_INVALID_NAME)?;
+        match (right, entry) {
+            (
+                MACH_PORT_RIGHT_RECEIVE,
+                Right::Port {
+                    port, receive: true, ..
+                },
+            ) => match delta {
+                0 => Ok(()),
+                // The port dies; send rights under the name become a dead name.
+                -1 => {
+                    self.release(Carried {
+                        target: Target::Port(port),
+                        kind: Kind::Receive,
+                    });
+                    Ok(())
+                }
+                _ => Err(KERN_INVALID_VALUE),
+            },
+            (MACH_PORT_RIGHT_SEND, Right::Port { port, receive, urefs }) if urefs > 0 => {
+                let urefs = apply_delta(urefs, delta)?;
+                if urefs == 0 && !receive {
+                    self.remove(name);
+                } else {
+                    self.set_right(name, Right::Port { port, receive, urefs });
+                }
+                Ok(())
+            }
+            (MACH_PORT_RIGHT_SEND_ONCE, Right::SendOnce { .. }) => match delta {
+                0 => Ok(()),
+                -1 => self.deallocate(name),
+                _ => Err(KERN_INVALID_VALUE),
+            },
+            (MACH_PORT_RIGHT_DEAD_NAME, Right::DeadName { urefs }) => {
+                let left = apply_delta(urefs, delta)?;
+                self.add_dead_urefs(name, urefs, i64::from(left) - i64::from(urefs));
+                Ok(())
+            }
+            (MACH_PORT_RIGHT_PORT_SET, Right::PortSet { set }) => match delta {
+                0 => Ok(()),
+                -1 => {
+                    self.remove(name);
+                    self.destroy_set(set);
+                    Ok(())
+                }
+                _ => Err(KERN_INVALID_VALUE),
+            },
+            _ => Err(KERN_INVALID_RIGHT),
+        }
+    }
+
+    /// Removes every right `name` denotes (`mach_port_destroy`).
+    fn destroy_name(&mut self, name: Name) -> Result<(), kern_return_t> {
+        match self.remove(name).ok_or(KERN_INVALID_NAME)? {
+            Right::Port {
+                port, receive: true, ..
+            } => self.release(Carried {
+                target: Target::Port(port),
+                kind: Kind::Receive,
+            }),
+            Right::SendOnce { port } => self.release(Carried {
+                target: Target::Port(port),
+                kind: Kind::SendOnce,
+            }),
+            Right::PortSet { set } => self.destroy_set(set),
+            Right::Port { .. } | Right::DeadName { .. } => {}
+        }
+        Ok(())
+    }
+
+    /// The port whose receive right `name` holds.
+    fn receive_port(&self, name: Name) -> Result<ObjId, kern_return_t> {
+        match self.lookup(name).ok_or(KERN_INVALID_NAME)? {
+            Right::Port {
+                port, receive: true, ..
+            } => Ok(port),
+            _ => Err(KERN_INVALID_RIGHT),
+        }
+    }
+
+    /// Takes a right from `name` for a port call, as one-right message would.
+    fn take_right(
+        &mut self,
+        name: Name,
+        disposition: mach_msg_type_name_t,
+    ) -> Result<Carried, kern_return_t> {
+        self.check_copyin(&mut Ledger::default(), name, disposition)
+            .map_err(|e| e.kern_return())?;
+        Ok(self.copyin(name, disposition))
+    }
+}
+
+/// `mach_task_self()`: the name of the process's own task port.
+///
+/// # Safety
+/// Always safe to call; `unsafe` only to match `mach2`'s signature.
+pub unsafe fn mach_task_self() -> mach_port_t {
+    space::TASK_SELF_NAME
+}
+
+/// `mach_port_allocate`: creates a receive right (new port), an empty port
+/// set, or a dead name with one user reference.
+///
+/// # Safety
+/// `name` must be valid for writing a `mach_port_name_t`.
+pub unsafe extern "C" fn mach_port_allocate(
+    task: ipc_space_t,
+    right: mach_port_right_t,
+    name: *mut mach_port_name_t,
+) -> kern_return_t {
+    if let Err(e) = check_task(task) {
+        return e;
+    }
+    if name.is_null() {
+        return KERN_INVALID_ARGUMENT;
+    }
+    let result = space::with(|s| match right {
+        MACH_PORT_RIGHT_RECEIVE => s.new_port().map(|(_, n)| n),
+        MACH_PORT_RIGHT_PORT_SET => s.new_set(),
+        MACH_PORT_RIGHT_DEAD_NAME => s.new_entry(Right::DeadName { urefs: 1 }).ok_or(KERN_NO_SPACE),
+        _ => Err(KERN_INVALID_VALUE),
+    });
+    match result {
+        Ok(n) => {
+            // SAFETY: non-null, and writable per the caller.
+            unsafe { name.write_unaligned(n) };
+            KERN_SUCCESS
+        }
+        Err(e) => e,
+    }
+}
+
+/// `mach_port_deallocate`: releases one user reference of a send right, a
+/// send-once right (destroying it, which notifies its port) or a dead name.
+///
+/// # Safety
+/// Always safe to call; `unsafe` only to match `mach2`'s signature.
+pub unsafe extern "C" fn mach_port_deallocate(task: ipc_space_t, name: mach_port_name_t) -> kern_return_t {
+    if let Err(e) = check_task(task) {
+        return e;
+    }
+    if !name_valid(name) {
+        return KERN_INVALID_RIGHT;
+    }
+    if is_kernel_name(name) {
+        // Kernel ports are pinned: their references are never really dropped.
+        return KERN_SUCCESS;
+    }
+    status(space::with(|s| s.deallocate(name)))
+}
+
+/// `mach_port_mod_refs`: adds `delta` user references of `right` under `name`.
+/// Removing a receive right (delta -1) destroys the port.
+///
+/// # Safety
+/// Always safe to call; `unsafe` only to match `mach2`'s signature.
+pub unsafe extern "C" fn mach_port_mod_refs(
+    task: ipc_space_t,
+    name: mach_port_name_t,
+    right: mach_port_right_t,
+    delta: mach_port_delta_t,
+) -> kern_return_t {
+    if let Err(e) = check_task(task) {
+        return e;
+    }
+    if right >= MACH_PORT_RIGHT_NUMBER {
+        return KERN_INVALID_VALUE;
+    }
+    if !name_valid(name) {
+        // XNU treats NULL/DEAD as valid send(-once) names with nothing to do.
+        return match right {
+            MACH_PORT_RIGHT_SEND | MACH_PORT_RIGHT_SEND_ONCE => KERN_SUCCESS,
+            _ => KERN_INVALID_NAME,
+        };
+    }
+    if is_kernel_name(name) {
+        return if right == MACH_PORT_RIGHT_SEND {
+            KERN_SUCCESS
+        } else {
+            KERN_INVALID_RIGHT
+        };
+    }
+    status(space::with(|s| s.mod_refs(name, right, delta)))
+}
+
+/// `mach_port_destroy`: removes every right `name` denotes (destroying the
+/// port if it held the receive right) and frees the name.
+///
+/// # Safety
+/// Always safe to call; `unsafe` only to match `mach2`'s signature.
+pub unsafe extern "C" fn mach_port_destroy(task: ipc_space_t, name: mach_port_name_t) -> kern_return_t {
+    if let Err(e) = check_task(task) {
+        return e;
+    }
+    if !name_valid(name) || is_kernel_name(name) {
+        return KERN_SUCCESS;
+    }
+    status(space::with(|s| s.destroy_name(name)))
+}
+
+/// `mach_port_insert_right`: takes a right from `poly` per `polyPoly` and
+/// gives it the name `name` (coalescing with rights already there for the
+/// same port). As in XNU, if the right cannot be named it is destroyed.
+///
+/// # Safety
+/// Always safe to call; `unsafe` only to match `mach2`'s signature.
+pub unsafe extern "C" fn mach_port_insert_right(
+    task: ipc_space_t,
+    name: mach_port_name_t,
+    poly: mach_port_t,
+    polyPoly: mach_msg_type_name_t,
+) -> kern_return_t {
+    if let Err(e) = check_task(task) {
+        return e;
+    }
+    if !name_valid(name) || Kind::of_disposition(polyPoly).is_none() {
+        return KERN_INVALID_VALUE;
+    }
+    if !name_valid(poly) {
+        return KERN_INVALID_NAME;
+    }
+    status(space::with(|s| {
+        let right = s.take_right(poly, polyPoly)?;
+        if right.target == Target::Dead {
+            return Err(KERN_INVALID_CAPABILITY);
+        }
+        s.copyout_named(name, right).inspect_err(|_| s.release(right))
+    }))
+}
+
+/// `mach_port_extract_right`: takes a right from `name` per `msgt_name` and
+/// returns it as a right in this space (`*poly`), with the received
+/// disposition (`*polyPoly`, a `MACH_MSG_TYPE_PORT_*`).
+///
+/// # Safety
+/// `poly` and `polyPoly` must be valid for writes.
+pub unsafe extern "C" fn mach_port_extract_right(
+    task: ipc_space_t,
+    name: mach_port_name_t,
+    msgt_name: mach_msg_type_name_t,
+    poly: *mut mach_port_t,
+    polyPoly: *mut mach_msg_type_name_t,
+) -> kern_return_t {
+    if let Err(e) = check_task(task) {
+        return e;
+    }
+    if poly.is_null() || polyPoly.is_null() {
+        return KERN_INVALID_ARGUMENT;
+    }
+    let Some(kind) = Kind::of_disposition(msgt_name) else {
+        return KERN_INVALID_VALUE;
+    };
+    if !name_valid(name) {
+        return KERN_INVALID_RIGHT;
+    }
+    let result = space::with(|s| {
+        let right = s.take_right(name, msgt_name)?;
+        Ok(s.copyout(right))
+    });
+    match result {
+        Ok(out) => {
+            // SAFETY: both non-null and writable per the caller.
+            unsafe {
+                poly.write_unaligned(out);
+                polyPoly.write_unaligned(kind.msg_type());
+            }
+            KERN_SUCCESS
+        }
+        Err(e) => e,
+    }
+}
+
+/// `mach_port_get_refs` (loopback export): user references of `right` under
+/// `name`; 0 if the name does not hold that right, 1 for receive, send-once
+/// and port-set rights.
+///
+/// # Safety
+/// `refs` must be valid for writing a `mach_port_urefs_t`.
+pub unsafe extern "C" fn mach_port_get_refs(
+    task: ipc_space_t,
+    name: mach_port_name_t,
+    right: mach_port_right_t,
+    refs: *mut mach_port_urefs_t,
+) -> kern_return_t {
+    if let Err(e) = check_task(task) {
+        return e;
+    }
+    if refs.is_null() {
+        return KERN_INVALID_ARGUMENT;
+    }
+    if right >= MACH_PORT_RIGHT_NUMBER {
+        return KERN_INVALID_VALUE;
+    }
+    let count = if !name_valid(name) {
+        match right {
+            MACH_PORT_RIGHT_SEND | MACH_PORT_RIGHT_SEND_ONCE => 1,
+            _ => return KERN_INVALID_NAME,
+        }
+    } else if is_kernel_name(name) {
+        u32::from(right == MACH_PORT_RIGHT_SEND)
+    } else {
+        let Some(entry) = space::lock().lookup(name) else {
+            return KERN_INVALID_NAME;
+        };
+        match (right, entry) {
+            (MACH_PORT_RIGHT_SEND, Right::Port { urefs, .. }) => urefs,
+            (MACH_PORT_RIGHT_RECEIVE, Right::Port { receive, .. }) => u32::from(receive),
+            (MACH_PORT_RIGHT_SEND_ONCE, Right::SendOnce { .. }) => 1,
+            (MACH_PORT_RIGHT_PORT_SET, Right::PortSet { .. }) => 1,
+            (MACH_PORT_RIGHT_DEAD_NAME, Right::DeadName { urefs }) => urefs,
+            _ => 0,
+        }
+    };
+    // SAFETY: non-null and writable per the caller.
+    unsafe { refs.write_unaligned(count) };
+    KERN_SUCCESS
+}
+
+/// `mach_port_type` (loopback export): the `MACH_PORT_TYPE_*` bits of the
+/// rights `name` denotes.
+///
+/// # Safety
+/// `ptype` must be valid for writing a `mach_port_type_t`.
+pub unsafe extern "C" fn mach_port_type(
+    task: ipc_space_t,
+    name: mach_port_name_t,
+    ptype: *mut mach_port_type_t,
+) -> kern_return_t {
+    if let Err(e) = check_task(task) {
+        return e;
+    }
+    if ptype.is_null() {
+        return KERN_INVALID_ARGUMENT;
+    }
+    let bits = match name {
+        MACH_PORT_NULL => return KERN_INVALID_NAME,
+        MACH_PORT_DEAD => MACH_PORT_TYPE_DEAD_NAME,
+        n if is_kernel_name(n) => MACH_PORT_TYPE_SEND,
+        n => match space::lock().lookup(n) {
+            Some(right) => right.type_bits(),
+            None => return KERN_INVALID_NAME,
+        },
+    };
+    // SAFETY: non-null and writable per the caller.
+    unsafe { ptype.write_unaligned(bits) };
+    KERN_SUCCESS
+}
+
+/// `mach_port_get_attributes`: supports `MACH_PORT_LIMITS_INFO` (the queue
+/// limit) and `MACH_PORT_DNREQUESTS_SIZE` (always 0) on a receive right.
+///
+/// # Safety
+/// `port_info_out` must be writable for `*port_info_outCnt` integers, and
+/// `port_info_outCnt` readable and writable.
+pub unsafe extern "C" fn mach_port_get_attributes(
+    task: ipc_space_t,
+    name: mach_port_name_t,
+    flavor: mach_port_flavor_t,
+    port_info_out: mach_port_info_t,
+    port_info_outCnt: *mut mach_msg_type_number_t,
+) -> kern_return_t {
+    if let Err(e) = check_task(task) {
+        return e;
+    }
+    if port_info_out.is_null() || port_info_outCnt.is_null() {
+        return KERN_INVALID_ARGUMENT;
+    }
+    if flavor != MACH_PORT_LIMITS_INFO && flavor != MACH_PORT_DNREQUESTS_SIZE {
+        return KERN_INVALID_ARGUMENT;
+    }
+    // SAFETY: non-null and readable per the caller.
+    if unsafe { port_info_outCnt.read_unaligned() } < 1 {
+        return KERN_FAILURE;
+    }
+    let value = {
+        let s = space::lock();
+        let port = match s.receive_port(name) {
+            Ok(port) => port,
+            Err(e) => return e,
+        };
+        match flavor {
+            MACH_PORT_LIMITS_INFO => s.ports.get(&port).map_or(0, |p| p.qlimit),
+            _ => 0,
+        }
+    };
+    // SAFETY: both non-null; the caller said at least one integer fits.
+    unsafe {
+        port_info_out.write_unaligned(value as i32);
+        port_info_outCnt.write_unaligned(1);
+    }
+    KERN_SUCCESS
+}
+
+/// `mach_port_set_attributes`: supports `MACH_PORT_LIMITS_INFO`, setting the
+/// queue limit (0 ..= `MACH_PORT_QLIMIT_MAX`) of a receive right.
+///
+/// # Safety
+/// `port_info` must be readable for `port_infoCnt` integers.
+pub unsafe extern "C" fn mach_port_set_attributes(
+    task: ipc_space_t,
+    name: mach_port_name_t,
+    flavor: mach_port_flavor_t,
+    port_info: mach_port_info_t,
+    port_infoCnt: mach_msg_type_number_t,
+) -> kern_return_t {
+    if let Err(e) = check_task(task) {
+        return e;
+    }
+    if flavor != MACH_PORT_LIMITS_INFO || port_info.is_null() {
+        return KERN_INVALID_ARGUMENT;
+    }
+    if port_infoCnt < 1 {
+        return KERN_FAILURE;
+    }
+    // SAFETY: non-null and readable for at least one integer per the caller.
+    let qlimit = unsafe { port_info.read_unaligned() } as u32;
+    if qlimit > MACH_PORT_QLIMIT_MAX {
+        return KERN_INVALID_VALUE;
+    }
+    status(space::with(|s| {
+        let port = s.receive_port(name)?;
+        if let Some(p) = s.ports.get_mut(&port) {
+            p.qlimit = qlimit;
+        }
+        Ok(())
+    }))
+}
+
+/// `mach_port_construct`: a new receive right built per `options`
+/// (`MPO_QLIMIT`, `MPO_INSERT_SEND_RIGHT`; other flags are accepted and
+/// ignored), with `context` as the port's context (reported in `_CTX`
+/// trailers).
+///
+/// # Safety
+/// `options` must be readable and `name` writable.
+pub unsafe extern "C" fn mach_port_construct(
+    task: ipc_space_t,
+    options: *mut mach_port_options_t,
+    context: mach_port_context_t,
+    name: *mut mach_port_name_t,
+) -> kern_return_t {
+    if let Err(e) = check_task(task) {
+        return e;
+    }
+    if options.is_null() || name.is_null() {
+        return KERN_INVALID_ARGUMENT;
+    }
+    // SAFETY: non-null and readable per the caller.
+    let options = unsafe { options.read_unaligned() };
+    if options.flags & MPO_QLIMIT != 0 && options.mpl.mpl_qlimit > MACH_PORT_QLIMIT_MAX {
+        return KERN_INVALID_VALUE;
+    }
+    let result = space::with(|s| {
+        let (port, n) = s.new_port()?;
+        if let Some(p) = s.ports.get_mut(&port) {
+            p.context = context;
+            if options.flags & MPO_QLIMIT != 0 {
+                p.qlimit = options.mpl.mpl_qlimit;
+            }
+        }
+        if options.flags & MPO_INSERT_SEND_RIGHT != 0 {
+            s.set_right(
+                n,
+                Right::Port {
+                    port,
+                    receive: true,
+                    urefs: 1,
+                },
+            );
+        }
+        Ok(n)
+    });
+    match result {
+        Ok(n) => {
+            // SAFETY: non-null and writable per the caller.
+            unsafe { name.write_unaligned(n) };
+            KERN_SUCCESS
+        }
+        Err(e) => e,
+    }
+}
+
+/// `mach_port_destruct`: drops `-srdelta` send references from `name`, then
+/// destroys its receive right. The guard is not checked.
+///
+/// # Safety
+/// Always safe to call; `unsafe` only to match `mach2`'s signature.
+pub unsafe extern "C" fn mach_port_destruct(
+    task: ipc_space_t,
+    name: mach_port_name_t,
+    srdelta: mach_port_delta_t,
+    guard: mach_port_context_t,
+) -> kern_return_t {
+    let _ = guard;
+    if let Err(e) = check_task(task) {
+        return e;
+    }
+    if srdelta > 0 {
+        return KERN_INVALID_VALUE;
+    }
+    status(space::with(|s| {
+        let port = s.receive_port(name)?;
+        if srdelta < 0 {
+            let Some(Right::Port { urefs, .. }) = s.lookup(name) else {
+                return Err(KERN_INVALID_RIGHT);
+            };
+            let urefs = apply_delta(urefs, srdelta)?;
+            s.set_right(
+                name,
+                Right::Port {
+                    port,
+                    receive: true,
+                    urefs,
+                },
+            );
+        }
+        s.mod_refs(name, MACH_PORT_RIGHT_RECEIVE, -1)
+    }))
+}
+
+/// `mach_port_move_member`: puts the receive right `member` into the port
+/// set `after`, or takes it out of its set if `after` is `MACH_PORT_NULL`.
+///
+/// # Safety
+/// Always safe to call; `unsafe` only for consistency with the other calls.
+pub unsafe extern "C" fn mach_port_move_member(
+    task: ipc_space_t,
+    member: mach_port_name_t,
+    after: mach_port_name_t,
+) -> kern_return_t {
+    if let Err(e) = check_task(task) {
+        return e;
+    }
+    status(space::with(|s| {
+        let port = s.receive_port(member)?;
+        if after == MACH_PORT_NULL {
+            if s.ports.get(&port).is_some_and(|p| p.set.is_none()) {
+                return Err(KERN_NOT_IN_SET);
+            }
+            s.leave_set(port);
+            return Ok(());
+        }
+        match s.lookup(after).ok_or(KERN_INVALID_NAME)? {
+            Right::PortSet { set } => {
+                s.join_set(port, set);
+                Ok(())
+            }
+            _ => Err(KERN_INVALID_RIGHT),
+        }
+    }))
+}
+
+/// `mach_reply_port`: a fresh receive right, or `MACH_PORT_NULL` if the space
+/// is out of names.
+///
+/// # Safety
+/// Always safe to call; `unsafe` only for consistency with the other calls.
+pub unsafe extern "C" fn mach_reply_port() -> mach_port_t {
+    space::with(|s| s.new_port().map_or(MACH_PORT_NULL, |(_, n)| n))
+}
+
+/// Loopback accounting: names currently in use in the space (each holding
+/// send/receive, send-once, dead-name or port-set rights).
+pub fn loopback_live_rights() -> usize {
+    space::lock().live_names()
+}
+
+/// Loopback accounting: ports alive, i.e. whose receive right exists (in the
+/// space or in a queued message).
+pub fn loopback_live_ports() -> usize {
+    space::lock().ports.len()
+}

@@ -1,0 +1,197 @@
+//! Virtual memory, as far as messages need it: page-aligned regions for
+//! out-of-line data handed to receivers, and `vm_allocate`/`vm_deallocate`
+//! over them.
+//!
+//! Regions come from the global allocator and are recorded in a registry;
+//! `vm_deallocate` only ever frees registered regions, so deallocating memory
+//! the loopback did not hand out is a harmless no-op.
+
+use std::alloc::{Layout, alloc_zeroed, dealloc};
+use std::collections::BTreeMap;
+use std::ffi::c_int;
+use std::sync::{Mutex, PoisonError};
+
+use super::kern_return::{
+    KERN_INVALID_ADDRESS, KERN_INVALID_ARGUMENT, KERN_NO_SPACE, KERN_RESOURCE_SHORTAGE, KERN_SUCCESS,
+    kern_return_t,
+};
+use super::space::TASK_SELF_NAME;
+use super::types::{mach_vm_address_t, mach_vm_size_t, vm_address_t, vm_map_t, vm_size_t};
+
+/// Page size of the loopback's regions.
+pub const PAGE_SIZE: usize = 4096;
+
+/// `VM_FLAGS_FIXED`: allocate at the given address (unsupported here).
+pub const VM_FLAGS_FIXED: c_int = 0x0;
+/// `VM_FLAGS_ANYWHERE`: allocate wherever there is room.
+pub const VM_FLAGS_ANYWHERE: c_int = 0x1;
+
+/// Registered regions: start address -> rounded length.
+static REGIONS: Mutex<BTreeMap<usize, usize>> = Mutex::new(BTreeMap::new());
+
+fn regions() -> std::sync::MutexGuard<'static, BTreeMap<usize, usize>> {
+    REGIONS.lock().unwrap_or_else(PoisonError::into_inner)
+}
+
+fn page_round(size: usize) -> Option<usize> {
+    size.checked_next_multiple_of(PAGE_SIZE)
+}
+
+/// Allocates a zeroed, page-aligned region of at least `size` (> 0) bytes.
+pub(super) fn allocate(size: usize) -> Option<usize> {
+    let len = page_round(size)?;
+    let layout = Layout::from_size_align(len, PAGE_SIZE).ok()?;
+    // SAFETY: `layout` has a non-zero size (size > 0 rounded up to a page).
+    let ptr = unsafe { alloc_zeroed(layout) };
+    if ptr.is_null() {
+        return None;
+    }
+    regions().insert(ptr as usize, len);
+    Some(ptr as usize)
+}
+
+/// Allocates a region holding a copy of `data`; empty data gives address 0.
+pub(super) fn allocate_copy(data: &[u8]) -> Option<usize> {
+    if data.is_empty() {
+        return Some(0);
+    }
+    let address = allocate(data.len())?;
+    // SAFETY: `address` starts a fresh allocation of at least `data.len()`
+    // bytes that nothing else references yet.
+    unsafe { std::ptr::copy_nonoverlapping(data.as_ptr(), address as *mut u8, data.len()) };
+    Some(address)
+}
+
+/// Frees every registered region lying entirely within `[address, address + size)`
+/// after rounding the range out to pages. Partially covered regions stay.
+pub(super) fn deallocate(address: usize, size: usize) {
+    if size == 0 {
+        return;
+    }
+    let start = address - address % PAGE_SIZE;
+    let Some(end) = address
+        .checked_add(size)
+        .and_then(|end| end.checked_next_multiple_of(PAGE_SIZE))
+    else {
+        return;
+    };
+    let doomed: Vec<(usize, usize)> = {
+        let mut map = regions();
+        let inside: Vec<(usize, usize)> = map
+            .range(start..end)
+            .filter(|(a, len)| **a + **len <= end)
+            .map(|(a, len)| (*a, *len))
+            .collect();
+        for (a, _) in &inside {
+            map.remove(a);
+        }
+        inside
+    };
+    for (a, len) in doomed {
+        // The registry only holds (address, length) pairs produced by
+        // `allocate` with this exact layout, each removed exactly once above.
+        if let Ok(layout) = Layout::from_size_align(len, PAGE_SIZE) {
+            // SAFETY: `a` was returned by `alloc_zeroed(layout)` and has just
+            // been unregistered, so it is freed exactly once.
+            unsafe { dealloc(a as *mut u8, layout) };
+        }
+    }
+}
+
+/// Loopback-only: whether `address` starts a live region handed out by
+/// `vm_allocate` or by message receipt (lets tests prove memory was freed).
+pub fn loopback_vm_is_allocated(address: vm_address_t) -> bool {
+    regions().contains_key(&address)
+}
+
+/// `vm_allocate`: zeroed, page-aligned memory in the task.
+///
+/// Only `VM_FLAGS_ANYWHERE` placement is supported; a fixed placement
+/// request returns `KERN_NO_SPACE`.
+///
+/// # Safety
+/// `address` must be valid for reading and writing one `vm_address_t`.
+pub unsafe extern "C" fn vm_allocate(
+    target_task: vm_map_t,
+    address: *mut vm_address_t,
+    size: vm_size_t,
+    flags: c_int,
+) -> kern_return_t {
+    if target_task != TASK_SELF_NAME || address.is_null() {
+        return KERN_INVALID_ARGUMENT;
+    }
+    if flags & VM_FLAGS_ANYWHERE == 0 {
+        return KERN_NO_SPACE;
+    }
+    let result = if size == 0 { Some(0) } else { allocate(size) };
+    match result {
+        Some(a) => {
+            // SAFETY: the caller guarantees `address` is writable.
+            unsafe { address.write_unaligned(a) };
+            KERN_SUCCESS
+        }
+        None => KERN_RESOURCE_SHORTAGE,
+    }
+}
+
+/// `vm_deallocate`: frees the loopback regions within the range (page-rounded).
+/// Ranges the loopback did not allocate are left alone, successfully.
+///
+/// # Safety
+/// No memory in the range may be used afterwards.
+pub unsafe extern "C" fn vm_deallocate(
+    target_task: vm_map_t,
+    address: vm_address_t,
+    size: vm_size_t,
+) -> kern_return_t {
+    if target_task != TASK_SELF_NAME {
+        return KERN_INVALID_ARGUMENT;
+    }
+    if address.checked_add(size).is_none() {
+        return KERN_INVALID_ADDRESS;
+    }
+    deallocate(address, size);
+    KERN_SUCCESS
+}
+
+/// `mach_vm_allocate`: `vm_allocate` with 64-bit address and size.
+///
+/// # Safety
+/// `address` must be valid for reading and writing one `mach_vm_address_t`.
+pub unsafe extern "C" fn mach_vm_allocate(
+    target: vm_map_t,
+    address: *mut mach_vm_address_t,
+    size: mach_vm_size_t,
+    flags: c_int,
+) -> kern_return_t {
+    if address.is_null() {
+        return KERN_INVALID_ARGUMENT;
+    }
+    let Ok(size) = vm_size_t::try_from(size) else {
+        return KERN_NO_SPACE;
+    };
+    let mut a: vm_address_t = 0;
+    // SAFETY: `a` is a local, valid for writes.
+    let kr = unsafe { vm_allocate(target, &mut a, size, flags) };
+    if kr == KERN_SUCCESS {
+        // SAFETY: the caller guarantees `address` is writable.
+        unsafe { address.write_unaligned(a as mach_vm_address_t) };
+    }
+    kr
+}
+
+/// `mach_vm_deallocate`: `vm_deallocate` with 64-bit address and size.
+///
+/// # Safety
+/// No memory in the range may be used afterwards.
+pub unsafe extern "C" fn mach_vm_deallocate(
+    target: vm_map_t,
+    address: mach_vm_address_t,
+    size: mach_vm_size_t,
+) -> kern_return_t {
+    match (vm_address_t::try_from(address), vm_size_t::try_from(size)) {
+        // SAFETY: forwarded under the caller's guarantee.
+        (Ok(a), Ok(s)) => unsafe { vm_deallocate(target, a, s) },
+        _ => KERN_INVALID_ADDRESS,
+    }
+}

@@ -1,0 +1,3 @@
+mig::mig! {}
+
+fn main() {}
