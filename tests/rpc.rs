@@ -292,3 +292,123 @@ fn wire_bytes_match_apple_mig() {
     };
     assert_eq!(&bytes[24..], &[0, 0, 0, 0, 1, 0, 0, 0, 40, 0, 0, 0, 2, 0, 0, 0]);
 }
+
+mig::mig! {
+    subsystem quiet 4400;
+    #include <mach/std_types.defs>
+    /// The handler answers some calls and not others.
+    routine maybe(server: mach_port_t; answer: boolean_t; out value: int);
+}
+
+struct Quiet;
+
+impl quiet::Server for Quiet {
+    fn maybe(&self, _: mach_port_t, answer: u32) -> mig::Result<i32> {
+        if answer != 0 { Ok(7) } else { Err(Error::NO_REPLY) }
+    }
+}
+
+impl mig::StaticServer for Quiet {
+    fn instance() -> &'static Self {
+        &Quiet
+    }
+}
+
+/// Sends a raw `maybe` request with its own reply port; returns that port.
+fn send_maybe(dest: mach_port_t, answer: u32) -> ReceiveRight {
+    let reply_port = ReceiveRight::allocate().unwrap();
+    let mut request = quiet::maybe::Request {
+        Head: mig::__private::HEADER,
+        NDR: mig::__private::NDR,
+        answer,
+    };
+    request.Head.msgh_bits =
+        sys::MACH_MSGH_BITS(sys::MACH_MSG_TYPE_COPY_SEND, sys::MACH_MSG_TYPE_MAKE_SEND_ONCE);
+    request.Head.msgh_remote_port = dest;
+    request.Head.msgh_local_port = reply_port.name();
+    request.Head.msgh_id = quiet::maybe::ID;
+    // SAFETY: a complete request of the size given.
+    let kr = unsafe {
+        sys::mach_msg(
+            (&raw mut request).cast(),
+            sys::MACH_SEND_MSG,
+            core::mem::size_of_val(&request) as u32,
+            0,
+            0,
+            0,
+            0,
+        )
+    };
+    assert_eq!(kr, 0);
+    reply_port
+}
+
+/// Polls `port` for a message: its msgh_id, or the receive error.
+fn poll(port: &ReceiveRight) -> Result<i32, i32> {
+    let mut buffer = MessageBuffer::for_receive(64);
+    // SAFETY: a receive into a buffer of the stated capacity.
+    let kr = unsafe {
+        sys::mach_msg(
+            buffer.as_mut_ptr(),
+            sys::MACH_RCV_MSG | sys::MACH_RCV_TIMEOUT,
+            0,
+            buffer.capacity() as u32,
+            port.name(),
+            0,
+            0,
+        )
+    };
+    if kr != 0 {
+        return Err(kr);
+    }
+    let id = buffer.header().msgh_id;
+    // SAFETY: a received message, released once.
+    unsafe { sys::mach_msg_destroy(buffer.as_mut_ptr()) };
+    Ok(id)
+}
+
+#[test]
+fn no_reply_sends_nothing() {
+    let port = ReceiveRight::allocate().unwrap();
+    let send = port.make_send().unwrap();
+    let mut request = MessageBuffer::for_receive(quiet::MAX_REQUEST_SIZE);
+    let mut reply = MessageBuffer::with_capacity(quiet::MAX_REPLY_SIZE);
+
+    let answered = send_maybe(send.name(), 1);
+    let served = mig::serve_one(port.name(), &quiet::Service(Quiet), &mut request, &mut reply);
+    assert_eq!(served, Ok(mig::Served::Handled));
+    assert_eq!(poll(&answered), Ok(quiet::maybe::REPLY_ID));
+
+    let unanswered = send_maybe(send.name(), 0);
+    mig::serve_one(port.name(), &quiet::Service(Quiet), &mut request, &mut reply).unwrap();
+    assert_eq!(poll(&unanswered), Err(sys::MACH_RCV_TIMED_OUT));
+}
+
+#[test]
+fn c_demux_has_migs_signature() {
+    let demux: unsafe extern "C" fn(
+        *mut sys::mach_msg_header_t,
+        *mut sys::mach_msg_header_t,
+    ) -> sys::boolean_t = quiet::demux::<Quiet>;
+    let mut request = MessageBuffer::for_receive(quiet::MAX_REQUEST_SIZE);
+    request.write(quiet::maybe::Request {
+        Head: sys::mach_msg_header_t {
+            msgh_size: core::mem::size_of::<quiet::maybe::Request>() as u32,
+            msgh_id: quiet::maybe::ID,
+            ..Default::default()
+        },
+        NDR: mig::__private::NDR,
+        answer: 1,
+    });
+    let mut reply = MessageBuffer::with_capacity(quiet::MAX_REPLY_SIZE);
+    // SAFETY: a request with room for its trailer, and a reply buffer of MAX_REPLY_SIZE.
+    let known = unsafe { demux(request.as_mut_ptr(), reply.as_mut_ptr()) };
+    assert_eq!(known, 1);
+    let out = reply.view::<quiet::maybe::Reply>().unwrap();
+    assert_eq!({ out.Head.msgh_id }, quiet::maybe::REPLY_ID);
+    assert_eq!(({ out.RetCode }, { out.value }), (0, 7));
+
+    request.header_mut().msgh_id = 9999;
+    // SAFETY: as above.
+    assert_eq!(unsafe { demux(request.as_mut_ptr(), reply.as_mut_ptr()) }, 0);
+}

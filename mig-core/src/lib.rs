@@ -36,7 +36,7 @@ pub const MAX_TRAILER_SIZE: usize = 68;
 pub mod __private {
     pub use crate::client::{rpc, send};
     pub use crate::layout::check_layout;
-    pub use crate::server::{NDR, c_demux, error_reply, prepare_reply, reply, request, success_reply};
+    pub use crate::server::{NDR, c_demux, prepare_reply, routine, simple_routine};
     pub use core::mem::{offset_of, size_of};
     pub use core::option::Option::{None, Some};
     pub use core::result::Result::{Err, Ok};

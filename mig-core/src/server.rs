@@ -70,6 +70,33 @@ pub fn request<T: Message>(request: &MessageBuffer) -> Result<&T> {
     request.view::<T>().ok_or(Error::MIG_BAD_ARGUMENTS)
 }
 
+/// One `routine` in `dispatch`: checks the request, calls `handler`, and writes the
+/// reply that `reply_of` builds from its result, or the error reply.
+pub fn routine<Rq: Message, Rp: Message, T>(
+    request: &MessageBuffer,
+    reply_buffer: &mut MessageBuffer,
+    handler: impl FnOnce(&Rq) -> Result<T>,
+    reply_of: impl FnOnce(T) -> Rp,
+) {
+    match self::request::<Rq>(request).and_then(handler) {
+        Ok(value) => reply(reply_buffer, reply_of(value)),
+        Err(error) => error_reply(reply_buffer, error),
+    }
+}
+
+/// One `simpleroutine` in `dispatch`: checks the request and calls `handler`. Nothing
+/// is sent back, but an error is recorded so the server loop releases the request.
+pub fn simple_routine<Rq: Message>(
+    request: &MessageBuffer,
+    reply_buffer: &mut MessageBuffer,
+    handler: impl FnOnce(&Rq) -> Result<()>,
+) {
+    match self::request::<Rq>(request).and_then(handler) {
+        Ok(()) => success_reply(reply_buffer),
+        Err(error) => error_reply(reply_buffer, error),
+    }
+}
+
 /// Writes a routine's reply: `message`'s header is replaced by the one
 /// [`prepare_reply`] set up, with the reply's own size.
 pub fn reply<T: Message>(reply: &mut MessageBuffer, mut message: T) {

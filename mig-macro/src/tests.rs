@@ -138,3 +138,15 @@ fn builtin_types_check_cleanly() {
     assert!(defs.iter().any(|d| d.name == "mach_port_t"));
     assert!(defs.iter().any(|d| d.name == "natural_t"));
 }
+
+#[test]
+#[ignore = "prints an expansion for eyeballing: cargo test -p mig-macro print_expansion -- --ignored --nocapture"]
+fn print_expansion() {
+    let out = crate::expand_definition(
+        quote::quote!(::mig),
+        tokens(
+            "subsystem add 100; #include <mach/std_types.defs> routine add2(server: mach_port_t; a: int; b: int; out c: int); simpleroutine note(server: mach_port_t; x: short);",
+        ),
+    );
+    println!("{out}");
+}

@@ -15,7 +15,7 @@ pub fn stub(paths: &Paths, routine: &Routine) -> TokenStream {
     let port = routine.request_port();
     let port_name = ident(&port.name);
     let disposition = match port.ty.wire {
-        Wire::Port { send, .. } => send,
+        Wire::Port { send } => proc_macro2::Literal::u32_unsuffixed(send),
         _ => unreachable!("check makes the request port a port"),
     };
     let params = routine

@@ -16,7 +16,7 @@ use quote::quote;
 use crate::layout::SubsystemLayout;
 use crate::model::{Subsystem, TypeDef};
 pub use names::Paths;
-use names::{Scope, docs, docs_with, ident};
+use names::{Scope, docs, docs_with, ident, lit_i32, lit_usize};
 
 /// Expands a checked subsystem.
 pub fn subsystem(krate: TokenStream, model: &Subsystem, layout: &SubsystemLayout) -> TokenStream {
@@ -34,10 +34,10 @@ pub fn subsystem(krate: TokenStream, model: &Subsystem, layout: &SubsystemLayout
         ),
     );
     let aliases = model.types.iter().map(|t| alias(&paths, t, Scope::Subsystem));
-    let base = model.base;
-    let end = model.end;
-    let max_request = layout.max_request as usize;
-    let max_reply = layout.max_reply as usize;
+    let base = lit_i32(model.base);
+    let end = lit_i32(model.end);
+    let max_request = lit_usize(layout.max_request);
+    let max_reply = lit_usize(layout.max_reply);
     let routine_modules = model
         .routines
         .iter()

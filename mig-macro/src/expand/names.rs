@@ -87,3 +87,13 @@ pub fn docs_with(user: &[String], generated: &str) -> TokenStream {
     let separator = (!user.is_empty()).then(|| quote!(#[doc = ""]));
     quote!(#user_docs #separator #[doc = #generated])
 }
+
+/// Integer literals without suffix, so the expansion reads `100`, not `100i32`.
+pub fn lit_i32(n: i32) -> proc_macro2::Literal {
+    proc_macro2::Literal::i32_unsuffixed(n)
+}
+
+/// See [`lit_i32`].
+pub fn lit_usize(n: u32) -> proc_macro2::Literal {
+    proc_macro2::Literal::usize_unsuffixed(n as usize)
+}

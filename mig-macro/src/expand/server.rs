@@ -4,7 +4,7 @@ use proc_macro2::TokenStream;
 use quote::quote;
 
 use super::client::padding;
-use super::names::{Paths, Scope, docs_with, ident};
+use super::names::{Paths, Scope, docs_with, ident, lit_i32};
 use crate::layout::SubsystemLayout;
 use crate::model::{Arg, Role, Routine, Subsystem};
 
@@ -62,7 +62,7 @@ pub fn items(paths: &Paths, model: &Subsystem, _layout: &SubsystemLayout) -> Tok
         }
 
         /// A [`Server`] ready for `mig::serve`: `mig::serve(port, &Service(my_server))`.
-        #[derive(Debug, Default)]
+        #[derive(::core::fmt::Debug, ::core::default::Default)]
         pub struct Service<S>(pub S);
 
         #[automatically_derived]
@@ -144,7 +144,7 @@ fn arm(paths: &Paths, routine: &Routine) -> TokenStream {
     let krate = &paths.krate;
     let module = ident(&routine.name);
     let method = ident(&routine.server_fn);
-    let id = routine.id;
+    let id = lit_i32(routine.id);
     let args = handler_args(routine).map(|a| match a.role {
         Role::RequestPort => quote!(__request.Head.msgh_local_port),
         _ => {
@@ -152,21 +152,10 @@ fn arm(paths: &Paths, routine: &Routine) -> TokenStream {
             quote!(__request.#name)
         }
     });
-    let call = quote! {
-        match #krate::__private::request::<#module::Request>(request) {
-            #krate::__private::Ok(__request) => server.#method(#(#args),*),
-            #krate::__private::Err(__error) => #krate::__private::Err(__error),
-        }
-    };
+    let handler = quote!(|__request: &#module::Request| server.#method(#(#args),*));
     if routine.simple {
         return quote! {
-            #id => {
-                if let #krate::__private::Err(__error) = #call {
-                    #krate::__private::error_reply(reply, __error);
-                } else {
-                    #krate::__private::success_reply(reply);
-                }
-            }
+            #id => #krate::__private::simple_routine(request, reply, #handler),
         };
     }
     let outs: Vec<&Arg> = routine.outs().collect();
@@ -185,15 +174,12 @@ fn arm(paths: &Paths, routine: &Routine) -> TokenStream {
         }
     };
     quote! {
-        #id => match #call {
-            #krate::__private::Ok(#pattern) => #krate::__private::reply(reply, #module::Reply {
-                Head: #krate::__private::HEADER,
-                NDR: #krate::__private::NDR,
-                RetCode: 0,
-                #(#fields)*
-            }),
-            #krate::__private::Err(__error) => #krate::__private::error_reply(reply, __error),
-        },
+        #id => #krate::__private::routine(request, reply, #handler, |#pattern| #module::Reply {
+            Head: #krate::__private::HEADER,
+            NDR: #krate::__private::NDR,
+            RetCode: 0,
+            #(#fields)*
+        }),
     }
 }
 

@@ -4,14 +4,14 @@
 use proc_macro2::TokenStream;
 use quote::{format_ident, quote};
 
-use super::names::{Paths, Scope, docs_with, ident};
+use super::names::{Paths, Scope, docs_with, ident, lit_i32, lit_usize};
 use crate::layout::{FieldKind, Message, RoutineLayout, SubsystemLayout};
 use crate::model::{Routine, Subsystem};
 
 /// `pub mod <routine> { ID, Request, Reply, Output }`.
 pub fn routine_module(paths: &Paths, routine: &Routine, layout: &RoutineLayout, index: usize) -> TokenStream {
     let name = ident(&routine.name);
-    let id = routine.id;
+    let id = lit_i32(routine.id);
     let kind = if routine.simple {
         "simpleroutine"
     } else {
@@ -62,7 +62,7 @@ fn output_struct(paths: &Paths, routine: &Routine) -> TokenStream {
     let doc = format!("What `{}` returns.", routine.user_fn);
     quote! {
         #[doc = #doc]
-        #[derive(Clone, Copy, Debug, PartialEq)]
+        #[derive(::core::clone::Clone, ::core::marker::Copy, ::core::fmt::Debug, ::core::cmp::PartialEq)]
         pub struct Output { #(#fields,)* }
     }
 }
@@ -87,7 +87,7 @@ fn message(
             FieldKind::RetCode => quote!(#krate::sys::kern_return_t),
             FieldKind::Data(arg) => paths.ty(&routine.args[arg].ty, Scope::Routine),
             FieldKind::Padding => {
-                let n = f.size as usize;
+                let n = lit_usize(f.size);
                 quote!([u8; #n])
             }
         })
@@ -108,11 +108,12 @@ fn message(
         m.size,
         routine.name
     );
-    let size = m.size as usize;
+    let size = lit_usize(m.size);
+    let index = proc_macro2::Literal::usize_unsuffixed(index);
     quote! {
         #[doc = #doc]
         #[repr(C, packed(4))]
-        #[derive(Clone, Copy)]
+        #[derive(::core::clone::Clone, ::core::marker::Copy)]
         pub struct #name {
             #(#[doc = #field_docs] pub #field_names: #field_types,)*
         }
@@ -153,14 +154,14 @@ pub fn table(paths: &Paths, model: &Subsystem, layout: &SubsystemLayout) -> Vec<
 }
 
 fn layout_value(krate: &TokenStream, m: &Message) -> TokenStream {
-    let id = m.id;
-    let size = m.size as usize;
+    let id = lit_i32(m.id);
+    let size = lit_usize(m.size);
     let complex = m.complex;
-    let descriptors = m.descriptors;
+    let descriptors = proc_macro2::Literal::u32_unsuffixed(m.descriptors);
     let fields = m.fields.iter().map(|f| {
         let name = &f.name;
-        let offset = f.offset as usize;
-        let size = f.size as usize;
+        let offset = lit_usize(f.offset);
+        let size = lit_usize(f.size);
         quote!(#krate::FieldLayout { name: #name, offset: #offset, size: #size })
     });
     quote!(#krate::Layout { id: #id, size: #size, complex: #complex, descriptors: #descriptors, fields: &[#(#fields),*] })
