@@ -138,6 +138,24 @@ pub unsafe extern "C" fn bootstrap_register(
     result.err().unwrap_or(BOOTSTRAP_SUCCESS)
 }
 
+/// The checks `bootstrap_check_in` and `bootstrap_look_up` share: the bootstrap port,
+/// an out-pointer, and the service name.
+///
+/// # Safety
+/// `service_name` must be null or a NUL-terminated string.
+unsafe fn lookup_arguments(
+    bp: mach_port_t,
+    service_name: *const c_char,
+    sp: *mut mach_port_t,
+) -> Result<Vec<u8>, kern_return_t> {
+    check_bootstrap(bp)?;
+    if sp.is_null() {
+        return Err(KERN_INVALID_ARGUMENT);
+    }
+    // SAFETY: forwarded from the caller.
+    unsafe { read_name(service_name) }
+}
+
 /// `bootstrap_check_in`: the server side. Creates a port registered under
 /// `service_name` and returns its receive right; checking in again returns
 /// the same receive right while it lives. A name registered with
@@ -150,14 +168,8 @@ pub unsafe extern "C" fn bootstrap_check_in(
     service_name: *const c_char,
     sp: *mut mach_port_t,
 ) -> kern_return_t {
-    if let Err(e) = check_bootstrap(bp) {
-        return e;
-    }
-    if sp.is_null() {
-        return KERN_INVALID_ARGUMENT;
-    }
     // SAFETY: forwarded from the caller.
-    let name = match unsafe { read_name(service_name) } {
+    let name = match unsafe { lookup_arguments(bp, service_name, sp) } {
         Ok(name) => name,
         Err(e) => return e,
     };
@@ -188,14 +200,8 @@ pub unsafe extern "C" fn bootstrap_look_up(
     service_name: *const c_char,
     sp: *mut mach_port_t,
 ) -> kern_return_t {
-    if let Err(e) = check_bootstrap(bp) {
-        return e;
-    }
-    if sp.is_null() {
-        return KERN_INVALID_ARGUMENT;
-    }
     // SAFETY: forwarded from the caller.
-    let name = match unsafe { read_name(service_name) } {
+    let name = match unsafe { lookup_arguments(bp, service_name, sp) } {
         Ok(name) => name,
         Err(e) => return e,
     };
