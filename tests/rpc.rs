@@ -212,7 +212,7 @@ fn unknown_id_gets_mig_bad_id() {
     let mut request = MessageBuffer::with_capacity(64);
     request.header_mut().msgh_id = 4202;
     let mut reply = MessageBuffer::with_capacity(64);
-    assert!(!shapes::dispatch(&Impl::default(), &request, &mut reply));
+    assert!(!shapes::dispatch(&Impl::default(), &mut request, &mut reply));
     assert_eq!(reply.header().msgh_id, 4302);
     assert_eq!(reply.header().msgh_size, 36);
     assert_eq!(&reply.bytes()[32..36], &(-303i32).to_le_bytes());
@@ -225,13 +225,13 @@ fn malformed_requests_get_mig_bad_arguments() {
     head.msgh_id = shapes::add::ID;
     head.msgh_size = 36; // `add` requests are 40 bytes
     let mut reply = MessageBuffer::with_capacity(64);
-    assert!(shapes::dispatch(&Impl::default(), &request, &mut reply));
+    assert!(shapes::dispatch(&Impl::default(), &mut request, &mut reply));
     assert_eq!(reply.header().msgh_size, 36);
     assert_eq!(&reply.bytes()[32..36], &(-304i32).to_le_bytes());
     // The complex bit on a routine without descriptors is refused too.
     request.header_mut().msgh_size = 40;
     request.header_mut().msgh_bits |= sys::MACH_MSGH_BITS_COMPLEX;
-    shapes::dispatch(&Impl::default(), &request, &mut reply);
+    shapes::dispatch(&Impl::default(), &mut request, &mut reply);
     assert_eq!(&reply.bytes()[32..36], &(-304i32).to_le_bytes());
 }
 

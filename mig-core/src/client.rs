@@ -7,7 +7,7 @@
 use core::mem::size_of;
 
 use crate::error::{Error, Result};
-use crate::message::Message;
+use crate::message::{Message, descriptors_match};
 use crate::sys::{
     self, mach_msg_header_t, mach_msg_id_t, mach_msg_trailer_t, mach_msg_type_name_t, mach_port_t,
 };
@@ -55,7 +55,8 @@ pub fn rpc<Rq: Message, Rp: Message>(
     // SAFETY: `Exchange` starts with the request, which starts with a header (`Message`
     // contract); the union is 4-byte aligned like the header.
     unsafe {
-        (*head).msgh_bits = sys::MACH_MSGH_BITS(dest_disposition, sys::MACH_MSG_TYPE_MAKE_SEND_ONCE);
+        (*head).msgh_bits =
+            sys::MACH_MSGH_BITS(dest_disposition, sys::MACH_MSG_TYPE_MAKE_SEND_ONCE) | complex_bit::<Rq>();
         (*head).msgh_size = 0;
         (*head).msgh_remote_port = dest;
         (*head).msgh_local_port = reply_port;
@@ -92,15 +93,36 @@ pub fn rpc<Rq: Message, Rp: Message>(
     }
     // SAFETY: the kernel wrote a header (at least) into the buffer.
     let reply_head = unsafe { *head };
-    if let Err(error) = check_reply(&reply_head, id + 100, size_of::<Rp>(), || {
-        // SAFETY: only called once the size is known to be at least 36 bytes.
+    let retcode = || {
+        // SAFETY: only called once the size is known to be at least 36 bytes, and the
+        // buffer holds at least that many.
         unsafe {
             head.cast::<u8>()
                 .add(RETCODE_OFFSET)
                 .cast::<i32>()
                 .read_unaligned()
         }
-    }) {
+    };
+    let checked = if Rp::DESCRIPTORS.is_empty() {
+        check_reply(&reply_head, id + 100, size_of::<Rp>(), retcode)
+    } else {
+        // SAFETY: the kernel wrote `msgh_size` bytes (at most the buffer's size).
+        let bytes = unsafe {
+            core::slice::from_raw_parts(
+                head.cast::<u8>(),
+                (reply_head.msgh_size as usize).min(size_of::<Exchange<Rq, Rp>>()),
+            )
+        };
+        check_complex_reply(
+            &reply_head,
+            bytes,
+            id + 100,
+            size_of::<Rp>(),
+            Rp::DESCRIPTORS,
+            retcode,
+        )
+    };
+    if let Err(error) = checked {
         // As Apple's stubs, whatever failed: release what the reply carried.
         // SAFETY: a received message, which we own and release exactly once.
         unsafe { sys::mach_msg_destroy(head) };
@@ -137,6 +159,52 @@ fn check_reply(
     Error::check(retcode())
 }
 
+/// Apple MIG's check of a complex reply: a complex message with the right descriptor
+/// count and size, or else a 36-byte `mig_reply_error_t` carrying an error; then no
+/// remote port; then every descriptor's type and disposition.
+fn check_complex_reply(
+    head: &mach_msg_header_t,
+    bytes: &[u8],
+    reply_id: mach_msg_id_t,
+    size: usize,
+    descriptors: &[crate::message::Descriptor],
+    retcode: impl Fn() -> i32,
+) -> Result<()> {
+    if head.msgh_id != reply_id {
+        return Err(if head.msgh_id == MACH_NOTIFY_SEND_ONCE {
+            Error::MIG_SERVER_DIED
+        } else {
+            Error::MIG_REPLY_MISMATCH
+        });
+    }
+    let simple = head.msgh_bits & sys::MACH_MSGH_BITS_COMPLEX == 0;
+    let received = head.msgh_size as usize;
+    let count = bytes
+        .get(24..28)
+        .map(|b| u32::from_ne_bytes([b[0], b[1], b[2], b[3]]));
+    let complex_ok = !simple && received == size && count == Some(descriptors.len() as u32);
+    let error_ok = simple && received == REPLY_ERROR_SIZE && retcode() != 0;
+    if !(complex_ok || error_ok) || head.msgh_remote_port != sys::MACH_PORT_NULL {
+        return Err(Error::MIG_TYPE_ERROR);
+    }
+    if simple {
+        return Error::check(retcode());
+    }
+    if !descriptors_match(bytes, descriptors) {
+        return Err(Error::MIG_TYPE_ERROR);
+    }
+    Ok(())
+}
+
+/// `MACH_MSGH_BITS_COMPLEX` if `M` carries descriptors.
+pub(crate) fn complex_bit<M: Message>() -> u32 {
+    if M::DESCRIPTORS.is_empty() {
+        0
+    } else {
+        sys::MACH_MSGH_BITS_COMPLEX
+    }
+}
+
 /// Sends `request` to `dest` without waiting: a MIG `simpleroutine`.
 pub fn send<Rq: Message>(
     mut request: Rq,
@@ -148,7 +216,7 @@ pub fn send<Rq: Message>(
     // SAFETY: `Rq` starts with a header and is 4-byte aligned (`Message` contract);
     // `mach_msg` reads `size_of::<Rq>()` bytes of it.
     let result = unsafe {
-        (*head).msgh_bits = sys::MACH_MSGH_BITS(dest_disposition, 0);
+        (*head).msgh_bits = sys::MACH_MSGH_BITS(dest_disposition, 0) | complex_bit::<Rq>();
         (*head).msgh_size = 0;
         (*head).msgh_remote_port = dest;
         (*head).msgh_local_port = sys::MACH_PORT_NULL;

@@ -24,8 +24,8 @@ pub mod sys;
 
 pub use error::{Error, Result};
 pub use layout::{FieldLayout, Layout, RoutineLayout};
-pub use message::{Message, MessageBuffer};
-pub use rights::{ReceiveRight, SendRight};
+pub use message::{Descriptor, Message, MessageBuffer};
+pub use rights::{ReceiveRight, SendOnceRight, SendRight};
 pub use server::{Demux, Served, StaticServer, serve, serve_one};
 
 /// `sizeof(mach_msg_max_trailer_t)`: the most a receive can append after a message.
@@ -40,6 +40,27 @@ pub mod __private {
     pub use core::mem::{offset_of, size_of};
     pub use core::option::Option::{None, Some};
     pub use core::result::Result::{Err, Ok};
+
+    /// A port descriptor carrying `name` with `disposition`.
+    pub const fn port(
+        name: crate::sys::mach_port_t,
+        disposition: u8,
+    ) -> crate::sys::mach_msg_port_descriptor_t {
+        crate::sys::mach_msg_port_descriptor_t {
+            name,
+            pad1: 0,
+            pad2: 0,
+            disposition,
+            type_: crate::sys::MACH_MSG_PORT_DESCRIPTOR as u8,
+        }
+    }
+
+    /// `msgh_body` for `count` descriptors.
+    pub const fn body(count: u32) -> crate::sys::mach_msg_body_t {
+        crate::sys::mach_msg_body_t {
+            msgh_descriptor_count: count,
+        }
+    }
 
     /// A zeroed header: the stub and server helpers fill it in.
     pub const HEADER: crate::sys::mach_msg_header_t = crate::sys::mach_msg_header_t {

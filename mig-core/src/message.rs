@@ -12,7 +12,67 @@ use crate::sys::{mach_msg_header_t, mach_msg_trailer_t};
 /// `mach_msg_header_t`, hold only plain data (every bit pattern is a valid value), and
 /// are at least as large as the header. The generated code implements it; there is no
 /// reason to implement it by hand.
-pub unsafe trait Message: Copy + 'static {}
+pub unsafe trait Message: Copy + 'static {
+    /// The descriptors of a complex message, in order (empty for a simple message). The
+    /// client and server checks compare a received message against them.
+    const DESCRIPTORS: &'static [Descriptor] = &[];
+}
+
+/// What MIG's checks expect of one descriptor of a received message.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Descriptor {
+    /// A `mach_msg_port_descriptor_t` carrying a right received with this disposition
+    /// (`MACH_MSG_TYPE_PORT_RECEIVE`, `_PORT_SEND` or `_PORT_SEND_ONCE`).
+    Port {
+        /// The disposition the receiver sees.
+        disposition: u8,
+    },
+}
+
+impl Descriptor {
+    /// The descriptor's size on the wire (64-bit user space).
+    pub const fn size(self) -> usize {
+        match self {
+            Descriptor::Port { .. } => 12,
+        }
+    }
+}
+
+/// Offset of the first descriptor: after the header and `mach_msg_body_t`.
+pub(crate) const FIRST_DESCRIPTOR: usize = 28;
+
+/// Checks the descriptors of a complex message against `expected`: Apple MIG's
+/// `MIG_TYPE_ERROR` checks. `bytes` is the message.
+pub(crate) fn descriptors_match(bytes: &[u8], expected: &[Descriptor]) -> bool {
+    let mut offset = FIRST_DESCRIPTOR;
+    for d in expected {
+        let Some(raw) = bytes.get(offset..offset + d.size()) else {
+            return false;
+        };
+        match *d {
+            // name u32, pad1 u32, pad2 u16, disposition u8, type u8
+            Descriptor::Port { disposition } => {
+                if raw[11] != crate::sys::MACH_MSG_PORT_DESCRIPTOR as u8 || raw[10] != disposition {
+                    return false;
+                }
+            }
+        }
+        offset += d.size();
+    }
+    true
+}
+
+/// Clears the names in a received message's port descriptors, once their rights have
+/// been handed to typed owners, so that destroying the message cannot release them again.
+pub(crate) fn forget_ports(bytes: &mut [u8], expected: &[Descriptor]) {
+    let mut offset = FIRST_DESCRIPTOR;
+    for d in expected {
+        if let (Descriptor::Port { .. }, Some(name)) = (d, bytes.get_mut(offset..offset + 4)) {
+            name.copy_from_slice(&0u32.to_ne_bytes());
+        }
+        offset += d.size();
+    }
+}
 
 /// An 8-byte-aligned buffer that holds one message (and room for its trailer).
 ///

@@ -14,6 +14,43 @@ pub struct ReceiveRight(mach_port_t);
 #[derive(Debug)]
 pub struct SendRight(mach_port_t);
 
+/// A send-once right: one message may be sent with it (a reply, typically).
+///
+/// Dropping it unused destroys it, and the port's receiver gets a send-once
+/// notification (which a waiting MIG client reports as `MIG_SERVER_DIED`).
+#[derive(Debug)]
+pub struct SendOnceRight(mach_port_t);
+
+impl SendOnceRight {
+    /// Takes ownership of the send-once right `name`.
+    ///
+    /// # Safety
+    ///
+    /// `name` must denote a send-once right that nothing else will use or release.
+    pub unsafe fn from_raw(name: mach_port_t) -> Self {
+        SendOnceRight(name)
+    }
+
+    /// The right's name in this task.
+    pub fn name(&self) -> mach_port_t {
+        self.0
+    }
+
+    /// Gives up ownership, returning the name.
+    pub fn into_raw(self) -> mach_port_t {
+        let name = self.0;
+        core::mem::forget(self);
+        name
+    }
+}
+
+impl Drop for SendOnceRight {
+    fn drop(&mut self) {
+        // SAFETY: we own this send-once right (or the dead name it became).
+        unsafe { sys::mach_port_deallocate(sys::mach_task_self(), self.0) };
+    }
+}
+
 impl ReceiveRight {
     /// Allocates a new port.
     pub fn allocate() -> Result<Self> {

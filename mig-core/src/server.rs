@@ -4,8 +4,9 @@ use core::cell::RefCell;
 use core::mem::size_of;
 
 use crate::client::REPLY_ERROR_SIZE;
+use crate::client::complex_bit;
 use crate::error::{Error, Result};
-use crate::message::{Message, MessageBuffer};
+use crate::message::{Message, MessageBuffer, descriptors_match, forget_ports};
 use crate::sys::{self, NDR_record_t, kern_return_t, mach_msg_header_t, mach_port_t};
 
 /// A subsystem's server: generated as `<subsystem>::Service<S>` for any `S` implementing
@@ -23,7 +24,7 @@ pub trait Demux {
     /// Handles one request, MIG's demux: prepares the reply header, validates the
     /// request, calls the handler and builds the reply. Returns `false` when the id is
     /// not one of this subsystem's (the reply then carries `MIG_BAD_ID`).
-    fn demux(&self, request: &MessageBuffer, reply: &mut MessageBuffer) -> bool;
+    fn demux(&self, request: &mut MessageBuffer, reply: &mut MessageBuffer) -> bool;
 }
 
 /// `mig_reply_error_t`: the reply that carries only a return code.
@@ -60,25 +61,50 @@ pub fn prepare_reply(request: &MessageBuffer, reply: &mut MessageBuffer) {
     });
 }
 
-/// The request as routine `T`, if it has exactly `T`'s size and no descriptors: Apple
-/// MIG's `__MIG_check__Request__*` for a fixed-size, non-complex request.
+/// The request as routine `T`: Apple MIG's `__MIG_check__Request__*` for a fixed-size
+/// request. A simple request must be exactly `T`'s size without the complex bit; a
+/// complex one must have the bit, `T`'s descriptor count and size
+/// (`MIG_BAD_ARGUMENTS` otherwise), and descriptors of the right types and
+/// dispositions (`MIG_TYPE_ERROR`).
 pub fn request<T: Message>(request: &MessageBuffer) -> Result<&T> {
     let head = request.header();
-    if head.msgh_bits & sys::MACH_MSGH_BITS_COMPLEX != 0 || head.msgh_size as usize != size_of::<T>() {
+    let complex = head.msgh_bits & sys::MACH_MSGH_BITS_COMPLEX != 0;
+    let bytes = request.bytes();
+    let count = bytes
+        .get(24..28)
+        .map(|b| u32::from_ne_bytes([b[0], b[1], b[2], b[3]]));
+    let shape_ok = head.msgh_size as usize == size_of::<T>()
+        && complex != T::DESCRIPTORS.is_empty()
+        && (!complex || count == Some(T::DESCRIPTORS.len() as u32));
+    if !shape_ok {
         return Err(Error::MIG_BAD_ARGUMENTS);
     }
+    if complex && !descriptors_match(bytes, T::DESCRIPTORS) {
+        return Err(Error::MIG_TYPE_ERROR);
+    }
     request.view::<T>().ok_or(Error::MIG_BAD_ARGUMENTS)
+}
+
+/// Checks the request and takes it: a copy of the message for the handler, whose port
+/// rights now belong to the typed values the handler receives, so the names are
+/// cleared in the buffer (destroying it later cannot release them twice).
+fn take<T: Message>(buffer: &mut MessageBuffer) -> Result<T> {
+    let taken = *request::<T>(buffer)?;
+    if !T::DESCRIPTORS.is_empty() {
+        forget_ports(buffer.bytes_mut(), T::DESCRIPTORS);
+    }
+    Ok(taken)
 }
 
 /// One `routine` in `dispatch`: checks the request, calls `handler`, and writes the
 /// reply that `reply_of` builds from its result, or the error reply.
 pub fn routine<Rq: Message, Rp: Message, T>(
-    request: &MessageBuffer,
+    request: &mut MessageBuffer,
     reply_buffer: &mut MessageBuffer,
-    handler: impl FnOnce(&Rq) -> Result<T>,
+    handler: impl FnOnce(Rq) -> Result<T>,
     reply_of: impl FnOnce(T) -> Rp,
 ) {
-    match self::request::<Rq>(request).and_then(handler) {
+    match take::<Rq>(request).and_then(handler) {
         Ok(value) => reply(reply_buffer, reply_of(value)),
         Err(error) => error_reply(reply_buffer, error),
     }
@@ -87,11 +113,11 @@ pub fn routine<Rq: Message, Rp: Message, T>(
 /// One `simpleroutine` in `dispatch`: checks the request and calls `handler`. Nothing
 /// is sent back, but an error is recorded so the server loop releases the request.
 pub fn simple_routine<Rq: Message>(
-    request: &MessageBuffer,
+    request: &mut MessageBuffer,
     reply_buffer: &mut MessageBuffer,
-    handler: impl FnOnce(&Rq) -> Result<()>,
+    handler: impl FnOnce(Rq) -> Result<()>,
 ) {
-    match self::request::<Rq>(request).and_then(handler) {
+    match take::<Rq>(request).and_then(handler) {
         Ok(()) => success_reply(reply_buffer),
         Err(error) => error_reply(reply_buffer, error),
     }
@@ -102,6 +128,7 @@ pub fn simple_routine<Rq: Message>(
 pub fn reply<T: Message>(reply: &mut MessageBuffer, mut message: T) {
     let mut head = *reply.header();
     head.msgh_size = size_of::<T>() as u32;
+    head.msgh_bits |= complex_bit::<T>();
     // SAFETY: `T` starts with a header (`Message` contract) and is 4-byte aligned.
     unsafe { (&raw mut message).cast::<mach_msg_header_t>().write(head) };
     reply.write(message);

@@ -12,6 +12,10 @@ use crate::model::*;
 use crate::parse;
 use crate::syntax::{self, ArgType, Expr, Statement, TypeSpec};
 
+/// The largest message XNU accepts (`MACH_MSG_SIZE_MAX` is far larger, but the
+/// kernel refuses inline data past 64 MB); sizes beyond it are definition errors.
+const MAX_MESSAGE: u32 = 64 * 1024 * 1024;
+
 /// The built-in definitions `#include` can name, and the text of each.
 const STD_TYPES: &str = include_str!("std/std_types.defs");
 const MACH_TYPES: &str = include_str!("std/mach_types.defs");
@@ -259,14 +263,19 @@ impl Checker {
                 Some(unsupported("sender/receiver (`A | B`) and sized IPC types"))
             }
             TypeSpec::Array { bound, element, .. } => {
-                self.bound(bound, cx);
-                self.resolve(element, None, cx)?;
-                Some(unsupported("arrays"))
+                let element = self.resolve(element, None, cx)?;
+                match bound {
+                    syntax::ArrayBound::Fixed(n) => self.fixed(n, &element, declared, "array", cx),
+                    syntax::ArrayBound::Bounded(e) => {
+                        eval(e, cx)?;
+                        Some(unsupported("variable-size arrays"))
+                    }
+                    syntax::ArrayBound::Unbounded => Some(unsupported("unbounded arrays")),
+                }
             }
             TypeSpec::Struct { count, element, .. } => {
-                eval(count, cx)?;
-                self.resolve(element, None, cx)?;
-                Some(unsupported("`struct[n] of` types"))
+                let element = self.resolve(element, None, cx)?;
+                self.fixed(count, &element, declared, "struct", cx)
             }
             TypeSpec::CString { bound, .. } => {
                 self.bound(bound, cx);
@@ -277,6 +286,51 @@ impl Checker {
                 Some(unsupported("out-of-line (`^`) types"))
             }
         }
+    }
+
+    /// `array[n] of T` and `struct[n] of T`: `n` elements inline.
+    fn fixed(
+        &self,
+        count: &Expr,
+        element: &Type,
+        declared: Option<&str>,
+        what: &str,
+        cx: &mut Errors,
+    ) -> Option<Type> {
+        let n = eval(count, cx)?;
+        let name = declared.unwrap_or_default().to_owned();
+        let Some(element_size) = element.wire.inline_size() else {
+            let why = match element.wire {
+                Wire::Port { .. } | Wire::PolymorphicPort => "inline arrays of ports",
+                Wire::Unsupported(why) => why,
+                _ => "arrays of this element type",
+            };
+            return Some(Type {
+                name,
+                origin: Origin::Primitive,
+                wire: Wire::Unsupported(why),
+                rust: Rust::None,
+            });
+        };
+        let Some(count) = u32::try_from(n)
+            .ok()
+            .filter(|&n| n > 0 && u64::from(n) * u64::from(element_size) <= MAX_MESSAGE as u64)
+        else {
+            cx.error(
+                count.span(),
+                format!(
+                    "`{what}[{n}]` must have between 1 and {} elements",
+                    MAX_MESSAGE / element_size.max(1)
+                ),
+            );
+            return None;
+        };
+        Some(Type {
+            name,
+            origin: Origin::Primitive,
+            wire: Wire::Fixed { count, element_size },
+            rust: Rust::Array(Box::new(element.element_rust()), count),
+        })
     }
 
     fn bound(&self, bound: &syntax::ArrayBound, cx: &mut Errors) {
@@ -351,20 +405,6 @@ impl Checker {
                 format!("`{}` has more than one `RequestPort` argument", r.name.text),
             );
             return;
-        }
-        for arg in &args {
-            if arg.role != Role::RequestPort
-                && matches!(arg.ty.wire, Wire::Port { .. } | Wire::PolymorphicPort)
-            {
-                cx.error(
-                    arg.span,
-                    format!(
-                        "port argument `{}` is not supported yet by `mig!` (only the request port)",
-                        arg.name
-                    ),
-                );
-                return;
-            }
         }
         self.routines.push(Routine {
             name: r.name.text.clone(),
@@ -453,7 +493,6 @@ impl Checker {
         }
         Some(Arg {
             name: arg.name.text.clone(),
-            span: arg.span,
             role,
             ty,
         })

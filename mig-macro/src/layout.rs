@@ -6,6 +6,10 @@ use crate::model::{Arg, Role, Routine, Subsystem, Wire};
 
 /// `mach_msg_header_t`.
 pub const HEADER_SIZE: u32 = 24;
+/// `mach_msg_body_t`.
+pub const BODY_SIZE: u32 = 4;
+/// `mach_msg_port_descriptor_t`.
+pub const PORT_DESCRIPTOR_SIZE: u32 = 12;
 /// `NDR_record_t`.
 pub const NDR_SIZE: u32 = 8;
 /// `mig_reply_error_t`: header, NDR, `RetCode`: the smallest reply and every error reply.
@@ -35,6 +39,10 @@ pub struct Field {
 #[derive(Debug)]
 pub enum FieldKind {
     Header,
+    /// `msgh_body`: the descriptor count of a complex message.
+    Body,
+    /// A port argument's `mach_msg_port_descriptor_t`; the index is into the arguments.
+    PortDescriptor(usize),
     Ndr,
     RetCode,
     /// An argument's value; the index is into the routine's arguments.
@@ -99,22 +107,39 @@ fn routine(r: &Routine) -> RoutineLayout {
     RoutineLayout { request, reply }
 }
 
-/// Lays out one message: `Head`, then `NDR` if inline data follows (always in a
-/// non-complex reply, which carries `RetCode`), then the data in argument order, each
-/// sub-word item padded to 4 bytes with an `<arg>Pad` field.
-fn message(id: i32, data: &[(usize, &Arg)], reply: bool) -> Message {
+/// Lays out one message as Apple MIG does:
+/// 1. `Head`;
+/// 2. in a complex message (one that carries ports), `msgh_body` and one descriptor per
+///    port argument, in argument order;
+/// 3. `NDR` if inline data follows (a non-complex reply always has it, for `RetCode`);
+/// 4. `RetCode`, in a non-complex reply only: a complex reply's errors come back as a
+///    plain `mig_reply_error_t`;
+/// 5. the inline data in argument order, each item padded to 4 bytes by an `<arg>Pad`.
+fn message(id: i32, args: &[(usize, &Arg)], reply: bool) -> Message {
+    let (ports, data): (Vec<_>, Vec<_>) = args
+        .iter()
+        .partition(|(_, a)| matches!(a.ty.wire, Wire::Port { .. }));
+    let complex = !ports.is_empty();
     let mut m = Builder::default();
     m.push("Head", HEADER_SIZE, FieldKind::Header);
-    if reply || !data.is_empty() {
+    if complex {
+        m.push("msgh_body", BODY_SIZE, FieldKind::Body);
+        for &(index, arg) in &ports {
+            m.push(&arg.name, PORT_DESCRIPTOR_SIZE, FieldKind::PortDescriptor(index));
+        }
+    }
+    if !data.is_empty() || (reply && !complex) {
         m.push("NDR", NDR_SIZE, FieldKind::Ndr);
     }
-    if reply {
+    if reply && !complex {
         m.push("RetCode", 4, FieldKind::RetCode);
     }
-    for &(index, arg) in data {
-        let Wire::Scalar { size } = arg.ty.wire else {
-            unreachable!("check admits only scalar data")
-        };
+    for &(index, arg) in &data {
+        let size = arg
+            .ty
+            .wire
+            .inline_size()
+            .expect("check admits only inline data here");
         m.push(&arg.name, size, FieldKind::Data(index));
         let pad = (4 - size % 4) % 4;
         if pad != 0 {
@@ -125,8 +150,8 @@ fn message(id: i32, data: &[(usize, &Arg)], reply: bool) -> Message {
         id,
         size: m.offset,
         fields: m.fields,
-        complex: false,
-        descriptors: 0,
+        complex,
+        descriptors: ports.len() as u32,
     }
 }
 

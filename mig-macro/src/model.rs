@@ -51,6 +51,9 @@ pub enum Wire {
     Scalar { size: u32 },
     /// A port right, sent with this disposition (`MACH_MSG_TYPE_*`).
     Port { send: u32 },
+    /// `array[n] of T` or `struct[n] of T` of inline data: `count` elements of
+    /// `element_size` bytes each.
+    Fixed { count: u32, element_size: u32 },
     /// `polymorphic`: a port whose disposition is chosen at run time.
     PolymorphicPort,
     /// Recognized MIG syntax this version of `mig!` cannot put on the wire yet.
@@ -66,6 +69,8 @@ pub enum Rust {
     Sys(&'static str),
     /// Another MIG type (an alias of an alias).
     Named { name: String, origin: Origin },
+    /// `[T; n]`.
+    Array(Box<Rust>, u32),
     /// No Rust type (not yet expressible).
     None,
 }
@@ -107,7 +112,6 @@ impl Routine {
 #[derive(Debug)]
 pub struct Arg {
     pub name: String,
-    pub span: crate::lex::Sp,
     pub role: Role,
     pub ty: Type,
 }
@@ -119,4 +123,38 @@ pub enum Role {
     In,
     Out,
     InOut,
+}
+
+impl Wire {
+    /// Bytes of inline data, for types that travel inline (not as descriptors).
+    pub fn inline_size(&self) -> Option<u32> {
+        match *self {
+            Wire::Scalar { size } => Some(size),
+            Wire::Fixed { count, element_size } => Some(count * element_size),
+            _ => None,
+        }
+    }
+
+    /// The disposition a receiver sees for a port sent with disposition `send`:
+    /// `MOVE_RECEIVE` (16), `PORT_SEND` (17) or `PORT_SEND_ONCE` (18).
+    pub fn received_disposition(send: u32) -> u32 {
+        match send {
+            16 => 16,
+            18 | 21 => 18,
+            _ => 17,
+        }
+    }
+}
+
+impl Type {
+    /// The Rust type of one element, when this type can be an array element.
+    pub fn element_rust(&self) -> Rust {
+        match self.origin {
+            Origin::Primitive => self.rust.clone(),
+            origin => Rust::Named {
+                name: self.name.clone(),
+                origin,
+            },
+        }
+    }
 }

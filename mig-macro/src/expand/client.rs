@@ -4,8 +4,9 @@ use proc_macro2::TokenStream;
 use quote::quote;
 
 use super::names::{Paths, Scope, docs_with, ident};
+use super::ports;
 use crate::layout::REPLY_ID_OFFSET;
-use crate::model::{Arg, Role, Routine, Wire};
+use crate::model::{Arg, Role, Routine};
 
 /// The stub of one routine.
 pub fn stub(paths: &Paths, routine: &Routine) -> TokenStream {
@@ -14,9 +15,11 @@ pub fn stub(paths: &Paths, routine: &Routine) -> TokenStream {
     let name = ident(&routine.user_fn);
     let port = routine.request_port();
     let port_name = ident(&port.name);
-    let disposition = match port.ty.wire {
-        Wire::Port { send } => proc_macro2::Literal::u32_unsuffixed(send),
-        _ => unreachable!("check makes the request port a port"),
+    let disposition = proc_macro2::Literal::u32_unsuffixed(ports::send_disposition(port));
+    // The destination: a name, or an owned right the call consumes.
+    let port_value = match ports::send_disposition(port) {
+        16..=18 => quote!(#port_name.into_raw()),
+        _ => quote!(#port_name),
     };
     let params = routine
         .args
@@ -24,7 +27,11 @@ pub fn stub(paths: &Paths, routine: &Routine) -> TokenStream {
         .filter(|a| matches!(a.role, Role::RequestPort | Role::In | Role::InOut))
         .map(|a| {
             let name = ident(&a.name);
-            let ty = paths.ty(&a.ty, Scope::Subsystem);
+            let ty = if ports::is_port(a) {
+                ports::sent_type(paths, a, Scope::Subsystem)
+            } else {
+                paths.ty(&a.ty, Scope::Subsystem)
+            };
             quote!(#name: #ty)
         });
     let request = request_value(paths, routine);
@@ -47,56 +54,103 @@ pub fn stub(paths: &Paths, routine: &Routine) -> TokenStream {
         return quote! {
             #doc
             pub fn #name(#(#params),*) -> #krate::Result<()> {
-                #krate::__private::send(#request, #port_name, #disposition, #module::ID)
+                #krate::__private::send(#request, #port_value, #disposition, #module::ID)
             }
         };
     }
     let outs: Vec<&Arg> = routine.outs().collect();
-    let (returns, value) = match outs.as_slice() {
+    let value = |arg: &Arg| {
+        if ports::is_port(arg) {
+            ports::take(paths, arg, quote!(__reply))
+        } else {
+            let field = ident(&arg.name);
+            quote!(__reply.#field)
+        }
+    };
+    let (returns, result) = match outs.as_slice() {
         [] => (quote!(()), quote!(())),
         [one] => {
-            let field = ident(&one.name);
-            (paths.ty(&one.ty, Scope::Subsystem), quote!(__reply.#field))
+            let ty = if ports::is_port(one) {
+                ports::received_type(paths, one)
+            } else {
+                paths.ty(&one.ty, Scope::Subsystem)
+            };
+            (ty, value(one))
         }
         many => {
             let fields = many.iter().map(|a| ident(&a.name));
-            let fields2 = fields.clone();
+            let values = many.iter().map(|a| value(a));
             (
                 quote!(#module::Output),
-                quote!(#module::Output { #(#fields: __reply.#fields2),* }),
+                quote!(#module::Output { #(#fields: #values),* }),
             )
         }
     };
     quote! {
         #doc
         pub fn #name(#(#params),*) -> #krate::Result<#returns> {
-            let __reply: #module::Reply = #krate::__private::rpc(#request, #port_name, #disposition, #module::ID)?;
-            #krate::__private::Ok(#value)
+            let __reply: #module::Reply = #krate::__private::rpc(#request, #port_value, #disposition, #module::ID)?;
+            #krate::__private::Ok(#result)
         }
     }
 }
 
 /// The request struct literal, from the stub's parameters.
 fn request_value(paths: &Paths, routine: &Routine) -> TokenStream {
-    let krate = &paths.krate;
     let module = ident(&routine.name);
     let sent: Vec<&Arg> = routine.ins().collect();
-    let ndr = (!sent.is_empty()).then(|| quote!(NDR: #krate::__private::NDR,));
-    let fields = sent.iter().map(|a| {
+    let fields = message_fields(paths, &sent, false, |a| {
         let name = ident(&a.name);
-        let pad = padding(a).map(|n| {
-            let pad = quote::format_ident!("{}Pad", a.name);
-            quote!(#pad: [0u8; #n],)
-        });
-        quote!(#name, #pad)
+        quote!(#name)
     });
-    quote!(#module::Request { Head: #krate::__private::HEADER, #ndr #(#fields)* })
+    quote!(#module::Request { #fields })
+}
+
+/// The fields of a message literal after `Head`, in any order (Rust matches them by
+/// name): `msgh_body` and descriptors, `NDR`, `RetCode` for non-complex replies, and
+/// each data argument with its padding. `value` gives the expression of an argument.
+pub fn message_fields(
+    paths: &Paths,
+    args: &[&Arg],
+    reply: bool,
+    value: impl Fn(&Arg) -> TokenStream,
+) -> TokenStream {
+    let krate = &paths.krate;
+    let ports: Vec<&Arg> = args.iter().copied().filter(|a| ports::is_port(a)).collect();
+    let data: Vec<&Arg> = args.iter().copied().filter(|a| !ports::is_port(a)).collect();
+    let complex = !ports.is_empty();
+    let mut fields = quote!(Head: #krate::__private::HEADER,);
+    if complex {
+        let count = proc_macro2::Literal::u32_unsuffixed(ports.len() as u32);
+        fields.extend(quote!(msgh_body: #krate::__private::body(#count),));
+        for arg in &ports {
+            let name = ident(&arg.name);
+            let descriptor = ports::descriptor(paths, arg, value(arg));
+            fields.extend(quote!(#name: #descriptor,));
+        }
+    }
+    if !data.is_empty() || (reply && !complex) {
+        fields.extend(quote!(NDR: #krate::__private::NDR,));
+    }
+    if reply && !complex {
+        fields.extend(quote!(RetCode: 0,));
+    }
+    for arg in &data {
+        let name = ident(&arg.name);
+        let v = value(arg);
+        fields.extend(quote!(#name: #v,));
+        if let Some(n) = padding(arg) {
+            let pad = quote::format_ident!("{}Pad", arg.name);
+            fields.extend(quote!(#pad: [0u8; #n],));
+        }
+    }
+    fields
 }
 
 /// Bytes of `<arg>Pad` after a sub-word argument.
 pub fn padding(arg: &Arg) -> Option<usize> {
-    match arg.ty.wire {
-        Wire::Scalar { size } if size % 4 != 0 => Some((4 - size % 4) as usize),
+    match arg.ty.wire.inline_size() {
+        Some(size) if size % 4 != 0 => Some((4 - size % 4) as usize),
         _ => None,
     }
 }

@@ -7,6 +7,7 @@
 
 mod client;
 mod names;
+mod ports;
 mod server;
 mod structs;
 

@@ -61,6 +61,11 @@ impl Paths {
                 quote!(#krate::sys::#name)
             }
             Rust::Named { name, origin } => self.named(name, *origin, scope),
+            Rust::Array(element, count) => {
+                let element = self.rust(element, scope);
+                let count = proc_macro2::Literal::usize_unsuffixed(*count as usize);
+                quote!([#element; #count])
+            }
             Rust::None => quote!(()),
         }
     }

@@ -3,8 +3,10 @@
 use proc_macro2::TokenStream;
 use quote::quote;
 
-use super::client::padding;
+use super::client::message_fields;
 use super::names::{Paths, Scope, docs_with, ident, lit_i32};
+use super::ports;
+use super::structs::server_output_differs;
 use crate::layout::SubsystemLayout;
 use crate::model::{Arg, Role, Routine, Subsystem};
 
@@ -30,7 +32,7 @@ pub fn items(paths: &Paths, model: &Subsystem, _layout: &SubsystemLayout) -> Tok
         /// msgh_id is not one of this subsystem's; the reply then carries `MIG_BAD_ID`.
         pub fn dispatch<S: Server + ?::core::marker::Sized>(
             server: &S,
-            request: &#krate::MessageBuffer,
+            request: &mut #krate::MessageBuffer,
             reply: &mut #krate::MessageBuffer,
         ) -> bool {
             #krate::__private::prepare_reply(request, reply);
@@ -72,7 +74,7 @@ pub fn items(paths: &Paths, model: &Subsystem, _layout: &SubsystemLayout) -> Tok
             const MAX_REQUEST_SIZE: usize = MAX_REQUEST_SIZE;
             const MAX_REPLY_SIZE: usize = MAX_REPLY_SIZE;
 
-            fn demux(&self, request: &#krate::MessageBuffer, reply: &mut #krate::MessageBuffer) -> bool {
+            fn demux(&self, request: &mut #krate::MessageBuffer, reply: &mut #krate::MessageBuffer) -> bool {
                 dispatch(&self.0, request, reply)
             }
         }
@@ -87,13 +89,26 @@ fn handler_args(routine: &Routine) -> impl Iterator<Item = &Arg> {
         .filter(|a| matches!(a.role, Role::RequestPort | Role::In | Role::InOut))
 }
 
+/// What a handler returns: its `out` values as the server sends them.
 fn returns(paths: &Paths, routine: &Routine) -> TokenStream {
     let module = ident(&routine.name);
     let outs: Vec<&Arg> = routine.outs().collect();
     match outs.as_slice() {
         [] => quote!(()),
+        [one] if ports::is_port(one) => ports::sent_type(paths, one, Scope::Subsystem),
         [one] => paths.ty(&one.ty, Scope::Subsystem),
+        _ if server_output_differs(routine) => quote!(#module::ServerOutput),
         _ => quote!(#module::Output),
+    }
+}
+
+/// A handler parameter's type: ports arrive as owned rights, except the request port,
+/// which names the server's own receive right.
+fn param_type(paths: &Paths, arg: &Arg) -> TokenStream {
+    if ports::is_port(arg) && arg.role != Role::RequestPort {
+        ports::received_type(paths, arg)
+    } else {
+        paths.ty(&arg.ty, Scope::Subsystem)
     }
 }
 
@@ -102,7 +117,7 @@ fn method(paths: &Paths, routine: &Routine) -> TokenStream {
     let name = ident(&routine.server_fn);
     let params = handler_args(routine).map(|a| {
         let name = ident(&a.name);
-        let ty = paths.ty(&a.ty, Scope::Subsystem);
+        let ty = param_type(paths, a);
         quote!(#name: #ty)
     });
     let returns = returns(paths, routine);
@@ -130,7 +145,7 @@ fn forward(paths: &Paths, routine: &Routine) -> TokenStream {
     let krate = &paths.krate;
     let name = ident(&routine.server_fn);
     let names: Vec<_> = handler_args(routine).map(|a| ident(&a.name)).collect();
-    let types = handler_args(routine).map(|a| paths.ty(&a.ty, Scope::Subsystem));
+    let types = handler_args(routine).map(|a| param_type(paths, a));
     let returns = returns(paths, routine);
     quote! {
         fn #name(&self, #(#names: #types),*) -> #krate::Result<#returns> {
@@ -147,48 +162,34 @@ fn arm(paths: &Paths, routine: &Routine) -> TokenStream {
     let id = lit_i32(routine.id);
     let args = handler_args(routine).map(|a| match a.role {
         Role::RequestPort => quote!(__request.Head.msgh_local_port),
+        _ if ports::is_port(a) => ports::take(paths, a, quote!(__request)),
         _ => {
             let name = ident(&a.name);
             quote!(__request.#name)
         }
     });
-    let handler = quote!(|__request: &#module::Request| server.#method(#(#args),*));
+    let handler = quote!(|__request: #module::Request| server.#method(#(#args),*));
     if routine.simple {
         return quote! {
             #id => #krate::__private::simple_routine(request, reply, #handler),
         };
     }
     let outs: Vec<&Arg> = routine.outs().collect();
-    let (pattern, fields) = match outs.as_slice() {
-        [] => (quote!(()), Vec::new()),
+    let names = outs.iter().map(|a| ident(&a.name));
+    let pattern = match outs.as_slice() {
+        [] => quote!(()),
         [one] => {
             let name = ident(&one.name);
-            (quote!(#name), vec![field(one)])
+            quote!(#name)
         }
-        many => {
-            let names = many.iter().map(|a| ident(&a.name));
-            (
-                quote!(#module::Output { #(#names),* }),
-                many.iter().map(|a| field(a)).collect(),
-            )
-        }
+        _ if server_output_differs(routine) => quote!(#module::ServerOutput { #(#names),* }),
+        _ => quote!(#module::Output { #(#names),* }),
     };
-    quote! {
-        #id => #krate::__private::routine(request, reply, #handler, |#pattern| #module::Reply {
-            Head: #krate::__private::HEADER,
-            NDR: #krate::__private::NDR,
-            RetCode: 0,
-            #(#fields)*
-        }),
-    }
-}
-
-/// `name,` (and its padding) in a reply literal.
-fn field(arg: &Arg) -> TokenStream {
-    let name = ident(&arg.name);
-    let pad = padding(arg).map(|n| {
-        let pad = quote::format_ident!("{}Pad", arg.name);
-        quote!(#pad: [0u8; #n],)
+    let fields = message_fields(paths, &outs, true, |a| {
+        let name = ident(&a.name);
+        quote!(#name)
     });
-    quote!(#name, #pad)
+    quote! {
+        #id => #krate::__private::routine(request, reply, #handler, |#pattern| #module::Reply { #fields }),
+    }
 }

@@ -5,8 +5,9 @@ use proc_macro2::TokenStream;
 use quote::{format_ident, quote};
 
 use super::names::{Paths, Scope, docs_with, ident, lit_i32, lit_usize};
+use super::ports;
 use crate::layout::{FieldKind, Message, RoutineLayout, SubsystemLayout};
-use crate::model::{Routine, Subsystem};
+use crate::model::{Arg, Routine, Subsystem};
 
 /// `pub mod <routine> { ID, Request, Reply, Output }`.
 pub fn routine_module(paths: &Paths, routine: &Routine, layout: &RoutineLayout, index: usize) -> TokenStream {
@@ -47,24 +48,56 @@ pub fn routine_module(paths: &Paths, routine: &Routine, layout: &RoutineLayout, 
     }
 }
 
-/// The struct returned by a client stub with several `out` arguments.
+/// The structs holding several `out` values: `Output`, what the client gets, and, when
+/// a port is among them and travels as a name on the server's side, `ServerOutput`,
+/// what the handler returns.
 fn output_struct(paths: &Paths, routine: &Routine) -> TokenStream {
-    let outs: Vec<_> = routine.outs().collect();
+    let outs: Vec<&Arg> = routine.outs().collect();
     if outs.len() < 2 {
         return TokenStream::new();
     }
-    let fields = outs.iter().map(|arg| {
-        let name = ident(&arg.name);
-        let ty = paths.ty(&arg.ty, Scope::Routine);
-        let doc = format!("`{}` as returned by the server.", arg.name);
-        quote!(#[doc = #doc] pub #name: #ty)
+    let has_ports = outs.iter().any(|a| ports::is_port(a));
+    let build = |name: &str, doc: &str, server: bool| {
+        let name = format_ident!("{name}");
+        let fields = outs.iter().map(|arg| {
+            let field = ident(&arg.name);
+            let ty = match (ports::is_port(arg), server) {
+                (false, _) => paths.ty(&arg.ty, Scope::Routine),
+                (true, false) => ports::received_type(paths, arg),
+                (true, true) => ports::sent_type(paths, arg, Scope::Routine),
+            };
+            let doc = format!("`{}`.", arg.name);
+            quote!(#[doc = #doc] pub #field: #ty)
+        });
+        let derives = if has_ports {
+            quote!(#[derive(::core::fmt::Debug)])
+        } else {
+            quote!(#[derive(::core::clone::Clone, ::core::marker::Copy, ::core::fmt::Debug, ::core::cmp::PartialEq)])
+        };
+        quote! {
+            #[doc = #doc]
+            #derives
+            pub struct #name { #(#fields,)* }
+        }
+    };
+    let client = build("Output", &format!("What `{}` returns.", routine.user_fn), false);
+    let server = server_output_differs(routine).then(|| {
+        build(
+            "ServerOutput",
+            &format!("What the handler of `{}` returns.", routine.name),
+            true,
+        )
     });
-    let doc = format!("What `{}` returns.", routine.user_fn);
-    quote! {
-        #[doc = #doc]
-        #[derive(::core::clone::Clone, ::core::marker::Copy, ::core::fmt::Debug, ::core::cmp::PartialEq)]
-        pub struct Output { #(#fields,)* }
-    }
+    quote!(#client #server)
+}
+
+/// Whether the handler returns its outs in a different struct than the client gets: a
+/// port copied or made (sent as a name) arrives as an owned right.
+pub fn server_output_differs(routine: &Routine) -> bool {
+    routine.outs().count() > 1
+        && routine
+            .outs()
+            .any(|a| ports::is_port(a) && ports::send_disposition(a) > 18)
 }
 
 /// One wire struct, its `Message` impl and the check that it matches the table entry.
@@ -83,6 +116,8 @@ fn message(
         .iter()
         .map(|f| match f.kind {
             FieldKind::Header => quote!(#krate::sys::mach_msg_header_t),
+            FieldKind::Body => quote!(#krate::sys::mach_msg_body_t),
+            FieldKind::PortDescriptor(_) => quote!(#krate::sys::mach_msg_port_descriptor_t),
             FieldKind::Ndr => quote!(#krate::sys::NDR_record_t),
             FieldKind::RetCode => quote!(#krate::sys::kern_return_t),
             FieldKind::Data(arg) => paths.ty(&routine.args[arg].ty, Scope::Routine),
@@ -95,6 +130,8 @@ fn message(
     let field_names: Vec<_> = m.fields.iter().map(|f| ident(&f.name)).collect();
     let field_docs = m.fields.iter().map(|f| match f.kind {
         FieldKind::Header => "The message header.".to_owned(),
+        FieldKind::Body => "The descriptor count.".to_owned(),
+        FieldKind::PortDescriptor(arg) => format!("Port argument `{}`.", routine.args[arg].name),
         FieldKind::Ndr => "The NDR record (data representation).".to_owned(),
         FieldKind::RetCode => "The server's return code.".to_owned(),
         FieldKind::Data(arg) => format!("Argument `{}`.", routine.args[arg].name),
@@ -110,6 +147,10 @@ fn message(
     );
     let size = lit_usize(m.size);
     let index = proc_macro2::Literal::usize_unsuffixed(index);
+    let descriptors = m.fields.iter().filter_map(|f| match f.kind {
+        FieldKind::PortDescriptor(arg) => Some(super::ports::expected(paths, &routine.args[arg])),
+        _ => None,
+    });
     quote! {
         #[doc = #doc]
         #[repr(C, packed(4))]
@@ -119,7 +160,9 @@ fn message(
         }
 
         // SAFETY: packed(4), starts with the header, holds only plain data.
-        unsafe impl #krate::Message for #name {}
+        unsafe impl #krate::Message for #name {
+            const DESCRIPTORS: &'static [#krate::Descriptor] = &[#(#descriptors),*];
+        }
 
         const _: () = #krate::__private::check_layout(
             &super::ROUTINES[#index].#entry,
