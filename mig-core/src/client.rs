@@ -1,13 +1,13 @@
 //! What a client stub does around its message: MIG's user-side protocol.
 //!
 //! The generated stub fills in the request's data fields; these functions set the header,
-//! call `mach_msg` on the thread's reply port, and check the reply the way Apple MIG's
-//! `__MIG_check__Reply__*` functions do.
+//! pack variable-size arrays, call `mach_msg` on the thread's reply port, and check and
+//! unpack the reply the way Apple MIG's `__MIG_check__Reply__*` functions do.
 
 use core::mem::size_of;
 
 use crate::error::{Error, Result};
-use crate::message::{Message, descriptors_match};
+use crate::message::{Message, descriptors_match, min_size, pack, unpack};
 use crate::sys::{
     self, mach_msg_header_t, mach_msg_id_t, mach_msg_trailer_t, mach_msg_type_name_t, mach_port_t,
 };
@@ -35,6 +35,37 @@ union Exchange<Rq: Copy, Rp: Copy> {
     reply: Received<Rp>,
 }
 
+/// The whole exchange buffer as bytes.
+///
+/// # Safety
+///
+/// `exchange` must point at a live `Exchange<Rq, Rp>` that nothing else accesses while the
+/// slice lives. Every byte of it is initialized: the request was written in full and the
+/// union is plain data.
+unsafe fn bytes_of<'a, Rq: Message, Rp: Message>(exchange: *mut Exchange<Rq, Rp>) -> &'a mut [u8] {
+    // SAFETY: per the contract above.
+    unsafe { core::slice::from_raw_parts_mut(exchange.cast::<u8>(), size_of::<Exchange<Rq, Rp>>()) }
+}
+
+/// Writes the header of an outgoing message.
+fn set_header(
+    head: &mut mach_msg_header_t,
+    bits: u32,
+    dest: mach_port_t,
+    reply: mach_port_t,
+    id: mach_msg_id_t,
+) {
+    *head = mach_msg_header_t {
+        msgh_bits: bits,
+        // As Apple's stubs: the size goes to mach_msg, not into the header.
+        msgh_size: 0,
+        msgh_remote_port: dest,
+        msgh_local_port: reply,
+        msgh_voucher_port: 0,
+        msgh_id: id,
+    };
+}
+
 /// Sends `request` to `dest` and returns the checked reply: a MIG `routine`.
 ///
 /// The header is set here: `dest` with `dest_disposition` as the remote port, this
@@ -48,28 +79,24 @@ pub fn rpc<Rq: Message, Rp: Message>(
 ) -> Result<Rp> {
     const { assert!(size_of::<Rp>() >= REPLY_ERROR_SIZE) };
     let mut exchange = Exchange { request };
-    let head = (&raw mut exchange).cast::<mach_msg_header_t>();
+    let exchange_ptr = &raw mut exchange;
+    let head = exchange_ptr.cast::<mach_msg_header_t>();
+    // SAFETY: the exchange is live and only reached through this slice until the call.
+    let send_size = pack(unsafe { bytes_of(exchange_ptr) }, size_of::<Rq>(), Rq::VARIABLE)?;
     // SAFETY: the MIG reply port belongs to this thread; asking for it has no
     // preconditions.
     let reply_port = unsafe { sys::mig_get_reply_port() };
+    let bits = sys::MACH_MSGH_BITS(dest_disposition, sys::MACH_MSG_TYPE_MAKE_SEND_ONCE) | complex_bit::<Rq>();
     // SAFETY: `Exchange` starts with the request, which starts with a header (`Message`
     // contract); the union is 4-byte aligned like the header.
-    unsafe {
-        (*head).msgh_bits =
-            sys::MACH_MSGH_BITS(dest_disposition, sys::MACH_MSG_TYPE_MAKE_SEND_ONCE) | complex_bit::<Rq>();
-        (*head).msgh_size = 0;
-        (*head).msgh_remote_port = dest;
-        (*head).msgh_local_port = reply_port;
-        (*head).msgh_voucher_port = 0;
-        (*head).msgh_id = id;
-    }
+    set_header(unsafe { &mut *head }, bits, dest, reply_port, id);
     // SAFETY: `head` points at a buffer of `size_of::<Exchange>()` bytes, which covers
     // both the request we send and the reply plus trailer we let the kernel write.
     let result = unsafe {
         sys::mach_msg(
             head,
             sys::MACH_SEND_MSG | sys::MACH_RCV_MSG,
-            size_of::<Rq>() as u32,
+            send_size as u32,
             size_of::<Received<Rp>>() as u32,
             reply_port,
             sys::MACH_MSG_TIMEOUT_NONE,
@@ -91,106 +118,60 @@ pub fn rpc<Rq: Message, Rp: Message>(
         }
         return Err(error);
     }
-    // SAFETY: the kernel wrote a header (at least) into the buffer.
-    let reply_head = unsafe { *head };
-    let retcode = || {
-        // SAFETY: only called once the size is known to be at least 36 bytes, and the
-        // buffer holds at least that many.
-        unsafe {
-            head.cast::<u8>()
-                .add(RETCODE_OFFSET)
-                .cast::<i32>()
-                .read_unaligned()
-        }
-    };
-    let checked = if Rp::DESCRIPTORS.is_empty() {
-        check_reply(&reply_head, id + 100, size_of::<Rp>(), retcode)
-    } else {
-        // SAFETY: the kernel wrote `msgh_size` bytes (at most the buffer's size).
-        let bytes = unsafe {
-            core::slice::from_raw_parts(
-                head.cast::<u8>(),
-                (reply_head.msgh_size as usize).min(size_of::<Exchange<Rq, Rp>>()),
-            )
-        };
-        check_complex_reply(
-            &reply_head,
-            bytes,
-            id + 100,
-            size_of::<Rp>(),
-            Rp::DESCRIPTORS,
-            retcode,
-        )
-    };
-    if let Err(error) = checked {
+    // SAFETY: the exchange is live; the kernel wrote the reply into it.
+    if let Err(error) = check_reply::<Rp>(unsafe { bytes_of(exchange_ptr) }, id + 100) {
         // As Apple's stubs, whatever failed: release what the reply carried.
         // SAFETY: a received message, which we own and release exactly once.
         unsafe { sys::mach_msg_destroy(head) };
         return Err(error);
     }
-    // SAFETY: the reply passed the checks, so the buffer holds a whole `Rp`, and any bit
-    // pattern is a valid `Rp` (`Message` contract).
+    // SAFETY: the reply passed the checks and was unpacked, so the buffer holds a whole
+    // `Rp`, and any bit pattern is a valid `Rp` (`Message` contract).
     Ok(unsafe { exchange.reply.message })
 }
 
-/// Apple MIG's reply check for a non-complex reply of `size` bytes: the id, the size
-/// (exact, or a 36-byte `mig_reply_error_t` carrying an error), no complex bit, no
-/// remote port, and finally the server's `RetCode`.
-fn check_reply(
-    head: &mach_msg_header_t,
-    reply_id: mach_msg_id_t,
-    size: usize,
-    retcode: impl Fn() -> i32,
-) -> Result<()> {
-    if head.msgh_id != reply_id {
-        return Err(if head.msgh_id == MACH_NOTIFY_SEND_ONCE {
+/// Apple MIG's `__MIG_check__Reply__*`, and the unpacking of variable-size arrays:
+/// 1. the id (`MIG_SERVER_DIED` for a send-once notification, else `MIG_REPLY_MISMATCH`);
+/// 2. the shape: `Rp`'s complex bit, descriptor count and size (between its minimum and
+///    maximum when it has variable arrays), unless it is a 36-byte
+///    `mig_reply_error_t` carrying an error;
+/// 3. no remote port;
+/// 4. the server's `RetCode`;
+/// 5. descriptor types and dispositions, and the array counts against the size.
+///
+/// Any mismatch is `MIG_TYPE_ERROR`.
+fn check_reply<Rp: Message>(bytes: &mut [u8], reply_id: mach_msg_id_t) -> Result<()> {
+    let read = |bytes: &[u8], at: usize| bytes[at..at + 4].try_into().map(i32::from_ne_bytes).unwrap_or(0);
+    let bits = read(bytes, 0) as u32;
+    let received = read(bytes, 4) as usize;
+    let remote = read(bytes, 8) as u32;
+    let id = read(bytes, 20);
+    if id != reply_id {
+        return Err(if id == MACH_NOTIFY_SEND_ONCE {
             Error::MIG_SERVER_DIED
         } else {
             Error::MIG_REPLY_MISMATCH
         });
     }
-    let received = head.msgh_size as usize;
-    let complex = head.msgh_bits & sys::MACH_MSGH_BITS_COMPLEX != 0;
-    let shape_ok = !complex
-        && (received == size || (received == REPLY_ERROR_SIZE && size != REPLY_ERROR_SIZE && retcode() != 0));
-    if !shape_ok || head.msgh_remote_port != sys::MACH_PORT_NULL {
+    let complex = bits & sys::MACH_MSGH_BITS_COMPLEX != 0;
+    let size = size_of::<Rp>();
+    let min = min_size(size, Rp::VARIABLE);
+    let retcode = if !complex && received >= REPLY_ERROR_SIZE {
+        read(bytes, RETCODE_OFFSET)
+    } else {
+        0
+    };
+    let count_ok = !complex || read(bytes, 24) as usize == Rp::DESCRIPTORS.len();
+    let shape_ok = complex != Rp::DESCRIPTORS.is_empty() && count_ok && (min..=size).contains(&received);
+    let error_reply = !complex && received == REPLY_ERROR_SIZE && retcode != 0;
+    if !(shape_ok || error_reply) || remote != sys::MACH_PORT_NULL {
         return Err(Error::MIG_TYPE_ERROR);
     }
-    Error::check(retcode())
-}
-
-/// Apple MIG's check of a complex reply: a complex message with the right descriptor
-/// count and size, or else a 36-byte `mig_reply_error_t` carrying an error; then no
-/// remote port; then every descriptor's type and disposition.
-fn check_complex_reply(
-    head: &mach_msg_header_t,
-    bytes: &[u8],
-    reply_id: mach_msg_id_t,
-    size: usize,
-    descriptors: &[crate::message::Descriptor],
-    retcode: impl Fn() -> i32,
-) -> Result<()> {
-    if head.msgh_id != reply_id {
-        return Err(if head.msgh_id == MACH_NOTIFY_SEND_ONCE {
-            Error::MIG_SERVER_DIED
-        } else {
-            Error::MIG_REPLY_MISMATCH
-        });
-    }
-    let simple = head.msgh_bits & sys::MACH_MSGH_BITS_COMPLEX == 0;
-    let received = head.msgh_size as usize;
-    let count = bytes
-        .get(24..28)
-        .map(|b| u32::from_ne_bytes([b[0], b[1], b[2], b[3]]));
-    let complex_ok = !simple && received == size && count == Some(descriptors.len() as u32);
-    let error_ok = simple && received == REPLY_ERROR_SIZE && retcode() != 0;
-    if !(complex_ok || error_ok) || head.msgh_remote_port != sys::MACH_PORT_NULL {
+    Error::check(retcode)?;
+    if complex && !descriptors_match(bytes, Rp::DESCRIPTORS) {
         return Err(Error::MIG_TYPE_ERROR);
     }
-    if simple {
-        return Error::check(retcode());
-    }
-    if !descriptors_match(bytes, descriptors) {
+    if !Rp::VARIABLE.is_empty() && !unpack(bytes, received, size, Rp::VARIABLE) {
         return Err(Error::MIG_TYPE_ERROR);
     }
     Ok(())
@@ -212,20 +193,20 @@ pub fn send<Rq: Message>(
     dest_disposition: mach_msg_type_name_t,
     id: mach_msg_id_t,
 ) -> Result<()> {
-    let head = (&raw mut request).cast::<mach_msg_header_t>();
-    // SAFETY: `Rq` starts with a header and is 4-byte aligned (`Message` contract);
-    // `mach_msg` reads `size_of::<Rq>()` bytes of it.
+    let request_ptr = &raw mut request;
+    // SAFETY: the request is live, plain data, and only reached through this slice here.
+    let bytes = unsafe { core::slice::from_raw_parts_mut(request_ptr.cast::<u8>(), size_of::<Rq>()) };
+    let send_size = pack(bytes, size_of::<Rq>(), Rq::VARIABLE)?;
+    let head = request_ptr.cast::<mach_msg_header_t>();
+    let bits = sys::MACH_MSGH_BITS(dest_disposition, 0) | complex_bit::<Rq>();
+    // SAFETY: `Rq` starts with a header and is 4-byte aligned (`Message` contract).
+    set_header(unsafe { &mut *head }, bits, dest, sys::MACH_PORT_NULL, id);
+    // SAFETY: `mach_msg` reads the `send_size` packed bytes of the request.
     let result = unsafe {
-        (*head).msgh_bits = sys::MACH_MSGH_BITS(dest_disposition, 0) | complex_bit::<Rq>();
-        (*head).msgh_size = 0;
-        (*head).msgh_remote_port = dest;
-        (*head).msgh_local_port = sys::MACH_PORT_NULL;
-        (*head).msgh_voucher_port = 0;
-        (*head).msgh_id = id;
         sys::mach_msg(
             head,
             sys::MACH_SEND_MSG,
-            size_of::<Rq>() as u32,
+            send_size as u32,
             0,
             sys::MACH_PORT_NULL,
             sys::MACH_MSG_TIMEOUT_NONE,
@@ -239,48 +220,46 @@ pub fn send<Rq: Message>(
 mod tests {
     use super::*;
 
-    fn head(id: i32, size: u32, bits: u32) -> mach_msg_header_t {
-        mach_msg_header_t {
-            msgh_bits: bits,
-            msgh_size: size,
-            msgh_id: id,
-            ..Default::default()
-        }
+    #[repr(C, packed(4))]
+    #[derive(Clone, Copy)]
+    struct Reply40 {
+        head: mach_msg_header_t,
+        ndr: [u8; 8],
+        ret_code: i32,
+        value: i32,
+    }
+    // SAFETY: packed(4), header first, plain data.
+    unsafe impl Message for Reply40 {}
+
+    fn reply(id: i32, size: u32, bits: u32, remote: u32, ret_code: i32) -> [u8; 48] {
+        let mut b = [0u8; 48];
+        b[0..4].copy_from_slice(&bits.to_ne_bytes());
+        b[4..8].copy_from_slice(&size.to_ne_bytes());
+        b[8..12].copy_from_slice(&remote.to_ne_bytes());
+        b[20..24].copy_from_slice(&id.to_ne_bytes());
+        b[32..36].copy_from_slice(&ret_code.to_ne_bytes());
+        b
     }
 
     #[test]
     fn reply_checks_follow_apple_mig() {
-        assert_eq!(check_reply(&head(200, 40, 0x12), 200, 40, || 0), Ok(()));
+        let check = |mut b: [u8; 48]| check_reply::<Reply40>(&mut b, 200);
+        assert_eq!(check(reply(200, 40, 0x12, 0, 0)), Ok(()));
+        assert_eq!(check(reply(201, 40, 0x12, 0, 0)), Err(Error::MIG_REPLY_MISMATCH));
+        assert_eq!(check(reply(71, 24, 0x12, 0, 0)), Err(Error::MIG_SERVER_DIED));
+        assert_eq!(check(reply(200, 44, 0x12, 0, 0)), Err(Error::MIG_TYPE_ERROR));
         assert_eq!(
-            check_reply(&head(201, 40, 0x12), 200, 40, || 0),
-            Err(Error::MIG_REPLY_MISMATCH)
-        );
-        assert_eq!(
-            check_reply(&head(71, 24, 0x12), 200, 40, || 0),
-            Err(Error::MIG_SERVER_DIED)
-        );
-        assert_eq!(
-            check_reply(&head(200, 44, 0x12), 200, 40, || 0),
-            Err(Error::MIG_TYPE_ERROR)
-        );
-        assert_eq!(
-            check_reply(&head(200, 40, 0x8000_0012), 200, 40, || 0),
+            check(reply(200, 40, 0x8000_0012, 0, 0)),
             Err(Error::MIG_TYPE_ERROR)
         );
         // A mig_reply_error_t is accepted only when it carries an error.
+        assert_eq!(check(reply(200, 36, 0x12, 0, 5)), Err(Error::KERN_FAILURE));
+        assert_eq!(check(reply(200, 36, 0x12, 0, 0)), Err(Error::MIG_TYPE_ERROR));
+        assert_eq!(check(reply(200, 40, 0x12, 0x103, 0)), Err(Error::MIG_TYPE_ERROR));
+        // A full-size reply carrying an error code reports the code.
         assert_eq!(
-            check_reply(&head(200, 36, 0x12), 200, 40, || 5),
-            Err(Error::KERN_FAILURE)
-        );
-        assert_eq!(
-            check_reply(&head(200, 36, 0x12), 200, 40, || 0),
-            Err(Error::MIG_TYPE_ERROR)
-        );
-        let mut with_remote = head(200, 40, 0x12);
-        with_remote.msgh_remote_port = 0x103;
-        assert_eq!(
-            check_reply(&with_remote, 200, 40, || 0),
-            Err(Error::MIG_TYPE_ERROR)
+            check(reply(200, 40, 0x12, 0, 4)),
+            Err(Error::KERN_INVALID_ARGUMENT)
         );
     }
 }

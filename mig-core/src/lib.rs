@@ -12,6 +12,7 @@
 
 #![warn(missing_docs)]
 
+mod array;
 pub mod bootstrap;
 mod client;
 mod error;
@@ -22,9 +23,10 @@ mod rights;
 mod server;
 pub mod sys;
 
+pub use array::{InlineArray, Pod};
 pub use error::{Error, Result};
 pub use layout::{FieldLayout, Layout, RoutineLayout};
-pub use message::{Descriptor, Message, MessageBuffer};
+pub use message::{Descriptor, Message, MessageBuffer, VarArray};
 pub use rights::{ReceiveRight, SendOnceRight, SendRight};
 pub use server::{Demux, Served, StaticServer, serve, serve_one};
 
@@ -34,6 +36,7 @@ pub const MAX_TRAILER_SIZE: usize = 68;
 /// Not public API: what generated code calls.
 #[doc(hidden)]
 pub mod __private {
+    pub use crate::array::to_wire;
     pub use crate::client::{rpc, send};
     pub use crate::layout::check_layout;
     pub use crate::server::{NDR, c_demux, prepare_reply, routine, simple_routine};

@@ -16,6 +16,110 @@ pub unsafe trait Message: Copy + 'static {
     /// The descriptors of a complex message, in order (empty for a simple message). The
     /// client and server checks compare a received message against them.
     const DESCRIPTORS: &'static [Descriptor] = &[];
+    /// The variable-size inline arrays, in order (empty for a fixed-size message). The
+    /// struct holds each at its maximum; on the wire each takes only its count's bytes
+    /// and everything after it moves down, as Apple MIG packs messages.
+    const VARIABLE: &'static [VarArray] = &[];
+}
+
+/// A variable-size inline array of a message: where its count is (the elements follow
+/// it) in the struct's (maximum) layout, each element's size, and the maximum count.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct VarArray {
+    /// Offset of `<arg>Cnt` in the struct.
+    pub count_offset: u32,
+    /// Bytes per element.
+    pub element_size: u32,
+    /// The most elements it may hold.
+    pub max: u32,
+}
+
+impl VarArray {
+    fn data(&self) -> usize {
+        self.count_offset as usize + 4
+    }
+
+    /// Bytes the array takes in the struct: its maximum, rounded up to 4.
+    fn slot(&self) -> usize {
+        (self.max as usize * self.element_size as usize).next_multiple_of(4)
+    }
+
+    /// Bytes it takes on the wire with `count` elements, rounded up to 4.
+    fn actual(&self, count: u32) -> usize {
+        (count as usize * self.element_size as usize).next_multiple_of(4)
+    }
+}
+
+fn read_u32(bytes: &[u8], at: usize) -> Option<u32> {
+    bytes
+        .get(at..at + 4)
+        .map(|b| u32::from_ne_bytes([b[0], b[1], b[2], b[3]]))
+}
+
+/// The smallest a message with these arrays can be: `size` with every array empty.
+pub(crate) fn min_size(size: usize, arrays: &[VarArray]) -> usize {
+    size - arrays.iter().map(VarArray::slot).sum::<usize>()
+}
+
+/// Packs a message built at its maximum layout (`size` bytes at the start of `bytes`):
+/// each array keeps only its count's bytes and everything after it moves down. Returns
+/// the packed size, or `MIG_ARRAY_TOO_LARGE` if a count exceeds its maximum.
+pub(crate) fn pack(bytes: &mut [u8], size: usize, arrays: &[VarArray]) -> crate::Result<usize> {
+    let mut removed = 0;
+    for a in arrays {
+        let count = read_u32(bytes, a.count_offset as usize - removed).ok_or(crate::Error::MIG_TYPE_ERROR)?;
+        if count > a.max {
+            return Err(crate::Error::MIG_ARRAY_TOO_LARGE);
+        }
+        let gap = a.slot() - a.actual(count);
+        let after = a.data() + a.slot() - removed;
+        bytes.copy_within(after..size - removed, after - gap);
+        removed += gap;
+    }
+    Ok(size - removed)
+}
+
+/// Unpacks a received message of `received` bytes in place to the maximum layout of a
+/// `size`-byte struct, checking it as Apple MIG's checks do: the size between the
+/// minimum and the maximum, each count within its maximum, and the counts accounting
+/// for exactly the bytes received. `false` if the message is malformed (then the
+/// buffer is left as it was).
+pub(crate) fn unpack(bytes: &mut [u8], received: usize, size: usize, arrays: &[VarArray]) -> bool {
+    const MOST: usize = 16;
+    let min = min_size(size, arrays);
+    if received < min || received > size || bytes.len() < size || arrays.len() > MOST {
+        return false;
+    }
+    // Read each count where the packed message has it, and check it.
+    let mut gaps = [0usize; MOST];
+    let mut removed = 0;
+    let mut remaining = received - min;
+    for (i, a) in arrays.iter().enumerate() {
+        let Some(count) = read_u32(bytes, a.count_offset as usize - removed) else {
+            return false;
+        };
+        if count > a.max || a.actual(count) > remaining {
+            return false;
+        }
+        remaining -= a.actual(count);
+        gaps[i] = a.slot() - a.actual(count);
+        removed += gaps[i];
+    }
+    if remaining != 0 {
+        return false;
+    }
+    // From the last array back: open each one's gap, moving what follows it up.
+    for (i, a) in arrays.iter().enumerate().rev() {
+        removed -= gaps[i];
+        let end_of_elements = a.data() + a.slot() - gaps[i] - removed;
+        bytes.copy_within(
+            end_of_elements..size - removed - gaps[i],
+            end_of_elements + gaps[i],
+        );
+        // What the sender did not send reads as zeros, never as stale bytes.
+        bytes[end_of_elements..end_of_elements + gaps[i]].fill(0);
+    }
+    true
 }
 
 /// What MIG's checks expect of one descriptor of a received message.
@@ -181,5 +285,68 @@ impl core::fmt::Debug for MessageBuffer {
             .field("msgh_size", &h.msgh_size)
             .field("msgh_id", &h.msgh_id)
             .finish()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A message like `exception_raise_state`'s request, scaled down: a fixed field, two
+    /// arrays with their counts, and a field between them.
+    fn layout() -> [VarArray; 2] {
+        [
+            VarArray {
+                count_offset: 4,
+                element_size: 4,
+                max: 2,
+            }, // data 8..16
+            VarArray {
+                count_offset: 20,
+                element_size: 1,
+                max: 6,
+            }, // field 16..20, data 24..32
+        ]
+    }
+
+    #[test]
+    fn pack_then_unpack_restores_the_struct() {
+        let size = 32;
+        let mut max = [0u8; 40];
+        max[0..4].copy_from_slice(&7u32.to_ne_bytes());
+        max[4..8].copy_from_slice(&1u32.to_ne_bytes()); // one element of the first array
+        max[8..12].copy_from_slice(&0xAAAA_AAAAu32.to_ne_bytes());
+        max[16..20].copy_from_slice(&9u32.to_ne_bytes());
+        max[20..24].copy_from_slice(&3u32.to_ne_bytes()); // three bytes of the second
+        max[24..27].copy_from_slice(&[1, 2, 3]);
+        let mut wire = max;
+        let packed = pack(&mut wire, size, &layout()).unwrap();
+        // 32 - (8 - 4) - (8 - 4)
+        assert_eq!(packed, 24);
+        assert_eq!(
+            &wire[12..16],
+            &9u32.to_ne_bytes(),
+            "the middle field moved down 4"
+        );
+        assert_eq!(&wire[16..20], &3u32.to_ne_bytes());
+        assert_eq!(&wire[20..23], &[1, 2, 3]);
+        assert!(unpack(&mut wire, packed, size, &layout()));
+        assert_eq!(&wire[..size], &max[..size]);
+    }
+
+    #[test]
+    fn unpack_rejects_what_migs_checks_reject() {
+        let mut buf = [0u8; 40];
+        buf[4..8].copy_from_slice(&3u32.to_ne_bytes()); // count above the maximum
+        assert!(!unpack(&mut buf.clone(), 16, 32, &layout()));
+        buf[4..8].copy_from_slice(&2u32.to_ne_bytes());
+        assert!(!unpack(&mut buf.clone(), 15, 32, &layout()), "below the minimum");
+        assert!(!unpack(&mut buf.clone(), 36, 32, &layout()), "above the maximum");
+        // Two elements (8 bytes) then a count of 0: 16 + 8 bytes, not 20.
+        assert!(
+            !unpack(&mut buf.clone(), 20, 32, &layout()),
+            "counts and size disagree"
+        );
+        assert!(unpack(&mut buf, 24, 32, &layout()));
     }
 }

@@ -6,7 +6,7 @@ use core::mem::size_of;
 use crate::client::REPLY_ERROR_SIZE;
 use crate::client::complex_bit;
 use crate::error::{Error, Result};
-use crate::message::{Message, MessageBuffer, descriptors_match, forget_ports};
+use crate::message::{Message, MessageBuffer, descriptors_match, forget_ports, min_size, pack, unpack};
 use crate::sys::{self, NDR_record_t, kern_return_t, mach_msg_header_t, mach_port_t};
 
 /// A subsystem's server: generated as `<subsystem>::Service<S>` for any `S` implementing
@@ -61,26 +61,32 @@ pub fn prepare_reply(request: &MessageBuffer, reply: &mut MessageBuffer) {
     });
 }
 
-/// The request as routine `T`: Apple MIG's `__MIG_check__Request__*` for a fixed-size
-/// request. A simple request must be exactly `T`'s size without the complex bit; a
-/// complex one must have the bit, `T`'s descriptor count and size
-/// (`MIG_BAD_ARGUMENTS` otherwise), and descriptors of the right types and
-/// dispositions (`MIG_TYPE_ERROR`).
-pub fn request<T: Message>(request: &MessageBuffer) -> Result<&T> {
-    let head = request.header();
+/// The request as routine `T`: Apple MIG's `__MIG_check__Request__*`. The size must be
+/// `T`'s (between its minimum and maximum when it has variable-size arrays), and the
+/// complex bit and descriptor count `T`'s (`MIG_BAD_ARGUMENTS` otherwise); descriptors
+/// must have the right types and dispositions (`MIG_TYPE_ERROR`); array counts must be
+/// within their maxima and account for the size exactly (`MIG_BAD_ARGUMENTS`). Variable
+/// arrays are then unpacked in place, so the buffer holds a `T` at its maximum layout.
+pub fn request<T: Message>(request: &mut MessageBuffer) -> Result<&T> {
+    let head = *request.header();
     let complex = head.msgh_bits & sys::MACH_MSGH_BITS_COMPLEX != 0;
-    let bytes = request.bytes();
-    let count = bytes
+    let received = head.msgh_size as usize;
+    let size = size_of::<T>();
+    let count = request
+        .bytes()
         .get(24..28)
         .map(|b| u32::from_ne_bytes([b[0], b[1], b[2], b[3]]));
-    let shape_ok = head.msgh_size as usize == size_of::<T>()
+    let shape_ok = (min_size(size, T::VARIABLE)..=size).contains(&received)
         && complex != T::DESCRIPTORS.is_empty()
         && (!complex || count == Some(T::DESCRIPTORS.len() as u32));
     if !shape_ok {
         return Err(Error::MIG_BAD_ARGUMENTS);
     }
-    if complex && !descriptors_match(bytes, T::DESCRIPTORS) {
+    if complex && !descriptors_match(request.bytes(), T::DESCRIPTORS) {
         return Err(Error::MIG_TYPE_ERROR);
+    }
+    if !T::VARIABLE.is_empty() && !unpack(request.bytes_mut(), received, size, T::VARIABLE) {
+        return Err(Error::MIG_BAD_ARGUMENTS);
     }
     request.view::<T>().ok_or(Error::MIG_BAD_ARGUMENTS)
 }
@@ -127,11 +133,16 @@ pub fn simple_routine<Rq: Message>(
 /// [`prepare_reply`] set up, with the reply's own size.
 pub fn reply<T: Message>(reply: &mut MessageBuffer, mut message: T) {
     let mut head = *reply.header();
-    head.msgh_size = size_of::<T>() as u32;
     head.msgh_bits |= complex_bit::<T>();
     // SAFETY: `T` starts with a header (`Message` contract) and is 4-byte aligned.
     unsafe { (&raw mut message).cast::<mach_msg_header_t>().write(head) };
     reply.write(message);
+    let size = match pack(reply.bytes_mut(), size_of::<T>(), T::VARIABLE) {
+        Ok(size) => size,
+        // A count beyond its maximum cannot come from an `InlineArray`; refuse anyway.
+        Err(error) => return error_reply(reply, error),
+    };
+    reply.header_mut().msgh_size = size as u32;
 }
 
 /// Turns the prepared reply into a `mig_reply_error_t` carrying `error`.

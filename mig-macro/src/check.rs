@@ -176,6 +176,9 @@ impl Checker {
         };
         self.annotations(&decl.annotations, cx);
         let rust = match resolved.origin {
+            // A variable array's alias keeps its element type at hand: the element is
+            // what slices and wire structs are made of.
+            _ if matches!(resolved.wire, Wire::Variable { .. }) => resolved.rust.clone(),
             Origin::Primitive => resolved.rust.clone(),
             other => Rust::Named {
                 name: resolved.name.clone(),
@@ -265,17 +268,14 @@ impl Checker {
             TypeSpec::Array { bound, element, .. } => {
                 let element = self.resolve(element, None, cx)?;
                 match bound {
-                    syntax::ArrayBound::Fixed(n) => self.fixed(n, &element, declared, "array", cx),
-                    syntax::ArrayBound::Bounded(e) => {
-                        eval(e, cx)?;
-                        Some(unsupported("variable-size arrays"))
-                    }
+                    syntax::ArrayBound::Fixed(n) => self.fixed(n, &element, declared, "array[n]", cx),
+                    syntax::ArrayBound::Bounded(max) => self.variable(max, &element, declared, cx),
                     syntax::ArrayBound::Unbounded => Some(unsupported("unbounded arrays")),
                 }
             }
             TypeSpec::Struct { count, element, .. } => {
                 let element = self.resolve(element, None, cx)?;
-                self.fixed(count, &element, declared, "struct", cx)
+                self.fixed(count, &element, declared, "struct[n]", cx)
             }
             TypeSpec::CString { bound, .. } => {
                 self.bound(bound, cx);
@@ -319,7 +319,7 @@ impl Checker {
             cx.error(
                 count.span(),
                 format!(
-                    "`{what}[{n}]` must have between 1 and {} elements",
+                    "`{what}` must have between 1 and {} elements, not {n}",
                     MAX_MESSAGE / element_size.max(1)
                 ),
             );
@@ -331,6 +331,19 @@ impl Checker {
             wire: Wire::Fixed { count, element_size },
             rust: Rust::Array(Box::new(element.element_rust()), count),
         })
+    }
+
+    /// `array[*:max] of T`: up to `max` elements inline, with a count.
+    fn variable(&self, max: &Expr, element: &Type, declared: Option<&str>, cx: &mut Errors) -> Option<Type> {
+        let mut ty = self.fixed(max, element, declared, "array[*:n]", cx)?;
+        if let (Wire::Fixed { count, element_size }, Rust::Array(element, _)) = (&ty.wire, &ty.rust) {
+            ty.rust = Rust::Inline(element.clone(), *count);
+            ty.wire = Wire::Variable {
+                max: *count,
+                element_size: *element_size,
+            };
+        }
+        Some(ty)
     }
 
     fn bound(&self, bound: &syntax::ArrayBound, cx: &mut Errors) {
@@ -446,7 +459,8 @@ impl Checker {
             );
             return None;
         }
-        for flag in &arg.flags {
+        // `Const` only makes the C parameter `const`: slices are read-only already.
+        for flag in arg.flags.iter().filter(|f| !f.name.is_keyword("const")) {
             cx.error(
                 flag.name.span,
                 format!("IPC flag `{}` is not supported yet by `mig!`", flag.name.text),
@@ -476,6 +490,16 @@ impl Checker {
                 format!(
                     "argument `{}` has type `{}`: {what} are not supported yet by `mig!`",
                     arg.name.text, ty.name
+                ),
+            );
+            return None;
+        }
+        if role == Role::InOut && matches!(ty.wire, Wire::Variable { .. }) {
+            cx.error(
+                arg.span,
+                format!(
+                    "variable-size array `{}` cannot be `inout`: MIG sends it one way only (use an `in` and an `out` argument)",
+                    arg.name.text
                 ),
             );
             return None;

@@ -25,6 +25,17 @@ pub struct Message {
     pub size: u32,
     pub complex: bool,
     pub descriptors: u32,
+    /// The variable-size arrays, in order: what the runtime needs to pack and unpack.
+    pub variable: Vec<Variable>,
+}
+
+/// A variable-size inline array of a message.
+#[derive(Debug)]
+pub struct Variable {
+    /// Offset of `<arg>Cnt`; the elements follow it.
+    pub count_offset: u32,
+    pub element_size: u32,
+    pub max: u32,
 }
 
 #[derive(Debug)]
@@ -47,6 +58,8 @@ pub enum FieldKind {
     RetCode,
     /// An argument's value; the index is into the routine's arguments.
     Data(usize),
+    /// `<arg>Cnt`: the element count of a variable-size array.
+    Count(usize),
     /// `<arg>Pad`: bytes that round sub-word data up to 4.
     Padding,
 }
@@ -134,7 +147,16 @@ fn message(id: i32, args: &[(usize, &Arg)], reply: bool) -> Message {
     if reply && !complex {
         m.push("RetCode", 4, FieldKind::RetCode);
     }
+    let mut variable = Vec::new();
     for &(index, arg) in &data {
+        if let Wire::Variable { max, element_size } = arg.ty.wire {
+            variable.push(Variable {
+                count_offset: m.offset,
+                element_size,
+                max,
+            });
+            m.push(&format!("{}Cnt", arg.name), 4, FieldKind::Count(index));
+        }
         let size = arg
             .ty
             .wire
@@ -152,6 +174,7 @@ fn message(id: i32, args: &[(usize, &Arg)], reply: bool) -> Message {
         fields: m.fields,
         complex,
         descriptors: ports.len() as u32,
+        variable,
     }
 }
 

@@ -54,6 +54,9 @@ pub enum Wire {
     /// `array[n] of T` or `struct[n] of T` of inline data: `count` elements of
     /// `element_size` bytes each.
     Fixed { count: u32, element_size: u32 },
+    /// `array[*:max] of T` of inline data: a count, then up to `max` elements, packed
+    /// on the wire to what the count says.
+    Variable { max: u32, element_size: u32 },
     /// `polymorphic`: a port whose disposition is chosen at run time.
     PolymorphicPort,
     /// Recognized MIG syntax this version of `mig!` cannot put on the wire yet.
@@ -71,6 +74,8 @@ pub enum Rust {
     Named { name: String, origin: Origin },
     /// `[T; n]`.
     Array(Box<Rust>, u32),
+    /// `mig::InlineArray<T, n>`: up to `n` elements.
+    Inline(Box<Rust>, u32),
     /// No Rust type (not yet expressible).
     None,
 }
@@ -131,6 +136,7 @@ impl Wire {
         match *self {
             Wire::Scalar { size } => Some(size),
             Wire::Fixed { count, element_size } => Some(count * element_size),
+            Wire::Variable { max, element_size } => Some(max * element_size),
             _ => None,
         }
     }

@@ -150,3 +150,24 @@ fn print_expansion() {
     );
     println!("{out}");
 }
+
+#[test]
+fn arrays_expand_without_panicking() {
+    let out = crate::expand_definition(
+        quote::quote!(::mig),
+        tokens(
+            r#"subsystem catcher 2405;
+    #include <mach/mach_types.defs>
+    type exception_type_t = int;
+    type code_t = array[*:2] of int64_t;
+    routine raise(server: mach_port_t; thread: mach_port_t; task: mach_port_t;
+        exception: exception_type_t; code: code_t);
+    routine raise_state(server: mach_port_t; exception: exception_type_t;
+        code: code_t, const; inout flavor: int; old_state: thread_state_t, const;
+        out new_state: thread_state_t);
+    routine echo_bytes(server: mach_port_t; data: bytes_t = array[*:9] of uint8_t;
+        out echoed: bytes_t; out count: int);"#,
+        ),
+    );
+    assert!(!out.to_string().contains("compile_error"), "{out}");
+}

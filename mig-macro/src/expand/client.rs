@@ -29,6 +29,9 @@ pub fn stub(paths: &Paths, routine: &Routine) -> TokenStream {
             let name = ident(&a.name);
             let ty = if ports::is_port(a) {
                 ports::sent_type(paths, a, Scope::Subsystem)
+            } else if is_variable(a) {
+                let element = paths.element(&a.ty, Scope::Subsystem);
+                quote!(&[#element])
             } else {
                 paths.ty(&a.ty, Scope::Subsystem)
             };
@@ -62,6 +65,10 @@ pub fn stub(paths: &Paths, routine: &Routine) -> TokenStream {
     let value = |arg: &Arg| {
         if ports::is_port(arg) {
             ports::take(paths, arg, quote!(__reply))
+        } else if is_variable(arg) {
+            let field = ident(&arg.name);
+            let count = quote::format_ident!("{}Cnt", arg.name);
+            quote!(#krate::InlineArray::from_wire(__reply.#count, __reply.#field))
         } else {
             let field = ident(&arg.name);
             quote!(__reply.#field)
@@ -95,30 +102,42 @@ pub fn stub(paths: &Paths, routine: &Routine) -> TokenStream {
     }
 }
 
-/// The request struct literal, from the stub's parameters.
+/// The request struct literal, from the stub's parameters, after the statements that
+/// check and convert slices (`MIG_ARRAY_TOO_LARGE` before anything is sent).
 fn request_value(paths: &Paths, routine: &Routine) -> TokenStream {
+    let krate = &paths.krate;
     let module = ident(&routine.name);
     let sent: Vec<&Arg> = routine.ins().collect();
-    let fields = message_fields(paths, &sent, false, |a| {
-        let name = ident(&a.name);
-        quote!(#name)
-    });
-    quote!(#module::Request { #fields })
+    let (prelude, fields) = message_fields(
+        paths,
+        &sent,
+        false,
+        |a| {
+            let name = ident(&a.name);
+            quote!(#name)
+        },
+        |value| quote!(#krate::__private::to_wire(#value)?),
+    );
+    quote!({ #prelude #module::Request { #fields } })
 }
 
-/// The fields of a message literal after `Head`, in any order (Rust matches them by
-/// name): `msgh_body` and descriptors, `NDR`, `RetCode` for non-complex replies, and
-/// each data argument with its padding. `value` gives the expression of an argument.
+/// The fields of a message literal (in any order: Rust matches them by name): `Head`,
+/// `msgh_body` and descriptors, `NDR`, `RetCode` for non-complex replies, and each data
+/// argument with its count and padding. `value` gives an argument's expression;
+/// `to_wire` turns a variable array's value into its `(count, elements)`, in a statement
+/// of the returned prelude.
 pub fn message_fields(
     paths: &Paths,
     args: &[&Arg],
     reply: bool,
     value: impl Fn(&Arg) -> TokenStream,
-) -> TokenStream {
+    to_wire: impl Fn(TokenStream) -> TokenStream,
+) -> (TokenStream, TokenStream) {
     let krate = &paths.krate;
     let ports: Vec<&Arg> = args.iter().copied().filter(|a| ports::is_port(a)).collect();
     let data: Vec<&Arg> = args.iter().copied().filter(|a| !ports::is_port(a)).collect();
     let complex = !ports.is_empty();
+    let mut prelude = TokenStream::new();
     let mut fields = quote!(Head: #krate::__private::HEADER,);
     if complex {
         let count = proc_macro2::Literal::u32_unsuffixed(ports.len() as u32);
@@ -138,13 +157,26 @@ pub fn message_fields(
     for arg in &data {
         let name = ident(&arg.name);
         let v = value(arg);
-        fields.extend(quote!(#name: #v,));
+        if is_variable(arg) {
+            let local = quote::format_ident!("__{}", arg.name);
+            let count = quote::format_ident!("{}Cnt", arg.name);
+            let converted = to_wire(v);
+            prelude.extend(quote!(let #local = #converted;));
+            fields.extend(quote!(#count: #local.0, #name: #local.1,));
+        } else {
+            fields.extend(quote!(#name: #v,));
+        }
         if let Some(n) = padding(arg) {
             let pad = quote::format_ident!("{}Pad", arg.name);
             fields.extend(quote!(#pad: [0u8; #n],));
         }
     }
-    fields
+    (prelude, fields)
+}
+
+/// Whether an argument is a variable-size inline array.
+pub fn is_variable(arg: &Arg) -> bool {
+    matches!(arg.ty.wire, crate::model::Wire::Variable { .. })
 }
 
 /// Bytes of `<arg>Pad` after a sub-word argument.

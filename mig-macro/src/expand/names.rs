@@ -61,6 +61,12 @@ impl Paths {
                 quote!(#krate::sys::#name)
             }
             Rust::Named { name, origin } => self.named(name, *origin, scope),
+            Rust::Inline(element, max) => {
+                let krate = &self.krate;
+                let element = self.rust(element, scope);
+                let max = proc_macro2::Literal::usize_unsuffixed(*max as usize);
+                quote!(#krate::InlineArray<#element, #max>)
+            }
             Rust::Array(element, count) => {
                 let element = self.rust(element, scope);
                 let count = proc_macro2::Literal::usize_unsuffixed(*count as usize);
@@ -101,4 +107,26 @@ pub fn lit_i32(n: i32) -> proc_macro2::Literal {
 /// See [`lit_i32`].
 pub fn lit_usize(n: u32) -> proc_macro2::Literal {
     proc_macro2::Literal::usize_unsuffixed(n as usize)
+}
+
+impl Paths {
+    /// The element type of a variable-size array type.
+    pub fn element(&self, ty: &Type, scope: Scope) -> TokenStream {
+        match &ty.rust {
+            Rust::Inline(element, _) => self.rust(element, scope),
+            _ => unreachable!("check gives variable arrays an `Inline` Rust type"),
+        }
+    }
+
+    /// How a type is stored in a wire struct: a variable array at its maximum, `[T; max]`.
+    pub fn wire(&self, ty: &Type, scope: Scope) -> TokenStream {
+        match (&ty.wire, &ty.rust) {
+            (crate::model::Wire::Variable { max, .. }, _) => {
+                let element = self.element(ty, scope);
+                let max = proc_macro2::Literal::usize_unsuffixed(*max as usize);
+                quote!([#element; #max])
+            }
+            _ => self.ty(ty, scope),
+        }
+    }
 }

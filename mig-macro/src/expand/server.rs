@@ -3,7 +3,7 @@
 use proc_macro2::TokenStream;
 use quote::quote;
 
-use super::client::message_fields;
+use super::client::{is_variable, message_fields};
 use super::names::{Paths, Scope, docs_with, ident, lit_i32};
 use super::ports;
 use super::structs::server_output_differs;
@@ -107,6 +107,9 @@ fn returns(paths: &Paths, routine: &Routine) -> TokenStream {
 fn param_type(paths: &Paths, arg: &Arg) -> TokenStream {
     if ports::is_port(arg) && arg.role != Role::RequestPort {
         ports::received_type(paths, arg)
+    } else if is_variable(arg) {
+        let element = paths.element(&arg.ty, Scope::Subsystem);
+        quote!(&[#element])
     } else {
         paths.ty(&arg.ty, Scope::Subsystem)
     }
@@ -163,6 +166,11 @@ fn arm(paths: &Paths, routine: &Routine) -> TokenStream {
     let args = handler_args(routine).map(|a| match a.role {
         Role::RequestPort => quote!(__request.Head.msgh_local_port),
         _ if ports::is_port(a) => ports::take(paths, a, quote!(__request)),
+        _ if is_variable(a) => {
+            let name = ident(&a.name);
+            let count = quote::format_ident!("{}Cnt", a.name);
+            quote!(&#krate::InlineArray::from_wire(__request.#count, __request.#name))
+        }
         _ => {
             let name = ident(&a.name);
             quote!(__request.#name)
@@ -185,11 +193,17 @@ fn arm(paths: &Paths, routine: &Routine) -> TokenStream {
         _ if server_output_differs(routine) => quote!(#module::ServerOutput { #(#names),* }),
         _ => quote!(#module::Output { #(#names),* }),
     };
-    let fields = message_fields(paths, &outs, true, |a| {
-        let name = ident(&a.name);
-        quote!(#name)
-    });
+    let (prelude, fields) = message_fields(
+        paths,
+        &outs,
+        true,
+        |a| {
+            let name = ident(&a.name);
+            quote!(#name)
+        },
+        |value| quote!(#value.into_wire()),
+    );
     quote! {
-        #id => #krate::__private::routine(request, reply, #handler, |#pattern| #module::Reply { #fields }),
+        #id => #krate::__private::routine(request, reply, #handler, |#pattern| { #prelude #module::Reply { #fields } }),
     }
 }

@@ -120,7 +120,8 @@ fn message(
             FieldKind::PortDescriptor(_) => quote!(#krate::sys::mach_msg_port_descriptor_t),
             FieldKind::Ndr => quote!(#krate::sys::NDR_record_t),
             FieldKind::RetCode => quote!(#krate::sys::kern_return_t),
-            FieldKind::Data(arg) => paths.ty(&routine.args[arg].ty, Scope::Routine),
+            FieldKind::Data(arg) => paths.wire(&routine.args[arg].ty, Scope::Routine),
+            FieldKind::Count(_) => quote!(#krate::sys::mach_msg_type_number_t),
             FieldKind::Padding => {
                 let n = lit_usize(f.size);
                 quote!([u8; #n])
@@ -135,6 +136,7 @@ fn message(
         FieldKind::Ndr => "The NDR record (data representation).".to_owned(),
         FieldKind::RetCode => "The server's return code.".to_owned(),
         FieldKind::Data(arg) => format!("Argument `{}`.", routine.args[arg].name),
+        FieldKind::Count(arg) => format!("The number of elements of `{}`.", routine.args[arg].name),
         FieldKind::Padding => "Padding to a 4-byte boundary.".to_owned(),
     });
     let doc = format!(
@@ -147,6 +149,14 @@ fn message(
     );
     let size = lit_usize(m.size);
     let index = proc_macro2::Literal::usize_unsuffixed(index);
+    let variable = m.variable.iter().map(|v| {
+        let (offset, size, max) = (
+            proc_macro2::Literal::u32_unsuffixed(v.count_offset),
+            proc_macro2::Literal::u32_unsuffixed(v.element_size),
+            proc_macro2::Literal::u32_unsuffixed(v.max),
+        );
+        quote!(#krate::VarArray { count_offset: #offset, element_size: #size, max: #max })
+    });
     let descriptors = m.fields.iter().filter_map(|f| match f.kind {
         FieldKind::PortDescriptor(arg) => Some(super::ports::expected(paths, &routine.args[arg])),
         _ => None,
@@ -162,6 +172,7 @@ fn message(
         // SAFETY: packed(4), starts with the header, holds only plain data.
         unsafe impl #krate::Message for #name {
             const DESCRIPTORS: &'static [#krate::Descriptor] = &[#(#descriptors),*];
+            const VARIABLE: &'static [#krate::VarArray] = &[#(#variable),*];
         }
 
         const _: () = #krate::__private::check_layout(

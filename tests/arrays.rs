@@ -1,0 +1,259 @@
+//! Variable-size inline arrays (`array[*:n] of T`): packed on the wire exactly as Apple
+//! MIG packs them, checked on receipt, and surfaced as slices in and `InlineArray`s out.
+
+use std::thread;
+
+use mig::sys::{self, mach_port_t};
+use mig::{Error, InlineArray, MessageBuffer, ReceiveRight};
+
+mig::mig! {
+    /// Exception-style messages: a code array, a flavor, a state in and a state out.
+    subsystem catcher 2405;
+    #include <mach/mach_types.defs>
+
+    type exception_type_t = int;
+    type code_t = array[*:2] of int64_t;
+
+    routine raise(server: mach_port_t; thread: mach_port_t; task: mach_port_t;
+        exception: exception_type_t; code: code_t);
+    routine raise_state(server: mach_port_t; exception: exception_type_t;
+        code: code_t, const; inout flavor: int; old_state: thread_state_t, const;
+        out new_state: thread_state_t);
+    routine raise_state_identity(server: mach_port_t; thread: mach_port_t; task: mach_port_t;
+        exception: exception_type_t; code: code_t; inout flavor: int;
+        old_state: thread_state_t; out new_state: thread_state_t);
+    /// Bytes, to show sub-word elements rounded up to 4 on the wire.
+    routine echo_bytes(server: mach_port_t; data: bytes_t = array[*:9] of uint8_t;
+        out echoed: bytes_t; out count: int);
+}
+
+fn fields(l: &mig::Layout) -> Vec<(&'static str, usize, usize)> {
+    l.fields.iter().map(|f| (f.name, f.offset, f.size)).collect()
+}
+
+#[test]
+fn layouts_match_apple_mig() {
+    // Figures from Apple MIG on xnu's mach_exc.defs (64-bit macOS).
+    let r = catcher::ROUTINES;
+    assert_eq!(
+        (r[0].request.id, r[0].request.size, r[0].request.descriptors),
+        (2405, 84, 2)
+    );
+    assert_eq!(
+        fields(&r[0].request),
+        [
+            ("Head", 0, 24),
+            ("msgh_body", 24, 4),
+            ("thread", 28, 12),
+            ("task", 40, 12),
+            ("NDR", 52, 8),
+            ("exception", 60, 4),
+            ("codeCnt", 64, 4),
+            ("code", 68, 16)
+        ]
+    );
+    assert_eq!(r[1].request.size, 5248);
+    assert_eq!(
+        fields(&r[1].request),
+        [
+            ("Head", 0, 24),
+            ("NDR", 24, 8),
+            ("exception", 32, 4),
+            ("codeCnt", 36, 4),
+            ("code", 40, 16),
+            ("flavor", 56, 4),
+            ("old_stateCnt", 60, 4),
+            ("old_state", 64, 5184)
+        ]
+    );
+    let reply = r[1].reply.unwrap();
+    assert_eq!(reply.size, 5228);
+    assert_eq!(
+        fields(&reply),
+        [
+            ("Head", 0, 24),
+            ("NDR", 24, 8),
+            ("RetCode", 32, 4),
+            ("flavor", 36, 4),
+            ("new_stateCnt", 40, 4),
+            ("new_state", 44, 5184)
+        ]
+    );
+    assert_eq!((r[2].request.size, r[2].request.complex), (5276, true));
+    assert_eq!(
+        fields(&r[3].request)[2..],
+        [("dataCnt", 32, 4), ("data", 36, 9), ("dataPad", 45, 3)]
+    );
+}
+
+struct Catcher;
+
+impl catcher::Server for Catcher {
+    fn raise(
+        &self,
+        _: mach_port_t,
+        _: mig::SendRight,
+        _: mig::SendRight,
+        exception: i32,
+        code: &[i64],
+    ) -> mig::Result<()> {
+        if exception == 1 && code == [2, 3] {
+            Ok(())
+        } else {
+            Err(Error::KERN_INVALID_ARGUMENT)
+        }
+    }
+    fn raise_state(
+        &self,
+        _: mach_port_t,
+        exception: i32,
+        code: &[i64],
+        flavor: i32,
+        old_state: &[u32],
+    ) -> mig::Result<catcher::raise_state::Output> {
+        // The new state: the old one reversed, plus the exception and the code count.
+        let mut new_state: InlineArray<u32, 1296> = InlineArray::from_slice(old_state)?;
+        new_state.reverse();
+        new_state.push(exception as u32)?;
+        new_state.push(code.len() as u32)?;
+        Ok(catcher::raise_state::Output {
+            flavor: flavor + 1,
+            new_state,
+        })
+    }
+    fn raise_state_identity(
+        &self,
+        _: mach_port_t,
+        _: mig::SendRight,
+        _: mig::SendRight,
+        _: i32,
+        code: &[i64],
+        flavor: i32,
+        old_state: &[u32],
+    ) -> mig::Result<catcher::raise_state_identity::Output> {
+        Ok(catcher::raise_state_identity::Output {
+            flavor,
+            new_state: InlineArray::from_slice(&old_state[..old_state.len().min(code.len())])?,
+        })
+    }
+    fn echo_bytes(&self, _: mach_port_t, data: &[u8]) -> mig::Result<catcher::echo_bytes::Output> {
+        Ok(catcher::echo_bytes::Output {
+            echoed: InlineArray::from_slice(data)?,
+            count: data.len() as i32,
+        })
+    }
+}
+
+fn with_server(test: impl FnOnce(mach_port_t)) {
+    let receive = ReceiveRight::allocate().unwrap();
+    let send = receive.make_send().unwrap();
+    let name = receive.name();
+    let server = thread::spawn(move || mig::serve(receive.name(), &catcher::Service(Catcher)));
+    test(send.name());
+    // SAFETY: the receive right lives in this task; destroying it ends the loop.
+    unsafe { sys::mach_port_destroy(sys::mach_task_self(), name) };
+    server.join().unwrap().unwrap();
+}
+
+#[test]
+fn arrays_round_trip() {
+    with_server(|port| {
+        // Stand-ins for the thread and task ports: any send right will do.
+        let stand_in = ReceiveRight::allocate().unwrap();
+        let stand_in_send = stand_in.make_send().unwrap();
+        let task = stand_in_send.name();
+        assert_eq!(catcher::raise(port, task, task, 1, &[2, 3]), Ok(()));
+        assert_eq!(
+            catcher::raise(port, task, task, 1, &[2]),
+            Err(Error::KERN_INVALID_ARGUMENT)
+        );
+
+        let out = catcher::raise_state(port, 5, &[10], 7, &[1, 2, 3]).unwrap();
+        assert_eq!(out.flavor, 8);
+        assert_eq!(&*out.new_state, &[3, 2, 1, 5, 1]);
+
+        // Empty and full arrays are both fine.
+        let out = catcher::raise_state(port, 0, &[], 0, &[]).unwrap();
+        assert_eq!(&*out.new_state, &[0, 0]);
+        let full: Vec<u32> = (0..1294).collect();
+        let out = catcher::raise_state(port, 0, &[1, 2], 0, &full).unwrap();
+        assert_eq!(out.new_state.len(), 1296);
+        assert_eq!(out.new_state[0], 1293);
+
+        let out = catcher::raise_state_identity(port, task, task, 0, &[1, 2], 9, &[4, 5, 6]).unwrap();
+        assert_eq!((out.flavor, &*out.new_state), (9, &[4, 5][..]));
+
+        for n in 0..=9 {
+            let data: Vec<u8> = (1..=n).collect();
+            let out = catcher::echo_bytes(port, &data).unwrap();
+            assert_eq!((&*out.echoed, out.count), (&data[..], i32::from(n)));
+        }
+    });
+}
+
+#[test]
+fn too_many_elements_fail_before_sending() {
+    // No server at all: the error comes from the stub, not the transport.
+    let port = ReceiveRight::allocate().unwrap();
+    let send = port.make_send().unwrap();
+    assert_eq!(
+        catcher::raise(send.name(), send.name(), send.name(), 1, &[1, 2, 3]),
+        Err(Error::MIG_ARRAY_TOO_LARGE)
+    );
+    assert_eq!(
+        catcher::echo_bytes(send.name(), &[0; 10]).map(|_| ()),
+        Err(Error::MIG_ARRAY_TOO_LARGE)
+    );
+}
+
+/// A raw `raise_state` request: the packed bytes Apple's stub would send.
+fn raw_raise_state(code: &[i64], state: &[u32], code_count: u32) -> MessageBuffer {
+    let mut words: Vec<u8> = Vec::new();
+    let push = |words: &mut Vec<u8>, bytes: &[u8]| words.extend_from_slice(bytes);
+    push(&mut words, &[0; 24]); // header, filled below
+    push(&mut words, &[0, 0, 0, 0, 1, 0, 0, 0]); // NDR
+    push(&mut words, &3i32.to_le_bytes()); // exception
+    push(&mut words, &code_count.to_le_bytes());
+    for c in code {
+        push(&mut words, &c.to_le_bytes());
+    }
+    push(&mut words, &4i32.to_le_bytes()); // flavor
+    push(&mut words, &(state.len() as u32).to_le_bytes());
+    for s in state {
+        push(&mut words, &s.to_le_bytes());
+    }
+    let mut buffer = MessageBuffer::for_receive(catcher::MAX_REQUEST_SIZE);
+    buffer.bytes_mut()[..words.len()].copy_from_slice(&words);
+    let head = buffer.header_mut();
+    head.msgh_size = words.len() as u32;
+    head.msgh_id = catcher::raise_state::ID;
+    buffer
+}
+
+#[test]
+fn packed_requests_are_unpacked_and_checked() {
+    let mut reply = MessageBuffer::with_capacity(catcher::MAX_REPLY_SIZE);
+    // codeCnt = 1 and a 2-element state: 64 bytes, as the golden README's loopback run.
+    let mut request = raw_raise_state(&[0x1122334455667788], &[0x11, 0x22], 1);
+    assert_eq!(request.header().msgh_size, 64);
+    assert!(catcher::dispatch(&Catcher, &mut request, &mut reply));
+    let out = reply.view::<catcher::raise_state::Reply>().unwrap();
+    assert_eq!(({ out.RetCode }, { out.flavor }, { out.new_stateCnt }), (0, 5, 4));
+    // The reply is packed too: 44 bytes of header and fields, then 4 elements.
+    assert_eq!(reply.header().msgh_size, 44 + 16);
+
+    // A count that promises more than was sent is refused.
+    let mut request = raw_raise_state(&[1], &[1, 2], 2);
+    catcher::dispatch(&Catcher, &mut request, &mut reply);
+    assert_eq!(
+        &reply.bytes()[32..36],
+        &Error::MIG_BAD_ARGUMENTS.code().to_le_bytes()
+    );
+    // So is a count above the maximum.
+    let mut request = raw_raise_state(&[1, 2, 3], &[], 3);
+    catcher::dispatch(&Catcher, &mut request, &mut reply);
+    assert_eq!(
+        &reply.bytes()[32..36],
+        &Error::MIG_BAD_ARGUMENTS.code().to_le_bytes()
+    );
+}
