@@ -7,7 +7,7 @@
 use core::mem::size_of;
 
 use crate::error::{Error, Result};
-use crate::message::{Message, descriptors_match, min_size, pack, unpack};
+use crate::message::{Message, descriptors_match, min_size, out_of_line_sizes_match, pack, unpack};
 use crate::sys::{
     self, mach_msg_header_t, mach_msg_id_t, mach_msg_trailer_t, mach_msg_type_name_t, mach_port_t,
 };
@@ -172,6 +172,9 @@ fn check_reply<Rp: Message>(bytes: &mut [u8], reply_id: mach_msg_id_t) -> Result
         return Err(Error::MIG_TYPE_ERROR);
     }
     if !Rp::VARIABLE.is_empty() && !unpack(bytes, received, size, Rp::VARIABLE) {
+        return Err(Error::MIG_TYPE_ERROR);
+    }
+    if complex && !out_of_line_sizes_match(bytes, Rp::DESCRIPTORS) {
         return Err(Error::MIG_TYPE_ERROR);
     }
     Ok(())

@@ -19,6 +19,7 @@ mod error;
 mod layout;
 mod message;
 mod ndr;
+mod ool;
 mod rights;
 mod server;
 pub mod sys;
@@ -27,6 +28,7 @@ pub use array::{InlineArray, Pod};
 pub use error::{Error, Result};
 pub use layout::{FieldLayout, Layout, RoutineLayout};
 pub use message::{Descriptor, Message, MessageBuffer, VarArray};
+pub use ool::OutOfLine;
 pub use rights::{ReceiveRight, SendOnceRight, SendRight};
 pub use server::{Demux, Served, StaticServer, serve, serve_one};
 
@@ -39,6 +41,7 @@ pub mod __private {
     pub use crate::array::to_wire;
     pub use crate::client::{rpc, send};
     pub use crate::layout::check_layout;
+    pub use crate::ool::slice_to_wire;
     pub use crate::server::{NDR, c_demux, prepare_reply, routine, simple_routine};
     pub use core::mem::{offset_of, size_of};
     pub use core::option::Option::{None, Some};

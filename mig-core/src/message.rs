@@ -131,6 +131,13 @@ pub enum Descriptor {
         /// The disposition the receiver sees.
         disposition: u8,
     },
+    /// A `mach_msg_ool_descriptor_t` whose size must be `<arg>Cnt` elements.
+    OutOfLine {
+        /// Bytes per element.
+        element_size: u32,
+        /// Offset of `<arg>Cnt` in the struct (its maximum layout).
+        count_offset: u32,
+    },
 }
 
 impl Descriptor {
@@ -138,6 +145,7 @@ impl Descriptor {
     pub const fn size(self) -> usize {
         match self {
             Descriptor::Port { .. } => 12,
+            Descriptor::OutOfLine { .. } => 16,
         }
     }
 }
@@ -160,19 +168,55 @@ pub(crate) fn descriptors_match(bytes: &[u8], expected: &[Descriptor]) -> bool {
                     return false;
                 }
             }
+            // address u64, deallocate u8, copy u8, pad u8, type u8, size u32
+            Descriptor::OutOfLine { .. } => {
+                if raw[11] != crate::sys::MACH_MSG_OOL_DESCRIPTOR as u8 {
+                    return false;
+                }
+            }
         }
         offset += d.size();
     }
     true
 }
 
-/// Clears the names in a received message's port descriptors, once their rights have
-/// been handed to typed owners, so that destroying the message cannot release them again.
-pub(crate) fn forget_ports(bytes: &mut [u8], expected: &[Descriptor]) {
+/// Whether each out-of-line region is exactly as large as its count says: Apple MIG's
+/// `x.size != xCnt` check, made once the message is at its maximum layout.
+pub(crate) fn out_of_line_sizes_match(bytes: &[u8], expected: &[Descriptor]) -> bool {
     let mut offset = FIRST_DESCRIPTOR;
     for d in expected {
-        if let (Descriptor::Port { .. }, Some(name)) = (d, bytes.get_mut(offset..offset + 4)) {
-            name.copy_from_slice(&0u32.to_ne_bytes());
+        if let Descriptor::OutOfLine {
+            element_size,
+            count_offset,
+        } = *d
+        {
+            let size = read_u32(bytes, offset + 12);
+            let count = read_u32(bytes, count_offset as usize);
+            match (size, count) {
+                (Some(size), Some(count))
+                    if u64::from(size) == u64::from(count) * u64::from(element_size) => {}
+                _ => return false,
+            }
+        }
+        offset += d.size();
+    }
+    true
+}
+
+/// Clears a received message's rights and memory once they have been handed to typed
+/// owners, so that destroying the message cannot release them again: port names and
+/// out-of-line addresses and sizes become zero.
+pub(crate) fn forget_resources(bytes: &mut [u8], expected: &[Descriptor]) {
+    let mut offset = FIRST_DESCRIPTOR;
+    for d in expected {
+        let cleared = match d {
+            Descriptor::Port { .. } => [offset..offset + 4, offset..offset],
+            Descriptor::OutOfLine { .. } => [offset..offset + 8, offset + 12..offset + 16],
+        };
+        for range in cleared {
+            if let Some(field) = bytes.get_mut(range) {
+                field.fill(0);
+            }
         }
         offset += d.size();
     }

@@ -6,7 +6,10 @@ use core::mem::size_of;
 use crate::client::REPLY_ERROR_SIZE;
 use crate::client::complex_bit;
 use crate::error::{Error, Result};
-use crate::message::{Message, MessageBuffer, descriptors_match, forget_ports, min_size, pack, unpack};
+use crate::message::{
+    Message, MessageBuffer, descriptors_match, forget_resources, min_size, out_of_line_sizes_match, pack,
+    unpack,
+};
 use crate::sys::{self, NDR_record_t, kern_return_t, mach_msg_header_t, mach_port_t};
 
 /// A subsystem's server: generated as `<subsystem>::Service<S>` for any `S` implementing
@@ -88,6 +91,9 @@ pub fn request<T: Message>(request: &mut MessageBuffer) -> Result<&T> {
     if !T::VARIABLE.is_empty() && !unpack(request.bytes_mut(), received, size, T::VARIABLE) {
         return Err(Error::MIG_BAD_ARGUMENTS);
     }
+    if complex && !out_of_line_sizes_match(request.bytes(), T::DESCRIPTORS) {
+        return Err(Error::MIG_TYPE_ERROR);
+    }
     request.view::<T>().ok_or(Error::MIG_BAD_ARGUMENTS)
 }
 
@@ -97,7 +103,7 @@ pub fn request<T: Message>(request: &mut MessageBuffer) -> Result<&T> {
 fn take<T: Message>(buffer: &mut MessageBuffer) -> Result<T> {
     let taken = *request::<T>(buffer)?;
     if !T::DESCRIPTORS.is_empty() {
-        forget_ports(buffer.bytes_mut(), T::DESCRIPTORS);
+        forget_resources(buffer.bytes_mut(), T::DESCRIPTORS);
     }
     Ok(taken)
 }

@@ -178,7 +178,9 @@ impl Checker {
         let rust = match resolved.origin {
             // A variable array's alias keeps its element type at hand: the element is
             // what slices and wire structs are made of.
-            _ if matches!(resolved.wire, Wire::Variable { .. }) => resolved.rust.clone(),
+            _ if matches!(resolved.wire, Wire::Variable { .. } | Wire::OutOfLine { .. }) => {
+                resolved.rust.clone()
+            }
             Origin::Primitive => resolved.rust.clone(),
             other => Rust::Named {
                 name: resolved.name.clone(),
@@ -270,7 +272,8 @@ impl Checker {
                 match bound {
                     syntax::ArrayBound::Fixed(n) => self.fixed(n, &element, declared, "array[n]", cx),
                     syntax::ArrayBound::Bounded(max) => self.variable(max, &element, declared, cx),
-                    syntax::ArrayBound::Unbounded => Some(unsupported("unbounded arrays")),
+                    // MIG sends unbounded arrays out of line.
+                    syntax::ArrayBound::Unbounded => Some(self.out_of_line(&element, None, declared)),
                 }
             }
             TypeSpec::Struct { count, element, .. } => {
@@ -281,10 +284,23 @@ impl Checker {
                 self.bound(bound, cx);
                 Some(unsupported("`c_string` types"))
             }
-            TypeSpec::Pointer { target, .. } => {
-                self.resolve(target, None, cx)?;
-                Some(unsupported("out-of-line (`^`) types"))
-            }
+            TypeSpec::Pointer { target, .. } => match &**target {
+                TypeSpec::Array { bound, element, .. } => {
+                    let element = self.resolve(element, None, cx)?;
+                    match bound {
+                        syntax::ArrayBound::Fixed(_) => Some(unsupported("out-of-line fixed-size arrays")),
+                        syntax::ArrayBound::Bounded(max) => {
+                            let max = u32::try_from(eval(max, cx)?).ok();
+                            Some(self.out_of_line(&element, max, declared))
+                        }
+                        syntax::ArrayBound::Unbounded => Some(self.out_of_line(&element, None, declared)),
+                    }
+                }
+                other => {
+                    self.resolve(other, None, cx)?;
+                    Some(unsupported("out-of-line (`^`) types other than arrays"))
+                }
+            },
         }
     }
 
@@ -331,6 +347,25 @@ impl Checker {
             wire: Wire::Fixed { count, element_size },
             rust: Rust::Array(Box::new(element.element_rust()), count),
         })
+    }
+
+    /// Out-of-line elements: data only for now (port arrays come later).
+    fn out_of_line(&self, element: &Type, max: Option<u32>, declared: Option<&str>) -> Type {
+        let name = declared.unwrap_or_default().to_owned();
+        match element.wire.inline_size() {
+            Some(element_size) if !matches!(element.wire, Wire::Variable { .. }) => Type {
+                name,
+                origin: Origin::Primitive,
+                wire: Wire::OutOfLine { max, element_size },
+                rust: Rust::OutOfLine(Box::new(element.element_rust())),
+            },
+            _ => Type {
+                name,
+                origin: Origin::Primitive,
+                wire: Wire::Unsupported("out-of-line arrays of ports"),
+                rust: Rust::None,
+            },
+        }
     }
 
     /// `array[*:max] of T`: up to `max` elements inline, with a count.

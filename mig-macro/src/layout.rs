@@ -10,6 +10,8 @@ pub const HEADER_SIZE: u32 = 24;
 pub const BODY_SIZE: u32 = 4;
 /// `mach_msg_port_descriptor_t`.
 pub const PORT_DESCRIPTOR_SIZE: u32 = 12;
+/// `mach_msg_ool_descriptor_t` (64-bit user space).
+pub const OOL_DESCRIPTOR_SIZE: u32 = 16;
 /// `NDR_record_t`.
 pub const NDR_SIZE: u32 = 8;
 /// `mig_reply_error_t`: header, NDR, `RetCode`: the smallest reply and every error reply.
@@ -27,6 +29,15 @@ pub struct Message {
     pub descriptors: u32,
     /// The variable-size arrays, in order: what the runtime needs to pack and unpack.
     pub variable: Vec<Variable>,
+    /// The out-of-line arrays, in descriptor order: where their counts are.
+    pub out_of_line: Vec<OutOfLine>,
+}
+
+/// An out-of-line array's count, which the region's size must match.
+#[derive(Debug)]
+pub struct OutOfLine {
+    pub count_offset: u32,
+    pub element_size: u32,
 }
 
 /// A variable-size inline array of a message.
@@ -54,6 +65,8 @@ pub enum FieldKind {
     Body,
     /// A port argument's `mach_msg_port_descriptor_t`; the index is into the arguments.
     PortDescriptor(usize),
+    /// An out-of-line array's `mach_msg_ool_descriptor_t`.
+    OutOfLine(usize),
     Ndr,
     RetCode,
     /// An argument's value; the index is into the routine's arguments.
@@ -122,40 +135,61 @@ fn routine(r: &Routine) -> RoutineLayout {
 
 /// Lays out one message as Apple MIG does:
 /// 1. `Head`;
-/// 2. in a complex message (one that carries ports), `msgh_body` and one descriptor per
-///    port argument, in argument order;
+/// 2. in a complex message (one that carries ports or out-of-line data), `msgh_body`
+///    and one descriptor per such argument, in argument order;
 /// 3. `NDR` if inline data follows (a non-complex reply always has it, for `RetCode`);
 /// 4. `RetCode`, in a non-complex reply only: a complex reply's errors come back as a
 ///    plain `mig_reply_error_t`;
-/// 5. the inline data in argument order, each item padded to 4 bytes by an `<arg>Pad`.
+/// 5. the inline data in argument order: values (each padded to 4 bytes by an
+///    `<arg>Pad`), variable arrays as `<arg>Cnt` then the elements at their maximum,
+///    and the `<arg>Cnt` of each out-of-line array.
 fn message(id: i32, args: &[(usize, &Arg)], reply: bool) -> Message {
-    let (ports, data): (Vec<_>, Vec<_>) = args
+    let described: Vec<_> = args.iter().filter(|(_, a)| a.ty.wire.is_descriptor()).collect();
+    let inline: Vec<_> = args
         .iter()
-        .partition(|(_, a)| matches!(a.ty.wire, Wire::Port { .. }));
-    let complex = !ports.is_empty();
+        .filter(|(_, a)| !matches!(a.ty.wire, Wire::Port { .. }))
+        .collect();
+    let complex = !described.is_empty();
     let mut m = Builder::default();
     m.push("Head", HEADER_SIZE, FieldKind::Header);
     if complex {
         m.push("msgh_body", BODY_SIZE, FieldKind::Body);
-        for &(index, arg) in &ports {
-            m.push(&arg.name, PORT_DESCRIPTOR_SIZE, FieldKind::PortDescriptor(index));
+        for &&(index, arg) in &described {
+            match arg.ty.wire {
+                Wire::Port { .. } => {
+                    m.push(&arg.name, PORT_DESCRIPTOR_SIZE, FieldKind::PortDescriptor(index))
+                }
+                _ => m.push(&arg.name, OOL_DESCRIPTOR_SIZE, FieldKind::OutOfLine(index)),
+            }
         }
     }
-    if !data.is_empty() || (reply && !complex) {
+    if !inline.is_empty() || (reply && !complex) {
         m.push("NDR", NDR_SIZE, FieldKind::Ndr);
     }
     if reply && !complex {
         m.push("RetCode", 4, FieldKind::RetCode);
     }
     let mut variable = Vec::new();
-    for &(index, arg) in &data {
-        if let Wire::Variable { max, element_size } = arg.ty.wire {
-            variable.push(Variable {
-                count_offset: m.offset,
-                element_size,
-                max,
-            });
-            m.push(&format!("{}Cnt", arg.name), 4, FieldKind::Count(index));
+    let mut out_of_line = Vec::new();
+    for &&(index, arg) in &inline {
+        match arg.ty.wire {
+            Wire::OutOfLine { element_size, .. } => {
+                out_of_line.push(OutOfLine {
+                    count_offset: m.offset,
+                    element_size,
+                });
+                m.push(&format!("{}Cnt", arg.name), 4, FieldKind::Count(index));
+                continue;
+            }
+            Wire::Variable { max, element_size } => {
+                variable.push(Variable {
+                    count_offset: m.offset,
+                    element_size,
+                    max,
+                });
+                m.push(&format!("{}Cnt", arg.name), 4, FieldKind::Count(index));
+            }
+            _ => {}
         }
         let size = arg
             .ty
@@ -173,8 +207,9 @@ fn message(id: i32, args: &[(usize, &Arg)], reply: bool) -> Message {
         size: m.offset,
         fields: m.fields,
         complex,
-        descriptors: ports.len() as u32,
+        descriptors: described.len() as u32,
         variable,
+        out_of_line,
     }
 }
 

@@ -57,6 +57,9 @@ pub enum Wire {
     /// `array[*:max] of T` of inline data: a count, then up to `max` elements, packed
     /// on the wire to what the count says.
     Variable { max: u32, element_size: u32 },
+    /// `^array[] of T`, `^array[*:max] of T` or `array[] of T`: elements in memory of
+    /// their own, sent by an out-of-line descriptor, with an inline count.
+    OutOfLine { max: Option<u32>, element_size: u32 },
     /// `polymorphic`: a port whose disposition is chosen at run time.
     PolymorphicPort,
     /// Recognized MIG syntax this version of `mig!` cannot put on the wire yet.
@@ -76,6 +79,8 @@ pub enum Rust {
     Array(Box<Rust>, u32),
     /// `mig::InlineArray<T, n>`: up to `n` elements.
     Inline(Box<Rust>, u32),
+    /// `mig::OutOfLine<T>`: elements in memory of their own.
+    OutOfLine(Box<Rust>),
     /// No Rust type (not yet expressible).
     None,
 }
@@ -139,6 +144,11 @@ impl Wire {
             Wire::Variable { max, element_size } => Some(max * element_size),
             _ => None,
         }
+    }
+
+    /// Whether it travels as a descriptor (making its message complex).
+    pub fn is_descriptor(&self) -> bool {
+        matches!(self, Wire::Port { .. } | Wire::OutOfLine { .. })
     }
 
     /// The disposition a receiver sees for a port sent with disposition `send`:

@@ -21,7 +21,9 @@ mod apple {
     pub use mach2::ndr::{NDR_record, NDR_record_t};
     pub use mach2::port::*;
     pub use mach2::traps::mach_task_self;
-    pub use mach2::vm_types::{integer_t, natural_t};
+    pub use mach2::vm::{mach_vm_allocate, mach_vm_deallocate};
+    pub use mach2::vm_statistics::VM_FLAGS_ANYWHERE;
+    pub use mach2::vm_types::{integer_t, mach_vm_address_t, mach_vm_size_t, natural_t, vm_map_t};
 }
 #[cfg(target_vendor = "apple")]
 pub use apple::*;

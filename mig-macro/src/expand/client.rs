@@ -29,7 +29,7 @@ pub fn stub(paths: &Paths, routine: &Routine) -> TokenStream {
             let name = ident(&a.name);
             let ty = if ports::is_port(a) {
                 ports::sent_type(paths, a, Scope::Subsystem)
-            } else if is_variable(a) {
+            } else if is_variable(a) || is_out_of_line(a) {
                 let element = paths.element(&a.ty, Scope::Subsystem);
                 quote!(&[#element])
             } else {
@@ -65,6 +65,8 @@ pub fn stub(paths: &Paths, routine: &Routine) -> TokenStream {
     let value = |arg: &Arg| {
         if ports::is_port(arg) {
             ports::take(paths, arg, quote!(__reply))
+        } else if is_out_of_line(arg) {
+            take_out_of_line(paths, arg, quote!(__reply))
         } else if is_variable(arg) {
             let field = ident(&arg.name);
             let count = quote::format_ident!("{}Cnt", arg.name);
@@ -116,54 +118,78 @@ fn request_value(paths: &Paths, routine: &Routine) -> TokenStream {
             let name = ident(&a.name);
             quote!(#name)
         },
-        |value| quote!(#krate::__private::to_wire(#value)?),
+        |arg, value| match arg.ty.wire {
+            crate::model::Wire::OutOfLine { max, .. } => {
+                let max = proc_macro2::Literal::u32_unsuffixed(max.unwrap_or(u32::MAX));
+                quote!(#krate::__private::slice_to_wire(#value, #max)?)
+            }
+            _ => quote!(#krate::__private::to_wire(#value)?),
+        },
     );
     quote!({ #prelude #module::Request { #fields } })
 }
 
 /// The fields of a message literal (in any order: Rust matches them by name): `Head`,
-/// `msgh_body` and descriptors, `NDR`, `RetCode` for non-complex replies, and each data
-/// argument with its count and padding. `value` gives an argument's expression;
-/// `to_wire` turns a variable array's value into its `(count, elements)`, in a statement
-/// of the returned prelude.
+/// `msgh_body` and descriptors, `NDR`, `RetCode` for non-complex replies, and each inline
+/// argument with its count and padding. `value` gives an argument's expression; for a
+/// variable or out-of-line array, `to_wire` turns it into `(count, storage)` in a
+/// statement of the returned prelude.
 pub fn message_fields(
     paths: &Paths,
     args: &[&Arg],
     reply: bool,
     value: impl Fn(&Arg) -> TokenStream,
-    to_wire: impl Fn(TokenStream) -> TokenStream,
+    to_wire: impl Fn(&Arg, TokenStream) -> TokenStream,
 ) -> (TokenStream, TokenStream) {
     let krate = &paths.krate;
-    let ports: Vec<&Arg> = args.iter().copied().filter(|a| ports::is_port(a)).collect();
-    let data: Vec<&Arg> = args.iter().copied().filter(|a| !ports::is_port(a)).collect();
-    let complex = !ports.is_empty();
+    let described: Vec<&Arg> = args
+        .iter()
+        .copied()
+        .filter(|a| a.ty.wire.is_descriptor())
+        .collect();
+    let inline: Vec<&Arg> = args.iter().copied().filter(|a| !ports::is_port(a)).collect();
+    let complex = !described.is_empty();
     let mut prelude = TokenStream::new();
+    // Each array's converted value, bound once in the prelude.
+    let local = |arg: &Arg| quote::format_ident!("__{}", arg.name);
+    for arg in args.iter().filter(|a| is_variable(a) || is_out_of_line(a)) {
+        let name = local(arg);
+        let converted = to_wire(arg, value(arg));
+        prelude.extend(quote!(let #name = #converted;));
+    }
     let mut fields = quote!(Head: #krate::__private::HEADER,);
     if complex {
-        let count = proc_macro2::Literal::u32_unsuffixed(ports.len() as u32);
+        let count = proc_macro2::Literal::u32_unsuffixed(described.len() as u32);
         fields.extend(quote!(msgh_body: #krate::__private::body(#count),));
-        for arg in &ports {
+        for arg in &described {
             let name = ident(&arg.name);
-            let descriptor = ports::descriptor(paths, arg, value(arg));
+            let descriptor = if ports::is_port(arg) {
+                ports::descriptor(paths, arg, value(arg))
+            } else {
+                let local = local(arg);
+                quote!(#local.1)
+            };
             fields.extend(quote!(#name: #descriptor,));
         }
     }
-    if !data.is_empty() || (reply && !complex) {
+    if !inline.is_empty() || (reply && !complex) {
         fields.extend(quote!(NDR: #krate::__private::NDR,));
     }
     if reply && !complex {
         fields.extend(quote!(RetCode: 0,));
     }
-    for arg in &data {
+    for arg in &inline {
         let name = ident(&arg.name);
-        let v = value(arg);
+        let count = quote::format_ident!("{}Cnt", arg.name);
+        let local = local(arg);
+        if is_out_of_line(arg) {
+            fields.extend(quote!(#count: #local.0,));
+            continue;
+        }
         if is_variable(arg) {
-            let local = quote::format_ident!("__{}", arg.name);
-            let count = quote::format_ident!("{}Cnt", arg.name);
-            let converted = to_wire(v);
-            prelude.extend(quote!(let #local = #converted;));
             fields.extend(quote!(#count: #local.0, #name: #local.1,));
         } else {
+            let v = value(arg);
             fields.extend(quote!(#name: #v,));
         }
         if let Some(n) = padding(arg) {
@@ -172,6 +198,20 @@ pub fn message_fields(
         }
     }
     (prelude, fields)
+}
+
+/// Whether an argument is an out-of-line array.
+pub fn is_out_of_line(arg: &Arg) -> bool {
+    matches!(arg.ty.wire, crate::model::Wire::OutOfLine { .. })
+}
+
+/// The owner of a received out-of-line array, from `message` (a checked reply or a taken
+/// request, whose own copy of the address was cleared: each region gets one owner).
+pub fn take_out_of_line(paths: &Paths, arg: &Arg, message: TokenStream) -> TokenStream {
+    let krate = &paths.krate;
+    let name = ident(&arg.name);
+    let count = quote::format_ident!("{}Cnt", arg.name);
+    quote!(unsafe { #krate::OutOfLine::from_raw(#message.#name.address as usize as u64, #message.#count as usize) })
 }
 
 /// Whether an argument is a variable-size inline array.

@@ -67,6 +67,11 @@ impl Paths {
                 let max = proc_macro2::Literal::usize_unsuffixed(*max as usize);
                 quote!(#krate::InlineArray<#element, #max>)
             }
+            Rust::OutOfLine(element) => {
+                let krate = &self.krate;
+                let element = self.rust(element, scope);
+                quote!(#krate::OutOfLine<#element>)
+            }
             Rust::Array(element, count) => {
                 let element = self.rust(element, scope);
                 let count = proc_macro2::Literal::usize_unsuffixed(*count as usize);
@@ -110,10 +115,10 @@ pub fn lit_usize(n: u32) -> proc_macro2::Literal {
 }
 
 impl Paths {
-    /// The element type of a variable-size array type.
+    /// The element type of a variable-size or out-of-line array type.
     pub fn element(&self, ty: &Type, scope: Scope) -> TokenStream {
         match &ty.rust {
-            Rust::Inline(element, _) => self.rust(element, scope),
+            Rust::Inline(element, _) | Rust::OutOfLine(element) => self.rust(element, scope),
             _ => unreachable!("check gives variable arrays an `Inline` Rust type"),
         }
     }

@@ -3,7 +3,7 @@
 use proc_macro2::TokenStream;
 use quote::quote;
 
-use super::client::{is_variable, message_fields};
+use super::client::{is_out_of_line, is_variable, message_fields, take_out_of_line};
 use super::names::{Paths, Scope, docs_with, ident, lit_i32};
 use super::ports;
 use super::structs::server_output_differs;
@@ -110,6 +110,9 @@ fn param_type(paths: &Paths, arg: &Arg) -> TokenStream {
     } else if is_variable(arg) {
         let element = paths.element(&arg.ty, Scope::Subsystem);
         quote!(&[#element])
+    } else if is_out_of_line(arg) {
+        // Received memory is the handler's to keep or drop.
+        paths.ty(&arg.ty, Scope::Subsystem)
     } else {
         paths.ty(&arg.ty, Scope::Subsystem)
     }
@@ -166,6 +169,7 @@ fn arm(paths: &Paths, routine: &Routine) -> TokenStream {
     let args = handler_args(routine).map(|a| match a.role {
         Role::RequestPort => quote!(__request.Head.msgh_local_port),
         _ if ports::is_port(a) => ports::take(paths, a, quote!(__request)),
+        _ if is_out_of_line(a) => take_out_of_line(paths, a, quote!(__request)),
         _ if is_variable(a) => {
             let name = ident(&a.name);
             let count = quote::format_ident!("{}Cnt", a.name);
@@ -201,7 +205,7 @@ fn arm(paths: &Paths, routine: &Routine) -> TokenStream {
             let name = ident(&a.name);
             quote!(#name)
         },
-        |value| quote!(#value.into_wire()),
+        |_, value| quote!(#value.into_wire()),
     );
     quote! {
         #id => #krate::__private::routine(request, reply, #handler, |#pattern| { #prelude #module::Reply { #fields } }),

@@ -56,7 +56,8 @@ fn output_struct(paths: &Paths, routine: &Routine) -> TokenStream {
     if outs.len() < 2 {
         return TokenStream::new();
     }
-    let has_ports = outs.iter().any(|a| ports::is_port(a));
+    // Rights and memory have one owner: no `Clone`, `Copy` or `PartialEq`.
+    let has_ports = outs.iter().any(|a| a.ty.wire.is_descriptor());
     let build = |name: &str, doc: &str, server: bool| {
         let name = format_ident!("{name}");
         let fields = outs.iter().map(|arg| {
@@ -118,6 +119,7 @@ fn message(
             FieldKind::Header => quote!(#krate::sys::mach_msg_header_t),
             FieldKind::Body => quote!(#krate::sys::mach_msg_body_t),
             FieldKind::PortDescriptor(_) => quote!(#krate::sys::mach_msg_port_descriptor_t),
+            FieldKind::OutOfLine(_) => quote!(#krate::sys::mach_msg_ool_descriptor_t),
             FieldKind::Ndr => quote!(#krate::sys::NDR_record_t),
             FieldKind::RetCode => quote!(#krate::sys::kern_return_t),
             FieldKind::Data(arg) => paths.wire(&routine.args[arg].ty, Scope::Routine),
@@ -133,6 +135,7 @@ fn message(
         FieldKind::Header => "The message header.".to_owned(),
         FieldKind::Body => "The descriptor count.".to_owned(),
         FieldKind::PortDescriptor(arg) => format!("Port argument `{}`.", routine.args[arg].name),
+        FieldKind::OutOfLine(arg) => format!("Out-of-line array `{}`.", routine.args[arg].name),
         FieldKind::Ndr => "The NDR record (data representation).".to_owned(),
         FieldKind::RetCode => "The server's return code.".to_owned(),
         FieldKind::Data(arg) => format!("Argument `{}`.", routine.args[arg].name),
@@ -157,10 +160,23 @@ fn message(
         );
         quote!(#krate::VarArray { count_offset: #offset, element_size: #size, max: #max })
     });
-    let descriptors = m.fields.iter().filter_map(|f| match f.kind {
-        FieldKind::PortDescriptor(arg) => Some(super::ports::expected(paths, &routine.args[arg])),
-        _ => None,
-    });
+    let mut out_of_line = m.out_of_line.iter();
+    let descriptors: Vec<TokenStream> = m
+        .fields
+        .iter()
+        .filter_map(|f| match f.kind {
+            FieldKind::PortDescriptor(arg) => Some(super::ports::expected(paths, &routine.args[arg])),
+            FieldKind::OutOfLine(_) => {
+                let o = out_of_line.next().expect("one count per out-of-line array");
+                let (size, offset) = (
+                    proc_macro2::Literal::u32_unsuffixed(o.element_size),
+                    proc_macro2::Literal::u32_unsuffixed(o.count_offset),
+                );
+                Some(quote!(#krate::Descriptor::OutOfLine { element_size: #size, count_offset: #offset }))
+            }
+            _ => None,
+        })
+        .collect();
     quote! {
         #[doc = #doc]
         #[repr(C, packed(4))]

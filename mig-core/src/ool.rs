@@ -1,0 +1,158 @@
+//! Out-of-line memory: what a message carries by reference, not inline.
+
+use core::fmt;
+use core::marker::PhantomData;
+use core::mem::size_of;
+use core::ops::Deref;
+
+use crate::array::Pod;
+use crate::error::{Error, Result};
+use crate::sys;
+
+/// `count` values of `T` in memory of their own (whole pages from `mach_vm_allocate`),
+/// as out-of-line data arrives: the kernel maps it into the receiver, which owns it.
+/// Dropping it returns the memory with `mach_vm_deallocate`.
+///
+/// To send out-of-line data, a client passes a slice; a server handler returns an
+/// `OutOfLine`, whose memory then moves to the client with the reply.
+pub struct OutOfLine<T: Pod> {
+    address: sys::mach_vm_address_t,
+    count: usize,
+    _marker: PhantomData<T>,
+}
+
+impl<T: Pod> OutOfLine<T> {
+    /// A copy of `values` in fresh memory.
+    pub fn copy_from(values: &[T]) -> Result<Self> {
+        let bytes = core::mem::size_of_val(values);
+        let mut address: sys::mach_vm_address_t = 0;
+        if bytes > 0 {
+            // SAFETY: an out-pointer to a local; our own task.
+            let kr = unsafe {
+                sys::mach_vm_allocate(
+                    sys::mach_task_self(),
+                    &mut address,
+                    bytes as u64,
+                    sys::VM_FLAGS_ANYWHERE,
+                )
+            };
+            Error::check(kr)?;
+            // SAFETY: the fresh region holds `bytes` writable bytes, page-aligned (so
+            // aligned for `T`), and does not overlap `values`.
+            unsafe {
+                core::ptr::copy_nonoverlapping(values.as_ptr(), address as usize as *mut T, values.len())
+            };
+        }
+        Ok(OutOfLine {
+            address,
+            count: values.len(),
+            _marker: PhantomData,
+        })
+    }
+
+    /// Takes ownership of `count` values at `address`, as a received descriptor gives them.
+    ///
+    /// # Safety
+    ///
+    /// `address` must be the start of a region this task owns (from `mach_vm_allocate`
+    /// or a received message), aligned for `T`, holding `count` initialized values,
+    /// that nothing else will use or free. With `count == 0` nothing is read or freed.
+    pub unsafe fn from_raw(address: sys::mach_vm_address_t, count: usize) -> Self {
+        OutOfLine {
+            address,
+            count,
+            _marker: PhantomData,
+        }
+    }
+
+    /// Gives up ownership: the address and the count.
+    pub fn into_raw(self) -> (sys::mach_vm_address_t, usize) {
+        let raw = (self.address, self.count);
+        core::mem::forget(self);
+        raw
+    }
+
+    /// The size in bytes.
+    pub fn byte_len(&self) -> usize {
+        self.count * size_of::<T>()
+    }
+
+    /// The values.
+    pub fn as_slice(&self) -> &[T] {
+        if self.count == 0 {
+            return &[];
+        }
+        // SAFETY: per `from_raw`/`copy_from`, the region holds `count` values of `T`,
+        // aligned, and we own it for as long as `self` lives.
+        unsafe { core::slice::from_raw_parts(self.address as usize as *const T, self.count) }
+    }
+}
+
+impl<T: Pod> Drop for OutOfLine<T> {
+    fn drop(&mut self) {
+        if self.count > 0 {
+            // SAFETY: we own the region (see `from_raw`); it is freed exactly once.
+            unsafe { sys::mach_vm_deallocate(sys::mach_task_self(), self.address, self.byte_len() as u64) };
+        }
+    }
+}
+
+impl<T: Pod> Deref for OutOfLine<T> {
+    type Target = [T];
+    fn deref(&self) -> &[T] {
+        self.as_slice()
+    }
+}
+
+impl<T: Pod + fmt::Debug> fmt::Debug for OutOfLine<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_list().entries(self.as_slice()).finish()
+    }
+}
+
+impl<T: Pod + PartialEq> PartialEq<[T]> for OutOfLine<T> {
+    fn eq(&self, other: &[T]) -> bool {
+        self.as_slice() == other
+    }
+}
+
+/// An OOL descriptor (`copy` virtual) and its count, for a slice a client sends; the
+/// kernel copies the memory, the caller keeps it. `MIG_ARRAY_TOO_LARGE` beyond `max`.
+#[doc(hidden)]
+pub fn slice_to_wire<T: Pod>(values: &[T], max: u32) -> Result<(u32, sys::mach_msg_ool_descriptor_t)> {
+    let count = u32::try_from(values.len())
+        .ok()
+        .filter(|&n| n <= max)
+        .ok_or(Error::MIG_ARRAY_TOO_LARGE)?;
+    let bytes = u32::try_from(core::mem::size_of_val(values)).map_err(|_| Error::MIG_ARRAY_TOO_LARGE)?;
+    Ok((count, descriptor(values.as_ptr().cast_mut().cast(), bytes, false)))
+}
+
+impl<T: Pod> OutOfLine<T> {
+    /// The descriptor and count for a reply: the memory moves to the receiver
+    /// (`deallocate` set, so it leaves this task when the reply is sent).
+    #[doc(hidden)]
+    pub fn into_wire(self) -> (u32, sys::mach_msg_ool_descriptor_t) {
+        let bytes = self.byte_len() as u32;
+        let (address, count) = self.into_raw();
+        (
+            count as u32,
+            descriptor(address as usize as *mut core::ffi::c_void, bytes, count > 0),
+        )
+    }
+}
+
+fn descriptor(
+    address: *mut core::ffi::c_void,
+    size: u32,
+    deallocate: bool,
+) -> sys::mach_msg_ool_descriptor_t {
+    sys::mach_msg_ool_descriptor_t {
+        address,
+        deallocate: u8::from(deallocate),
+        copy: sys::MACH_MSG_VIRTUAL_COPY as u8,
+        pad1: 0,
+        type_: sys::MACH_MSG_OOL_DESCRIPTOR as u8,
+        size,
+    }
+}

@@ -1,0 +1,156 @@
+//! Out-of-line memory: slices sent by reference and copied by the kernel, received
+//! regions owned by `OutOfLine` values that return their memory on drop.
+
+#![cfg(not(target_vendor = "apple"))]
+
+use std::thread;
+
+use mig::sys::{self, mach_port_t};
+use mig::{Error, OutOfLine, ReceiveRight};
+
+mig::mig! {
+    subsystem bulk 7000;
+    #include <mach/mach_types.defs>
+
+    type words_t = array[] of int;
+    type small_t = ^array[*:4] of int;
+
+    /// Like `mach_vm_write`: out-of-line data in, a 64-bit address after it.
+    routine write(server: mach_port_t; address: mach_vm_address_t; data: pointer_t);
+    routine sum(server: mach_port_t; data: pointer_t; out total: uint64_t);
+    routine reverse(server: mach_port_t; data: words_t; out reversed: words_t);
+    routine fill(server: mach_port_t; n: int; out data: pointer_t; out n_back: int);
+    routine bounded(server: mach_port_t; data: small_t);
+}
+
+struct Bulk;
+
+impl bulk::Server for Bulk {
+    fn write(&self, _: mach_port_t, address: u64, data: OutOfLine<u8>) -> mig::Result<()> {
+        if data.len() as u64 == address {
+            Ok(())
+        } else {
+            Err(Error::KERN_INVALID_ADDRESS)
+        }
+    }
+    fn sum(&self, _: mach_port_t, data: OutOfLine<u8>) -> mig::Result<u64> {
+        Ok(data.iter().map(|&b| u64::from(b)).sum())
+    }
+    fn reverse(&self, _: mach_port_t, data: OutOfLine<i32>) -> mig::Result<OutOfLine<i32>> {
+        let mut v = data.to_vec();
+        v.reverse();
+        OutOfLine::copy_from(&v)
+    }
+    fn fill(&self, _: mach_port_t, n: i32) -> mig::Result<bulk::fill::Output> {
+        let data: Vec<u8> = (0..n).map(|i| i as u8).collect();
+        Ok(bulk::fill::Output {
+            data: OutOfLine::copy_from(&data)?,
+            n_back: n,
+        })
+    }
+    fn bounded(&self, _: mach_port_t, data: OutOfLine<i32>) -> mig::Result<()> {
+        if data.len() <= 4 {
+            Ok(())
+        } else {
+            Err(Error::KERN_INVALID_ARGUMENT)
+        }
+    }
+}
+
+#[test]
+fn layouts_follow_apple_mig() {
+    // Apple MIG's `mach_vm_write` request: body, the OOL descriptor, NDR, then the
+    // address and the count, in argument order.
+    let fields: Vec<_> = bulk::ROUTINES[0]
+        .request
+        .fields
+        .iter()
+        .map(|f| (f.name, f.offset, f.size))
+        .collect();
+    assert_eq!(
+        fields,
+        [
+            ("Head", 0, 24),
+            ("msgh_body", 24, 4),
+            ("data", 28, 16),
+            ("NDR", 44, 8),
+            ("address", 52, 8),
+            ("dataCnt", 60, 4)
+        ]
+    );
+    assert_eq!(bulk::ROUTINES[0].request.size, 64);
+    // `vm_read`'s reply shape: descriptor, NDR, count.
+    let reply = bulk::ROUTINES[2].reply.unwrap();
+    assert_eq!((reply.size, reply.complex, reply.descriptors), (56, true, 1));
+}
+
+#[test]
+fn out_of_line_round_trips() {
+    let receive = ReceiveRight::allocate().unwrap();
+    let send = receive.make_send().unwrap();
+    let name = receive.name();
+    let server = thread::spawn(move || mig::serve(receive.name(), &bulk::Service(Bulk)));
+    let port = send.name();
+
+    let big: Vec<u8> = (0..100_000u32).map(|i| (i % 251) as u8).collect();
+    assert_eq!(bulk::write(port, big.len() as u64, &big), Ok(()));
+    assert_eq!(bulk::sum(port, &big), Ok(big.iter().map(|&b| u64::from(b)).sum()));
+    assert_eq!(bulk::sum(port, &[]), Ok(0));
+
+    let reversed = bulk::reverse(port, &[1, 2, 3]).unwrap();
+    assert_eq!(&*reversed, &[3, 2, 1]);
+    let address = reversed.as_ptr() as u64;
+    assert!(
+        sys::loopback_vm_is_allocated(address as _),
+        "the reply's region belongs to the client"
+    );
+    drop(reversed);
+    assert!(
+        !sys::loopback_vm_is_allocated(address as _),
+        "and is returned on drop"
+    );
+
+    let out = bulk::fill(port, 5000).unwrap();
+    assert_eq!(
+        (out.data.len(), out.n_back, out.data[4999]),
+        (5000, 5000, (4999 % 256) as u8)
+    );
+
+    assert_eq!(bulk::bounded(port, &[1, 2, 3, 4]), Ok(()));
+    assert_eq!(
+        bulk::bounded(port, &[1, 2, 3, 4, 5]),
+        Err(Error::MIG_ARRAY_TOO_LARGE)
+    );
+
+    // SAFETY: the receive right lives in this task; destroying it ends the loop.
+    unsafe { sys::mach_port_destroy(sys::mach_task_self(), name) };
+    server.join().unwrap().unwrap();
+}
+
+#[test]
+fn a_region_that_disagrees_with_its_count_is_refused() {
+    let data = [1u8, 2, 3];
+    let (count, mut descriptor) = mig::__private::slice_to_wire(&data, u32::MAX).unwrap();
+    descriptor.size = 2; // says two bytes; the count says three
+    let mut request = mig::MessageBuffer::for_receive(bulk::MAX_REQUEST_SIZE);
+    request.write(bulk::sum::Request {
+        Head: sys::mach_msg_header_t {
+            msgh_bits: sys::MACH_MSGH_BITS_COMPLEX,
+            msgh_size: core::mem::size_of::<bulk::sum::Request>() as u32,
+            msgh_id: bulk::sum::ID,
+            ..Default::default()
+        },
+        msgh_body: sys::mach_msg_body_t {
+            msgh_descriptor_count: 1,
+        },
+        data: descriptor,
+        NDR: mig::__private::NDR,
+        dataCnt: count,
+    });
+    let mut reply = mig::MessageBuffer::with_capacity(bulk::MAX_REPLY_SIZE);
+    bulk::dispatch(&Bulk, &mut request, &mut reply);
+    assert_eq!(
+        &reply.bytes()[32..36],
+        &Error::MIG_TYPE_ERROR.code().to_le_bytes()
+    );
+}
