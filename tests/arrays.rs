@@ -257,3 +257,52 @@ fn packed_requests_are_unpacked_and_checked() {
         &Error::MIG_BAD_ARGUMENTS.code().to_le_bytes()
     );
 }
+
+mig::mig! {
+    /// `CountInOut`, as `thread_get_state` uses it: the caller says how many elements it
+    /// can take, the server answers with at most that many.
+    subsystem stater 3700;
+    #include <mach/mach_types.defs>
+    routine get_state(thread: mach_port_t; flavor: int; out old_state: thread_state_t, CountInOut);
+}
+
+struct Stater;
+
+impl stater::Server for Stater {
+    fn get_state(
+        &self,
+        _: mach_port_t,
+        flavor: i32,
+        old_state_capacity: u32,
+    ) -> mig::Result<InlineArray<u32, 1296>> {
+        let n = (flavor as u32).min(old_state_capacity) as usize;
+        InlineArray::from_slice(&(0..n as u32).collect::<Vec<_>>())
+    }
+}
+
+#[test]
+fn count_in_out_carries_the_callers_capacity() {
+    // Apple MIG's `thread_get_state`: the request carries `old_stateCnt` where the
+    // argument stands; the reply carries the count and the elements.
+    let request = stater::ROUTINES[0].request;
+    assert_eq!(
+        fields(&request),
+        [
+            ("Head", 0, 24),
+            ("NDR", 24, 8),
+            ("flavor", 32, 4),
+            ("old_stateCnt", 36, 4)
+        ]
+    );
+    assert_eq!(stater::ROUTINES[0].reply.unwrap().size, 5224);
+
+    let receive = ReceiveRight::allocate().unwrap();
+    let send = receive.make_send().unwrap();
+    let name = receive.name();
+    let server = thread::spawn(move || mig::serve(receive.name(), &stater::Service(Stater)));
+    assert_eq!(&*stater::get_state(send.name(), 10, 4).unwrap(), &[0, 1, 2, 3]);
+    assert_eq!(&*stater::get_state(send.name(), 2, 1296).unwrap(), &[0, 1]);
+    // SAFETY: the receive right lives in this task; destroying it ends the loop.
+    unsafe { sys::mach_port_destroy(sys::mach_task_self(), name) };
+    server.join().unwrap().unwrap();
+}

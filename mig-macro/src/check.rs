@@ -494,12 +494,18 @@ impl Checker {
             );
             return None;
         }
-        // `Const` only makes the C parameter `const`: slices are read-only already.
-        for flag in arg.flags.iter().filter(|f| !f.name.is_keyword("const")) {
-            cx.error(
-                flag.name.span,
-                format!("IPC flag `{}` is not supported yet by `mig!`", flag.name.text),
-            );
+        let mut count_in_out = None;
+        for flag in &arg.flags {
+            if flag.name.is_keyword("const") {
+                // It only makes the C parameter `const`: slices are read-only already.
+            } else if flag.name.is_keyword("countinout") {
+                count_in_out = Some(flag.name.span);
+            } else {
+                cx.error(
+                    flag.name.span,
+                    format!("IPC flag `{}` is not supported yet by `mig!`", flag.name.text),
+                );
+            }
         }
         let ty = match &arg.ty {
             ArgType::Named(name) => self.resolve(&TypeSpec::Name(name.clone()), None, cx)?,
@@ -550,10 +556,23 @@ impl Checker {
             cx.error(arg.span, "polymorphic ports are not supported yet by `mig!`");
             return None;
         }
+        if let Some(span) = count_in_out
+            && !(role == Role::Out && matches!(ty.wire, Wire::Variable { .. }))
+        {
+            cx.error(
+                span,
+                format!(
+                    "`CountInOut` applies to an `out` variable-size array (`array[*:n]`); `{}` is not one",
+                    arg.name.text
+                ),
+            );
+            return None;
+        }
         Some(Arg {
             name: arg.name.text.clone(),
             role,
             ty,
+            count_in_out: count_in_out.is_some(),
         })
     }
 

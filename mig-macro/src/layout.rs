@@ -73,6 +73,8 @@ pub enum FieldKind {
     Data(usize),
     /// `<arg>Cnt`: the element count of a variable-size array.
     Count(usize),
+    /// `<arg>Cnt` of a `CountInOut` array in the request: how many the caller can take.
+    Capacity(usize),
     /// `<arg>Pad`: bytes that round sub-word data up to 4.
     Padding,
 }
@@ -120,7 +122,7 @@ fn routine(r: &Routine) -> RoutineLayout {
         .args
         .iter()
         .enumerate()
-        .filter(|(_, a)| matches!(a.role, Role::In | Role::InOut))
+        .filter(|(_, a)| a.in_request())
         .collect();
     let returned: Vec<(usize, &Arg)> = r
         .args
@@ -172,6 +174,11 @@ fn message(id: i32, args: &[(usize, &Arg)], reply: bool) -> Message {
     let mut variable = Vec::new();
     let mut out_of_line = Vec::new();
     for &&(index, arg) in &inline {
+        if !reply && arg.role == Role::Out {
+            // `CountInOut`: the caller's capacity, where the argument stands.
+            m.push(&format!("{}Cnt", arg.name), 4, FieldKind::Capacity(index));
+            continue;
+        }
         match arg.ty.wire {
             Wire::OutOfLine { element_size, .. } => {
                 out_of_line.push(OutOfLine {

@@ -106,12 +106,6 @@ impl Routine {
             .expect("check guarantees a request port")
     }
 
-    pub fn ins(&self) -> impl Iterator<Item = &Arg> {
-        self.args
-            .iter()
-            .filter(|a| matches!(a.role, Role::In | Role::InOut))
-    }
-
     pub fn outs(&self) -> impl Iterator<Item = &Arg> {
         self.args
             .iter()
@@ -124,6 +118,16 @@ pub struct Arg {
     pub name: String,
     pub role: Role,
     pub ty: Type,
+    /// `CountInOut`: the request carries the caller's capacity for this `out` array.
+    pub count_in_out: bool,
+}
+
+impl Arg {
+    /// Whether the request carries something for this argument: its value, or (for a
+    /// `CountInOut` array) the capacity the caller asks for.
+    pub fn in_request(&self) -> bool {
+        matches!(self.role, Role::In | Role::InOut) || (self.role == Role::Out && self.count_in_out)
+    }
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

@@ -24,9 +24,14 @@ pub fn stub(paths: &Paths, routine: &Routine) -> TokenStream {
     let params = routine
         .args
         .iter()
-        .filter(|a| matches!(a.role, Role::RequestPort | Role::In | Role::InOut))
+        .filter(|a| a.role == Role::RequestPort || a.in_request())
         .map(|a| {
             let name = ident(&a.name);
+            if a.role == Role::Out {
+                // `CountInOut`: how many elements the caller can take.
+                let capacity = quote::format_ident!("{}_capacity", a.name);
+                return quote!(#capacity: #krate::sys::mach_msg_type_number_t);
+            }
             let ty = if ports::is_port(a) {
                 ports::sent_type(paths, a, Scope::Subsystem)
             } else if is_variable(a) || is_out_of_line(a) {
@@ -109,7 +114,7 @@ pub fn stub(paths: &Paths, routine: &Routine) -> TokenStream {
 fn request_value(paths: &Paths, routine: &Routine) -> TokenStream {
     let krate = &paths.krate;
     let module = ident(&routine.name);
-    let sent: Vec<&Arg> = routine.ins().collect();
+    let sent: Vec<&Arg> = routine.args.iter().filter(|a| a.in_request()).collect();
     let (prelude, fields) = message_fields(
         paths,
         &sent,
@@ -152,7 +157,11 @@ pub fn message_fields(
     let mut prelude = TokenStream::new();
     // Each array's converted value, bound once in the prelude.
     let local = |arg: &Arg| quote::format_ident!("__{}", arg.name);
-    for arg in args.iter().filter(|a| is_variable(a) || is_out_of_line(a)) {
+    let capacity = |arg: &Arg| !reply && arg.role == crate::model::Role::Out;
+    for arg in args
+        .iter()
+        .filter(|a| (is_variable(a) || is_out_of_line(a)) && !capacity(a))
+    {
         let name = local(arg);
         let converted = to_wire(arg, value(arg));
         prelude.extend(quote!(let #name = #converted;));
@@ -182,6 +191,12 @@ pub fn message_fields(
         let name = ident(&arg.name);
         let count = quote::format_ident!("{}Cnt", arg.name);
         let local = local(arg);
+        if capacity(arg) {
+            // The stub's `<arg>_capacity` parameter.
+            let capacity = quote::format_ident!("{}_capacity", arg.name);
+            fields.extend(quote!(#count: #capacity,));
+            continue;
+        }
         if is_out_of_line(arg) {
             fields.extend(quote!(#count: #local.0,));
             continue;

@@ -86,7 +86,17 @@ fn handler_args(routine: &Routine) -> impl Iterator<Item = &Arg> {
     routine
         .args
         .iter()
-        .filter(|a| matches!(a.role, Role::RequestPort | Role::In | Role::InOut))
+        .filter(|a| a.role == Role::RequestPort || a.in_request())
+}
+
+/// A handler parameter's name: the argument's, or `<arg>_capacity` for what the caller
+/// can take of a `CountInOut` array.
+fn param_name(arg: &Arg) -> proc_macro2::Ident {
+    if arg.role == Role::Out {
+        quote::format_ident!("{}_capacity", arg.name)
+    } else {
+        ident(&arg.name)
+    }
 }
 
 /// What a handler returns: its `out` values as the server sends them.
@@ -105,7 +115,10 @@ fn returns(paths: &Paths, routine: &Routine) -> TokenStream {
 /// A handler parameter's type: ports arrive as owned rights, except the request port,
 /// which names the server's own receive right.
 fn param_type(paths: &Paths, arg: &Arg) -> TokenStream {
-    if ports::is_port(arg) && arg.role != Role::RequestPort {
+    let krate = &paths.krate;
+    if arg.role == Role::Out {
+        quote!(#krate::sys::mach_msg_type_number_t)
+    } else if ports::is_port(arg) && arg.role != Role::RequestPort {
         ports::received_type(paths, arg)
     } else if is_variable(arg) {
         let element = paths.element(&arg.ty, Scope::Subsystem);
@@ -122,7 +135,7 @@ fn method(paths: &Paths, routine: &Routine) -> TokenStream {
     let krate = &paths.krate;
     let name = ident(&routine.server_fn);
     let params = handler_args(routine).map(|a| {
-        let name = ident(&a.name);
+        let name = param_name(a);
         let ty = param_type(paths, a);
         quote!(#name: #ty)
     });
@@ -150,7 +163,7 @@ fn method(paths: &Paths, routine: &Routine) -> TokenStream {
 fn forward(paths: &Paths, routine: &Routine) -> TokenStream {
     let krate = &paths.krate;
     let name = ident(&routine.server_fn);
-    let names: Vec<_> = handler_args(routine).map(|a| ident(&a.name)).collect();
+    let names: Vec<_> = handler_args(routine).map(param_name).collect();
     let types = handler_args(routine).map(|a| param_type(paths, a));
     let returns = returns(paths, routine);
     quote! {
@@ -168,6 +181,10 @@ fn arm(paths: &Paths, routine: &Routine) -> TokenStream {
     let id = lit_i32(routine.id);
     let args = handler_args(routine).map(|a| match a.role {
         Role::RequestPort => quote!(__request.Head.msgh_local_port),
+        Role::Out => {
+            let count = quote::format_ident!("{}Cnt", a.name);
+            quote!(__request.#count)
+        }
         _ if ports::is_port(a) => ports::take(paths, a, quote!(__request)),
         _ if is_out_of_line(a) => take_out_of_line(paths, a, quote!(__request)),
         _ if is_variable(a) => {
