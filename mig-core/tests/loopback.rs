@@ -7,6 +7,8 @@
 // The loopback kernel exists only off Apple platforms (on macOS `sys` is the real kernel).
 #![cfg(not(target_vendor = "apple"))]
 
+// The loopback kernel exists only off Apple platforms (on macOS `sys` is the real kernel).
+
 use std::ffi::CString;
 use std::ptr;
 use std::sync::{RwLock, RwLockReadGuard, RwLockWriteGuard};

@@ -6,8 +6,11 @@
 use std::ffi::{c_char, c_int, c_uint};
 
 use super::kern_return::{KERN_INVALID_ARGUMENT, KERN_SUCCESS, kern_return_t};
+use super::kernel::{self, Kernel};
 use super::port::{Carried, Kind, ObjId, Target};
-use super::space::{self, BOOTSTRAP_NAME, Ledger, Right};
+use super::right::Ledger;
+use super::space::{BOOTSTRAP_NAME, Right, SpaceId};
+use super::task;
 use super::types::{
     MACH_MSG_TYPE_COPY_SEND, MACH_MSG_TYPE_MAKE_SEND, MACH_SEND_INVALID_DEST, MACH_SEND_INVALID_RIGHT,
     mach_port_t,
@@ -41,7 +44,14 @@ pub type bootstrap_status_t = c_int;
 /// loopback a fixed reserved name; the `bootstrap_*` calls accept only it.
 pub static bootstrap_port: mach_port_t = BOOTSTRAP_NAME;
 
-/// A registration: the registry holds a send right to `port`.
+/// The caller's space, if it is alive (a terminated task reaches no server).
+fn caller(k: &Kernel) -> Result<SpaceId, kern_return_t> {
+    let sid = task::current();
+    k.space(sid).map(|_| sid).ok_or(MACH_SEND_INVALID_DEST)
+}
+
+/// A registration: the registry holds a send right to `port` (so a
+/// registered port never sees no-senders, as with launchd).
 #[derive(Debug)]
 pub(super) struct Service {
     pub port: ObjId,
@@ -115,24 +125,25 @@ pub unsafe extern "C" fn bootstrap_register(
         Ok(name) => name,
         Err(e) => return e,
     };
-    let result = space::with(|s| {
-        if s.services.contains_key(&name) {
+    let result = kernel::with(|k| {
+        let sid = caller(k)?;
+        if k.services.contains_key(&name) {
             return Err(BOOTSTRAP_NAME_IN_USE);
         }
-        let disposition = match s.lookup(sp) {
+        let disposition = match k.lookup(sid, sp) {
             Some(Right::Port { receive: true, .. }) => MACH_MSG_TYPE_MAKE_SEND,
             _ => MACH_MSG_TYPE_COPY_SEND,
         };
-        match s.check_copyin(&mut Ledger::default(), sp, disposition) {
+        match k.check_copyin(sid, &mut Ledger::default(), sp, disposition) {
             Ok(Target::Port(_)) => {}
             Ok(_) => return Err(KERN_INVALID_ARGUMENT),
             Err(_) => return Err(MACH_SEND_INVALID_RIGHT),
         }
-        let Target::Port(port) = s.copyin(sp, disposition).target else {
+        let Target::Port(port) = k.copyin(sid, sp, disposition).target else {
             return Err(MACH_SEND_INVALID_RIGHT);
         };
         let checked_in = false;
-        s.services.insert(name, Service { port, checked_in });
+        k.services.insert(name, Service { port, checked_in });
         Ok(())
     });
     result.err().unwrap_or(BOOTSTRAP_SUCCESS)
@@ -173,16 +184,24 @@ pub unsafe extern "C" fn bootstrap_check_in(
         Ok(name) => name,
         Err(e) => return e,
     };
-    let result = space::with(|s| {
-        if let Some(service) = s.services.get(&name) {
-            return match (service.checked_in, s.receive_name(service.port)) {
+    let result = kernel::with(|k| {
+        let sid = caller(k)?;
+        if let Some(service) = k.services.get(&name) {
+            let port = service.port;
+            let ours = k.ports.get(&port).is_some_and(|p| p.receiver == Some(sid));
+            return match (service.checked_in && ours, k.receive_name(port)) {
                 (true, Some(receive)) => Ok(receive),
                 _ => Err(BOOTSTRAP_SERVICE_ACTIVE),
             };
         }
-        let (port, receive) = s.new_port()?;
+        let (port, receive) = k.new_port(sid)?;
+        // The registry keeps a send right it made from the receive right.
+        if let Some(p) = k.ports.get_mut(&port) {
+            p.mscount += 1;
+        }
+        k.send_made(port);
         let checked_in = true;
-        s.services.insert(name, Service { port, checked_in });
+        k.services.insert(name, Service { port, checked_in });
         Ok(receive)
     });
     // SAFETY: `sp` is non-null and writable per the caller.
@@ -205,16 +224,22 @@ pub unsafe extern "C" fn bootstrap_look_up(
         Ok(name) => name,
         Err(e) => return e,
     };
-    let result = space::with(|s| {
-        let port = s
+    let result = kernel::with(|k| {
+        let sid = caller(k)?;
+        let port = k
             .services
             .get(&name)
             .map(|service| service.port)
             .ok_or(BOOTSTRAP_UNKNOWN_SERVICE)?;
-        Ok(s.copyout(Carried {
-            target: Target::Port(port),
-            kind: Kind::Send,
-        }))
+        // A copy of the registry's send right.
+        k.send_made(port);
+        Ok(k.copyout(
+            sid,
+            Carried {
+                target: Target::Port(port),
+                kind: Kind::Send,
+            },
+        ))
     });
     // SAFETY: `sp` is non-null and writable per the caller.
     unsafe { finish(result, sp) }

@@ -1,5 +1,5 @@
-//! The `mach_port_*` calls (`mach/mach_port.h`), `mach_task_self`,
-//! `mach_reply_port`, and the loopback's accounting functions.
+//! The `mach_port_*` calls (`mach/mach_port.h`), `mach_task_self` and
+//! `mach_reply_port`. Each works on the space its `task` argument names.
 //!
 //! Error codes follow XNU's port traps: `KERN_INVALID_NAME` for an unknown
 //! name, `KERN_INVALID_RIGHT` for a name lacking the right, and so on.
@@ -9,32 +9,42 @@
 
 use super::kern_return::{
     KERN_FAILURE, KERN_INVALID_ARGUMENT, KERN_INVALID_CAPABILITY, KERN_INVALID_NAME, KERN_INVALID_RIGHT,
-    KERN_INVALID_TASK, KERN_INVALID_VALUE, KERN_NO_SPACE, KERN_NOT_IN_SET, KERN_SUCCESS, KERN_UREFS_OVERFLOW,
-    kern_return_t,
+    KERN_INVALID_VALUE, KERN_NO_SPACE, KERN_NOT_IN_SET, KERN_SUCCESS, KERN_UREFS_OVERFLOW, kern_return_t,
 };
+use super::kernel::{self, Kernel};
 use super::port::{Carried, Kind, ObjId, Target};
-use super::space::{self, Ledger, Name, Right, Space, is_kernel_name, name_valid};
+use super::right::Ledger;
+use super::space::{Name, Right, SpaceId, TASK_SELF_NAME, is_kernel_name, name_valid};
+use super::task;
 use super::types::{
-    MACH_PORT_DEAD, MACH_PORT_DNREQUESTS_SIZE, MACH_PORT_LIMITS_INFO, MACH_PORT_NULL, MACH_PORT_QLIMIT_MAX,
-    MACH_PORT_RIGHT_DEAD_NAME, MACH_PORT_RIGHT_NUMBER, MACH_PORT_RIGHT_PORT_SET, MACH_PORT_RIGHT_RECEIVE,
-    MACH_PORT_RIGHT_SEND, MACH_PORT_RIGHT_SEND_ONCE, MACH_PORT_TYPE_DEAD_NAME, MACH_PORT_TYPE_SEND,
-    MACH_PORT_UREFS_MAX, MPO_INSERT_SEND_RIGHT, MPO_QLIMIT, ipc_space_t, mach_msg_type_name_t,
-    mach_msg_type_number_t, mach_port_context_t, mach_port_delta_t, mach_port_flavor_t, mach_port_info_t,
-    mach_port_name_t, mach_port_options_t, mach_port_right_t, mach_port_t, mach_port_type_t,
-    mach_port_urefs_t,
+    MACH_MSG_TYPE_MAKE_SEND, MACH_PORT_DEAD, MACH_PORT_DNREQUESTS_SIZE, MACH_PORT_LIMITS_INFO,
+    MACH_PORT_NULL, MACH_PORT_QLIMIT_MAX, MACH_PORT_RIGHT_DEAD_NAME, MACH_PORT_RIGHT_NUMBER,
+    MACH_PORT_RIGHT_PORT_SET, MACH_PORT_RIGHT_RECEIVE, MACH_PORT_RIGHT_SEND, MACH_PORT_RIGHT_SEND_ONCE,
+    MACH_PORT_TYPE_DEAD_NAME, MACH_PORT_TYPE_SEND, MACH_PORT_UREFS_MAX, MPO_INSERT_SEND_RIGHT, MPO_QLIMIT,
+    ipc_space_t, mach_msg_type_name_t, mach_msg_type_number_t, mach_port_context_t, mach_port_delta_t,
+    mach_port_flavor_t, mach_port_info_t, mach_port_name_t, mach_port_options_t, mach_port_right_t,
+    mach_port_t, mach_port_type_t, mach_port_urefs_t,
 };
 
-/// Only the process's own space exists.
+/// Checks that `task` names a live task, before any argument is looked at
+/// (XNU resolves the task port first).
 fn check_task(task: ipc_space_t) -> Result<(), kern_return_t> {
-    if task == space::TASK_SELF_NAME {
-        Ok(())
-    } else {
-        Err(KERN_INVALID_TASK)
-    }
+    kernel::lock().task_space(task).map(|_| ())
 }
 
 fn status(result: Result<(), kern_return_t>) -> kern_return_t {
     result.err().unwrap_or(KERN_SUCCESS)
+}
+
+/// Runs `f` on the locked kernel with the space `task` names, then wakes waiters.
+fn in_task<R>(
+    task: ipc_space_t,
+    f: impl FnOnce(&mut Kernel, SpaceId) -> Result<R, kern_return_t>,
+) -> Result<R, kern_return_t> {
+    kernel::with(|k| {
+        let sid = k.task_space(task)?;
+        f(k, sid)
+    })
 }
 
 /// `urefs + delta`, checked against 0 and `MACH_PORT_UREFS_MAX`.
@@ -49,21 +59,16 @@ fn apply_delta(urefs: u32, delta: mach_port_delta_t) -> Result<u32, kern_return_
     }
 }
 
-impl Space {
+impl Kernel {
     /// Drops one user reference (`mach_port_deallocate`).
-    fn deallocate(&mut self, name: Name) -> Result<(), kern_return_t> {
-        match self.lookup(name).ok_or(KERN_INVALID_NAME)? {
+    fn deallocate(&mut self, sid: SpaceId, name: Name) -> Result<(), kern_return_t> {
+        match self.lookup(sid, name).ok_or(KERN_INVALID_NAME)? {
             Right::Port { port, receive, urefs } if urefs > 0 => {
-                if urefs == 1 && !receive {
-                    self.remove(name);
-                } else {
-                    let urefs = urefs - 1;
-                    self.set_right(name, Right::Port { port, receive, urefs });
-                }
+                self.set_send_urefs(sid, name, port, receive, urefs, urefs - 1);
                 Ok(())
             }
             Right::SendOnce { port } => {
-                self.remove(name);
+                self.remove_name(sid, name);
                 self.release(Carried {
                     target: Target::Port(port),
                     kind: Kind::SendOnce,
@@ -71,7 +76,7 @@ impl Space {
                 Ok(())
             }
             Right::DeadName { urefs } => {
-                self.add_dead_urefs(name, urefs, -1);
+                self.add_dead_urefs(sid, name, urefs, -1);
                 Ok(())
             }
             // Receive-only names and port sets have no user references.
@@ -79,55 +84,73 @@ impl Space {
         }
     }
 
+    /// Destroys the receive right `name` holds: the name keeps its send
+    /// rights (which become a dead name when the port dies) or is freed.
+    fn destroy_receive(&mut self, sid: SpaceId, name: Name, port: ObjId, urefs: u32) {
+        if urefs > 0 {
+            self.set_right(
+                sid,
+                name,
+                Right::Port {
+                    port,
+                    receive: false,
+                    urefs,
+                },
+            );
+        } else {
+            self.remove_name(sid, name);
+        }
+        self.release(Carried {
+            target: Target::Port(port),
+            kind: Kind::Receive,
+        });
+    }
+
     /// Adds `delta` user references of `right` (`mach_port_mod_refs`).
-    fn mod_refs(
+    pub(super) fn mod_refs(
         &mut self,
+        sid: SpaceId,
         name: Name,
         right: mach_port_right_t,
         delta: mach_port_delta_t,
     ) -> Result<(), kern_return_t> {
-        let entry = self.lookup(name).ok_or(KERN_INVALID_NAME)?;
+        let entry = self.lookup(sid, name).ok_or(KERN_INVALID_NAME)?;
         match (right, entry) {
             (
                 MACH_PORT_RIGHT_RECEIVE,
                 Right::Port {
-                    port, receive: true, ..
+                    port,
+                    receive: true,
+                    urefs,
                 },
             ) => match delta {
                 0 => Ok(()),
                 // The port dies; send rights under the name become a dead name.
                 -1 => {
-                    self.release(Carried {
-                        target: Target::Port(port),
-                        kind: Kind::Receive,
-                    });
+                    self.destroy_receive(sid, name, port, urefs);
                     Ok(())
                 }
                 _ => Err(KERN_INVALID_VALUE),
             },
             (MACH_PORT_RIGHT_SEND, Right::Port { port, receive, urefs }) if urefs > 0 => {
-                let urefs = apply_delta(urefs, delta)?;
-                if urefs == 0 && !receive {
-                    self.remove(name);
-                } else {
-                    self.set_right(name, Right::Port { port, receive, urefs });
-                }
+                let left = apply_delta(urefs, delta)?;
+                self.set_send_urefs(sid, name, port, receive, urefs, left);
                 Ok(())
             }
             (MACH_PORT_RIGHT_SEND_ONCE, Right::SendOnce { .. }) => match delta {
                 0 => Ok(()),
-                -1 => self.deallocate(name),
+                -1 => self.deallocate(sid, name),
                 _ => Err(KERN_INVALID_VALUE),
             },
             (MACH_PORT_RIGHT_DEAD_NAME, Right::DeadName { urefs }) => {
                 let left = apply_delta(urefs, delta)?;
-                self.add_dead_urefs(name, urefs, i64::from(left) - i64::from(urefs));
+                self.add_dead_urefs(sid, name, urefs, i64::from(left) - i64::from(urefs));
                 Ok(())
             }
             (MACH_PORT_RIGHT_PORT_SET, Right::PortSet { set }) => match delta {
                 0 => Ok(()),
                 -1 => {
-                    self.remove(name);
+                    self.remove_name(sid, name);
                     self.destroy_set(set);
                     Ok(())
                 }
@@ -138,27 +161,32 @@ impl Space {
     }
 
     /// Removes every right `name` denotes (`mach_port_destroy`).
-    fn destroy_name(&mut self, name: Name) -> Result<(), kern_return_t> {
-        match self.remove(name).ok_or(KERN_INVALID_NAME)? {
-            Right::Port {
-                port, receive: true, ..
-            } => self.release(Carried {
-                target: Target::Port(port),
-                kind: Kind::Receive,
-            }),
+    pub(super) fn destroy_name(&mut self, sid: SpaceId, name: Name) -> Result<(), kern_return_t> {
+        match self.remove_name(sid, name).ok_or(KERN_INVALID_NAME)? {
+            Right::Port { port, receive, urefs } => {
+                if urefs > 0 {
+                    self.send_dropped(port);
+                }
+                if receive {
+                    self.release(Carried {
+                        target: Target::Port(port),
+                        kind: Kind::Receive,
+                    });
+                }
+            }
             Right::SendOnce { port } => self.release(Carried {
                 target: Target::Port(port),
                 kind: Kind::SendOnce,
             }),
             Right::PortSet { set } => self.destroy_set(set),
-            Right::Port { .. } | Right::DeadName { .. } => {}
+            Right::DeadName { .. } => {}
         }
         Ok(())
     }
 
-    /// The port whose receive right `name` holds.
-    fn receive_port(&self, name: Name) -> Result<ObjId, kern_return_t> {
-        match self.lookup(name).ok_or(KERN_INVALID_NAME)? {
+    /// The port whose receive right `name` holds in `sid`.
+    pub(super) fn receive_port(&self, sid: SpaceId, name: Name) -> Result<ObjId, kern_return_t> {
+        match self.lookup(sid, name).ok_or(KERN_INVALID_NAME)? {
             Right::Port {
                 port, receive: true, ..
             } => Ok(port),
@@ -169,21 +197,23 @@ impl Space {
     /// Takes a right from `name` for a port call, as one-right message would.
     fn take_right(
         &mut self,
+        sid: SpaceId,
         name: Name,
         disposition: mach_msg_type_name_t,
     ) -> Result<Carried, kern_return_t> {
-        self.check_copyin(&mut Ledger::default(), name, disposition)
+        self.check_copyin(sid, &mut Ledger::default(), name, disposition)
             .map_err(|e| e.kern_return())?;
-        Ok(self.copyin(name, disposition))
+        Ok(self.copyin(sid, name, disposition))
     }
 }
 
-/// `mach_task_self()`: the name of the process's own task port.
+/// `mach_task_self()`: the name of the calling task's own task port (the
+/// same reserved name in every space; see `loopback_with_task`).
 ///
 /// # Safety
 /// Always safe to call; `unsafe` only to match `mach2`'s signature.
 pub unsafe fn mach_task_self() -> mach_port_t {
-    space::TASK_SELF_NAME
+    TASK_SELF_NAME
 }
 
 /// `mach_port_allocate`: creates a receive right (new port), an empty port
@@ -202,10 +232,12 @@ pub unsafe extern "C" fn mach_port_allocate(
     if name.is_null() {
         return KERN_INVALID_ARGUMENT;
     }
-    let result = space::with(|s| match right {
-        MACH_PORT_RIGHT_RECEIVE => s.new_port().map(|(_, n)| n),
-        MACH_PORT_RIGHT_PORT_SET => s.new_set(),
-        MACH_PORT_RIGHT_DEAD_NAME => s.new_entry(Right::DeadName { urefs: 1 }).ok_or(KERN_NO_SPACE),
+    let result = in_task(task, |k, sid| match right {
+        MACH_PORT_RIGHT_RECEIVE => k.new_port(sid).map(|(_, n)| n),
+        MACH_PORT_RIGHT_PORT_SET => k.new_set(sid),
+        MACH_PORT_RIGHT_DEAD_NAME => k
+            .new_entry(sid, Right::DeadName { urefs: 1 })
+            .ok_or(KERN_NO_SPACE),
         _ => Err(KERN_INVALID_VALUE),
     });
     match result {
@@ -234,7 +266,7 @@ pub unsafe extern "C" fn mach_port_deallocate(task: ipc_space_t, name: mach_port
         // Kernel ports are pinned: their references are never really dropped.
         return KERN_SUCCESS;
     }
-    status(space::with(|s| s.deallocate(name)))
+    status(in_task(task, |k, sid| k.deallocate(sid, name)))
 }
 
 /// `mach_port_mod_refs`: adds `delta` user references of `right` under `name`.
@@ -268,7 +300,7 @@ pub unsafe extern "C" fn mach_port_mod_refs(
             KERN_INVALID_RIGHT
         };
     }
-    status(space::with(|s| s.mod_refs(name, right, delta)))
+    status(in_task(task, |k, sid| k.mod_refs(sid, name, right, delta)))
 }
 
 /// `mach_port_destroy`: removes every right `name` denotes (destroying the
@@ -283,12 +315,13 @@ pub unsafe extern "C" fn mach_port_destroy(task: ipc_space_t, name: mach_port_na
     if !name_valid(name) || is_kernel_name(name) {
         return KERN_SUCCESS;
     }
-    status(space::with(|s| s.destroy_name(name)))
+    status(in_task(task, |k, sid| k.destroy_name(sid, name)))
 }
 
-/// `mach_port_insert_right`: takes a right from `poly` per `polyPoly` and
-/// gives it the name `name` (coalescing with rights already there for the
-/// same port). As in XNU, if the right cannot be named it is destroyed.
+/// `mach_port_insert_right`: takes a right from `poly` (a name in the
+/// caller's space) per `polyPoly` and gives it the name `name` in `task`'s
+/// space (coalescing with rights already there for the same port). As in
+/// XNU, if the right cannot be named it is destroyed.
 ///
 /// # Safety
 /// Always safe to call; `unsafe` only to match `mach2`'s signature.
@@ -307,18 +340,21 @@ pub unsafe extern "C" fn mach_port_insert_right(
     if !name_valid(poly) {
         return KERN_INVALID_NAME;
     }
-    status(space::with(|s| {
-        let right = s.take_right(poly, polyPoly)?;
+    status(in_task(task, |k, sid| {
+        // The right comes from the caller, as in the request message.
+        let right = k.take_right(task::current(), poly, polyPoly)?;
         if right.target == Target::Dead {
             return Err(KERN_INVALID_CAPABILITY);
         }
-        s.copyout_named(name, right).inspect_err(|_| s.release(right))
+        k.copyout_named(sid, name, right)
+            .inspect_err(|_| k.release(right))
     }))
 }
 
-/// `mach_port_extract_right`: takes a right from `name` per `msgt_name` and
-/// returns it as a right in this space (`*poly`), with the received
-/// disposition (`*polyPoly`, a `MACH_MSG_TYPE_PORT_*`).
+/// `mach_port_extract_right`: takes a right from `name` in `task`'s space
+/// per `msgt_name` and returns it as a right in the caller's space
+/// (`*poly`), with the received disposition (`*polyPoly`, a
+/// `MACH_MSG_TYPE_PORT_*`).
 ///
 /// # Safety
 /// `poly` and `polyPoly` must be valid for writes.
@@ -341,9 +377,10 @@ pub unsafe extern "C" fn mach_port_extract_right(
     if !name_valid(name) {
         return KERN_INVALID_RIGHT;
     }
-    let result = space::with(|s| {
-        let right = s.take_right(name, msgt_name)?;
-        Ok(s.copyout(right))
+    let result = in_task(task, |k, sid| {
+        let right = k.take_right(sid, name, msgt_name)?;
+        // The right goes to the caller, as in the reply message.
+        Ok(k.copyout(task::current(), right))
     });
     match result {
         Ok(out) => {
@@ -387,7 +424,8 @@ pub unsafe extern "C" fn mach_port_get_refs(
     } else if is_kernel_name(name) {
         u32::from(right == MACH_PORT_RIGHT_SEND)
     } else {
-        let Some(entry) = space::lock().lookup(name) else {
+        let k = kernel::lock();
+        let Some(entry) = k.task_space(task).ok().and_then(|sid| k.lookup(sid, name)) else {
             return KERN_INVALID_NAME;
         };
         match (right, entry) {
@@ -424,10 +462,13 @@ pub unsafe extern "C" fn mach_port_type(
         MACH_PORT_NULL => return KERN_INVALID_NAME,
         MACH_PORT_DEAD => MACH_PORT_TYPE_DEAD_NAME,
         n if is_kernel_name(n) => MACH_PORT_TYPE_SEND,
-        n => match space::lock().lookup(n) {
-            Some(right) => right.type_bits(),
-            None => return KERN_INVALID_NAME,
-        },
+        n => {
+            let k = kernel::lock();
+            match k.task_space(task).ok().and_then(|sid| k.lookup(sid, n)) {
+                Some(right) => right.type_bits(),
+                None => return KERN_INVALID_NAME,
+            }
+        }
     };
     // SAFETY: non-null and writable per the caller.
     unsafe { ptype.write_unaligned(bits) };
@@ -461,13 +502,13 @@ pub unsafe extern "C" fn mach_port_get_attributes(
         return KERN_FAILURE;
     }
     let value = {
-        let s = space::lock();
-        let port = match s.receive_port(name) {
+        let k = kernel::lock();
+        let port = match k.task_space(task).and_then(|sid| k.receive_port(sid, name)) {
             Ok(port) => port,
             Err(e) => return e,
         };
         match flavor {
-            MACH_PORT_LIMITS_INFO => s.ports.get(&port).map_or(0, |p| p.qlimit),
+            MACH_PORT_LIMITS_INFO => k.ports.get(&port).map_or(0, |p| p.qlimit),
             _ => 0,
         }
     };
@@ -505,9 +546,9 @@ pub unsafe extern "C" fn mach_port_set_attributes(
     if qlimit > MACH_PORT_QLIMIT_MAX {
         return KERN_INVALID_VALUE;
     }
-    status(space::with(|s| {
-        let port = s.receive_port(name)?;
-        if let Some(p) = s.ports.get_mut(&port) {
+    status(in_task(task, |k, sid| {
+        let port = k.receive_port(sid, name)?;
+        if let Some(p) = k.ports.get_mut(&port) {
             p.qlimit = qlimit;
         }
         Ok(())
@@ -538,23 +579,19 @@ pub unsafe extern "C" fn mach_port_construct(
     if options.flags & MPO_QLIMIT != 0 && options.mpl.mpl_qlimit > MACH_PORT_QLIMIT_MAX {
         return KERN_INVALID_VALUE;
     }
-    let result = space::with(|s| {
-        let (port, n) = s.new_port()?;
-        if let Some(p) = s.ports.get_mut(&port) {
+    let result = in_task(task, |k, sid| {
+        let (port, n) = k.new_port(sid)?;
+        if let Some(p) = k.ports.get_mut(&port) {
             p.context = context;
             if options.flags & MPO_QLIMIT != 0 {
                 p.qlimit = options.mpl.mpl_qlimit;
             }
         }
         if options.flags & MPO_INSERT_SEND_RIGHT != 0 {
-            s.set_right(
-                n,
-                Right::Port {
-                    port,
-                    receive: true,
-                    urefs: 1,
-                },
-            );
+            // As a MAKE_SEND would: one more send right, one more made.
+            k.copyin(sid, n, MACH_MSG_TYPE_MAKE_SEND);
+            let (receive, urefs) = (true, 1);
+            k.set_right(sid, n, Right::Port { port, receive, urefs });
         }
         Ok(n)
     });
@@ -579,30 +616,23 @@ pub unsafe extern "C" fn mach_port_destruct(
     srdelta: mach_port_delta_t,
     guard: mach_port_context_t,
 ) -> kern_return_t {
-    let _ = guard;
     if let Err(e) = check_task(task) {
         return e;
     }
+    let _ = guard;
     if srdelta > 0 {
         return KERN_INVALID_VALUE;
     }
-    status(space::with(|s| {
-        let port = s.receive_port(name)?;
+    status(in_task(task, |k, sid| {
+        let port = k.receive_port(sid, name)?;
         if srdelta < 0 {
-            let Some(Right::Port { urefs, .. }) = s.lookup(name) else {
+            let Some(Right::Port { urefs, .. }) = k.lookup(sid, name) else {
                 return Err(KERN_INVALID_RIGHT);
             };
-            let urefs = apply_delta(urefs, srdelta)?;
-            s.set_right(
-                name,
-                Right::Port {
-                    port,
-                    receive: true,
-                    urefs,
-                },
-            );
+            let left = apply_delta(urefs, srdelta)?;
+            k.set_send_urefs(sid, name, port, true, urefs, left);
         }
-        s.mod_refs(name, MACH_PORT_RIGHT_RECEIVE, -1)
+        k.mod_refs(sid, name, MACH_PORT_RIGHT_RECEIVE, -1)
     }))
 }
 
@@ -619,18 +649,18 @@ pub unsafe extern "C" fn mach_port_move_member(
     if let Err(e) = check_task(task) {
         return e;
     }
-    status(space::with(|s| {
-        let port = s.receive_port(member)?;
+    status(in_task(task, |k, sid| {
+        let port = k.receive_port(sid, member)?;
         if after == MACH_PORT_NULL {
-            if s.ports.get(&port).is_some_and(|p| p.set.is_none()) {
+            if k.ports.get(&port).is_some_and(|p| p.set.is_none()) {
                 return Err(KERN_NOT_IN_SET);
             }
-            s.leave_set(port);
+            k.leave_set(port);
             return Ok(());
         }
-        match s.lookup(after).ok_or(KERN_INVALID_NAME)? {
+        match k.lookup(sid, after).ok_or(KERN_INVALID_NAME)? {
             Right::PortSet { set } => {
-                s.join_set(port, set);
+                k.join_set(port, set);
                 Ok(())
             }
             _ => Err(KERN_INVALID_RIGHT),
@@ -644,17 +674,5 @@ pub unsafe extern "C" fn mach_port_move_member(
 /// # Safety
 /// Always safe to call; `unsafe` only for consistency with the other calls.
 pub unsafe extern "C" fn mach_reply_port() -> mach_port_t {
-    space::with(|s| s.new_port().map_or(MACH_PORT_NULL, |(_, n)| n))
-}
-
-/// Loopback accounting: names currently in use in the space (each holding
-/// send/receive, send-once, dead-name or port-set rights).
-pub fn loopback_live_rights() -> usize {
-    space::lock().live_names()
-}
-
-/// Loopback accounting: ports alive, i.e. whose receive right exists (in the
-/// space or in a queued message).
-pub fn loopback_live_ports() -> usize {
-    space::lock().ports.len()
+    kernel::with(|k| k.new_port(task::current()).map_or(MACH_PORT_NULL, |(_, n)| n))
 }

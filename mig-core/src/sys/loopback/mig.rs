@@ -1,48 +1,64 @@
 //! MIG runtime support (`mach/mig.h`): the per-thread reply port and the
 //! allocation helpers MIG-generated code calls.
 
-use std::cell::Cell;
+use std::cell::RefCell;
 
-use super::mach_port::{mach_port_deallocate, mach_port_mod_refs, mach_reply_port};
-use super::space::{TASK_SELF_NAME, name_valid};
+use super::kernel;
+use super::mach_port::mach_port_deallocate;
+use super::space::{SpaceId, TASK_SELF_NAME, name_valid};
+use super::task;
 use super::types::{MACH_PORT_NULL, MACH_PORT_RIGHT_RECEIVE, mach_port_t, vm_address_t, vm_size_t};
 use super::vm::{VM_FLAGS_ANYWHERE, vm_allocate, vm_deallocate};
 
-/// This thread's MIG reply port. Destroyed when the thread exits, as
-/// libpthread does on macOS, so finished threads leave no ports behind.
-struct ReplyPort(Cell<mach_port_t>);
+/// This thread's MIG reply ports, one per space it has run in. Destroyed
+/// when the thread exits, as libpthread does on macOS, so finished threads
+/// leave no ports behind.
+struct ReplyPorts(RefCell<Vec<(SpaceId, mach_port_t)>>);
 
-impl Drop for ReplyPort {
+/// Destroys the receive right `port` names in `sid`.
+fn destroy_reply_port(sid: SpaceId, port: mach_port_t) {
+    kernel::with(|k| {
+        let _ = k.mod_refs(sid, port, MACH_PORT_RIGHT_RECEIVE, -1);
+    });
+}
+
+impl Drop for ReplyPorts {
     fn drop(&mut self) {
-        let port = self.0.replace(MACH_PORT_NULL);
-        if port != MACH_PORT_NULL {
-            // SAFETY: takes no pointers.
-            unsafe { mach_port_mod_refs(TASK_SELF_NAME, port, MACH_PORT_RIGHT_RECEIVE, -1) };
+        for (sid, port) in self.0.take() {
+            destroy_reply_port(sid, port);
         }
     }
 }
 
 thread_local! {
-    static REPLY_PORT: ReplyPort = const { ReplyPort(Cell::new(MACH_PORT_NULL)) };
+    static REPLY_PORTS: ReplyPorts = const { ReplyPorts(RefCell::new(Vec::new())) };
 }
 
-/// `mig_get_reply_port`: this thread's reply port (a receive right),
-/// allocated on first use.
+/// A fresh receive right in `sid`, or `MACH_PORT_NULL`.
+fn new_reply_port(sid: SpaceId) -> mach_port_t {
+    kernel::with(|k| k.new_port(sid).map_or(MACH_PORT_NULL, |(_, name)| name))
+}
+
+/// `mig_get_reply_port`: this thread's reply port in the current space (a
+/// receive right), allocated on first use.
 ///
 /// # Safety
 /// Always safe to call; `unsafe` only to match `mach2`'s signature.
 pub unsafe extern "C" fn mig_get_reply_port() -> mach_port_t {
-    REPLY_PORT
-        .try_with(|slot| {
-            if slot.0.get() == MACH_PORT_NULL {
-                // SAFETY: takes no pointers.
-                slot.0.set(unsafe { mach_reply_port() });
+    let sid = task::current();
+    REPLY_PORTS
+        .try_with(|ports| {
+            if let Some((_, port)) = ports.0.borrow().iter().find(|(s, _)| *s == sid) {
+                return *port;
             }
-            slot.0.get()
+            let port = new_reply_port(sid);
+            if port != MACH_PORT_NULL {
+                ports.0.borrow_mut().push((sid, port));
+            }
+            port
         })
         // During thread teardown: hand out a one-off port.
-        // SAFETY: takes no pointers.
-        .unwrap_or_else(|_| unsafe { mach_reply_port() })
+        .unwrap_or_else(|_| new_reply_port(sid))
 }
 
 /// `mig_dealloc_reply_port`: destroys this thread's reply port (after a
@@ -52,12 +68,18 @@ pub unsafe extern "C" fn mig_get_reply_port() -> mach_port_t {
 /// # Safety
 /// Always safe to call; `unsafe` only to match `mach2`'s signature.
 pub unsafe extern "C" fn mig_dealloc_reply_port(reply_port: mach_port_t) {
-    let current = REPLY_PORT
-        .try_with(|slot| slot.0.replace(MACH_PORT_NULL))
+    let sid = task::current();
+    let current = REPLY_PORTS
+        .try_with(|ports| {
+            let mut ports = ports.0.borrow_mut();
+            let at = ports.iter().position(|(s, _)| *s == sid)?;
+            Some(ports.swap_remove(at).1)
+        })
+        .ok()
+        .flatten()
         .unwrap_or(MACH_PORT_NULL);
     if current != MACH_PORT_NULL {
-        // SAFETY: takes no pointers.
-        unsafe { mach_port_mod_refs(TASK_SELF_NAME, current, MACH_PORT_RIGHT_RECEIVE, -1) };
+        destroy_reply_port(sid, current);
     }
     if reply_port != current && name_valid(reply_port) {
         // SAFETY: takes no pointers.

@@ -2,47 +2,99 @@
 //! subset generated code uses, with the names, signatures, `#[repr(C)]`
 //! layouts, constants and return codes of the `mach2` crate.
 //!
-//! The whole process is one IPC space (the task `mach_task_self()` names).
-//! Ports, rights, queues, blocking `mach_msg`, send-once notifications, the
+//! Ports, rights, queues, blocking `mach_msg`, notifications, the
 //! per-thread MIG reply port, out-of-line memory and a bootstrap name
 //! service behave as on XNU, so Mach clients and servers run, and can be
-//! tested, on any platform.
+//! tested, on any platform. The process's own IPC space is the task
+//! `mach_task_self()` names; code that never creates tasks sees only it.
+//! `loopback_task_create` adds further spaces (tasks), between which rights
+//! move and names translate as between processes.
 //!
 //! Loopback-only additions (no `mach2` counterpart): `mach_port_get_refs`,
 //! `mach_port_type` and `MACH_PORT_TYPE_*`, `mach_reply_port`,
 //! `mach_port_move_member`, `vm_allocate`/`vm_deallocate`, the trailer
-//! option helpers (`MACH_RCV_TRAILER_ELEMENTS`, ...), and the accounting
-//! functions `loopback_live_rights`, `loopback_live_ports` and
-//! `loopback_vm_is_allocated`.
+//! option helpers (`MACH_RCV_TRAILER_ELEMENTS`, ...), the notification
+//! structs `mach2` keeps in its `notify` module, the tasks
+//! (`loopback_task_create`, `loopback_with_task`, `loopback_task_terminate`,
+//! `loopback_live_tasks`), the accounting functions (`loopback_live_rights`,
+//! `loopback_live_ports`, `loopback_live_ool_bytes`,
+//! `loopback_queued_messages`, `loopback_vm_is_allocated`) and, with the
+//! `c-abi` feature, the C-linkage exports (`loopback_c_abi_symbols`).
+//!
+//! # Fidelity to XNU
+//!
+//! | behaviour | status |
+//! | --- | --- |
+//! | names (`index << 8 \| generation`), coalescing of send and receive rights, user references, dead names | implemented |
+//! | `mach_port_allocate` / `deallocate` / `mod_refs` / `destroy` / `insert_right` / `extract_right` / `get_refs` / `type` / `construct` / `destruct` / `move_member` | implemented; `destruct` ignores the guard, `construct` honours only `MPO_QLIMIT` and `MPO_INSERT_SEND_RIGHT` |
+//! | `mach_msg` send/receive, header dispositions and the receiver's view, timeouts, queue limits, `MACH_RCV_LARGE` | implemented; `MACH_SEND_NOTIFY`, `MACH_RCV_INTERRUPT`, vouchers and importance are ignored |
+//! | complex messages: port, OOL and OOL-ports descriptors | implemented; OOL data is always copied; guarded port descriptors are rejected (`MACH_SEND_INVALID_TYPE`) |
+//! | trailers up to `mach_msg_mac_trailer_t` | implemented; audit token from the real uid/gid/pid, no audit session, MAC labels 0 |
+//! | port sets | implemented |
+//! | `MACH_NOTIFY_SEND_ONCE` | implemented |
+//! | `MACH_NOTIFY_DEAD_NAME`, with the extra dead-name reference and immediate (`sync`) firing | implemented |
+//! | `MACH_NOTIFY_PORT_DELETED` when a name with a dead-name request goes first | implemented |
+//! | `MACH_NOTIFY_NO_SENDERS` with make-send count and `sync` | implemented (send rights counted per name, per message and for the bootstrap registry, as `ip_srights`) |
+//! | `MACH_NOTIFY_PORT_DESTROYED` (receive right handed over with its queue) | implemented |
+//! | `MACH_NOTIFY_SEND_POSSIBLE` | not implemented (`KERN_NOT_SUPPORTED`) |
+//! | failed `mach_port_request_notification` destroys the notify right (send-once notification) | implemented; a wrong `notifyPoly` is `MIG_TYPE_ERROR` without taking the right |
+//! | receive right moved: make-send count, sequence number and context reset | implemented |
+//! | tasks: several spaces, per-space names, task ports as send rights, `task` arguments | implemented (loopback API); the process's own task port cannot be moved, only named `mach_task_self()` |
+//! | messages to a task port (kernel MIG server) | differs: no kernel routines; every request is answered `MIG_BAD_ID`, as XNU answers an unknown id |
+//! | task termination: rights destroyed, notifications, memory freed, task port dies | implemented (`loopback_task_terminate`); threads are not stopped, their calls fail |
+//! | virtual memory | differs: one address space; regions are recorded per task and only freed through their task; no `VM_FLAGS_FIXED` |
+//! | bootstrap (launchd) | differs: one flat namespace shared by all tasks; `check_in` creates the service; no subsets or per-user domains |
+//! | `mig_get_reply_port` per thread (and per task), freed at thread exit | implemented |
+//! | special reply ports, port guards, `mach_msg2`, vouchers, importance, QoS | not implemented |
+//! | C linkage (`mach_msg`, `NDR_record`, `mach_task_self_`, `bootstrap_port`, ...) | implemented behind the `c-abi` feature |
 
+mod accounting;
 mod bootstrap;
+#[cfg(feature = "c-abi")]
+mod c_abi;
 mod kern_return;
+mod kernel;
 mod mach_port;
 mod mig;
 mod msg;
+mod notify;
 mod port;
+mod right;
 mod space;
+mod task;
 mod trailer;
 mod types;
 mod vm;
 
+pub use self::accounting::{
+    loopback_live_ool_bytes, loopback_live_ports, loopback_live_rights, loopback_queued_messages,
+};
 pub use self::bootstrap::{
     BOOTSTRAP_BAD_COUNT, BOOTSTRAP_MAX_NAME_LEN, BOOTSTRAP_NAME_IN_USE, BOOTSTRAP_NO_CHILDREN,
     BOOTSTRAP_NO_MEMORY, BOOTSTRAP_NOT_PRIVILEGED, BOOTSTRAP_SERVICE_ACTIVE, BOOTSTRAP_SUCCESS,
     BOOTSTRAP_UNKNOWN_SERVICE, bootstrap_check_in, bootstrap_look_up, bootstrap_port, bootstrap_register,
     bootstrap_status_t, name_t,
 };
+#[cfg(feature = "c-abi")]
+pub use self::c_abi::loopback_c_abi_symbols;
 pub use self::kern_return::*;
 pub use self::mach_port::{
-    loopback_live_ports, loopback_live_rights, mach_port_allocate, mach_port_construct, mach_port_deallocate,
-    mach_port_destroy, mach_port_destruct, mach_port_extract_right, mach_port_get_attributes,
-    mach_port_get_refs, mach_port_insert_right, mach_port_mod_refs, mach_port_move_member,
-    mach_port_set_attributes, mach_port_type, mach_reply_port, mach_task_self,
+    mach_port_allocate, mach_port_construct, mach_port_deallocate, mach_port_destroy, mach_port_destruct,
+    mach_port_extract_right, mach_port_get_attributes, mach_port_get_refs, mach_port_insert_right,
+    mach_port_mod_refs, mach_port_move_member, mach_port_set_attributes, mach_port_type, mach_reply_port,
+    mach_task_self,
 };
 pub use self::mig::{
     mig_allocate, mig_dealloc_reply_port, mig_deallocate, mig_get_reply_port, mig_put_reply_port,
 };
 pub use self::msg::{mach_msg, mach_msg_destroy, mach_msg_send};
+pub use self::notify::{
+    mach_dead_name_notification_t, mach_no_senders_notification_t, mach_port_deleted_notification_t,
+    mach_port_destroyed_notification_t, mach_port_request_notification,
+};
+pub use self::task::{
+    loopback_live_tasks, loopback_task_create, loopback_task_terminate, loopback_with_task,
+};
 pub use self::trailer::{
     GET_RCV_ELEMENTS, MACH_MSG_TRAILER_MINIMUM_SIZE, MACH_RCV_TRAILER_ELEMENTS, MACH_RCV_TRAILER_MASK,
     MACH_RCV_TRAILER_TYPE, MAX_TRAILER_SIZE, REQUESTED_TRAILER_SIZE, mach_msg_context_trailer_t,

@@ -11,9 +11,12 @@ use std::sync::MutexGuard;
 use std::time::{Duration, Instant};
 
 use super::kern_return::KERN_SUCCESS;
+use super::kernel::{self, Kernel, Source};
 use super::mach_port::{mach_port_deallocate, mach_port_extract_right, mach_port_mod_refs};
 use super::port::{Carried, KDesc, Kind, Kmsg, ObjId, Target};
-use super::space::{self, Ledger, Name, Source, Space};
+use super::right::Ledger;
+use super::space::{Name, SpaceId, TASK_SELF_NAME, name_valid};
+use super::task;
 use super::trailer::{self, REQUESTED_TRAILER_SIZE};
 use super::types::{
     MACH_MSG_OOL_DESCRIPTOR, MACH_MSG_OOL_PORTS_DESCRIPTOR, MACH_MSG_OOL_VOLATILE_DESCRIPTOR,
@@ -187,16 +190,16 @@ impl Outgoing {
         })
     }
 
-    /// Checks every right the message would take; returns the destination port.
-    fn check(&self, space: &Space) -> Result<ObjId, mach_msg_return_t> {
+    /// Checks every right the message would take from `sid`; returns the
+    /// destination port.
+    fn check(&self, k: &Kernel, sid: SpaceId) -> Result<ObjId, mach_msg_return_t> {
         let mut ledger = Ledger::default();
-        let dest = match space.check_copyin(&mut ledger, self.dest.0, self.dest.1) {
+        let dest = match k.check_copyin(sid, &mut ledger, self.dest.0, self.dest.1) {
             Ok(Target::Port(port)) => port,
             _ => return Err(MACH_SEND_INVALID_DEST),
         };
         if self.reply.1 != 0 {
-            space
-                .check_copyin(&mut ledger, self.reply.0, self.reply.1)
+            k.check_copyin(sid, &mut ledger, self.reply.0, self.reply.1)
                 .map_err(|_| MACH_SEND_INVALID_REPLY)?;
         }
         for desc in self.body.as_ref().map_err(|e| *e)? {
@@ -210,18 +213,18 @@ impl Outgoing {
                 OutDesc::Ool { .. } => continue,
             };
             for name in names {
-                space
-                    .check_copyin(&mut ledger, *name, disposition)
+                k.check_copyin(sid, &mut ledger, *name, disposition)
                     .map_err(|_| MACH_SEND_INVALID_RIGHT)?;
             }
         }
         Ok(dest)
     }
 
-    /// Takes the rights (already checked) and queues the message on `dest`.
-    fn commit(self, space: &mut Space, dest: ObjId) {
-        let dest_right = space.copyin(self.dest.0, self.dest.1);
-        let reply = (self.reply.1 != 0).then(|| space.copyin(self.reply.0, self.reply.1));
+    /// Takes the rights (already checked) from `sid` and queues the message
+    /// on `dest`.
+    fn commit(self, k: &mut Kernel, sid: SpaceId, dest: ObjId) {
+        let dest_right = k.copyin(sid, self.dest.0, self.dest.1);
+        let reply = (self.reply.1 != 0).then(|| k.copyin(sid, self.reply.0, self.reply.1));
         let mut descs = Vec::new();
         for desc in self.body.unwrap_or_default() {
             descs.push(match desc {
@@ -231,7 +234,7 @@ impl Outgoing {
                     disposition,
                 } => KDesc::Port {
                     offset,
-                    right: space.copyin(name, disposition),
+                    right: k.copyin(sid, name, disposition),
                 },
                 OutDesc::Ool {
                     offset,
@@ -239,7 +242,7 @@ impl Outgoing {
                     release,
                 } => {
                     if let Some((address, size)) = release {
-                        vm::deallocate(address, size);
+                        vm::deallocate(sid, address, size);
                     }
                     KDesc::Ool { offset, data }
                 }
@@ -252,10 +255,10 @@ impl Outgoing {
                     let kind = Kind::of_disposition(disposition).unwrap_or(Kind::Send);
                     let targets = names
                         .into_iter()
-                        .map(|name| space.copyin(name, disposition).target)
+                        .map(|name| k.copyin(sid, name, disposition).target)
                         .collect();
                     if let Some((address, size)) = release {
-                        vm::deallocate(address, size);
+                        vm::deallocate(sid, address, size);
                     }
                     KDesc::OolPorts {
                         offset,
@@ -272,7 +275,7 @@ impl Outgoing {
             descs,
             stamp: 0,
         };
-        space.enqueue(dest, kmsg);
+        k.enqueue(dest, kmsg);
     }
 }
 
@@ -392,37 +395,38 @@ unsafe fn send(
     let deadline = deadline(option, MACH_SEND_TIMEOUT, timeout);
     // Messages sent through send-once rights (replies) ignore the queue limit.
     let bypass = Kind::of_disposition(outgoing.dest.1) == Some(Kind::SendOnce);
-    let mut space = space::lock();
+    let sid = task::current();
+    let mut k = kernel::lock();
     loop {
         // Re-checked after every wait: the destination may have died, or
         // another thread may have taken rights this message needs.
-        let dest = match outgoing.check(&space) {
+        let dest = match outgoing.check(&k, sid) {
             Ok(dest) => dest,
             Err(e) => return e,
         };
-        let full = space.ports.get(&dest).is_some_and(|p| p.is_full());
+        let full = k.ports.get(&dest).is_some_and(|p| p.is_full());
         if bypass || !full {
-            outgoing.commit(&mut space, dest);
-            drop(space);
-            space::wake_all();
+            outgoing.commit(&mut k, sid, dest);
+            drop(k);
+            kernel::wake_all();
             return MACH_MSG_SUCCESS;
         }
         if expired(deadline) {
             return MACH_SEND_TIMED_OUT;
         }
-        space = space::wait(space, deadline);
+        k = kernel::wait(k, deadline);
     }
 }
 
-/// Whether the receive source is still what `name` denotes.
-fn check_source(space: &Space, name: Name, source: Source) -> Result<(), mach_msg_return_t> {
+/// Whether the receive source is still what `name` denotes in `sid`.
+fn check_source(k: &Kernel, sid: SpaceId, name: Name, source: Source) -> Result<(), mach_msg_return_t> {
     let alive = match source {
-        Source::Port(port) => space.ports.contains_key(&port),
-        Source::Set(set) => space.sets.contains_key(&set),
+        Source::Port(port) => k.ports.contains_key(&port),
+        Source::Set(set) => k.sets.contains_key(&set),
     };
     if !alive {
         Err(MACH_RCV_PORT_DIED)
-    } else if space.receive_source(name) != Some(source) {
+    } else if k.receive_source(sid, name) != Some(source) {
         // The receive right moved away (sent in a message) while we waited.
         Err(MACH_RCV_PORT_CHANGED)
     } else {
@@ -448,22 +452,23 @@ unsafe fn receive(
         return MACH_RCV_INVALID_TRAILER;
     }
     let deadline = deadline(option, MACH_RCV_TIMEOUT, timeout);
-    let mut space = space::lock();
-    let Some(source) = space.receive_source(rcv_name) else {
+    let sid = task::current();
+    let mut k = kernel::lock();
+    let Some(source) = k.receive_source(sid, rcv_name) else {
         return MACH_RCV_INVALID_NAME;
     };
     loop {
-        if let Err(e) = check_source(&space, rcv_name, source) {
+        if let Err(e) = check_source(&k, sid, rcv_name, source) {
             return e;
         }
-        if let Some(port) = space.ready_port(source) {
+        if let Some(port) = k.ready_port(source) {
             // SAFETY: forwarded from the caller.
-            return unsafe { deliver(space, port, msg, option, rcv_size) };
+            return unsafe { deliver(k, sid, port, msg, option, rcv_size) };
         }
         if expired(deadline) {
             return MACH_RCV_TIMED_OUT;
         }
-        space = space::wait(space, deadline);
+        k = kernel::wait(k, deadline);
     }
 }
 
@@ -472,14 +477,15 @@ unsafe fn receive(
 /// # Safety
 /// `msg` must be writable for `rcv_size` bytes.
 unsafe fn deliver(
-    mut space: MutexGuard<'static, Space>,
+    mut k: MutexGuard<'static, Kernel>,
+    sid: SpaceId,
     port: ObjId,
     msg: *mut mach_msg_header_t,
     option: mach_msg_option_t,
     rcv_size: mach_msg_size_t,
 ) -> mach_msg_return_t {
-    let local = space.receive_name(port).unwrap_or(MACH_PORT_NULL);
-    let Some(p) = space.ports.get_mut(&port) else {
+    let local = k.receive_name(port).unwrap_or(MACH_PORT_NULL);
+    let Some(p) = k.ports.get_mut(&port) else {
         return MACH_RCV_PORT_DIED;
     };
     let Some(size) = p.queue.front().map(|k| k.bytes.len()) else {
@@ -489,7 +495,7 @@ unsafe fn deliver(
     let large = option & MACH_RCV_LARGE != 0;
     if needed > rcv_size as usize && large {
         // Leave the message queued and tell the caller how much room it needs.
-        drop(space);
+        drop(k);
         let needed = u32::try_from(needed).unwrap_or(u32::MAX);
         let out = msg.cast::<u8>();
         if rcv_size >= 8 {
@@ -512,14 +518,16 @@ unsafe fn deliver(
     if needed > rcv_size as usize {
         // Received and thrown away: the destination right is used up, every
         // other right and region the message carried is destroyed.
-        space.release_all(kmsg.into_rights().into_iter().skip(1).collect());
-        drop(space);
-        space::wake_all();
+        let dest = kmsg.dest;
+        k.release_all(kmsg.into_rights().into_iter().skip(1).collect());
+        consume_dest(&mut k, dest);
+        drop(k);
+        kernel::wake_all();
         return MACH_RCV_TOO_LARGE;
     }
-    let (mut bytes, status) = copyout(&mut space, kmsg, local);
-    drop(space);
-    space::wake_all();
+    let (mut bytes, status) = copyout(&mut k, sid, kmsg, local);
+    drop(k);
+    kernel::wake_all();
     bytes.extend(trailer::build(option, seqno, context));
     // SAFETY: `bytes.len()` == `needed` <= `rcv_size`, for which the caller
     // guarantees `msg` is writable; `bytes` is a separate allocation.
@@ -527,11 +535,23 @@ unsafe fn deliver(
     status
 }
 
-/// Names a dequeued message's rights in the space and rewrites its header and
+/// Uses up the right a received message was sent through: a send right is
+/// released (which may fire no-senders), a send-once right is simply gone.
+fn consume_dest(k: &mut Kernel, dest: Carried) {
+    if let Carried {
+        target: Target::Port(port),
+        kind: Kind::Send,
+    } = dest
+    {
+        k.send_dropped(port);
+    }
+}
+
+/// Names a dequeued message's rights in space `sid` and rewrites its header and
 /// descriptors as the receiver sees them. Returns the bytes and the receive
 /// status (`MACH_RCV_BODY_ERROR | MACH_MSG_VM_SPACE` if out-of-line memory
 /// could not be allocated).
-fn copyout(space: &mut Space, kmsg: Kmsg, local: Name) -> (Vec<u8>, mach_msg_return_t) {
+fn copyout(k: &mut Kernel, sid: SpaceId, kmsg: Kmsg, local: Name) -> (Vec<u8>, mach_msg_return_t) {
     let Kmsg {
         mut bytes,
         dest,
@@ -540,9 +560,10 @@ fn copyout(space: &mut Space, kmsg: Kmsg, local: Name) -> (Vec<u8>, mach_msg_ret
         ..
     } = kmsg;
     let (reply_name, reply_type) = match reply {
-        Some(right) => (space.copyout(right), right.kind.msg_type()),
+        Some(right) => (k.copyout(sid, right), right.kind.msg_type()),
         None => (MACH_PORT_NULL, 0),
     };
+    consume_dest(k, dest);
     let complex = get_u32(&bytes, 0) & MACH_MSGH_BITS_COMPLEX;
     let size = bytes.len() as u32;
     put_u32(&mut bytes, 0, reply_type | (dest.kind.msg_type() << 8) | complex);
@@ -554,7 +575,7 @@ fn copyout(space: &mut Space, kmsg: Kmsg, local: Name) -> (Vec<u8>, mach_msg_ret
     for desc in descs {
         match desc {
             KDesc::Port { offset, right } => {
-                let name = space.copyout(right);
+                let name = k.copyout(sid, right);
                 put_u32(&mut bytes, offset, name);
                 put_u32(&mut bytes, offset + 4, 0);
                 put_u8(&mut bytes, offset + 8, 0);
@@ -562,7 +583,7 @@ fn copyout(space: &mut Space, kmsg: Kmsg, local: Name) -> (Vec<u8>, mach_msg_ret
                 put_u8(&mut bytes, offset + DISPOSITION_AT, right.kind.msg_type() as u8);
             }
             KDesc::Ool { offset, data } => {
-                let address = vm::allocate_copy(&data).unwrap_or_else(|| {
+                let address = vm::allocate_copy(sid, &data).unwrap_or_else(|| {
                     status = MACH_RCV_BODY_ERROR | MACH_MSG_VM_SPACE;
                     0
                 });
@@ -576,12 +597,12 @@ fn copyout(space: &mut Space, kmsg: Kmsg, local: Name) -> (Vec<u8>, mach_msg_ret
                 targets,
             } => {
                 let len = targets.len() * size_of::<mach_port_t>();
-                let region = if len == 0 { Some(0) } else { vm::allocate(len) };
+                let region = if len == 0 { Some(0) } else { vm::allocate(sid, len) };
                 let address = match region {
                     Some(address) => {
                         let names: Vec<u8> = targets
                             .into_iter()
-                            .flat_map(|target| space.copyout(Carried { target, kind }).to_ne_bytes())
+                            .flat_map(|target| k.copyout(sid, Carried { target, kind }).to_ne_bytes())
                             .collect();
                         if address != 0 {
                             // SAFETY: `address` is a fresh region of at least
@@ -594,7 +615,7 @@ fn copyout(space: &mut Space, kmsg: Kmsg, local: Name) -> (Vec<u8>, mach_msg_ret
                     }
                     None => {
                         status = MACH_RCV_BODY_ERROR | MACH_MSG_VM_SPACE;
-                        space.release_all(
+                        k.release_all(
                             targets
                                 .into_iter()
                                 .map(|target| Carried { target, kind })
@@ -674,10 +695,10 @@ pub unsafe extern "C" fn mach_msg_send(msg: *mut mach_msg_header_t) -> mach_msg_
 
 /// Releases one right the way `mach_msg_destroy` does, by its disposition.
 fn destroy_right(name: mach_port_name_t, disposition: mach_msg_type_name_t) {
-    if !space::name_valid(name) {
+    if !name_valid(name) {
         return;
     }
-    let task = space::TASK_SELF_NAME;
+    let task = TASK_SELF_NAME;
     match disposition {
         MACH_MSG_TYPE_MOVE_SEND | MACH_MSG_TYPE_MOVE_SEND_ONCE => {
             // SAFETY: takes no pointers.
@@ -761,7 +782,7 @@ pub unsafe extern "C" fn mach_msg_destroy(msg: *mut mach_msg_header_t) {
                     count
                 };
                 // Only regions the loopback allocated are actually freed.
-                vm::deallocate(address, len);
+                vm::deallocate(task::current(), address, len);
                 offset += OOL_DESC_SIZE;
             }
             _ => return,

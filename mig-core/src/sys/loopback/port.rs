@@ -3,12 +3,13 @@
 
 use std::collections::VecDeque;
 
+use super::space::SpaceId;
 use super::types::MACH_MSG_TYPE_COPY_SEND;
 use super::types::{
     MACH_MSG_TYPE_MAKE_SEND, MACH_MSG_TYPE_MAKE_SEND_ONCE, MACH_MSG_TYPE_MOVE_RECEIVE,
     MACH_MSG_TYPE_MOVE_SEND, MACH_MSG_TYPE_MOVE_SEND_ONCE, MACH_MSG_TYPE_PORT_RECEIVE,
     MACH_MSG_TYPE_PORT_SEND, MACH_MSG_TYPE_PORT_SEND_ONCE, MACH_PORT_QLIMIT_DEFAULT, mach_msg_type_name_t,
-    mach_port_context_t, mach_port_name_t,
+    mach_port_context_t,
 };
 
 /// Identity of a port or port set. Never reused, so a stale id simply finds
@@ -147,33 +148,49 @@ impl KDesc {
 /// A port: a message queue with exactly one receive right somewhere.
 #[derive(Debug)]
 pub(super) struct Port {
-    /// The name holding this port's receive and/or send rights in the space
-    /// (XNU coalesces them under one name). Send-once names are not tracked.
-    pub name: Option<mach_port_name_t>,
     pub queue: VecDeque<Kmsg>,
     pub qlimit: u32,
     /// Sequence number the next dequeued message gets.
     pub seqno: u32,
-    /// Make-send count.
+    /// Make-send count: send rights made from the receive right since the
+    /// port was created or its receive right last moved.
     pub mscount: u32,
+    /// Send rights in existence: one per name holding send rights (in any
+    /// space), one per right carried in a message, one per kernel holder
+    /// (the bootstrap registry). Send-once rights are not counted.
+    pub srights: u32,
     pub context: mach_port_context_t,
     /// The port set this port is a member of.
     pub set: Option<ObjId>,
+    /// The space holding the receive right (`None` while it travels in a
+    /// message, and for kernel ports).
+    pub receiver: Option<SpaceId>,
     /// While the receive right is in a queued message: the port it was sent to.
     pub transit: Option<ObjId>,
+    /// `MACH_NOTIFY_NO_SENDERS` request: a send-once right to this port.
+    pub no_senders_request: Option<ObjId>,
+    /// `MACH_NOTIFY_PORT_DESTROYED` request: a send-once right to this port.
+    pub destroyed_request: Option<ObjId>,
+    /// For a task port (a kernel port): the space the task owns.
+    pub task: Option<SpaceId>,
 }
 
 impl Port {
-    pub(super) fn new() -> Self {
+    /// A fresh port whose receive right is in `receiver`.
+    pub(super) fn new(receiver: Option<SpaceId>) -> Self {
         Port {
-            name: None,
             queue: VecDeque::new(),
             qlimit: MACH_PORT_QLIMIT_DEFAULT,
             seqno: 0,
             mscount: 0,
+            srights: 0,
             context: 0,
             set: None,
+            receiver,
             transit: None,
+            no_senders_request: None,
+            destroyed_request: None,
+            task: None,
         }
     }
 

@@ -2,9 +2,11 @@
 //! out-of-line data handed to receivers, and `vm_allocate`/`vm_deallocate`
 //! over them.
 //!
-//! Regions come from the global allocator and are recorded in a registry;
-//! `vm_deallocate` only ever frees registered regions, so deallocating memory
-//! the loopback did not hand out is a harmless no-op.
+//! Regions come from the global allocator and are recorded in a registry,
+//! each owned by one space (task), as if each task had its own address
+//! space; `vm_deallocate` only ever frees the target task's registered
+//! regions, so deallocating memory the loopback did not hand out is a
+//! harmless no-op. A terminated task's regions are freed.
 
 use std::alloc::{Layout, alloc_zeroed, dealloc};
 use std::collections::BTreeMap;
@@ -15,7 +17,8 @@ use super::kern_return::{
     KERN_INVALID_ADDRESS, KERN_INVALID_ARGUMENT, KERN_NO_SPACE, KERN_RESOURCE_SHORTAGE, KERN_SUCCESS,
     kern_return_t,
 };
-use super::space::TASK_SELF_NAME;
+use super::kernel;
+use super::space::SpaceId;
 use super::types::{mach_vm_address_t, mach_vm_size_t, vm_address_t, vm_map_t, vm_size_t};
 
 /// Page size of the loopback's regions.
@@ -26,10 +29,17 @@ pub const VM_FLAGS_FIXED: c_int = 0x0;
 /// `VM_FLAGS_ANYWHERE`: allocate wherever there is room.
 pub const VM_FLAGS_ANYWHERE: c_int = 0x1;
 
-/// Registered regions: start address -> rounded length.
-static REGIONS: Mutex<BTreeMap<usize, usize>> = Mutex::new(BTreeMap::new());
+/// A registered region: its rounded length and the space owning it.
+#[derive(Clone, Copy)]
+struct Region {
+    len: usize,
+    owner: SpaceId,
+}
 
-fn regions() -> std::sync::MutexGuard<'static, BTreeMap<usize, usize>> {
+/// Registered regions by start address.
+static REGIONS: Mutex<BTreeMap<usize, Region>> = Mutex::new(BTreeMap::new());
+
+fn regions() -> std::sync::MutexGuard<'static, BTreeMap<usize, Region>> {
     REGIONS.lock().unwrap_or_else(PoisonError::into_inner)
 }
 
@@ -37,8 +47,9 @@ fn page_round(size: usize) -> Option<usize> {
     size.checked_next_multiple_of(PAGE_SIZE)
 }
 
-/// Allocates a zeroed, page-aligned region of at least `size` (> 0) bytes.
-pub(super) fn allocate(size: usize) -> Option<usize> {
+/// Allocates a zeroed, page-aligned region of at least `size` (> 0) bytes
+/// in space `owner`.
+pub(super) fn allocate(owner: SpaceId, size: usize) -> Option<usize> {
     let len = page_round(size)?;
     let layout = Layout::from_size_align(len, PAGE_SIZE).ok()?;
     // SAFETY: `layout` has a non-zero size (size > 0 rounded up to a page).
@@ -46,25 +57,27 @@ pub(super) fn allocate(size: usize) -> Option<usize> {
     if ptr.is_null() {
         return None;
     }
-    regions().insert(ptr as usize, len);
+    regions().insert(ptr as usize, Region { len, owner });
     Some(ptr as usize)
 }
 
-/// Allocates a region holding a copy of `data`; empty data gives address 0.
-pub(super) fn allocate_copy(data: &[u8]) -> Option<usize> {
+/// Allocates a region in `owner` holding a copy of `data`; empty data gives
+/// address 0.
+pub(super) fn allocate_copy(owner: SpaceId, data: &[u8]) -> Option<usize> {
     if data.is_empty() {
         return Some(0);
     }
-    let address = allocate(data.len())?;
+    let address = allocate(owner, data.len())?;
     // SAFETY: `address` starts a fresh allocation of at least `data.len()`
     // bytes that nothing else references yet.
     unsafe { std::ptr::copy_nonoverlapping(data.as_ptr(), address as *mut u8, data.len()) };
     Some(address)
 }
 
-/// Frees every registered region lying entirely within `[address, address + size)`
-/// after rounding the range out to pages. Partially covered regions stay.
-pub(super) fn deallocate(address: usize, size: usize) {
+/// Frees every region of `owner` lying entirely within
+/// `[address, address + size)` after rounding the range out to pages.
+/// Partially covered regions stay.
+pub(super) fn deallocate(owner: SpaceId, address: usize, size: usize) {
     if size == 0 {
         return;
     }
@@ -79,14 +92,45 @@ pub(super) fn deallocate(address: usize, size: usize) {
         let mut map = regions();
         let inside: Vec<(usize, usize)> = map
             .range(start..end)
-            .filter(|(a, len)| **a + **len <= end)
-            .map(|(a, len)| (*a, *len))
+            .filter(|(a, r)| r.owner == owner && **a + r.len <= end)
+            .map(|(a, r)| (*a, r.len))
             .collect();
         for (a, _) in &inside {
             map.remove(a);
         }
         inside
     };
+    free(doomed);
+}
+
+/// Frees every region `owner` holds (its task was terminated).
+pub(super) fn release_space(owner: SpaceId) {
+    let doomed: Vec<(usize, usize)> = {
+        let mut map = regions();
+        let mine: Vec<(usize, usize)> = map
+            .iter()
+            .filter(|(_, r)| r.owner == owner)
+            .map(|(a, r)| (*a, r.len))
+            .collect();
+        for (a, _) in &mine {
+            map.remove(a);
+        }
+        mine
+    };
+    free(doomed);
+}
+
+/// Bytes of the regions `owner` holds.
+pub(super) fn live_bytes(owner: SpaceId) -> usize {
+    regions()
+        .values()
+        .filter(|r| r.owner == owner)
+        .map(|r| r.len)
+        .sum()
+}
+
+/// Returns unregistered regions to the allocator.
+fn free(doomed: Vec<(usize, usize)>) {
     for (a, len) in doomed {
         // The registry only holds (address, length) pairs produced by
         // `allocate` with this exact layout, each removed exactly once above.
@@ -117,13 +161,16 @@ pub unsafe extern "C" fn vm_allocate(
     size: vm_size_t,
     flags: c_int,
 ) -> kern_return_t {
-    if target_task != TASK_SELF_NAME || address.is_null() {
+    if address.is_null() {
         return KERN_INVALID_ARGUMENT;
     }
+    let Ok(owner) = kernel::lock().task_space(target_task) else {
+        return KERN_INVALID_ARGUMENT;
+    };
     if flags & VM_FLAGS_ANYWHERE == 0 {
         return KERN_NO_SPACE;
     }
-    let result = if size == 0 { Some(0) } else { allocate(size) };
+    let result = if size == 0 { Some(0) } else { allocate(owner, size) };
     match result {
         Some(a) => {
             // SAFETY: the caller guarantees `address` is writable.
@@ -144,13 +191,13 @@ pub unsafe extern "C" fn vm_deallocate(
     address: vm_address_t,
     size: vm_size_t,
 ) -> kern_return_t {
-    if target_task != TASK_SELF_NAME {
+    let Ok(owner) = kernel::lock().task_space(target_task) else {
         return KERN_INVALID_ARGUMENT;
-    }
+    };
     if address.checked_add(size).is_none() {
         return KERN_INVALID_ADDRESS;
     }
-    deallocate(address, size);
+    deallocate(owner, address, size);
     KERN_SUCCESS
 }
 

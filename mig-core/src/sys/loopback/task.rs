@@ -1,0 +1,211 @@
+//! Tasks: more than one IPC space in the process (loopback-only API).
+//!
+//! Each thread runs "in" one space, the process's own by default; every
+//! call that works on the caller's space (`mach_msg`, `mig_get_reply_port`,
+//! the bootstrap calls, `mach_task_self()`-relative names) uses it.
+//! `loopback_task_create` makes a new space and returns a send right to its
+//! task port; `loopback_with_task` runs code in that space, as a thread of
+//! that task would; calls taking an explicit `task` argument operate on the
+//! space the task port names. Names are per space, exactly as between
+//! processes, and the bootstrap server is shared by all (one launchd).
+
+use std::cell::Cell;
+
+use super::kern_return::{KERN_INVALID_ARGUMENT, KERN_INVALID_TASK, KERN_SUCCESS, kern_return_t};
+use super::kernel::{self, Kernel, header_bytes};
+use super::port::{Carried, Kind, Kmsg, Target};
+use super::space::{DEFAULT_SPACE, Right, SpaceId, TASK_SELF_NAME, name_valid};
+use super::types::{MACH_PORT_NULL, NDR_record, mach_msg_header_t, mach_port_t, task_t};
+use super::vm;
+
+/// MIG's `MIG_BAD_ID`: the kernel's answer to a routine it does not serve.
+const MIG_BAD_ID: i32 = -303;
+
+/// A space id no space has: what a thread of a task that could not be
+/// resolved runs in (every call fails as in a terminated task).
+const NO_SPACE: SpaceId = SpaceId::MAX;
+
+thread_local! {
+    static CURRENT: Cell<SpaceId> = const { Cell::new(DEFAULT_SPACE) };
+}
+
+/// The space the calling thread runs in.
+pub(super) fn current() -> SpaceId {
+    CURRENT.try_with(Cell::get).unwrap_or(DEFAULT_SPACE)
+}
+
+impl Kernel {
+    /// The space a `task` argument names, relative to the caller's space:
+    /// `TASK_SELF_NAME` is the caller's own, any other name must hold a send
+    /// right to a live task port.
+    pub(super) fn task_space(&self, task: task_t) -> Result<SpaceId, kern_return_t> {
+        let sid = current();
+        if self.space(sid).is_none() {
+            return Err(KERN_INVALID_TASK);
+        }
+        if task == TASK_SELF_NAME {
+            return Ok(sid);
+        }
+        match self.lookup(sid, task) {
+            Some(Right::Port { port, urefs, .. }) if urefs > 0 => self
+                .ports
+                .get(&port)
+                .and_then(|p| p.task)
+                .filter(|target| self.space(*target).is_some())
+                .ok_or(KERN_INVALID_TASK),
+            _ => Err(KERN_INVALID_TASK),
+        }
+    }
+
+    /// A message sent to a task port: the kernel serves no routines in the
+    /// loopback, so, as XNU does for an unknown id, it destroys the request
+    /// and answers a reply right with a `mig_reply_error_t` of `MIG_BAD_ID`.
+    pub(super) fn kobject_message(&mut self, kmsg: Kmsg) {
+        let id = kmsg
+            .bytes
+            .get(20..24)
+            .and_then(|b| b.try_into().ok())
+            .map_or(0, i32::from_ne_bytes);
+        let reply = kmsg.reply;
+        let mut rights = kmsg.into_rights();
+        if reply.is_some() {
+            // `into_rights` lists the destination, then the reply right.
+            rights.remove(1);
+        }
+        self.release_all(rights);
+        let Some(
+            reply @ Carried {
+                target: Target::Port(port),
+                ..
+            },
+        ) = reply
+        else {
+            return;
+        };
+        let header = mach_msg_header_t {
+            msgh_size: 36,
+            msgh_id: id.wrapping_add(100),
+            ..Default::default()
+        };
+        let mut bytes = header_bytes(&header);
+        let r = NDR_record;
+        bytes.extend([
+            r.mig_vers,
+            r.if_vers,
+            r.reserved1,
+            r.mig_encoding,
+            r.int_rep,
+            r.char_rep,
+            r.float_rep,
+            r.reserved32,
+        ]);
+        bytes.extend(MIG_BAD_ID.to_ne_bytes());
+        let answer = Kmsg {
+            bytes,
+            dest: reply,
+            reply: None,
+            descs: Vec::new(),
+            stamp: 0,
+        };
+        self.enqueue(port, answer);
+    }
+
+    /// Destroys every right in `sid` and the space itself; its task port
+    /// dies (send rights to it become dead names).
+    fn terminate(&mut self, sid: SpaceId) {
+        let names = self.space(sid).map(|s| s.names()).unwrap_or_default();
+        for name in names {
+            let _ = self.destroy_name(sid, name);
+        }
+        let Some(space) = self.spaces.remove(&sid) else {
+            return;
+        };
+        if let Some(task_port) = space.task_port {
+            self.release(Carried {
+                target: Target::Port(task_port),
+                kind: Kind::Receive,
+            });
+        }
+    }
+}
+
+/// Loopback-only: creates a task (a new, empty IPC space) and returns, in
+/// the caller's space, a send right to its task port (`MACH_PORT_NULL` if the
+/// caller's space is out of names or terminated). Pass it as the `task`
+/// argument of `mach_port_*` calls, to `loopback_with_task`, or in messages
+/// like any send right.
+pub fn loopback_task_create() -> mach_port_t {
+    kernel::with(|k| {
+        let caller = current();
+        if k.space(caller).is_none() {
+            return MACH_PORT_NULL;
+        }
+        let (sid, port) = k.new_space();
+        k.send_made(port);
+        let name = k.copyout(
+            caller,
+            Carried {
+                target: Target::Port(port),
+                kind: Kind::Send,
+            },
+        );
+        if !name_valid(name) {
+            k.terminate(sid);
+            return MACH_PORT_NULL;
+        }
+        name
+    })
+}
+
+/// Loopback-only: runs `f` on the calling thread as a thread of `task` (a
+/// name in the caller's space: `mach_task_self()` or a send right from
+/// `loopback_task_create`). Inside, `mach_task_self()` names that task and
+/// every call on the implicit space (`mach_msg`, `mig_get_reply_port`, the
+/// bootstrap calls, the accounting functions) uses its space. The previous
+/// space is restored afterwards, even if `f` panics.
+///
+/// If `task` names no live task, `f` still runs, in a space that does not
+/// exist: every call fails as it would in a terminated task.
+pub fn loopback_with_task<R>(task: mach_port_t, f: impl FnOnce() -> R) -> R {
+    let sid = kernel::lock().task_space(task).unwrap_or(NO_SPACE);
+    struct Restore(SpaceId);
+    impl Drop for Restore {
+        fn drop(&mut self) {
+            let _ = CURRENT.try_with(|c| c.set(self.0));
+        }
+    }
+    let _restore = Restore(current());
+    let _ = CURRENT.try_with(|c| c.set(sid));
+    f()
+}
+
+/// Loopback-only: terminates `task`, as XNU does when a task exits: every
+/// right in its space is destroyed (ports whose receive rights it held die
+/// or, with a port-destroyed request, are handed over; send-once rights send
+/// their notifications; dead-name requests send port-deleted), the memory
+/// regions it received are freed, and its task port dies. Threads still
+/// running in it see every call fail. The process's own space cannot be
+/// terminated (`KERN_INVALID_ARGUMENT`).
+pub fn loopback_task_terminate(task: mach_port_t) -> kern_return_t {
+    let result = kernel::with(|k| {
+        let sid = k.task_space(task)?;
+        if sid == DEFAULT_SPACE {
+            return Err(KERN_INVALID_ARGUMENT);
+        }
+        k.terminate(sid);
+        Ok(sid)
+    });
+    match result {
+        Ok(sid) => {
+            vm::release_space(sid);
+            KERN_SUCCESS
+        }
+        Err(e) => e,
+    }
+}
+
+/// Loopback-only: number of live tasks (IPC spaces), the process's own
+/// included.
+pub fn loopback_live_tasks() -> usize {
+    kernel::lock().spaces.len()
+}

@@ -1,0 +1,106 @@
+/*
+ * The subset of <mach/mach.h>, <mach/mig.h> and <servers/bootstrap.h> that
+ * the loopback kernel exports with C linkage (cargo feature `c-abi`).
+ * Written for the interop test; values and layouts are XNU's (LP64).
+ */
+#ifndef LOOPBACK_MACH_H
+#define LOOPBACK_MACH_H
+
+#include <stdint.h>
+
+typedef int kern_return_t;
+typedef unsigned int natural_t;
+typedef int integer_t;
+typedef natural_t mach_port_name_t;
+typedef natural_t mach_port_t;
+typedef mach_port_t ipc_space_t;
+typedef natural_t mach_port_right_t;
+typedef integer_t mach_port_delta_t;
+typedef natural_t mach_port_mscount_t;
+typedef unsigned int mach_msg_bits_t;
+typedef natural_t mach_msg_size_t;
+typedef integer_t mach_msg_id_t;
+typedef integer_t mach_msg_option_t;
+typedef natural_t mach_msg_timeout_t;
+typedef unsigned int mach_msg_type_name_t;
+typedef unsigned int mach_msg_trailer_type_t;
+typedef unsigned int mach_msg_trailer_size_t;
+typedef kern_return_t mach_msg_return_t;
+typedef uintptr_t vm_address_t;
+typedef uintptr_t vm_size_t;
+typedef char name_t[128];
+
+#define KERN_SUCCESS 0
+#define MACH_MSG_SUCCESS 0
+#define MACH_PORT_NULL ((mach_port_t)0)
+#define MACH_PORT_RIGHT_SEND ((mach_port_right_t)0)
+#define MACH_PORT_RIGHT_RECEIVE ((mach_port_right_t)1)
+#define MACH_MSG_TYPE_MOVE_SEND 17
+#define MACH_MSG_TYPE_MOVE_SEND_ONCE 18
+#define MACH_MSG_TYPE_COPY_SEND 19
+#define MACH_MSG_TYPE_MAKE_SEND 20
+#define MACH_MSG_TYPE_MAKE_SEND_ONCE 21
+#define MACH_MSG_TYPE_PORT_SEND MACH_MSG_TYPE_MOVE_SEND
+#define MACH_MSG_TYPE_PORT_SEND_ONCE MACH_MSG_TYPE_MOVE_SEND_ONCE
+#define MACH_MSGH_BITS(remote, local) ((remote) | ((local) << 8))
+#define MACH_MSGH_BITS_REMOTE(bits) ((bits) & 0x1f)
+#define MACH_MSGH_BITS_LOCAL(bits) (((bits) >> 8) & 0x1f)
+#define MACH_SEND_MSG 0x00000001
+#define MACH_RCV_MSG 0x00000002
+#define MACH_MSG_TIMEOUT_NONE 0
+#define MACH_NOTIFY_SEND_ONCE 71
+#define MACH_SEND_INVALID_DEST 0x10000003
+#define BOOTSTRAP_SUCCESS 0
+#define BOOTSTRAP_UNKNOWN_SERVICE 1102
+
+typedef struct {
+    mach_msg_bits_t msgh_bits;
+    mach_msg_size_t msgh_size;
+    mach_port_t msgh_remote_port;
+    mach_port_t msgh_local_port;
+    mach_port_name_t msgh_voucher_port;
+    mach_msg_id_t msgh_id;
+} mach_msg_header_t;
+
+typedef struct {
+    mach_msg_trailer_type_t msgh_trailer_type;
+    mach_msg_trailer_size_t msgh_trailer_size;
+} mach_msg_trailer_t;
+
+typedef struct {
+    unsigned char mig_vers, if_vers, reserved1, mig_encoding;
+    unsigned char int_rep, char_rep, float_rep, reserved2;
+} NDR_record_t;
+
+extern NDR_record_t NDR_record;
+extern mach_port_t mach_task_self_;
+#define mach_task_self() mach_task_self_
+extern mach_port_t bootstrap_port;
+
+mach_msg_return_t mach_msg(mach_msg_header_t *msg, mach_msg_option_t option, mach_msg_size_t send_size,
+                           mach_msg_size_t rcv_size, mach_port_name_t rcv_name, mach_msg_timeout_t timeout,
+                           mach_port_name_t notify);
+mach_msg_return_t mach_msg_send(mach_msg_header_t *msg);
+void mach_msg_destroy(mach_msg_header_t *msg);
+kern_return_t mach_port_allocate(ipc_space_t task, mach_port_right_t right, mach_port_name_t *name);
+kern_return_t mach_port_deallocate(ipc_space_t task, mach_port_name_t name);
+kern_return_t mach_port_mod_refs(ipc_space_t task, mach_port_name_t name, mach_port_right_t right,
+                                 mach_port_delta_t delta);
+kern_return_t mach_port_insert_right(ipc_space_t task, mach_port_name_t name, mach_port_t poly,
+                                     mach_msg_type_name_t polyPoly);
+kern_return_t mach_port_extract_right(ipc_space_t task, mach_port_name_t name, mach_msg_type_name_t msgt_name,
+                                      mach_port_t *poly, mach_msg_type_name_t *polyPoly);
+kern_return_t mach_port_destroy(ipc_space_t task, mach_port_name_t name);
+kern_return_t mach_port_request_notification(ipc_space_t task, mach_port_name_t name, mach_msg_id_t msgid,
+                                             mach_port_mscount_t sync, mach_port_t notify,
+                                             mach_msg_type_name_t notifyPoly, mach_port_t *previous);
+mach_port_t mig_get_reply_port(void);
+void mig_put_reply_port(mach_port_t reply_port);
+void mig_dealloc_reply_port(mach_port_t reply_port);
+kern_return_t vm_allocate(mach_port_t target_task, vm_address_t *address, vm_size_t size, int flags);
+kern_return_t vm_deallocate(mach_port_t target_task, vm_address_t address, vm_size_t size);
+kern_return_t bootstrap_look_up(mach_port_t bp, const name_t service_name, mach_port_t *sp);
+kern_return_t bootstrap_check_in(mach_port_t bp, const name_t service_name, mach_port_t *sp);
+kern_return_t bootstrap_register(mach_port_t bp, name_t service_name, mach_port_t sp);
+
+#endif
