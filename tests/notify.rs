@@ -93,7 +93,7 @@ fn kernel_notifications_reach_a_generated_server() {
     // No senders: the last send right of a port goes.
     let port = ReceiveRight::allocate().unwrap();
     let send = port.make_send().unwrap();
-    request(port.name(), sys::MACH_NOTIFY_NO_SENDERS as i32, &notifications, 0);
+    request(port.name(), sys::MACH_NOTIFY_NO_SENDERS, &notifications, 0);
     drop(send);
     handle_one(&notifications, &watcher);
 
@@ -101,23 +101,13 @@ fn kernel_notifications_reach_a_generated_server() {
     // name holds both, so the name becomes dead while a reference stays).
     let other = ReceiveRight::allocate().unwrap();
     let other_send = other.make_send().unwrap();
-    request(
-        other_send.name(),
-        sys::MACH_NOTIFY_DEAD_NAME as i32,
-        &notifications,
-        0,
-    );
+    request(other_send.name(), sys::MACH_NOTIFY_DEAD_NAME, &notifications, 0);
     drop(other);
     handle_one(&notifications, &watcher);
 
     // Port destroyed: instead of dying, the port's receive right comes to us.
     let doomed = ReceiveRight::allocate().unwrap();
-    request(
-        doomed.name(),
-        sys::MACH_NOTIFY_PORT_DESTROYED as i32,
-        &notifications,
-        0,
-    );
+    request(doomed.name(), sys::MACH_NOTIFY_PORT_DESTROYED, &notifications, 0);
     drop(doomed);
     handle_one(&notifications, &watcher);
 

@@ -21,6 +21,10 @@ mig::mig! {
     routine reverse(server: mach_port_t; data: words_t; out reversed: words_t);
     routine fill(server: mach_port_t; n: int; out data: pointer_t; out n_back: int);
     routine bounded(server: mach_port_t; data: small_t);
+    /// `dealloc`: the client's memory moves with the request.
+    routine give(server: mach_port_t; data: pointer_t, dealloc; out len: int);
+    /// `Dealloc` on returned data changes nothing: returned memory always moves.
+    routine take(server: mach_port_t; out data: pointer_t, Dealloc);
 }
 
 struct Bulk;
@@ -47,6 +51,12 @@ impl bulk::Server for Bulk {
             data: OutOfLine::copy_from(&data)?,
             n_back: n,
         })
+    }
+    fn give(&self, _: mach_port_t, data: OutOfLine<u8>) -> mig::Result<i32> {
+        Ok(data.len() as i32)
+    }
+    fn take(&self, _: mach_port_t) -> mig::Result<OutOfLine<u8>> {
+        OutOfLine::copy_from(b"taken")
     }
     fn bounded(&self, _: mach_port_t, data: OutOfLine<i32>) -> mig::Result<()> {
         if data.len() <= 4 {
@@ -121,6 +131,15 @@ fn out_of_line_round_trips() {
         bulk::bounded(port, &[1, 2, 3, 4, 5]),
         Err(Error::MIG_ARRAY_TOO_LARGE)
     );
+
+    let mine = OutOfLine::copy_from(&[7u8; 3000]).unwrap();
+    let address = mine.as_ptr() as u64;
+    assert_eq!(bulk::give(port, mine), Ok(3000));
+    assert!(
+        !sys::loopback_vm_is_allocated(address as _),
+        "the region left with the request"
+    );
+    assert_eq!(&*bulk::take(port).unwrap(), b"taken");
 
     // SAFETY: the receive right lives in this task; destroying it ends the loop.
     unsafe { sys::mach_port_destroy(sys::mach_task_self(), name) };

@@ -412,3 +412,55 @@ fn c_demux_has_migs_signature() {
     // SAFETY: as above.
     assert_eq!(unsafe { demux(request.as_mut_ptr(), reply.as_mut_ptr()) }, 0);
 }
+
+mig::mig! {
+    /// Trailer arguments: the server learns who is calling.
+    subsystem whoami 4500;
+    #include <mach/mach_types.defs>
+    routine who(server: mach_port_t; ServerAuditToken caller: audit_token_t;
+        msgseqno seqno: mach_port_seqno_t; ServerSecToken sender: security_token_t;
+        out pid: int; out uid: uint32_t);
+}
+
+struct WhoAmI;
+
+impl whoami::Server for WhoAmI {
+    fn who(
+        &self,
+        _: mach_port_t,
+        caller: [u32; 8],
+        _seqno: u32,
+        sender: [u32; 2],
+    ) -> mig::Result<whoami::who::Output> {
+        // The audit token's euid and the security token's uid agree.
+        if caller[1] != sender[0] {
+            return Err(Error::KERN_FAILURE);
+        }
+        Ok(whoami::who::Output {
+            pid: caller[5] as i32,
+            uid: caller[1],
+        })
+    }
+}
+
+#[test]
+fn trailer_arguments_identify_the_caller() {
+    assert_eq!(
+        whoami::ROUTINES[0].request.size,
+        24,
+        "trailer arguments are not in the message"
+    );
+    let server = Running::start(whoami::Service(WhoAmI));
+    let out = whoami::who(server.port()).unwrap();
+    assert_eq!(out.pid as u32, std::process::id());
+    // Through dispatch alone there is no trailer: MIG_TRAILER_ERROR, not a garbage read.
+    let mut request = MessageBuffer::with_capacity(64);
+    request.header_mut().msgh_id = whoami::who::ID;
+    request.header_mut().msgh_size = 24;
+    let mut reply = MessageBuffer::with_capacity(64);
+    whoami::dispatch(&WhoAmI, &mut request, &mut reply);
+    assert_eq!(
+        &reply.bytes()[32..36],
+        &Error::MIG_TRAILER_ERROR.code().to_le_bytes()
+    );
+}

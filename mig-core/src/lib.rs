@@ -23,6 +23,7 @@ mod ool;
 mod rights;
 mod server;
 pub mod sys;
+mod trailer;
 
 pub use array::{InlineArray, Pod};
 pub use error::{Error, Result};
@@ -31,6 +32,7 @@ pub use message::{Descriptor, Message, MessageBuffer, VarArray};
 pub use ool::OutOfLine;
 pub use rights::{ReceiveRight, SendOnceRight, SendRight};
 pub use server::{Demux, Served, StaticServer, serve, serve_one};
+pub use trailer::Trailer;
 
 /// `sizeof(mach_msg_max_trailer_t)`: the most a receive can append after a message.
 pub const MAX_TRAILER_SIZE: usize = 68;

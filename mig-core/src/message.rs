@@ -310,6 +310,13 @@ impl MessageBuffer {
         Some(unsafe { bytes.as_ptr().cast::<mach_msg_trailer_t>().read_unaligned() })
     }
 
+    /// The whole buffer, message and whatever follows it.
+    pub(crate) fn whole(&self) -> &[u8] {
+        let cap = self.capacity();
+        // SAFETY: the whole initialized allocation, shared borrow.
+        unsafe { core::slice::from_raw_parts(self.words.as_ptr().cast::<u8>(), cap) }
+    }
+
     fn bytes_at(&self, offset: usize, len: usize) -> Option<&[u8]> {
         let all = {
             let cap = self.capacity();

@@ -11,6 +11,7 @@ use crate::message::{
     unpack,
 };
 use crate::sys::{self, NDR_record_t, kern_return_t, mach_msg_header_t, mach_port_t};
+use crate::trailer::{RECEIVE_TRAILER_OPTIONS, Trailer};
 
 /// A subsystem's server: generated as `<subsystem>::Service<S>` for any `S` implementing
 /// the subsystem's `Server` trait, and served by [`serve`].
@@ -113,10 +114,12 @@ fn take<T: Message>(buffer: &mut MessageBuffer) -> Result<T> {
 pub fn routine<Rq: Message, Rp: Message, T>(
     request: &mut MessageBuffer,
     reply_buffer: &mut MessageBuffer,
-    handler: impl FnOnce(Rq) -> Result<T>,
+    handler: impl FnOnce(Rq, &Trailer) -> Result<T>,
     reply_of: impl FnOnce(T) -> Rp,
 ) {
-    match take::<Rq>(request).and_then(handler) {
+    // The trailer first: unpacking the message may overwrite it.
+    let trailer = Trailer::of(request);
+    match take::<Rq>(request).and_then(|r| handler(r, &trailer)) {
         Ok(value) => reply(reply_buffer, reply_of(value)),
         Err(error) => error_reply(reply_buffer, error),
     }
@@ -127,9 +130,10 @@ pub fn routine<Rq: Message, Rp: Message, T>(
 pub fn simple_routine<Rq: Message>(
     request: &mut MessageBuffer,
     reply_buffer: &mut MessageBuffer,
-    handler: impl FnOnce(Rq) -> Result<()>,
+    handler: impl FnOnce(Rq, &Trailer) -> Result<()>,
 ) {
-    match take::<Rq>(request).and_then(handler) {
+    let trailer = Trailer::of(request);
+    match take::<Rq>(request).and_then(|r| handler(r, &trailer)) {
         Ok(()) => success_reply(reply_buffer),
         Err(error) => error_reply(reply_buffer, error),
     }
@@ -206,7 +210,7 @@ pub fn serve_one<D: Demux>(
     let received = unsafe {
         sys::mach_msg(
             request.as_mut_ptr(),
-            sys::MACH_RCV_MSG,
+            sys::MACH_RCV_MSG | RECEIVE_TRAILER_OPTIONS,
             0,
             request.capacity() as u32,
             port,

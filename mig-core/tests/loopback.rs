@@ -1296,10 +1296,13 @@ fn ool_memory_is_copied_and_freed_with_vm_deallocate() {
         }
     }
     let kept = b"inline-owned".to_vec();
+    // The port names must outlive the send, which reads them (AddressSanitizer caught a
+    // temporary array here).
+    let ports = [a, b];
     let msg = Msg::simple(p, MACH_MSG_TYPE_MAKE_SEND, 12)
         .ool(region, size as u32, true)
         .ool(kept.as_ptr() as usize, kept.len() as u32, true)
-        .ool_ports(&[a, b], MACH_MSG_TYPE_COPY_SEND);
+        .ool_ports(&ports, MACH_MSG_TYPE_COPY_SEND);
     assert_eq!(msg.send(), MACH_MSG_SUCCESS);
     assert!(
         !loopback_vm_is_allocated(region),

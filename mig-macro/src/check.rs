@@ -473,6 +473,10 @@ impl Checker {
                 "out" => Role::Out,
                 "inout" => Role::InOut,
                 "requestport" => Role::RequestPort,
+                "msgseqno" => Role::Trailer(TrailerElement::Seqno),
+                "serversectoken" | "sectoken" => Role::Trailer(TrailerElement::SecurityToken),
+                "serveraudittoken" | "audittoken" => Role::Trailer(TrailerElement::AuditToken),
+                "servercontexttoken" => Role::Trailer(TrailerElement::Context),
                 _ => {
                     cx.error(
                         d.span,
@@ -495,11 +499,16 @@ impl Checker {
             return None;
         }
         let mut count_in_out = None;
+        let mut dealloc = None;
         for flag in &arg.flags {
             if flag.name.is_keyword("const") {
                 // It only makes the C parameter `const`: slices are read-only already.
             } else if flag.name.is_keyword("countinout") {
                 count_in_out = Some(flag.name.span);
+            } else if (flag.name.is_keyword("dealloc") && !flag.brackets)
+                || flag.name.is_keyword("notdealloc")
+            {
+                dealloc = Some((flag.name.span, flag.name.is_keyword("dealloc")));
             } else {
                 cx.error(
                     flag.name.span,
@@ -531,6 +540,27 @@ impl Checker {
                 format!(
                     "argument `{}` has type `{}`: {what} are not supported yet by `mig!`",
                     arg.name.text, ty.name
+                ),
+            );
+            return None;
+        }
+        if let Role::Trailer(element) = role
+            && (ty.wire.inline_size() != Some(element.size())
+                || !matches!(ty.wire, Wire::Scalar { .. } | Wire::Fixed { .. }))
+        {
+            cx.error(
+                arg.span,
+                format!(
+                    "`{}` takes a {}-byte type (such as `{}`), not `{}`",
+                    arg.direction.as_ref().map_or("", |d| d.text.as_str()),
+                    element.size(),
+                    match element {
+                        TrailerElement::Seqno => "mach_port_seqno_t",
+                        TrailerElement::SecurityToken => "security_token_t",
+                        TrailerElement::AuditToken => "audit_token_t",
+                        TrailerElement::Context => "mach_port_context_t",
+                    },
+                    ty.name
                 ),
             );
             return None;
@@ -568,11 +598,26 @@ impl Checker {
             );
             return None;
         }
+        if let Some((span, _)) = dealloc
+            && !matches!(ty.wire, Wire::OutOfLine { .. })
+        {
+            cx.error(
+                span,
+                format!(
+                    "`dealloc` and `notdealloc` apply to out-of-line data; `{}` is not out of line",
+                    arg.name.text
+                ),
+            );
+            return None;
+        }
         Some(Arg {
             name: arg.name.text.clone(),
             role,
             ty,
             count_in_out: count_in_out.is_some(),
+            // Out-of-line data a server returns always moves with the reply (its
+            // `OutOfLine` owner gives it up), so only what a client sends can differ.
+            dealloc: matches!(dealloc, Some((_, true))) && matches!(role, Role::In | Role::InOut),
         })
     }
 

@@ -120,6 +120,8 @@ pub struct Arg {
     pub ty: Type,
     /// `CountInOut`: the request carries the caller's capacity for this `out` array.
     pub count_in_out: bool,
+    /// `dealloc` on out-of-line data a client sends: the memory moves with the message.
+    pub dealloc: bool,
 }
 
 impl Arg {
@@ -137,6 +139,32 @@ pub enum Role {
     In,
     Out,
     InOut,
+    /// A value the server reads from the request's trailer; not in the message.
+    Trailer(TrailerElement),
+}
+
+/// The trailer elements MIG arguments can name.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum TrailerElement {
+    /// `msgseqno`
+    Seqno,
+    /// `ServerSecToken` (or `SecToken`)
+    SecurityToken,
+    /// `ServerAuditToken` (or `AuditToken`)
+    AuditToken,
+    /// `ServerContextToken`
+    Context,
+}
+
+impl TrailerElement {
+    /// The element's size in bytes.
+    pub fn size(self) -> u32 {
+        match self {
+            TrailerElement::Seqno => 4,
+            TrailerElement::SecurityToken | TrailerElement::Context => 8,
+            TrailerElement::AuditToken => 32,
+        }
+    }
 }
 
 impl Wire {

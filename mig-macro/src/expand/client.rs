@@ -34,6 +34,9 @@ pub fn stub(paths: &Paths, routine: &Routine) -> TokenStream {
             }
             let ty = if ports::is_port(a) {
                 ports::sent_type(paths, a, Scope::Subsystem)
+            } else if is_out_of_line(a) && a.dealloc {
+                // `dealloc`: the memory itself moves with the request.
+                paths.ty(&a.ty, Scope::Subsystem)
             } else if is_variable(a) || is_out_of_line(a) {
                 let element = paths.element(&a.ty, Scope::Subsystem);
                 quote!(&[#element])
@@ -124,6 +127,7 @@ fn request_value(paths: &Paths, routine: &Routine) -> TokenStream {
             quote!(#name)
         },
         |arg, value| match arg.ty.wire {
+            crate::model::Wire::OutOfLine { .. } if arg.dealloc => quote!(#value.into_wire()),
             crate::model::Wire::OutOfLine { max, .. } => {
                 let max = proc_macro2::Literal::u32_unsuffixed(max.unwrap_or(u32::MAX));
                 quote!(#krate::__private::slice_to_wire(#value, #max)?)

@@ -8,7 +8,7 @@ use super::names::{Paths, Scope, docs_with, ident, lit_i32};
 use super::ports;
 use super::structs::server_output_differs;
 use crate::layout::SubsystemLayout;
-use crate::model::{Arg, Role, Routine, Subsystem};
+use crate::model::{Arg, Role, Routine, Subsystem, TrailerElement};
 
 pub fn items(paths: &Paths, model: &Subsystem, _layout: &SubsystemLayout) -> TokenStream {
     let krate = &paths.krate;
@@ -86,7 +86,7 @@ fn handler_args(routine: &Routine) -> impl Iterator<Item = &Arg> {
     routine
         .args
         .iter()
-        .filter(|a| a.role == Role::RequestPort || a.in_request())
+        .filter(|a| matches!(a.role, Role::RequestPort | Role::Trailer(_)) || a.in_request())
 }
 
 /// A handler parameter's name: the argument's, or `<arg>_capacity` for what the caller
@@ -185,6 +185,15 @@ fn arm(paths: &Paths, routine: &Routine) -> TokenStream {
             let count = quote::format_ident!("{}Cnt", a.name);
             quote!(__request.#count)
         }
+        Role::Trailer(element) => {
+            let read = match element {
+                TrailerElement::Seqno => quote!(seqno),
+                TrailerElement::SecurityToken => quote!(security_token),
+                TrailerElement::AuditToken => quote!(audit_token),
+                TrailerElement::Context => quote!(context),
+            };
+            quote!(__trailer.#read()?)
+        }
         _ if ports::is_port(a) => ports::take(paths, a, quote!(__request)),
         _ if is_out_of_line(a) => take_out_of_line(paths, a, quote!(__request)),
         _ if is_variable(a) => {
@@ -197,7 +206,8 @@ fn arm(paths: &Paths, routine: &Routine) -> TokenStream {
             quote!(__request.#name)
         }
     });
-    let handler = quote!(|__request: #module::Request| server.#method(#(#args),*));
+    let handler =
+        quote!(|__request: #module::Request, __trailer: &#krate::Trailer| server.#method(#(#args),*));
     if routine.simple {
         return quote! {
             #id => #krate::__private::simple_routine(request, reply, #handler),
