@@ -22,6 +22,7 @@ mod ndr;
 mod ool;
 mod rights;
 mod server;
+mod string;
 pub mod sys;
 mod trailer;
 
@@ -32,6 +33,7 @@ pub use message::{Descriptor, Message, MessageBuffer, VarArray};
 pub use ool::OutOfLine;
 pub use rights::{ReceiveRight, SendOnceRight, SendRight};
 pub use server::{Demux, Served, StaticServer, serve, serve_one};
+pub use string::InlineString;
 pub use trailer::Trailer;
 
 /// `sizeof(mach_msg_max_trailer_t)`: the most a receive can append after a message.

@@ -281,8 +281,25 @@ impl Checker {
                 self.fixed(count, &element, declared, "struct[n]", cx)
             }
             TypeSpec::CString { bound, .. } => {
-                self.bound(bound, cx);
-                Some(unsupported("`c_string` types"))
+                let (max, variable) = match bound {
+                    syntax::ArrayBound::Fixed(n) => (n, false),
+                    syntax::ArrayBound::Bounded(n) => (n, true),
+                    syntax::ArrayBound::Unbounded => return Some(unsupported("unbounded `c_string`s")),
+                };
+                let n = eval(max, cx)?;
+                let Some(max) = u32::try_from(n).ok().filter(|&n| n > 0 && n <= MAX_MESSAGE) else {
+                    cx.error(
+                        max.span(),
+                        format!("a `c_string` must hold between 1 and {MAX_MESSAGE} bytes, not {n}"),
+                    );
+                    return None;
+                };
+                Some(Type {
+                    name: declared.unwrap_or_default().to_owned(),
+                    origin: Origin::Primitive,
+                    wire: Wire::CString { max, variable },
+                    rust: Rust::CString(max),
+                })
             }
             TypeSpec::Pointer { target, .. } => match &**target {
                 TypeSpec::Array { bound, element, .. } => {
@@ -379,15 +396,6 @@ impl Checker {
             };
         }
         Some(ty)
-    }
-
-    fn bound(&self, bound: &syntax::ArrayBound, cx: &mut Errors) {
-        match bound {
-            syntax::ArrayBound::Fixed(e) | syntax::ArrayBound::Bounded(e) => {
-                let _ = eval(e, cx);
-            }
-            syntax::ArrayBound::Unbounded => {}
-        }
     }
 
     fn routine(&mut self, r: &syntax::Routine, cx: &mut Errors) {

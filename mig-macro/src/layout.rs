@@ -73,6 +73,8 @@ pub enum FieldKind {
     Data(usize),
     /// `<arg>Cnt`: the element count of a variable-size array.
     Count(usize),
+    /// `<arg>Offset` of a variable `c_string`: always 0.
+    StringOffset(usize),
     /// `<arg>Cnt` of a `CountInOut` array in the request: how many the caller can take.
     Capacity(usize),
     /// `<arg>Pad`: bytes that round sub-word data up to 4.
@@ -192,6 +194,16 @@ fn message(id: i32, args: &[(usize, &Arg)], reply: bool) -> Message {
                 variable.push(Variable {
                     count_offset: m.offset,
                     element_size,
+                    max,
+                });
+                m.push(&format!("{}Cnt", arg.name), 4, FieldKind::Count(index));
+            }
+            Wire::CString { max, variable: true } => {
+                // MIG writes the offset as 0 and never reads it.
+                m.push(&format!("{}Offset", arg.name), 4, FieldKind::StringOffset(index));
+                variable.push(Variable {
+                    count_offset: m.offset,
+                    element_size: 1,
                     max,
                 });
                 m.push(&format!("{}Cnt", arg.name), 4, FieldKind::Count(index));

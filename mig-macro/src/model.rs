@@ -60,6 +60,9 @@ pub enum Wire {
     /// `^array[] of T`, `^array[*:max] of T` or `array[] of T`: elements in memory of
     /// their own, sent by an out-of-line descriptor, with an inline count.
     OutOfLine { max: Option<u32>, element_size: u32 },
+    /// `c_string[max]` (fixed) or `c_string[*:max]` (variable: an offset and a count
+    /// travel before it, and it is packed like a variable array).
+    CString { max: u32, variable: bool },
     /// `polymorphic`: a port whose disposition is chosen at run time.
     PolymorphicPort,
     /// Recognized MIG syntax this version of `mig!` cannot put on the wire yet.
@@ -81,6 +84,8 @@ pub enum Rust {
     Inline(Box<Rust>, u32),
     /// `mig::OutOfLine<T>`: elements in memory of their own.
     OutOfLine(Box<Rust>),
+    /// `mig::InlineString<n>`.
+    CString(u32),
     /// No Rust type (not yet expressible).
     None,
 }
@@ -174,6 +179,7 @@ impl Wire {
             Wire::Scalar { size } => Some(size),
             Wire::Fixed { count, element_size } => Some(count * element_size),
             Wire::Variable { max, element_size } => Some(max * element_size),
+            Wire::CString { max, .. } => Some(max),
             _ => None,
         }
     }

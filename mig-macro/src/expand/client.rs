@@ -34,6 +34,8 @@ pub fn stub(paths: &Paths, routine: &Routine) -> TokenStream {
             }
             let ty = if ports::is_port(a) {
                 ports::sent_type(paths, a, Scope::Subsystem)
+            } else if is_string(a) {
+                quote!(&::core::ffi::CStr)
             } else if is_out_of_line(a) && a.dealloc {
                 // `dealloc`: the memory itself moves with the request.
                 paths.ty(&a.ty, Scope::Subsystem)
@@ -75,6 +77,9 @@ pub fn stub(paths: &Paths, routine: &Routine) -> TokenStream {
             ports::take(paths, arg, quote!(__reply))
         } else if is_out_of_line(arg) {
             take_out_of_line(paths, arg, quote!(__reply))
+        } else if is_string(arg) {
+            let string = received_string(paths, arg, quote!(__reply));
+            quote!(#string.ok_or(#krate::Error::MIG_TYPE_ERROR)?)
         } else if is_variable(arg) {
             let field = ident(&arg.name);
             let count = quote::format_ident!("{}Cnt", arg.name);
@@ -127,6 +132,10 @@ fn request_value(paths: &Paths, routine: &Routine) -> TokenStream {
             quote!(#name)
         },
         |arg, value| match arg.ty.wire {
+            crate::model::Wire::CString { max, .. } => {
+                let max = proc_macro2::Literal::usize_unsuffixed(max as usize);
+                quote!(#krate::InlineString::<#max>::from_c_str(#value)?.into_wire())
+            }
             crate::model::Wire::OutOfLine { .. } if arg.dealloc => quote!(#value.into_wire()),
             crate::model::Wire::OutOfLine { max, .. } => {
                 let max = proc_macro2::Literal::u32_unsuffixed(max.unwrap_or(u32::MAX));
@@ -164,7 +173,7 @@ pub fn message_fields(
     let capacity = |arg: &Arg| !reply && arg.role == crate::model::Role::Out;
     for arg in args
         .iter()
-        .filter(|a| (is_variable(a) || is_out_of_line(a)) && !capacity(a))
+        .filter(|a| (is_variable(a) || is_out_of_line(a) || is_string(a)) && !capacity(a))
     {
         let name = local(arg);
         let converted = to_wire(arg, value(arg));
@@ -205,8 +214,14 @@ pub fn message_fields(
             fields.extend(quote!(#count: #local.0,));
             continue;
         }
-        if is_variable(arg) {
+        if is_variable(arg) || matches!(arg.ty.wire, crate::model::Wire::CString { variable: true, .. }) {
             fields.extend(quote!(#count: #local.0, #name: #local.1,));
+            if is_string(arg) {
+                let offset = quote::format_ident!("{}Offset", arg.name);
+                fields.extend(quote!(#offset: 0,));
+            }
+        } else if is_string(arg) {
+            fields.extend(quote!(#name: #local.1,));
         } else {
             let v = value(arg);
             fields.extend(quote!(#name: #v,));
@@ -217,6 +232,25 @@ pub fn message_fields(
         }
     }
     (prelude, fields)
+}
+
+/// Whether an argument is a `c_string`.
+pub fn is_string(arg: &Arg) -> bool {
+    matches!(arg.ty.wire, crate::model::Wire::CString { .. })
+}
+
+/// The `Option<InlineString>` a received `c_string` makes (`None` without its NUL).
+pub fn received_string(paths: &Paths, arg: &Arg, message: TokenStream) -> TokenStream {
+    let krate = &paths.krate;
+    let name = ident(&arg.name);
+    let count = match arg.ty.wire {
+        crate::model::Wire::CString { variable: true, .. } => {
+            let count = quote::format_ident!("{}Cnt", arg.name);
+            quote!(::core::option::Option::Some(#message.#count))
+        }
+        _ => quote!(::core::option::Option::None),
+    };
+    quote!(#krate::InlineString::from_wire(#count, #message.#name))
 }
 
 /// Whether an argument is an out-of-line array.

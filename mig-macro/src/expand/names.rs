@@ -67,6 +67,11 @@ impl Paths {
                 let max = proc_macro2::Literal::usize_unsuffixed(*max as usize);
                 quote!(#krate::InlineArray<#element, #max>)
             }
+            Rust::CString(max) => {
+                let krate = &self.krate;
+                let max = proc_macro2::Literal::usize_unsuffixed(*max as usize);
+                quote!(#krate::InlineString<#max>)
+            }
             Rust::OutOfLine(element) => {
                 let krate = &self.krate;
                 let element = self.rust(element, scope);
@@ -126,6 +131,10 @@ impl Paths {
     /// How a type is stored in a wire struct: a variable array at its maximum, `[T; max]`.
     pub fn wire(&self, ty: &Type, scope: Scope) -> TokenStream {
         match (&ty.wire, &ty.rust) {
+            (crate::model::Wire::CString { max, .. }, _) => {
+                let max = proc_macro2::Literal::usize_unsuffixed(*max as usize);
+                quote!([::core::ffi::c_char; #max])
+            }
             (crate::model::Wire::Variable { max, .. }, _) => {
                 let element = self.element(ty, scope);
                 let max = proc_macro2::Literal::usize_unsuffixed(*max as usize);

@@ -3,7 +3,9 @@
 use proc_macro2::TokenStream;
 use quote::quote;
 
-use super::client::{is_out_of_line, is_variable, message_fields, take_out_of_line};
+use super::client::{
+    is_out_of_line, is_string, is_variable, message_fields, received_string, take_out_of_line,
+};
 use super::names::{Paths, Scope, docs_with, ident, lit_i32};
 use super::ports;
 use super::structs::server_output_differs;
@@ -123,6 +125,8 @@ fn param_type(paths: &Paths, arg: &Arg) -> TokenStream {
     } else if is_variable(arg) {
         let element = paths.element(&arg.ty, Scope::Subsystem);
         quote!(&[#element])
+    } else if is_string(arg) {
+        quote!(&::core::ffi::CStr)
     } else if is_out_of_line(arg) {
         // Received memory is the handler's to keep or drop.
         paths.ty(&arg.ty, Scope::Subsystem)
@@ -196,6 +200,10 @@ fn arm(paths: &Paths, routine: &Routine) -> TokenStream {
         }
         _ if ports::is_port(a) => ports::take(paths, a, quote!(__request)),
         _ if is_out_of_line(a) => take_out_of_line(paths, a, quote!(__request)),
+        _ if is_string(a) => {
+            let string = received_string(paths, a, quote!(__request));
+            quote!(&*#string.ok_or(#krate::Error::MIG_BAD_ARGUMENTS)?)
+        }
         _ if is_variable(a) => {
             let name = ident(&a.name);
             let count = quote::format_ident!("{}Cnt", a.name);

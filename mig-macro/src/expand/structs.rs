@@ -123,7 +123,9 @@ fn message(
             FieldKind::Ndr => quote!(#krate::sys::NDR_record_t),
             FieldKind::RetCode => quote!(#krate::sys::kern_return_t),
             FieldKind::Data(arg) => paths.wire(&routine.args[arg].ty, Scope::Routine),
-            FieldKind::Count(_) | FieldKind::Capacity(_) => quote!(#krate::sys::mach_msg_type_number_t),
+            FieldKind::Count(_) | FieldKind::Capacity(_) | FieldKind::StringOffset(_) => {
+                quote!(#krate::sys::mach_msg_type_number_t)
+            }
             FieldKind::Padding => {
                 let n = lit_usize(f.size);
                 quote!([u8; #n])
@@ -140,6 +142,7 @@ fn message(
         FieldKind::RetCode => "The server's return code.".to_owned(),
         FieldKind::Data(arg) => format!("Argument `{}`.", routine.args[arg].name),
         FieldKind::Count(arg) => format!("The number of elements of `{}`.", routine.args[arg].name),
+        FieldKind::StringOffset(arg) => format!("Offset of `{}` (always 0).", routine.args[arg].name),
         FieldKind::Capacity(arg) => format!(
             "How many elements of `{}` the caller can take.",
             routine.args[arg].name
