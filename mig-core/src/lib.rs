@@ -20,6 +20,7 @@ mod layout;
 mod message;
 mod ndr;
 mod ool;
+mod port_array;
 mod rights;
 mod server;
 mod string;
@@ -46,6 +47,19 @@ pub mod __private {
     pub use crate::client::{rpc, send};
     pub use crate::layout::check_layout;
     pub use crate::ool::slice_to_wire;
+    pub use crate::port_array::{
+        IntoName, PortOwner, ool_ports_borrowed, ool_ports_owned, port_array, take_ool_ports, take_port_array,
+    };
+    pub use std::vec::Vec;
+
+    /// Arrays sharing one count (`SameCount`) must have the same length.
+    pub fn same_count(length: u32, shared: u32) -> crate::Result<()> {
+        if length == shared {
+            Ok(())
+        } else {
+            Err(crate::Error::KERN_INVALID_ARGUMENT)
+        }
+    }
     pub use crate::server::{NDR, c_demux, prepare_reply, routine, simple_routine};
     pub use core::mem::{offset_of, size_of};
     pub use core::option::Option::{None, Some};

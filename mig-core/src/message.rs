@@ -26,8 +26,11 @@ pub unsafe trait Message: Copy + 'static {
 /// it) in the struct's (maximum) layout, each element's size, and the maximum count.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct VarArray {
-    /// Offset of `<arg>Cnt` in the struct.
+    /// Offset of the count in the struct: the array's own `<arg>Cnt` just before its
+    /// elements, or (`SameCount`) an earlier array's.
     pub count_offset: u32,
+    /// Offset of the elements in the struct.
+    pub data_offset: u32,
     /// Bytes per element.
     pub element_size: u32,
     /// The most elements it may hold.
@@ -36,7 +39,12 @@ pub struct VarArray {
 
 impl VarArray {
     fn data(&self) -> usize {
-        self.count_offset as usize + 4
+        self.data_offset as usize
+    }
+
+    /// Whether the count is another array's (`SameCount`).
+    fn shares_count(&self) -> bool {
+        self.count_offset + 4 != self.data_offset
     }
 
     /// Bytes the array takes in the struct: its maximum, rounded up to 4.
@@ -56,6 +64,9 @@ fn read_u32(bytes: &[u8], at: usize) -> Option<u32> {
         .map(|b| u32::from_ne_bytes([b[0], b[1], b[2], b[3]]))
 }
 
+/// The most variable arrays one message may have.
+const MOST_ARRAYS: usize = 16;
+
 /// The smallest a message with these arrays can be: `size` with every array empty.
 pub(crate) fn min_size(size: usize, arrays: &[VarArray]) -> usize {
     size - arrays.iter().map(VarArray::slot).sum::<usize>()
@@ -65,9 +76,17 @@ pub(crate) fn min_size(size: usize, arrays: &[VarArray]) -> usize {
 /// each array keeps only its count's bytes and everything after it moves down. Returns
 /// the packed size, or `MIG_ARRAY_TOO_LARGE` if a count exceeds its maximum.
 pub(crate) fn pack(bytes: &mut [u8], size: usize, arrays: &[VarArray]) -> crate::Result<usize> {
+    // Counts first, while everything is still where the struct has it.
+    let mut counts = [0u32; MOST_ARRAYS];
+    if arrays.len() > MOST_ARRAYS {
+        return Err(crate::Error::MIG_TYPE_ERROR);
+    }
+    for (i, a) in arrays.iter().enumerate() {
+        counts[i] = read_u32(bytes, a.count_offset as usize).ok_or(crate::Error::MIG_TYPE_ERROR)?;
+    }
     let mut removed = 0;
-    for a in arrays {
-        let count = read_u32(bytes, a.count_offset as usize - removed).ok_or(crate::Error::MIG_TYPE_ERROR)?;
+    for (i, a) in arrays.iter().enumerate() {
+        let count = counts[i];
         if count > a.max {
             return Err(crate::Error::MIG_ARRAY_TOO_LARGE);
         }
@@ -85,7 +104,7 @@ pub(crate) fn pack(bytes: &mut [u8], size: usize, arrays: &[VarArray]) -> crate:
 /// for exactly the bytes received. `false` if the message is malformed (then the
 /// buffer is left as it was).
 pub(crate) fn unpack(bytes: &mut [u8], received: usize, size: usize, arrays: &[VarArray]) -> bool {
-    const MOST: usize = 16;
+    const MOST: usize = MOST_ARRAYS;
     let min = min_size(size, arrays);
     if received < min || received > size || bytes.len() < size || arrays.len() > MOST {
         return false;
@@ -94,10 +113,21 @@ pub(crate) fn unpack(bytes: &mut [u8], received: usize, size: usize, arrays: &[V
     let mut gaps = [0usize; MOST];
     let mut removed = 0;
     let mut remaining = received - min;
+    let mut counts = [0u32; MOST];
     for (i, a) in arrays.iter().enumerate() {
-        let Some(count) = read_u32(bytes, a.count_offset as usize - removed) else {
-            return false;
+        let count = if a.shares_count() {
+            // `SameCount`: the count of the earlier array that owns the field.
+            match arrays[..i].iter().position(|b| b.count_offset == a.count_offset) {
+                Some(j) => counts[j],
+                None => return false,
+            }
+        } else {
+            match read_u32(bytes, a.count_offset as usize - removed) {
+                Some(count) => count,
+                None => return false,
+            }
         };
+        counts[i] = count;
         if count > a.max || a.actual(count) > remaining {
             return false;
         }
@@ -131,6 +161,14 @@ pub enum Descriptor {
         /// The disposition the receiver sees.
         disposition: u8,
     },
+    /// A `mach_msg_ool_ports_descriptor_t` carrying rights received with this
+    /// disposition, whose count must be `<arg>Cnt`.
+    OutOfLinePorts {
+        /// The disposition the receiver sees.
+        disposition: u8,
+        /// Offset of `<arg>Cnt` in the struct (its maximum layout).
+        count_offset: u32,
+    },
     /// A `mach_msg_ool_descriptor_t` whose size must be `<arg>Cnt` elements.
     OutOfLine {
         /// Bytes per element.
@@ -145,7 +183,7 @@ impl Descriptor {
     pub const fn size(self) -> usize {
         match self {
             Descriptor::Port { .. } => 12,
-            Descriptor::OutOfLine { .. } => 16,
+            Descriptor::OutOfLine { .. } | Descriptor::OutOfLinePorts { .. } => 16,
         }
     }
 }
@@ -163,8 +201,17 @@ pub(crate) fn descriptors_match(bytes: &[u8], expected: &[Descriptor]) -> bool {
         };
         match *d {
             // name u32, pad1 u32, pad2 u16, disposition u8, type u8
+            // A disposition of 0 accepts any: MIG checks only the type of the slots of a
+            // variable port array.
             Descriptor::Port { disposition } => {
-                if raw[11] != crate::sys::MACH_MSG_PORT_DESCRIPTOR as u8 || raw[10] != disposition {
+                if raw[11] != crate::sys::MACH_MSG_PORT_DESCRIPTOR as u8
+                    || (disposition != 0 && raw[10] != disposition)
+                {
+                    return false;
+                }
+            }
+            Descriptor::OutOfLinePorts { disposition, .. } => {
+                if raw[11] != crate::sys::MACH_MSG_OOL_PORTS_DESCRIPTOR as u8 || raw[10] != disposition {
                     return false;
                 }
             }
@@ -185,11 +232,16 @@ pub(crate) fn descriptors_match(bytes: &[u8], expected: &[Descriptor]) -> bool {
 pub(crate) fn out_of_line_sizes_match(bytes: &[u8], expected: &[Descriptor]) -> bool {
     let mut offset = FIRST_DESCRIPTOR;
     for d in expected {
-        if let Descriptor::OutOfLine {
-            element_size,
-            count_offset,
-        } = *d
-        {
+        let counted = match *d {
+            Descriptor::OutOfLine {
+                element_size,
+                count_offset,
+            } => Some((element_size, count_offset)),
+            // An out-of-line ports descriptor counts elements, not bytes.
+            Descriptor::OutOfLinePorts { count_offset, .. } => Some((1, count_offset)),
+            Descriptor::Port { .. } => None,
+        };
+        if let Some((element_size, count_offset)) = counted {
             let size = read_u32(bytes, offset + 12);
             let count = read_u32(bytes, count_offset as usize);
             match (size, count) {
@@ -211,7 +263,9 @@ pub(crate) fn forget_resources(bytes: &mut [u8], expected: &[Descriptor]) {
     for d in expected {
         let cleared = match d {
             Descriptor::Port { .. } => [offset..offset + 4, offset..offset],
-            Descriptor::OutOfLine { .. } => [offset..offset + 8, offset + 12..offset + 16],
+            Descriptor::OutOfLine { .. } | Descriptor::OutOfLinePorts { .. } => {
+                [offset..offset + 8, offset + 12..offset + 16]
+            }
         };
         for range in cleared {
             if let Some(field) = bytes.get_mut(range) {
@@ -349,11 +403,13 @@ mod tests {
         [
             VarArray {
                 count_offset: 4,
+                data_offset: 8,
                 element_size: 4,
                 max: 2,
             }, // data 8..16
             VarArray {
                 count_offset: 20,
+                data_offset: 24,
                 element_size: 1,
                 max: 6,
             }, // field 16..20, data 24..32
@@ -383,6 +439,35 @@ mod tests {
         assert_eq!(&wire[20..23], &[1, 2, 3]);
         assert!(unpack(&mut wire, packed, size, &layout()));
         assert_eq!(&wire[..size], &max[..size]);
+    }
+
+    #[test]
+    fn same_count_arrays_share_the_first_count() {
+        // `masks` with its count, then `flavors` (SameCount): two elements each.
+        let arrays = [
+            VarArray {
+                count_offset: 0,
+                data_offset: 4,
+                element_size: 4,
+                max: 3,
+            },
+            VarArray {
+                count_offset: 0,
+                data_offset: 16,
+                element_size: 4,
+                max: 3,
+            },
+        ];
+        let mut max = [0u8; 32];
+        max[0..4].copy_from_slice(&2u32.to_ne_bytes());
+        max[4..12].copy_from_slice(&[1, 0, 0, 0, 2, 0, 0, 0]);
+        max[16..24].copy_from_slice(&[3, 0, 0, 0, 4, 0, 0, 0]);
+        let mut wire = max;
+        let packed = pack(&mut wire, 28, &arrays).unwrap();
+        assert_eq!(packed, 20);
+        assert_eq!(&wire[12..20], &[3, 0, 0, 0, 4, 0, 0, 0]);
+        assert!(unpack(&mut wire, packed, 28, &arrays));
+        assert_eq!(&wire[..28], &max[..28]);
     }
 
     #[test]

@@ -115,12 +115,15 @@ pub fn routine<Rq: Message, Rp: Message, T>(
     request: &mut MessageBuffer,
     reply_buffer: &mut MessageBuffer,
     handler: impl FnOnce(Rq, &Trailer) -> Result<T>,
-    reply_of: impl FnOnce(T) -> Rp,
+    reply_of: impl FnOnce(T) -> Result<Rp>,
 ) {
     // The trailer first: unpacking the message may overwrite it.
     let trailer = Trailer::of(request);
-    match take::<Rq>(request).and_then(|r| handler(r, &trailer)) {
-        Ok(value) => reply(reply_buffer, reply_of(value)),
+    match take::<Rq>(request)
+        .and_then(|r| handler(r, &trailer))
+        .and_then(reply_of)
+    {
+        Ok(message) => reply(reply_buffer, message),
         Err(error) => error_reply(reply_buffer, error),
     }
 }

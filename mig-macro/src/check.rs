@@ -178,7 +178,14 @@ impl Checker {
         let rust = match resolved.origin {
             // A variable array's alias keeps its element type at hand: the element is
             // what slices and wire structs are made of.
-            _ if matches!(resolved.wire, Wire::Variable { .. } | Wire::OutOfLine { .. }) => {
+            _ if matches!(
+                resolved.wire,
+                Wire::Variable { .. }
+                    | Wire::OutOfLine { .. }
+                    | Wire::PortArray { .. }
+                    | Wire::OutOfLinePorts { .. }
+            ) =>
+            {
                 resolved.rust.clone()
             }
             Origin::Primitive => resolved.rust.clone(),
@@ -332,6 +339,28 @@ impl Checker {
     ) -> Option<Type> {
         let n = eval(count, cx)?;
         let name = declared.unwrap_or_default().to_owned();
+        if let Wire::Port { send } = element.wire {
+            let Some(max) = u32::try_from(n).ok().filter(|&n| n > 0 && n <= MAX_MESSAGE / 12) else {
+                cx.error(
+                    count.span(),
+                    format!(
+                        "`{what}` of ports must have between 1 and {} elements, not {n}",
+                        MAX_MESSAGE / 12
+                    ),
+                );
+                return None;
+            };
+            return Some(Type {
+                name,
+                origin: Origin::Primitive,
+                wire: Wire::PortArray {
+                    send,
+                    max,
+                    variable: false,
+                },
+                rust: Rust::Ports(Box::new(element.element_rust())),
+            });
+        }
         let Some(element_size) = element.wire.inline_size() else {
             let why = match element.wire {
                 Wire::Port { .. } | Wire::PolymorphicPort => "inline arrays of ports",
@@ -369,6 +398,14 @@ impl Checker {
     /// Out-of-line elements: data only for now (port arrays come later).
     fn out_of_line(&self, element: &Type, max: Option<u32>, declared: Option<&str>) -> Type {
         let name = declared.unwrap_or_default().to_owned();
+        if let Wire::Port { send } = element.wire {
+            return Type {
+                name,
+                origin: Origin::Primitive,
+                wire: Wire::OutOfLinePorts { send, max },
+                rust: Rust::Ports(Box::new(element.element_rust())),
+            };
+        }
         match element.wire.inline_size() {
             Some(element_size) if !matches!(element.wire, Wire::Variable { .. }) => Type {
                 name,
@@ -388,6 +425,9 @@ impl Checker {
     /// `array[*:max] of T`: up to `max` elements inline, with a count.
     fn variable(&self, max: &Expr, element: &Type, declared: Option<&str>, cx: &mut Errors) -> Option<Type> {
         let mut ty = self.fixed(max, element, declared, "array[*:n]", cx)?;
+        if let Wire::PortArray { variable, .. } = &mut ty.wire {
+            *variable = true;
+        }
         if let (Wire::Fixed { count, element_size }, Rust::Array(element, _)) = (&ty.wire, &ty.rust) {
             ty.rust = Rust::Inline(element.clone(), *count);
             ty.wire = Wire::Variable {
@@ -430,6 +470,36 @@ impl Checker {
             match self.argument(arg, simple, &r.name.text, cx) {
                 Some(a) => args.push(a),
                 None => ok = false,
+            }
+        }
+        if !ok {
+            return;
+        }
+        // `SameCount`: the array shares the count of the argument before it, which must
+        // be an array going the same way (and may itself share an earlier count).
+        for i in 0..args.len() {
+            if !args[i].same_count {
+                continue;
+            }
+            let previous = i.checked_sub(1).map(|p| &args[p]);
+            match previous {
+                Some(p)
+                    if p.ty.wire.is_counted_array()
+                        && args[i].ty.wire.is_counted_array()
+                        && p.role == args[i].role =>
+                {
+                    args[i].count_from = Some(p.count_from.clone().unwrap_or_else(|| p.name.clone()));
+                }
+                _ => {
+                    cx.error(
+                        r.args[i].span,
+                        format!(
+                            "`SameCount` on `{}` needs a variable-size array just before it, going the same way, whose count it can share",
+                            args[i].name
+                        ),
+                    );
+                    ok = false;
+                }
             }
         }
         if !ok {
@@ -508,11 +578,14 @@ impl Checker {
         }
         let mut count_in_out = None;
         let mut dealloc = None;
+        let mut same_count = None;
         for flag in &arg.flags {
             if flag.name.is_keyword("const") {
                 // It only makes the C parameter `const`: slices are read-only already.
             } else if flag.name.is_keyword("countinout") {
                 count_in_out = Some(flag.name.span);
+            } else if flag.name.is_keyword("samecount") {
+                same_count = Some(flag.name.span);
             } else if (flag.name.is_keyword("dealloc") && !flag.brackets)
                 || flag.name.is_keyword("notdealloc")
             {
@@ -626,6 +699,9 @@ impl Checker {
             // Out-of-line data a server returns always moves with the reply (its
             // `OutOfLine` owner gives it up), so only what a client sends can differ.
             dealloc: matches!(dealloc, Some((_, true))) && matches!(role, Role::In | Role::InOut),
+            same_count: same_count.is_some(),
+            // Resolved once the routine's arguments are all known.
+            count_from: None,
         })
     }
 

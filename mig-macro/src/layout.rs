@@ -33,18 +33,22 @@ pub struct Message {
     pub out_of_line: Vec<OutOfLine>,
 }
 
-/// An out-of-line array's count, which the region's size must match.
-#[derive(Debug)]
-pub struct OutOfLine {
-    pub count_offset: u32,
-    pub element_size: u32,
+/// An out-of-line array's count, which the descriptor must match.
+#[derive(Debug, Clone, Copy)]
+pub enum OutOfLine {
+    /// Data: the region's size must be the count's worth of elements.
+    Data { count_offset: u32, element_size: u32 },
+    /// Ports: the descriptor's count must be the count.
+    Ports { count_offset: u32 },
 }
 
 /// A variable-size inline array of a message.
 #[derive(Debug)]
 pub struct Variable {
-    /// Offset of `<arg>Cnt`; the elements follow it.
+    /// Offset of the count: `<arg>Cnt`, or the one it shares (`SameCount`).
     pub count_offset: u32,
+    /// Offset of the elements.
+    pub data_offset: u32,
     pub element_size: u32,
     pub max: u32,
 }
@@ -58,7 +62,7 @@ pub struct Field {
     pub kind: FieldKind,
 }
 
-#[derive(Debug)]
+#[derive(Debug, Clone, Copy)]
 pub enum FieldKind {
     Header,
     /// `msgh_body`: the descriptor count of a complex message.
@@ -67,6 +71,10 @@ pub enum FieldKind {
     PortDescriptor(usize),
     /// An out-of-line array's `mach_msg_ool_descriptor_t`.
     OutOfLine(usize),
+    /// An inline array of ports: `max` `mach_msg_port_descriptor_t`s.
+    PortArray(usize),
+    /// An out-of-line array of ports: a `mach_msg_ool_ports_descriptor_t`.
+    OutOfLinePorts(usize),
     Ndr,
     RetCode,
     /// An argument's value; the index is into the routine's arguments.
@@ -149,13 +157,11 @@ fn routine(r: &Routine) -> RoutineLayout {
 ///    and the `<arg>Cnt` of each out-of-line array.
 fn message(id: i32, args: &[(usize, &Arg)], reply: bool) -> Message {
     let described: Vec<_> = args.iter().filter(|(_, a)| a.ty.wire.is_descriptor()).collect();
-    let inline: Vec<_> = args
-        .iter()
-        .filter(|(_, a)| !matches!(a.ty.wire, Wire::Port { .. }))
-        .collect();
+    let inline: Vec<_> = args.iter().filter(|(_, a)| has_inline_part(a, reply)).collect();
     let complex = !described.is_empty();
     let mut m = Builder::default();
     m.push("Head", HEADER_SIZE, FieldKind::Header);
+    let mut descriptors = 0;
     if complex {
         m.push("msgh_body", BODY_SIZE, FieldKind::Body);
         for &&(index, arg) in &described {
@@ -163,8 +169,16 @@ fn message(id: i32, args: &[(usize, &Arg)], reply: bool) -> Message {
                 Wire::Port { .. } => {
                     m.push(&arg.name, PORT_DESCRIPTOR_SIZE, FieldKind::PortDescriptor(index))
                 }
+                Wire::PortArray { max, .. } => {
+                    m.push(&arg.name, PORT_DESCRIPTOR_SIZE * max, FieldKind::PortArray(index));
+                    descriptors += max - 1;
+                }
+                Wire::OutOfLinePorts { .. } => {
+                    m.push(&arg.name, OOL_DESCRIPTOR_SIZE, FieldKind::OutOfLinePorts(index))
+                }
                 _ => m.push(&arg.name, OOL_DESCRIPTOR_SIZE, FieldKind::OutOfLine(index)),
             }
+            descriptors += 1;
         }
     }
     if !inline.is_empty() || (reply && !complex) {
@@ -174,7 +188,21 @@ fn message(id: i32, args: &[(usize, &Arg)], reply: bool) -> Message {
         m.push("RetCode", 4, FieldKind::RetCode);
     }
     let mut variable = Vec::new();
-    let mut out_of_line = Vec::new();
+    // Where each array's count is, for the arrays after it that share it (`SameCount`).
+    let mut counts: Vec<(String, u32)> = Vec::new();
+    let mut count_of = |arg: &Arg, m: &mut Builder, index: usize| -> u32 {
+        if let Some(owner) = &arg.count_from {
+            return counts
+                .iter()
+                .find(|(name, _)| name == owner)
+                .map_or(0, |(_, offset)| *offset);
+        }
+        let offset = m.offset;
+        m.push(&format!("{}Cnt", arg.name), 4, FieldKind::Count(index));
+        counts.push((arg.name.clone(), offset));
+        offset
+    };
+    let mut out_of_line_counts = Vec::new();
     for &&(index, arg) in &inline {
         if !reply && arg.role == Role::Out {
             // `CountInOut`: the caller's capacity, where the argument stands.
@@ -182,31 +210,32 @@ fn message(id: i32, args: &[(usize, &Arg)], reply: bool) -> Message {
             continue;
         }
         match arg.ty.wire {
-            Wire::OutOfLine { element_size, .. } => {
-                out_of_line.push(OutOfLine {
-                    count_offset: m.offset,
-                    element_size,
-                });
-                m.push(&format!("{}Cnt", arg.name), 4, FieldKind::Count(index));
+            Wire::OutOfLine { .. } | Wire::OutOfLinePorts { .. } | Wire::PortArray { .. } => {
+                let offset = count_of(arg, &mut m, index);
+                if !matches!(arg.ty.wire, Wire::PortArray { .. }) {
+                    out_of_line_counts.push((index, offset));
+                }
                 continue;
             }
             Wire::Variable { max, element_size } => {
+                let count_offset = count_of(arg, &mut m, index);
                 variable.push(Variable {
-                    count_offset: m.offset,
+                    count_offset,
+                    data_offset: m.offset,
                     element_size,
                     max,
                 });
-                m.push(&format!("{}Cnt", arg.name), 4, FieldKind::Count(index));
             }
             Wire::CString { max, variable: true } => {
                 // MIG writes the offset as 0 and never reads it.
                 m.push(&format!("{}Offset", arg.name), 4, FieldKind::StringOffset(index));
+                let count_offset = count_of(arg, &mut m, index);
                 variable.push(Variable {
-                    count_offset: m.offset,
+                    count_offset,
+                    data_offset: m.offset,
                     element_size: 1,
                     max,
                 });
-                m.push(&format!("{}Cnt", arg.name), 4, FieldKind::Count(index));
             }
             _ => {}
         }
@@ -221,12 +250,26 @@ fn message(id: i32, args: &[(usize, &Arg)], reply: bool) -> Message {
             m.push(&format!("{}Pad", arg.name), pad, FieldKind::Padding);
         }
     }
+    // The out-of-line descriptors' counts, in descriptor order.
+    let out_of_line = described
+        .iter()
+        .filter_map(|&&(index, arg)| {
+            let count_offset = out_of_line_counts.iter().find(|(i, _)| *i == index)?.1;
+            Some(match arg.ty.wire {
+                Wire::OutOfLine { element_size, .. } => OutOfLine::Data {
+                    count_offset,
+                    element_size,
+                },
+                _ => OutOfLine::Ports { count_offset },
+            })
+        })
+        .collect();
     Message {
         id,
         size: m.offset,
         fields: m.fields,
         complex,
-        descriptors: described.len() as u32,
+        descriptors,
         variable,
         out_of_line,
     }
@@ -247,5 +290,19 @@ impl Builder {
             kind,
         });
         self.offset += size;
+    }
+}
+
+/// Whether an argument puts anything in a message's inline part: its value, its count,
+/// or (in a request) the capacity of a `CountInOut` array.
+pub fn has_inline_part(arg: &Arg, reply: bool) -> bool {
+    if !reply && arg.role == Role::Out {
+        return true;
+    }
+    match arg.ty.wire {
+        Wire::Port { .. } => false,
+        Wire::PortArray { variable, .. } => variable && arg.count_from.is_none(),
+        Wire::OutOfLine { .. } | Wire::OutOfLinePorts { .. } => arg.count_from.is_none(),
+        _ => true,
     }
 }

@@ -63,6 +63,11 @@ pub enum Wire {
     /// `c_string[max]` (fixed) or `c_string[*:max]` (variable: an offset and a count
     /// travel before it, and it is packed like a variable array).
     CString { max: u32, variable: bool },
+    /// `array[max] of <port>` or `array[*:max] of <port>`: always `max` port descriptors
+    /// (unused ones null), with a count when variable.
+    PortArray { send: u32, max: u32, variable: bool },
+    /// `array[] of <port>` or `^array[] of <port>`: an out-of-line ports descriptor.
+    OutOfLinePorts { send: u32, max: Option<u32> },
     /// `polymorphic`: a port whose disposition is chosen at run time.
     PolymorphicPort,
     /// Recognized MIG syntax this version of `mig!` cannot put on the wire yet.
@@ -86,6 +91,8 @@ pub enum Rust {
     OutOfLine(Box<Rust>),
     /// `mig::InlineString<n>`.
     CString(u32),
+    /// `Vec<T>` of port names.
+    Ports(Box<Rust>),
     /// No Rust type (not yet expressible).
     None,
 }
@@ -127,6 +134,23 @@ pub struct Arg {
     pub count_in_out: bool,
     /// `dealloc` on out-of-line data a client sends: the memory moves with the message.
     pub dealloc: bool,
+    /// `SameCount` was written on this array.
+    pub same_count: bool,
+    /// With `SameCount`, the argument whose `<arg>Cnt` this array shares (it has none).
+    pub count_from: Option<String>,
+}
+
+impl Wire {
+    /// Whether the type is an array with an element count (its own, or shared).
+    pub fn is_counted_array(&self) -> bool {
+        matches!(
+            self,
+            Wire::Variable { .. }
+                | Wire::OutOfLine { .. }
+                | Wire::OutOfLinePorts { .. }
+                | Wire::PortArray { variable: true, .. }
+        )
+    }
 }
 
 impl Arg {
@@ -186,7 +210,20 @@ impl Wire {
 
     /// Whether it travels as a descriptor (making its message complex).
     pub fn is_descriptor(&self) -> bool {
-        matches!(self, Wire::Port { .. } | Wire::OutOfLine { .. })
+        matches!(
+            self,
+            Wire::Port { .. } | Wire::OutOfLine { .. } | Wire::PortArray { .. } | Wire::OutOfLinePorts { .. }
+        )
+    }
+
+    /// The disposition ports of this type are sent with, for ports and port arrays.
+    pub fn port_disposition(&self) -> Option<u32> {
+        match *self {
+            Wire::Port { send } | Wire::PortArray { send, .. } | Wire::OutOfLinePorts { send, .. } => {
+                Some(send)
+            }
+            _ => None,
+        }
     }
 
     /// The disposition a receiver sees for a port sent with disposition `send`:

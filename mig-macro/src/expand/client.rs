@@ -34,6 +34,8 @@ pub fn stub(paths: &Paths, routine: &Routine) -> TokenStream {
             }
             let ty = if ports::is_port(a) {
                 ports::sent_type(paths, a, Scope::Subsystem)
+            } else if is_port_array(a) {
+                sent_port_array(paths, a, Scope::Subsystem, false)
             } else if is_string(a) {
                 quote!(&::core::ffi::CStr)
             } else if is_out_of_line(a) && a.dealloc {
@@ -75,6 +77,8 @@ pub fn stub(paths: &Paths, routine: &Routine) -> TokenStream {
     let value = |arg: &Arg| {
         if ports::is_port(arg) {
             ports::take(paths, arg, quote!(__reply))
+        } else if is_port_array(arg) {
+            take_port_array(paths, arg, quote!(__reply))
         } else if is_out_of_line(arg) {
             take_out_of_line(paths, arg, quote!(__reply))
         } else if is_string(arg) {
@@ -82,7 +86,7 @@ pub fn stub(paths: &Paths, routine: &Routine) -> TokenStream {
             quote!(#string.ok_or(#krate::Error::MIG_TYPE_ERROR)?)
         } else if is_variable(arg) {
             let field = ident(&arg.name);
-            let count = quote::format_ident!("{}Cnt", arg.name);
+            let count = count_field(arg);
             quote!(#krate::InlineArray::from_wire(__reply.#count, __reply.#field))
         } else {
             let field = ident(&arg.name);
@@ -94,6 +98,8 @@ pub fn stub(paths: &Paths, routine: &Routine) -> TokenStream {
         [one] => {
             let ty = if ports::is_port(one) {
                 ports::received_type(paths, one)
+            } else if is_port_array(one) {
+                received_port_array(paths, one)
             } else {
                 paths.ty(&one.ty, Scope::Subsystem)
             };
@@ -132,6 +138,9 @@ fn request_value(paths: &Paths, routine: &Routine) -> TokenStream {
             quote!(#name)
         },
         |arg, value| match arg.ty.wire {
+            crate::model::Wire::PortArray { .. } | crate::model::Wire::OutOfLinePorts { .. } => {
+                port_array_to_wire(paths, arg, value, false)
+            }
             crate::model::Wire::CString { max, .. } => {
                 let max = proc_macro2::Literal::usize_unsuffixed(max as usize);
                 quote!(#krate::InlineString::<#max>::from_c_str(#value)?.into_wire())
@@ -149,9 +158,9 @@ fn request_value(paths: &Paths, routine: &Routine) -> TokenStream {
 
 /// The fields of a message literal (in any order: Rust matches them by name): `Head`,
 /// `msgh_body` and descriptors, `NDR`, `RetCode` for non-complex replies, and each inline
-/// argument with its count and padding. `value` gives an argument's expression; for a
-/// variable or out-of-line array, `to_wire` turns it into `(count, storage)` in a
-/// statement of the returned prelude.
+/// argument with its count and padding. `value` gives an argument's expression; for an
+/// array or string, `to_wire` turns it into `(count, storage)` in a statement of the
+/// returned prelude (where `SameCount` lengths are checked too).
 pub fn message_fields(
     paths: &Paths,
     args: &[&Arg],
@@ -159,29 +168,43 @@ pub fn message_fields(
     value: impl Fn(&Arg) -> TokenStream,
     to_wire: impl Fn(&Arg, TokenStream) -> TokenStream,
 ) -> (TokenStream, TokenStream) {
+    use crate::model::Wire;
     let krate = &paths.krate;
     let described: Vec<&Arg> = args
         .iter()
         .copied()
         .filter(|a| a.ty.wire.is_descriptor())
         .collect();
-    let inline: Vec<&Arg> = args.iter().copied().filter(|a| !ports::is_port(a)).collect();
     let complex = !described.is_empty();
-    let mut prelude = TokenStream::new();
-    // Each array's converted value, bound once in the prelude.
-    let local = |arg: &Arg| quote::format_ident!("__{}", arg.name);
     let capacity = |arg: &Arg| !reply && arg.role == crate::model::Role::Out;
-    for arg in args
-        .iter()
-        .filter(|a| (is_variable(a) || is_out_of_line(a) || is_string(a)) && !capacity(a))
-    {
+    let local = |arg: &Arg| quote::format_ident!("__{}", arg.name);
+    let converted = |arg: &Arg| {
+        !capacity(arg)
+            && !matches!(
+                arg.ty.wire,
+                Wire::Port { .. } | Wire::Scalar { .. } | Wire::Fixed { .. }
+            )
+    };
+    let mut prelude = TokenStream::new();
+    for arg in args.iter().filter(|a| converted(a)) {
         let name = local(arg);
-        let converted = to_wire(arg, value(arg));
-        prelude.extend(quote!(let #name = #converted;));
+        let wire = to_wire(arg, value(arg));
+        prelude.extend(quote!(let #name = #wire;));
+        if let Some(owner) = &arg.count_from {
+            let owner = quote::format_ident!("__{}", owner);
+            prelude.extend(quote!(#krate::__private::same_count(#name.0, #owner.0)?;));
+        }
     }
     let mut fields = quote!(Head: #krate::__private::HEADER,);
     if complex {
-        let count = proc_macro2::Literal::u32_unsuffixed(described.len() as u32);
+        let count: u32 = described
+            .iter()
+            .map(|a| match a.ty.wire {
+                Wire::PortArray { max, .. } => max,
+                _ => 1,
+            })
+            .sum();
+        let count = proc_macro2::Literal::u32_unsuffixed(count);
         fields.extend(quote!(msgh_body: #krate::__private::body(#count),));
         for arg in &described {
             let name = ident(&arg.name);
@@ -194,6 +217,11 @@ pub fn message_fields(
             fields.extend(quote!(#name: #descriptor,));
         }
     }
+    let inline: Vec<&Arg> = args
+        .iter()
+        .copied()
+        .filter(|a| crate::layout::has_inline_part(a, reply))
+        .collect();
     if !inline.is_empty() || (reply && !complex) {
         fields.extend(quote!(NDR: #krate::__private::NDR,));
     }
@@ -203,6 +231,7 @@ pub fn message_fields(
     for arg in &inline {
         let name = ident(&arg.name);
         let count = quote::format_ident!("{}Cnt", arg.name);
+        let own_count = arg.count_from.is_none();
         let local = local(arg);
         if capacity(arg) {
             // The stub's `<arg>_capacity` parameter.
@@ -210,21 +239,28 @@ pub fn message_fields(
             fields.extend(quote!(#count: #capacity,));
             continue;
         }
-        if is_out_of_line(arg) {
-            fields.extend(quote!(#count: #local.0,));
-            continue;
-        }
-        if is_variable(arg) || matches!(arg.ty.wire, crate::model::Wire::CString { variable: true, .. }) {
-            fields.extend(quote!(#count: #local.0, #name: #local.1,));
-            if is_string(arg) {
-                let offset = quote::format_ident!("{}Offset", arg.name);
-                fields.extend(quote!(#offset: 0,));
+        match arg.ty.wire {
+            Wire::OutOfLine { .. } | Wire::OutOfLinePorts { .. } | Wire::PortArray { .. } => {
+                if own_count {
+                    fields.extend(quote!(#count: #local.0,));
+                }
+                continue;
             }
-        } else if is_string(arg) {
-            fields.extend(quote!(#name: #local.1,));
-        } else {
-            let v = value(arg);
-            fields.extend(quote!(#name: #v,));
+            Wire::Variable { .. } | Wire::CString { variable: true, .. } => {
+                if own_count {
+                    fields.extend(quote!(#count: #local.0,));
+                }
+                fields.extend(quote!(#name: #local.1,));
+                if is_string(arg) {
+                    let offset = quote::format_ident!("{}Offset", arg.name);
+                    fields.extend(quote!(#offset: 0,));
+                }
+            }
+            Wire::CString { .. } => fields.extend(quote!(#name: #local.1,)),
+            _ => {
+                let v = value(arg);
+                fields.extend(quote!(#name: #v,));
+            }
         }
         if let Some(n) = padding(arg) {
             let pad = quote::format_ident!("{}Pad", arg.name);
@@ -232,6 +268,94 @@ pub fn message_fields(
         }
     }
     (prelude, fields)
+}
+
+/// The `<arg>Cnt` field holding an array's count: its own, or the one it shares.
+pub fn count_field(arg: &Arg) -> proc_macro2::Ident {
+    quote::format_ident!("{}Cnt", arg.count_from.as_deref().unwrap_or(&arg.name))
+}
+
+/// Whether an argument is an array of ports (inline or out of line).
+pub fn is_port_array(arg: &Arg) -> bool {
+    matches!(
+        arg.ty.wire,
+        crate::model::Wire::PortArray { .. } | crate::model::Wire::OutOfLinePorts { .. }
+    )
+}
+
+/// The owners of a received port array, from `message` (checked, its names cleared).
+pub fn take_port_array(paths: &Paths, arg: &Arg, message: TokenStream) -> TokenStream {
+    let krate = &paths.krate;
+    let owner = ports::received_type(paths, arg);
+    let name = ident(&arg.name);
+    match arg.ty.wire {
+        crate::model::Wire::PortArray { max, variable, .. } => {
+            let count = if variable {
+                let count = count_field(arg);
+                quote!(#message.#count)
+            } else {
+                let max = proc_macro2::Literal::u32_unsuffixed(max);
+                quote!(#max)
+            };
+            quote!(unsafe { #krate::__private::take_port_array::<#owner, _>(#message.#name, #count) })
+        }
+        _ => quote!(unsafe { #krate::__private::take_ool_ports::<#owner>(#message.#name) }),
+    }
+}
+
+/// What a port array's sender passes: names it keeps (a slice, or a `Vec` when `owned`,
+/// as a handler returns them), or owners that move.
+pub fn sent_port_array(paths: &Paths, arg: &Arg, scope: Scope, owned: bool) -> TokenStream {
+    let krate = &paths.krate;
+    match ports::send_disposition(arg) {
+        16..=18 => {
+            let owner = ports::sent_type(paths, arg, scope);
+            quote!(#krate::__private::Vec<#owner>)
+        }
+        _ => {
+            let element = paths.element(&arg.ty, scope);
+            if owned {
+                quote!(#krate::__private::Vec<#element>)
+            } else {
+                quote!(&[#element])
+            }
+        }
+    }
+}
+
+/// What a receiver gets of a port array: its owners.
+pub fn received_port_array(paths: &Paths, arg: &Arg) -> TokenStream {
+    let krate = &paths.krate;
+    let owner = ports::received_type(paths, arg);
+    quote!(#krate::__private::Vec<#owner>)
+}
+
+/// The `(count, descriptors)` of a port array a sender passes (`value`); `owned` when the
+/// names must outlive the call (a server's reply), which copies them out of line.
+pub fn port_array_to_wire(paths: &Paths, arg: &Arg, value: TokenStream, owned: bool) -> TokenStream {
+    let krate = &paths.krate;
+    let moves = matches!(ports::send_disposition(arg), 16..=18);
+    let disposition = proc_macro2::Literal::u8_unsuffixed(ports::send_disposition(arg) as u8);
+    let names = if moves || owned {
+        quote!(#value)
+    } else {
+        quote!(#value.iter().copied())
+    };
+    match arg.ty.wire {
+        crate::model::Wire::PortArray { max, .. } => {
+            let max = proc_macro2::Literal::usize_unsuffixed(max as usize);
+            quote!(#krate::__private::port_array::<_, #max>(#names, #disposition)?)
+        }
+        crate::model::Wire::OutOfLinePorts { max, .. } => {
+            let max = proc_macro2::Literal::u32_unsuffixed(max.unwrap_or(u32::MAX));
+            if moves || owned {
+                quote!(#krate::__private::ool_ports_owned(#names, #disposition, #max)?)
+            } else {
+                quote!(#krate::__private::ool_ports_borrowed(#value, #disposition, #max)?)
+            }
+        }
+        _ => unreachable!("only port arrays"),
+    }
 }
 
 /// Whether an argument is a `c_string`.

@@ -67,6 +67,11 @@ impl Paths {
                 let max = proc_macro2::Literal::usize_unsuffixed(*max as usize);
                 quote!(#krate::InlineArray<#element, #max>)
             }
+            Rust::Ports(element) => {
+                let krate = &self.krate;
+                let element = self.rust(element, scope);
+                quote!(#krate::__private::Vec<#element>)
+            }
             Rust::CString(max) => {
                 let krate = &self.krate;
                 let max = proc_macro2::Literal::usize_unsuffixed(*max as usize);
@@ -123,7 +128,9 @@ impl Paths {
     /// The element type of a variable-size or out-of-line array type.
     pub fn element(&self, ty: &Type, scope: Scope) -> TokenStream {
         match &ty.rust {
-            Rust::Inline(element, _) | Rust::OutOfLine(element) => self.rust(element, scope),
+            Rust::Inline(element, _) | Rust::OutOfLine(element) | Rust::Ports(element) => {
+                self.rust(element, scope)
+            }
             _ => unreachable!("check gives variable arrays an `Inline` Rust type"),
         }
     }

@@ -14,10 +14,13 @@ use crate::model::{Arg, Wire};
 
 /// The disposition a port argument is sent with.
 pub fn send_disposition(arg: &Arg) -> u32 {
-    match arg.ty.wire {
-        Wire::Port { send } => send,
-        _ => unreachable!("only port arguments have dispositions"),
-    }
+    arg.ty.wire.port_disposition().unwrap_or(sys_copy_send())
+}
+
+/// `MACH_MSG_TYPE_COPY_SEND`: what a non-port argument would never be asked for; a
+/// harmless answer rather than a panic.
+const fn sys_copy_send() -> u32 {
+    19
 }
 
 fn owner(paths: &Paths, disposition: u32) -> Option<TokenStream> {

@@ -4,7 +4,8 @@ use proc_macro2::TokenStream;
 use quote::quote;
 
 use super::client::{
-    is_out_of_line, is_string, is_variable, message_fields, received_string, take_out_of_line,
+    count_field, is_out_of_line, is_port_array, is_string, is_variable, message_fields, port_array_to_wire,
+    received_port_array, received_string, sent_port_array, take_out_of_line, take_port_array,
 };
 use super::names::{Paths, Scope, docs_with, ident, lit_i32};
 use super::ports;
@@ -108,6 +109,7 @@ fn returns(paths: &Paths, routine: &Routine) -> TokenStream {
     match outs.as_slice() {
         [] => quote!(()),
         [one] if ports::is_port(one) => ports::sent_type(paths, one, Scope::Subsystem),
+        [one] if is_port_array(one) => sent_port_array(paths, one, Scope::Subsystem, true),
         [one] => paths.ty(&one.ty, Scope::Subsystem),
         _ if server_output_differs(routine) => quote!(#module::ServerOutput),
         _ => quote!(#module::Output),
@@ -125,6 +127,8 @@ fn param_type(paths: &Paths, arg: &Arg) -> TokenStream {
     } else if is_variable(arg) {
         let element = paths.element(&arg.ty, Scope::Subsystem);
         quote!(&[#element])
+    } else if is_port_array(arg) {
+        received_port_array(paths, arg)
     } else if is_string(arg) {
         quote!(&::core::ffi::CStr)
     } else if is_out_of_line(arg) {
@@ -200,13 +204,14 @@ fn arm(paths: &Paths, routine: &Routine) -> TokenStream {
         }
         _ if ports::is_port(a) => ports::take(paths, a, quote!(__request)),
         _ if is_out_of_line(a) => take_out_of_line(paths, a, quote!(__request)),
+        _ if is_port_array(a) => take_port_array(paths, a, quote!(__request)),
         _ if is_string(a) => {
             let string = received_string(paths, a, quote!(__request));
             quote!(&*#string.ok_or(#krate::Error::MIG_BAD_ARGUMENTS)?)
         }
         _ if is_variable(a) => {
             let name = ident(&a.name);
-            let count = quote::format_ident!("{}Cnt", a.name);
+            let count = count_field(a);
             quote!(&#krate::InlineArray::from_wire(__request.#count, __request.#name))
         }
         _ => {
@@ -240,9 +245,15 @@ fn arm(paths: &Paths, routine: &Routine) -> TokenStream {
             let name = ident(&a.name);
             quote!(#name)
         },
-        |_, value| quote!(#value.into_wire()),
+        |arg, value| {
+            if is_port_array(arg) {
+                port_array_to_wire(paths, arg, value, true)
+            } else {
+                quote!(#value.into_wire())
+            }
+        },
     );
     quote! {
-        #id => #krate::__private::routine(request, reply, #handler, |#pattern| { #prelude #module::Reply { #fields } }),
+        #id => #krate::__private::routine(request, reply, #handler, |#pattern| { #prelude #krate::__private::Ok(#module::Reply { #fields }) }),
     }
 }

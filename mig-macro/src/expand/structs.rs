@@ -7,7 +7,7 @@ use quote::{format_ident, quote};
 use super::names::{Paths, Scope, docs_with, ident, lit_i32, lit_usize};
 use super::ports;
 use crate::layout::{FieldKind, Message, RoutineLayout, SubsystemLayout};
-use crate::model::{Arg, Routine, Subsystem};
+use crate::model::{Arg, Routine, Subsystem, Wire};
 
 /// `pub mod <routine> { ID, Request, Reply, Output }`.
 pub fn routine_module(paths: &Paths, routine: &Routine, layout: &RoutineLayout, index: usize) -> TokenStream {
@@ -62,10 +62,13 @@ fn output_struct(paths: &Paths, routine: &Routine) -> TokenStream {
         let name = format_ident!("{name}");
         let fields = outs.iter().map(|arg| {
             let field = ident(&arg.name);
-            let ty = match (ports::is_port(arg), server) {
-                (false, _) => paths.ty(&arg.ty, Scope::Routine),
-                (true, false) => ports::received_type(paths, arg),
-                (true, true) => ports::sent_type(paths, arg, Scope::Routine),
+            let port_array = super::client::is_port_array(arg);
+            let ty = match (ports::is_port(arg), port_array, server) {
+                (true, _, false) => ports::received_type(paths, arg),
+                (true, _, true) => ports::sent_type(paths, arg, Scope::Routine),
+                (_, true, false) => super::client::received_port_array(paths, arg),
+                (_, true, true) => super::client::sent_port_array(paths, arg, Scope::Routine, true),
+                _ => paths.ty(&arg.ty, Scope::Routine),
             };
             let doc = format!("`{}`.", arg.name);
             quote!(#[doc = #doc] pub #field: #ty)
@@ -98,7 +101,7 @@ pub fn server_output_differs(routine: &Routine) -> bool {
     routine.outs().count() > 1
         && routine
             .outs()
-            .any(|a| ports::is_port(a) && ports::send_disposition(a) > 18)
+            .any(|a| a.ty.wire.port_disposition().is_some_and(|d| d > 18))
 }
 
 /// One wire struct, its `Message` impl and the check that it matches the table entry.
@@ -119,6 +122,14 @@ fn message(
             FieldKind::Header => quote!(#krate::sys::mach_msg_header_t),
             FieldKind::Body => quote!(#krate::sys::mach_msg_body_t),
             FieldKind::PortDescriptor(_) => quote!(#krate::sys::mach_msg_port_descriptor_t),
+            FieldKind::PortArray(arg) => {
+                let max = match routine.args[arg].ty.wire {
+                    Wire::PortArray { max, .. } => proc_macro2::Literal::usize_unsuffixed(max as usize),
+                    _ => unreachable!("port arrays have a maximum"),
+                };
+                quote!([#krate::sys::mach_msg_port_descriptor_t; #max])
+            }
+            FieldKind::OutOfLinePorts(_) => quote!(#krate::sys::mach_msg_ool_ports_descriptor_t),
             FieldKind::OutOfLine(_) => quote!(#krate::sys::mach_msg_ool_descriptor_t),
             FieldKind::Ndr => quote!(#krate::sys::NDR_record_t),
             FieldKind::RetCode => quote!(#krate::sys::kern_return_t),
@@ -138,6 +149,8 @@ fn message(
         FieldKind::Body => "The descriptor count.".to_owned(),
         FieldKind::PortDescriptor(arg) => format!("Port argument `{}`.", routine.args[arg].name),
         FieldKind::OutOfLine(arg) => format!("Out-of-line array `{}`.", routine.args[arg].name),
+        FieldKind::PortArray(arg) => format!("Port array `{}`.", routine.args[arg].name),
+        FieldKind::OutOfLinePorts(arg) => format!("Out-of-line port array `{}`.", routine.args[arg].name),
         FieldKind::Ndr => "The NDR record (data representation).".to_owned(),
         FieldKind::RetCode => "The server's return code.".to_owned(),
         FieldKind::Data(arg) => format!("Argument `{}`.", routine.args[arg].name),
@@ -165,23 +178,46 @@ fn message(
             proc_macro2::Literal::u32_unsuffixed(v.element_size),
             proc_macro2::Literal::u32_unsuffixed(v.max),
         );
-        quote!(#krate::VarArray { count_offset: #offset, element_size: #size, max: #max })
+        let data = proc_macro2::Literal::u32_unsuffixed(v.data_offset);
+        quote!(#krate::VarArray { count_offset: #offset, data_offset: #data, element_size: #size, max: #max })
     });
     let mut out_of_line = m.out_of_line.iter();
     let descriptors: Vec<TokenStream> = m
         .fields
         .iter()
-        .filter_map(|f| match f.kind {
-            FieldKind::PortDescriptor(arg) => Some(super::ports::expected(paths, &routine.args[arg])),
-            FieldKind::OutOfLine(_) => {
-                let o = out_of_line.next().expect("one count per out-of-line array");
-                let (size, offset) = (
-                    proc_macro2::Literal::u32_unsuffixed(o.element_size),
-                    proc_macro2::Literal::u32_unsuffixed(o.count_offset),
-                );
-                Some(quote!(#krate::Descriptor::OutOfLine { element_size: #size, count_offset: #offset }))
+        .flat_map(|f| -> Vec<TokenStream> {
+            let lit = proc_macro2::Literal::u32_unsuffixed;
+            match f.kind {
+                FieldKind::PortDescriptor(arg) => vec![super::ports::expected(paths, &routine.args[arg])],
+                FieldKind::PortArray(arg) => {
+                    let arg = &routine.args[arg];
+                    let Wire::PortArray { max, variable, .. } = arg.ty.wire else { unreachable!() };
+                    // MIG checks each slot's type, and the disposition only when all are used.
+                    let expected = if variable {
+                        quote!(#krate::Descriptor::Port { disposition: 0 })
+                    } else {
+                        super::ports::expected(paths, arg)
+                    };
+                    vec![expected; max as usize]
+                }
+                FieldKind::OutOfLine(_) | FieldKind::OutOfLinePorts(_) => {
+                    let next = out_of_line.next().expect("one count per out-of-line array");
+                    vec![match (*next, f.kind) {
+                        (crate::layout::OutOfLine::Data { count_offset, element_size }, _) => {
+                            let (size, offset) = (lit(element_size), lit(count_offset));
+                            quote!(#krate::Descriptor::OutOfLine { element_size: #size, count_offset: #offset })
+                        }
+                        (crate::layout::OutOfLine::Ports { count_offset }, FieldKind::OutOfLinePorts(arg)) => {
+                            let send = routine.args[arg].ty.wire.port_disposition().unwrap_or(0);
+                            let received = proc_macro2::Literal::u8_unsuffixed(Wire::received_disposition(send) as u8);
+                            let offset = lit(count_offset);
+                            quote!(#krate::Descriptor::OutOfLinePorts { disposition: #received, count_offset: #offset })
+                        }
+                        _ => unreachable!("port counts belong to port descriptors"),
+                    }]
+                }
+                _ => Vec::new(),
             }
-            _ => None,
         })
         .collect();
     quote! {

@@ -1,0 +1,145 @@
+//! Arrays of ports, inline (one descriptor per slot) and out of line, and `SameCount`:
+//! the shapes of `task_get_exception_ports`, `mach_eventlink_create` and `task_threads`.
+
+#![cfg(not(target_vendor = "apple"))]
+
+use std::thread;
+
+use mig::sys::{self, mach_port_t};
+use mig::{InlineArray, ReceiveRight, SendRight};
+
+mig::mig! {
+    subsystem xports 9000;
+    #include <mach/mach_types.defs>
+
+    routine get_ports(task: mach_port_t; mask: exception_mask_t;
+        out masks: exception_mask_array_t;
+        out old_handlers: exception_handler_array_t, SameCount;
+        out old_behaviors: exception_behavior_array_t, SameCount;
+        out old_flavors: exception_flavor_array_t, SameCount);
+    routine pair(server: mach_port_t; out pair: eventlink_port_pair_t);
+    routine give_list(server: mach_port_t; list: mach_port_array_t; out count: int);
+    routine get_list(server: mach_port_t; n: int; out list: mach_port_array_t);
+}
+
+fn fields(l: &mig::Layout) -> Vec<(&'static str, usize, usize)> {
+    l.fields.iter().map(|f| (f.name, f.offset, f.size)).collect()
+}
+
+#[test]
+fn layouts_match_apple_mig() {
+    // task_get_exception_ports's reply, as Apple MIG lays it out.
+    let reply = xports::ROUTINES[0].reply.unwrap();
+    assert_eq!((reply.size, reply.complex, reply.descriptors), (808, true, 32));
+    assert_eq!(
+        fields(&reply),
+        [
+            ("Head", 0, 24),
+            ("msgh_body", 24, 4),
+            ("old_handlers", 28, 384),
+            ("NDR", 412, 8),
+            ("masksCnt", 420, 4),
+            ("masks", 424, 128),
+            ("old_behaviors", 552, 128),
+            ("old_flavors", 680, 128)
+        ]
+    );
+    // mach_eventlink_create's reply: two descriptors and nothing else.
+    let pair = xports::ROUTINES[1].reply.unwrap();
+    assert_eq!((pair.size, pair.descriptors), (52, 2));
+    // task_threads's reply: an out-of-line ports descriptor, NDR, the count.
+    let list = xports::ROUTINES[3].reply.unwrap();
+    assert_eq!(
+        fields(&list)[1..],
+        [
+            ("msgh_body", 24, 4),
+            ("list", 28, 16),
+            ("NDR", 44, 8),
+            ("listCnt", 52, 4)
+        ]
+    );
+}
+
+struct Ports {
+    /// The server's own send right: what it copies into replies (`COPY_SEND`).
+    handler: SendRight,
+}
+
+impl xports::Server for Ports {
+    fn get_ports(&self, _: mach_port_t, mask: i32) -> mig::Result<xports::get_ports::ServerOutput> {
+        let n = mask as usize;
+        Ok(xports::get_ports::ServerOutput {
+            masks: InlineArray::from_slice(&vec![1; n])?,
+            old_handlers: vec![self.handler.name(); n],
+            old_behaviors: InlineArray::from_slice(&vec![2; n])?,
+            old_flavors: InlineArray::from_slice(&vec![3; n])?,
+        })
+    }
+    fn pair(&self, _: mach_port_t) -> mig::Result<Vec<mach_port_t>> {
+        Ok(vec![self.handler.name(), self.handler.name()])
+    }
+    fn give_list(&self, _: mach_port_t, list: Vec<SendRight>) -> mig::Result<i32> {
+        Ok(list.len() as i32)
+    }
+    fn get_list(&self, _: mach_port_t, n: i32) -> mig::Result<Vec<mach_port_t>> {
+        Ok(vec![self.handler.name(); n as usize])
+    }
+}
+
+fn refs(name: mach_port_t) -> u32 {
+    let mut refs = 0;
+    // SAFETY: an out-pointer to a local.
+    unsafe { sys::mach_port_get_refs(sys::mach_task_self(), name, sys::MACH_PORT_RIGHT_SEND, &mut refs) };
+    refs
+}
+
+#[test]
+fn port_arrays_round_trip() {
+    let receive = ReceiveRight::allocate().unwrap();
+    let send = receive.make_send().unwrap();
+    let name = receive.name();
+    let handler_port = ReceiveRight::allocate().unwrap();
+    let handler = handler_port.make_send().unwrap();
+    let handler_name = handler.name();
+    let server = thread::spawn(move || mig::serve(receive.name(), &xports::Service(Ports { handler })));
+    let port = send.name();
+
+    let out = xports::get_ports(port, 3).unwrap();
+    assert_eq!(
+        (&*out.masks, &*out.old_behaviors, &*out.old_flavors),
+        (&[1, 1, 1][..], &[2, 2, 2][..], &[3, 3, 3][..])
+    );
+    assert_eq!(out.old_handlers.len(), 3);
+    assert!(out.old_handlers.iter().all(|h| h.name() == handler_name));
+    // Client and server share this task, so the copies coalesce under one name: the
+    // server's reference and the client's three.
+    assert_eq!(refs(handler_name), 4, "three references copied to the client");
+    drop(out);
+    assert_eq!(refs(handler_name), 1);
+
+    let empty = xports::get_ports(port, 0).unwrap();
+    assert!(empty.old_handlers.is_empty() && empty.masks.is_empty());
+
+    let pair = xports::pair(port).unwrap();
+    assert_eq!(pair.len(), 2);
+    drop(pair);
+
+    let a = ReceiveRight::allocate().unwrap();
+    let a_send = a.make_send().unwrap();
+    assert_eq!(xports::give_list(port, &[a_send.name(), a_send.name()]), Ok(2));
+    assert_eq!(
+        refs(a_send.name()),
+        1,
+        "the server's copies were released with its Vec"
+    );
+    let list = xports::get_list(port, 5).unwrap();
+    assert_eq!(list.len(), 5);
+    assert_eq!(refs(handler_name), 6);
+    drop(list);
+    assert_eq!(refs(handler_name), 1);
+    assert!(xports::get_list(port, 0).unwrap().is_empty());
+
+    // SAFETY: the receive right lives in this task; destroying it ends the loop.
+    unsafe { sys::mach_port_destroy(sys::mach_task_self(), name) };
+    server.join().unwrap().unwrap();
+}
