@@ -25,6 +25,9 @@ mig::mig! {
     routine give(server: mach_port_t; data: pointer_t, dealloc; out len: int);
     /// `Dealloc` on returned data changes nothing: returned memory always moves.
     routine take(server: mach_port_t; out data: pointer_t, Dealloc);
+    /// `^T` of a fixed-size value, as `mach_port_construct` sends its options.
+    routine construct(task: mach_port_t; options: mach_port_options_ptr_t;
+        context: mach_port_context_t; out name: mach_port_name_t);
 }
 
 struct Bulk;
@@ -58,6 +61,9 @@ impl bulk::Server for Bulk {
     fn take(&self, _: mach_port_t) -> mig::Result<OutOfLine<u8>> {
         OutOfLine::copy_from(b"taken")
     }
+    fn construct(&self, _: mach_port_t, options: [u64; 3], context: u64) -> mig::Result<u32> {
+        Ok((options[0] + options[1] + options[2] + context) as u32)
+    }
     fn bounded(&self, _: mach_port_t, data: OutOfLine<i32>) -> mig::Result<()> {
         if data.len() <= 4 {
             Ok(())
@@ -89,6 +95,9 @@ fn layouts_follow_apple_mig() {
         ]
     );
     assert_eq!(bulk::ROUTINES[0].request.size, 64);
+    // `mach_port_construct`'s request: the options out of line, 24 bytes.
+    let construct = bulk::ROUTINES[7].request;
+    assert_eq!((construct.size, construct.descriptors), (60, 1));
     // `vm_read`'s reply shape: descriptor, NDR, count.
     let reply = bulk::ROUTINES[2].reply.unwrap();
     assert_eq!((reply.size, reply.complex, reply.descriptors), (56, true, 1));
@@ -140,6 +149,7 @@ fn out_of_line_round_trips() {
         "the region left with the request"
     );
     assert_eq!(&*bulk::take(port).unwrap(), b"taken");
+    assert_eq!(bulk::construct(port, &[1, 2, 3], 4), Ok(10));
 
     // SAFETY: the receive right lives in this task; destroying it ends the loop.
     unsafe { sys::mach_port_destroy(sys::mach_task_self(), name) };

@@ -143,3 +143,58 @@ fn port_arrays_round_trip() {
     unsafe { sys::mach_port_destroy(sys::mach_task_self(), name) };
     server.join().unwrap().unwrap();
 }
+
+mig::mig! {
+    /// `polymorphic`: the disposition is chosen at run time (mach_port_insert_right and
+    /// mach_port_extract_right).
+    subsystem poly 9100;
+    #include <mach/mach_types.defs>
+    routine insert(task: mach_port_t; name: mach_port_name_t; poly: mach_port_poly_t);
+    routine extract(task: mach_port_t; name: mach_port_name_t; msgt_name: mach_msg_type_name_t;
+        out poly: mach_port_poly_t);
+}
+
+struct Poly;
+
+impl poly::Server for Poly {
+    fn insert(&self, _: mach_port_t, name: u32, poly: mig::PolyPort) -> mig::Result<()> {
+        // A send right made from the caller's receive right arrives as PORT_SEND.
+        assert_eq!(poly.disposition, sys::MACH_MSG_TYPE_PORT_SEND);
+        assert_eq!(poly.name, name, "same task, same name");
+        // SAFETY: we own the send right that arrived.
+        drop(unsafe { SendRight::from_raw(poly.name) });
+        Ok(())
+    }
+    fn extract(&self, _: mach_port_t, name: u32, msgt_name: u32) -> mig::Result<mig::PolyPort> {
+        Ok(mig::PolyPort::new(name, msgt_name))
+    }
+}
+
+#[test]
+fn polymorphic_ports_carry_their_disposition() {
+    let layout = poly::ROUTINES[0].request;
+    assert_eq!(
+        (layout.size, layout.descriptors),
+        (52, 1),
+        "as Apple MIG's mach_port_insert_right"
+    );
+    let receive = ReceiveRight::allocate().unwrap();
+    let send = receive.make_send().unwrap();
+    let name = receive.name();
+    let server = thread::spawn(move || mig::serve(receive.name(), &poly::Service(Poly)));
+
+    let target = ReceiveRight::allocate().unwrap();
+    let made = mig::PolyPort::new(target.name(), sys::MACH_MSG_TYPE_MAKE_SEND);
+    assert_eq!(poly::insert(send.name(), target.name(), made), Ok(()));
+    let out = poly::extract(send.name(), target.name(), sys::MACH_MSG_TYPE_MAKE_SEND).unwrap();
+    assert_eq!(
+        (out.name, out.disposition),
+        (target.name(), sys::MACH_MSG_TYPE_PORT_SEND)
+    );
+    // SAFETY: the send right that arrived is ours.
+    drop(unsafe { SendRight::from_raw(out.name) });
+
+    // SAFETY: the receive right lives in this task; destroying it ends the loop.
+    unsafe { sys::mach_port_destroy(sys::mach_task_self(), name) };
+    server.join().unwrap().unwrap();
+}

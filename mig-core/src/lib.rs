@@ -32,7 +32,7 @@ pub use error::{Error, Result};
 pub use layout::{FieldLayout, Layout, RoutineLayout};
 pub use message::{Descriptor, Message, MessageBuffer, VarArray};
 pub use ool::OutOfLine;
-pub use rights::{ReceiveRight, SendOnceRight, SendRight};
+pub use rights::{PolyPort, ReceiveRight, SendOnceRight, SendRight};
 pub use server::{Demux, Served, StaticServer, serve, serve_one};
 pub use string::InlineString;
 pub use trailer::Trailer;
@@ -46,7 +46,7 @@ pub mod __private {
     pub use crate::array::to_wire;
     pub use crate::client::{rpc, send};
     pub use crate::layout::check_layout;
-    pub use crate::ool::slice_to_wire;
+    pub use crate::ool::{ool_value, slice_to_wire, take_ool_value};
     pub use crate::port_array::{
         IntoName, PortOwner, ool_ports_borrowed, ool_ports_owned, port_array, take_ool_ports, take_port_array,
     };

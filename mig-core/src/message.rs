@@ -169,6 +169,11 @@ pub enum Descriptor {
         /// Offset of `<arg>Cnt` in the struct (its maximum layout).
         count_offset: u32,
     },
+    /// A `mach_msg_ool_descriptor_t` carrying exactly one value of `size` bytes (`^T`).
+    OutOfLineValue {
+        /// Bytes of the value.
+        size: u32,
+    },
     /// A `mach_msg_ool_descriptor_t` whose size must be `<arg>Cnt` elements.
     OutOfLine {
         /// Bytes per element.
@@ -183,7 +188,9 @@ impl Descriptor {
     pub const fn size(self) -> usize {
         match self {
             Descriptor::Port { .. } => 12,
-            Descriptor::OutOfLine { .. } | Descriptor::OutOfLinePorts { .. } => 16,
+            Descriptor::OutOfLine { .. }
+            | Descriptor::OutOfLinePorts { .. }
+            | Descriptor::OutOfLineValue { .. } => 16,
         }
     }
 }
@@ -215,6 +222,12 @@ pub(crate) fn descriptors_match(bytes: &[u8], expected: &[Descriptor]) -> bool {
                     return false;
                 }
             }
+            Descriptor::OutOfLineValue { size } => {
+                let sent = u32::from_ne_bytes([raw[12], raw[13], raw[14], raw[15]]);
+                if raw[11] != crate::sys::MACH_MSG_OOL_DESCRIPTOR as u8 || sent != size {
+                    return false;
+                }
+            }
             // address u64, deallocate u8, copy u8, pad u8, type u8, size u32
             Descriptor::OutOfLine { .. } => {
                 if raw[11] != crate::sys::MACH_MSG_OOL_DESCRIPTOR as u8 {
@@ -239,7 +252,7 @@ pub(crate) fn out_of_line_sizes_match(bytes: &[u8], expected: &[Descriptor]) -> 
             } => Some((element_size, count_offset)),
             // An out-of-line ports descriptor counts elements, not bytes.
             Descriptor::OutOfLinePorts { count_offset, .. } => Some((1, count_offset)),
-            Descriptor::Port { .. } => None,
+            Descriptor::Port { .. } | Descriptor::OutOfLineValue { .. } => None,
         };
         if let Some((element_size, count_offset)) = counted {
             let size = read_u32(bytes, offset + 12);
@@ -263,9 +276,9 @@ pub(crate) fn forget_resources(bytes: &mut [u8], expected: &[Descriptor]) {
     for d in expected {
         let cleared = match d {
             Descriptor::Port { .. } => [offset..offset + 4, offset..offset],
-            Descriptor::OutOfLine { .. } | Descriptor::OutOfLinePorts { .. } => {
-                [offset..offset + 8, offset + 12..offset + 16]
-            }
+            Descriptor::OutOfLine { .. }
+            | Descriptor::OutOfLinePorts { .. }
+            | Descriptor::OutOfLineValue { .. } => [offset..offset + 8, offset + 12..offset + 16],
         };
         for range in cleared {
             if let Some(field) = bytes.get_mut(range) {

@@ -156,3 +156,35 @@ fn descriptor(
         size,
     }
 }
+
+/// The descriptor sending one value out of line (`^T`); the kernel copies it.
+#[doc(hidden)]
+pub fn ool_value<T: Pod>(value: &T) -> sys::mach_msg_ool_descriptor_t {
+    descriptor(
+        (value as *const T).cast_mut().cast(),
+        size_of::<T>() as u32,
+        false,
+    )
+}
+
+/// Reads the value a received `^T` descriptor carries and frees its region.
+///
+/// # Safety
+///
+/// The descriptor must come from a checked message (its size is `size_of::<T>()`) whose
+/// own copy of the address was cleared, so the region is freed exactly once.
+#[doc(hidden)]
+pub unsafe fn take_ool_value<T: Pod>(descriptor: sys::mach_msg_ool_descriptor_t) -> T {
+    // SAFETY: per the contract, `size_of::<T>()` readable bytes at `address`;
+    // read_unaligned has no alignment needs and `T` is plain data.
+    let value = unsafe { (descriptor.address as *const T).read_unaligned() };
+    // SAFETY: the region is ours and no longer read.
+    unsafe {
+        sys::mach_vm_deallocate(
+            sys::mach_task_self(),
+            descriptor.address as usize as u64,
+            u64::from(descriptor.size),
+        )
+    };
+    value
+}

@@ -148,3 +148,37 @@ impl Drop for SendRight {
         unsafe { sys::mach_port_deallocate(sys::mach_task_self(), self.0) };
     }
 }
+
+/// A right of a kind chosen at run time: MIG's `polymorphic` type. The sender picks the
+/// disposition (`MACH_MSG_TYPE_MOVE_SEND`, `MAKE_SEND_ONCE`, …); the receiver learns what
+/// arrived (`MACH_MSG_TYPE_PORT_SEND`, …) and owns that right, which it must release
+/// itself (or wrap in the matching owner with `from_raw`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct PolyPort {
+    /// The right's name.
+    pub name: mach_port_t,
+    /// How it travels (sending) or what arrived (received).
+    pub disposition: sys::mach_msg_type_name_t,
+}
+
+impl PolyPort {
+    /// A right sent with `disposition`.
+    pub fn new(name: mach_port_t, disposition: sys::mach_msg_type_name_t) -> Self {
+        PolyPort { name, disposition }
+    }
+
+    /// What a received port descriptor carries.
+    #[doc(hidden)]
+    pub fn from_descriptor(descriptor: sys::mach_msg_port_descriptor_t) -> Self {
+        PolyPort {
+            name: descriptor.name,
+            disposition: sys::mach_msg_type_name_t::from(descriptor.disposition),
+        }
+    }
+
+    /// The descriptor that sends it.
+    #[doc(hidden)]
+    pub fn into_descriptor(self) -> sys::mach_msg_port_descriptor_t {
+        crate::__private::port(self.name, self.disposition as u8)
+    }
+}

@@ -262,7 +262,12 @@ impl Checker {
                 cx.error(ident.span, unknown_type_message(&ident.text));
                 None
             }
-            TypeSpec::Ipc { sender, receiver, .. } => {
+            TypeSpec::Ipc {
+                sender,
+                receiver,
+                bits,
+                ..
+            } => {
                 for ident in std::iter::once(sender).chain(receiver) {
                     if primitive(&ident.text, &ident.text).is_none() && !ident.is_keyword("polymorphic") {
                         cx.error(
@@ -272,7 +277,14 @@ impl Checker {
                         return None;
                     }
                 }
-                Some(unsupported("sender/receiver (`A | B`) and sized IPC types"))
+                if bits.is_some() {
+                    return Some(unsupported("sized IPC types (`(A, bits)`)"));
+                }
+                // `A | B`: sent as A, seen by the receiver as B. On the wire and in the
+                // sender's API what counts is A; the receiver's checks follow it.
+                let mut sent = self.resolve(&TypeSpec::Name(sender.clone()), declared, cx)?;
+                sent.name = declared.unwrap_or(&sender.text).to_owned();
+                Some(sent)
             }
             TypeSpec::Array { bound, element, .. } => {
                 let element = self.resolve(element, None, cx)?;
@@ -321,8 +333,22 @@ impl Checker {
                     }
                 }
                 other => {
-                    self.resolve(other, None, cx)?;
-                    Some(unsupported("out-of-line (`^`) types other than arrays"))
+                    let target = self.resolve(other, None, cx)?;
+                    match target.wire {
+                        // `^T` of a fixed-size value: sent out of line, `sizeof(T)` bytes.
+                        Wire::Scalar { .. } | Wire::Fixed { .. } => {
+                            let size = target.wire.inline_size().unwrap_or(0);
+                            Some(Type {
+                                name: declared.unwrap_or_default().to_owned(),
+                                origin: Origin::Primitive,
+                                wire: Wire::OutOfLineValue { size },
+                                rust: target.element_rust(),
+                            })
+                        }
+                        _ => Some(unsupported(
+                            "out-of-line (`^`) types other than arrays and fixed-size values",
+                        )),
+                    }
                 }
             },
         }
@@ -663,8 +689,21 @@ impl Checker {
             );
             return None;
         }
-        if matches!(ty.wire, Wire::PolymorphicPort) {
-            cx.error(arg.span, "polymorphic ports are not supported yet by `mig!`");
+        if matches!(ty.wire, Wire::OutOfLineValue { .. }) && matches!(role, Role::Out | Role::InOut) {
+            cx.error(
+                arg.span,
+                format!(
+                    "returning `{}` out of line (`^`) is not supported yet by `mig!`",
+                    ty.name
+                ),
+            );
+            return None;
+        }
+        if matches!(ty.wire, Wire::PolymorphicPort) && role == Role::InOut {
+            cx.error(
+                arg.span,
+                "a polymorphic port cannot be `inout` (use an `in` and an `out` argument)",
+            );
             return None;
         }
         if let Some(span) = count_in_out

@@ -40,6 +40,8 @@ pub enum OutOfLine {
     Data { count_offset: u32, element_size: u32 },
     /// Ports: the descriptor's count must be the count.
     Ports { count_offset: u32 },
+    /// One value (`^T`): the region must be exactly its size.
+    Value { size: u32 },
 }
 
 /// A variable-size inline array of a message.
@@ -166,7 +168,7 @@ fn message(id: i32, args: &[(usize, &Arg)], reply: bool) -> Message {
         m.push("msgh_body", BODY_SIZE, FieldKind::Body);
         for &&(index, arg) in &described {
             match arg.ty.wire {
-                Wire::Port { .. } => {
+                Wire::Port { .. } | Wire::PolymorphicPort => {
                     m.push(&arg.name, PORT_DESCRIPTOR_SIZE, FieldKind::PortDescriptor(index))
                 }
                 Wire::PortArray { max, .. } => {
@@ -254,6 +256,9 @@ fn message(id: i32, args: &[(usize, &Arg)], reply: bool) -> Message {
     let out_of_line = described
         .iter()
         .filter_map(|&&(index, arg)| {
+            if let Wire::OutOfLineValue { size } = arg.ty.wire {
+                return Some(OutOfLine::Value { size });
+            }
             let count_offset = out_of_line_counts.iter().find(|(i, _)| *i == index)?.1;
             Some(match arg.ty.wire {
                 Wire::OutOfLine { element_size, .. } => OutOfLine::Data {
@@ -300,7 +305,7 @@ pub fn has_inline_part(arg: &Arg, reply: bool) -> bool {
         return true;
     }
     match arg.ty.wire {
-        Wire::Port { .. } => false,
+        Wire::Port { .. } | Wire::PolymorphicPort | Wire::OutOfLineValue { .. } => false,
         Wire::PortArray { variable, .. } => variable && arg.count_from.is_none(),
         Wire::OutOfLine { .. } | Wire::OutOfLinePorts { .. } => arg.count_from.is_none(),
         _ => true,

@@ -66,6 +66,8 @@ pub enum Wire {
     /// `array[max] of <port>` or `array[*:max] of <port>`: always `max` port descriptors
     /// (unused ones null), with a count when variable.
     PortArray { send: u32, max: u32, variable: bool },
+    /// `^T` for a fixed-size `T`: one value out of line, `size` bytes.
+    OutOfLineValue { size: u32 },
     /// `array[] of <port>` or `^array[] of <port>`: an out-of-line ports descriptor.
     OutOfLinePorts { send: u32, max: Option<u32> },
     /// `polymorphic`: a port whose disposition is chosen at run time.
@@ -212,7 +214,12 @@ impl Wire {
     pub fn is_descriptor(&self) -> bool {
         matches!(
             self,
-            Wire::Port { .. } | Wire::OutOfLine { .. } | Wire::PortArray { .. } | Wire::OutOfLinePorts { .. }
+            Wire::Port { .. }
+                | Wire::PolymorphicPort
+                | Wire::OutOfLine { .. }
+                | Wire::OutOfLineValue { .. }
+                | Wire::PortArray { .. }
+                | Wire::OutOfLinePorts { .. }
         )
     }
 

@@ -32,7 +32,12 @@ pub fn stub(paths: &Paths, routine: &Routine) -> TokenStream {
                 let capacity = quote::format_ident!("{}_capacity", a.name);
                 return quote!(#capacity: #krate::sys::mach_msg_type_number_t);
             }
-            let ty = if ports::is_port(a) {
+            let ty = if let crate::model::Wire::OutOfLineValue { .. } = a.ty.wire {
+                let target = paths.rust(&a.ty.rust, Scope::Subsystem);
+                quote!(&#target)
+            } else if ports::is_poly(a) {
+                quote!(#krate::PolyPort)
+            } else if ports::is_port(a) {
                 ports::sent_type(paths, a, Scope::Subsystem)
             } else if is_port_array(a) {
                 sent_port_array(paths, a, Scope::Subsystem, false)
@@ -75,7 +80,10 @@ pub fn stub(paths: &Paths, routine: &Routine) -> TokenStream {
     }
     let outs: Vec<&Arg> = routine.outs().collect();
     let value = |arg: &Arg| {
-        if ports::is_port(arg) {
+        if ports::is_poly(arg) {
+            let field = ident(&arg.name);
+            quote!(#krate::PolyPort::from_descriptor(__reply.#field))
+        } else if ports::is_port(arg) {
             ports::take(paths, arg, quote!(__reply))
         } else if is_port_array(arg) {
             take_port_array(paths, arg, quote!(__reply))
@@ -96,7 +104,9 @@ pub fn stub(paths: &Paths, routine: &Routine) -> TokenStream {
     let (returns, result) = match outs.as_slice() {
         [] => (quote!(()), quote!(())),
         [one] => {
-            let ty = if ports::is_port(one) {
+            let ty = if ports::is_poly(one) {
+                quote!(#krate::PolyPort)
+            } else if ports::is_port(one) {
                 ports::received_type(paths, one)
             } else if is_port_array(one) {
                 received_port_array(paths, one)
@@ -182,7 +192,11 @@ pub fn message_fields(
         !capacity(arg)
             && !matches!(
                 arg.ty.wire,
-                Wire::Port { .. } | Wire::Scalar { .. } | Wire::Fixed { .. }
+                Wire::Port { .. }
+                    | Wire::PolymorphicPort
+                    | Wire::OutOfLineValue { .. }
+                    | Wire::Scalar { .. }
+                    | Wire::Fixed { .. }
             )
     };
     let mut prelude = TokenStream::new();
@@ -208,7 +222,13 @@ pub fn message_fields(
         fields.extend(quote!(msgh_body: #krate::__private::body(#count),));
         for arg in &described {
             let name = ident(&arg.name);
-            let descriptor = if ports::is_port(arg) {
+            let descriptor = if let Wire::OutOfLineValue { .. } = arg.ty.wire {
+                let v = value(arg);
+                quote!(#krate::__private::ool_value(#v))
+            } else if ports::is_poly(arg) {
+                let v = value(arg);
+                quote!(#v.into_descriptor())
+            } else if ports::is_port(arg) {
                 ports::descriptor(paths, arg, value(arg))
             } else {
                 let local = local(arg);

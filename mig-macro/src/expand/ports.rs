@@ -68,8 +68,17 @@ pub fn take(paths: &Paths, arg: &Arg, message: TokenStream) -> TokenStream {
 /// `Descriptor::Port { disposition }` for the check of a received message.
 pub fn expected(paths: &Paths, arg: &Arg) -> TokenStream {
     let krate = &paths.krate;
+    if is_poly(arg) {
+        // Any disposition: MIG checks only the type of a polymorphic port.
+        return quote!(#krate::Descriptor::Port { disposition: 0 });
+    }
     let received = Literal::u8_unsuffixed(Wire::received_disposition(send_disposition(arg)) as u8);
     quote!(#krate::Descriptor::Port { disposition: #received })
+}
+
+/// Whether an argument is a `polymorphic` port (a `mig::PolyPort`).
+pub fn is_poly(arg: &Arg) -> bool {
+    matches!(arg.ty.wire, Wire::PolymorphicPort)
 }
 
 pub fn is_port(arg: &Arg) -> bool {

@@ -104,10 +104,12 @@ fn param_name(arg: &Arg) -> proc_macro2::Ident {
 
 /// What a handler returns: its `out` values as the server sends them.
 fn returns(paths: &Paths, routine: &Routine) -> TokenStream {
+    let krate = &paths.krate;
     let module = ident(&routine.name);
     let outs: Vec<&Arg> = routine.outs().collect();
     match outs.as_slice() {
         [] => quote!(()),
+        [one] if ports::is_poly(one) => quote!(#krate::PolyPort),
         [one] if ports::is_port(one) => ports::sent_type(paths, one, Scope::Subsystem),
         [one] if is_port_array(one) => sent_port_array(paths, one, Scope::Subsystem, true),
         [one] => paths.ty(&one.ty, Scope::Subsystem),
@@ -122,6 +124,10 @@ fn param_type(paths: &Paths, arg: &Arg) -> TokenStream {
     let krate = &paths.krate;
     if arg.role == Role::Out {
         quote!(#krate::sys::mach_msg_type_number_t)
+    } else if let crate::model::Wire::OutOfLineValue { .. } = arg.ty.wire {
+        paths.rust(&arg.ty.rust, Scope::Subsystem)
+    } else if ports::is_poly(arg) {
+        quote!(#krate::PolyPort)
     } else if ports::is_port(arg) && arg.role != Role::RequestPort {
         ports::received_type(paths, arg)
     } else if is_variable(arg) {
@@ -201,6 +207,16 @@ fn arm(paths: &Paths, routine: &Routine) -> TokenStream {
                 TrailerElement::Context => quote!(context),
             };
             quote!(__trailer.#read()?)
+        }
+        _ if ports::is_poly(a) => {
+            let name = ident(&a.name);
+            quote!(#krate::PolyPort::from_descriptor(__request.#name))
+        }
+        _ if matches!(a.ty.wire, crate::model::Wire::OutOfLineValue { .. }) => {
+            // The checks fixed the region's size; the request's copy of the address
+            // was cleared, so the region is freed once, here.
+            let name = ident(&a.name);
+            quote!(unsafe { #krate::__private::take_ool_value(__request.#name) })
         }
         _ if ports::is_port(a) => ports::take(paths, a, quote!(__request)),
         _ if is_out_of_line(a) => take_out_of_line(paths, a, quote!(__request)),

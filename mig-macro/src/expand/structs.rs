@@ -63,7 +63,9 @@ fn output_struct(paths: &Paths, routine: &Routine) -> TokenStream {
         let fields = outs.iter().map(|arg| {
             let field = ident(&arg.name);
             let port_array = super::client::is_port_array(arg);
+            let krate = &paths.krate;
             let ty = match (ports::is_port(arg), port_array, server) {
+                _ if ports::is_poly(arg) => quote!(#krate::PolyPort),
                 (true, _, false) => ports::received_type(paths, arg),
                 (true, _, true) => ports::sent_type(paths, arg, Scope::Routine),
                 (_, true, false) => super::client::received_port_array(paths, arg),
@@ -212,6 +214,10 @@ fn message(
                             let received = proc_macro2::Literal::u8_unsuffixed(Wire::received_disposition(send) as u8);
                             let offset = lit(count_offset);
                             quote!(#krate::Descriptor::OutOfLinePorts { disposition: #received, count_offset: #offset })
+                        }
+                        (crate::layout::OutOfLine::Value { size }, _) => {
+                            let size = lit(size);
+                            quote!(#krate::Descriptor::OutOfLineValue { size: #size })
                         }
                         _ => unreachable!("port counts belong to port descriptors"),
                     }]
