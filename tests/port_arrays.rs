@@ -198,3 +198,40 @@ fn polymorphic_ports_carry_their_disposition() {
     unsafe { sys::mach_port_destroy(sys::mach_task_self(), name) };
     server.join().unwrap().unwrap();
 }
+
+mig::mig! {
+    /// A polymorphic request port, as `clock_alarm_reply` has: the caller picks the
+    /// destination's disposition.
+    subsystem alarm 9200;
+    #include <mach/mach_types.defs>
+    type reply_t = polymorphic | MACH_MSG_TYPE_MAKE_SEND_ONCE;
+    simpleroutine ring(alarm_port: reply_t; code: int);
+}
+
+struct Alarm(std::sync::mpsc::Sender<i32>);
+
+impl alarm::Server for Alarm {
+    fn ring(&self, _: mach_port_t, code: i32) -> mig::Result<()> {
+        self.0.send(code).unwrap();
+        Ok(())
+    }
+}
+
+#[test]
+fn polymorphic_request_ports_pick_their_disposition() {
+    let receive = ReceiveRight::allocate().unwrap();
+    let (tx, rx) = std::sync::mpsc::channel();
+    let mut request = mig::MessageBuffer::for_receive(alarm::MAX_REQUEST_SIZE);
+    let mut reply = mig::MessageBuffer::with_capacity(alarm::MAX_REPLY_SIZE);
+    // MAKE_SEND_ONCE straight from the receive right: no send right needed.
+    let port = mig::PolyPort::new(receive.name(), sys::MACH_MSG_TYPE_MAKE_SEND_ONCE);
+    alarm::ring(port, 7).unwrap();
+    mig::serve_one(
+        receive.name(),
+        &alarm::Service(Alarm(tx)),
+        &mut request,
+        &mut reply,
+    )
+    .unwrap();
+    assert_eq!(rx.recv().unwrap(), 7);
+}

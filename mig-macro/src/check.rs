@@ -534,7 +534,10 @@ impl Checker {
         // The request port is the argument marked `RequestPort`, else the first one.
         if !args.iter().any(|a| a.role == Role::RequestPort) {
             match args.first_mut() {
-                Some(first) if first.role == Role::In && matches!(first.ty.wire, Wire::Port { .. }) => {
+                Some(first)
+                    if first.role == Role::In
+                        && matches!(first.ty.wire, Wire::Port { .. } | Wire::PolymorphicPort) =>
+                {
                     first.role = Role::RequestPort;
                 }
                 _ => {
@@ -682,7 +685,7 @@ impl Checker {
             );
             return None;
         }
-        if role == Role::RequestPort && !matches!(ty.wire, Wire::Port { .. }) {
+        if role == Role::RequestPort && !matches!(ty.wire, Wire::Port { .. } | Wire::PolymorphicPort) {
             cx.error(
                 arg.span,
                 format!("request port `{}` must have a port type", arg.name.text),

@@ -15,11 +15,13 @@ pub fn stub(paths: &Paths, routine: &Routine) -> TokenStream {
     let name = ident(&routine.user_fn);
     let port = routine.request_port();
     let port_name = ident(&port.name);
-    let disposition = proc_macro2::Literal::u32_unsuffixed(ports::send_disposition(port));
-    // The destination: a name, or an owned right the call consumes.
-    let port_value = match ports::send_disposition(port) {
-        16..=18 => quote!(#port_name.into_raw()),
-        _ => quote!(#port_name),
+    let literal = proc_macro2::Literal::u32_unsuffixed(ports::send_disposition(port));
+    // The destination: a name, an owned right the call consumes, or (polymorphic) a
+    // right with the disposition the caller chose.
+    let (port_value, disposition) = match ports::send_disposition(port) {
+        _ if ports::is_poly(port) => (quote!(#port_name.name), quote!(#port_name.disposition)),
+        16..=18 => (quote!(#port_name.into_raw()), quote!(#literal)),
+        _ => (quote!(#port_name), quote!(#literal)),
     };
     let params = routine
         .args

@@ -124,6 +124,9 @@ fn param_type(paths: &Paths, arg: &Arg) -> TokenStream {
     let krate = &paths.krate;
     if arg.role == Role::Out {
         quote!(#krate::sys::mach_msg_type_number_t)
+    } else if arg.role == Role::RequestPort {
+        // The server's own receive right, by name.
+        paths.ty(&arg.ty, Scope::Subsystem)
     } else if let crate::model::Wire::OutOfLineValue { .. } = arg.ty.wire {
         paths.rust(&arg.ty.rust, Scope::Subsystem)
     } else if ports::is_poly(arg) {
