@@ -464,3 +464,48 @@ fn trailer_arguments_identify_the_caller() {
         &Error::MIG_TRAILER_ERROR.code().to_le_bytes()
     );
 }
+
+mig::mig! {
+    /// `waittime` and `msgoption`, as statements and as arguments.
+    subsystem patient 4600;
+    #include <mach/mach_types.defs>
+    waittime 50;
+    routine quick(server: mach_port_t; out v: int);
+    nowaittime;
+    routine chosen(server: mach_port_t; waittime timeout: natural_t; msgoption options: mach_msg_options_t;
+        out v: int);
+    msgoption MACH_SEND_TIMEOUT;
+    routine with_option(server: mach_port_t; out v: int);
+}
+
+#[test]
+fn waittime_makes_a_silent_server_a_timeout() {
+    // A port nobody serves: the request is queued, no reply ever comes.
+    let silent = ReceiveRight::allocate().unwrap();
+    let send = silent.make_send().unwrap();
+    let started = std::time::Instant::now();
+    assert_eq!(patient::quick(send.name()), Err(Error::MACH_RCV_TIMED_OUT));
+    assert!(started.elapsed() >= std::time::Duration::from_millis(50));
+    assert_eq!(
+        patient::chosen(send.name(), 10, 0),
+        Err(Error::MACH_RCV_TIMED_OUT)
+    );
+    // The reply ports were discarded (a late reply cannot be mistaken for the next
+    // call's): the next call still works against a real server.
+    struct Answer;
+    impl patient::Server for Answer {
+        fn quick(&self, _: mach_port_t) -> mig::Result<i32> {
+            Ok(1)
+        }
+        fn chosen(&self, _: mach_port_t) -> mig::Result<i32> {
+            Ok(2)
+        }
+        fn with_option(&self, _: mach_port_t) -> mig::Result<i32> {
+            Ok(3)
+        }
+    }
+    let server = Running::start(patient::Service(Answer));
+    assert_eq!(patient::quick(server.port()), Ok(1));
+    assert_eq!(patient::chosen(server.port(), 1000, 0), Ok(2));
+    assert_eq!(patient::with_option(server.port()), Ok(3));
+}

@@ -71,11 +71,17 @@ fn set_header(
 /// The header is set here: `dest` with `dest_disposition` as the remote port, this
 /// thread's MIG reply port (made send-once) as the local port, and `id`. Transport errors,
 /// a reply that fails MIG's checks, and a non-zero `RetCode` all come back as `Err`.
+///
+/// `options` are ORed into `MACH_SEND_MSG | MACH_RCV_MSG` (`MACH_SEND_TIMEOUT` and
+/// `MACH_RCV_TIMEOUT` from `waittime`, anything from `msgoption`); `timeout` is in
+/// milliseconds.
 pub fn rpc<Rq: Message, Rp: Message>(
     request: Rq,
     dest: mach_port_t,
     dest_disposition: mach_msg_type_name_t,
     id: mach_msg_id_t,
+    options: sys::mach_msg_option_t,
+    timeout: sys::mach_msg_timeout_t,
 ) -> Result<Rp> {
     const { assert!(size_of::<Rp>() >= REPLY_ERROR_SIZE) };
     let mut exchange = Exchange { request };
@@ -95,11 +101,11 @@ pub fn rpc<Rq: Message, Rp: Message>(
     let result = unsafe {
         sys::mach_msg(
             head,
-            sys::MACH_SEND_MSG | sys::MACH_RCV_MSG,
+            sys::MACH_SEND_MSG | sys::MACH_RCV_MSG | options,
             send_size as u32,
             size_of::<Received<Rp>>() as u32,
             reply_port,
-            sys::MACH_MSG_TIMEOUT_NONE,
+            timeout,
             sys::MACH_PORT_NULL,
         )
     };
@@ -110,9 +116,10 @@ pub fn rpc<Rq: Message, Rp: Message>(
         // SAFETY: `reply_port` is this thread's MIG reply port.
         unsafe {
             match result {
-                sys::MACH_SEND_INVALID_DATA | sys::MACH_SEND_INVALID_DEST | sys::MACH_SEND_INVALID_HEADER => {
-                    sys::mig_put_reply_port(reply_port)
-                }
+                sys::MACH_SEND_INVALID_DATA
+                | sys::MACH_SEND_INVALID_DEST
+                | sys::MACH_SEND_INVALID_HEADER
+                | sys::MACH_SEND_TIMED_OUT => sys::mig_put_reply_port(reply_port),
                 _ => sys::mig_dealloc_reply_port(reply_port),
             }
         }
@@ -195,6 +202,8 @@ pub fn send<Rq: Message>(
     dest: mach_port_t,
     dest_disposition: mach_msg_type_name_t,
     id: mach_msg_id_t,
+    options: sys::mach_msg_option_t,
+    timeout: sys::mach_msg_timeout_t,
 ) -> Result<()> {
     let request_ptr = &raw mut request;
     // SAFETY: the request is live, plain data, and only reached through this slice here.
@@ -208,11 +217,11 @@ pub fn send<Rq: Message>(
     let result = unsafe {
         sys::mach_msg(
             head,
-            sys::MACH_SEND_MSG,
+            sys::MACH_SEND_MSG | options,
             send_size as u32,
             0,
             sys::MACH_PORT_NULL,
-            sys::MACH_MSG_TIMEOUT_NONE,
+            timeout,
             sys::MACH_PORT_NULL,
         )
     };

@@ -62,6 +62,9 @@ struct Checker {
     next_id: i32,
     server_prefix: String,
     user_prefix: String,
+    wait_time: Option<OptionValue>,
+    send_time: Option<OptionValue>,
+    msg_option: Option<OptionValue>,
 }
 
 impl Checker {
@@ -98,10 +101,18 @@ impl Checker {
                 // `serverdemux` names the C demux function and `error` the NeXT error
                 // procedure: neither changes the Rust items.
             }
-            Statement::Text { keyword, .. } => cx.error(
-                keyword.span,
-                format!("`{}` is not supported yet by `mig!`", keyword.text),
-            ),
+            Statement::Text { keyword, value } => {
+                let value = value.as_ref().map(|(text, _)| option_value(text));
+                match keyword.text.to_ascii_lowercase().as_str() {
+                    "waittime" | "nowaittime" => self.wait_time = value,
+                    "sendtime" | "nosendtime" => self.send_time = value,
+                    "msgoption" => self.msg_option = value,
+                    _ => cx.error(
+                        keyword.span,
+                        format!("`{}` is not supported yet by `mig!`", keyword.text),
+                    ),
+                }
+            }
             Statement::Number { keyword, value } => {
                 // `UserTypeLimit` and `OnStackLimit` only tune C stubs' stack use.
                 if keyword.is_keyword("usespecialreplyport") {
@@ -561,7 +572,19 @@ impl Checker {
             );
             return;
         }
+        let option_arg = |keyword: &str| {
+            r.args
+                .iter()
+                .find(|a| a.direction.as_ref().is_some_and(|d| d.is_keyword(keyword)))
+                .map(|a| OptionValue::Argument(a.name.text.clone()))
+        };
+        let wait_time = option_arg("waittime").or_else(|| self.wait_time.clone());
+        let send_time = option_arg("sendtime").or_else(|| self.send_time.clone());
+        let msg_option = option_arg("msgoption").or_else(|| self.msg_option.clone());
         self.routines.push(Routine {
+            wait_time,
+            send_time,
+            msg_option,
             name: r.name.text.clone(),
             docs: r.docs.clone(),
             simple,
@@ -580,6 +603,7 @@ impl Checker {
                 "out" => Role::Out,
                 "inout" => Role::InOut,
                 "requestport" => Role::RequestPort,
+                "waittime" | "sendtime" | "msgoption" => Role::ClientOption,
                 "msgseqno" => Role::Trailer(TrailerElement::Seqno),
                 "serversectoken" | "sectoken" => Role::Trailer(TrailerElement::SecurityToken),
                 "serveraudittoken" | "audittoken" => Role::Trailer(TrailerElement::AuditToken),
@@ -826,6 +850,18 @@ fn primitive(name: &str, declared: &str) -> Option<Type> {
         wire,
         rust,
     })
+}
+
+/// A `waittime`/`sendtime`/`msgoption` statement's value: migcom takes any C expression
+/// made of `[-/._$A-Za-z0-9]`; here a number, a `MACH_*` constant, or a user constant.
+fn option_value(text: &str) -> OptionValue {
+    if let Ok(n) = text.parse() {
+        OptionValue::Number(n)
+    } else if text.starts_with("MACH_") {
+        OptionValue::Sys(text.to_owned())
+    } else {
+        OptionValue::User(text.to_owned())
+    }
 }
 
 fn unknown_type_message(name: &str) -> String {

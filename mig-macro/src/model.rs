@@ -110,6 +110,25 @@ pub struct Routine {
     /// The server trait method's name (`serverprefix` + name).
     pub server_fn: String,
     pub args: Vec<Arg>,
+    /// `waittime` in force for this routine: both send and receive time out.
+    pub wait_time: Option<OptionValue>,
+    /// `sendtime` in force: the send times out.
+    pub send_time: Option<OptionValue>,
+    /// `msgoption` in force: extra `mach_msg` options.
+    pub msg_option: Option<OptionValue>,
+}
+
+/// The value of a `waittime`, `sendtime` or `msgoption` statement or argument.
+#[derive(Clone, Debug, PartialEq)]
+pub enum OptionValue {
+    /// A number.
+    Number(u64),
+    /// A `MACH_*` constant of the runtime's `sys`.
+    Sys(String),
+    /// A constant of the user's, in the scope that invokes `mig!`.
+    User(String),
+    /// The client stub's argument of this name.
+    Argument(String),
 }
 
 impl Routine {
@@ -172,6 +191,8 @@ pub enum Role {
     InOut,
     /// A value the server reads from the request's trailer; not in the message.
     Trailer(TrailerElement),
+    /// `waittime`, `sendtime` or `msgoption`: a client-side `mach_msg` parameter.
+    ClientOption,
 }
 
 /// The trailer elements MIG arguments can name.

@@ -26,7 +26,7 @@ pub fn stub(paths: &Paths, routine: &Routine) -> TokenStream {
     let params = routine
         .args
         .iter()
-        .filter(|a| a.role == Role::RequestPort || a.in_request())
+        .filter(|a| matches!(a.role, Role::RequestPort | Role::ClientOption) || a.in_request())
         .map(|a| {
             let name = ident(&a.name);
             if a.role == Role::Out {
@@ -57,6 +57,7 @@ pub fn stub(paths: &Paths, routine: &Routine) -> TokenStream {
             quote!(#name: #ty)
         });
     let request = request_value(paths, routine);
+    let (options, timeout) = mach_msg_options(paths, routine);
     let id = routine.id;
     let doc = if routine.simple {
         format!(
@@ -76,7 +77,7 @@ pub fn stub(paths: &Paths, routine: &Routine) -> TokenStream {
         return quote! {
             #doc
             pub fn #name(#(#params),*) -> #krate::Result<()> {
-                #krate::__private::send(#request, #port_value, #disposition, #module::ID)
+                #krate::__private::send(#request, #port_value, #disposition, #module::ID, #options, #timeout)
             }
         };
     }
@@ -129,10 +130,63 @@ pub fn stub(paths: &Paths, routine: &Routine) -> TokenStream {
     quote! {
         #doc
         pub fn #name(#(#params),*) -> #krate::Result<#returns> {
-            let __reply: #module::Reply = #krate::__private::rpc(#request, #port_value, #disposition, #module::ID)?;
+            let __reply: #module::Reply =
+                #krate::__private::rpc(#request, #port_value, #disposition, #module::ID, #options, #timeout)?;
             #krate::__private::Ok(#result)
         }
     }
+}
+
+/// The `mach_msg` options and timeout the stub passes, from `waittime`, `sendtime` and
+/// `msgoption` (statements in force, or arguments), as Apple MIG's stubs set them.
+fn mach_msg_options(paths: &Paths, routine: &Routine) -> (TokenStream, TokenStream) {
+    use crate::model::OptionValue;
+    let krate = &paths.krate;
+    let value = |v: &OptionValue| match v {
+        OptionValue::Number(n) => {
+            let n = proc_macro2::Literal::u64_unsuffixed(*n);
+            quote!(#n)
+        }
+        OptionValue::Sys(name) => {
+            let name = ident(name);
+            quote!(#krate::sys::#name)
+        }
+        // The subsystem module is a child of the scope that invokes `mig!`.
+        OptionValue::User(name) => {
+            let name = ident(name);
+            quote!(super::#name)
+        }
+        OptionValue::Argument(name) => {
+            let name = ident(name);
+            quote!(#name)
+        }
+    };
+    let mut options = Vec::new();
+    let mut timeout = None;
+    if let Some(wait) = &routine.wait_time {
+        options.push(quote!(#krate::sys::MACH_SEND_TIMEOUT));
+        if !routine.simple {
+            options.push(quote!(#krate::sys::MACH_RCV_TIMEOUT));
+        }
+        timeout = Some(value(wait));
+    } else if let Some(send) = &routine.send_time {
+        options.push(quote!(#krate::sys::MACH_SEND_TIMEOUT));
+        timeout = Some(value(send));
+    }
+    if let Some(option) = &routine.msg_option {
+        let option = value(option);
+        options.push(quote!((#option) as #krate::sys::mach_msg_option_t));
+    }
+    let options = if options.is_empty() {
+        quote!(0)
+    } else {
+        quote!(#(#options)|*)
+    };
+    let timeout = match timeout {
+        Some(t) => quote!((#t) as #krate::sys::mach_msg_timeout_t),
+        None => quote!(0),
+    };
+    (options, timeout)
 }
 
 /// The request struct literal, from the stub's parameters, after the statements that
