@@ -86,7 +86,7 @@ fn arbitrary_requests_never_panic() {
         // trusts them as Apple MIG's does; garbage there could only pass the checks by
         // chance (a descriptor type and a size matching its count). Zero the descriptor
         // area most of the time so that the rounds probe the checks, not luck.
-        if round % 4 != 0 {
+        if !round.is_multiple_of(4) {
             bytes[28..capacity.min(600)].fill(0);
         }
         let id = 10000 + (rng.next() % 10) as i32;
@@ -102,7 +102,11 @@ fn arbitrary_requests_never_panic() {
         let head = request.header_mut();
         head.msgh_id = id;
         head.msgh_size = size.min(capacity as u32 - mig::MAX_TRAILER_SIZE as u32);
-        head.msgh_bits = if rng.next() % 2 == 0 { 0x8000_0000 } else { 0 } | 0x12;
+        head.msgh_bits = if rng.next().is_multiple_of(2) {
+            0x8000_0000
+        } else {
+            0
+        } | 0x12;
         head.msgh_remote_port = 0;
         head.msgh_local_port = 0;
         everything::dispatch(&All, &mut request, &mut reply);
