@@ -1,0 +1,137 @@
+//! A `mach_exc` exception server: the definitions of `mach_exc.defs`, a handler that
+//! inspects the faulting thread's state and answers with a new one.
+//!
+//! On macOS, a crash reporter or debugger installs such a port with
+//! `task_set_exception_ports(mach_task_self(), EXC_MASK_BAD_ACCESS, port,
+//! EXCEPTION_STATE_IDENTITY | MACH_EXCEPTION_CODES, x86_THREAD_STATE64)` and the kernel
+//! sends the requests. Here a client generated from the same definitions plays the
+//! kernel, so the example runs anywhere: `cargo run --example exception_server`.
+//!
+//! Compared with hand-written handlers (wasmtime's or crash-handling's): no hand-copied
+//! `#[repr(C, packed(4))]` request and reply structs, no manual size checks, no forgotten
+//! `packed`, no 32-bit `exc.defs` codes mixed with 64-bit `mach_exc.defs` ones.
+
+use mig::sys::mach_port_t;
+use mig::{Error, InlineArray, ReceiveRight, SendRight};
+
+mig::mig! {
+    /// The exception messages with 64-bit codes (`mach_exc.defs`, subsystem 2405).
+    subsystem mach_exc 2405;
+    #include <mach/mach_types.defs>
+
+    type exception_type_t = int;
+    type mach_exception_data_t = array[*:2] of int64_t;
+
+    routine mach_exception_raise(exception_port: mach_port_t; thread: mach_port_t;
+        task: mach_port_t; exception: exception_type_t; code: mach_exception_data_t);
+    routine mach_exception_raise_state(exception_port: mach_port_t; exception: exception_type_t;
+        code: mach_exception_data_t, const; inout flavor: int; old_state: thread_state_t, const;
+        out new_state: thread_state_t);
+    routine mach_exception_raise_state_identity(exception_port: mach_port_t; thread: mach_port_t;
+        task: mach_port_t; exception: exception_type_t; code: mach_exception_data_t;
+        inout flavor: int; old_state: thread_state_t; out new_state: thread_state_t);
+}
+
+const EXC_BAD_ACCESS: i32 = 1;
+const X86_THREAD_STATE64: i32 = 4;
+/// `rip` is the 17th 64-bit register of `x86_thread_state64_t`: natural_t index 32.
+const RIP: usize = 32;
+
+/// Handles bad accesses by skipping the faulting instruction (pretend it is 4 bytes).
+struct Handler;
+
+impl mach_exc::Server for Handler {
+    fn mach_exception_raise(
+        &self,
+        _: mach_port_t,
+        _: SendRight,
+        _: SendRight,
+        _: i32,
+        _: &[i64],
+    ) -> mig::Result<()> {
+        // Only the state-identity behavior is installed.
+        Err(Error::KERN_FAILURE)
+    }
+
+    fn mach_exception_raise_state(
+        &self,
+        _: mach_port_t,
+        _: i32,
+        _: &[i64],
+        _: i32,
+        _: &[u32],
+    ) -> mig::Result<mach_exc::mach_exception_raise_state::Output> {
+        Err(Error::KERN_FAILURE)
+    }
+
+    fn mach_exception_raise_state_identity(
+        &self,
+        _: mach_port_t,
+        thread: SendRight,
+        _task: SendRight,
+        exception: i32,
+        code: &[i64],
+        flavor: i32,
+        old_state: &[u32],
+    ) -> mig::Result<mach_exc::mach_exception_raise_state_identity::Output> {
+        if exception != EXC_BAD_ACCESS || flavor != X86_THREAD_STATE64 || old_state.len() <= RIP + 1 {
+            return Err(Error::KERN_FAILURE);
+        }
+        let rip = u64::from(old_state[RIP]) | u64::from(old_state[RIP + 1]) << 32;
+        println!(
+            "handler: EXC_BAD_ACCESS on thread {:#x}, code {:?} (address {:#x}), rip {rip:#x}",
+            thread.name(),
+            code,
+            code.get(1).copied().unwrap_or(0),
+        );
+        let mut new_state: InlineArray<u32, 1296> = InlineArray::from_slice(old_state)?;
+        let next = rip + 4;
+        new_state[RIP] = next as u32;
+        new_state[RIP + 1] = (next >> 32) as u32;
+        Ok(mach_exc::mach_exception_raise_state_identity::Output { flavor, new_state })
+    }
+}
+
+fn main() -> mig::Result<()> {
+    // The exception port and its server.
+    let port = ReceiveRight::allocate()?;
+    let send = port.make_send()?;
+    let port_name = port.name();
+    let server =
+        std::thread::spawn(move || mig::serve(port.name(), &mach_exc::Service(Handler)).map(|()| port));
+
+    // Play the kernel: a thread faulted reading address 0x10 at rip 0x1000.
+    let thread_port = ReceiveRight::allocate()?;
+    let thread = thread_port.make_send()?;
+    let mut state = [0u32; 42]; // x86_THREAD_STATE64_COUNT
+    state[RIP] = 0x1000;
+    let reply = mach_exc::mach_exception_raise_state_identity(
+        send.name(),
+        thread.name(),
+        thread.name(),
+        EXC_BAD_ACCESS,
+        &[1, 0x10], // KERN_INVALID_ADDRESS at 0x10
+        X86_THREAD_STATE64,
+        &state,
+    )?;
+    println!(
+        "kernel: resuming with flavor {} and rip {:#x} ({} state words)",
+        reply.flavor,
+        reply.new_state[RIP],
+        reply.new_state.len()
+    );
+    // An exception the handler does not take comes back as an error: the kernel would
+    // then try the next handler (the host's, then the crash reporter).
+    let refused = mach_exc::mach_exception_raise(send.name(), thread.name(), thread.name(), 6, &[0]);
+    println!(
+        "kernel: EXC_BREAKPOINT refused by the handler: {}",
+        refused.unwrap_err()
+    );
+
+    drop(send);
+    // SAFETY: the exception port lives in this task; destroying it ends the server loop
+    // (a real exception server runs for as long as its process).
+    unsafe { mig::sys::mach_port_destroy(mig::sys::mach_task_self(), port_name) };
+    server.join().expect("server thread")?;
+    Ok(())
+}
