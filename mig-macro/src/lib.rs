@@ -2,7 +2,8 @@
 //! with its documentation and the runtime the generated code needs.
 //!
 //! The pipeline, one module per stage:
-//! `lex` (tokens with spans) → `parse` (chumsky, recovering) → `check` (the model,
+//! `lex` (tokens with spans) → `preprocess` (`#define`, `#if`) → `parse` (chumsky,
+//! recovering) → `check` (the model,
 //! every error at its span) → `layout` (the wire format) → `expand` (Rust items).
 
 mod check;
@@ -12,6 +13,7 @@ mod layout;
 mod lex;
 mod model;
 mod parse;
+mod preprocess;
 mod syntax;
 
 use proc_macro2::{Delimiter, TokenStream, TokenTree};
@@ -48,7 +50,7 @@ fn split_krate(input: TokenStream) -> (TokenStream, TokenStream) {
 /// The whole pipeline on a MIG text: the generated items, or the errors.
 fn expand_definition(krate: TokenStream, body: TokenStream) -> TokenStream {
     let mut cx = Errors::new();
-    let tokens = lex::lower(body);
+    let tokens = preprocess::preprocess(lex::lower(body), &mut cx);
     let file = parse::parse(&tokens, &mut cx);
     // Check even after syntax errors: the statements that did parse get checked too.
     let model = check::check(&file, &mut cx);

@@ -12,7 +12,7 @@ fn tokens(text: &str) -> TokenStream {
 
 fn errors_of(input: TokenStream) -> Vec<String> {
     let mut cx = Errors::new();
-    let tokens = lex::lower(input);
+    let tokens = crate::preprocess::preprocess(lex::lower(input), &mut cx);
     let file = parse::parse(&tokens, &mut cx);
     let _ = check::check(&file, &mut cx);
     cx.messages()
@@ -20,7 +20,8 @@ fn errors_of(input: TokenStream) -> Vec<String> {
 
 fn layout_of(input: TokenStream) -> layout::SubsystemLayout {
     let mut cx = Errors::new();
-    let file = parse::parse(&lex::lower(input), &mut cx);
+    let tokens = crate::preprocess::preprocess(lex::lower(input), &mut cx);
+    let file = parse::parse(&tokens, &mut cx);
     let model = check::check(&file, &mut cx).unwrap_or_else(|| panic!("{:?}", cx.messages()));
     layout::layout(&model)
 }
@@ -170,4 +171,55 @@ fn arrays_expand_without_panicking() {
         ),
     );
     assert!(!out.to_string().contains("compile_error"), "{out}");
+}
+
+#[test]
+fn preprocessor_defines_and_conditionals() {
+    let l = layout_of(tokens(
+        "subsystem pp 100;
+        #include <mach/std_types.defs>
+        #define COUNT 2 + 1
+        #define KERNEL_SERVER 0
+        #if KERNEL_SERVER
+        routine kernel_only(p: mach_port_t);
+        #elif defined(__LP64__) && COUNT == 3
+        type words_t = array[COUNT] of int;
+        routine user(p: mach_port_t;
+        #ifdef NOT_DEFINED
+            wrong: int;
+        #else
+            w: words_t;
+        #endif
+            n: int);
+        #else
+        routine fallback(p: mach_port_t);
+        #endif
+        type state_t = array[*:THREAD_STATE_MAX] of natural_t;
+        routine state(p: mach_port_t; out s: state_t);",
+    ));
+    assert_eq!(l.routines.len(), 2);
+    assert_eq!(l.routines[0].request.id, 100, "kernel_only was left out");
+    let f: Vec<_> = l.routines[0]
+        .request
+        .fields
+        .iter()
+        .map(|f| (f.name.as_str(), f.size))
+        .collect();
+    assert_eq!(f, [("Head", 24), ("NDR", 8), ("w", 12), ("n", 4)]);
+    assert_eq!(l.routines[1].reply.as_ref().unwrap().size, 36 + 4 + 1296 * 4);
+}
+
+#[test]
+fn preprocessor_errors_are_reported() {
+    let errors = errors_of(tokens(
+        "subsystem pp 1;
+        #if 1
+        #frobnicate
+        #error stop here
+        ",
+    ));
+    assert_eq!(errors.len(), 3, "{errors:?}");
+    assert!(errors[0].contains("unsupported preprocessor directive `#frobnicate`"));
+    assert!(errors[1].contains("#error stop here"));
+    assert!(errors[2].contains("no `#endif`"));
 }

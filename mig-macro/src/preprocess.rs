@@ -1,0 +1,356 @@
+//! Stage 1b: the C preprocessor subset real `.defs` texts use, on lowered tokens.
+//!
+//! Rust's tokenizer keeps no newlines, but every token knows its line: a directive is
+//! `#` and the tokens after it on the same line. Handled: `#define NAME [value]`,
+//! `#undef`, `#if`/`#ifdef`/`#ifndef`/`#elif`/`#else`/`#endif` over defined names and
+//! integer expressions (`defined`, `! && || == != < <= > >= + - * / %`, parentheses),
+//! `#error`, and `#include`, which is left for the parser (the built-in definitions).
+//! Defined names are replaced by their values everywhere else, groups included.
+
+use std::collections::HashMap;
+
+use proc_macro2::Span;
+
+use crate::errors::Errors;
+use crate::lex::{Group, Sp, Tok};
+
+/// Names defined before the text starts, as macOS's headers and MIG's `cc -E` define
+/// them for 64-bit user space.
+const PREDEFINED: &[(&str, u64)] = &[
+    ("__MACH30__", 1),
+    ("__LP64__", 1),
+    ("__APPLE__", 1),
+    ("__MACH__", 1),
+    // From the headers mach_types.defs is written against (facts of macOS).
+    ("THREAD_STATE_MAX", 1296),
+    ("THREAD_INFO_MAX", 32),
+    ("TASK_INFO_MAX", 94),
+    ("HOST_INFO_MAX", 68),
+    ("PROCESSOR_INFO_MAX", 20),
+    ("PROCESSOR_SET_INFO_MAX", 5),
+    ("EXC_TYPES_COUNT", 14),
+];
+
+/// The names in force: each with the tokens it stands for.
+pub struct Defines {
+    names: HashMap<String, Vec<(Tok, Sp)>>,
+}
+
+impl Defines {
+    pub fn new() -> Self {
+        let names = PREDEFINED
+            .iter()
+            .map(|&(name, value)| {
+                let tok = Tok::Number(value.to_string());
+                (name.to_owned(), vec![(tok, crate::lex::point(Span::call_site()))])
+            })
+            .collect();
+        Defines { names }
+    }
+}
+
+/// Runs the preprocessor over a whole body.
+pub fn preprocess(tokens: Vec<(Tok, Sp)>, cx: &mut Errors) -> Vec<(Tok, Sp)> {
+    let mut defines = Defines::new();
+    run(tokens, &mut defines, cx)
+}
+
+/// One open `#if`: whether its lines are kept now, whether a branch was taken already,
+/// and whether the enclosing text is kept at all.
+struct Conditional {
+    active: bool,
+    taken: bool,
+    parent_active: bool,
+    seen_else: bool,
+    span: Sp,
+}
+
+fn line(span: Span) -> usize {
+    span.start().line
+}
+
+fn run(tokens: Vec<(Tok, Sp)>, defines: &mut Defines, cx: &mut Errors) -> Vec<(Tok, Sp)> {
+    let mut out = Vec::with_capacity(tokens.len());
+    let mut stack: Vec<Conditional> = Vec::new();
+    let active = |stack: &[Conditional]| stack.last().is_none_or(|c| c.active);
+    let mut iter = tokens.into_iter().peekable();
+    while let Some((tok, sp)) = iter.next() {
+        let is_hash = matches!(tok, Tok::Punct('#'));
+        let directive = match (&tok, iter.peek()) {
+            (_, Some((Tok::Ident(name), next))) if is_hash && line(next.start) == line(sp.start) => {
+                Some(name.clone())
+            }
+            _ => None,
+        };
+        let Some(name) = directive else {
+            if active(&stack) {
+                out.extend(substitute(tok, sp, defines, cx, 0));
+            }
+            continue;
+        };
+        // The directive's name and the rest of its line.
+        let (_, name_sp) = iter.next().expect("peeked");
+        let here = line(sp.start);
+        let mut rest = Vec::new();
+        while let Some((_, next)) = iter.peek() {
+            if line(next.start) != here {
+                break;
+            }
+            rest.push(iter.next().expect("peeked"));
+        }
+        let whole = Sp {
+            start: sp.start,
+            end: rest.last().map_or(name_sp.end, |(_, s)| s.end),
+            context: (),
+        };
+        match name.as_str() {
+            "if" | "ifdef" | "ifndef" => {
+                let parent_active = active(&stack);
+                let value = parent_active && condition(&name, &rest, whole, defines, cx);
+                stack.push(Conditional {
+                    active: value,
+                    taken: value,
+                    parent_active,
+                    seen_else: false,
+                    span: whole,
+                });
+            }
+            "elif" | "else" => match stack.last_mut() {
+                Some(c) if !c.seen_else => {
+                    let value = c.parent_active
+                        && !c.taken
+                        && (name == "else" || condition("if", &rest, whole, defines, cx));
+                    c.active = value;
+                    c.taken |= value;
+                    c.seen_else = name == "else";
+                }
+                _ => cx.error(whole, format!("`#{name}` without a matching `#if`")),
+            },
+            "endif" => {
+                if stack.pop().is_none() {
+                    cx.error(whole, "`#endif` without a matching `#if`");
+                }
+            }
+            _ if !active(&stack) => {}
+            "define" => define(&rest, whole, defines, cx),
+            "undef" => match rest.first() {
+                Some((Tok::Ident(n), _)) => {
+                    defines.names.remove(n);
+                }
+                _ => cx.error(whole, "expected a name after `#undef`"),
+            },
+            "error" => {
+                let message: Vec<String> = rest.iter().map(|(t, _)| t.to_string()).collect();
+                cx.error(whole, format!("#error {}", message.join(" ")));
+            }
+            // `#include` is a statement of the language: the parser reads it.
+            "include" => {
+                out.push((tok, sp));
+                out.push((Tok::Ident(name), name_sp));
+                out.extend(rest);
+            }
+            "pragma" | "line" => {}
+            other => cx.error(whole, format!("unsupported preprocessor directive `#{other}`")),
+        }
+    }
+    if let Some(open) = stack.last() {
+        cx.error(
+            open.span,
+            "this `#if` has no `#endif` (in the same group of brackets)",
+        );
+    }
+    out
+}
+
+/// `#define NAME value…`: object-like macros only.
+fn define(rest: &[(Tok, Sp)], whole: Sp, defines: &mut Defines, cx: &mut Errors) {
+    match rest {
+        [(Tok::Ident(name), name_sp), value @ ..] => {
+            // `NAME(` with no space would be a function-like macro.
+            if let Some((Tok::Group(g), group_sp)) = value.first()
+                && g.delim == proc_macro2::Delimiter::Parenthesis
+                && group_sp.start.start() == name_sp.end.end()
+            {
+                cx.error(
+                    whole,
+                    format!("function-like macro `{name}` is not supported by `mig!`'s preprocessor"),
+                );
+                return;
+            }
+            defines.names.insert(name.clone(), value.to_vec());
+        }
+        _ => cx.error(whole, "expected a name after `#define`"),
+    }
+}
+
+/// A token with defined names replaced (recursively, as cpp rescans), inside groups too.
+fn substitute(tok: Tok, sp: Sp, defines: &mut Defines, cx: &mut Errors, depth: usize) -> Vec<(Tok, Sp)> {
+    match tok {
+        Tok::Ident(ref name) if depth < 16 => match defines.names.get(name) {
+            Some(value) => {
+                let value = value.clone();
+                // The value keeps this use's span, so errors point here.
+                value
+                    .into_iter()
+                    .flat_map(|(t, _)| substitute(t, sp, defines, cx, depth + 1))
+                    .collect()
+            }
+            None => vec![(tok, sp)],
+        },
+        Tok::Group(g) => {
+            let tokens = run(g.tokens, defines, cx);
+            vec![(Tok::Group(Group { tokens, ..g }), sp)]
+        }
+        other => vec![(other, sp)],
+    }
+}
+
+/// Evaluates `#if`/`#ifdef`/`#ifndef`.
+fn condition(kind: &str, rest: &[(Tok, Sp)], whole: Sp, defines: &mut Defines, cx: &mut Errors) -> bool {
+    match kind {
+        "ifdef" | "ifndef" => match rest {
+            [(Tok::Ident(name), _)] => defines.names.contains_key(name) == (kind == "ifdef"),
+            _ => {
+                cx.error(whole, format!("expected one name after `#{kind}`"));
+                false
+            }
+        },
+        _ => {
+            let mut parser = Eval {
+                tokens: rest,
+                at: 0,
+                defines,
+            };
+            match parser.expr(0) {
+                Some(value) if parser.at == rest.len() => value != 0,
+                _ => {
+                    cx.error(whole, "cannot evaluate this `#if` expression: it takes defined names, integers, `defined`, `!`, `&&`, `||`, comparisons and `+ - * / %`");
+                    false
+                }
+            }
+        }
+    }
+}
+
+/// A small precedence-climbing evaluator over a directive's tokens.
+struct Eval<'a> {
+    tokens: &'a [(Tok, Sp)],
+    at: usize,
+    defines: &'a Defines,
+}
+
+impl Eval<'_> {
+    fn peek(&self, n: usize) -> Option<&Tok> {
+        self.tokens.get(self.at + n).map(|(t, _)| t)
+    }
+
+    /// The binary operator at the cursor, its length in tokens and its precedence.
+    fn operator(&self) -> Option<(&'static str, usize, u8)> {
+        let (a, b) = (self.peek(0), self.peek(1));
+        let pair = |x: char, y: char| matches!((a, b), (Some(Tok::Punct(p)), Some(Tok::Punct(q))) if *p == x && *q == y);
+        let one = |x: char| matches!(a, Some(Tok::Punct(p)) if *p == x);
+        Some(if pair('|', '|') {
+            ("||", 2, 1)
+        } else if pair('&', '&') {
+            ("&&", 2, 2)
+        } else if pair('=', '=') {
+            ("==", 2, 3)
+        } else if pair('!', '=') {
+            ("!=", 2, 3)
+        } else if pair('<', '=') {
+            ("<=", 2, 4)
+        } else if pair('>', '=') {
+            (">=", 2, 4)
+        } else if one('<') {
+            ("<", 1, 4)
+        } else if one('>') {
+            (">", 1, 4)
+        } else if one('+') {
+            ("+", 1, 5)
+        } else if one('-') {
+            ("-", 1, 5)
+        } else if one('*') {
+            ("*", 1, 6)
+        } else if one('/') {
+            ("/", 1, 6)
+        } else if one('%') {
+            ("%", 1, 6)
+        } else {
+            return None;
+        })
+    }
+
+    fn expr(&mut self, min: u8) -> Option<i64> {
+        let mut lhs = self.unary()?;
+        while let Some((op, len, prec)) = self.operator() {
+            if prec < min {
+                break;
+            }
+            self.at += len;
+            let rhs = self.expr(prec + 1)?;
+            lhs = match op {
+                "||" => i64::from(lhs != 0 || rhs != 0),
+                "&&" => i64::from(lhs != 0 && rhs != 0),
+                "==" => i64::from(lhs == rhs),
+                "!=" => i64::from(lhs != rhs),
+                "<=" => i64::from(lhs <= rhs),
+                ">=" => i64::from(lhs >= rhs),
+                "<" => i64::from(lhs < rhs),
+                ">" => i64::from(lhs > rhs),
+                "+" => lhs.checked_add(rhs)?,
+                "-" => lhs.checked_sub(rhs)?,
+                "*" => lhs.checked_mul(rhs)?,
+                "/" => lhs.checked_div(rhs)?,
+                _ => lhs.checked_rem(rhs)?,
+            };
+        }
+        Some(lhs)
+    }
+
+    fn unary(&mut self) -> Option<i64> {
+        let (tok, _) = self.tokens.get(self.at)?;
+        self.at += 1;
+        match tok {
+            Tok::Punct('!') => Some(i64::from(self.unary()? == 0)),
+            Tok::Punct('-') => self.unary()?.checked_neg(),
+            Tok::Number(n) => n.parse().ok(),
+            Tok::Group(g) if g.delim == proc_macro2::Delimiter::Parenthesis => {
+                let mut inner = Eval {
+                    tokens: &g.tokens,
+                    at: 0,
+                    defines: self.defines,
+                };
+                let value = inner.expr(0)?;
+                (inner.at == g.tokens.len()).then_some(value)
+            }
+            Tok::Ident(name) if name == "defined" => {
+                let name = match self.tokens.get(self.at)? {
+                    (Tok::Ident(n), _) => n.clone(),
+                    (Tok::Group(g), _) => match g.tokens.as_slice() {
+                        [(Tok::Ident(n), _)] => n.clone(),
+                        _ => return None,
+                    },
+                    _ => return None,
+                };
+                self.at += 1;
+                Some(i64::from(self.defines.names.contains_key(&name)))
+            }
+            // A name's value, or 0 when it is not defined, as cpp has it.
+            Tok::Ident(name) => match self.defines.names.get(name).map(Vec::as_slice) {
+                Some([(Tok::Number(n), _)]) => n.parse().ok(),
+                Some([]) => Some(0),
+                Some(value) => {
+                    let mut inner = Eval {
+                        tokens: value,
+                        at: 0,
+                        defines: self.defines,
+                    };
+                    let v = inner.expr(0)?;
+                    (inner.at == value.len()).then_some(v)
+                }
+                None => Some(0),
+            },
+            _ => None,
+        }
+    }
+}
