@@ -62,6 +62,8 @@ struct Checker {
     next_id: i32,
     server_prefix: String,
     user_prefix: String,
+    /// Types whose definition failed: their uses are not reported again.
+    poisoned: BTreeSet<String>,
     wait_time: Option<OptionValue>,
     send_time: Option<OptionValue>,
     msg_option: Option<OptionValue>,
@@ -89,8 +91,9 @@ impl Checker {
             Statement::Type(decl) => self.type_decl(decl, origin, cx),
             Statement::Routine(routine) => self.routine(routine, cx),
             Statement::Skip(span) => {
-                self.require_subsystem(*span, "skip", cx);
-                self.next_id += 1;
+                if self.require_subsystem(*span, "skip", cx) {
+                    self.next_id += 1;
+                }
             }
             Statement::Name { keyword, value } => {
                 if keyword.is_keyword("serverprefix") {
@@ -183,6 +186,7 @@ impl Checker {
 
     fn type_decl(&mut self, decl: &syntax::TypeDecl, origin: Origin, cx: &mut Errors) {
         let Some(resolved) = self.resolve(&decl.spec, Some(&decl.name.text), cx) else {
+            self.poisoned.insert(decl.name.text.clone());
             return;
         };
         self.annotations(&decl.annotations, cx);
@@ -270,7 +274,16 @@ impl Checker {
                 if let Some(ty) = primitive(&ident.text, declared.unwrap_or(&ident.text)) {
                     return Some(ty);
                 }
-                cx.error(ident.span, unknown_type_message(&ident.text));
+                if self.poisoned.contains(&ident.text) {
+                    // Its definition's error was reported already.
+                    return None;
+                }
+                let suggestion = crate::suggest::closest(&ident.text, self.types.keys().map(String::as_str));
+                let message = match suggestion {
+                    Some(name) => format!("unknown type `{}`; did you mean `{name}`?", ident.text),
+                    None => unknown_type_message(&ident.text),
+                };
+                cx.error(ident.span, message);
                 None
             }
             TypeSpec::Ipc {
@@ -881,15 +894,28 @@ fn unknown_type_message(name: &str) -> String {
 /// Evaluates an `IntExp`.
 fn eval(expr: &Expr, cx: &mut Errors) -> Option<i64> {
     match expr {
-        Expr::Number(n, span) => match i64::try_from(*n) {
-            Ok(n) => Some(n),
-            Err(_) => {
-                cx.error(*span, "number too large");
+        Expr::Number(text, span) => match text.parse::<i64>() {
+            Ok(n) if text.bytes().all(|b| b.is_ascii_digit()) => Some(n),
+            _ if text.bytes().all(|b| b.is_ascii_digit()) => {
+                cx.error(*span, format!("number `{text}` is too large"));
+                None
+            }
+            _ => {
+                cx.error(
+                    *span,
+                    format!("invalid number `{text}`: MIG numbers are plain decimal digits"),
+                );
                 None
             }
         },
         Expr::Name(ident) => {
-            cx.error(ident.span, format!("unknown constant `{}`", ident.text));
+            cx.error(
+                ident.span,
+                format!(
+                    "unknown constant `{0}` (define it with `#define {0} value`)",
+                    ident.text
+                ),
+            );
             None
         }
         Expr::Binary(lhs, op, rhs) => {

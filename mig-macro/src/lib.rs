@@ -14,6 +14,7 @@ mod lex;
 mod model;
 mod parse;
 mod preprocess;
+mod suggest;
 mod syntax;
 
 use proc_macro2::{Delimiter, TokenStream, TokenTree};

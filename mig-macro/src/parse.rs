@@ -41,6 +41,14 @@ fn describe(error: &Rich<'_, Tok, Sp>) -> String {
             // naming them all helps nobody.
             if wanted.iter().any(|w| w == "statement") {
                 wanted = vec!["a MIG statement (`routine`, `simpleroutine`, `type`, `skip`, …)".to_owned()];
+                if let Some(Tok::Ident(word)) = found.as_deref()
+                    && let Some(keyword) = crate::suggest::closest(word, STATEMENT_KEYWORDS.iter().copied())
+                {
+                    return format!(
+                        "expected {}, found `{word}`; did you mean `{keyword}`?",
+                        wanted[0]
+                    );
+                }
             }
             let found = match found {
                 Some(tok) => format!("`{}`", &**tok),
@@ -66,6 +74,34 @@ fn pattern(p: &RichPattern<'_, Tok>) -> Option<String> {
         _ => return None,
     })
 }
+
+/// Every word that can start a statement, for suggestions.
+const STATEMENT_KEYWORDS: &[&str] = &[
+    "subsystem",
+    "routine",
+    "simpleroutine",
+    "type",
+    "skip",
+    "import",
+    "uimport",
+    "simport",
+    "iimport",
+    "dimport",
+    "serverprefix",
+    "userprefix",
+    "serverdemux",
+    "rcsid",
+    "waittime",
+    "nowaittime",
+    "sendtime",
+    "nosendtime",
+    "msgoption",
+    "error",
+    "UseSpecialReplyPort",
+    "ConsumeOnSendError",
+    "UserTypeLimit",
+    "OnStackLimit",
+];
 
 // ---- terminals ------------------------------------------------------------------------
 
@@ -103,13 +139,8 @@ fn number<'t>() -> impl Parser<'t, In<'t>, Expr, Extra<'t>> + Clone {
         Tok::OtherLit(l) = e => (l.clone(), e.span()),
     }
     .labelled("number")
-    .try_map(|(text, span), _| match text.parse::<u64>() {
-        Ok(n) if text.bytes().all(|b| b.is_ascii_digit()) => Ok(Expr::Number(n, span)),
-        _ => Err(Rich::custom(
-            span,
-            format!("invalid number `{text}`: MIG numbers are plain decimal digits"),
-        )),
-    })
+    // Validated by `check`, so that a bad number does not lose its statement.
+    .map(|(text, span)| Expr::Number(text, span))
 }
 
 /// Runs `inner` over the contents of a group with the given delimiter.
@@ -257,6 +288,16 @@ fn annotations<'t>() -> impl Parser<'t, In<'t>, Vec<Annotation>, Extra<'t>> + Cl
     )
     .then_ignore(punct(':'))
     .then(path())
+    // `intran: type function(type)` and friends name a translation function after the
+    // type; it is kept for the checker to refuse with a clear message.
+    .then_ignore(
+        ident()
+            .then(group(
+                Delimiter::Parenthesis,
+                any().repeated().collect::<Vec<_>>(),
+            ))
+            .or_not(),
+    )
     .map(|(keyword, value)| Annotation { keyword, value })
     .repeated()
     .collect()

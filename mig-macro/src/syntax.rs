@@ -196,7 +196,8 @@ pub struct Flag {
 /// An integer expression: MIG allows `+ - * /` and parentheses wherever sizes go.
 #[derive(Clone, Debug)]
 pub enum Expr {
-    Number(u64, Sp),
+    /// As written: `check` reads it (MIG numbers are decimal digits only).
+    Number(String, Sp),
     Name(Ident),
     Binary(Box<Expr>, char, Box<Expr>),
 }

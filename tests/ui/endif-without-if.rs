@@ -1,0 +1,8 @@
+mig::mig! {
+    subsystem demo 100;
+    #include <mach/std_types.defs>
+    #endif
+    routine ping(server: mach_port_t);
+}
+
+fn main() {}

@@ -1,0 +1,8 @@
+mig::mig! {
+    #define MAX(a) a
+    subsystem demo 100;
+    #include <mach/std_types.defs>
+    routine ping(server: mach_port_t);
+}
+
+fn main() {}

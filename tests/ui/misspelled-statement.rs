@@ -1,0 +1,7 @@
+mig::mig! {
+    subsystem demo 100;
+    #include <mach/std_types.defs>
+    rotuine ping(server: mach_port_t);
+}
+
+fn main() {}

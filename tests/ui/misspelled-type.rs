@@ -1,0 +1,7 @@
+mig::mig! {
+    subsystem demo 100;
+    #include <mach/std_types.defs>
+    routine get(server: mach_port_t; out value: natral_t);
+}
+
+fn main() {}

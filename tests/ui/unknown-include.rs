@@ -1,0 +1,8 @@
+mig::mig! {
+    subsystem demo 100;
+    #include <mach/clock_types.defs>
+    #include <mach/std_types.defs>
+    routine ping(server: mach_port_t);
+}
+
+fn main() {}
