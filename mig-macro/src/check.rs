@@ -127,6 +127,23 @@ impl Checker {
                     let _ = eval(value, cx);
                 }
             }
+            Statement::Legacy { keyword, .. } => {
+                let instead = match keyword.text.to_ascii_lowercase().as_str() {
+                    "procedure" => {
+                        "a `routine`: its errors come back to the caller as `Err` (no `error` procedure needed)"
+                    }
+                    "simpleprocedure" => "a `simpleroutine`",
+                    "function" => "a `routine` with an `out` argument for the result",
+                    _ => "a `type` statement",
+                };
+                cx.error(
+                    keyword.span,
+                    format!(
+                        "`{}` is NeXT MiG's, not Apple MIG's: write {instead}",
+                        keyword.text
+                    ),
+                );
+            }
             // Imports and rcsid only shape C output.
             Statement::CFile { .. } | Statement::Error => {}
         }
@@ -493,7 +510,18 @@ impl Checker {
             return;
         }
         let id = self.next_id;
-        self.next_id += 1;
+        let Some(next) = self
+            .next_id
+            .checked_add(1)
+            .filter(|_| id.checked_add(100).is_some())
+        else {
+            cx.error(
+                r.name.span,
+                format!("the msgh_id of `{}` and its reply do not fit an i32", r.name.text),
+            );
+            return;
+        };
+        self.next_id = next;
         let simple = r.keyword.is_keyword("simpleroutine");
         if !self.routine_names.insert(r.name.text.clone()) {
             cx.error(

@@ -499,6 +499,20 @@ fn file_name<'t>() -> impl Parser<'t, In<'t>, String, Extra<'t>> + Clone {
     choice((quoted, angled)).labelled("file name")
 }
 
+/// NeXT MiG's `procedure`, `simpleprocedure`, `function` and `msgtype`: recognized (so
+/// the error can say what to write instead) and skipped to the `;`.
+fn legacy<'t>() -> impl Parser<'t, In<'t>, Statement, Extra<'t>> + Clone {
+    any_kw(
+        &["procedure", "simpleprocedure", "function", "msgtype"],
+        "statement",
+    )
+    .then_ignore(any().and_is(punct(';').not()).repeated())
+    .map_with(|keyword, e| Statement::Legacy {
+        keyword,
+        span: e.span(),
+    })
+}
+
 /// `#include <file>`: a preprocessor line, so no `;`.
 fn include<'t>() -> impl Parser<'t, In<'t>, Statement, Extra<'t>> + Clone {
     punct('#')
@@ -520,6 +534,7 @@ fn file<'t>() -> impl Parser<'t, In<'t>, File, Extra<'t>> {
                 text_statement(),
                 number_statement(),
                 c_file_statement(),
+                legacy(),
             ))
             .labelled("statement"),
         )

@@ -53,6 +53,9 @@ pub enum Statement {
     /// `import`, `uimport`, `simport`, `iimport`, `dimport` of a C header, and `rcsid`:
     /// they only shape C output.
     CFile { keyword: Ident, file: String },
+    /// One of NeXT MiG's older kinds (`procedure`, `simpleprocedure`, `function`,
+    /// `msgtype`), refused by `check` with what to write instead.
+    Legacy { keyword: Ident, span: Sp },
     /// A statement that failed to parse; its error is already reported.
     Error,
 }
