@@ -1,9 +1,10 @@
 //! Variable-size inline arrays (`array[*:n] of T`): packed on the wire exactly as Apple
 //! MIG packs them, checked on receipt, and surfaced as slices in and `InlineArray`s out.
 
-use std::thread;
+mod common;
 
-use mig::sys::{self, mach_port_t};
+use common::Running;
+use mig::sys::mach_port_t;
 use mig::{Error, InlineArray, MessageBuffer, ReceiveRight};
 
 mig::mig! {
@@ -145,14 +146,8 @@ impl catcher::Server for Catcher {
 }
 
 fn with_server(test: impl FnOnce(mach_port_t)) {
-    let receive = ReceiveRight::allocate().unwrap();
-    let send = receive.make_send().unwrap();
-    let name = receive.name();
-    let server = thread::spawn(move || mig::serve(receive.name(), &catcher::Service(Catcher)));
-    test(send.name());
-    // SAFETY: the receive right lives in this task; destroying it ends the loop.
-    unsafe { sys::mach_port_destroy(sys::mach_task_self(), name) };
-    server.join().unwrap().unwrap();
+    let server = Running::start(catcher::Service(Catcher));
+    test(server.port());
 }
 
 #[test]
@@ -296,13 +291,7 @@ fn count_in_out_carries_the_callers_capacity() {
     );
     assert_eq!(stater::ROUTINES[0].reply.unwrap().size, 5224);
 
-    let receive = ReceiveRight::allocate().unwrap();
-    let send = receive.make_send().unwrap();
-    let name = receive.name();
-    let server = thread::spawn(move || mig::serve(receive.name(), &stater::Service(Stater)));
-    assert_eq!(&*stater::get_state(send.name(), 10, 4).unwrap(), &[0, 1, 2, 3]);
-    assert_eq!(&*stater::get_state(send.name(), 2, 1296).unwrap(), &[0, 1]);
-    // SAFETY: the receive right lives in this task; destroying it ends the loop.
-    unsafe { sys::mach_port_destroy(sys::mach_task_self(), name) };
-    server.join().unwrap().unwrap();
+    let server = Running::start(stater::Service(Stater));
+    assert_eq!(&*stater::get_state(server.port(), 10, 4).unwrap(), &[0, 1, 2, 3]);
+    assert_eq!(&*stater::get_state(server.port(), 2, 1296).unwrap(), &[0, 1]);
 }

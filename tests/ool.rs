@@ -3,10 +3,11 @@
 
 #![cfg(not(target_vendor = "apple"))]
 
-use std::thread;
+mod common;
 
+use common::Running;
 use mig::sys::{self, mach_port_t};
-use mig::{Error, OutOfLine, ReceiveRight};
+use mig::{Error, OutOfLine};
 
 mig::mig! {
     subsystem bulk 7000;
@@ -105,11 +106,8 @@ fn layouts_follow_apple_mig() {
 
 #[test]
 fn out_of_line_round_trips() {
-    let receive = ReceiveRight::allocate().unwrap();
-    let send = receive.make_send().unwrap();
-    let name = receive.name();
-    let server = thread::spawn(move || mig::serve(receive.name(), &bulk::Service(Bulk)));
-    let port = send.name();
+    let server = Running::start(bulk::Service(Bulk));
+    let port = server.port();
 
     let big: Vec<u8> = (0..100_000u32).map(|i| (i % 251) as u8).collect();
     assert_eq!(bulk::write(port, big.len() as u64, &big), Ok(()));
@@ -151,9 +149,7 @@ fn out_of_line_round_trips() {
     assert_eq!(&*bulk::take(port).unwrap(), b"taken");
     assert_eq!(bulk::construct(port, &[1, 2, 3], 4), Ok(10));
 
-    // SAFETY: the receive right lives in this task; destroying it ends the loop.
-    unsafe { sys::mach_port_destroy(sys::mach_task_self(), name) };
-    server.join().unwrap().unwrap();
+    server.stop();
 }
 
 #[test]

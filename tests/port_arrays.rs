@@ -3,8 +3,9 @@
 
 #![cfg(not(target_vendor = "apple"))]
 
-use std::thread;
+mod common;
 
+use common::Running;
 use mig::sys::{self, mach_port_t};
 use mig::{InlineArray, ReceiveRight, SendRight};
 
@@ -95,14 +96,11 @@ fn refs(name: mach_port_t) -> u32 {
 
 #[test]
 fn port_arrays_round_trip() {
-    let receive = ReceiveRight::allocate().unwrap();
-    let send = receive.make_send().unwrap();
-    let name = receive.name();
     let handler_port = ReceiveRight::allocate().unwrap();
     let handler = handler_port.make_send().unwrap();
     let handler_name = handler.name();
-    let server = thread::spawn(move || mig::serve(receive.name(), &xports::Service(Ports { handler })));
-    let port = send.name();
+    let server = Running::start(xports::Service(Ports { handler }));
+    let port = server.port();
 
     let out = xports::get_ports(port, 3).unwrap();
     assert_eq!(
@@ -139,9 +137,7 @@ fn port_arrays_round_trip() {
     assert_eq!(refs(handler_name), 1);
     assert!(xports::get_list(port, 0).unwrap().is_empty());
 
-    // SAFETY: the receive right lives in this task; destroying it ends the loop.
-    unsafe { sys::mach_port_destroy(sys::mach_task_self(), name) };
-    server.join().unwrap().unwrap();
+    server.stop();
 }
 
 mig::mig! {
@@ -178,10 +174,8 @@ fn polymorphic_ports_carry_their_disposition() {
         (52, 1),
         "as Apple MIG's mach_port_insert_right"
     );
-    let receive = ReceiveRight::allocate().unwrap();
-    let send = receive.make_send().unwrap();
-    let name = receive.name();
-    let server = thread::spawn(move || mig::serve(receive.name(), &poly::Service(Poly)));
+    let server = Running::start(poly::Service(Poly));
+    let send = server.send_right();
 
     let target = ReceiveRight::allocate().unwrap();
     let made = mig::PolyPort::new(target.name(), sys::MACH_MSG_TYPE_MAKE_SEND);
@@ -194,9 +188,7 @@ fn polymorphic_ports_carry_their_disposition() {
     // SAFETY: the send right that arrived is ours.
     drop(unsafe { SendRight::from_raw(out.name) });
 
-    // SAFETY: the receive right lives in this task; destroying it ends the loop.
-    unsafe { sys::mach_port_destroy(sys::mach_task_self(), name) };
-    server.join().unwrap().unwrap();
+    server.stop();
 }
 
 mig::mig! {

@@ -1,7 +1,11 @@
 //! Round trips over the loopback kernel: client and server generated from one definition.
 
+mod common;
+
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::thread;
+
+use common::Running;
 
 use mig::sys::{self, mach_port_t};
 use mig::{Error, MessageBuffer, ReceiveRight};
@@ -94,54 +98,6 @@ struct Twice;
 impl prefixed::Server for Twice {
     fn S_twice(&self, _: mach_port_t, x: i32) -> mig::Result<i32> {
         Ok(2 * x)
-    }
-}
-
-/// A server on its own thread; dropping it destroys the port and joins the thread.
-struct Running {
-    port: mach_port_t,
-    send: mig::SendRight,
-    thread: Option<thread::JoinHandle<mig::Result<()>>>,
-}
-
-impl Running {
-    fn start<D: mig::Demux + Send + Sync + 'static>(demux: D) -> Running {
-        let receive = ReceiveRight::allocate().unwrap();
-        let send = receive.make_send().unwrap();
-        let port = receive.name();
-        let thread = thread::spawn(move || {
-            let result = mig::serve(receive.name(), &demux);
-            drop(receive);
-            result
-        });
-        Running {
-            port,
-            send,
-            thread: Some(thread),
-        }
-    }
-
-    fn port(&self) -> mach_port_t {
-        self.send.name()
-    }
-
-    fn stop(mut self) {
-        self.shutdown();
-    }
-
-    fn shutdown(&mut self) {
-        if let Some(thread) = self.thread.take() {
-            // SAFETY: the receive right lives in this task under `port`; destroying it
-            // ends the server's loop, which then drops its (now dead) name.
-            unsafe { sys::mach_port_destroy(sys::mach_task_self(), self.port) };
-            thread.join().unwrap().unwrap();
-        }
-    }
-}
-
-impl Drop for Running {
-    fn drop(&mut self) {
-        self.shutdown();
     }
 }
 
@@ -238,7 +194,7 @@ fn malformed_requests_get_mig_bad_arguments() {
 #[test]
 fn dead_server_is_an_error_not_a_hang() {
     let server = Running::start(shapes::Service(Impl::default()));
-    let send = server.send.clone();
+    let send = server.send_right();
     server.stop();
     assert_eq!(shapes::add(send.name(), 1, 2), Err(Error::MACH_SEND_INVALID_DEST));
     assert_eq!(shapes::note(send.name(), 1), Err(Error::MACH_SEND_INVALID_DEST));

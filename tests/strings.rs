@@ -1,11 +1,14 @@
 //! `c_string[n]` and `c_string[*:n]`: `&CStr` in, `InlineString` out, packed to their
 //! length on the wire, never truncated.
 
-use std::ffi::CStr;
-use std::thread;
+mod common;
 
-use mig::sys::{self, mach_port_t};
-use mig::{Error, InlineString, ReceiveRight};
+use std::ffi::CStr;
+
+use common::Running;
+
+use mig::sys::mach_port_t;
+use mig::{Error, InlineString};
 
 mig::mig! {
     subsystem names 8000;
@@ -66,11 +69,8 @@ fn layouts_follow_apple_mig() {
 
 #[test]
 fn strings_round_trip() {
-    let receive = ReceiveRight::allocate().unwrap();
-    let send = receive.make_send().unwrap();
-    let name = receive.name();
-    let server = thread::spawn(move || mig::serve(receive.name(), &names::Service(Names)));
-    let port = send.name();
+    let server = Running::start(names::Service(Names));
+    let port = server.port();
 
     assert_eq!(
         names::look_up(port, c"host", c"service").unwrap().as_c_str(),
@@ -90,7 +90,5 @@ fn strings_round_trip() {
         Err(Error::MIG_ARRAY_TOO_LARGE)
     );
 
-    // SAFETY: the receive right lives in this task; destroying it ends the loop.
-    unsafe { sys::mach_port_destroy(sys::mach_task_self(), name) };
-    server.join().unwrap().unwrap();
+    server.stop();
 }

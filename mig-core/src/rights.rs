@@ -21,28 +21,37 @@ pub struct SendRight(mach_port_t);
 #[derive(Debug)]
 pub struct SendOnceRight(mach_port_t);
 
-impl SendOnceRight {
-    /// Takes ownership of the send-once right `name`.
-    ///
-    /// # Safety
-    ///
-    /// `name` must denote a send-once right that nothing else will use or release.
-    pub unsafe fn from_raw(name: mach_port_t) -> Self {
-        SendOnceRight(name)
-    }
+/// The methods every owner of a right has: take a name, show it, give it up.
+macro_rules! owner {
+    ($owner:ident, $what:literal) => {
+        impl $owner {
+            #[doc = concat!("Takes ownership of ", $what, " held under `name`.")]
+            ///
+            /// # Safety
+            ///
+            #[doc = concat!("`name` must denote ", $what, " that nothing else will use or release.")]
+            pub unsafe fn from_raw(name: mach_port_t) -> Self {
+                $owner(name)
+            }
 
-    /// The right's name in this task.
-    pub fn name(&self) -> mach_port_t {
-        self.0
-    }
+            /// The right's name in this task.
+            pub fn name(&self) -> mach_port_t {
+                self.0
+            }
 
-    /// Gives up ownership, returning the name.
-    pub fn into_raw(self) -> mach_port_t {
-        let name = self.0;
-        core::mem::forget(self);
-        name
-    }
+            /// Gives up ownership, returning the name.
+            pub fn into_raw(self) -> mach_port_t {
+                let name = self.0;
+                core::mem::forget(self);
+                name
+            }
+        }
+    };
 }
+
+owner!(ReceiveRight, "a receive right");
+owner!(SendRight, "one user reference of a send right");
+owner!(SendOnceRight, "a send-once right");
 
 impl Drop for SendOnceRight {
     fn drop(&mut self) {
@@ -60,27 +69,6 @@ impl ReceiveRight {
             sys::mach_port_allocate(sys::mach_task_self(), sys::MACH_PORT_RIGHT_RECEIVE, &mut name)
         })?;
         Ok(ReceiveRight(name))
-    }
-
-    /// Takes ownership of a receive right held under `name`.
-    ///
-    /// # Safety
-    ///
-    /// `name` must denote a receive right that nothing else will release.
-    pub unsafe fn from_raw(name: mach_port_t) -> Self {
-        ReceiveRight(name)
-    }
-
-    /// The port's name in this task.
-    pub fn name(&self) -> mach_port_t {
-        self.0
-    }
-
-    /// Gives up ownership, returning the name.
-    pub fn into_raw(self) -> mach_port_t {
-        let name = self.0;
-        core::mem::forget(self);
-        name
     }
 
     /// Makes a send right to this port (`MACH_MSG_TYPE_MAKE_SEND`).
@@ -102,29 +90,6 @@ impl Drop for ReceiveRight {
     fn drop(&mut self) {
         // SAFETY: we own exactly this receive right.
         unsafe { sys::mach_port_mod_refs(sys::mach_task_self(), self.0, sys::MACH_PORT_RIGHT_RECEIVE, -1) };
-    }
-}
-
-impl SendRight {
-    /// Takes ownership of one user reference of the send right `name`.
-    ///
-    /// # Safety
-    ///
-    /// `name` must denote a send right whose reference nothing else will release.
-    pub unsafe fn from_raw(name: mach_port_t) -> Self {
-        SendRight(name)
-    }
-
-    /// The right's name in this task.
-    pub fn name(&self) -> mach_port_t {
-        self.0
-    }
-
-    /// Gives up ownership, returning the name.
-    pub fn into_raw(self) -> mach_port_t {
-        let name = self.0;
-        core::mem::forget(self);
-        name
     }
 }
 

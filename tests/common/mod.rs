@@ -1,0 +1,67 @@
+//! What the integration tests share: a server on its own thread.
+
+// Each test crate uses a part of it.
+#![allow(dead_code)]
+
+use std::thread;
+
+use mig::sys::{self, mach_port_t};
+use mig::{ReceiveRight, SendRight};
+
+/// A server on its own thread, serving a fresh port; dropping it (or [`Running::stop`])
+/// destroys the port, which ends the loop, and joins the thread.
+pub struct Running {
+    port: mach_port_t,
+    send: SendRight,
+    thread: Option<thread::JoinHandle<mig::Result<()>>>,
+}
+
+impl Running {
+    /// Serves `demux` on a new port.
+    pub fn start<D: mig::Demux + Send + Sync + 'static>(demux: D) -> Running {
+        let receive = ReceiveRight::allocate().unwrap();
+        let send = receive.make_send().unwrap();
+        let port = receive.name();
+        let thread = thread::spawn(move || {
+            let result = mig::serve(receive.name(), &demux);
+            // `stop` destroyed the port through its name already.
+            let _ = receive.into_raw();
+            result
+        });
+        Running {
+            port,
+            send,
+            thread: Some(thread),
+        }
+    }
+
+    /// A send right to the server's port (the client's view).
+    pub fn port(&self) -> mach_port_t {
+        self.send.name()
+    }
+
+    /// Another reference to that send right, to outlive the server.
+    pub fn send_right(&self) -> SendRight {
+        self.send.clone()
+    }
+
+    /// Stops the server and waits for its loop to end.
+    pub fn stop(mut self) {
+        self.shutdown();
+    }
+
+    fn shutdown(&mut self) {
+        if let Some(thread) = self.thread.take() {
+            // SAFETY: the receive right lives in this task under `port`; destroying it
+            // ends the server's loop.
+            unsafe { sys::mach_port_destroy(sys::mach_task_self(), self.port) };
+            thread.join().unwrap().unwrap();
+        }
+    }
+}
+
+impl Drop for Running {
+    fn drop(&mut self) {
+        self.shutdown();
+    }
+}
