@@ -83,16 +83,60 @@ pub fn rpc<Rq: Message, Rp: Message>(
     options: sys::mach_msg_option_t,
     timeout: sys::mach_msg_timeout_t,
 ) -> Result<Rp> {
+    exchange(request, dest, dest_disposition, id, options, timeout, None)
+}
+
+/// [`rpc`] with the caller's own reply port (MIG's `replyport`/`ureplyport` arguments):
+/// `reply` is sent with `reply_disposition` (usually `MAKE_SEND_ONCE` from a receive
+/// right the caller holds) and the reply is received on it. The port stays the caller's,
+/// whatever happens.
+#[allow(clippy::too_many_arguments)]
+pub fn rpc_on<Rq: Message, Rp: Message>(
+    request: Rq,
+    dest: mach_port_t,
+    dest_disposition: mach_msg_type_name_t,
+    id: mach_msg_id_t,
+    options: sys::mach_msg_option_t,
+    timeout: sys::mach_msg_timeout_t,
+    reply: mach_port_t,
+    reply_disposition: mach_msg_type_name_t,
+) -> Result<Rp> {
+    exchange(
+        request,
+        dest,
+        dest_disposition,
+        id,
+        options,
+        timeout,
+        Some((reply, reply_disposition)),
+    )
+}
+
+fn exchange<Rq: Message, Rp: Message>(
+    request: Rq,
+    dest: mach_port_t,
+    dest_disposition: mach_msg_type_name_t,
+    id: mach_msg_id_t,
+    options: sys::mach_msg_option_t,
+    timeout: sys::mach_msg_timeout_t,
+    callers_reply: Option<(mach_port_t, mach_msg_type_name_t)>,
+) -> Result<Rp> {
     const { assert!(size_of::<Rp>() >= REPLY_ERROR_SIZE) };
     let mut exchange = Exchange { request };
     let exchange_ptr = &raw mut exchange;
     let head = exchange_ptr.cast::<mach_msg_header_t>();
     // SAFETY: the exchange is live and only reached through this slice until the call.
     let send_size = pack(unsafe { bytes_of(exchange_ptr) }, size_of::<Rq>(), Rq::VARIABLE)?;
-    // SAFETY: the MIG reply port belongs to this thread; asking for it has no
-    // preconditions.
-    let reply_port = unsafe { sys::mig_get_reply_port() };
-    let bits = sys::MACH_MSGH_BITS(dest_disposition, sys::MACH_MSG_TYPE_MAKE_SEND_ONCE) | complex_bit::<Rq>();
+    let (reply_port, reply_disposition) = match callers_reply {
+        Some(reply) => reply,
+        // SAFETY: the MIG reply port belongs to this thread; asking for it has no
+        // preconditions.
+        None => (
+            unsafe { sys::mig_get_reply_port() },
+            sys::MACH_MSG_TYPE_MAKE_SEND_ONCE,
+        ),
+    };
+    let bits = sys::MACH_MSGH_BITS(dest_disposition, reply_disposition) | complex_bit::<Rq>();
     // SAFETY: `Exchange` starts with the request, which starts with a header (`Message`
     // contract); the union is 4-byte aligned like the header.
     set_header(unsafe { &mut *head }, bits, dest, reply_port, id);
@@ -110,6 +154,9 @@ pub fn rpc<Rq: Message, Rp: Message>(
         )
     };
     if let Some(error) = Error::from_code(result) {
+        if callers_reply.is_some() {
+            return Err(error);
+        }
         // As Apple's stubs: if the request never left, the reply port is intact; any
         // other failure may leave a reply in flight, so the port is discarded lest a
         // late reply be taken for the next call's.
@@ -198,21 +245,46 @@ pub(crate) fn complex_bit<M: Message>() -> u32 {
 
 /// Sends `request` to `dest` without waiting: a MIG `simpleroutine`.
 pub fn send<Rq: Message>(
-    mut request: Rq,
+    request: Rq,
     dest: mach_port_t,
     dest_disposition: mach_msg_type_name_t,
     id: mach_msg_id_t,
     options: sys::mach_msg_option_t,
     timeout: sys::mach_msg_timeout_t,
 ) -> Result<()> {
+    send_on(
+        request,
+        dest,
+        dest_disposition,
+        id,
+        options,
+        timeout,
+        sys::MACH_PORT_NULL,
+        0,
+    )
+}
+
+/// [`send`] naming a reply port (a simpleroutine's `replyport`/`ureplyport` argument):
+/// the receiver gets `reply` with `reply_disposition` and may answer there.
+#[allow(clippy::too_many_arguments)]
+pub fn send_on<Rq: Message>(
+    mut request: Rq,
+    dest: mach_port_t,
+    dest_disposition: mach_msg_type_name_t,
+    id: mach_msg_id_t,
+    options: sys::mach_msg_option_t,
+    timeout: sys::mach_msg_timeout_t,
+    reply: mach_port_t,
+    reply_disposition: mach_msg_type_name_t,
+) -> Result<()> {
     let request_ptr = &raw mut request;
     // SAFETY: the request is live, plain data, and only reached through this slice here.
     let bytes = unsafe { core::slice::from_raw_parts_mut(request_ptr.cast::<u8>(), size_of::<Rq>()) };
     let send_size = pack(bytes, size_of::<Rq>(), Rq::VARIABLE)?;
     let head = request_ptr.cast::<mach_msg_header_t>();
-    let bits = sys::MACH_MSGH_BITS(dest_disposition, 0) | complex_bit::<Rq>();
+    let bits = sys::MACH_MSGH_BITS(dest_disposition, reply_disposition) | complex_bit::<Rq>();
     // SAFETY: `Rq` starts with a header and is 4-byte aligned (`Message` contract).
-    set_header(unsafe { &mut *head }, bits, dest, sys::MACH_PORT_NULL, id);
+    set_header(unsafe { &mut *head }, bits, dest, reply, id);
     // SAFETY: `mach_msg` reads the `send_size` packed bytes of the request.
     let result = unsafe {
         sys::mach_msg(

@@ -44,7 +44,7 @@ pub const MAX_TRAILER_SIZE: usize = 68;
 #[doc(hidden)]
 pub mod __private {
     pub use crate::array::to_wire;
-    pub use crate::client::{rpc, send};
+    pub use crate::client::{rpc, rpc_on, send, send_on};
     pub use crate::layout::check_layout;
     pub use crate::ool::{ool_value, slice_to_wire, take_ool_value};
     pub use crate::port_array::{
@@ -60,7 +60,9 @@ pub mod __private {
             Err(crate::Error::KERN_INVALID_ARGUMENT)
         }
     }
-    pub use crate::server::{NDR, c_demux, prepare_reply, routine, simple_routine};
+    pub use crate::server::{
+        NDR, c_demux, deferred_routine, prepare_reply, routine, send_error_reply, send_reply, simple_routine,
+    };
     pub use core::mem::{offset_of, size_of};
     pub use core::option::Option::{None, Some};
     pub use core::result::Result::{Err, Ok};

@@ -128,6 +128,77 @@ pub fn routine<Rq: Message, Rp: Message, T>(
     }
 }
 
+/// A routine whose handler takes the reply port (MIG's `sreplyport`/`replyport`): the
+/// handler answers when it likes, with the routine's generated `reply` function, and the
+/// server loop sends nothing. An `Err` releases the request's resources; the reply port
+/// is the handler's either way (dropping it unused tells the client `MIG_SERVER_DIED`).
+pub fn deferred_routine<Rq: Message>(
+    request: &mut MessageBuffer,
+    reply_buffer: &mut MessageBuffer,
+    handler: impl FnOnce(Rq, &Trailer, mach_port_t) -> Result<()>,
+) {
+    let trailer = Trailer::of(request);
+    let taken = match take::<Rq>(request) {
+        Ok(taken) => taken,
+        // A malformed request is answered at once, like any other.
+        Err(error) => return error_reply(reply_buffer, error),
+    };
+    // The reply port moves to the handler: neither the loop nor the request keep it.
+    let reply_port = core::mem::replace(&mut request.header_mut().msgh_remote_port, sys::MACH_PORT_NULL);
+    reply_buffer.header_mut().msgh_remote_port = sys::MACH_PORT_NULL;
+    match handler(taken, &trailer, reply_port) {
+        Ok(()) => success_reply(reply_buffer),
+        Err(error) => error_reply(reply_buffer, error),
+    }
+}
+
+/// Sends a routine's reply later, to the send-once right `to` (a deferred reply).
+pub fn send_reply<T: Message>(to: mach_port_t, id: i32, mut message: T) -> Result<()> {
+    let head = mach_msg_header_t {
+        msgh_bits: sys::MACH_MSG_TYPE_MOVE_SEND_ONCE | complex_bit::<T>(),
+        msgh_size: 0,
+        msgh_remote_port: to,
+        msgh_local_port: sys::MACH_PORT_NULL,
+        msgh_voucher_port: sys::MACH_PORT_NULL,
+        msgh_id: id,
+    };
+    // SAFETY: `T` starts with a header (`Message` contract) and is 4-byte aligned.
+    unsafe { (&raw mut message).cast::<mach_msg_header_t>().write(head) };
+    let mut buffer = MessageBuffer::with_capacity(size_of::<T>());
+    buffer.write(message);
+    let size = pack(buffer.bytes_mut(), size_of::<T>(), T::VARIABLE)?;
+    buffer.header_mut().msgh_size = size as u32;
+    send_buffer(&mut buffer)
+}
+
+/// Sends a `mig_reply_error_t` carrying `error` to the send-once right `to`.
+pub fn send_error_reply(to: mach_port_t, id: i32, error: Error) -> Result<()> {
+    let mut buffer = MessageBuffer::with_capacity(REPLY_ERROR_SIZE);
+    buffer.write(ReplyError {
+        head: mach_msg_header_t {
+            msgh_bits: sys::MACH_MSG_TYPE_MOVE_SEND_ONCE,
+            msgh_size: REPLY_ERROR_SIZE as u32,
+            msgh_remote_port: to,
+            msgh_local_port: sys::MACH_PORT_NULL,
+            msgh_voucher_port: sys::MACH_PORT_NULL,
+            msgh_id: id,
+        },
+        ndr: NDR,
+        ret_code: error.code(),
+    });
+    send_buffer(&mut buffer)
+}
+
+fn send_buffer(buffer: &mut MessageBuffer) -> Result<()> {
+    let size = buffer.header().msgh_size;
+    // SAFETY: the buffer holds a complete message of `msgh_size` bytes.
+    let sent = unsafe { sys::mach_msg(buffer.as_mut_ptr(), sys::MACH_SEND_MSG, size, 0, 0, 0, 0) };
+    if sent != sys::MACH_MSG_SUCCESS {
+        destroy_if_complex(buffer);
+    }
+    Error::check(sent)
+}
+
 /// One `simpleroutine` in `dispatch`: checks the request and calls `handler`. Nothing
 /// is sent back, but an error is recorded so the server loop releases the request.
 pub fn simple_routine<Rq: Message>(

@@ -605,6 +605,21 @@ impl Checker {
                 }
             }
         }
+        let clients = args
+            .iter()
+            .filter(|a| matches!(a.role, Role::ReplyPort { client: true, .. }))
+            .count();
+        let servers = args
+            .iter()
+            .filter(|a| matches!(a.role, Role::ReplyPort { server: true, .. }))
+            .count();
+        if clients > 1 || servers > 1 {
+            cx.error(
+                r.name.span,
+                format!("`{}` has more than one reply port on one side", r.name.text),
+            );
+            return;
+        }
         let request_ports = args.iter().filter(|a| a.role == Role::RequestPort).count();
         if request_ports > 1 {
             cx.error(
@@ -645,6 +660,18 @@ impl Checker {
                 "inout" => Role::InOut,
                 "requestport" => Role::RequestPort,
                 "waittime" | "sendtime" | "msgoption" => Role::ClientOption,
+                "replyport" => Role::ReplyPort {
+                    client: true,
+                    server: true,
+                },
+                "ureplyport" => Role::ReplyPort {
+                    client: true,
+                    server: false,
+                },
+                "sreplyport" => Role::ReplyPort {
+                    client: false,
+                    server: true,
+                },
                 "msgseqno" => Role::Trailer(TrailerElement::Seqno),
                 "serversectoken" | "sectoken" => Role::Trailer(TrailerElement::SecurityToken),
                 "serveraudittoken" | "audittoken" => Role::Trailer(TrailerElement::AuditToken),
@@ -747,6 +774,13 @@ impl Checker {
                     "variable-size array `{}` cannot be `inout`: MIG sends it one way only (use an `in` and an `out` argument)",
                     arg.name.text
                 ),
+            );
+            return None;
+        }
+        if matches!(role, Role::ReplyPort { .. }) && !matches!(ty.wire, Wire::Port { .. }) {
+            cx.error(
+                arg.span,
+                format!("reply port `{}` must have a port type", arg.name.text),
             );
             return None;
         }

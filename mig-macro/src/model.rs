@@ -132,6 +132,20 @@ pub enum OptionValue {
 }
 
 impl Routine {
+    /// The argument naming the reply port on the client's side, if any.
+    pub fn client_reply_port(&self) -> Option<&Arg> {
+        self.args
+            .iter()
+            .find(|a| matches!(a.role, Role::ReplyPort { client: true, .. }))
+    }
+
+    /// The argument handing the reply port to the server's handler, if any.
+    pub fn server_reply_port(&self) -> Option<&Arg> {
+        self.args
+            .iter()
+            .find(|a| matches!(a.role, Role::ReplyPort { server: true, .. }))
+    }
+
     pub fn request_port(&self) -> &Arg {
         self.args
             .iter()
@@ -193,6 +207,12 @@ pub enum Role {
     Trailer(TrailerElement),
     /// `waittime`, `sendtime` or `msgoption`: a client-side `mach_msg` parameter.
     ClientOption,
+    /// A reply port: the client's own (`ureplyport`), the one the server gets to answer
+    /// later (`sreplyport`), or both (`replyport`). Not in the message body.
+    ReplyPort {
+        client: bool,
+        server: bool,
+    },
 }
 
 /// The trailer elements MIG arguments can name.

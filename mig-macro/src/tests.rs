@@ -145,8 +145,9 @@ fn builtin_types_check_cleanly() {
 fn print_expansion() {
     let out = crate::expand_definition(
         quote::quote!(::mig),
-        tokens(
-            "subsystem add 100; #include <mach/std_types.defs> routine add2(server: mach_port_t; a: int; b: int; out c: int); simpleroutine note(server: mach_port_t; x: short);",
+        tokens(&std::env::var("MIG_EXPAND").unwrap_or_else(|_| {
+            "subsystem add 100; #include <mach/std_types.defs> routine add2(server: mach_port_t; a: int; b: int; out c: int); simpleroutine note(server: mach_port_t; x: short);".to_owned()
+        }),
         ),
     );
     println!("{out}");

@@ -26,7 +26,12 @@ pub fn stub(paths: &Paths, routine: &Routine) -> TokenStream {
     let params = routine
         .args
         .iter()
-        .filter(|a| matches!(a.role, Role::RequestPort | Role::ClientOption) || a.in_request())
+        .filter(|a| {
+            matches!(
+                a.role,
+                Role::RequestPort | Role::ClientOption | Role::ReplyPort { client: true, .. }
+            ) || a.in_request()
+        })
         .map(|a| {
             let name = ident(&a.name);
             if a.role == Role::Out {
@@ -34,7 +39,9 @@ pub fn stub(paths: &Paths, routine: &Routine) -> TokenStream {
                 let capacity = quote::format_ident!("{}_capacity", a.name);
                 return quote!(#capacity: #krate::sys::mach_msg_type_number_t);
             }
-            let ty = if let crate::model::Wire::OutOfLineValue { .. } = a.ty.wire {
+            let ty = if matches!(a.role, Role::ReplyPort { .. }) {
+                ports::sent_type(paths, a, Scope::Subsystem)
+            } else if let crate::model::Wire::OutOfLineValue { .. } = a.ty.wire {
                 let target = paths.rust(&a.ty.rust, Scope::Subsystem);
                 quote!(&#target)
             } else if ports::is_poly(a) {
@@ -58,6 +65,19 @@ pub fn stub(paths: &Paths, routine: &Routine) -> TokenStream {
         });
     let request = request_value(paths, routine);
     let (options, timeout) = mach_msg_options(paths, routine);
+    // `ureplyport`/`replyport`: the caller's own reply port and how it travels.
+    let (send, rpc, reply_port) = match routine.client_reply_port() {
+        Some(reply) => {
+            let name = ident(&reply.name);
+            let disposition = proc_macro2::Literal::u32_unsuffixed(ports::send_disposition(reply));
+            let value = match ports::send_disposition(reply) {
+                16..=18 => quote!(#name.into_raw()),
+                _ => quote!(#name),
+            };
+            (quote!(send_on), quote!(rpc_on), quote!(, #value, #disposition))
+        }
+        None => (quote!(send), quote!(rpc), TokenStream::new()),
+    };
     let id = routine.id;
     let doc = if routine.simple {
         format!(
@@ -77,7 +97,7 @@ pub fn stub(paths: &Paths, routine: &Routine) -> TokenStream {
         return quote! {
             #doc
             pub fn #name(#(#params),*) -> #krate::Result<()> {
-                #krate::__private::send(#request, #port_value, #disposition, #module::ID, #options, #timeout)
+                #krate::__private::#send(#request, #port_value, #disposition, #module::ID, #options, #timeout #reply_port)
             }
         };
     }
@@ -131,7 +151,7 @@ pub fn stub(paths: &Paths, routine: &Routine) -> TokenStream {
         #doc
         pub fn #name(#(#params),*) -> #krate::Result<#returns> {
             let __reply: #module::Reply =
-                #krate::__private::rpc(#request, #port_value, #disposition, #module::ID, #options, #timeout)?;
+                #krate::__private::#rpc(#request, #port_value, #disposition, #module::ID, #options, #timeout #reply_port)?;
             #krate::__private::Ok(#result)
         }
     }

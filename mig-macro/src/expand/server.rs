@@ -86,10 +86,12 @@ pub fn items(paths: &Paths, model: &Subsystem, _layout: &SubsystemLayout) -> Tok
 
 /// The handler arguments, in definition order: the request port and everything sent.
 fn handler_args(routine: &Routine) -> impl Iterator<Item = &Arg> {
-    routine
-        .args
-        .iter()
-        .filter(|a| matches!(a.role, Role::RequestPort | Role::Trailer(_)) || a.in_request())
+    routine.args.iter().filter(|a| {
+        matches!(
+            a.role,
+            Role::RequestPort | Role::Trailer(_) | Role::ReplyPort { server: true, .. }
+        ) || a.in_request()
+    })
 }
 
 /// A handler parameter's name: the argument's, or `<arg>_capacity` for what the caller
@@ -106,6 +108,10 @@ fn param_name(arg: &Arg) -> proc_macro2::Ident {
 fn returns(paths: &Paths, routine: &Routine) -> TokenStream {
     let krate = &paths.krate;
     let module = ident(&routine.name);
+    if routine.server_reply_port().is_some() {
+        // The answer goes through `reply`, whenever the handler likes.
+        return quote!(());
+    }
     let outs: Vec<&Arg> = routine.outs().collect();
     match outs.as_slice() {
         [] => quote!(()),
@@ -124,6 +130,8 @@ fn param_type(paths: &Paths, arg: &Arg) -> TokenStream {
     let krate = &paths.krate;
     if arg.role == Role::Out {
         quote!(#krate::sys::mach_msg_type_number_t)
+    } else if matches!(arg.role, Role::ReplyPort { .. }) {
+        ports::received_type(paths, arg)
     } else if arg.role == Role::RequestPort {
         // The server's own receive right, by name.
         paths.ty(&arg.ty, Scope::Subsystem)
@@ -198,6 +206,11 @@ fn arm(paths: &Paths, routine: &Routine) -> TokenStream {
     let id = lit_i32(routine.id);
     let args = handler_args(routine).map(|a| match a.role {
         Role::RequestPort => quote!(__request.Head.msgh_local_port),
+        Role::ReplyPort { .. } => {
+            // The reply right, taken out of the request by `deferred_routine`.
+            let owner = ports::received_type(paths, a);
+            quote!(unsafe { #owner::from_raw(__reply_port) })
+        }
         Role::Out => {
             let count = quote::format_ident!("{}Cnt", a.name);
             quote!(__request.#count)
@@ -238,6 +251,16 @@ fn arm(paths: &Paths, routine: &Routine) -> TokenStream {
             quote!(__request.#name)
         }
     });
+    if routine.server_reply_port().is_some() {
+        // The handler answers when it likes, through `#module::reply`.
+        return quote! {
+            #id => #krate::__private::deferred_routine(
+                request,
+                reply,
+                |__request: #module::Request, __trailer: &#krate::Trailer, __reply_port| server.#method(#(#args),*),
+            ),
+        };
+    }
     let handler =
         quote!(|__request: #module::Request, __trailer: &#krate::Trailer| server.#method(#(#args),*));
     if routine.simple {
@@ -274,5 +297,76 @@ fn arm(paths: &Paths, routine: &Routine) -> TokenStream {
     );
     quote! {
         #id => #krate::__private::routine(request, reply, #handler, |#pattern| { #prelude #krate::__private::Ok(#module::Reply { #fields }) }),
+    }
+}
+
+/// `<routine>::reply`, for routines whose handler takes the reply port: sends the reply
+/// (or the error) later, from anywhere.
+pub fn deferred_reply(paths: &Paths, routine: &Routine) -> TokenStream {
+    let krate = &paths.krate;
+    let Some(reply_port) = routine.server_reply_port() else {
+        return TokenStream::new();
+    };
+    if routine.simple {
+        return TokenStream::new();
+    }
+    let owner = ports::received_type(paths, reply_port);
+    let outs: Vec<&Arg> = routine.outs().collect();
+    let (value_type, pattern) = match outs.as_slice() {
+        [] => (quote!(()), quote!(())),
+        [one] => {
+            let ty = if ports::is_port(one) {
+                ports::sent_type(paths, one, Scope::Routine)
+            } else if is_port_array(one) {
+                sent_port_array(paths, one, Scope::Routine, true)
+            } else {
+                paths.ty(&one.ty, Scope::Routine)
+            };
+            let name = ident(&one.name);
+            (ty, quote!(#name))
+        }
+        many => {
+            let names = many.iter().map(|a| ident(&a.name));
+            let output = if server_output_differs(routine) {
+                quote!(ServerOutput)
+            } else {
+                quote!(Output)
+            };
+            (output.clone(), quote!(#output { #(#names),* }))
+        }
+    };
+    let (prelude, fields) = message_fields(
+        paths,
+        &outs,
+        true,
+        |a| {
+            let name = ident(&a.name);
+            quote!(#name)
+        },
+        |arg, value| {
+            if is_port_array(arg) {
+                port_array_to_wire(paths, arg, value, true)
+            } else {
+                quote!(#value.into_wire())
+            }
+        },
+    );
+    let doc = format!(
+        "Answers a `{}` request later, through the reply port its handler was given: \
+         `Ok` sends the reply, `Err` a `mig_reply_error_t` carrying the code.",
+        routine.name
+    );
+    quote! {
+        #[doc = #doc]
+        pub fn reply(to: #owner, result: #krate::Result<#value_type>) -> #krate::Result<()> {
+            let to = to.into_raw();
+            match result {
+                #krate::__private::Ok(#pattern) => {
+                    #prelude
+                    #krate::__private::send_reply(to, REPLY_ID, Reply { #fields })
+                }
+                #krate::__private::Err(__error) => #krate::__private::send_error_reply(to, REPLY_ID, __error),
+            }
+        }
     }
 }

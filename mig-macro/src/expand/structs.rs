@@ -27,7 +27,7 @@ pub fn routine_module(paths: &Paths, routine: &Routine, layout: &RoutineLayout, 
     );
     let request = message(paths, routine, &layout.request, "Request", quote!(request), index);
     let reply = layout.reply.as_ref().map(|reply| {
-        let reply_id = reply.id;
+        let reply_id = lit_i32(reply.id);
         let reply_struct = message(paths, routine, reply, "Reply", quote!(reply.unwrap()), index);
         quote! {
             /// The reply's msgh_id (request id + 100).
@@ -36,6 +36,7 @@ pub fn routine_module(paths: &Paths, routine: &Routine, layout: &RoutineLayout, 
         }
     });
     let output = output_struct(paths, routine);
+    let deferred = super::server::deferred_reply(paths, routine);
     quote! {
         #module_docs
         pub mod #name {
@@ -44,6 +45,7 @@ pub fn routine_module(paths: &Paths, routine: &Routine, layout: &RoutineLayout, 
             #request
             #reply
             #output
+            #deferred
         }
     }
 }
