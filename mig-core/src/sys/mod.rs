@@ -28,7 +28,9 @@ mod apple {
 #[cfg(target_vendor = "apple")]
 pub use apple::*;
 
+/// The loopback kernel, with its table of fidelity to XNU. Its items are also
+/// re-exported as `sys::*`.
 #[cfg(not(target_vendor = "apple"))]
-mod loopback;
+pub mod loopback;
 #[cfg(not(target_vendor = "apple"))]
 pub use loopback::*;
