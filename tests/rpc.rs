@@ -465,3 +465,42 @@ fn waittime_makes_a_silent_server_a_timeout() {
     assert_eq!(patient::chosen(server.port(), 1000, 0), Ok(2));
     assert_eq!(patient::with_option(server.port()), Ok(3));
 }
+
+#[test]
+fn several_threads_can_serve_one_port() {
+    use std::sync::Arc;
+    let receive = ReceiveRight::allocate().unwrap();
+    let send = receive.make_send().unwrap();
+    let service = Arc::new(shapes::Service(Impl::default()));
+    let name = receive.name();
+    let servers: Vec<_> = (0..4)
+        .map(|_| {
+            let service = Arc::clone(&service);
+            thread::spawn(move || mig::serve(name, &*service))
+        })
+        .collect();
+    let clients: Vec<_> = (0..8)
+        .map(|i| {
+            let port = send.name();
+            thread::spawn(move || {
+                for j in 0..200 {
+                    assert_eq!(shapes::add(port, i, j), Ok(i + j));
+                    shapes::note(port, 1).unwrap();
+                }
+            })
+        })
+        .collect();
+    for client in clients {
+        client.join().unwrap();
+    }
+    // Every note is handled exactly once; the last ones may still be in flight.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    while service.0.notes.load(Ordering::SeqCst) < 8 * 200 && std::time::Instant::now() < deadline {
+        thread::yield_now();
+    }
+    assert_eq!(service.0.notes.load(Ordering::SeqCst), 8 * 200);
+    drop(receive);
+    for server in servers {
+        server.join().unwrap().unwrap();
+    }
+}
