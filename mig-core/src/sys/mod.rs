@@ -13,12 +13,16 @@ mod apple {
     pub use mach2::kern_return::*;
     pub use mach2::mach_port::{
         mach_port_allocate, mach_port_deallocate, mach_port_destroy, mach_port_extract_right,
-        mach_port_insert_right, mach_port_mod_refs,
+        mach_port_insert_right, mach_port_mod_refs, mach_port_request_notification,
     };
     pub use mach2::mach_types::ipc_space_t;
     pub use mach2::message::*;
     pub use mach2::mig::{mig_dealloc_reply_port, mig_get_reply_port, mig_put_reply_port};
     pub use mach2::ndr::{NDR_record, NDR_record_t};
+    pub use mach2::notify::{
+        MACH_NOTIFY_DEAD_NAME, MACH_NOTIFY_NO_SENDERS, MACH_NOTIFY_PORT_DELETED, MACH_NOTIFY_PORT_DESTROYED,
+        MACH_NOTIFY_SEND_ONCE,
+    };
     pub use mach2::port::*;
     pub use mach2::traps::mach_task_self;
     pub use mach2::vm::{mach_vm_allocate, mach_vm_deallocate};

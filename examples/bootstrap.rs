@@ -1,0 +1,70 @@
+//! A server publishes a name with the bootstrap service (launchd on macOS); clients on
+//! several threads look it up and call it.
+//!
+//! `cargo run --example bootstrap`
+
+use std::sync::atomic::{AtomicU32, Ordering};
+
+use mig::sys::mach_port_t;
+use mig::{ReceiveRight, bootstrap};
+
+mig::mig! {
+    subsystem counter 14000;
+    #include <mach/std_types.defs>
+    /// Adds `delta` and returns the new total.
+    routine bump(server: mach_port_t; delta: int; out total: int);
+}
+
+const NAME: &str = "com.example.counter";
+
+#[derive(Default)]
+struct Counter(AtomicU32);
+
+impl counter::Server for Counter {
+    fn bump(&self, _: mach_port_t, delta: i32) -> mig::Result<i32> {
+        Ok((self.0.fetch_add(delta as u32, Ordering::SeqCst) + delta as u32) as i32)
+    }
+}
+
+fn main() -> mig::Result<()> {
+    // Publish.
+    let port = ReceiveRight::allocate()?;
+    bootstrap::register(NAME, &port.make_send()?)?;
+    let name = port.name();
+    let server = std::thread::spawn(move || {
+        let result = mig::serve(port.name(), &counter::Service(Counter::default()));
+        let _ = port.into_raw(); // destroyed by name below
+        result
+    });
+
+    // Look up and call, from four threads at once.
+    let clients: Vec<_> = (1..=4)
+        .map(|i| {
+            std::thread::spawn(move || -> mig::Result<i32> {
+                let service = bootstrap::look_up(NAME)?;
+                let mut last = 0;
+                for _ in 0..10 {
+                    last = counter::bump(service.name(), i)?;
+                }
+                Ok(last)
+            })
+        })
+        .collect();
+    for (i, client) in clients.into_iter().enumerate() {
+        let last = client.join().expect("client thread")?;
+        println!("client {} saw a total of {last} after its last call", i + 1);
+    }
+    let service = bootstrap::look_up(NAME)?;
+    println!(
+        "final total: {} (10 × (1 + 2 + 3 + 4) = 100)",
+        counter::bump(service.name(), 0)?
+    );
+    match bootstrap::look_up("com.example.nobody") {
+        Err(e) => println!("an unknown name: {e}"),
+        Ok(_) => println!("an unknown name was found?"),
+    }
+
+    // SAFETY: the server's port lives in this task; destroying it ends the loop.
+    unsafe { mig::sys::mach_port_destroy(mig::sys::mach_task_self(), name) };
+    server.join().expect("server thread")
+}

@@ -1,0 +1,76 @@
+//! `CountInOut`, in the style of `thread_policy_get`: the caller says how many words of
+//! policy it can take, the server answers with at most that many, and says whether it
+//! used the defaults.
+//!
+//! `cargo run --example thread_policy`
+
+use mig::sys::mach_port_t;
+use mig::{Error, InlineArray, ReceiveRight};
+
+mig::mig! {
+    subsystem policy 3600;
+    #include <mach/mach_types.defs>
+
+    /// Gets a thread's scheduling policy of `flavor`; `get_default` asks for the default
+    /// and comes back true if the default was returned.
+    routine thread_policy_get(thread: thread_act_t; flavor: thread_policy_flavor_t;
+        out policy_info: thread_policy_t, CountInOut; inout get_default: boolean_t);
+}
+
+const THREAD_EXTENDED_POLICY: u32 = 1;
+const THREAD_PRECEDENCE_POLICY: u32 = 3;
+
+struct Threads;
+
+impl policy::Server for Threads {
+    fn thread_policy_get(
+        &self,
+        _: mach_port_t,
+        flavor: u32,
+        policy_info_capacity: u32,
+        get_default: u32,
+    ) -> mig::Result<policy::thread_policy_get::Output> {
+        let policy: &[i32] = match flavor {
+            THREAD_EXTENDED_POLICY => &[1],   // timeshare
+            THREAD_PRECEDENCE_POLICY => &[0], // importance
+            _ => return Err(Error::KERN_INVALID_ARGUMENT),
+        };
+        if (policy_info_capacity as usize) < policy.len() {
+            return Err(Error::KERN_INVALID_ARGUMENT);
+        }
+        Ok(policy::thread_policy_get::Output {
+            policy_info: InlineArray::from_slice(policy)?,
+            get_default: get_default | 1,
+        })
+    }
+}
+
+fn main() -> mig::Result<()> {
+    let port = ReceiveRight::allocate()?;
+    let send = port.make_send()?;
+    let name = port.name();
+    let server = std::thread::spawn(move || {
+        let result = mig::serve(port.name(), &policy::Service(Threads));
+        let _ = port.into_raw(); // destroyed by name below
+        result
+    });
+
+    let out = policy::thread_policy_get(send.name(), THREAD_EXTENDED_POLICY, 1, 0)?;
+    println!(
+        "extended policy: timeshare = {} (default: {})",
+        out.policy_info[0],
+        out.get_default != 0
+    );
+    let out = policy::thread_policy_get(send.name(), THREAD_PRECEDENCE_POLICY, 16, 1)?;
+    println!(
+        "precedence policy: importance = {} ({} word)",
+        out.policy_info[0],
+        out.policy_info.len()
+    );
+    let refused = policy::thread_policy_get(send.name(), THREAD_EXTENDED_POLICY, 0, 0);
+    println!("with no room for the answer: {}", refused.unwrap_err());
+
+    // SAFETY: the server's port lives in this task; destroying it ends the loop.
+    unsafe { mig::sys::mach_port_destroy(mig::sys::mach_task_self(), name) };
+    server.join().expect("server thread")
+}
