@@ -1,6 +1,4 @@
-//! MIG (Mach Interface Generator) definitions, inline in Rust.
-//!
-//! See the README for a tour; the macro's documentation is on [`mig!`].
+#![doc = include_str!("../README.md")]
 
 pub use mig_core::*;
 
