@@ -153,12 +153,31 @@ impl Checker {
         if !self.loaded.insert(text) {
             return;
         }
+        // The types each built-in file adds are the same every time: check a file once
+        // per compiler thread and reuse its types (they hold no spans, which would not
+        // outlive one macro invocation).
+        thread_local! {
+            static CACHE: std::cell::RefCell<BTreeMap<usize, Vec<TypeDef>>> = const {
+                std::cell::RefCell::new(BTreeMap::new())
+            };
+        }
+        let key = text.as_ptr() as usize;
+        if let Some(defs) = CACHE.with_borrow(|cache| cache.get(&key).cloned()) {
+            for def in defs {
+                self.types.insert(def.name.clone(), def.ty.clone());
+                self.builtin_defs.push(def);
+            }
+            return;
+        }
+        let first = self.builtin_defs.len();
         let tokens = TokenStream::from_str(text).expect("built-in definitions lex");
         let tokens = lex::lower(tokens);
         let file = parse::parse(&tokens, cx);
         for statement in &file.statements {
             self.statement(statement, Origin::Builtin, cx);
         }
+        let added = self.builtin_defs[first..].to_vec();
+        CACHE.with_borrow_mut(|cache| cache.insert(key, added));
     }
 
     fn subsystem(&mut self, s: &syntax::Subsystem, cx: &mut Errors) {

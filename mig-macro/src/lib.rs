@@ -13,6 +13,7 @@ mod layout;
 mod lex;
 mod model;
 mod parse;
+mod pipeline;
 mod preprocess;
 mod suggest;
 mod syntax;
@@ -20,14 +21,12 @@ mod syntax;
 use proc_macro2::{Delimiter, TokenStream, TokenTree};
 use quote::quote;
 
-use errors::Errors;
-
 /// Expands `[krate] <MIG text>`: the form `mig::mig!` forwards, with the path of the
 /// `mig` crate first so generated code names it however the user's crate does.
 #[proc_macro]
 pub fn mig_impl(input: proc_macro::TokenStream) -> proc_macro::TokenStream {
     let (krate, body) = split_krate(input.into());
-    expand_definition(krate, body).into()
+    pipeline::expand_definition(krate, body).into()
 }
 
 /// Expands to the aliases of every built-in MIG type (for `mig::types`).
@@ -46,22 +45,6 @@ fn split_krate(input: TokenStream) -> (TokenStream, TokenStream) {
         return (g.stream(), iter.collect());
     }
     (quote!(::mig), input)
-}
-
-/// The whole pipeline on a MIG text: the generated items, or the errors.
-fn expand_definition(krate: TokenStream, body: TokenStream) -> TokenStream {
-    let mut cx = Errors::new();
-    let tokens = preprocess::preprocess(lex::lower(body), &mut cx);
-    let file = parse::parse(&tokens, &mut cx);
-    // Check even after syntax errors: the statements that did parse get checked too.
-    let model = check::check(&file, &mut cx);
-    match model {
-        Some(model) if cx.is_empty() => {
-            let layout = layout::layout(&model);
-            expand::subsystem(krate, &model, &layout)
-        }
-        _ => cx.to_compile_errors(),
-    }
 }
 
 #[cfg(test)]

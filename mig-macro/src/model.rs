@@ -15,7 +15,7 @@ pub struct Subsystem {
 }
 
 /// A user `type` statement, which becomes a Rust type alias.
-#[derive(Debug)]
+#[derive(Clone, Debug)]
 pub struct TypeDef {
     pub name: String,
     pub docs: Vec<String>,

@@ -143,7 +143,7 @@ fn builtin_types_check_cleanly() {
 #[test]
 #[ignore = "prints an expansion for eyeballing: cargo test -p mig-macro print_expansion -- --ignored --nocapture"]
 fn print_expansion() {
-    let out = crate::expand_definition(
+    let out = crate::pipeline::expand_definition(
         quote::quote!(::mig),
         tokens(&std::env::var("MIG_EXPAND").unwrap_or_else(|_| {
             "subsystem add 100; #include <mach/std_types.defs> routine add2(server: mach_port_t; a: int; b: int; out c: int); simpleroutine note(server: mach_port_t; x: short);".to_owned()
@@ -155,7 +155,7 @@ fn print_expansion() {
 
 #[test]
 fn arrays_expand_without_panicking() {
-    let out = crate::expand_definition(
+    let out = crate::pipeline::expand_definition(
         quote::quote!(::mig),
         tokens(
             r#"subsystem catcher 2405;
