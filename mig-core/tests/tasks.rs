@@ -379,11 +379,7 @@ fn terminating_a_task_destroys_its_rights() {
     assert_eq!(kr, KERN_SUCCESS);
 
     assert_eq!(loopback_task_terminate(b), KERN_SUCCESS);
-    assert_eq!(
-        loopback_task_terminate(b),
-        KERN_INVALID_TASK,
-        "the task is gone"
-    );
+    assert_eq!(loopback_task_terminate(b), KERN_INVALID_TASK, "the task is gone");
     assert!(!loopback_vm_is_allocated(region));
     assert_eq!(type_of(to_server), Ok(MACH_PORT_TYPE_DEAD_NAME));
     assert_eq!(refs(to_server, MACH_PORT_RIGHT_DEAD_NAME), 2);
