@@ -19,13 +19,39 @@ const MAX_MESSAGE: u32 = 64 * 1024 * 1024;
 /// The built-in definitions `#include` can name, and the text of each.
 const STD_TYPES: &str = include_str!("std/std_types.defs");
 const MACH_TYPES: &str = include_str!("std/mach_types.defs");
+const CLOCK_TYPES: &str = include_str!("std/clock_types.defs");
+const MACH_DEBUG_TYPES: &str = include_str!("std/mach_debug_types.defs");
+const DEVICE_TYPES: &str = include_str!("std/device_types.defs");
+const UND_TYPES: &str = include_str!("std/UNDTypes.defs");
 
-/// Which built-in files an `#include` path brings in (each includes what it needs).
+/// Every built-in file, in the order `mig::types` declares them.
+const BUILTIN_FILES: [&str; 6] = [
+    STD_TYPES,
+    MACH_TYPES,
+    CLOCK_TYPES,
+    MACH_DEBUG_TYPES,
+    DEVICE_TYPES,
+    UND_TYPES,
+];
+
+/// The paths `#include` accepts, for messages.
+const BUILTIN_PATHS: &str = "`<mach/std_types.defs>`, `<mach/mach_types.defs>`, \
+     `<mach/clock_types.defs>`, `<mach/machine/machine_types.defs>`, \
+     `<mach_debug/mach_debug_types.defs>`, `<device/device_types.defs>` and \
+     `<UserNotification/UNDTypes.defs>`";
+
+/// Which built-in files an `#include` path brings in: the file and, first, the files
+/// it includes itself (xnu's type files are only ever read after the standard types).
 fn builtin_files(path: &str) -> Option<&'static [&'static str]> {
-    let name = path.trim_matches(|c| c == '<' || c == '>');
+    let name = path.trim_matches(|c| c == '<' || c == '>' || c == '"');
     match name {
-        "mach/std_types.defs" => Some(&[STD_TYPES]),
+        // xnu's machine types are a part of the standard types, never used alone.
+        "mach/std_types.defs" | "mach/machine/machine_types.defs" => Some(&[STD_TYPES]),
         "mach/mach_types.defs" => Some(&[STD_TYPES, MACH_TYPES]),
+        "mach/clock_types.defs" => Some(&[STD_TYPES, CLOCK_TYPES]),
+        "mach_debug/mach_debug_types.defs" => Some(&[STD_TYPES, MACH_DEBUG_TYPES]),
+        "device/device_types.defs" => Some(&[STD_TYPES, MACH_TYPES, DEVICE_TYPES]),
+        "UserNotification/UNDTypes.defs" => Some(&[STD_TYPES, UND_TYPES]),
         _ => None,
     }
 }
@@ -43,11 +69,15 @@ pub fn check(file: &syntax::File, cx: &mut Errors) -> Option<Subsystem> {
 pub fn builtin_types() -> Vec<TypeDef> {
     let mut checker = Checker::default();
     let mut cx = Errors::new();
-    for text in [STD_TYPES, MACH_TYPES] {
+    for text in BUILTIN_FILES {
         checker.load_builtin(text, &mut cx);
     }
     assert!(cx.is_empty(), "the built-in definitions must check cleanly");
-    checker.builtin_defs
+    // A name two files define alike (`UNDServerRef`) gets one alias.
+    let mut seen = BTreeSet::new();
+    let mut defs = checker.builtin_defs;
+    defs.retain(|def| seen.insert(def.name.clone()));
+    defs
 }
 
 #[derive(Default)]
@@ -82,8 +112,8 @@ impl Checker {
                 None => cx.error(
                     include.span,
                     format!(
-                        "cannot include `{}`: `mig!` reads no files; the built-in definitions are \
-                         `<mach/std_types.defs>` and `<mach/mach_types.defs>`",
+                        "cannot include `{}`: `mig!` reads no files, so it can include only its \
+                         built-in type files: {BUILTIN_PATHS}; paste other definitions into the block",
                         include.path
                     ),
                 ),

@@ -3,7 +3,8 @@
 //! Rust's tokenizer keeps no newlines, but every token knows its line: a directive is
 //! `#` and the tokens after it on the same line. Handled: `#define NAME [value]`,
 //! `#undef`, `#if`/`#ifdef`/`#ifndef`/`#elif`/`#else`/`#endif` over defined names and
-//! integer expressions (`defined`, `! && || == != < <= > >= + - * / %`, parentheses),
+//! integer expressions (`defined`, C's unary, logical, bitwise, comparison and
+//! arithmetic operators, parentheses),
 //! `#error`, and `#include`, which is left for the parser (the built-in definitions).
 //! Defined names are replaced by their values everywhere else, groups included.
 
@@ -224,7 +225,7 @@ fn condition(kind: &str, rest: &[(Tok, Sp)], whole: Sp, defines: &mut Defines, c
             match parser.expr(0) {
                 Some(value) if parser.at == rest.len() => value != 0,
                 _ => {
-                    cx.error(whole, "cannot evaluate this `#if` expression: it takes defined names, integers, `defined`, `!`, `&&`, `||`, comparisons and `+ - * / %`");
+                    cx.error(whole, "cannot evaluate this `#if` expression: it takes defined names, integers, `defined`, and C's logical, comparison, bitwise and arithmetic operators");
                     false
                 }
             }
@@ -249,32 +250,43 @@ impl Eval<'_> {
         let (a, b) = (self.peek(0), self.peek(1));
         let pair = |x: char, y: char| matches!((a, b), (Some(Tok::Punct(p)), Some(Tok::Punct(q))) if *p == x && *q == y);
         let one = |x: char| matches!(a, Some(Tok::Punct(p)) if *p == x);
+        // C's precedences, loosest first.
         Some(if pair('|', '|') {
             ("||", 2, 1)
         } else if pair('&', '&') {
             ("&&", 2, 2)
+        } else if one('|') {
+            ("|", 1, 3)
+        } else if one('^') {
+            ("^", 1, 4)
+        } else if one('&') {
+            ("&", 1, 5)
         } else if pair('=', '=') {
-            ("==", 2, 3)
+            ("==", 2, 6)
         } else if pair('!', '=') {
-            ("!=", 2, 3)
+            ("!=", 2, 6)
+        } else if pair('<', '<') {
+            ("<<", 2, 8)
+        } else if pair('>', '>') {
+            (">>", 2, 8)
         } else if pair('<', '=') {
-            ("<=", 2, 4)
+            ("<=", 2, 7)
         } else if pair('>', '=') {
-            (">=", 2, 4)
+            (">=", 2, 7)
         } else if one('<') {
-            ("<", 1, 4)
+            ("<", 1, 7)
         } else if one('>') {
-            (">", 1, 4)
+            (">", 1, 7)
         } else if one('+') {
-            ("+", 1, 5)
+            ("+", 1, 9)
         } else if one('-') {
-            ("-", 1, 5)
+            ("-", 1, 9)
         } else if one('*') {
-            ("*", 1, 6)
+            ("*", 1, 10)
         } else if one('/') {
-            ("/", 1, 6)
+            ("/", 1, 10)
         } else if one('%') {
-            ("%", 1, 6)
+            ("%", 1, 10)
         } else {
             return None;
         })
@@ -290,6 +302,11 @@ impl Eval<'_> {
             let rhs = self.expr(prec + 1)?;
             lhs = match op {
                 "||" => i64::from(lhs != 0 || rhs != 0),
+                "|" => lhs | rhs,
+                "^" => lhs ^ rhs,
+                "&" => lhs & rhs,
+                "<<" => lhs.checked_shl(u32::try_from(rhs).ok()?)?,
+                ">>" => lhs.checked_shr(u32::try_from(rhs).ok()?)?,
                 "&&" => i64::from(lhs != 0 && rhs != 0),
                 "==" => i64::from(lhs == rhs),
                 "!=" => i64::from(lhs != rhs),
@@ -312,6 +329,8 @@ impl Eval<'_> {
         self.at += 1;
         match tok {
             Tok::Punct('!') => Some(i64::from(self.unary()? == 0)),
+            Tok::Punct('~') => Some(!self.unary()?),
+            Tok::Punct('+') => self.unary(),
             Tok::Punct('-') => self.unary()?.checked_neg(),
             Tok::Number(n) => n.parse().ok(),
             Tok::Group(g) if g.delim == proc_macro2::Delimiter::Parenthesis => {
