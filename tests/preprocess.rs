@@ -28,3 +28,35 @@ fn directives_select_and_substitute() {
     );
     assert_eq!(pp::ROUTINES[1].request.size, 32 + 8 * 4);
 }
+
+// xnu's own idioms: bitwise `#if` tests and the built-in type files beyond the
+// standard and Mach ones.
+mig::mig! {
+    subsystem xnu_idioms 11100;
+    #include <mach/std_types.defs>
+    #include <mach/clock_types.defs>
+    #include <mach_debug/mach_debug_types.defs>
+    #include <UserNotification/UNDTypes.defs>
+    #define FEATURE_SEND_POSSIBLE 4
+
+    #if (KERNEL_USER | FEATURE_SEND_POSSIBLE) && !(FEATURE_SEND_POSSIBLE & 3) && (1 << 3) == 8
+    routine clock_time(clock_serv: clock_serv_t; out cur_time: mach_timespec_t);
+    #else
+    routine clock_time_never(clock_serv: clock_serv_t);
+    #endif
+    routine zone_name(server: mach_port_t; out name: mach_zone_name_t);
+    simpleroutine notify_user(server: UNDServerRef; message: UNDMessage);
+}
+
+#[test]
+fn xnu_type_files_and_bitwise_conditions() {
+    let names: Vec<_> = xnu_idioms::ROUTINES.iter().map(|r| r.name).collect();
+    assert_eq!(names, ["clock_time", "zone_name", "notify_user"]);
+    let clock = &xnu_idioms::ROUTINES[0];
+    // Reply: header, NDR, RetCode, then the two-int mach_timespec_t.
+    assert_eq!(clock.reply.as_ref().map(|r| r.size), Some(36 + 8));
+    let zone = &xnu_idioms::ROUTINES[1];
+    assert_eq!(zone.reply.as_ref().map(|r| r.size), Some(36 + 80));
+    let _: mig::types::clock_serv_t = 0;
+    let _: mig::types::mach_zone_name_t = [0; 80];
+}
