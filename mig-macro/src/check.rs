@@ -251,6 +251,29 @@ impl Checker {
     }
 
     fn type_decl(&mut self, decl: &syntax::TypeDecl, origin: Origin, cx: &mut Errors) {
+        if origin == Origin::User {
+            // A user type becomes an alias in the subsystem module's type namespace.
+            let alias = rust_name(&decl.name.text);
+            let clash = generated_type_name(&alias)
+                .map(|what| format!("the name of {what}"))
+                .or_else(|| {
+                    self.routines
+                        .iter()
+                        .find(|r| rust_name(&r.name) == alias)
+                        .map(|r| format!("the name of routine `{}`'s module", r.name))
+                });
+            if let Some(clash) = clash {
+                cx.error(
+                    decl.name.span,
+                    format!(
+                        "type `{}` has {clash}: both would be `{alias}` in the subsystem's module; rename one",
+                        decl.name.text
+                    ),
+                );
+                self.poisoned.insert(decl.name.text.clone());
+                return;
+            }
+        }
         let Some(resolved) = self.resolve(&decl.spec, Some(&decl.name.text), cx) else {
             self.poisoned.insert(decl.name.text.clone());
             return;
@@ -686,7 +709,7 @@ impl Checker {
         let wait_time = option_arg("waittime").or_else(|| self.wait_time.clone());
         let send_time = option_arg("sendtime").or_else(|| self.send_time.clone());
         let msg_option = option_arg("msgoption").or_else(|| self.msg_option.clone());
-        self.routines.push(Routine {
+        let routine = Routine {
             wait_time,
             send_time,
             msg_option,
@@ -697,7 +720,11 @@ impl Checker {
             user_fn: format!("{}{}", self.user_prefix, r.name.text),
             server_fn: format!("{}{}", self.server_prefix, r.name.text),
             args,
-        });
+        };
+        let names_ok = self.routine_names_are_free(&routine, r, cx);
+        if names_ok & self.messages_fit(&routine, r, cx) {
+            self.routines.push(routine);
+        }
     }
 
     fn argument(&mut self, arg: &syntax::Arg, simple: bool, routine: &str, cx: &mut Errors) -> Option<Arg> {
@@ -895,6 +922,101 @@ impl Checker {
         })
     }
 
+    /// The routine's generated items must not meet other items of the subsystem module:
+    /// its module shares the type namespace with type aliases and the `Server` trait,
+    /// its client function the value namespace with the other generated functions.
+    fn routine_names_are_free(&self, routine: &Routine, r: &syntax::Routine, cx: &mut Errors) -> bool {
+        let module = rust_name(&routine.name);
+        let clash = if let Some(what) = generated_type_name(&module) {
+            Some(format!("the name of {what}"))
+        } else if self.user_types.iter().any(|t| rust_name(&t.name) == module) {
+            Some(format!("the name of the type `{}`", routine.name))
+        } else {
+            self.routines
+                .iter()
+                .find(|other| rust_name(&other.name) == module)
+                .map(|other| format!("the Rust name of routine `{}`", other.name))
+        };
+        if let Some(clash) = clash {
+            cx.error(
+                r.name.span,
+                format!(
+                    "routine `{}` has {clash}: both would be `{module}` in the subsystem's module; rename one",
+                    routine.name
+                ),
+            );
+            // Its client function would meet the same routine's: said once is enough.
+            return false;
+        }
+        let function = rust_name(&routine.user_fn);
+        let clash = if let Some(what) = generated_value_name(&function) {
+            Some(what.to_owned())
+        } else {
+            self.routines
+                .iter()
+                .find(|other| rust_name(&other.user_fn) == function)
+                .map(|other| format!("the client function of routine `{}`", other.name))
+        };
+        if let Some(clash) = clash {
+            cx.error(
+                r.name.span,
+                format!(
+                    "the client function of `{}` would be `{function}`, which is already {clash}; rename the routine or change `userprefix`",
+                    routine.name
+                ),
+            );
+            return false;
+        }
+        true
+    }
+
+    /// Each message fits Mach's limit, and no argument has the name of a field MIG adds
+    /// (`Head`, `NDR`, `RetCode`, `<array>Cnt`, `<arg>Pad`, …): the wire structs carry
+    /// Apple's field names, so the two would be one field.
+    fn messages_fit(&self, routine: &Routine, r: &syntax::Routine, cx: &mut Errors) -> bool {
+        let layout = crate::layout::routine(routine);
+        let mut ok = true;
+        // Each argument is reported once, even when both messages have the field.
+        let mut reported = BTreeSet::new();
+        let messages = [
+            ("request", Some(&layout.request)),
+            ("reply", layout.reply.as_ref()),
+        ];
+        for (which, message) in messages {
+            let Some(message) = message else { continue };
+            if message.size > MAX_MESSAGE {
+                cx.error(
+                    r.name.span,
+                    format!(
+                        "the {which} of `{}` would be larger than the {MAX_MESSAGE} bytes Mach accepts",
+                        routine.name
+                    ),
+                );
+                ok = false;
+                continue;
+            }
+            for field in &message.fields {
+                let Some(what) = added_field(&field.kind, &field.name, routine) else {
+                    continue;
+                };
+                let user = routine.args.iter().position(|a| a.name == field.name);
+                if let Some(index) = user
+                    && reported.insert(index)
+                {
+                    cx.error(
+                        r.args[index].name.span,
+                        format!(
+                            "argument `{}` has the name of a field MIG adds to the {which} ({what}); rename the argument",
+                            field.name
+                        ),
+                    );
+                    ok = false;
+                }
+            }
+        }
+        ok
+    }
+
     fn finish(self, cx: &mut Errors) -> Option<Subsystem> {
         let Some((name, base, docs)) = self.subsystem else {
             // Statements before a missing subsystem already said so at their own spans.
@@ -1050,4 +1172,42 @@ fn eval(expr: &Expr, cx: &mut Errors) -> Option<i64> {
             value
         }
     }
+}
+
+/// What a name `mig!` generates in the type namespace of a subsystem module stands for.
+fn generated_type_name(name: &str) -> Option<&'static str> {
+    match name {
+        "Server" => Some("the generated server trait"),
+        "Service" => Some("the generated `Service` wrapper"),
+        _ => None,
+    }
+}
+
+/// What a name `mig!` generates in the value namespace of a subsystem module stands for.
+fn generated_value_name(name: &str) -> Option<&'static str> {
+    match name {
+        "dispatch" => Some("the generated server dispatch"),
+        "demux" => Some("the generated C demux function"),
+        "Service" => Some("the generated `Service` wrapper"),
+        "BASE" | "END" | "MAX_REQUEST_SIZE" | "MAX_REPLY_SIZE" | "ROUTINES" => {
+            Some("a constant `mig!` generates")
+        }
+        _ => None,
+    }
+}
+
+/// What a field MIG adds to a message (one not named after an argument) is, for messages.
+fn added_field(kind: &crate::layout::FieldKind, name: &str, routine: &Routine) -> Option<String> {
+    use crate::layout::FieldKind;
+    let arg = |i: usize| &routine.args[i].name;
+    Some(match *kind {
+        FieldKind::Header => "the message header".to_owned(),
+        FieldKind::Body => "the descriptor count".to_owned(),
+        FieldKind::Ndr => "the NDR record".to_owned(),
+        FieldKind::RetCode => "the return code".to_owned(),
+        FieldKind::Count(i) | FieldKind::Capacity(i) => format!("the count of `{}`", arg(i)),
+        FieldKind::StringOffset(i) => format!("the offset of `{}`", arg(i)),
+        FieldKind::Padding => format!("the padding after `{}`", name.trim_end_matches("Pad")),
+        _ => return None,
+    })
 }

@@ -129,7 +129,9 @@ pub fn layout(subsystem: &Subsystem) -> SubsystemLayout {
     }
 }
 
-fn routine(r: &Routine) -> RoutineLayout {
+/// One routine's messages (also used by `check`, which refuses oversized messages and
+/// argument names that collide with the fields MIG adds).
+pub fn routine(r: &Routine) -> RoutineLayout {
     let sent: Vec<(usize, &Arg)> = r
         .args
         .iter()
@@ -294,7 +296,9 @@ impl Builder {
             size,
             kind,
         });
-        self.offset += size;
+        // Saturating: `check` refuses any message past Mach's limit, so an absurd
+        // definition ends in an error, never an overflow.
+        self.offset = self.offset.saturating_add(size);
     }
 }
 

@@ -297,3 +297,12 @@ impl Type {
         }
     }
 }
+
+/// The Rust name a MIG name becomes: itself, or with a trailing `_` for the four Rust
+/// keywords that cannot be raw identifiers (other keywords become raw: `r#type`).
+pub fn rust_name(name: &str) -> std::borrow::Cow<'_, str> {
+    match name {
+        "self" | "Self" | "super" | "crate" => format!("{name}_").into(),
+        _ => name.into(),
+    }
+}

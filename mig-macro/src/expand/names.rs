@@ -1,9 +1,9 @@
 //! Rust names for MIG names, and paths to the types they stand for.
 
 use proc_macro2::{Ident, Span, TokenStream};
-use quote::{format_ident, quote};
+use quote::quote;
 
-use crate::model::{Origin, Rust, Type};
+use crate::model::{Origin, Rust, Type, rust_name};
 
 const RUST_KEYWORDS: &[&str] = &[
     "as", "break", "const", "continue", "crate", "else", "enum", "extern", "false", "fn", "for", "if",
@@ -16,10 +16,11 @@ const RUST_KEYWORDS: &[&str] = &[
 /// The Rust identifier for a MIG name: raw for keywords (`r#type`), with a trailing `_`
 /// for the four that cannot be raw (`self`, `Self`, `super`, `crate`).
 pub fn ident(name: &str) -> Ident {
-    match name {
-        "self" | "Self" | "super" | "crate" => format_ident!("{name}_"),
-        _ if RUST_KEYWORDS.contains(&name) => Ident::new_raw(name, Span::call_site()),
-        _ => Ident::new(name, Span::call_site()),
+    let name = rust_name(name);
+    if RUST_KEYWORDS.contains(&&*name) {
+        Ident::new_raw(&name, Span::call_site())
+    } else {
+        Ident::new(&name, Span::call_site())
     }
 }
 
