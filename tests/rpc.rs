@@ -50,6 +50,8 @@ mig::mig! {
     userprefix U_;
     serverprefix S_;
     routine twice(server: mach_port_t; x: int; out y: int);
+    /// MIG's old status flag: on the wire an ordinary 32-bit integer.
+    simpleroutine done(server: mach_port_t; status: kern_return_t, RetCode);
 }
 
 #[derive(Default)]
@@ -95,9 +97,17 @@ impl shapes::Server for Impl {
 
 struct Twice;
 
+/// What `S_done` received last (only one test calls it).
+static LAST_STATUS: AtomicU32 = AtomicU32::new(0);
+
 impl prefixed::Server for Twice {
     fn S_twice(&self, _: mach_port_t, x: i32) -> mig::Result<i32> {
         Ok(2 * x)
+    }
+
+    fn S_done(&self, _: mach_port_t, status: i32) -> mig::Result<()> {
+        LAST_STATUS.store(status as u32, Ordering::SeqCst);
+        Ok(())
     }
 }
 
@@ -157,6 +167,17 @@ fn simpleroutines_do_not_wait() {
 fn prefixes_rename_functions() {
     let server = Running::start(prefixed::Service(Twice));
     assert_eq!(prefixed::U_twice(server.port(), 21), Ok(42));
+}
+
+#[test]
+fn a_ret_code_argument_travels_as_an_integer() {
+    assert_eq!(prefixed::ROUTINES[1].request.size, 24 + 8 + 4);
+    let server = Running::start(prefixed::Service(Twice));
+    prefixed::U_done(server.port(), 5).unwrap();
+    // The reply to a routine sent after it proves the note was handled.
+    assert_eq!(prefixed::U_twice(server.port(), 1), Ok(2));
+    server.stop();
+    assert_eq!(LAST_STATUS.load(Ordering::SeqCst), 5);
 }
 
 #[test]

@@ -622,6 +622,19 @@ impl Checker {
                 None => ok = false,
             }
         }
+        // MIG keeps the first `RetCode` and ignores the rest; a second one is a mistake.
+        let ret_codes = r
+            .args
+            .iter()
+            .flat_map(|a| &a.flags)
+            .filter(|f| f.name.is_keyword("retcode"));
+        if let Some(second) = ret_codes.skip(1).next() {
+            cx.error(
+                second.name.span,
+                format!("`{}` has more than one `RetCode` argument", r.name.text),
+            );
+            ok = false;
+        }
         if !ok {
             return;
         }
@@ -776,9 +789,13 @@ impl Checker {
         let mut count_in_out = None;
         let mut dealloc = None;
         let mut same_count = None;
+        let mut ret_code = None;
         for flag in &arg.flags {
-            if flag.name.is_keyword("const") {
-                // It only makes the C parameter `const`: slices are read-only already.
+            if flag.name.is_keyword("const") || flag.name.is_keyword("auto") {
+                // `Const` only makes the C parameter `const` (slices are read-only
+                // already); `Auto` only tunes the C stub's buffers.
+            } else if flag.name.is_keyword("retcode") {
+                ret_code = Some(flag.name.span);
             } else if flag.name.is_keyword("countinout") {
                 count_in_out = Some(flag.name.span);
             } else if flag.name.is_keyword("samecount") {
@@ -812,6 +829,30 @@ impl Checker {
                 self.types.get(&name.text)?.clone()
             }
         };
+        if let Some(span) = ret_code {
+            // MIG's old way of naming a simpleroutine's status argument: on the wire it
+            // is an ordinary 32-bit integer, so it needs no code of its own.
+            if !simple {
+                cx.error(
+                    span,
+                    format!(
+                        "`RetCode` is allowed only on a simpleroutine's argument; `{routine}` is a \
+                         routine, whose reply carries its own return code"
+                    ),
+                );
+                return None;
+            }
+            if !matches!(ty.wire, Wire::Scalar { size: 4 }) {
+                cx.error(
+                    span,
+                    format!(
+                        "`RetCode` marks a 32-bit integer such as `kern_return_t`; `{}` has type `{}`",
+                        arg.name.text, ty.name
+                    ),
+                );
+                return None;
+            }
+        }
         if let Wire::Unsupported(what) = ty.wire {
             cx.error(
                 arg.span,
