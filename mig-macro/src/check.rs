@@ -623,12 +623,12 @@ impl Checker {
             }
         }
         // MIG keeps the first `RetCode` and ignores the rest; a second one is a mistake.
-        let ret_codes = r
+        let mut ret_codes = r
             .args
             .iter()
             .flat_map(|a| &a.flags)
             .filter(|f| f.name.is_keyword("retcode"));
-        if let Some(second) = ret_codes.skip(1).next() {
+        if let Some(second) = ret_codes.nth(1) {
             cx.error(
                 second.name.span,
                 format!("`{}` has more than one `RetCode` argument", r.name.text),
