@@ -5,6 +5,8 @@
 
 #![allow(dead_code, unused_imports)]
 
+#[path = "../src/builtin.rs"]
+mod builtin;
 #[path = "../src/check.rs"]
 mod check;
 #[path = "../src/errors.rs"]

@@ -6,6 +6,7 @@
 //! recovering) → `check` (the model,
 //! every error at its span) → `layout` (the wire format) → `expand` (Rust items).
 
+mod builtin;
 mod check;
 mod errors;
 mod expand;
