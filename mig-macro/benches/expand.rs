@@ -13,6 +13,8 @@ mod check;
 mod errors;
 #[path = "../src/expand/mod.rs"]
 mod expand;
+#[path = "../src/include.rs"]
+mod include;
 #[path = "../src/layout.rs"]
 mod layout;
 #[path = "../src/lex.rs"]
@@ -91,7 +93,7 @@ fn bench(c: &mut Criterion) {
         let lexed = lex::lower(tokens.clone());
         c.bench_function("lex + preprocess + parse only", |b| {
             b.iter(|| {
-                let lexed = preprocess::preprocess(lex::lower(black_box(tokens.clone())), &mut cx);
+                let (lexed, _) = preprocess::preprocess(lex::lower(black_box(tokens.clone())), &mut cx);
                 parse::parse(&lexed, &mut cx)
             })
         });

@@ -10,6 +10,7 @@ mod builtin;
 mod check;
 mod errors;
 mod expand;
+mod include;
 mod layout;
 mod lex;
 mod model;

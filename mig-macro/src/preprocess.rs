@@ -5,15 +5,20 @@
 //! `#undef`, `#if`/`#ifdef`/`#ifndef`/`#elif`/`#else`/`#endif` over defined names and
 //! integer expressions (`defined`, C's unary, logical, bitwise, comparison and
 //! arithmetic operators, parentheses),
-//! `#error`, and `#include`, which is left for the parser (the built-in definitions).
+//! `#error`, and `#include`: of a built-in type file it is left for the parser; another
+//! file is read and preprocessed by `include`, and its text spliced in.
 //! Defined names are replaced by their values everywhere else, groups included.
 
 use std::collections::HashMap;
+use std::path::PathBuf;
+use std::str::FromStr;
 
-use proc_macro2::Span;
+use proc_macro2::{Span, TokenStream};
 
+use crate::builtin::builtin_files;
 use crate::errors::Errors;
-use crate::lex::{Group, Sp, Tok};
+use crate::include;
+use crate::lex::{self, Group, Sp, Tok};
 
 /// Names defined before the text starts, as macOS's headers and MIG's `cc -E` define
 /// them for 64-bit user space.
@@ -32,9 +37,18 @@ const PREDEFINED: &[(&str, u64)] = &[
     ("EXC_TYPES_COUNT", 14),
 ];
 
-/// The names in force: each with the tokens it stands for.
+/// The preprocessor's state: the names in force, each with the tokens it stands for,
+/// the function-like macros files define, and the files read.
 pub struct Defines {
-    names: HashMap<String, Vec<(Tok, Sp)>>,
+    pub names: HashMap<String, Vec<(Tok, Sp)>>,
+    pub functions: HashMap<String, Function>,
+    pub files: Vec<PathBuf>,
+}
+
+/// A function-like macro (`#define F(a, b) body`), as an included file defines it.
+pub struct Function {
+    pub params: Vec<String>,
+    pub body: String,
 }
 
 impl Defines {
@@ -46,14 +60,20 @@ impl Defines {
                 (name.to_owned(), vec![(tok, crate::lex::point(Span::call_site()))])
             })
             .collect();
-        Defines { names }
+        Defines {
+            names,
+            functions: HashMap::new(),
+            files: Vec::new(),
+        }
     }
 }
 
-/// Runs the preprocessor over a whole body.
-pub fn preprocess(tokens: Vec<(Tok, Sp)>, cx: &mut Errors) -> Vec<(Tok, Sp)> {
+/// Runs the preprocessor over a whole body: the tokens left, and the files included
+/// (their changes must make the compiler expand the macro again).
+pub fn preprocess(tokens: Vec<(Tok, Sp)>, cx: &mut Errors) -> (Vec<(Tok, Sp)>, Vec<PathBuf>) {
     let mut defines = Defines::new();
-    run(tokens, &mut defines, cx)
+    let tokens = run(tokens, &mut defines, cx);
+    (tokens, defines.files)
 }
 
 /// One open `#if`: whether its lines are kept now, whether a branch was taken already,
@@ -144,12 +164,17 @@ fn run(tokens: Vec<(Tok, Sp)>, defines: &mut Defines, cx: &mut Errors) -> Vec<(T
                 let message: Vec<String> = rest.iter().map(|(t, _)| t.to_string()).collect();
                 cx.error(whole, format!("#error {}", message.join(" ")));
             }
-            // `#include` is a statement of the language: the parser reads it.
-            "include" => {
-                out.push((tok, sp));
-                out.push((Tok::Ident(name), name_sp));
-                out.extend(rest);
-            }
+            // `#include` of a built-in type file is a statement the parser reads;
+            // another file's text takes the directive's place.
+            "include" => match include_name(&rest) {
+                Some((file, _)) if builtin_files(&file).is_some() => {
+                    out.push((tok, sp));
+                    out.push((Tok::Ident(name), name_sp));
+                    out.extend(rest);
+                }
+                Some((file, angled)) => out.extend(included(&file, angled, whole, defines, cx)),
+                None => cx.error(whole, "expected `<file>` or `\"file\"` after `#include`"),
+            },
             "pragma" | "line" => {}
             other => cx.error(whole, format!("unsupported preprocessor directive `#{other}`")),
         }
@@ -161,6 +186,56 @@ fn run(tokens: Vec<(Tok, Sp)>, defines: &mut Defines, cx: &mut Errors) -> Vec<(T
         );
     }
     out
+}
+
+/// The file an `#include` names, and whether it is written `<file>`.
+fn include_name(rest: &[(Tok, Sp)]) -> Option<(String, bool)> {
+    match rest {
+        [(Tok::Str(name), _)] => Some((name.clone(), false)),
+        [(Tok::Punct('<'), _), middle @ .., (Tok::Punct('>'), _)] => {
+            Some((middle.iter().map(|(t, _)| t.to_string()).collect(), true))
+        }
+        _ => None,
+    }
+}
+
+/// A file's tokens after preprocessing, every one at the `#include`'s span (a file's
+/// text has no spans of its own).
+fn included(name: &str, angled: bool, whole: Sp, defines: &mut Defines, cx: &mut Errors) -> Vec<(Tok, Sp)> {
+    let text = match include::include(name, angled, defines) {
+        Ok(text) => text,
+        Err(message) => {
+            cx.error(whole, message);
+            return Vec::new();
+        }
+    };
+    match TokenStream::from_str(&text) {
+        Ok(tokens) => respan(lex::lower(tokens), whole),
+        Err(error) => {
+            cx.error(
+                whole,
+                format!("after preprocessing, the text of `{name}` is not valid Rust tokens: {error}"),
+            );
+            Vec::new()
+        }
+    }
+}
+
+fn respan(tokens: Vec<(Tok, Sp)>, span: Sp) -> Vec<(Tok, Sp)> {
+    tokens
+        .into_iter()
+        .map(|(tok, _)| match tok {
+            Tok::Group(g) => (
+                Tok::Group(Group {
+                    tokens: respan(g.tokens, span),
+                    close: span.end,
+                    ..g
+                }),
+                span,
+            ),
+            other => (other, span),
+        })
+        .collect()
 }
 
 /// `#define NAME value…`: object-like macros only.
@@ -206,15 +281,30 @@ fn substitute(tok: Tok, sp: Sp, defines: &mut Defines, cx: &mut Errors, depth: u
     }
 }
 
-/// Evaluates `#if`/`#ifdef`/`#ifndef`.
+/// Evaluates `#if`/`#ifdef`/`#ifndef`, reporting what it cannot read.
 fn condition(kind: &str, rest: &[(Tok, Sp)], whole: Sp, defines: &mut Defines, cx: &mut Errors) -> bool {
+    match evaluate(kind, rest, defines) {
+        Some(value) => value,
+        None if kind != "if" => {
+            cx.error(whole, format!("expected one name after `#{kind}`"));
+            false
+        }
+        None => {
+            cx.error(whole, "cannot evaluate this `#if` expression: it takes defined names, integers, `defined`, and C's logical, comparison, bitwise and arithmetic operators");
+            false
+        }
+    }
+}
+
+/// The value of an `#if`/`#ifdef`/`#ifndef` line, `None` if it cannot be read.
+pub fn evaluate(kind: &str, rest: &[(Tok, Sp)], defines: &Defines) -> Option<bool> {
     match kind {
         "ifdef" | "ifndef" => match rest {
-            [(Tok::Ident(name), _)] => defines.names.contains_key(name) == (kind == "ifdef"),
-            _ => {
-                cx.error(whole, format!("expected one name after `#{kind}`"));
-                false
+            [(Tok::Ident(name), _)] => {
+                let defined = defines.names.contains_key(name) || defines.functions.contains_key(name);
+                Some(defined == (kind == "ifdef"))
             }
+            _ => None,
         },
         _ => {
             let mut parser = Eval {
@@ -222,13 +312,8 @@ fn condition(kind: &str, rest: &[(Tok, Sp)], whole: Sp, defines: &mut Defines, c
                 at: 0,
                 defines,
             };
-            match parser.expr(0) {
-                Some(value) if parser.at == rest.len() => value != 0,
-                _ => {
-                    cx.error(whole, "cannot evaluate this `#if` expression: it takes defined names, integers, `defined`, and C's logical, comparison, bitwise and arithmetic operators");
-                    false
-                }
-            }
+            let value = parser.expr(0)?;
+            (parser.at == rest.len()).then_some(value != 0)
         }
     }
 }

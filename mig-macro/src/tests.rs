@@ -12,7 +12,7 @@ fn tokens(text: &str) -> TokenStream {
 
 fn errors_of(input: TokenStream) -> Vec<String> {
     let mut cx = Errors::new();
-    let tokens = crate::preprocess::preprocess(lex::lower(input), &mut cx);
+    let (tokens, _) = crate::preprocess::preprocess(lex::lower(input), &mut cx);
     let file = parse::parse(&tokens, &mut cx);
     let _ = check::check(&file, &mut cx);
     cx.messages()
@@ -20,7 +20,7 @@ fn errors_of(input: TokenStream) -> Vec<String> {
 
 fn layout_of(input: TokenStream) -> layout::SubsystemLayout {
     let mut cx = Errors::new();
-    let tokens = crate::preprocess::preprocess(lex::lower(input), &mut cx);
+    let (tokens, _) = crate::preprocess::preprocess(lex::lower(input), &mut cx);
     let file = parse::parse(&tokens, &mut cx);
     let model = check::check(&file, &mut cx).unwrap_or_else(|| panic!("{:?}", cx.messages()));
     layout::layout(&model)
