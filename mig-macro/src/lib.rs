@@ -2,7 +2,8 @@
 //! with its documentation and the runtime the generated code needs.
 //!
 //! The pipeline, one module per stage:
-//! `lex` (tokens with spans) → `preprocess` (`#define`, `#if`) → `parse` (chumsky,
+//! `lex` (tokens with spans) → `preprocess` (`#define`, `#if`, `#include` through
+//! `include`) → `parse` (chumsky,
 //! recovering) → `check` (the model,
 //! every error at its span) → `layout` (the wire format) → `expand` (Rust items).
 
