@@ -2,10 +2,9 @@
 //! with its documentation and the runtime the generated code needs.
 //!
 //! The pipeline, one module per stage:
-//! `lex` (tokens with spans) → `preprocess` (`#define`, `#if`, `#include` through
-//! `include`) → `parse` (chumsky,
-//! recovering) → `check` (the model,
-//! every error at its span) → `layout` (the wire format) → `expand` (Rust items).
+//! `lex` (tokens with spans) → `preprocess` (`#define`, `#if`; files through `include`)
+//! → `parse` (chumsky, recovering) → `check` (the model, every error at its span) →
+//! `layout` (the wire format) → `expand` (Rust items).
 
 mod builtin;
 mod check;
