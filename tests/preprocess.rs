@@ -60,3 +60,28 @@ fn xnu_type_files_and_bitwise_conditions() {
     let _: mig::types::clock_serv_t = 0;
     let _: mig::types::mach_zone_name_t = [0; 80];
 }
+
+// Function-like macros written inline, as xnu's type files use them.
+mig::mig! {
+    subsystem calls 11200;
+    #include <mach/std_types.defs>
+    #define VM_ADD_CTYPE(type) ctype: type
+    #define VM_UNSAFE_TYPE(unsafe_type) VM_ADD_CTYPE(unsafe_type)
+    #define PAIR(a, b) struct[2] of a
+    #define ROUTINE_NAME(name) name
+
+    type address_t = uint64_t VM_UNSAFE_TYPE(address_ut);
+    type pair_t = PAIR(int, unused);
+    routine ROUTINE_NAME(swap)(server: mach_port_t; inout p: pair_t; out at: address_t);
+}
+
+#[test]
+fn function_like_macros_expand_inline() {
+    assert_eq!(calls::ROUTINES[0].name, "swap");
+    // Header, NDR, the pair; back: header, NDR, RetCode, the pair, the address.
+    assert_eq!(calls::ROUTINES[0].request.size, 32 + 8);
+    assert_eq!(
+        calls::ROUTINES[0].reply.as_ref().map(|r| r.size),
+        Some(36 + 8 + 8)
+    );
+}

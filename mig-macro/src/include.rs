@@ -249,16 +249,27 @@ impl Reader<'_> {
         self.file(&path)
     }
 
-    /// A run of ordinary lines with every macro expanded.
     fn expand_text(&self, text: &str) -> String {
-        if text.is_empty() {
-            return String::new();
-        }
-        let tokens = scan(text);
-        let mut disabled = Vec::new();
-        join(&self.expand(&tokens, &mut disabled))
+        expand_text(text, self.defines)
     }
+}
 
+/// Text with every macro in force expanded (also used for calls of function-like
+/// macros written inline in a `mig!` block).
+pub fn expand_text(text: &str, defines: &Defines) -> String {
+    if text.is_empty() {
+        return String::new();
+    }
+    let tokens = scan(text);
+    let mut disabled = Vec::new();
+    Expander { defines }.expand(&tokens, &mut disabled).concat()
+}
+
+struct Expander<'d> {
+    defines: &'d Defines,
+}
+
+impl Expander<'_> {
     /// Replaces macros in `tokens` (not those being expanded already, as cpp does).
     fn expand(&self, tokens: &[String], disabled: &mut Vec<String>) -> Vec<String> {
         let mut out = Vec::new();
@@ -430,10 +441,6 @@ fn scan(text: &str) -> Vec<String> {
     tokens
 }
 
-fn join(tokens: &[String]) -> String {
-    tokens.concat()
-}
-
 fn is_ident(token: &str) -> bool {
     token.starts_with(|c: char| c.is_ascii_alphabetic() || c == '_')
 }
@@ -442,10 +449,12 @@ fn is_space(token: &str) -> bool {
     token.starts_with(|c: char| c.is_ascii_whitespace())
 }
 
-/// A defined value (lowered tokens) as text again.
-fn tokens_text(tokens: &[(Tok, lex::Sp)]) -> String {
+/// Lowered tokens as text again (`# #` side by side is the paste operator `##`).
+pub fn tokens_text(tokens: &[(Tok, lex::Sp)]) -> String {
     let mut text = String::new();
-    for (token, _) in tokens {
+    for (index, (token, _)) in tokens.iter().enumerate() {
+        let pasted =
+            matches!(token, Tok::Punct('#')) && matches!(tokens.get(index + 1), Some((Tok::Punct('#'), _)));
         match token {
             Tok::Group(g) => {
                 let (open, close) = match g.delim {
@@ -460,7 +469,9 @@ fn tokens_text(tokens: &[(Tok, lex::Sp)]) -> String {
             }
             other => text.push_str(&other.to_string()),
         }
-        text.push(' ');
+        if !pasted {
+            text.push(' ');
+        }
     }
     text
 }

@@ -1,8 +1,9 @@
 //! Stage 1b: the C preprocessor subset real `.defs` texts use, on lowered tokens.
 //!
 //! Rust's tokenizer keeps no newlines, but every token knows its line: a directive is
-//! `#` and the tokens after it on the same line. Handled: `#define NAME [value]`,
-//! `#undef`, `#if`/`#ifdef`/`#ifndef`/`#elif`/`#else`/`#endif` over defined names and
+//! `#` and the tokens after it on the same line. Handled: `#define NAME [value]` and
+//! `#define NAME(params) body` (its calls are expanded by `include`'s text engine, which
+//! also pastes `##`), `#undef`, `#if`/`#ifdef`/`#ifndef`/`#elif`/`#else`/`#endif` over defined names and
 //! integer expressions (`defined`, C's unary, logical, bitwise, comparison and
 //! arithmetic operators, parentheses),
 //! `#error`, and `#include`: of a built-in type file it is left for the parser; another
@@ -104,9 +105,33 @@ fn run(tokens: Vec<(Tok, Sp)>, defines: &mut Defines, cx: &mut Errors) -> Vec<(T
             _ => None,
         };
         let Some(name) = directive else {
-            if active(&stack) {
-                out.extend(substitute(tok, sp, defines, cx, 0));
+            if !active(&stack) {
+                continue;
             }
+            // A call of a function-like macro: the name, then `( … )`.
+            if let Tok::Ident(name) = &tok
+                && defines.functions.contains_key(name)
+                && let Some((Tok::Group(g), _)) = iter.peek()
+                && g.delim == proc_macro2::Delimiter::Parenthesis
+            {
+                let (args, args_sp) = iter.next().expect("peeked");
+                let call = format!("{name}{}", include::tokens_text(&[(args, args_sp)]));
+                let whole = Sp {
+                    start: sp.start,
+                    end: args_sp.end,
+                    context: (),
+                };
+                let text = include::expand_text(&call, defines);
+                match TokenStream::from_str(&text) {
+                    Ok(tokens) => out.extend(respan(lex::lower(tokens), whole)),
+                    Err(_) => cx.error(
+                        whole,
+                        format!("this use of `{name}` expands to `{text}`, which is not valid Rust tokens"),
+                    ),
+                }
+                continue;
+            }
+            out.extend(substitute(tok, sp, defines, cx, 0));
             continue;
         };
         // The directive's name and the rest of its line.
@@ -157,6 +182,7 @@ fn run(tokens: Vec<(Tok, Sp)>, defines: &mut Defines, cx: &mut Errors) -> Vec<(T
             "undef" => match rest.first() {
                 Some((Tok::Ident(n), _)) => {
                     defines.names.remove(n);
+                    defines.functions.remove(n);
                 }
                 _ => cx.error(whole, "expected a name after `#undef`"),
             },
@@ -238,21 +264,35 @@ fn respan(tokens: Vec<(Tok, Sp)>, span: Sp) -> Vec<(Tok, Sp)> {
         .collect()
 }
 
-/// `#define NAME value…`: object-like macros only.
+/// `#define NAME value…` or `#define NAME(params) body…`.
 fn define(rest: &[(Tok, Sp)], whole: Sp, defines: &mut Defines, cx: &mut Errors) {
     match rest {
         [(Tok::Ident(name), name_sp), value @ ..] => {
-            // `NAME(` with no space would be a function-like macro.
+            // `NAME(` with no space is a function-like macro, as in C.
             if let Some((Tok::Group(g), group_sp)) = value.first()
                 && g.delim == proc_macro2::Delimiter::Parenthesis
                 && group_sp.start.start() == name_sp.end.end()
             {
-                cx.error(
-                    whole,
-                    format!("function-like macro `{name}` is not supported by `mig!`'s preprocessor"),
-                );
+                let mut params = Vec::new();
+                for (index, (tok, sp)) in g.tokens.iter().enumerate() {
+                    match tok {
+                        Tok::Ident(p) if index % 2 == 0 => params.push(p.clone()),
+                        Tok::Punct(',') if index % 2 == 1 => {}
+                        _ => {
+                            cx.error(
+                                *sp,
+                                format!("the parameters of `{name}` must be names separated by `,`"),
+                            );
+                            return;
+                        }
+                    }
+                }
+                let body = include::tokens_text(&value[1..]);
+                defines.functions.insert(name.clone(), Function { params, body });
+                defines.names.remove(name);
                 return;
             }
+            defines.functions.remove(name);
             defines.names.insert(name.clone(), value.to_vec());
         }
         _ => cx.error(whole, "expected a name after `#define`"),

@@ -1,5 +1,5 @@
 mig::mig! {
-    #define MAX(a) a
+    #define MAX(a b) a
     subsystem demo 100;
     #include <mach/std_types.defs>
     routine ping(server: mach_port_t);
