@@ -179,3 +179,56 @@ fn a_region_that_disagrees_with_its_count_is_refused() {
         &Error::MIG_TYPE_ERROR.code().to_le_bytes()
     );
 }
+
+mig::mig! {
+    subsystem copies 7100;
+    #include <mach/std_types.defs>
+    routine physical(server: mach_port_t; data: pointer_t, PhysicalCopy; out sum: int);
+    routine virtual_(server: mach_port_t; data: pointer_t; out sum: int);
+}
+
+struct Copies;
+
+impl copies::Server for Copies {
+    fn physical(&self, _: mach_port_t, data: OutOfLine<u8>) -> mig::Result<i32> {
+        Ok(data.iter().map(|&b| i32::from(b)).sum())
+    }
+    fn virtual_(&self, port: mach_port_t, data: OutOfLine<u8>) -> mig::Result<i32> {
+        self.physical(port, data)
+    }
+}
+
+/// Records the copy option of each request's first descriptor, then dispatches.
+struct CopyOptions(std::sync::Arc<std::sync::Mutex<Vec<u8>>>);
+
+impl mig::Demux for CopyOptions {
+    const BASE: i32 = copies::BASE;
+    const END: i32 = copies::END;
+    const MAX_REQUEST_SIZE: usize = copies::MAX_REQUEST_SIZE;
+    const MAX_REPLY_SIZE: usize = copies::MAX_REPLY_SIZE;
+
+    fn demux(&self, request: &mut mig::MessageBuffer, reply: &mut mig::MessageBuffer) -> bool {
+        // Header (24), descriptor count (4), then the descriptor: address (8),
+        // deallocate (1), copy (1).
+        let copy = request.bytes()[24 + 4 + 8 + 1];
+        self.0.lock().unwrap().push(copy);
+        copies::dispatch(&Copies, request, reply)
+    }
+}
+
+#[test]
+fn physical_copy_sets_the_descriptor_copy_option() {
+    let seen = std::sync::Arc::default();
+    let server = Running::start(CopyOptions(std::sync::Arc::clone(&seen)));
+    let data = [1u8, 2, 3, 4];
+    assert_eq!(copies::physical(server.port(), &data), Ok(10));
+    assert_eq!(copies::virtual_(server.port(), &data), Ok(10));
+    server.stop();
+    assert_eq!(
+        *seen.lock().unwrap(),
+        [
+            sys::MACH_MSG_PHYSICAL_COPY as u8,
+            sys::MACH_MSG_VIRTUAL_COPY as u8
+        ]
+    );
+}

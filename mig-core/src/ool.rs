@@ -157,6 +157,14 @@ fn descriptor(
     }
 }
 
+/// The descriptor with `PhysicalCopy`: the kernel copies the bytes at send time instead
+/// of mapping the pages copy-on-write.
+#[doc(hidden)]
+pub const fn physical_copy(mut descriptor: sys::mach_msg_ool_descriptor_t) -> sys::mach_msg_ool_descriptor_t {
+    descriptor.copy = sys::MACH_MSG_PHYSICAL_COPY as u8;
+    descriptor
+}
+
 /// The descriptor sending one value out of line (`^T`); the kernel copies it.
 #[doc(hidden)]
 pub fn ool_value<T: Pod>(value: &T) -> sys::mach_msg_ool_descriptor_t {

@@ -751,12 +751,15 @@ impl Checker {
         let mut dealloc = None;
         let mut same_count = None;
         let mut ret_code = None;
+        let mut physical_copy = None;
         for flag in &arg.flags {
             if flag.name.is_keyword("const") || flag.name.is_keyword("auto") {
                 // `Const` only makes the C parameter `const` (slices are read-only
                 // already); `Auto` only tunes the C stub's buffers.
             } else if flag.name.is_keyword("retcode") {
                 ret_code = Some(flag.name.span);
+            } else if flag.name.is_keyword("physicalcopy") {
+                physical_copy = Some(flag.name.span);
             } else if flag.name.is_keyword("countinout") {
                 count_in_out = Some(flag.name.span);
             } else if flag.name.is_keyword("samecount") {
@@ -910,11 +913,26 @@ impl Checker {
             );
             return None;
         }
+        // migcom ignores `PhysicalCopy` on inline data and ports with a warning; here it
+        // is an error, as it would do nothing.
+        if let Some(span) = physical_copy
+            && !matches!(ty.wire, Wire::OutOfLine { .. } | Wire::OutOfLineValue { .. })
+        {
+            cx.error(
+                span,
+                format!(
+                    "`PhysicalCopy` applies to out-of-line data; `{}` is not out of line",
+                    arg.name.text
+                ),
+            );
+            return None;
+        }
         Some(Arg {
             name: arg.name.text.clone(),
             role,
             ty,
             count_in_out: count_in_out.is_some(),
+            physical_copy: physical_copy.is_some(),
             // Out-of-line data a server returns always moves with the reply (its
             // `OutOfLine` owner gives it up), so only what a client sends can differ.
             dealloc: matches!(dealloc, Some((_, true))) && matches!(role, Role::In | Role::InOut),

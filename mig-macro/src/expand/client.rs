@@ -310,6 +310,11 @@ pub fn message_fields(
                 let local = local(arg);
                 quote!(#local.1)
             };
+            let descriptor = if arg.physical_copy {
+                quote!(#krate::__private::physical_copy(#descriptor))
+            } else {
+                descriptor
+            };
             fields.extend(quote!(#name: #descriptor,));
         }
     }
