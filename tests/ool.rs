@@ -7,7 +7,7 @@ mod common;
 
 use common::Running;
 use mig::sys::{self, mach_port_t};
-use mig::{Error, OutOfLine};
+use mig::{Error, OutOfLine, Outgoing};
 
 mig::mig! {
     subsystem bulk 7000;
@@ -185,6 +185,8 @@ mig::mig! {
     #include <mach/std_types.defs>
     routine physical(server: mach_port_t; data: pointer_t, PhysicalCopy; out sum: int);
     routine virtual_(server: mach_port_t; data: pointer_t; out sum: int);
+    /// `dealloc[]`: the caller chooses on each call whether the memory moves.
+    routine maybe_give(server: mach_port_t; data: pointer_t, dealloc[]; out sum: int);
 }
 
 struct Copies;
@@ -196,9 +198,13 @@ impl copies::Server for Copies {
     fn virtual_(&self, port: mach_port_t, data: OutOfLine<u8>) -> mig::Result<i32> {
         self.physical(port, data)
     }
+    fn maybe_give(&self, port: mach_port_t, data: OutOfLine<u8>) -> mig::Result<i32> {
+        self.physical(port, data)
+    }
 }
 
-/// Records the copy option of each request's first descriptor, then dispatches.
+/// Records the copy option of each request's first descriptor, then dispatches. (The
+/// deallocate flag is the sender's business: a receiver sees it cleared.)
 struct CopyOptions(std::sync::Arc<std::sync::Mutex<Vec<u8>>>);
 
 impl mig::Demux for CopyOptions {
@@ -224,11 +230,29 @@ fn physical_copy_sets_the_descriptor_copy_option() {
     assert_eq!(copies::physical(server.port(), &data), Ok(10));
     assert_eq!(copies::virtual_(server.port(), &data), Ok(10));
     server.stop();
-    assert_eq!(
-        *seen.lock().unwrap(),
-        [
-            sys::MACH_MSG_PHYSICAL_COPY as u8,
-            sys::MACH_MSG_VIRTUAL_COPY as u8
-        ]
+    let (physical, virtual_) = (
+        sys::MACH_MSG_PHYSICAL_COPY as u8,
+        sys::MACH_MSG_VIRTUAL_COPY as u8,
     );
+    assert_eq!(*seen.lock().unwrap(), [physical, virtual_]);
+}
+
+#[test]
+fn dealloc_at_runtime_lets_each_call_borrow_or_move() {
+    let server = Running::start(copies::Service(Copies));
+    let data = [5u8; 8];
+    // Borrowed: the kernel copies, the caller keeps its slice.
+    assert_eq!(
+        copies::maybe_give(server.port(), Outgoing::Borrowed(&data)),
+        Ok(40)
+    );
+    // Moved: the pages leave with the request.
+    let moved = OutOfLine::copy_from(&data).unwrap();
+    let address = moved.as_ptr() as u64;
+    assert_eq!(copies::maybe_give(server.port(), moved.into()), Ok(40));
+    assert!(
+        !sys::loopback_vm_is_allocated(address as _),
+        "the region left with the request"
+    );
+    server.stop();
 }

@@ -116,6 +116,47 @@ impl<T: Pod + PartialEq> PartialEq<[T]> for OutOfLine<T> {
     }
 }
 
+/// Out-of-line data a client sends under `dealloc[]`, where MIG decides at run time
+/// whether the memory leaves the sender: borrowed, the kernel copies it and the caller
+/// keeps it; moved, its pages go with the message (`deallocate` set).
+///
+/// `&[T]` and `OutOfLine<T>` convert into it with `.into()`.
+#[derive(Debug)]
+pub enum Outgoing<'a, T: Pod> {
+    /// Copied by the kernel; the caller keeps the slice.
+    Borrowed(&'a [T]),
+    /// Moved with the message: the sender loses the pages.
+    Moved(OutOfLine<T>),
+}
+
+impl<'a, T: Pod> From<&'a [T]> for Outgoing<'a, T> {
+    fn from(values: &'a [T]) -> Self {
+        Outgoing::Borrowed(values)
+    }
+}
+
+impl<T: Pod> From<OutOfLine<T>> for Outgoing<'_, T> {
+    fn from(values: OutOfLine<T>) -> Self {
+        Outgoing::Moved(values)
+    }
+}
+
+impl<T: Pod> Outgoing<'_, T> {
+    /// The descriptor and count; `MIG_ARRAY_TOO_LARGE` beyond `max` (moved memory is
+    /// then released here).
+    #[doc(hidden)]
+    pub fn into_wire(self, max: u32) -> Result<(u32, sys::mach_msg_ool_descriptor_t)> {
+        match self {
+            Outgoing::Borrowed(values) => slice_to_wire(values, max),
+            Outgoing::Moved(values) if values.len() > max as usize => {
+                drop(values);
+                Err(Error::MIG_ARRAY_TOO_LARGE)
+            }
+            Outgoing::Moved(values) => Ok(values.into_wire()),
+        }
+    }
+}
+
 /// An OOL descriptor (`copy` virtual) and its count, for a slice a client sends; the
 /// kernel copies the memory, the caller keeps it. `MIG_ARRAY_TOO_LARGE` beyond `max`.
 #[doc(hidden)]

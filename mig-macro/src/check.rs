@@ -752,6 +752,7 @@ impl Checker {
         let mut same_count = None;
         let mut ret_code = None;
         let mut physical_copy = None;
+        let mut dealloc_at_runtime = None;
         for flag in &arg.flags {
             if flag.name.is_keyword("const") || flag.name.is_keyword("auto") {
                 // `Const` only makes the C parameter `const` (slices are read-only
@@ -764,6 +765,8 @@ impl Checker {
                 count_in_out = Some(flag.name.span);
             } else if flag.name.is_keyword("samecount") {
                 same_count = Some(flag.name.span);
+            } else if flag.name.is_keyword("dealloc") && flag.brackets {
+                dealloc_at_runtime = Some(flag.name.span);
             } else if (flag.name.is_keyword("dealloc") && !flag.brackets)
                 || flag.name.is_keyword("notdealloc")
             {
@@ -901,6 +904,23 @@ impl Checker {
             );
             return None;
         }
+        if let Some(span) = dealloc_at_runtime
+            && (!matches!(ty.wire, Wire::OutOfLine { .. }) || dealloc.is_some())
+        {
+            cx.error(
+                span,
+                format!(
+                    "`dealloc[]` applies to out-of-line data, without `dealloc` or `notdealloc`; `{}` {}",
+                    arg.name.text,
+                    if dealloc.is_some() {
+                        "has both"
+                    } else {
+                        "is not out of line"
+                    }
+                ),
+            );
+            return None;
+        }
         if let Some((span, _)) = dealloc
             && !matches!(ty.wire, Wire::OutOfLine { .. })
         {
@@ -933,6 +953,8 @@ impl Checker {
             ty,
             count_in_out: count_in_out.is_some(),
             physical_copy: physical_copy.is_some(),
+            // As with `dealloc`, only what a client sends can differ.
+            dealloc_at_runtime: dealloc_at_runtime.is_some() && matches!(role, Role::In | Role::InOut),
             // Out-of-line data a server returns always moves with the reply (its
             // `OutOfLine` owner gives it up), so only what a client sends can differ.
             dealloc: matches!(dealloc, Some((_, true))) && matches!(role, Role::In | Role::InOut),

@@ -169,6 +169,9 @@ pub struct Arg {
     pub count_in_out: bool,
     /// `dealloc` on out-of-line data a client sends: the memory moves with the message.
     pub dealloc: bool,
+    /// `dealloc[]` on out-of-line data a client sends: the caller decides per call
+    /// whether the memory moves (`mig::Outgoing`).
+    pub dealloc_at_runtime: bool,
     /// `PhysicalCopy` on out-of-line data: the kernel copies the bytes instead of
     /// mapping the pages copy-on-write.
     pub physical_copy: bool,

@@ -52,6 +52,10 @@ pub fn stub(paths: &Paths, routine: &Routine) -> TokenStream {
                 sent_port_array(paths, a, Scope::Subsystem, false)
             } else if is_string(a) {
                 quote!(&::core::ffi::CStr)
+            } else if is_out_of_line(a) && a.dealloc_at_runtime {
+                // `dealloc[]`: borrowed or moved, the caller's choice on each call.
+                let element = paths.element(&a.ty, Scope::Subsystem);
+                quote!(#krate::Outgoing<'_, #element>)
             } else if is_out_of_line(a) && a.dealloc {
                 // `dealloc`: the memory itself moves with the request.
                 paths.ty(&a.ty, Scope::Subsystem)
@@ -230,6 +234,10 @@ fn request_value(paths: &Paths, routine: &Routine) -> TokenStream {
             crate::model::Wire::CString { max, .. } => {
                 let max = proc_macro2::Literal::usize_unsuffixed(max as usize);
                 quote!(#krate::InlineString::<#max>::from_c_str(#value)?.into_wire())
+            }
+            crate::model::Wire::OutOfLine { max, .. } if arg.dealloc_at_runtime => {
+                let max = proc_macro2::Literal::u32_unsuffixed(max.unwrap_or(u32::MAX));
+                quote!(#value.into_wire(#max)?)
             }
             crate::model::Wire::OutOfLine { .. } if arg.dealloc => quote!(#value.into_wire()),
             crate::model::Wire::OutOfLine { max, .. } => {
