@@ -295,3 +295,45 @@ fn count_in_out_carries_the_callers_capacity() {
     assert_eq!(&*stater::get_state(server.port(), 10, 4).unwrap(), &[0, 1, 2, 3]);
     assert_eq!(&*stater::get_state(server.port(), 2, 1296).unwrap(), &[0, 1]);
 }
+
+/// A user's struct for a `struct[2] of int`, named by `ctype:`.
+#[repr(C)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Timespec {
+    pub sec: i32,
+    pub nsec: i32,
+}
+
+// SAFETY: two `i32`s: every bit pattern is a value.
+unsafe impl mig::Pod for Timespec {}
+
+mig::mig! {
+    subsystem clocks 7400;
+    #include <mach/std_types.defs>
+    type timespec_t = struct[2] of int ctype: Timespec;
+    routine later(server: mach_port_t; t: timespec_t; seconds: int; out later: timespec_t);
+}
+
+struct Clock;
+
+impl clocks::Server for Clock {
+    fn later(&self, _: mach_port_t, t: Timespec, seconds: i32) -> mig::Result<Timespec> {
+        Ok(Timespec {
+            sec: t.sec + seconds,
+            ..t
+        })
+    }
+}
+
+#[test]
+fn ctype_names_a_rust_struct_for_fixed_data() {
+    let server = Running::start(clocks::Service(Clock));
+    let t = Timespec { sec: 10, nsec: 5 };
+    assert_eq!(
+        clocks::later(server.port(), t, 32),
+        Ok(Timespec { sec: 42, nsec: 5 })
+    );
+    // On the wire it is MIG's 8 bytes: header, NDR, the struct, the int.
+    assert_eq!(clocks::ROUTINES[0].request.size, 32 + 8 + 4);
+    server.stop();
+}

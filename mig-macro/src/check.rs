@@ -240,7 +240,22 @@ impl Checker {
             return;
         };
         self.annotations(&decl.annotations, cx);
+        // `ctype:` on fixed inline data names the user's Rust type for it; on anything
+        // else (ports, arrays, strings: their Rust forms are fixed) it is C's name only.
+        let user_type = decl
+            .annotations
+            .iter()
+            .filter(|a| a.keyword.is_keyword("ctype") && !a.value.is_empty())
+            .find_map(|a| match resolved.wire {
+                Wire::Fixed { count, element_size } if origin == Origin::User => Some(Rust::User {
+                    path: a.value.iter().map(|i| i.text.clone()).collect(),
+                    span: a.value[0].span.start,
+                    size: count * element_size,
+                }),
+                _ => None,
+            });
         let rust = match resolved.origin {
+            _ if user_type.is_some() => user_type.expect("checked"),
             // A variable array's alias keeps its element type at hand: the element is
             // what slices and wire structs are made of.
             _ if matches!(
@@ -285,8 +300,8 @@ impl Checker {
     fn annotations(&self, annotations: &[syntax::Annotation], cx: &mut Errors) {
         for a in annotations {
             let keyword = a.keyword.text.to_ascii_lowercase();
-            // `ctype:`, `cusertype:` and `cservertype:` name C types; the Rust alias keeps
-            // the MIG name.
+            // `cusertype:` and `cservertype:` name C types only; `ctype:` too, except on
+            // fixed inline data (see `type_decl`).
             if matches!(keyword.as_str(), "intran" | "outtran" | "destructor") {
                 cx.error(
                     a.keyword.span,

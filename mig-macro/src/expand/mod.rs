@@ -12,7 +12,7 @@ mod server;
 mod structs;
 
 use proc_macro2::TokenStream;
-use quote::quote;
+use quote::{quote, quote_spanned};
 
 use crate::layout::SubsystemLayout;
 use crate::model::{Subsystem, TypeDef};
@@ -84,10 +84,31 @@ fn alias(paths: &Paths, def: &TypeDef, scope: Scope) -> TokenStream {
     let target = paths.rust(&def.ty.rust, scope);
     let user_docs = docs(&def.docs);
     let generated = format!("MIG type `{}`.", def.name);
+    // A user's type for fixed data must be plain data of exactly MIG's size; both are
+    // checked where its `ctype:` is written.
+    let checks = match &def.ty.rust {
+        crate::model::Rust::User { span, size, .. } => {
+            let krate = &paths.krate;
+            let message = format!(
+                "the `ctype:` of MIG type `{}` must be {size} bytes, as its definition says",
+                def.name
+            );
+            let size = proc_macro2::Literal::usize_unsuffixed(*size as usize);
+            quote_spanned! {*span=>
+                const _: () = ::core::assert!(::core::mem::size_of::<#target>() == #size, #message);
+                const _: fn() = || {
+                    fn plain_data<T: #krate::Pod>() {}
+                    plain_data::<#target>();
+                };
+            }
+        }
+        _ => TokenStream::new(),
+    };
     quote! {
         #user_docs
         #[doc = #generated]
         pub type #name = #target;
+        #checks
     }
 }
 

@@ -1,7 +1,7 @@
 //! Rust names for MIG names, and paths to the types they stand for.
 
 use proc_macro2::{Ident, Span, TokenStream};
-use quote::quote;
+use quote::{quote, quote_spanned};
 
 use crate::model::{Origin, Rust, Type, rust_name};
 
@@ -88,6 +88,7 @@ impl Paths {
                 let count = proc_macro2::Literal::usize_unsuffixed(*count as usize);
                 quote!([#element; #count])
             }
+            Rust::User { path, span, .. } => user_path(path, *span, scope),
             Rust::None => quote!(()),
         }
     }
@@ -101,6 +102,18 @@ impl Paths {
             (_, Scope::Routine) => quote!(super::#name),
         }
     }
+}
+
+/// A path the user wrote from the scope that invokes `mig!`, as seen from inside the
+/// generated module (`crate::…` paths stay as they are).
+pub fn user_path(path: &[String], span: Span, scope: Scope) -> TokenStream {
+    let segments = path.iter().map(|segment| Ident::new(segment, span));
+    let up = match (path.first().map(String::as_str), scope) {
+        (Some("crate"), _) => quote!(),
+        (_, Scope::Subsystem) => quote_spanned!(span=> super::),
+        (_, Scope::Routine) => quote_spanned!(span=> super::super::),
+    };
+    quote_spanned!(span=> #up #(#segments)::*)
 }
 
 /// `#[doc = "…"]` for each line.
