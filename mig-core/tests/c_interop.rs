@@ -18,6 +18,15 @@ use std::process::Command;
 
 use mig_core::sys::*;
 
+/// The tests count the rights of the process's one space, so they take turns.
+static ONE_AT_A_TIME: std::sync::Mutex<()> = std::sync::Mutex::new(());
+
+fn one_at_a_time() -> std::sync::MutexGuard<'static, ()> {
+    ONE_AT_A_TIME
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner())
+}
+
 const RTLD_NOW: c_int = 2;
 /// glibc's `RTLD_DEFAULT`: search the global scope.
 const RTLD_DEFAULT: *mut c_void = std::ptr::null_mut();
@@ -94,6 +103,7 @@ fn exported_symbols_resolve_to_the_loopback() {
 /// the same kernel (the service came and went, nothing is left behind).
 #[test]
 fn c_client_and_c_server_rpc_through_the_loopback() {
+    let _turn = one_at_a_time();
     let library = load(&compile("rpc"));
     // SAFETY: a handle from dlopen and a NUL-terminated name.
     let entry = unsafe { dlsym(library, c"loopback_c_rpc".as_ptr()) };
@@ -110,4 +120,109 @@ fn c_client_and_c_server_rpc_through_the_loopback() {
     // SAFETY: a NUL-terminated name and a writable out-pointer.
     let kr = unsafe { bootstrap_look_up(bootstrap_port, service.as_ptr(), &mut port) };
     assert_eq!(kr, BOOTSTRAP_UNKNOWN_SERVICE);
+}
+
+/// What the code `mig!` generates names: this crate's runtime and the built-in types
+/// (the `mig` facade provides the same, but depends on this crate).
+mod mig_paths {
+    pub use mig_core::*;
+    #[allow(non_camel_case_types)]
+    pub mod types {
+        mig_macro::builtin_types!(crate::mig_paths);
+    }
+}
+
+// The same add2 as rpc.c, generated: both sides must agree on every byte.
+mig_macro::mig_impl! { [crate::mig_paths]
+    subsystem add 100;
+    #include <mach/std_types.defs>
+    routine add2(server: mach_port_t; a: int; b: int; out c: int);
+    /// rpc.c's server loop stops at this id.
+    simpleroutine quit(server: mach_port_t);
+}
+
+struct Adder;
+
+impl add::Server for Adder {
+    fn add2(&self, _: mach_port_t, a: i32, b: i32) -> mig_core::Result<i32> {
+        Ok(a + b)
+    }
+    fn quit(&self, _: mach_port_t) -> mig_core::Result<()> {
+        Ok(())
+    }
+}
+
+/// A C entry point of rpc.c.
+fn c_function(library: *mut c_void, name: &CStr) -> *mut c_void {
+    // SAFETY: a handle from dlopen and a NUL-terminated name.
+    let entry = unsafe { dlsym(library, name.as_ptr()) };
+    assert!(!entry.is_null(), "dlsym: {}", dl_error());
+    entry
+}
+
+/// A receive right and a send right to it, for a server of either kind.
+fn service_port() -> mach_port_t {
+    let mut port = MACH_PORT_NULL;
+    // SAFETY: our own task and a writable out-pointer.
+    unsafe {
+        assert_eq!(
+            mach_port_allocate(mach_task_self(), MACH_PORT_RIGHT_RECEIVE, &mut port),
+            KERN_SUCCESS
+        );
+        assert_eq!(
+            mach_port_insert_right(mach_task_self(), port, port, MACH_MSG_TYPE_MAKE_SEND),
+            KERN_SUCCESS
+        );
+    }
+    port
+}
+
+/// Apple-style C client stub → `mig!` server: 100 add2 calls, and nothing left behind.
+#[test]
+fn c_client_calls_a_mig_server() {
+    let _turn = one_at_a_time();
+    let library = load(&compile("rpc"));
+    // SAFETY: rpc.c defines `kern_return_t loopback_c_add2(mach_port_t, int, int, int *)`.
+    let add2: unsafe extern "C" fn(mach_port_t, c_int, c_int, *mut c_int) -> kern_return_t =
+        unsafe { std::mem::transmute(c_function(library, c"loopback_c_add2")) };
+    let rights = loopback_live_rights();
+    let port = service_port();
+    let server = std::thread::spawn(move || mig_core::serve(port, &add::Service(Adder)));
+    for i in 0..100 {
+        let mut c = 0;
+        // SAFETY: a send right to the server and a writable out-pointer.
+        assert_eq!(unsafe { add2(port, i, 2 * i, &mut c) }, KERN_SUCCESS);
+        assert_eq!(c, 3 * i);
+    }
+    // SAFETY: the receive right is ours; destroying it ends the server loop.
+    unsafe { mach_port_destroy(mach_task_self(), port) };
+    server.join().unwrap().unwrap();
+    // SAFETY: the C stub's reply port is this thread's.
+    unsafe { mig_dealloc_reply_port(mig_get_reply_port()) };
+    assert_eq!(loopback_live_rights(), rights, "no right left behind");
+}
+
+/// `mig!` client stub → Apple-style C server loop.
+#[test]
+fn mig_client_calls_a_c_server() {
+    let _turn = one_at_a_time();
+    let library = load(&compile("rpc"));
+    // SAFETY: rpc.c defines `int loopback_c_serve(mach_port_t)`.
+    let serve: unsafe extern "C" fn(mach_port_t) -> c_int =
+        unsafe { std::mem::transmute(c_function(library, c"loopback_c_serve")) };
+    let rights = loopback_live_rights();
+    let port = service_port();
+    // SAFETY: the C loop only receives on `port` and answers.
+    let server = std::thread::spawn(move || unsafe { serve(port) });
+    for i in 0..100 {
+        assert_eq!(add::add2(port, i, 5), Ok(i + 5));
+    }
+    add::quit(port).unwrap();
+    assert_eq!(server.join().unwrap(), 0, "the C server loop failed");
+    // SAFETY: our receive right and send reference, and this thread's reply port.
+    unsafe {
+        mach_port_destroy(mach_task_self(), port);
+        mig_dealloc_reply_port(mig_get_reply_port());
+    }
+    assert_eq!(loopback_live_rights(), rights, "no right left behind");
 }
