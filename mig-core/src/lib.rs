@@ -32,7 +32,7 @@ pub use error::{Error, Result};
 pub use layout::{FieldLayout, Layout, RoutineLayout};
 pub use message::{Descriptor, Message, MessageBuffer, VarArray};
 pub use ool::{OutOfLine, Outgoing};
-pub use rights::{PolyPort, ReceiveRight, SendOnceRight, SendRight};
+pub use rights::{PolyPort, ReceiveRight, Right, SendOnceRight, SendRight};
 pub use server::{Demux, Served, StaticServer, serve, serve_one};
 pub use string::InlineString;
 pub use trailer::Trailer;

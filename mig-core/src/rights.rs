@@ -114,10 +114,21 @@ impl Drop for SendRight {
     }
 }
 
+/// A received right of any kind, released on drop: what [`PolyPort::into_right`] gives.
+#[derive(Debug)]
+pub enum Right {
+    /// A receive right.
+    Receive(ReceiveRight),
+    /// A send right (one user reference).
+    Send(SendRight),
+    /// A send-once right.
+    SendOnce(SendOnceRight),
+}
+
 /// A right of a kind chosen at run time: MIG's `polymorphic` type. The sender picks the
 /// disposition (`MACH_MSG_TYPE_MOVE_SEND`, `MAKE_SEND_ONCE`, …); the receiver learns what
 /// arrived (`MACH_MSG_TYPE_PORT_SEND`, …) and owns that right, which it must release
-/// itself (or wrap in the matching owner with `from_raw`).
+/// itself: [`PolyPort::into_right`] gives the owner that does.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct PolyPort {
     /// The right's name.
@@ -138,6 +149,31 @@ impl PolyPort {
         PolyPort {
             name: descriptor.name,
             disposition: sys::mach_msg_type_name_t::from(descriptor.disposition),
+        }
+    }
+
+    /// Takes ownership of a *received* right: the owner that releases it on drop, by
+    /// the disposition that arrived; `None` for a null or dead name, which holds
+    /// nothing to release.
+    ///
+    /// # Safety
+    ///
+    /// The right must have been received (its disposition says what this task holds
+    /// under `name`) and not be owned elsewhere.
+    pub unsafe fn into_right(self) -> Option<Right> {
+        if self.name == sys::MACH_PORT_NULL || self.name == sys::MACH_PORT_DEAD {
+            return None;
+        }
+        // SAFETY: per this function's contract the task holds this right, once.
+        unsafe {
+            match self.disposition {
+                sys::MACH_MSG_TYPE_PORT_RECEIVE => Some(Right::Receive(ReceiveRight::from_raw(self.name))),
+                sys::MACH_MSG_TYPE_PORT_SEND => Some(Right::Send(SendRight::from_raw(self.name))),
+                sys::MACH_MSG_TYPE_PORT_SEND_ONCE => {
+                    Some(Right::SendOnce(SendOnceRight::from_raw(self.name)))
+                }
+                _ => None,
+            }
         }
     }
 
