@@ -109,3 +109,16 @@ fn arbitrary_messages_through_the_kernel_leak_nothing() {
     assert!(harness.answered > 0, "no input was answered with a result");
     eprintln!("sent {}, answered {}", harness.sent, harness.answered);
 }
+
+/// Writes the seeds into the fuzz target's corpus:
+/// `cargo test --test garbage -- --ignored write_fuzz_seeds`.
+#[test]
+#[ignore = "writes files: run by hand when the subsystem changes"]
+fn write_fuzz_seeds() {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("fuzz/seeds/dispatch");
+    std::fs::create_dir_all(&dir).unwrap();
+    for (index, seed) in fuzzing::seeds().iter().enumerate() {
+        let name = everything::ROUTINES[index].name;
+        std::fs::write(dir.join(format!("{index}-{name}")), seed).unwrap();
+    }
+}
