@@ -224,3 +224,54 @@ fn preprocessor_errors_are_reported() {
     assert!(errors[1].contains("#error stop here"));
     assert!(errors[2].contains("no `#endif`"));
 }
+
+/// The definitions whose expansions are kept in `snapshots/`: reviewed when they change,
+/// so that what `cargo expand` shows stays short (shared logic lives in `mig-core`).
+fn snapshot_definitions() -> Vec<(&'static str, &'static str)> {
+    vec![
+        (
+            "add",
+            r#"
+            /// The NeXT manual's add server.
+            subsystem add 100;
+            #include <mach/std_types.defs>
+            routine add2(server: mach_port_t; a: int; b: int; out c: int);
+            simpleroutine note(server: mach_port_t; value: int);
+            "#,
+        ),
+        (
+            "arrays_and_ports",
+            r#"
+            subsystem bulk 200;
+            #include <mach/mach_types.defs>
+            type words_t = array[*:16] of int;
+            routine swap(server: mach_port_t; w: words_t; right: mach_port_move_send_t;
+                out data: pointer_t; out back: mach_port_make_send_t; out w2: words_t);
+            "#,
+        ),
+    ]
+}
+
+#[test]
+fn expansions_match_their_snapshots() {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("snapshots");
+    let bless = std::env::var_os("MIG_BLESS").is_some();
+    for (name, definition) in snapshot_definitions() {
+        let expanded = crate::pipeline::expand_definition(quote::quote!(::mig), tokens(definition));
+        let file: syn::File = syn::parse2(expanded).expect("the expansion parses as a file");
+        let pretty = prettyplease::unparse(&file);
+        assert!(!pretty.contains("compile_error"), "`{name}` must expand cleanly");
+        let path = dir.join(format!("{name}.rs"));
+        if bless {
+            std::fs::create_dir_all(&dir).unwrap();
+            std::fs::write(&path, &pretty).unwrap();
+            continue;
+        }
+        let kept = std::fs::read_to_string(&path).unwrap_or_default();
+        assert!(
+            kept == pretty,
+            "the expansion of `{name}` changed: review it with `MIG_BLESS=1 cargo test -p mig-macro` \
+             and `git diff mig-macro/snapshots`"
+        );
+    }
+}

@@ -220,7 +220,11 @@ impl Harness {
             match u32::from(pick) {
                 sys::MACH_MSG_PORT_DESCRIPTOR => {
                     // name, pad, pad, disposition, type
-                    let name = if message[at].is_multiple_of(4) { 0 } else { self.port };
+                    let name = if message[at].is_multiple_of(4) {
+                        0
+                    } else {
+                        self.port
+                    };
                     message[at..at + 4].copy_from_slice(&name.to_ne_bytes());
                     message[at + 10] = disposition;
                     at += PORT_DESCRIPTOR;
