@@ -104,9 +104,10 @@ fn alias(paths: &Paths, def: &TypeDef, scope: Scope) -> TokenStream {
         }
         _ => TokenStream::new(),
     };
+    let generated = names::doc(&generated);
     quote! {
         #user_docs
-        #[doc = #generated]
+        #generated
         pub type #name = #target;
         #checks
     }

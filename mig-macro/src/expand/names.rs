@@ -121,11 +121,19 @@ pub fn docs<'a>(lines: impl IntoIterator<Item = &'a String>) -> TokenStream {
     lines.into_iter().map(|line| quote!(#[doc = #line])).collect()
 }
 
+/// A generated doc line, written as `///` writes it (a space after the slashes), so the
+/// expansion reads like hand-written code under `cargo expand`.
+pub fn doc(text: &str) -> TokenStream {
+    let text = format!(" {text}");
+    quote!(#[doc = #text])
+}
+
 /// A generated paragraph, after the user's own docs (with an empty line between).
 pub fn docs_with(user: &[String], generated: &str) -> TokenStream {
     let user_docs = docs(user);
     let separator = (!user.is_empty()).then(|| quote!(#[doc = ""]));
-    quote!(#user_docs #separator #[doc = #generated])
+    let generated = doc(generated);
+    quote!(#user_docs #separator #generated)
 }
 
 /// Integer literals without suffix, so the expansion reads `100`, not `100i32`.

@@ -23,8 +23,9 @@ pub fn items(paths: &Paths, model: &Subsystem, _layout: &SubsystemLayout) -> Tok
          `mig::serve`, or call [`dispatch`] from your own loop.",
         model.name
     );
+    let trait_doc = super::names::doc(&trait_doc);
     quote! {
-        #[doc = #trait_doc]
+        #trait_doc
         pub trait Server {
             #(#methods)*
         }
@@ -356,8 +357,9 @@ pub fn deferred_reply(paths: &Paths, routine: &Routine) -> TokenStream {
          `Ok` sends the reply, `Err` a `mig_reply_error_t` carrying the code.",
         routine.name
     );
+    let doc = super::names::doc(&doc);
     quote! {
-        #[doc = #doc]
+        #doc
         pub fn reply(to: #owner, result: #krate::Result<#value_type>) -> #krate::Result<()> {
             let to = to.into_raw();
             match result {

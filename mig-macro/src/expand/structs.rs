@@ -74,16 +74,17 @@ fn output_struct(paths: &Paths, routine: &Routine) -> TokenStream {
                 (_, true, true) => super::client::sent_port_array(paths, arg, Scope::Routine, true),
                 _ => paths.ty(&arg.ty, Scope::Routine),
             };
-            let doc = format!("`{}`.", arg.name);
-            quote!(#[doc = #doc] pub #field: #ty)
+            let doc = super::names::doc(&format!("`{}`.", arg.name));
+            quote!(#doc pub #field: #ty)
         });
         let derives = if has_ports {
             quote!(#[derive(::core::fmt::Debug)])
         } else {
             quote!(#[derive(::core::clone::Clone, ::core::marker::Copy, ::core::fmt::Debug, ::core::cmp::PartialEq)])
         };
+        let doc = super::names::doc(&doc);
         quote! {
-            #[doc = #doc]
+            #doc
             #derives
             pub struct #name { #(#fields,)* }
         }
@@ -228,12 +229,14 @@ fn message(
             }
         })
         .collect();
+    let doc = super::names::doc(&doc);
+    let field_docs = field_docs.map(|text| super::names::doc(&text));
     quote! {
-        #[doc = #doc]
+        #doc
         #[repr(C, packed(4))]
         #[derive(::core::clone::Clone, ::core::marker::Copy)]
         pub struct #name {
-            #(#[doc = #field_docs] pub #field_names: #field_types,)*
+            #(#field_docs pub #field_names: #field_types,)*
         }
 
         // SAFETY: packed(4), starts with the header, holds only plain data.
