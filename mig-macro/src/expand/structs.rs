@@ -82,7 +82,7 @@ fn output_struct(paths: &Paths, routine: &Routine) -> TokenStream {
         } else {
             quote!(#[derive(::core::clone::Clone, ::core::marker::Copy, ::core::fmt::Debug, ::core::cmp::PartialEq)])
         };
-        let doc = super::names::doc(&doc);
+        let doc = super::names::doc(doc);
         quote! {
             #doc
             #derives
