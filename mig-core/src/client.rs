@@ -7,7 +7,9 @@
 use core::mem::size_of;
 
 use crate::error::{Error, Result};
-use crate::message::{Message, descriptors_match, min_size, out_of_line_sizes_match, pack, unpack};
+use crate::message::{
+    Descriptor, FIRST_DESCRIPTOR, Message, descriptors_match, min_size, out_of_line_sizes_match, pack, unpack,
+};
 use crate::sys::{
     self, mach_msg_header_t, mach_msg_id_t, mach_msg_trailer_t, mach_msg_type_name_t, mach_port_t,
 };
@@ -126,7 +128,9 @@ fn exchange<Rq: Message, Rp: Message>(
     let exchange_ptr = &raw mut exchange;
     let head = exchange_ptr.cast::<mach_msg_header_t>();
     // SAFETY: the exchange is live and only reached through this slice until the call.
-    let send_size = pack(unsafe { bytes_of(exchange_ptr) }, size_of::<Rq>(), Rq::VARIABLE)?;
+    let send_size = pack(unsafe { bytes_of(exchange_ptr) }, size_of::<Rq>(), Rq::VARIABLE)
+        // SAFETY: the exchange holds the request as built, never sent.
+        .inspect_err(|_| unsafe { release_unsent(bytes_of(exchange_ptr), Rq::DESCRIPTORS) })?;
     let (reply_port, reply_disposition) = match callers_reply {
         Some(reply) => reply,
         // SAFETY: the MIG reply port belongs to this thread; asking for it has no
@@ -142,6 +146,7 @@ fn exchange<Rq: Message, Rp: Message>(
     set_header(unsafe { &mut *head }, bits, dest, reply_port, id);
     // SAFETY: `head` points at a buffer of `size_of::<Exchange>()` bytes, which covers
     // both the request we send and the reply plus trailer we let the kernel write.
+    let built = keep_addresses(&exchange_ptr);
     let result = unsafe {
         sys::mach_msg(
             head,
@@ -154,19 +159,30 @@ fn exchange<Rq: Message, Rp: Message>(
         )
     };
     if let Some(error) = Error::from_code(result) {
+        if returned_to_sender(result) {
+            // SAFETY: the exchange still holds the request, as built or as pseudo-received
+            // into our space; nothing else refers to its resources.
+            unsafe {
+                release_returned(
+                    bytes_of(exchange_ptr),
+                    built.as_ref().map(message_bytes),
+                    Rq::DESCRIPTORS,
+                )
+            };
+        }
         if callers_reply.is_some() {
             return Err(error);
         }
         // As Apple's stubs: if the request never left, the reply port is intact; any
-        // other failure may leave a reply in flight, so the port is discarded lest a
-        // late reply be taken for the next call's.
+        // other failure (a send timeout too: XNU hands the message back holding a
+        // send-once right to the port) may leave a right or a reply in flight, so the
+        // port is discarded lest a late reply be taken for the next call's.
         // SAFETY: `reply_port` is this thread's MIG reply port.
         unsafe {
             match result {
-                sys::MACH_SEND_INVALID_DATA
-                | sys::MACH_SEND_INVALID_DEST
-                | sys::MACH_SEND_INVALID_HEADER
-                | sys::MACH_SEND_TIMED_OUT => sys::mig_put_reply_port(reply_port),
+                sys::MACH_SEND_INVALID_DATA | sys::MACH_SEND_INVALID_DEST | sys::MACH_SEND_INVALID_HEADER => {
+                    sys::mig_put_reply_port(reply_port)
+                }
                 _ => sys::mig_dealloc_reply_port(reply_port),
             }
         }
@@ -280,11 +296,14 @@ pub fn send_on<Rq: Message>(
     let request_ptr = &raw mut request;
     // SAFETY: the request is live, plain data, and only reached through this slice here.
     let bytes = unsafe { core::slice::from_raw_parts_mut(request_ptr.cast::<u8>(), size_of::<Rq>()) };
-    let send_size = pack(bytes, size_of::<Rq>(), Rq::VARIABLE)?;
+    let send_size = pack(bytes, size_of::<Rq>(), Rq::VARIABLE)
+        // SAFETY: the request as built, never sent.
+        .inspect_err(|_| unsafe { release_unsent(bytes, Rq::DESCRIPTORS) })?;
     let head = request_ptr.cast::<mach_msg_header_t>();
     let bits = sys::MACH_MSGH_BITS(dest_disposition, reply_disposition) | complex_bit::<Rq>();
     // SAFETY: `Rq` starts with a header and is 4-byte aligned (`Message` contract).
     set_header(unsafe { &mut *head }, bits, dest, reply, id);
+    let built = has_out_of_line(Rq::DESCRIPTORS).then_some(request);
     // SAFETY: `mach_msg` reads the `send_size` packed bytes of the request.
     let result = unsafe {
         sys::mach_msg(
@@ -297,7 +316,151 @@ pub fn send_on<Rq: Message>(
             sys::MACH_PORT_NULL,
         )
     };
+    if returned_to_sender(result) {
+        // SAFETY: the request is still ours, as built or as pseudo-received into our
+        // space; nothing else refers to its resources.
+        unsafe {
+            release_returned(
+                core::slice::from_raw_parts(request_ptr.cast::<u8>(), size_of::<Rq>()),
+                built.as_ref().map(message_bytes),
+                Rq::DESCRIPTORS,
+            )
+        };
+    }
     Error::check(result)
+}
+
+/// Send failures after which the message is back in the sender's hands: XNU returns it
+/// untouched when the destination is bad, and pseudo-receives it into the sender's
+/// space (rights renamed, out-of-line memory copied to new addresses) when the send
+/// timed out or the destination died during the send. These are the cases Apple's
+/// stubs clean up under `ConsumeOnSendError Any`.
+fn returned_to_sender(result: sys::mach_msg_return_t) -> bool {
+    matches!(result, sys::MACH_SEND_TIMED_OUT | sys::MACH_SEND_INVALID_DEST)
+}
+
+/// Whether a message with these descriptors carries out-of-line memory.
+const fn has_out_of_line(descriptors: &[Descriptor]) -> bool {
+    let mut i = 0;
+    while i < descriptors.len() {
+        if !matches!(descriptors[i], Descriptor::Port { .. }) {
+            return true;
+        }
+        i += 1;
+    }
+    false
+}
+
+/// A copy of the request as built, when it carries out-of-line memory: releasing a
+/// returned message compares addresses with it.
+fn keep_addresses<Rq: Message, Rp: Message>(exchange: &*mut Exchange<Rq, Rp>) -> Option<Rq> {
+    // SAFETY: the exchange is live and holds the request just written.
+    has_out_of_line(Rq::DESCRIPTORS).then(|| unsafe { (**exchange).request })
+}
+
+/// A message as bytes.
+fn message_bytes<M: Message>(message: &M) -> &[u8] {
+    // SAFETY: `Message` types are plain data without padding, readable as bytes.
+    unsafe { core::slice::from_raw_parts(core::ptr::from_ref(message).cast::<u8>(), size_of::<M>()) }
+}
+
+/// Releases what a request returned by a failed send was moving. The caller handed
+/// those rights and that memory to the stub by value, so nobody else can release them;
+/// what the caller only lent stays untouched.
+///
+/// This works on both forms of a returned message. As built, a moved right has a
+/// `MOVE_*` disposition and a moved region its `deallocate` flag; copies and
+/// `MAKE_*` rights cost nothing until sent. Pseudo-received, every right the kernel
+/// took is `PORT_*` (numerically `MOVE_*`) and every region lives at a new address.
+/// Both rules are applied to the header's ports and to each descriptor.
+///
+/// # Safety
+///
+/// `message` is the request after the failed send, `built` the same request as built
+/// (present when it carries out-of-line memory); the names and addresses in
+/// `message` are the caller's to release.
+unsafe fn release_returned(message: &[u8], built: Option<&[u8]>, descriptors: &[Descriptor]) {
+    let word = |bytes: &[u8], at: usize| {
+        bytes
+            .get(at..at + 4)
+            .map_or(0, |b| u32::from_ne_bytes([b[0], b[1], b[2], b[3]]))
+    };
+    let bits = word(message, 0);
+    release_right(word(message, 8), bits & 0x1f);
+    release_right(word(message, 12), (bits >> 8) & 0x1f);
+    if bits & sys::MACH_MSGH_BITS_COMPLEX == 0 {
+        return;
+    }
+    let address =
+        |bytes: &[u8], at: usize| u64::from(word(bytes, at)) | (u64::from(word(bytes, at + 4)) << 32);
+    let mut at = FIRST_DESCRIPTOR;
+    for d in descriptors {
+        let Some(raw) = message.get(at..at + d.size()) else {
+            return;
+        };
+        let kind = u32::from(raw[11]);
+        let disposition = u32::from(raw[10]);
+        if kind == sys::MACH_MSG_PORT_DESCRIPTOR {
+            release_right(word(raw, 0), disposition);
+        } else if raw.len() == 16 {
+            let region = address(raw, 0);
+            let moved = raw[8] != 0 || built.is_some_and(|b| address(b, at) != region);
+            let count = word(raw, 12) as usize;
+            let mut bytes = count;
+            if kind == sys::MACH_MSG_OOL_PORTS_DESCRIPTOR {
+                bytes = count * size_of::<mach_port_t>();
+                if region != 0 {
+                    for i in 0..count {
+                        // SAFETY: the descriptor's array holds `count` names, readable
+                        // whether it is the caller's or a pseudo-received copy.
+                        let name = unsafe { (region as usize as *const mach_port_t).add(i).read_unaligned() };
+                        release_right(name, disposition);
+                    }
+                }
+            }
+            if moved && region != 0 && bytes != 0 {
+                // SAFETY: a region the stub was given to move, or the kernel's copy of
+                // one: ours to return, once.
+                unsafe { sys::mach_vm_deallocate(sys::mach_task_self(), region, bytes as u64) };
+            }
+        }
+        at += d.size();
+    }
+}
+
+/// Releases what a request that was never handed to `mach_msg` was moving (its header
+/// is not set yet: only the descriptors count).
+///
+/// # Safety
+///
+/// As [`release_returned`].
+unsafe fn release_unsent(message: &mut [u8], descriptors: &[Descriptor]) {
+    if descriptors.is_empty() {
+        return;
+    }
+    message[..4].copy_from_slice(&sys::MACH_MSGH_BITS_COMPLEX.to_ne_bytes());
+    // SAFETY: per the caller; as built, only `deallocate` regions are moved.
+    unsafe { release_returned(message, None, descriptors) };
+}
+
+/// Releases a right the message was moving: `MOVE_RECEIVE`, `MOVE_SEND` and
+/// `MOVE_SEND_ONCE` (the same numbers as the `PORT_*` forms a pseudo-receive leaves).
+fn release_right(name: mach_port_t, disposition: u32) {
+    if name == sys::MACH_PORT_NULL || name == sys::MACH_PORT_DEAD {
+        return;
+    }
+    // SAFETY: releasing a right in our own space; a stale name is an error code, not UB.
+    unsafe {
+        match disposition {
+            sys::MACH_MSG_TYPE_MOVE_RECEIVE => {
+                sys::mach_port_mod_refs(sys::mach_task_self(), name, sys::MACH_PORT_RIGHT_RECEIVE, -1);
+            }
+            sys::MACH_MSG_TYPE_MOVE_SEND | sys::MACH_MSG_TYPE_MOVE_SEND_ONCE => {
+                sys::mach_port_deallocate(sys::mach_task_self(), name);
+            }
+            _ => {}
+        }
+    }
 }
 
 #[cfg(test)]

@@ -9,7 +9,8 @@ use crate::sys::{mach_msg_header_t, mach_msg_trailer_t};
 /// # Safety
 ///
 /// Implementors are `#[repr(C, packed(4))]` structs that start with a
-/// `mach_msg_header_t`, hold only plain data (every bit pattern is a valid value), and
+/// `mach_msg_header_t`, hold only plain data (every bit pattern is a valid value) with
+/// no implicit padding (MIG's pad bytes are fields), and
 /// are at least as large as the header. The generated code implements it; there is no
 /// reason to implement it by hand.
 pub unsafe trait Message: Copy + 'static {

@@ -95,6 +95,20 @@ impl Checker {
                 // `serverdemux` names the C demux function and `error` the NeXT error
                 // procedure: neither changes the Rust items.
             }
+            Statement::Text { keyword, value } if keyword.is_keyword("consumeonsenderror") => {
+                // What Apple's stubs destroy when a send fails. Ours take moved rights and
+                // memory by value, so they always release them when the kernel hands the
+                // message back (`MACH_SEND_TIMED_OUT`, `MACH_SEND_INVALID_DEST`), which
+                // is `Any`; the setting is checked, and changes nothing.
+                if let Some((text, span)) = value
+                    && !["none", "timeout", "any"].contains(&text.to_ascii_lowercase().as_str())
+                {
+                    cx.error(
+                        *span,
+                        format!("`ConsumeOnSendError` is `None`, `Timeout` or `Any`, not `{text}`"),
+                    );
+                }
+            }
             Statement::Text { keyword, value } => {
                 let value = value.as_ref().map(|(text, _)| option_value(text));
                 match keyword.text.to_ascii_lowercase().as_str() {

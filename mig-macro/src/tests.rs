@@ -225,6 +225,20 @@ fn preprocessor_errors_are_reported() {
     assert!(errors[2].contains("no `#endif`"));
 }
 
+#[test]
+fn consume_on_send_error_takes_migs_three_values() {
+    let errors = errors_of(tokens(
+        "subsystem c 1;
+        ConsumeOnSendError none;
+        ConsumeOnSendError Timeout;
+        ConsumeOnSendError ANY;
+        ConsumeOnSendError Always;
+        ",
+    ));
+    assert_eq!(errors.len(), 1, "{errors:?}");
+    assert!(errors[0].contains("`None`, `Timeout` or `Any`, not `Always`"));
+}
+
 /// The definitions whose expansions are kept in `snapshots/`: reviewed when they change,
 /// so that what `cargo expand` shows stays short (shared logic lives in `mig-core`).
 fn snapshot_definitions() -> Vec<(&'static str, &'static str)> {
