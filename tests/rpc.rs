@@ -196,6 +196,28 @@ fn unknown_id_gets_mig_bad_id() {
 }
 
 #[test]
+fn two_subsystems_can_share_a_port() {
+    let server = Running::start((shapes::Service(Impl::default()), prefixed::Service(Twice)));
+    assert_eq!(shapes::add(server.port(), 2, 3), Ok(5));
+    assert_eq!(prefixed::U_twice(server.port(), 21), Ok(42));
+    // Each subsystem checks its own ids: the skipped 4202 is still unknown, and so is
+    // an id outside both ranges.
+    let mut request = MessageBuffer::with_capacity(64);
+    let mut reply = MessageBuffer::with_capacity(64);
+    let both = (shapes::Service(Impl::default()), prefixed::Service(Twice));
+    for id in [4202, 4299, 4302, 9999] {
+        request.header_mut().msgh_id = id;
+        assert!(!mig::Demux::demux(&both, &mut request, &mut reply), "id {id}");
+        assert_eq!(reply.header().msgh_id, id + 100);
+        assert_eq!(&reply.bytes()[32..36], &(-303i32).to_le_bytes());
+    }
+    assert_eq!(
+        <(shapes::Service<Impl>, prefixed::Service<Twice>) as mig::Demux>::MAX_REQUEST_SIZE,
+        shapes::MAX_REQUEST_SIZE.max(prefixed::MAX_REQUEST_SIZE)
+    );
+}
+
+#[test]
 fn malformed_requests_get_mig_bad_arguments() {
     let mut request = MessageBuffer::with_capacity(64);
     let head = request.header_mut();
@@ -524,4 +546,47 @@ fn several_threads_can_serve_one_port() {
     for server in servers {
         server.join().unwrap().unwrap();
     }
+}
+
+#[test]
+fn a_shutdown_stops_every_loop_and_leaves_the_port_served_later() {
+    use std::sync::Arc;
+    let receive = ReceiveRight::allocate().unwrap();
+    let send = receive.make_send().unwrap();
+    let name = receive.name();
+    let service = Arc::new(shapes::Service(Impl::default()));
+    let shutdown = Arc::new(mig::Shutdown::new(send.clone()));
+    let loops: Vec<_> = (0..3)
+        .map(|_| {
+            let (service, shutdown) = (Arc::clone(&service), Arc::clone(&shutdown));
+            thread::spawn(move || mig::serve_until(name, &*service, &shutdown))
+        })
+        .collect();
+    for i in 0..50 {
+        assert_eq!(shapes::add(send.name(), i, 1), Ok(i + 1));
+    }
+    // A forged wake-up before the shutdown is requested is just an unknown id.
+    let mut forged = mig::sys::mach_msg_header_t {
+        msgh_bits: sys::MACH_MSGH_BITS(sys::MACH_MSG_TYPE_COPY_SEND, 0),
+        msgh_size: 24,
+        msgh_remote_port: send.name(),
+        msgh_local_port: 0,
+        msgh_voucher_port: 0,
+        msgh_id: i32::MIN,
+    };
+    // SAFETY: a header-only message.
+    let kr = unsafe { sys::mach_msg(&mut forged, sys::MACH_SEND_MSG, 24, 0, 0, 0, 0) };
+    assert_eq!(kr, sys::MACH_MSG_SUCCESS);
+    assert_eq!(shapes::add(send.name(), 1, 1), Ok(2), "still serving");
+
+    shutdown.request().unwrap();
+    for l in loops {
+        l.join().unwrap().unwrap();
+    }
+    // The port and its receive right are intact: a request waits for the next server.
+    shapes::note(send.name(), 7).unwrap();
+    let later = thread::spawn(move || mig::serve(name, &shapes::Service(Impl::default())));
+    assert_eq!(shapes::add(send.name(), 20, 22), Ok(42));
+    drop(receive);
+    later.join().unwrap().unwrap();
 }

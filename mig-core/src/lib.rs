@@ -7,7 +7,8 @@
 //! - [`Error`]: a non-success `kern_return_t`, returned by stubs and handlers;
 //! - [`RoutineLayout`], [`Layout`], [`FieldLayout`]: the layout table every generated
 //!   subsystem module carries as `ROUTINES`;
-//! - [`serve`], [`serve_one`], [`Demux`], [`MessageBuffer`]: the server side;
+//! - [`serve`], [`serve_until`] with [`Shutdown`], [`serve_one`], [`Demux`],
+//!   [`MessageBuffer`]: the server side;
 //! - [`ReceiveRight`], [`SendRight`] and [`bootstrap`]: ports and their names.
 
 #![warn(missing_docs)]
@@ -33,7 +34,7 @@ pub use layout::{FieldLayout, Layout, RoutineLayout};
 pub use message::{Descriptor, Message, MessageBuffer, VarArray};
 pub use ool::{OutOfLine, Outgoing};
 pub use rights::{PolyPort, ReceiveRight, Right, SendOnceRight, SendRight};
-pub use server::{Demux, Served, StaticServer, serve, serve_one};
+pub use server::{Demux, Served, Shutdown, StaticServer, serve, serve_one, serve_until};
 pub use string::InlineString;
 pub use trailer::Trailer;
 

@@ -31,6 +31,33 @@ pub trait Demux {
     fn demux(&self, request: &mut MessageBuffer, reply: &mut MessageBuffer) -> bool;
 }
 
+/// Several subsystems on one port: `mig::serve(port, &(a::Service(x), b::Service(y)))`.
+///
+/// A request goes to the first subsystem whose msgh_id range holds its id, and that
+/// subsystem checks it as usual; an id neither knows gets `MIG_BAD_ID`. Buffers are
+/// sized for the larger of the two. Nest pairs for more: `(a, (b, c))`. Like
+/// chaining MIG's C demux functions, but decided by range, so one subsystem never
+/// sees another's requests.
+impl<A: Demux, B: Demux> Demux for (A, B) {
+    const BASE: i32 = if A::BASE < B::BASE { A::BASE } else { B::BASE };
+    const END: i32 = if A::END > B::END { A::END } else { B::END };
+    const MAX_REQUEST_SIZE: usize = max(A::MAX_REQUEST_SIZE, B::MAX_REQUEST_SIZE);
+    const MAX_REPLY_SIZE: usize = max(A::MAX_REPLY_SIZE, B::MAX_REPLY_SIZE);
+
+    fn demux(&self, request: &mut MessageBuffer, reply: &mut MessageBuffer) -> bool {
+        let id = request.header().msgh_id;
+        if (A::BASE..A::END).contains(&id) {
+            self.0.demux(request, reply)
+        } else {
+            self.1.demux(request, reply)
+        }
+    }
+}
+
+const fn max(a: usize, b: usize) -> usize {
+    if a > b { a } else { b }
+}
+
 /// `mig_reply_error_t`: the reply that carries only a return code.
 #[repr(C, packed(4))]
 #[derive(Clone, Copy)]
@@ -300,10 +327,16 @@ pub fn serve_one<D: Demux>(
         sys::MACH_RCV_TOO_LARGE => return Ok(Served::Handled),
         code => return Err(Error::from_code(code).unwrap_or(Error::KERN_FAILURE)),
     }
+    handle(demux, request, reply);
+    Ok(Served::Handled)
+}
+
+/// Dispatches a received request and sends its reply (see [`serve_one`]).
+fn handle<D: Demux>(demux: &D, request: &mut MessageBuffer, reply: &mut MessageBuffer) {
     demux.demux(request, reply);
     let code = ret_code(reply);
     if code == Error::MIG_NO_REPLY.code() {
-        return Ok(Served::Handled);
+        return;
     }
     if code != 0 {
         // The request failed: release what it carried, but not the reply right, which
@@ -315,7 +348,7 @@ pub fn serve_one<D: Demux>(
     if reply.header().msgh_remote_port == sys::MACH_PORT_NULL {
         // No reply port: a simpleroutine, or a sender that wants no answer.
         destroy_if_complex(reply);
-        return Ok(Served::Handled);
+        return;
     }
     let send_once =
         reply.header().msgh_bits & sys::MACH_MSGH_BITS_REMOTE_MASK == sys::MACH_MSG_TYPE_MOVE_SEND_ONCE;
@@ -341,7 +374,6 @@ pub fn serve_one<D: Demux>(
     if sent != sys::MACH_MSG_SUCCESS {
         destroy_if_complex(reply);
     }
-    Ok(Served::Handled)
 }
 
 fn destroy_if_complex(reply: &mut MessageBuffer) {
@@ -360,6 +392,138 @@ pub fn serve<D: Demux>(port: mach_port_t, demux: &D) -> Result<()> {
     let mut reply = MessageBuffer::with_capacity(D::MAX_REPLY_SIZE);
     while serve_one(port, demux, &mut request, &mut reply)? == Served::Handled {}
     Ok(())
+}
+
+/// A graceful stop for [`serve_until`] loops: they finish the request in hand and
+/// return, leaving the port, its receive right and any queued requests alone (another
+/// loop may serve them later; destroying the port releases them).
+///
+/// ```no_run
+/// fn run<D: mig_core::Demux + Sync>(service: &D) -> mig_core::Result<()> {
+///     let port = mig_core::ReceiveRight::allocate()?;
+///     let shutdown = mig_core::Shutdown::new(port.make_send()?);
+///     std::thread::scope(|s| {
+///         let server = s.spawn(|| mig_core::serve_until(port.name(), service, &shutdown));
+///         // ... clients call through send rights to `port` ...
+///         shutdown.request()?;
+///         server.join().unwrap()
+///     })
+/// }
+/// ```
+#[derive(Debug)]
+pub struct Shutdown {
+    requested: core::sync::atomic::AtomicBool,
+    port: crate::SendRight,
+}
+
+/// The msgh_id of the message that wakes a [`serve_until`] loop. Only a loop whose
+/// [`Shutdown`] was requested acts on it; to any other it is an unknown id.
+const WAKE_ID: i32 = i32::MIN;
+
+impl Shutdown {
+    /// A shutdown for loops serving the port `port` sends to.
+    pub fn new(port: crate::SendRight) -> Self {
+        Shutdown {
+            requested: core::sync::atomic::AtomicBool::new(false),
+            port,
+        }
+    }
+
+    /// Asks every [`serve_until`] loop using this shutdown to stop. Each finishes the
+    /// request in hand; one woken loop wakes the next, so loops blocked in a receive
+    /// stop too.
+    pub fn request(&self) -> Result<()> {
+        self.requested.store(true, core::sync::atomic::Ordering::SeqCst);
+        self.wake()
+    }
+
+    /// Whether [`request`](Self::request) was called.
+    pub fn is_requested(&self) -> bool {
+        self.requested.load(core::sync::atomic::Ordering::SeqCst)
+    }
+
+    /// Queues a bare wake-up message on the port, unless its queue is full: then the
+    /// loops are busy with requests, and see the request when done with one.
+    fn wake(&self) -> Result<()> {
+        let mut head = mach_msg_header_t {
+            msgh_bits: sys::MACH_MSGH_BITS(sys::MACH_MSG_TYPE_COPY_SEND, 0),
+            msgh_size: size_of::<mach_msg_header_t>() as u32,
+            msgh_remote_port: self.port.name(),
+            msgh_local_port: sys::MACH_PORT_NULL,
+            msgh_voucher_port: sys::MACH_PORT_NULL,
+            msgh_id: WAKE_ID,
+        };
+        // SAFETY: a complete header-only message carrying no rights but a copied send.
+        let sent = unsafe {
+            sys::mach_msg(
+                &mut head,
+                sys::MACH_SEND_MSG | sys::MACH_SEND_TIMEOUT,
+                size_of::<mach_msg_header_t>() as u32,
+                0,
+                sys::MACH_PORT_NULL,
+                0,
+                sys::MACH_PORT_NULL,
+            )
+        };
+        match sent {
+            // A port that is gone has no loop left to stop.
+            sys::MACH_MSG_SUCCESS | sys::MACH_SEND_TIMED_OUT | sys::MACH_SEND_INVALID_DEST => Ok(()),
+            code => Err(Error::from_code(code).unwrap_or(Error::KERN_FAILURE)),
+        }
+    }
+}
+
+/// [`serve`] until `shutdown` is requested (or the port is destroyed). Any number of
+/// threads may serve one port this way with one `Shutdown`; all of them return `Ok`.
+pub fn serve_until<D: Demux>(port: mach_port_t, demux: &D, shutdown: &Shutdown) -> Result<()> {
+    let mut request = MessageBuffer::for_receive(D::MAX_REQUEST_SIZE);
+    let mut reply = MessageBuffer::with_capacity(D::MAX_REPLY_SIZE);
+    let wake = Waking { demux, shutdown };
+    loop {
+        if shutdown.is_requested() {
+            return Ok(());
+        }
+        match serve_one(port, &wake, &mut request, &mut reply)? {
+            Served::Handled => {}
+            Served::PortGone => return Ok(()),
+        }
+    }
+}
+
+/// A demux that recognizes the wake-up of a requested [`Shutdown`] and passes it on
+/// to the next loop.
+struct Waking<'a, D> {
+    demux: &'a D,
+    shutdown: &'a Shutdown,
+}
+
+impl<D: Demux> Demux for Waking<'_, D> {
+    const BASE: i32 = D::BASE;
+    const END: i32 = D::END;
+    const MAX_REQUEST_SIZE: usize = D::MAX_REQUEST_SIZE;
+    const MAX_REPLY_SIZE: usize = D::MAX_REPLY_SIZE;
+
+    fn demux(&self, request: &mut MessageBuffer, reply: &mut MessageBuffer) -> bool {
+        let head = *request.header();
+        let wake_up = head.msgh_id == WAKE_ID
+            && head.msgh_size as usize == size_of::<mach_msg_header_t>()
+            && self.shutdown.is_requested();
+        if !wake_up {
+            return self.demux.demux(request, reply);
+        }
+        // Another loop may still be blocked in a receive: wake it in turn. (The last
+        // wake-up stays queued, harmless, until the port is served or destroyed.)
+        let _ = self.shutdown.wake();
+        prepare_reply(request, reply);
+        // Send nothing back.
+        let head = *reply.header();
+        reply.write(ReplyError {
+            head,
+            ndr: NDR,
+            ret_code: Error::MIG_NO_REPLY.code(),
+        });
+        true
+    }
 }
 
 /// A server reachable without context, for the C demux signature, which has none: the
