@@ -36,6 +36,10 @@ mig::mig! {
     nowaittime;
     /// Answers at once.
     routine next(server: mach_port_t; out n: int);
+    /// Its handler panics.
+    routine explode(server: mach_port_t; right: mach_port_move_send_t; data: pointer_t, dealloc);
+    /// Its handler panics too, and there is nobody to answer.
+    simpleroutine fizzle(server: mach_port_t; right: mach_port_move_send_t; data: pointer_t, dealloc);
 }
 
 /// Runs `f` in a new task, so that the accounting it reads is its own: tests run in
@@ -179,6 +183,44 @@ impl faults::Server for Late {
     fn next(&self, _: mach_port_t) -> mig::Result<i32> {
         Ok(self.calls.fetch_add(1, Ordering::SeqCst))
     }
+    fn explode(&self, _: mach_port_t, _: mig::SendRight, _: OutOfLine<u8>) -> mig::Result<()> {
+        panic!("a handler that panics (expected by the test)");
+    }
+    fn fizzle(&self, _: mach_port_t, _: mig::SendRight, _: OutOfLine<u8>) -> mig::Result<()> {
+        panic!("a handler that panics (expected by the test)");
+    }
+}
+
+#[test]
+fn a_panicking_handler_fails_the_call_and_the_server_goes_on() {
+    let server = Running::start(faults::Service(Late {
+        calls: AtomicI32::new(0),
+    }));
+    let (_port, send, data) = gifts();
+    assert_eq!(
+        faults::explode(server.port(), send, data),
+        Err(Error::KERN_FAILURE)
+    );
+    assert_eq!(faults::next(server.port()), Ok(0), "the loop survived");
+    // What the request carried was released: serve one in a task of its own, and count.
+    in_new_task(|| {
+        let port = ReceiveRight::allocate().unwrap();
+        let dest = port.make_send().unwrap();
+        let before = accounting();
+        let (gift_port, send, data) = gifts();
+        faults::fizzle(dest.name(), send, data).unwrap();
+        let service = faults::Service(Late {
+            calls: AtomicI32::new(0),
+        });
+        let mut request = MessageBuffer::for_receive(faults::MAX_REQUEST_SIZE);
+        let mut reply = MessageBuffer::with_capacity(faults::MAX_REPLY_SIZE);
+        assert_eq!(
+            mig::serve_one(port.name(), &service, &mut request, &mut reply),
+            Ok(mig::Served::Handled)
+        );
+        drop(gift_port);
+        assert_eq!(accounting(), before);
+    });
 }
 
 #[test]

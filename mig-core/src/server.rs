@@ -136,6 +136,16 @@ fn take<T: Message>(buffer: &mut MessageBuffer) -> Result<T> {
     Ok(taken)
 }
 
+/// Runs a handler so that its panic does not cross the dispatch (nor unwind into a C
+/// server loop through [`c_demux`], which would abort): the panic hook reports it as
+/// usual, the values the handler owned are dropped as it unwinds, and the request
+/// fails with `KERN_FAILURE`, so the client gets an answer, the request's resources are
+/// released, and the loop goes on. The server's own state is the handler's to keep
+/// consistent, as with any panic that is caught (a `Mutex` it held is poisoned).
+fn guarded<T>(handler: impl FnOnce() -> Result<T>) -> Result<T> {
+    std::panic::catch_unwind(std::panic::AssertUnwindSafe(handler)).unwrap_or(Err(Error::KERN_FAILURE))
+}
+
 /// One `routine` in `dispatch`: checks the request, calls `handler`, and writes the
 /// reply that `reply_of` builds from its result, or the error reply.
 pub fn routine<Rq: Message, Rp: Message, T>(
@@ -146,10 +156,7 @@ pub fn routine<Rq: Message, Rp: Message, T>(
 ) {
     // The trailer first: unpacking the message may overwrite it.
     let trailer = Trailer::of(request);
-    match take::<Rq>(request)
-        .and_then(|r| handler(r, &trailer))
-        .and_then(reply_of)
-    {
+    match take::<Rq>(request).and_then(|r| guarded(|| handler(r, &trailer).and_then(reply_of))) {
         Ok(message) => reply(reply_buffer, message),
         Err(error) => error_reply(reply_buffer, error),
     }
@@ -173,7 +180,7 @@ pub fn deferred_routine<Rq: Message>(
     // The reply port moves to the handler: neither the loop nor the request keep it.
     let reply_port = core::mem::replace(&mut request.header_mut().msgh_remote_port, sys::MACH_PORT_NULL);
     reply_buffer.header_mut().msgh_remote_port = sys::MACH_PORT_NULL;
-    match handler(taken, &trailer, reply_port) {
+    match guarded(|| handler(taken, &trailer, reply_port)) {
         Ok(()) => success_reply(reply_buffer),
         Err(error) => error_reply(reply_buffer, error),
     }
@@ -234,7 +241,7 @@ pub fn simple_routine<Rq: Message>(
     handler: impl FnOnce(Rq, &Trailer) -> Result<()>,
 ) {
     let trailer = Trailer::of(request);
-    match take::<Rq>(request).and_then(|r| handler(r, &trailer)) {
+    match take::<Rq>(request).and_then(|r| guarded(|| handler(r, &trailer))) {
         Ok(()) => success_reply(reply_buffer),
         Err(error) => error_reply(reply_buffer, error),
     }

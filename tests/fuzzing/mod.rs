@@ -36,7 +36,7 @@ pub struct All;
 
 impl everything::Server for All {
     fn scalars(&self, _: mach_port_t, a: i8, b: i16, c: i64) -> mig::Result<i32> {
-        Ok(i32::from(a) + i32::from(b) + c as i32)
+        Ok(i32::from(a).wrapping_add(i32::from(b)).wrapping_add(c as i32))
     }
     fn arrays(&self, _: mach_port_t, x: &[i32], y: &[i32]) -> mig::Result<InlineArray<i32, 4>> {
         InlineArray::from_slice(if x.len() > y.len() { x } else { y })
