@@ -53,6 +53,38 @@ pub mod __private {
     };
     pub use std::vec::Vec;
 
+    /// A translated request value (MIG's `intran:`) whose `destructor:` runs once the
+    /// handler, which borrows it, returns (or unwinds).
+    pub struct Destroyed<T> {
+        value: core::mem::ManuallyDrop<T>,
+        destructor: fn(T),
+    }
+
+    impl<T> Destroyed<T> {
+        /// Holds `value` until `destructor` takes it.
+        pub fn new(value: T, destructor: fn(T)) -> Self {
+            Destroyed {
+                value: core::mem::ManuallyDrop::new(value),
+                destructor,
+            }
+        }
+    }
+
+    impl<T> core::ops::Deref for Destroyed<T> {
+        type Target = T;
+        fn deref(&self) -> &T {
+            &self.value
+        }
+    }
+
+    impl<T> Drop for Destroyed<T> {
+        fn drop(&mut self) {
+            // SAFETY: the value is taken once, here, and never touched again.
+            let value = unsafe { core::mem::ManuallyDrop::take(&mut self.value) };
+            (self.destructor)(value);
+        }
+    }
+
     /// Arrays sharing one count (`SameCount`) must have the same length.
     pub fn same_count(length: u32, shared: u32) -> crate::Result<()> {
         if length == shared {

@@ -58,6 +58,8 @@ struct Checker {
     wait_time: Option<OptionValue>,
     send_time: Option<OptionValue>,
     msg_option: Option<OptionValue>,
+    /// Translations of the types that have them, by type name.
+    translations: BTreeMap<String, Translation>,
 }
 
 impl Checker {
@@ -253,7 +255,15 @@ impl Checker {
             self.poisoned.insert(decl.name.text.clone());
             return;
         };
-        self.annotations(&decl.annotations, cx);
+        // An alias keeps the translations of the type it names, as in MIG.
+        let inherited = match &decl.spec {
+            TypeSpec::Name(base) => self.translations.get(&base.text).cloned(),
+            _ => None,
+        };
+        match translation(&decl.annotations, inherited, cx) {
+            Some(t) => self.translations.insert(decl.name.text.clone(), t),
+            None => self.translations.remove(&decl.name.text),
+        };
         // `ctype:` on fixed inline data names the user's Rust type for it; on anything
         // else (ports, arrays, strings: their Rust forms are fixed) it is C's name only.
         let user_type = decl
@@ -307,23 +317,6 @@ impl Checker {
             _ => {
                 self.user_types.retain(|t| t.name != def.name);
                 self.user_types.push(def);
-            }
-        }
-    }
-
-    fn annotations(&self, annotations: &[syntax::Annotation], cx: &mut Errors) {
-        for a in annotations {
-            let keyword = a.keyword.text.to_ascii_lowercase();
-            // `cusertype:` and `cservertype:` name C types only; `ctype:` too, except on
-            // fixed inline data (see `type_decl`).
-            if matches!(keyword.as_str(), "intran" | "outtran" | "destructor") {
-                cx.error(
-                    a.keyword.span,
-                    format!(
-                        "`{}:` translations are not supported yet by `mig!`",
-                        a.keyword.text
-                    ),
-                );
             }
         }
     }
@@ -976,6 +969,7 @@ impl Checker {
             );
             return None;
         }
+        let translation = self.translations.get(&ty.name).cloned();
         Some(Arg {
             name: arg.name.text.clone(),
             role,
@@ -990,6 +984,7 @@ impl Checker {
             same_count: same_count.is_some(),
             // Resolved once the routine's arguments are all known.
             count_from: None,
+            translation,
         })
     }
 
@@ -1281,4 +1276,58 @@ fn added_field(kind: &crate::layout::FieldKind, name: &str, routine: &Routine) -
         FieldKind::Padding => format!("the padding after `{}`", name.trim_end_matches("Pad")),
         _ => return None,
     })
+}
+
+/// The translations a type's annotations declare, on top of those it inherits.
+/// `cusertype:` and `cservertype:` name C types only, and `ctype:` too except on fixed
+/// inline data (see `type_decl`): they change nothing here.
+fn translation(
+    annotations: &[syntax::Annotation],
+    inherited: Option<Translation>,
+    cx: &mut Errors,
+) -> Option<Translation> {
+    let user_path = |path: &[syntax::Ident]| UserPath {
+        path: path.iter().map(|i| i.text.clone()).collect(),
+        span: path[0].span.start,
+    };
+    let mut result = inherited;
+    for a in annotations {
+        let keyword = a.keyword.text.to_ascii_lowercase();
+        // Which path is the translated type, and which the function, per form:
+        // `intran: T f(U)`, `outtran: U f(T)`, `destructor: f(T)`.
+        let (translated, function) = match (keyword.as_str(), &a.function, &a.argument) {
+            ("intran", Some(function), Some(_)) => (&a.value, function),
+            ("outtran", Some(function), Some(argument)) => (argument, function),
+            ("destructor", None, Some(argument)) => (argument, &a.value),
+            _ => continue,
+        };
+        let at = translated[0].span;
+        let translated = user_path(translated);
+        let function = Some(user_path(function));
+        let t = result.get_or_insert_with(|| Translation {
+            translated: translated.clone(),
+            intran: None,
+            outtran: None,
+            destructor: None,
+        });
+        if t.translated.path != translated.path {
+            cx.error(
+                at,
+                format!(
+                    "`{}:` translates to `{}`, but the type's other translations to `{}`: a type \
+                     has one translated type",
+                    a.keyword.text,
+                    translated.path.join("::"),
+                    t.translated.path.join("::")
+                ),
+            );
+            continue;
+        }
+        match keyword.as_str() {
+            "intran" => t.intran = function,
+            "outtran" => t.outtran = function,
+            _ => t.destructor = function,
+        }
+    }
+    result
 }

@@ -187,6 +187,30 @@ pub struct Arg {
     pub same_count: bool,
     /// With `SameCount`, the argument whose `<arg>Cnt` this array shares (it has none).
     pub count_from: Option<String>,
+    /// The server-side translations of the argument's type, if it has any.
+    pub translation: Option<Translation>,
+}
+
+/// A type's `intran:`, `outtran:` and `destructor:`: functions of the user's that the
+/// server calls between the wire value and the value its handlers see.
+#[derive(Clone, Debug)]
+pub struct Translation {
+    /// The type the handlers see (MIG's translated type).
+    pub translated: UserPath,
+    /// Wire value to translated value, for what the server receives.
+    pub intran: Option<UserPath>,
+    /// Translated value to wire value, for what the server sends.
+    pub outtran: Option<UserPath>,
+    /// Called on a received, translated value once its handler returns.
+    pub destructor: Option<UserPath>,
+}
+
+/// A path the user wrote, naming an item in the scope that invokes `mig!`, with the span
+/// to report a wrong one at.
+#[derive(Clone, Debug)]
+pub struct UserPath {
+    pub path: Vec<String>,
+    pub span: proc_macro2::Span,
 }
 
 impl Wire {

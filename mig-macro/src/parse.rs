@@ -273,34 +273,41 @@ fn path<'t>() -> impl Parser<'t, In<'t>, Vec<Ident>, Extra<'t>> + Clone {
         .collect()
 }
 
-/// The `TransTypeSpec` suffixes: `ctype:`, `cusertype:`, `cservertype:`, `intran:`, `outtran:`, `destructor:`.
+/// The `TransTypeSpec` suffixes: `ctype: T`, `cusertype: T`, `cservertype: T`,
+/// `intran: T f(U)`, `outtran: U f(T)` and `destructor: f(T)`.
 fn annotations<'t>() -> impl Parser<'t, In<'t>, Vec<Annotation>, Extra<'t>> + Clone {
-    any_kw(
-        &[
-            "ctype",
-            "cusertype",
-            "cservertype",
-            "intran",
-            "outtran",
-            "destructor",
-        ],
-        "type annotation",
-    )
-    .then_ignore(punct(':'))
-    .then(path())
-    // `intran: type function(type)` and friends name a translation function after the
-    // type; it is kept for the checker to refuse with a clear message.
-    .then_ignore(
-        ident()
-            .then(group(
-                Delimiter::Parenthesis,
-                any().repeated().collect::<Vec<_>>(),
-            ))
-            .or_not(),
-    )
-    .map(|(keyword, value)| Annotation { keyword, value })
-    .repeated()
-    .collect()
+    let argument = group(Delimiter::Parenthesis, path());
+    let named = any_kw(&["ctype", "cusertype", "cservertype"], "type annotation")
+        .then_ignore(punct(':'))
+        .then(path())
+        .map(|(keyword, value)| Annotation {
+            keyword,
+            value,
+            function: None,
+            argument: None,
+        });
+    let translation = any_kw(&["intran", "outtran"], "type annotation")
+        .then_ignore(punct(':'))
+        .then(path())
+        .then(path())
+        .then(argument.clone())
+        .map(|(((keyword, value), function), argument)| Annotation {
+            keyword,
+            value,
+            function: Some(function),
+            argument: Some(argument),
+        });
+    let destructor = kw("destructor")
+        .then_ignore(punct(':'))
+        .then(path())
+        .then(argument)
+        .map(|((keyword, value), argument)| Annotation {
+            keyword,
+            value,
+            function: None,
+            argument: Some(argument),
+        });
+    choice((named, translation, destructor)).repeated().collect()
 }
 
 // ---- statements -----------------------------------------------------------------------

@@ -153,8 +153,13 @@ pub enum ArrayBound {
 #[derive(Clone, Debug)]
 pub struct Annotation {
     pub keyword: Ident,
-    /// A Rust path: `Foo`, `crate::x::Foo`.
+    /// A Rust path: `Foo`, `crate::x::Foo`. The type before the function in `intran:`
+    /// and `outtran:`; the function itself in `destructor:`.
     pub value: Vec<Ident>,
+    /// `intran: T function(U)`, `outtran: U function(T)`: the function.
+    pub function: Option<Vec<Ident>>,
+    /// The parenthesized type of `intran:`, `outtran:` and `destructor:`.
+    pub argument: Option<Vec<Ident>>,
 }
 
 #[derive(Clone, Debug)]

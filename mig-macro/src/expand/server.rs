@@ -7,11 +7,11 @@ use super::client::{
     count_field, is_out_of_line, is_port_array, is_string, is_variable, message_fields, port_array_to_wire,
     received_port_array, received_string, sent_port_array, take_out_of_line, take_port_array,
 };
-use super::names::{Paths, Scope, docs_with, ident, lit_i32};
+use super::names::{Paths, Scope, docs_with, ident, lit_i32, user_path};
 use super::ports;
 use super::structs::server_output_differs;
 use crate::layout::SubsystemLayout;
-use crate::model::{Arg, Role, Routine, Subsystem, TrailerElement};
+use crate::model::{Arg, Role, Routine, Subsystem, TrailerElement, Translation, UserPath};
 
 pub fn items(paths: &Paths, model: &Subsystem, _layout: &SubsystemLayout) -> TokenStream {
     let krate = &paths.krate;
@@ -85,6 +85,81 @@ pub fn items(paths: &Paths, model: &Subsystem, _layout: &SubsystemLayout) -> Tok
     }
 }
 
+/// A local variable named after an argument.
+fn quote_ident(name: &str) -> TokenStream {
+    let name = ident(name);
+    quote!(#name)
+}
+
+/// The `intran:` of an argument the server receives (the request port included).
+fn intran(arg: &Arg) -> Option<(&Translation, &UserPath)> {
+    let t = arg.translation.as_ref()?;
+    let received = matches!(arg.role, Role::RequestPort | Role::In | Role::InOut);
+    Some((t, t.intran.as_ref().filter(|_| received)?))
+}
+
+/// The `destructor:` of an argument the server receives and then destroys: MIG calls
+/// it on `in` arguments only (an `inout` value goes back in the reply).
+fn destructor(arg: &Arg) -> Option<&UserPath> {
+    intran(arg)?;
+    let t = arg.translation.as_ref()?;
+    t.destructor
+        .as_ref()
+        .filter(|_| matches!(arg.role, Role::RequestPort | Role::In))
+}
+
+/// The `outtran:` of an argument the server sends back.
+pub fn outtran(arg: &Arg) -> Option<(&Translation, &UserPath)> {
+    let t = arg.translation.as_ref()?;
+    let sent = matches!(arg.role, Role::Out | Role::InOut);
+    Some((t, t.outtran.as_ref().filter(|_| sent)?))
+}
+
+/// The type the handler gets for a translated argument: the translated value, or a
+/// borrow of it when a destructor takes it afterwards.
+fn translated_param(arg: &Arg) -> Option<TokenStream> {
+    let (t, _) = intran(arg)?;
+    let ty = user_path(&t.translated.path, t.translated.span, Scope::Subsystem);
+    Some(match destructor(arg) {
+        Some(_) => quote!(&#ty),
+        None => ty,
+    })
+}
+
+/// What a handler returns for `out` value `arg`, before any `outtran:`.
+pub fn sent_out_type(paths: &Paths, arg: &Arg, scope: Scope) -> TokenStream {
+    let krate = &paths.krate;
+    if ports::is_poly(arg) {
+        quote!(#krate::PolyPort)
+    } else if ports::is_port(arg) {
+        ports::sent_type(paths, arg, scope)
+    } else if is_port_array(arg) {
+        sent_port_array(paths, arg, scope, true)
+    } else {
+        paths.ty(&arg.ty, scope)
+    }
+}
+
+/// What a handler returns for `out` value `arg`: its translated type under `outtran:`.
+pub fn handler_out_type(paths: &Paths, arg: &Arg, scope: Scope) -> TokenStream {
+    match outtran(arg) {
+        Some((t, _)) => user_path(&t.translated.path, t.translated.span, scope),
+        None => sent_out_type(paths, arg, scope),
+    }
+}
+
+/// `value` (a handler's `out` value) made ready for the wire: through its `outtran:`,
+/// whose type rustc checks at the function's name in the definition.
+fn out_value(paths: &Paths, arg: &Arg, value: TokenStream, scope: Scope) -> TokenStream {
+    let Some((t, function)) = outtran(arg) else {
+        return value;
+    };
+    let translated = user_path(&t.translated.path, t.translated.span, scope);
+    let sent = sent_out_type(paths, arg, scope);
+    let function = user_path(&function.path, function.span, scope);
+    quote!({ let __outtran: fn(#translated) -> #sent = #function; __outtran(#value) })
+}
+
 /// The handler arguments, in definition order: the request port and everything sent.
 fn handler_args(routine: &Routine) -> impl Iterator<Item = &Arg> {
     routine.args.iter().filter(|a| {
@@ -107,7 +182,6 @@ fn param_name(arg: &Arg) -> proc_macro2::Ident {
 
 /// What a handler returns: its `out` values as the server sends them.
 fn returns(paths: &Paths, routine: &Routine) -> TokenStream {
-    let krate = &paths.krate;
     let module = ident(&routine.name);
     if routine.server_reply_port().is_some() {
         // The answer goes through `reply`, whenever the handler likes.
@@ -116,10 +190,7 @@ fn returns(paths: &Paths, routine: &Routine) -> TokenStream {
     let outs: Vec<&Arg> = routine.outs().collect();
     match outs.as_slice() {
         [] => quote!(()),
-        [one] if ports::is_poly(one) => quote!(#krate::PolyPort),
-        [one] if ports::is_port(one) => ports::sent_type(paths, one, Scope::Subsystem),
-        [one] if is_port_array(one) => sent_port_array(paths, one, Scope::Subsystem, true),
-        [one] => paths.ty(&one.ty, Scope::Subsystem),
+        [one] => handler_out_type(paths, one, Scope::Subsystem),
         _ if server_output_differs(routine) => quote!(#module::ServerOutput),
         _ => quote!(#module::Output),
     }
@@ -128,6 +199,14 @@ fn returns(paths: &Paths, routine: &Routine) -> TokenStream {
 /// A handler parameter's type: ports arrive as owned rights, except the request port,
 /// which names the server's own receive right.
 fn param_type(paths: &Paths, arg: &Arg) -> TokenStream {
+    if let Some(translated) = translated_param(arg) {
+        return translated;
+    }
+    wire_param_type(paths, arg)
+}
+
+/// A handler parameter's type before any `intran:`.
+fn wire_param_type(paths: &Paths, arg: &Arg) -> TokenStream {
     let krate = &paths.krate;
     if arg.role == Role::Out {
         quote!(#krate::sys::mach_msg_type_number_t)
@@ -252,18 +331,54 @@ fn arm(paths: &Paths, routine: &Routine) -> TokenStream {
             quote!(__request.#name)
         }
     });
+    // Translated arguments go through their `intran:` first, in definition order (so
+    // their destructors run in reverse order once the handler returns, as in MIG).
+    let mut translations = TokenStream::new();
+    let args: Vec<TokenStream> = handler_args(routine)
+        .zip(args)
+        .map(|(a, value)| {
+            let Some((t, function)) = intran(a) else {
+                return value;
+            };
+            let local = quote::format_ident!("__{}", a.name);
+            let translated = user_path(&t.translated.path, t.translated.span, Scope::Subsystem);
+            let wire = wire_param_type(paths, a);
+            let function = user_path(&function.path, function.span, Scope::Subsystem);
+            let value = quote!({ let __intran: fn(#wire) -> #translated = #function; __intran(#value) });
+            match destructor(a) {
+                Some(destructor) => {
+                    let destructor = user_path(&destructor.path, destructor.span, Scope::Subsystem);
+                    translations.extend(quote! {
+                        let #local = #krate::__private::Destroyed::new(#value, {
+                            let __destructor: fn(#translated) = #destructor;
+                            __destructor
+                        });
+                    });
+                    quote!(&#local)
+                }
+                None => {
+                    translations.extend(quote!(let #local = #value;));
+                    quote!(#local)
+                }
+            }
+        })
+        .collect();
+    let call = if translations.is_empty() {
+        quote!(server.#method(#(#args),*))
+    } else {
+        quote!({ #translations server.#method(#(#args),*) })
+    };
     if routine.server_reply_port().is_some() {
         // The handler answers when it likes, through `#module::reply`.
         return quote! {
             #id => #krate::__private::deferred_routine(
                 request,
                 reply,
-                |__request: #module::Request, __trailer: &#krate::Trailer, __reply_port| server.#method(#(#args),*),
+                |__request: #module::Request, __trailer: &#krate::Trailer, __reply_port| #call,
             ),
         };
     }
-    let handler =
-        quote!(|__request: #module::Request, __trailer: &#krate::Trailer| server.#method(#(#args),*));
+    let handler = quote!(|__request: #module::Request, __trailer: &#krate::Trailer| #call);
     if routine.simple {
         return quote! {
             #id => #krate::__private::simple_routine(request, reply, #handler),
@@ -284,10 +399,7 @@ fn arm(paths: &Paths, routine: &Routine) -> TokenStream {
         paths,
         &outs,
         true,
-        |a| {
-            let name = ident(&a.name);
-            quote!(#name)
-        },
+        |a| out_value(paths, a, quote_ident(&a.name), Scope::Subsystem),
         |arg, value| {
             if is_port_array(arg) {
                 port_array_to_wire(paths, arg, value, true)
@@ -316,15 +428,8 @@ pub fn deferred_reply(paths: &Paths, routine: &Routine) -> TokenStream {
     let (value_type, pattern) = match outs.as_slice() {
         [] => (quote!(()), quote!(())),
         [one] => {
-            let ty = if ports::is_port(one) {
-                ports::sent_type(paths, one, Scope::Routine)
-            } else if is_port_array(one) {
-                sent_port_array(paths, one, Scope::Routine, true)
-            } else {
-                paths.ty(&one.ty, Scope::Routine)
-            };
             let name = ident(&one.name);
-            (ty, quote!(#name))
+            (handler_out_type(paths, one, Scope::Routine), quote!(#name))
         }
         many => {
             let names = many.iter().map(|a| ident(&a.name));
@@ -340,10 +445,7 @@ pub fn deferred_reply(paths: &Paths, routine: &Routine) -> TokenStream {
         paths,
         &outs,
         true,
-        |a| {
-            let name = ident(&a.name);
-            quote!(#name)
-        },
+        |a| out_value(paths, a, quote_ident(&a.name), Scope::Routine),
         |arg, value| {
             if is_port_array(arg) {
                 port_array_to_wire(paths, arg, value, true)

@@ -51,8 +51,8 @@ pub fn routine_module(paths: &Paths, routine: &Routine, layout: &RoutineLayout, 
 }
 
 /// The structs holding several `out` values: `Output`, what the client gets, and, when
-/// a port is among them and travels as a name on the server's side, `ServerOutput`,
-/// what the handler returns.
+/// a port is among them and travels as a name on the server's side or a value is
+/// translated (`outtran:`), `ServerOutput`, what the handler returns.
 fn output_struct(paths: &Paths, routine: &Routine) -> TokenStream {
     let outs: Vec<&Arg> = routine.outs().collect();
     if outs.len() < 2 {
@@ -60,6 +60,7 @@ fn output_struct(paths: &Paths, routine: &Routine) -> TokenStream {
     }
     // Rights and memory have one owner: no `Clone`, `Copy` or `PartialEq`.
     let has_ports = outs.iter().any(|a| a.ty.wire.is_descriptor());
+    let translated = outs.iter().any(|a| super::server::outtran(a).is_some());
     let build = |name: &str, doc: &str, server: bool| {
         let name = format_ident!("{name}");
         let fields = outs.iter().map(|arg| {
@@ -67,6 +68,9 @@ fn output_struct(paths: &Paths, routine: &Routine) -> TokenStream {
             let port_array = super::client::is_port_array(arg);
             let krate = &paths.krate;
             let ty = match (ports::is_port(arg), port_array, server) {
+                (_, _, true) if super::server::outtran(arg).is_some() => {
+                    super::server::handler_out_type(paths, arg, Scope::Routine)
+                }
                 _ if ports::is_poly(arg) => quote!(#krate::PolyPort),
                 (true, _, false) => ports::received_type(paths, arg),
                 (true, _, true) => ports::sent_type(paths, arg, Scope::Routine),
@@ -77,7 +81,10 @@ fn output_struct(paths: &Paths, routine: &Routine) -> TokenStream {
             let doc = super::names::doc(&format!("`{}`.", arg.name));
             quote!(#doc pub #field: #ty)
         });
-        let derives = if has_ports {
+        let derives = if server && translated {
+            // The user's translated types may implement none of these.
+            quote!()
+        } else if has_ports {
             quote!(#[derive(::core::fmt::Debug)])
         } else {
             quote!(#[derive(::core::clone::Clone, ::core::marker::Copy, ::core::fmt::Debug, ::core::cmp::PartialEq)])
@@ -104,9 +111,9 @@ fn output_struct(paths: &Paths, routine: &Routine) -> TokenStream {
 /// port copied or made (sent as a name) arrives as an owned right.
 pub fn server_output_differs(routine: &Routine) -> bool {
     routine.outs().count() > 1
-        && routine
-            .outs()
-            .any(|a| a.ty.wire.port_disposition().is_some_and(|d| d > 18))
+        && routine.outs().any(|a| {
+            a.ty.wire.port_disposition().is_some_and(|d| d > 18) || super::server::outtran(a).is_some()
+        })
 }
 
 /// One wire struct, its `Message` impl and the check that it matches the table entry.
