@@ -590,3 +590,61 @@ fn a_shutdown_stops_every_loop_and_leaves_the_port_served_later() {
     drop(receive);
     later.join().unwrap().unwrap();
 }
+
+mig::mig! {
+    subsystem special 4700;
+    #include <mach/std_types.defs>
+    UseSpecialReplyPort 1;
+    routine echo(server: mach_port_t; x: int; out y: int);
+    waittime 20;
+    routine hurried(server: mach_port_t; out y: int);
+    UseSpecialReplyPort 0;
+    routine plain(server: mach_port_t; out y: int);
+}
+
+struct Echo;
+
+impl special::Server for Echo {
+    fn echo(&self, _: mach_port_t, x: i32) -> mig::Result<i32> {
+        Ok(x)
+    }
+    fn hurried(&self, _: mach_port_t) -> mig::Result<i32> {
+        Ok(1)
+    }
+    fn plain(&self, _: mach_port_t) -> mig::Result<i32> {
+        Ok(2)
+    }
+}
+
+#[test]
+fn use_special_reply_port_receives_on_the_threads_special_port() {
+    // Fresh threads, so that the reply ports seen here are this test's alone.
+    thread::spawn(|| {
+        let server = Running::start(special::Service(Echo));
+        // SAFETY: asking for this thread's reply ports has no precondition.
+        let (mig_port, special_port) =
+            unsafe { (sys::mig_get_reply_port(), sys::mig_get_special_reply_port()) };
+        assert_ne!(mig_port, special_port);
+        assert_eq!(special::echo(server.port(), 5), Ok(5));
+        assert_eq!(special::plain(server.port()), Ok(2));
+        // SAFETY: as above.
+        assert_eq!(
+            unsafe { sys::mig_get_special_reply_port() },
+            special_port,
+            "kept after a call"
+        );
+
+        // A timeout discards the port the stub waited on: the special one, not the MIG one.
+        let silent = ReceiveRight::allocate().unwrap();
+        let send = silent.make_send().unwrap();
+        assert_eq!(special::hurried(send.name()), Err(Error::MACH_RCV_TIMED_OUT));
+        // SAFETY: as above.
+        let (mig_after, special_after) =
+            unsafe { (sys::mig_get_reply_port(), sys::mig_get_special_reply_port()) };
+        assert_eq!(mig_after, mig_port);
+        assert_ne!(special_after, special_port);
+        assert_eq!(special::echo(server.port(), 6), Ok(6));
+    })
+    .join()
+    .unwrap();
+}

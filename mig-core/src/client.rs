@@ -85,7 +85,51 @@ pub fn rpc<Rq: Message, Rp: Message>(
     options: sys::mach_msg_option_t,
     timeout: sys::mach_msg_timeout_t,
 ) -> Result<Rp> {
-    exchange(request, dest, dest_disposition, id, options, timeout, None)
+    exchange(
+        request,
+        dest,
+        dest_disposition,
+        id,
+        options,
+        timeout,
+        ReplyPort::Mig,
+    )
+}
+
+/// [`rpc`] for subsystems with `UseSpecialReplyPort`: the reply comes back on the
+/// thread's special reply port, with the synchronous-IPC options Apple's stubs add
+/// (`MACH_SEND_SYNC_OVERRIDE | MACH_SEND_SYNC_USE_THRPRI | MACH_RCV_SYNC_WAIT`), which
+/// let XNU lend the waiting client's priority to the server.
+pub fn rpc_special<Rq: Message, Rp: Message>(
+    request: Rq,
+    dest: mach_port_t,
+    dest_disposition: mach_msg_type_name_t,
+    id: mach_msg_id_t,
+    options: sys::mach_msg_option_t,
+    timeout: sys::mach_msg_timeout_t,
+) -> Result<Rp> {
+    let options =
+        options | sys::MACH_SEND_SYNC_OVERRIDE | sys::MACH_SEND_SYNC_USE_THRPRI | sys::MACH_RCV_SYNC_WAIT;
+    exchange(
+        request,
+        dest,
+        dest_disposition,
+        id,
+        options,
+        timeout,
+        ReplyPort::Special,
+    )
+}
+
+/// Where a stub receives its reply.
+#[derive(Clone, Copy)]
+enum ReplyPort {
+    /// The thread's MIG reply port (`mig_get_reply_port`).
+    Mig,
+    /// The thread's special reply port (`UseSpecialReplyPort`).
+    Special,
+    /// The caller's port, sent with this disposition (`ureplyport`, `replyport`).
+    Callers(mach_port_t, mach_msg_type_name_t),
 }
 
 /// [`rpc`] with the caller's own reply port (MIG's `replyport`/`ureplyport` arguments):
@@ -110,7 +154,7 @@ pub fn rpc_on<Rq: Message, Rp: Message>(
         id,
         options,
         timeout,
-        Some((reply, reply_disposition)),
+        ReplyPort::Callers(reply, reply_disposition),
     )
 }
 
@@ -121,7 +165,7 @@ fn exchange<Rq: Message, Rp: Message>(
     id: mach_msg_id_t,
     options: sys::mach_msg_option_t,
     timeout: sys::mach_msg_timeout_t,
-    callers_reply: Option<(mach_port_t, mach_msg_type_name_t)>,
+    reply: ReplyPort,
 ) -> Result<Rp> {
     const { assert!(size_of::<Rp>() >= REPLY_ERROR_SIZE) };
     let mut exchange = Exchange { request };
@@ -131,12 +175,17 @@ fn exchange<Rq: Message, Rp: Message>(
     let send_size = pack(unsafe { bytes_of(exchange_ptr) }, size_of::<Rq>(), Rq::VARIABLE)
         // SAFETY: the exchange holds the request as built, never sent.
         .inspect_err(|_| unsafe { release_unsent(bytes_of(exchange_ptr), Rq::DESCRIPTORS) })?;
-    let (reply_port, reply_disposition) = match callers_reply {
-        Some(reply) => reply,
-        // SAFETY: the MIG reply port belongs to this thread; asking for it has no
+    let (reply_port, reply_disposition) = match reply {
+        ReplyPort::Callers(port, disposition) => (port, disposition),
+        // SAFETY: the thread's reply ports belong to it; asking for them has no
         // preconditions.
-        None => (
+        ReplyPort::Mig => (
             unsafe { sys::mig_get_reply_port() },
+            sys::MACH_MSG_TYPE_MAKE_SEND_ONCE,
+        ),
+        // SAFETY: as above.
+        ReplyPort::Special => (
+            unsafe { sys::mig_get_special_reply_port() },
             sys::MACH_MSG_TYPE_MAKE_SEND_ONCE,
         ),
     };
@@ -170,20 +219,22 @@ fn exchange<Rq: Message, Rp: Message>(
                 )
             };
         }
-        if callers_reply.is_some() {
-            return Err(error);
-        }
         // As Apple's stubs: if the request never left, the reply port is intact; any
         // other failure (a send timeout too: XNU hands the message back holding a
         // send-once right to the port) may leave a right or a reply in flight, so the
         // port is discarded lest a late reply be taken for the next call's.
-        // SAFETY: `reply_port` is this thread's MIG reply port.
+        let intact = matches!(
+            result,
+            sys::MACH_SEND_INVALID_DATA | sys::MACH_SEND_INVALID_DEST | sys::MACH_SEND_INVALID_HEADER
+        );
+        // SAFETY: `reply_port` is this thread's port of the kind asked for.
         unsafe {
-            match result {
-                sys::MACH_SEND_INVALID_DATA | sys::MACH_SEND_INVALID_DEST | sys::MACH_SEND_INVALID_HEADER => {
-                    sys::mig_put_reply_port(reply_port)
-                }
-                _ => sys::mig_dealloc_reply_port(reply_port),
+            match reply {
+                ReplyPort::Callers(..) => {}
+                ReplyPort::Mig if intact => sys::mig_put_reply_port(reply_port),
+                ReplyPort::Mig => sys::mig_dealloc_reply_port(reply_port),
+                ReplyPort::Special if intact => {}
+                ReplyPort::Special => sys::mig_dealloc_special_reply_port(reply_port),
             }
         }
         return Err(error);

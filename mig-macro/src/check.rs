@@ -58,6 +58,8 @@ struct Checker {
     wait_time: Option<OptionValue>,
     send_time: Option<OptionValue>,
     msg_option: Option<OptionValue>,
+    /// `UseSpecialReplyPort` in force.
+    special_reply_port: bool,
     /// Translations of the types that have them, by type name.
     translations: BTreeMap<String, Translation>,
 }
@@ -125,13 +127,9 @@ impl Checker {
             }
             Statement::Number { keyword, value } => {
                 // `UserTypeLimit` and `OnStackLimit` only tune C stubs' stack use.
+                let value = eval(value, cx);
                 if keyword.is_keyword("usespecialreplyport") {
-                    cx.error(
-                        keyword.span,
-                        format!("`{}` is not supported yet by `mig!`", keyword.text),
-                    );
-                } else {
-                    let _ = eval(value, cx);
+                    self.special_reply_port = value.is_some_and(|v| v != 0);
                 }
             }
             Statement::Legacy { keyword, .. } => {
@@ -705,7 +703,14 @@ impl Checker {
         let wait_time = option_arg("waittime").or_else(|| self.wait_time.clone());
         let send_time = option_arg("sendtime").or_else(|| self.send_time.clone());
         let msg_option = option_arg("msgoption").or_else(|| self.msg_option.clone());
+        // As MIG: a simpleroutine has no reply, and an explicit reply port is the caller's.
+        let special_reply_port = self.special_reply_port
+            && !simple
+            && !args
+                .iter()
+                .any(|a| matches!(a.role, Role::ReplyPort { client: true, .. }));
         let routine = Routine {
+            special_reply_port,
             wait_time,
             send_time,
             msg_option,

@@ -124,6 +124,9 @@ pub struct Routine {
     pub send_time: Option<OptionValue>,
     /// `msgoption` in force: extra `mach_msg` options.
     pub msg_option: Option<OptionValue>,
+    /// `UseSpecialReplyPort` in force: the reply comes back on the thread's special
+    /// reply port.
+    pub special_reply_port: bool,
 }
 
 /// The value of a `waittime`, `sendtime` or `msgoption` statement or argument.

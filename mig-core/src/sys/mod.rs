@@ -28,6 +28,14 @@ mod apple {
     pub use mach2::vm::{mach_vm_allocate, mach_vm_deallocate};
     pub use mach2::vm_statistics::VM_FLAGS_ANYWHERE;
     pub use mach2::vm_types::{integer_t, mach_vm_address_t, mach_vm_size_t, natural_t, vm_map_t};
+
+    // libsystem_kernel's `<mach/mach_sync_ipc.h>`, which `mach2` does not bind.
+    unsafe extern "C" {
+        /// This thread's special reply port (for `UseSpecialReplyPort` stubs).
+        pub fn mig_get_special_reply_port() -> mach_port_t;
+        /// Destroys this thread's special reply port after a failed RPC.
+        pub fn mig_dealloc_special_reply_port(reply_port: mach_port_t);
+    }
 }
 #[cfg(target_vendor = "apple")]
 pub use apple::*;

@@ -80,6 +80,7 @@ pub fn stub(paths: &Paths, routine: &Routine) -> TokenStream {
             };
             (quote!(send_on), quote!(rpc_on), quote!(, #value, #disposition))
         }
+        None if routine.special_reply_port => (quote!(send), quote!(rpc_special), TokenStream::new()),
         None => (quote!(send), quote!(rpc), TokenStream::new()),
     };
     let id = routine.id;

@@ -32,21 +32,15 @@ impl Drop for ReplyPorts {
 
 thread_local! {
     static REPLY_PORTS: ReplyPorts = const { ReplyPorts(RefCell::new(Vec::new())) };
+    static SPECIAL_REPLY_PORTS: ReplyPorts = const { ReplyPorts(RefCell::new(Vec::new())) };
 }
 
-/// A fresh receive right in `sid`, or `MACH_PORT_NULL`.
-fn new_reply_port(sid: SpaceId) -> mach_port_t {
-    kernel::with(|k| k.new_port(sid).map_or(MACH_PORT_NULL, |(_, name)| name))
-}
+type Cache = std::thread::LocalKey<ReplyPorts>;
 
-/// `mig_get_reply_port`: this thread's reply port in the current space (a
-/// receive right), allocated on first use.
-///
-/// # Safety
-/// Always safe to call; `unsafe` only to match `mach2`'s signature.
-pub unsafe extern "C" fn mig_get_reply_port() -> mach_port_t {
+/// The thread's port of `cache` in the current space, allocated on first use.
+fn get(cache: &'static Cache) -> mach_port_t {
     let sid = task::current();
-    REPLY_PORTS
+    cache
         .try_with(|ports| {
             if let Some((_, port)) = ports.0.borrow().iter().find(|(s, _)| *s == sid) {
                 return *port;
@@ -61,15 +55,11 @@ pub unsafe extern "C" fn mig_get_reply_port() -> mach_port_t {
         .unwrap_or_else(|_| new_reply_port(sid))
 }
 
-/// `mig_dealloc_reply_port`: destroys this thread's reply port (after a
-/// failed RPC left it in an unknown state); the next `mig_get_reply_port`
-/// allocates a fresh one. A different `reply_port` passed in is deallocated.
-///
-/// # Safety
-/// Always safe to call; `unsafe` only to match `mach2`'s signature.
-pub unsafe extern "C" fn mig_dealloc_reply_port(reply_port: mach_port_t) {
+/// Destroys the thread's port of `cache` in the current space (the next `get`
+/// allocates a fresh one), and deallocates `other` if it names something else.
+fn dealloc(cache: &'static Cache, other: mach_port_t) {
     let sid = task::current();
-    let current = REPLY_PORTS
+    let current = cache
         .try_with(|ports| {
             let mut ports = ports.0.borrow_mut();
             let at = ports.iter().position(|(s, _)| *s == sid)?;
@@ -81,10 +71,55 @@ pub unsafe extern "C" fn mig_dealloc_reply_port(reply_port: mach_port_t) {
     if current != MACH_PORT_NULL {
         destroy_reply_port(sid, current);
     }
-    if reply_port != current && name_valid(reply_port) {
+    if other != current && name_valid(other) {
         // SAFETY: takes no pointers.
-        unsafe { mach_port_deallocate(TASK_SELF_NAME, reply_port) };
+        unsafe { mach_port_deallocate(TASK_SELF_NAME, other) };
     }
+}
+
+/// A fresh receive right in `sid`, or `MACH_PORT_NULL`.
+fn new_reply_port(sid: SpaceId) -> mach_port_t {
+    kernel::with(|k| k.new_port(sid).map_or(MACH_PORT_NULL, |(_, name)| name))
+}
+
+/// `mig_get_reply_port`: this thread's reply port in the current space (a
+/// receive right), allocated on first use.
+///
+/// # Safety
+/// Always safe to call; `unsafe` only to match `mach2`'s signature.
+pub unsafe extern "C" fn mig_get_reply_port() -> mach_port_t {
+    get(&REPLY_PORTS)
+}
+
+/// `mig_dealloc_reply_port`: destroys this thread's reply port (after a
+/// failed RPC left it in an unknown state); the next `mig_get_reply_port`
+/// allocates a fresh one. A different `reply_port` passed in is deallocated.
+///
+/// # Safety
+/// Always safe to call; `unsafe` only to match `mach2`'s signature.
+pub unsafe extern "C" fn mig_dealloc_reply_port(reply_port: mach_port_t) {
+    dealloc(&REPLY_PORTS, reply_port);
+}
+
+/// `mig_get_special_reply_port`: this thread's special reply port in the current
+/// space, which stubs of subsystems with `UseSpecialReplyPort` receive replies on.
+/// XNU lets the server's priority be raised to the waiting client's through it; the
+/// loopback has no priorities, so it is an ordinary receive right, kept apart from
+/// the MIG reply port.
+///
+/// # Safety
+/// Always safe to call; `unsafe` only to match libsystem's signature.
+pub unsafe extern "C" fn mig_get_special_reply_port() -> mach_port_t {
+    get(&SPECIAL_REPLY_PORTS)
+}
+
+/// `mig_dealloc_special_reply_port`: destroys this thread's special reply port (after
+/// a failed RPC); the next `mig_get_special_reply_port` makes a fresh one.
+///
+/// # Safety
+/// Always safe to call; `unsafe` only to match libsystem's signature.
+pub unsafe extern "C" fn mig_dealloc_special_reply_port(reply_port: mach_port_t) {
+    dealloc(&SPECIAL_REPLY_PORTS, reply_port);
 }
 
 /// `mig_put_reply_port`: nothing to do (the port stays cached).

@@ -45,7 +45,8 @@
 //! | virtual memory | differs: one address space; regions are recorded per task and only freed through their task; no `VM_FLAGS_FIXED` |
 //! | bootstrap (launchd) | differs: one flat namespace shared by all tasks; `check_in` creates the service; no subsets or per-user domains |
 //! | `mig_get_reply_port` per thread (and per task), freed at thread exit | implemented |
-//! | special reply ports, port guards, `mach_msg2`, vouchers, importance, QoS | not implemented |
+//! | `mig_get_special_reply_port` (`UseSpecialReplyPort`) | differs: an ordinary per-thread receive right; no priority inheritance, and `MACH_SEND_SYNC_OVERRIDE`/`MACH_RCV_SYNC_WAIT` are accepted and ignored |
+//! | `thread_get_special_reply_port` and its link monitoring, port guards, `mach_msg2`, vouchers, importance, QoS | not implemented |
 //! | C linkage (`mach_msg`, `NDR_record`, `mach_task_self_`, `bootstrap_port`, ...) | implemented behind the `c-abi` feature |
 
 mod accounting;
@@ -85,7 +86,8 @@ pub use self::mach_port::{
     mach_task_self,
 };
 pub use self::mig::{
-    mig_allocate, mig_dealloc_reply_port, mig_deallocate, mig_get_reply_port, mig_put_reply_port,
+    mig_allocate, mig_dealloc_reply_port, mig_dealloc_special_reply_port, mig_deallocate, mig_get_reply_port,
+    mig_get_special_reply_port, mig_put_reply_port,
 };
 pub use self::msg::{mach_msg, mach_msg_destroy, mach_msg_send};
 pub use self::notify::{

@@ -1,8 +1,0 @@
-mig::mig! {
-    subsystem demo 100;
-    UseSpecialReplyPort 1;
-    #include <mach/std_types.defs>
-    routine ping(server: mach_port_t);
-}
-
-fn main() {}
