@@ -20,7 +20,8 @@ mig::mig! {
     routine write(server: mach_port_t; address: mach_vm_address_t; data: pointer_t);
     routine sum(server: mach_port_t; data: pointer_t; out total: uint64_t);
     routine reverse(server: mach_port_t; data: words_t; out reversed: words_t);
-    routine fill(server: mach_port_t; n: int; out data: pointer_t; out n_back: int);
+    /// `Overwrite`: a hint XNU ignores (`MACH_RCV_OVERWRITE` is 0); the data arrives as usual.
+    routine fill(server: mach_port_t; n: int; out data: pointer_t, Overwrite; out n_back: int);
     routine bounded(server: mach_port_t; data: small_t);
     /// `dealloc`: the client's memory moves with the request.
     routine give(server: mach_port_t; data: pointer_t, dealloc; out len: int);

@@ -465,6 +465,55 @@ fn trailer_arguments_identify_the_caller() {
 }
 
 mig::mig! {
+    /// Trailer arguments on the client's side: the client learns who answered.
+    subsystem whoareyou 4550;
+    #include <mach/mach_types.defs>
+    /// Only the client gets a token.
+    routine answer(server: mach_port_t; UserAuditToken server_token: audit_token_t; out n: int);
+    /// Both sides get one (`SecToken` is both `ServerSecToken` and `UserSecToken`), and
+    /// the client also gets the server's audit token; two `out`s.
+    routine both(server: mach_port_t; SecToken token: security_token_t;
+        UserAuditToken server_token: audit_token_t; out uid: uint32_t; out n: int);
+    /// A token and nothing else.
+    routine bare(server: mach_port_t; UserSecToken token: security_token_t);
+}
+
+struct Answering;
+
+impl whoareyou::Server for Answering {
+    fn answer(&self, _: mach_port_t) -> mig::Result<i32> {
+        Ok(7)
+    }
+    fn both(&self, _: mach_port_t, token: [u32; 2]) -> mig::Result<whoareyou::both::ServerOutput> {
+        Ok(whoareyou::both::ServerOutput { uid: token[0], n: 8 })
+    }
+    fn bare(&self, _: mach_port_t) -> mig::Result<()> {
+        Ok(())
+    }
+}
+
+#[test]
+fn user_trailer_arguments_identify_the_server() {
+    let server = Running::start(whoareyou::Service(Answering));
+    let pid = std::process::id();
+    let out = whoareyou::answer(server.port()).unwrap();
+    assert_eq!((out.n, out.server_token[5]), (7, pid));
+    let out = whoareyou::both(server.port()).unwrap();
+    assert_eq!(out.n, 8);
+    assert_eq!(
+        out.uid, out.token[0],
+        "the server saw the client's uid, the client the server's"
+    );
+    assert_eq!(out.server_token[5], pid);
+    assert_eq!(
+        out.server_token[1], out.token[0],
+        "audit euid and security uid agree"
+    );
+    let token: [u32; 2] = whoareyou::bare(server.port()).unwrap();
+    assert_eq!(token, out.token);
+}
+
+mig::mig! {
     /// `waittime` and `msgoption`, as statements and as arguments.
     subsystem patient 4600;
     #include <mach/mach_types.defs>

@@ -10,9 +10,8 @@ use crate::error::{Error, Result};
 use crate::message::{
     Descriptor, FIRST_DESCRIPTOR, Message, descriptors_match, min_size, out_of_line_sizes_match, pack, unpack,
 };
-use crate::sys::{
-    self, mach_msg_header_t, mach_msg_id_t, mach_msg_trailer_t, mach_msg_type_name_t, mach_port_t,
-};
+use crate::sys::{self, mach_msg_header_t, mach_msg_id_t, mach_msg_type_name_t, mach_port_t};
+use crate::trailer::Trailer;
 
 /// `MACH_NOTIFY_SEND_ONCE`: what arrives on the reply port when the server destroyed the
 /// request's reply right without answering.
@@ -27,7 +26,9 @@ pub(crate) const REPLY_ERROR_SIZE: usize = 36;
 #[derive(Clone, Copy)]
 struct Received<Rp: Copy> {
     message: Rp,
-    trailer: mach_msg_trailer_t,
+    /// Room for the largest trailer (`mach_msg_max_trailer_t`): replies whose routine
+    /// has `UserSecToken` or `UserAuditToken` arguments ask for more than format 0.
+    trailer: [u8; crate::MAX_TRAILER_SIZE],
 }
 
 /// The stub's one buffer: the request goes out of it and the reply comes back into it.
@@ -121,9 +122,44 @@ pub fn rpc_special<Rq: Message, Rp: Message>(
     )
 }
 
+/// [`rpc`], [`rpc_special`] or [`rpc_on`] (as `reply` says) for routines with
+/// `UserSecToken` or `UserAuditToken` arguments: the reply is received with a trailer
+/// holding everything up to `elements` (`MACH_RCV_TRAILER_SENDER` or `_AUDIT`), which
+/// comes back beside it. A reply without it is destroyed and refused with
+/// `MIG_TRAILER_ERROR`, as Apple's stubs refuse it.
+#[allow(clippy::too_many_arguments)]
+pub fn rpc_with_trailer<Rq: Message, Rp: Message>(
+    request: Rq,
+    dest: mach_port_t,
+    dest_disposition: mach_msg_type_name_t,
+    id: mach_msg_id_t,
+    options: sys::mach_msg_option_t,
+    timeout: sys::mach_msg_timeout_t,
+    reply: ReplyPort,
+    elements: u32,
+) -> Result<(Rp, Trailer)> {
+    let options = match reply {
+        ReplyPort::Special => {
+            options | sys::MACH_SEND_SYNC_OVERRIDE | sys::MACH_SEND_SYNC_USE_THRPRI | sys::MACH_RCV_SYNC_WAIT
+        }
+        _ => options,
+    };
+    let (reply, trailer) = exchange_trailer(
+        request,
+        dest,
+        dest_disposition,
+        id,
+        options,
+        timeout,
+        reply,
+        Some(elements),
+    )?;
+    Ok((reply, trailer.expect("asked for")))
+}
+
 /// Where a stub receives its reply.
-#[derive(Clone, Copy)]
-enum ReplyPort {
+#[derive(Clone, Copy, Debug)]
+pub enum ReplyPort {
     /// The thread's MIG reply port (`mig_get_reply_port`).
     Mig,
     /// The thread's special reply port (`UseSpecialReplyPort`).
@@ -167,6 +203,29 @@ fn exchange<Rq: Message, Rp: Message>(
     timeout: sys::mach_msg_timeout_t,
     reply: ReplyPort,
 ) -> Result<Rp> {
+    exchange_trailer(request, dest, dest_disposition, id, options, timeout, reply, None)
+        .map(|(reply, _)| reply)
+}
+
+/// The exchange itself; with `trailer_elements`, the reply's trailer is asked for,
+/// checked and returned too.
+#[allow(clippy::too_many_arguments)]
+#[inline(always)]
+fn exchange_trailer<Rq: Message, Rp: Message>(
+    request: Rq,
+    dest: mach_port_t,
+    dest_disposition: mach_msg_type_name_t,
+    id: mach_msg_id_t,
+    options: sys::mach_msg_option_t,
+    timeout: sys::mach_msg_timeout_t,
+    reply: ReplyPort,
+    trailer_elements: Option<u32>,
+) -> Result<(Rp, Option<Trailer>)> {
+    let options = match trailer_elements {
+        // MACH_RCV_TRAILER_TYPE(MACH_MSG_TRAILER_FORMAT_0) | MACH_RCV_TRAILER_ELEMENTS(n)
+        Some(n) => options | (((n & 0xf) << 24) as sys::mach_msg_option_t),
+        None => options,
+    };
     const { assert!(size_of::<Rp>() >= REPLY_ERROR_SIZE) };
     let mut exchange = Exchange { request };
     let exchange_ptr = &raw mut exchange;
@@ -239,8 +298,19 @@ fn exchange<Rq: Message, Rp: Message>(
         }
         return Err(error);
     }
+    // The trailer first: unpacking the reply may overwrite it.
+    let trailer = trailer_elements.map(|_| {
+        // SAFETY: the exchange is live; the kernel wrote the reply and trailer into it.
+        Trailer::after(unsafe { bytes_of(exchange_ptr) })
+    });
     // SAFETY: the exchange is live; the kernel wrote the reply into it.
-    if let Err(error) = check_reply::<Rp>(unsafe { bytes_of(exchange_ptr) }, id + 100) {
+    let checked = check_reply::<Rp>(unsafe { bytes_of(exchange_ptr) }, id + 100).and_then(|()| {
+        match (trailer_elements, &trailer) {
+            (Some(n), Some(t)) if !t.holds(n) => Err(Error::MIG_TRAILER_ERROR),
+            _ => Ok(()),
+        }
+    });
+    if let Err(error) = checked {
         // As Apple's stubs, whatever failed: release what the reply carried.
         // SAFETY: a received message, which we own and release exactly once.
         unsafe { sys::mach_msg_destroy(head) };
@@ -248,7 +318,7 @@ fn exchange<Rq: Message, Rp: Message>(
     }
     // SAFETY: the reply passed the checks and was unpacked, so the buffer holds a whole
     // `Rp`, and any bit pattern is a valid `Rp` (`Message` contract).
-    Ok(unsafe { exchange.reply.message })
+    Ok((unsafe { exchange.reply.message }, trailer))
 }
 
 /// Apple MIG's `__MIG_check__Reply__*`, and the unpacking of variable-size arrays:

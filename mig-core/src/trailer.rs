@@ -11,7 +11,8 @@ use crate::message::MessageBuffer;
 /// `sizeof(mach_msg_max_trailer_t)`.
 const MAX: usize = crate::MAX_TRAILER_SIZE;
 
-/// The trailer of a received request, copied out before the message is unpacked.
+/// The trailer of a received message (a request, or a reply carrying `UserSecToken` or
+/// `UserAuditToken` values), copied out before the message is unpacked.
 #[derive(Clone, Copy, Debug)]
 pub struct Trailer {
     bytes: [u8; MAX],
@@ -27,14 +28,37 @@ impl Trailer {
     /// The trailer after the message in `buffer` (at `msgh_size` rounded up to 4), as far
     /// as the buffer holds it.
     pub fn of(buffer: &MessageBuffer) -> Trailer {
+        Trailer::after(buffer.whole())
+    }
+
+    /// The trailer after the message at the start of `message` (a received message and
+    /// whatever follows it in its buffer).
+    pub(crate) fn after(message: &[u8]) -> Trailer {
         let mut bytes = [0u8; MAX];
-        let at = (buffer.header().msgh_size as usize).next_multiple_of(4);
-        let all = buffer.whole();
-        if let Some(available) = all.get(at..) {
+        let size = message
+            .get(4..8)
+            .map_or(0, |b| u32::from_ne_bytes([b[0], b[1], b[2], b[3]]));
+        let at = (size as usize).next_multiple_of(4);
+        if let Some(available) = message.get(at..) {
             let n = available.len().min(MAX);
             bytes[..n].copy_from_slice(&available[..n]);
         }
         Trailer { bytes }
+    }
+
+    /// Whether the trailer is format 0 and holds everything up to `elements`
+    /// (`MACH_RCV_TRAILER_*`: 2 the sender's security token, 3 the audit token, 4 the
+    /// port context).
+    pub(crate) fn holds(&self, elements: u32) -> bool {
+        let needed = match elements {
+            0 => 8,
+            1 => 12,
+            2 => 20,
+            3 => 52,
+            _ => 60,
+        };
+        let format = u32::from_ne_bytes([self.bytes[0], self.bytes[1], self.bytes[2], self.bytes[3]]);
+        format == 0 && self.size() >= needed
     }
 
     /// `msgh_trailer_size`.
@@ -61,13 +85,14 @@ impl Trailer {
         self.element(8)
     }
 
-    /// The sender's security token: its effective uid and gid (`ServerSecToken`).
+    /// The sender's security token: its effective uid and gid (`ServerSecToken`, or
+    /// `UserSecToken` on a reply).
     pub fn security_token<T: Pod>(&self) -> Result<T> {
         self.element(12)
     }
 
     /// The sender's audit token: audit user, euid, egid, ruid, rgid, pid, session,
-    /// pid version (`ServerAuditToken`).
+    /// pid version (`ServerAuditToken`, or `UserAuditToken` on a reply).
     pub fn audit_token<T: Pod>(&self) -> Result<T> {
         self.element(20)
     }
@@ -75,5 +100,32 @@ impl Trailer {
     /// The receiving port's context value (`ServerContextToken`).
     pub fn context<T: Pod>(&self) -> Result<T> {
         self.element(52)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn trailer(format: u32, size: u32) -> Trailer {
+        let mut bytes = [0u8; MAX];
+        bytes[..4].copy_from_slice(&format.to_ne_bytes());
+        bytes[4..8].copy_from_slice(&size.to_ne_bytes());
+        Trailer { bytes }
+    }
+
+    #[test]
+    fn a_trailer_holds_what_its_size_reaches() {
+        // Format 0 with the sender's security token (20 bytes), as MIG's
+        // `trailer_size < sizeof(security_token_t)` checks count.
+        assert!(trailer(0, 20).holds(2));
+        assert!(!trailer(0, 20).holds(3), "no audit token in 20 bytes");
+        assert!(trailer(0, 52).holds(3));
+        assert!(!trailer(1, 68).holds(2), "only format 0 is understood");
+        assert_eq!(
+            trailer(0, 8).security_token::<[u32; 2]>(),
+            Err(Error::MIG_TRAILER_ERROR)
+        );
+        assert_eq!(trailer(0, 20).security_token::<[u32; 2]>(), Ok([0, 0]));
     }
 }

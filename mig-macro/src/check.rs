@@ -749,10 +749,14 @@ impl Checker {
                     client: false,
                     server: true,
                 },
-                "msgseqno" => Role::Trailer(TrailerElement::Seqno),
-                "serversectoken" | "sectoken" => Role::Trailer(TrailerElement::SecurityToken),
-                "serveraudittoken" | "audittoken" => Role::Trailer(TrailerElement::AuditToken),
-                "servercontexttoken" => Role::Trailer(TrailerElement::Context),
+                "msgseqno" => trailer(TrailerElement::Seqno, true, false),
+                "serversectoken" => trailer(TrailerElement::SecurityToken, true, false),
+                "usersectoken" => trailer(TrailerElement::SecurityToken, false, true),
+                "sectoken" => trailer(TrailerElement::SecurityToken, true, true),
+                "serveraudittoken" => trailer(TrailerElement::AuditToken, true, false),
+                "useraudittoken" => trailer(TrailerElement::AuditToken, false, true),
+                "audittoken" => trailer(TrailerElement::AuditToken, true, true),
+                "servercontexttoken" => trailer(TrailerElement::Context, true, false),
                 _ => {
                     cx.error(
                         d.span,
@@ -779,6 +783,10 @@ impl Checker {
         let mut same_count = None;
         let mut ret_code = None;
         let mut physical_copy = None;
+        // `Overwrite` asks Apple's stub to receive out-of-line data into the caller's
+        // memory (`MACH_RCV_OVERWRITE`). XNU defines that option as 0: the kernel always
+        // maps fresh memory, so it changes nothing and is only checked.
+        let mut overwrite = None;
         let mut dealloc_at_runtime = None;
         for flag in &arg.flags {
             if flag.name.is_keyword("const") || flag.name.is_keyword("auto") {
@@ -788,6 +796,8 @@ impl Checker {
                 ret_code = Some(flag.name.span);
             } else if flag.name.is_keyword("physicalcopy") {
                 physical_copy = Some(flag.name.span);
+            } else if flag.name.is_keyword("overwrite") {
+                overwrite = Some(flag.name.span);
             } else if flag.name.is_keyword("countinout") {
                 count_in_out = Some(flag.name.span);
             } else if flag.name.is_keyword("samecount") {
@@ -857,7 +867,21 @@ impl Checker {
             );
             return None;
         }
-        if let Role::Trailer(element) = role
+        if let Role::Trailer { user: true, .. } = role
+            && simple
+        {
+            let direction = arg.direction.as_ref().expect("trailer arguments are written");
+            cx.error(
+                direction.span,
+                format!(
+                    "simpleroutine `{routine}` cannot have a `{}` argument: it comes from the reply's \
+                     trailer, and a simpleroutine gets no reply (make it a `routine`)",
+                    direction.text
+                ),
+            );
+            return None;
+        }
+        if let Role::Trailer { element, .. } = role
             && (ty.wire.inline_size() != Some(element.size())
                 || !matches!(ty.wire, Wire::Scalar { .. } | Wire::Fixed { .. }))
         {
@@ -955,6 +979,23 @@ impl Checker {
                 span,
                 format!(
                     "`dealloc` and `notdealloc` apply to out-of-line data; `{}` is not out of line",
+                    arg.name.text
+                ),
+            );
+            return None;
+        }
+        if let Some(span) = overwrite
+            && !(role == Role::Out
+                && matches!(
+                    ty.wire,
+                    Wire::OutOfLine { .. } | Wire::OutOfLinePorts { .. } | Wire::OutOfLineValue { .. }
+                ))
+        {
+            cx.error(
+                span,
+                format!(
+                    "`Overwrite` applies to out-of-line data a routine returns; `{}` is not an `out` \
+                     out-of-line argument",
                     arg.name.text
                 ),
             );
@@ -1335,4 +1376,13 @@ fn translation(
         }
     }
     result
+}
+
+/// A trailer argument's role.
+fn trailer(element: TrailerElement, server: bool, user: bool) -> Role {
+    Role::Trailer {
+        element,
+        server,
+        user,
+    }
 }

@@ -164,10 +164,32 @@ impl Routine {
             .expect("check guarantees a request port")
     }
 
+    /// What the server sends back.
     pub fn outs(&self) -> impl Iterator<Item = &Arg> {
         self.args
             .iter()
             .filter(|a| matches!(a.role, Role::Out | Role::InOut))
+    }
+
+    /// What the client gets back: the `out` values and the reply's trailer values.
+    pub fn client_outs(&self) -> impl Iterator<Item = &Arg> {
+        self.args
+            .iter()
+            .filter(|a| matches!(a.role, Role::Out | Role::InOut | Role::Trailer { user: true, .. }))
+    }
+
+    /// The trailer elements the client asks for with the reply (`MACH_RCV_TRAILER_*`:
+    /// 2 up to the security token, 3 up to the audit token), if any.
+    pub fn client_trailer_elements(&self) -> Option<u32> {
+        self.args
+            .iter()
+            .filter_map(|a| match a.role {
+                Role::Trailer {
+                    element, user: true, ..
+                } => Some(element.receive_elements()),
+                _ => None,
+            })
+            .max()
     }
 }
 
@@ -244,8 +266,14 @@ pub enum Role {
     In,
     Out,
     InOut,
-    /// A value the server reads from the request's trailer; not in the message.
-    Trailer(TrailerElement),
+    /// A value read from a trailer, not in the message: the request's, for the server's
+    /// handler (`ServerSecToken`, `msgseqno`, …), the reply's, for the client
+    /// (`UserSecToken`, `UserAuditToken`), or both (`SecToken`, `AuditToken`).
+    Trailer {
+        element: TrailerElement,
+        server: bool,
+        user: bool,
+    },
     /// `waittime`, `sendtime` or `msgoption`: a client-side `mach_msg` parameter.
     ClientOption,
     /// A reply port: the client's own (`ureplyport`), the one the server gets to answer
@@ -270,6 +298,16 @@ pub enum TrailerElement {
 }
 
 impl TrailerElement {
+    /// `MACH_RCV_TRAILER_ELEMENTS` value that brings this element.
+    pub fn receive_elements(self) -> u32 {
+        match self {
+            TrailerElement::Seqno => 1,
+            TrailerElement::SecurityToken => 2,
+            TrailerElement::AuditToken => 3,
+            TrailerElement::Context => 4,
+        }
+    }
+
     /// The element's size in bytes.
     pub fn size(self) -> u32 {
         match self {

@@ -6,7 +6,7 @@ use quote::quote;
 use super::names::{Paths, Scope, docs_with, ident};
 use super::ports;
 use crate::layout::REPLY_ID_OFFSET;
-use crate::model::{Arg, Role, Routine};
+use crate::model::{Arg, Role, Routine, TrailerElement};
 
 /// The stub of one routine.
 pub fn stub(paths: &Paths, routine: &Routine) -> TokenStream {
@@ -70,16 +70,17 @@ pub fn stub(paths: &Paths, routine: &Routine) -> TokenStream {
     let request = request_value(paths, routine);
     let (options, timeout) = mach_msg_options(paths, routine);
     // `ureplyport`/`replyport`: the caller's own reply port and how it travels.
-    let (send, rpc, reply_port) = match routine.client_reply_port() {
-        Some(reply) => {
-            let name = ident(&reply.name);
-            let disposition = proc_macro2::Literal::u32_unsuffixed(ports::send_disposition(reply));
-            let value = match ports::send_disposition(reply) {
-                16..=18 => quote!(#name.into_raw()),
-                _ => quote!(#name),
-            };
-            (quote!(send_on), quote!(rpc_on), quote!(, #value, #disposition))
-        }
+    let callers_reply = routine.client_reply_port().map(|reply| {
+        let name = ident(&reply.name);
+        let disposition = proc_macro2::Literal::u32_unsuffixed(ports::send_disposition(reply));
+        let value = match ports::send_disposition(reply) {
+            16..=18 => quote!(#name.into_raw()),
+            _ => quote!(#name),
+        };
+        quote!(#value, #disposition)
+    });
+    let (send, rpc, reply_port) = match &callers_reply {
+        Some(reply) => (quote!(send_on), quote!(rpc_on), quote!(, #reply)),
         None if routine.special_reply_port => (quote!(send), quote!(rpc_special), TokenStream::new()),
         None => (quote!(send), quote!(rpc), TokenStream::new()),
     };
@@ -106,9 +107,16 @@ pub fn stub(paths: &Paths, routine: &Routine) -> TokenStream {
             }
         };
     }
-    let outs: Vec<&Arg> = routine.outs().collect();
+    let outs: Vec<&Arg> = routine.client_outs().collect();
     let value = |arg: &Arg| {
-        if ports::is_poly(arg) {
+        if let Role::Trailer { element, .. } = arg.role {
+            // Present: `rpc_with_trailer` refused a reply whose trailer lacks it.
+            let read = match element {
+                TrailerElement::SecurityToken => quote!(security_token),
+                _ => quote!(audit_token),
+            };
+            quote!(__trailer.#read()?)
+        } else if ports::is_poly(arg) {
             let field = ident(&arg.name);
             quote!(#krate::PolyPort::from_descriptor(__reply.#field))
         } else if ports::is_port(arg) {
@@ -152,6 +160,24 @@ pub fn stub(paths: &Paths, routine: &Routine) -> TokenStream {
             )
         }
     };
+    if let Some(elements) = routine.client_trailer_elements() {
+        let elements_lit = proc_macro2::Literal::u32_unsuffixed(elements);
+        // `UserSecToken`/`UserAuditToken`: the reply comes with the trailer that holds them.
+        let via = match &callers_reply {
+            Some(reply) => quote!(#krate::__private::ReplyPort::Callers(#reply)),
+            None if routine.special_reply_port => quote!(#krate::__private::ReplyPort::Special),
+            None => quote!(#krate::__private::ReplyPort::Mig),
+        };
+        return quote! {
+            #doc
+            pub fn #name(#(#params),*) -> #krate::Result<#returns> {
+                let (__reply, __trailer): (#module::Reply, #krate::Trailer) = #krate::__private::rpc_with_trailer(
+                    #request, #port_value, #disposition, #module::ID, #options, #timeout, #via, #elements_lit,
+                )?;
+                #krate::__private::Ok(#result)
+            }
+        };
+    }
     quote! {
         #doc
         pub fn #name(#(#params),*) -> #krate::Result<#returns> {

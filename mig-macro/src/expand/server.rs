@@ -165,7 +165,7 @@ fn handler_args(routine: &Routine) -> impl Iterator<Item = &Arg> {
     routine.args.iter().filter(|a| {
         matches!(
             a.role,
-            Role::RequestPort | Role::Trailer(_) | Role::ReplyPort { server: true, .. }
+            Role::RequestPort | Role::Trailer { server: true, .. } | Role::ReplyPort { server: true, .. }
         ) || a.in_request()
     })
 }
@@ -295,7 +295,7 @@ fn arm(paths: &Paths, routine: &Routine) -> TokenStream {
             let count = quote::format_ident!("{}Cnt", a.name);
             quote!(__request.#count)
         }
-        Role::Trailer(element) => {
+        Role::Trailer { element, .. } => {
             let read = match element {
                 TrailerElement::Seqno => quote!(seqno),
                 TrailerElement::SecurityToken => quote!(security_token),

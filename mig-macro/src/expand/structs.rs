@@ -54,14 +54,13 @@ pub fn routine_module(paths: &Paths, routine: &Routine, layout: &RoutineLayout, 
 /// a port is among them and travels as a name on the server's side or a value is
 /// translated (`outtran:`), `ServerOutput`, what the handler returns.
 fn output_struct(paths: &Paths, routine: &Routine) -> TokenStream {
-    let outs: Vec<&Arg> = routine.outs().collect();
-    if outs.len() < 2 {
-        return TokenStream::new();
-    }
-    // Rights and memory have one owner: no `Clone`, `Copy` or `PartialEq`.
-    let has_ports = outs.iter().any(|a| a.ty.wire.is_descriptor());
-    let translated = outs.iter().any(|a| super::server::outtran(a).is_some());
+    let client_outs: Vec<&Arg> = routine.client_outs().collect();
+    let server_outs: Vec<&Arg> = routine.outs().collect();
+    let translated = server_outs.iter().any(|a| super::server::outtran(a).is_some());
     let build = |name: &str, doc: &str, server: bool| {
+        let outs = if server { &server_outs } else { &client_outs };
+        // Rights and memory have one owner: no `Clone`, `Copy` or `PartialEq`.
+        let has_ports = outs.iter().any(|a| a.ty.wire.is_descriptor());
         let name = format_ident!("{name}");
         let fields = outs.iter().map(|arg| {
             let field = ident(&arg.name);
@@ -96,7 +95,8 @@ fn output_struct(paths: &Paths, routine: &Routine) -> TokenStream {
             pub struct #name { #(#fields,)* }
         }
     };
-    let client = build("Output", &format!("What `{}` returns.", routine.user_fn), false);
+    let client = (client_outs.len() > 1)
+        .then(|| build("Output", &format!("What `{}` returns.", routine.user_fn), false));
     let server = server_output_differs(routine).then(|| {
         build(
             "ServerOutput",
@@ -108,12 +108,14 @@ fn output_struct(paths: &Paths, routine: &Routine) -> TokenStream {
 }
 
 /// Whether the handler returns its outs in a different struct than the client gets: a
-/// port copied or made (sent as a name) arrives as an owned right.
+/// port copied or made (sent as a name) arrives as an owned right, a translated value
+/// is the user's type on the server's side, and the client also gets trailer values.
 pub fn server_output_differs(routine: &Routine) -> bool {
     routine.outs().count() > 1
-        && routine.outs().any(|a| {
-            a.ty.wire.port_disposition().is_some_and(|d| d > 18) || super::server::outtran(a).is_some()
-        })
+        && (routine.client_outs().count() != routine.outs().count()
+            || routine.outs().any(|a| {
+                a.ty.wire.port_disposition().is_some_and(|d| d > 18) || super::server::outtran(a).is_some()
+            }))
 }
 
 /// One wire struct, its `Message` impl and the check that it matches the table entry.
