@@ -69,6 +69,7 @@ fn read_u32(bytes: &[u8], at: usize) -> Option<u32> {
 const MOST_ARRAYS: usize = 16;
 
 /// The smallest a message with these arrays can be: `size` with every array empty.
+#[inline]
 pub(crate) fn min_size(size: usize, arrays: &[VarArray]) -> usize {
     size - arrays.iter().map(VarArray::slot).sum::<usize>()
 }
@@ -76,7 +77,16 @@ pub(crate) fn min_size(size: usize, arrays: &[VarArray]) -> usize {
 /// Packs a message built at its maximum layout (`size` bytes at the start of `bytes`):
 /// each array keeps only its count's bytes and everything after it moves down. Returns
 /// the packed size, or `MIG_ARRAY_TOO_LARGE` if a count exceeds its maximum.
+#[inline]
 pub(crate) fn pack(bytes: &mut [u8], size: usize, arrays: &[VarArray]) -> crate::Result<usize> {
+    if arrays.is_empty() {
+        // Fixed-size messages (most): nothing moves.
+        return Ok(size);
+    }
+    pack_arrays(bytes, size, arrays)
+}
+
+fn pack_arrays(bytes: &mut [u8], size: usize, arrays: &[VarArray]) -> crate::Result<usize> {
     // Counts first, while everything is still where the struct has it.
     let mut counts = [0u32; MOST_ARRAYS];
     if arrays.len() > MOST_ARRAYS {

@@ -39,9 +39,13 @@ impl Trailer {
             .get(4..8)
             .map_or(0, |b| u32::from_ne_bytes([b[0], b[1], b[2], b[3]]));
         let at = (size as usize).next_multiple_of(4);
-        if let Some(available) = message.get(at..) {
-            let n = available.len().min(MAX);
-            bytes[..n].copy_from_slice(&available[..n]);
+        if let Some(available) = message.get(at..at + 8) {
+            // The trailer says how long it is: copy that much (8 bytes, unless elements
+            // were asked for).
+            bytes[..8].copy_from_slice(available);
+            let size = u32::from_ne_bytes([available[4], available[5], available[6], available[7]]) as usize;
+            let n = size.clamp(8, MAX).min(message.len() - at);
+            bytes[8..n].copy_from_slice(&message[at + 8..at + n]);
         }
         Trailer { bytes }
     }
