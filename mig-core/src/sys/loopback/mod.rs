@@ -28,6 +28,7 @@
 //! | names (`index << 8 \| generation`), coalescing of send and receive rights, user references, dead names | implemented |
 //! | `mach_port_allocate` / `deallocate` / `mod_refs` / `destroy` / `insert_right` / `extract_right` / `get_refs` / `type` / `construct` / `destruct` / `move_member` | implemented; `destruct` ignores the guard, `construct` honours only `MPO_QLIMIT` and `MPO_INSERT_SEND_RIGHT` |
 //! | `mach_msg` send/receive, header dispositions and the receiver's view, timeouts, queue limits, `MACH_RCV_LARGE` | implemented; `MACH_SEND_NOTIFY`, `MACH_RCV_INTERRUPT`, vouchers and importance are ignored |
+//! | a send that fails (`MACH_SEND_TIMED_OUT` included) | differs: the message is left untouched in the sender's buffer; XNU pseudo-receives a timed-out message (rights renamed, out-of-line memory at new addresses). Generated stubs release what they moved correctly either way |
 //! | complex messages: port, OOL and OOL-ports descriptors | implemented; OOL data is always copied; guarded port descriptors are rejected (`MACH_SEND_INVALID_TYPE`) |
 //! | trailers up to `mach_msg_mac_trailer_t` | implemented; audit token from the real uid/gid/pid, no audit session, MAC labels 0 |
 //! | port sets | implemented |
