@@ -1,10 +1,11 @@
 //! A `mach_exc` exception server: the definitions of `mach_exc.defs`, a handler that
 //! inspects the faulting thread's state and answers with a new one.
 //!
-//! On macOS, a crash reporter or debugger installs such a port with
+//! On macOS it does what a crash reporter does: installs its port with
 //! `task_set_exception_ports(mach_task_self(), EXC_MASK_BAD_ACCESS, port,
-//! EXCEPTION_STATE_IDENTITY | MACH_EXCEPTION_CODES, x86_THREAD_STATE64)` and the kernel
-//! sends the requests. Here a client generated from the same definitions plays the
+//! EXCEPTION_STATE_IDENTITY | MACH_EXCEPTION_CODES, <the CPU's thread state>)`, reads
+//! address 0x10, and the kernel sends the request; the handler reports the fault and
+//! exits the process. Elsewhere a client generated from the same definitions plays the
 //! kernel, so the example runs anywhere: `cargo run --example exception_server`.
 //!
 //! Compared with hand-written handlers (wasmtime's or crash-handling's): no hand-copied
@@ -37,8 +38,12 @@ const X86_THREAD_STATE64: i32 = 4;
 /// `rip` is the 17th 64-bit register of `x86_thread_state64_t`: natural_t index 32.
 const RIP: usize = 32;
 
-/// Handles bad accesses by skipping the faulting instruction (pretend it is 4 bytes).
-struct Handler;
+/// Handles bad accesses: reports them, then exits the process (a real fault: nothing
+/// sensible resumes it) or, for the simulated kernel, skips the faulting instruction
+/// (pretend it is 4 bytes).
+struct Handler {
+    exit_after_report: bool,
+}
 
 impl mach_exc::Server for Handler {
     fn mach_exception_raise(
@@ -74,16 +79,25 @@ impl mach_exc::Server for Handler {
         flavor: i32,
         old_state: &[u32],
     ) -> mig::Result<mach_exc::mach_exception_raise_state_identity::Output> {
-        if exception != EXC_BAD_ACCESS || flavor != X86_THREAD_STATE64 || old_state.len() <= RIP + 1 {
+        if exception != EXC_BAD_ACCESS {
             return Err(Error::KERN_FAILURE);
         }
-        let rip = u64::from(old_state[RIP]) | u64::from(old_state[RIP + 1]) << 32;
         println!(
-            "handler: EXC_BAD_ACCESS on thread {:#x}, code {:?} (address {:#x}), rip {rip:#x}",
+            "handler: EXC_BAD_ACCESS on thread {:#x}, code {:?} (address {:#x}), thread state flavor {flavor} ({} words)",
             thread.name(),
             code,
             code.get(1).copied().unwrap_or(0),
+            old_state.len(),
         );
+        if self.exit_after_report {
+            println!("handler: a crash reporter would write its report now; exiting");
+            std::process::exit(0);
+        }
+        if flavor != X86_THREAD_STATE64 || old_state.len() <= RIP + 1 {
+            return Err(Error::KERN_FAILURE);
+        }
+        let rip = u64::from(old_state[RIP]) | u64::from(old_state[RIP + 1]) << 32;
+        println!("handler: rip {rip:#x}");
         let mut new_state: InlineArray<u32, 1296> = InlineArray::from_slice(old_state)?;
         let next = rip + 4;
         new_state[RIP] = next as u32;
@@ -92,13 +106,62 @@ impl mach_exc::Server for Handler {
     }
 }
 
+#[cfg(target_vendor = "apple")]
+fn main() -> mig::Result<()> {
+    use mach2::exception_types::{EXC_MASK_BAD_ACCESS, EXCEPTION_STATE_IDENTITY, MACH_EXCEPTION_CODES};
+    #[cfg(target_arch = "aarch64")]
+    let flavor = mach2::thread_status::ARM_THREAD_STATE64;
+    #[cfg(target_arch = "x86_64")]
+    let flavor = mach2::thread_status::x86_THREAD_STATE64;
+
+    let port = ReceiveRight::allocate()?;
+    let send = port.make_send()?;
+    // SAFETY: our own task, a send right we hold, and constants from <mach/exception_types.h>.
+    let kr = unsafe {
+        mach2::task::task_set_exception_ports(
+            mig::sys::mach_task_self(),
+            EXC_MASK_BAD_ACCESS,
+            send.name(),
+            (EXCEPTION_STATE_IDENTITY | MACH_EXCEPTION_CODES) as i32,
+            flavor,
+        )
+    };
+    Error::check(kr)?;
+    std::thread::spawn(move || {
+        mig::serve(
+            port.name(),
+            &mach_exc::Service(Handler {
+                exit_after_report: true,
+            }),
+        )
+    });
+    println!("main: reading address 0x10");
+    // SAFETY: not sound to continue from, and it does not: the load faults, the kernel
+    // suspends this thread and sends the exception, and the handler exits the process.
+    unsafe {
+        #[cfg(target_arch = "x86_64")]
+        core::arch::asm!("mov {0}, qword ptr [{1}]", out(reg) _, in(reg) 0x10usize);
+        #[cfg(target_arch = "aarch64")]
+        core::arch::asm!("ldr {0}, [{1}]", out(reg) _, in(reg) 0x10usize);
+    }
+    unreachable!("the exception handler exits the process")
+}
+
+#[cfg(not(target_vendor = "apple"))]
 fn main() -> mig::Result<()> {
     // The exception port and its server.
     let port = ReceiveRight::allocate()?;
     let send = port.make_send()?;
     let port_name = port.name();
-    let server =
-        std::thread::spawn(move || mig::serve(port.name(), &mach_exc::Service(Handler)).map(|()| port));
+    let server = std::thread::spawn(move || {
+        mig::serve(
+            port.name(),
+            &mach_exc::Service(Handler {
+                exit_after_report: false,
+            }),
+        )
+        .map(|()| port)
+    });
 
     // Play the kernel: a thread faulted reading address 0x10 at rip 0x1000.
     let thread_port = ReceiveRight::allocate()?;
