@@ -697,3 +697,31 @@ fn use_special_reply_port_receives_on_the_threads_special_port() {
     .join()
     .unwrap();
 }
+
+#[test]
+fn one_loop_serves_a_port_set() {
+    let (a, b) = (
+        ReceiveRight::allocate().unwrap(),
+        ReceiveRight::allocate().unwrap(),
+    );
+    let (to_a, to_b) = (a.make_send().unwrap(), b.make_send().unwrap());
+    let mut set = 0;
+    // SAFETY: our own task; out-pointer to a local.
+    let kr =
+        unsafe { sys::mach_port_allocate(sys::mach_task_self(), sys::MACH_PORT_RIGHT_PORT_SET, &mut set) };
+    assert_eq!(kr, sys::KERN_SUCCESS);
+    for member in [a.name(), b.name()] {
+        // SAFETY: our receive rights and port set.
+        let kr = unsafe { sys::mach_port_insert_member(sys::mach_task_self(), member, set) };
+        assert_eq!(kr, sys::KERN_SUCCESS);
+    }
+    let server = thread::spawn(move || mig::serve(set, &shapes::Service(Impl::default())));
+    // Requests to either member are served, each to the port it was sent to.
+    assert_eq!(shapes::late_port(7, to_a.name()), Ok(7));
+    assert_eq!(shapes::add(to_b.name(), 2, 2), Ok(4));
+    // Destroying the set ends the loop; the members stay.
+    // SAFETY: our port set.
+    unsafe { sys::mach_port_destroy(sys::mach_task_self(), set) };
+    server.join().unwrap().unwrap();
+    drop((a, b));
+}

@@ -1393,6 +1393,51 @@ fn port_set_receives_from_members() {
     destroy(b);
 }
 
+/// `mach_port_insert_member` and `mach_port_extract_member` (osfmk/ipc/ipc_pset.c,
+/// `ipc_pset_add`/`ipc_pset_remove`): adding a member twice is
+/// `KERN_ALREADY_IN_SET`, removing a port that is not a member `KERN_NOT_IN_SET`;
+/// the set receives what its members are sent, and a removed port no longer feeds it.
+#[test]
+fn insert_and_extract_member() {
+    let _g = shared();
+    let t = task();
+    let (a, set) = (new_port(), {
+        let mut set = 0;
+        assert_eq!(
+            unsafe { mach_port_allocate(t, MACH_PORT_RIGHT_PORT_SET, &mut set) },
+            KERN_SUCCESS
+        );
+        set
+    });
+    unsafe {
+        assert_eq!(mach_port_insert_member(t, a, set), KERN_SUCCESS);
+        assert_eq!(mach_port_insert_member(t, a, set), KERN_ALREADY_IN_SET);
+        assert_eq!(mach_port_insert_member(t, a, a), KERN_INVALID_RIGHT, "not a set");
+    }
+    assert_eq!(
+        Msg::simple(a, MACH_MSG_TYPE_MAKE_SEND, 7).send(),
+        MACH_MSG_SUCCESS
+    );
+    assert_eq!(recv_now(set).header().msgh_id, 7);
+    unsafe {
+        assert_eq!(mach_port_extract_member(t, a, set), KERN_SUCCESS);
+        assert_eq!(mach_port_extract_member(t, a, set), KERN_NOT_IN_SET);
+    }
+    assert_eq!(
+        Msg::simple(a, MACH_MSG_TYPE_MAKE_SEND, 8).send(),
+        MACH_MSG_SUCCESS
+    );
+    let mut buf = Buf::new();
+    assert_eq!(
+        recv_with(set, &mut buf, MACH_RCV_TIMEOUT, 4096, 0),
+        MACH_RCV_TIMED_OUT,
+        "no longer a member"
+    );
+    assert_eq!(recv_now(a).header().msgh_id, 8);
+    destroy(set);
+    destroy(a);
+}
+
 /// Sending a port's receive right to that same port would make an
 /// unreachable cycle: XNU accepts the send and destroys the message, which
 /// destroys the port.

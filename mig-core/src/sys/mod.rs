@@ -29,8 +29,27 @@ mod apple {
     pub use mach2::vm_statistics::VM_FLAGS_ANYWHERE;
     pub use mach2::vm_types::{integer_t, mach_vm_address_t, mach_vm_size_t, natural_t, vm_map_t};
 
-    // libsystem_kernel's `<mach/mach_sync_ipc.h>`, which `mach2` does not bind.
+    // libsystem_kernel functions `mach2` does not bind: `<mach/mach_sync_ipc.h>` and
+    // the port-set calls of `<mach/mach_port.h>`.
     unsafe extern "C" {
+        /// Adds the receive right `name` to the port set `pset`.
+        pub fn mach_port_insert_member(
+            task: ipc_space_t,
+            name: mach_port_name_t,
+            pset: mach_port_name_t,
+        ) -> kern_return_t;
+        /// Takes the receive right `name` out of the port set `pset`.
+        pub fn mach_port_extract_member(
+            task: ipc_space_t,
+            name: mach_port_name_t,
+            pset: mach_port_name_t,
+        ) -> kern_return_t;
+        /// Moves the receive right `name` into the port set `after` (out of any set if null).
+        pub fn mach_port_move_member(
+            task: ipc_space_t,
+            name: mach_port_name_t,
+            after: mach_port_name_t,
+        ) -> kern_return_t;
         /// This thread's special reply port (for `UseSpecialReplyPort` stubs).
         pub fn mig_get_special_reply_port() -> mach_port_t;
         /// Destroys this thread's special reply port after a failed RPC.

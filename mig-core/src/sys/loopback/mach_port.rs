@@ -8,8 +8,9 @@
 #![allow(non_snake_case)]
 
 use super::kern_return::{
-    KERN_FAILURE, KERN_INVALID_ARGUMENT, KERN_INVALID_CAPABILITY, KERN_INVALID_NAME, KERN_INVALID_RIGHT,
-    KERN_INVALID_VALUE, KERN_NO_SPACE, KERN_NOT_IN_SET, KERN_SUCCESS, KERN_UREFS_OVERFLOW, kern_return_t,
+    KERN_ALREADY_IN_SET, KERN_FAILURE, KERN_INVALID_ARGUMENT, KERN_INVALID_CAPABILITY, KERN_INVALID_NAME,
+    KERN_INVALID_RIGHT, KERN_INVALID_VALUE, KERN_NO_SPACE, KERN_NOT_IN_SET, KERN_SUCCESS,
+    KERN_UREFS_OVERFLOW, kern_return_t,
 };
 use super::kernel::{self, Kernel};
 use super::port::{Carried, Kind, ObjId, Target};
@@ -665,6 +666,60 @@ pub unsafe extern "C" fn mach_port_move_member(
             }
             _ => Err(KERN_INVALID_RIGHT),
         }
+    }))
+}
+
+/// `mach_port_insert_member`: adds the receive right `member` to the port set
+/// `set`. `KERN_ALREADY_IN_SET` if it is a member already. XNU lets a port belong
+/// to several sets; here a port is in one set at a time, so a port in another set
+/// is refused with `KERN_ALREADY_IN_SET` too (use `mach_port_move_member`).
+///
+/// # Safety
+/// Always safe to call; `unsafe` only for consistency with the other calls.
+pub unsafe extern "C" fn mach_port_insert_member(
+    task: ipc_space_t,
+    member: mach_port_name_t,
+    set: mach_port_name_t,
+) -> kern_return_t {
+    if let Err(e) = check_task(task) {
+        return e;
+    }
+    status(in_task(task, |k, sid| {
+        let port = k.receive_port(sid, member)?;
+        let Right::PortSet { set } = k.lookup(sid, set).ok_or(KERN_INVALID_NAME)? else {
+            return Err(KERN_INVALID_RIGHT);
+        };
+        if k.ports.get(&port).is_some_and(|p| p.set.is_some()) {
+            return Err(KERN_ALREADY_IN_SET);
+        }
+        k.join_set(port, set);
+        Ok(())
+    }))
+}
+
+/// `mach_port_extract_member`: takes the receive right `member` out of the port
+/// set `set`; `KERN_NOT_IN_SET` if it is not in it.
+///
+/// # Safety
+/// Always safe to call; `unsafe` only for consistency with the other calls.
+pub unsafe extern "C" fn mach_port_extract_member(
+    task: ipc_space_t,
+    member: mach_port_name_t,
+    set: mach_port_name_t,
+) -> kern_return_t {
+    if let Err(e) = check_task(task) {
+        return e;
+    }
+    status(in_task(task, |k, sid| {
+        let port = k.receive_port(sid, member)?;
+        let Right::PortSet { set } = k.lookup(sid, set).ok_or(KERN_INVALID_NAME)? else {
+            return Err(KERN_INVALID_RIGHT);
+        };
+        if k.ports.get(&port).is_none_or(|p| p.set != Some(set)) {
+            return Err(KERN_NOT_IN_SET);
+        }
+        k.leave_set(port);
+        Ok(())
     }))
 }
 

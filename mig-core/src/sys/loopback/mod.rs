@@ -26,7 +26,7 @@
 //! | behaviour | status |
 //! | --- | --- |
 //! | names (`index << 8 \| generation`), coalescing of send and receive rights, user references, dead names | implemented |
-//! | `mach_port_allocate` / `deallocate` / `mod_refs` / `destroy` / `insert_right` / `extract_right` / `get_refs` / `type` / `construct` / `destruct` / `move_member` | implemented; `destruct` ignores the guard, `construct` honours only `MPO_QLIMIT` and `MPO_INSERT_SEND_RIGHT` |
+//! | `mach_port_allocate` / `deallocate` / `mod_refs` / `destroy` / `insert_right` / `extract_right` / `get_refs` / `type` / `construct` / `destruct` / `insert_member` / `extract_member` / `move_member` | implemented; `destruct` ignores the guard, `construct` honours only `MPO_QLIMIT` and `MPO_INSERT_SEND_RIGHT`; a port is in one set at a time (XNU allows several) |
 //! | `mach_msg` send/receive, header dispositions and the receiver's view, timeouts, queue limits, `MACH_RCV_LARGE` | implemented; `MACH_SEND_NOTIFY`, `MACH_RCV_INTERRUPT`, vouchers and importance are ignored |
 //! | a send that fails (`MACH_SEND_TIMED_OUT` included) | differs: the message is left untouched in the sender's buffer; XNU pseudo-receives a timed-out message (rights renamed, out-of-line memory at new addresses). Generated stubs release what they moved correctly either way |
 //! | complex messages: port, OOL and OOL-ports descriptors | implemented; OOL data is always copied; guarded port descriptors are rejected (`MACH_SEND_INVALID_TYPE`) |
@@ -82,9 +82,9 @@ pub use self::c_abi::loopback_c_abi_symbols;
 pub use self::kern_return::*;
 pub use self::mach_port::{
     mach_port_allocate, mach_port_construct, mach_port_deallocate, mach_port_destroy, mach_port_destruct,
-    mach_port_extract_right, mach_port_get_attributes, mach_port_get_refs, mach_port_insert_right,
-    mach_port_mod_refs, mach_port_move_member, mach_port_set_attributes, mach_port_type, mach_reply_port,
-    mach_task_self,
+    mach_port_extract_member, mach_port_extract_right, mach_port_get_attributes, mach_port_get_refs,
+    mach_port_insert_member, mach_port_insert_right, mach_port_mod_refs, mach_port_move_member,
+    mach_port_set_attributes, mach_port_type, mach_reply_port, mach_task_self,
 };
 pub use self::mig::{
     mig_allocate, mig_dealloc_reply_port, mig_dealloc_special_reply_port, mig_deallocate, mig_get_reply_port,
