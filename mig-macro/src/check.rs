@@ -371,8 +371,17 @@ impl Checker {
                         return None;
                     }
                 }
-                if bits.is_some() {
-                    return Some(unsupported("sized IPC types (`(A, bits)`)"));
+                if let Some(bits) = bits {
+                    // migcom: "Long form type declarations aren't allowed any longer".
+                    cx.error(
+                        bits.span(),
+                        format!(
+                            "long-form IPC types `({}, bits)` are refused by Apple's MIG too; write `{}` \
+                             alone, or an array or `struct[n] of` it for a larger size",
+                            sender.text, sender.text
+                        ),
+                    );
+                    return None;
                 }
                 // `A | B`: sent as A, seen by the receiver as B. On the wire and in the
                 // sender's API what counts is A; the receiver's checks follow it.
@@ -1193,13 +1202,22 @@ fn primitive(name: &str, declared: &str) -> Option<Type> {
         | "MACH_MSG_TYPE_PORT_SEND"
         | "MACH_MSG_TYPE_PORT_SEND_ONCE"
         | "MACH_MSG_TYPE_POLYMORPHIC" => (Wire::PolymorphicPort, Rust::Sys("mach_port_t")),
-        "MACH_MSG_TYPE_UNSTRUCTURED"
-        | "MACH_MSG_TYPE_BIT"
-        | "MACH_MSG_TYPE_STRING"
-        | "MACH_MSG_TYPE_STRING_C" => (
-            Wire::Unsupported("bit, string and unstructured IPC types"),
+        // migcom gives `MACH_MSG_TYPE_UNSTRUCTURED` no size ("must use full IPC type
+        // decl", and the full form is refused) and does not know the string names
+        // (`c_string` replaced them).
+        "MACH_MSG_TYPE_UNSTRUCTURED" => (
+            Wire::Unsupported(
+                "`MACH_MSG_TYPE_UNSTRUCTURED` values (it has no size; Apple's MIG refuses it too)",
+            ),
             Rust::None,
         ),
+        "MACH_MSG_TYPE_STRING" | "MACH_MSG_TYPE_STRING_C" => (
+            Wire::Unsupported(
+                "`MACH_MSG_TYPE_STRING` values (Apple's MIG does not know it either: use `c_string[n]`)",
+            ),
+            Rust::None,
+        ),
+        "MACH_MSG_TYPE_BIT" => (Wire::Unsupported("arrays of `MACH_MSG_TYPE_BIT`"), Rust::None),
         _ => return None,
     };
     Some(Type {
