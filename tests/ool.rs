@@ -15,6 +15,7 @@ mig::mig! {
 
     type words_t = array[] of int;
     type small_t = ^array[*:4] of int;
+    type six_t = ^array[6] of int;
 
     /// Like `mach_vm_write`: out-of-line data in, a 64-bit address after it.
     routine write(server: mach_port_t; address: mach_vm_address_t; data: pointer_t);
@@ -30,6 +31,8 @@ mig::mig! {
     /// `^T` of a fixed-size value, as `mach_port_construct` sends its options.
     routine construct(task: mach_port_t; options: mach_port_options_ptr_t;
         context: mach_port_context_t; out name: mach_port_name_t);
+    /// `^array[n] of T`: exactly `n` elements out of line, no count.
+    routine six(server: mach_port_t; data: six_t; out sum: int);
 }
 
 struct Bulk;
@@ -62,6 +65,9 @@ impl bulk::Server for Bulk {
     }
     fn take(&self, _: mach_port_t) -> mig::Result<OutOfLine<u8>> {
         OutOfLine::copy_from(b"taken")
+    }
+    fn six(&self, _: mach_port_t, data: [i32; 6]) -> mig::Result<i32> {
+        Ok(data.iter().sum())
     }
     fn construct(&self, _: mach_port_t, options: [u64; 3], context: u64) -> mig::Result<u32> {
         Ok((options[0] + options[1] + options[2] + context) as u32)
@@ -149,6 +155,10 @@ fn out_of_line_round_trips() {
     );
     assert_eq!(&*bulk::take(port).unwrap(), b"taken");
     assert_eq!(bulk::construct(port, &[1, 2, 3], 4), Ok(10));
+    assert_eq!(bulk::six(port, &[1, 2, 3, 4, 5, 6]), Ok(21));
+    // Header, body and one out-of-line descriptor (of 24 bytes): no count, no NDR.
+    let six = &bulk::ROUTINES[bulk::six::ID as usize - bulk::BASE as usize].request;
+    assert_eq!((six.size, six.descriptors), (24 + 4 + 16, 1));
 
     server.stop();
 }

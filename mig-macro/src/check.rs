@@ -423,11 +423,36 @@ impl Checker {
                     rust: Rust::CString(max),
                 })
             }
-            TypeSpec::Pointer { target, .. } => match &**target {
+            TypeSpec::Pointer { target, span } => match &**target {
                 TypeSpec::Array { bound, element, .. } => {
                     let element = self.resolve(element, None, cx)?;
                     match bound {
-                        syntax::ArrayBound::Fixed(_) => Some(unsupported("out-of-line fixed-size arrays")),
+                        // `^array[n] of T`: exactly `n` elements out of line, no count on the
+                        // wire; the same as `^` of an `n`-element value.
+                        syntax::ArrayBound::Fixed(n) => match element.wire.inline_size() {
+                            Some(element_size) if !matches!(element.wire, Wire::Variable { .. }) => {
+                                let n = eval(n, cx)?;
+                                let count = u32::try_from(n).ok().filter(|&n| {
+                                    n > 0 && u64::from(n) * u64::from(element_size) <= u64::from(u32::MAX)
+                                });
+                                let Some(count) = count else {
+                                    cx.error(
+                                        *span,
+                                        format!("`^array[n]` must have at least one element, not {n}"),
+                                    );
+                                    return None;
+                                };
+                                Some(Type {
+                                    name: declared.unwrap_or_default().to_owned(),
+                                    origin: Origin::Primitive,
+                                    wire: Wire::OutOfLineValue {
+                                        size: count * element_size,
+                                    },
+                                    rust: Rust::Array(Box::new(element.element_rust()), count),
+                                })
+                            }
+                            _ => Some(unsupported("fixed-size out-of-line arrays of ports")),
+                        },
                         syntax::ArrayBound::Bounded(max) => {
                             let max = u32::try_from(eval(max, cx)?).ok();
                             Some(self.out_of_line(&element, max, declared))
