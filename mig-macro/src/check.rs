@@ -843,9 +843,25 @@ impl Checker {
             {
                 dealloc = Some((flag.name.span, flag.name.is_keyword("dealloc")));
             } else {
+                // Apple's MIG knows exactly these flags; anything else is its syntax error.
+                const FLAGS: [&str; 9] = [
+                    "SameCount",
+                    "RetCode",
+                    "PhysicalCopy",
+                    "Overwrite",
+                    "Dealloc",
+                    "NotDealloc",
+                    "CountInOut",
+                    "Auto",
+                    "Const",
+                ];
+                let hint = match crate::suggest::closest(&flag.name.text, FLAGS) {
+                    Some(close) => format!("did you mean `{close}`?"),
+                    None => format!("MIG's flags are {}", FLAGS.map(|f| format!("`{f}`")).join(", ")),
+                };
                 cx.error(
                     flag.name.span,
-                    format!("IPC flag `{}` is not supported yet by `mig!`", flag.name.text),
+                    format!("unknown IPC flag `{}`; {hint}", flag.name.text),
                 );
             }
         }

@@ -5,3 +5,9 @@ mig::mig! {
 }
 
 fn main() {}
+
+mig::mig! {
+    subsystem other 200;
+    #include <mach/std_types.defs>
+    routine give(server: mach_port_t; out data: pointer_t, Dealoc);
+}
