@@ -402,11 +402,19 @@ impl Checker {
                 let element = self.resolve(element, None, cx)?;
                 self.fixed(count, &element, declared, "struct[n]", cx)
             }
-            TypeSpec::CString { bound, .. } => {
+            TypeSpec::CString { bound, span } => {
                 let (max, variable) = match bound {
                     syntax::ArrayBound::Fixed(n) => (n, false),
                     syntax::ArrayBound::Bounded(n) => (n, true),
-                    syntax::ArrayBound::Unbounded => return Some(unsupported("unbounded `c_string`s")),
+                    // migcom's grammar has only `c_string[n]` and `c_string[*:n]`.
+                    syntax::ArrayBound::Unbounded => {
+                        cx.error(
+                            *span,
+                            "a `c_string` needs a maximum length, as in Apple's MIG: write `c_string[n]` \
+                             (always n bytes) or `c_string[*:n]` (up to n bytes)",
+                        );
+                        return None;
+                    }
                 };
                 let n = eval(max, cx)?;
                 let Some(max) = u32::try_from(n).ok().filter(|&n| n > 0 && n <= MAX_MESSAGE) else {
