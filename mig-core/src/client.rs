@@ -8,10 +8,11 @@ use core::mem::size_of;
 
 use crate::error::{Error, Result};
 use crate::message::{
-    Descriptor, FIRST_DESCRIPTOR, Message, descriptors_match, min_size, out_of_line_sizes_match, pack, unpack,
+    Descriptor, FIRST_DESCRIPTOR, Message, descriptors_match, min_size, out_of_line_sizes_match, pack,
+    read_u32, unpack,
 };
 use crate::sys::{self, mach_msg_header_t, mach_msg_id_t, mach_msg_type_name_t, mach_port_t};
-use crate::trailer::Trailer;
+use crate::trailer::{Trailer, receive_options};
 
 /// `MACH_NOTIFY_SEND_ONCE`: what arrives on the reply port when the server destroyed the
 /// request's reply right without answering.
@@ -109,8 +110,6 @@ pub fn rpc_special<Rq: Message, Rp: Message>(
     options: sys::mach_msg_option_t,
     timeout: sys::mach_msg_timeout_t,
 ) -> Result<Rp> {
-    let options =
-        options | sys::MACH_SEND_SYNC_OVERRIDE | sys::MACH_SEND_SYNC_USE_THRPRI | sys::MACH_RCV_SYNC_WAIT;
     exchange(
         request,
         dest,
@@ -138,12 +137,6 @@ pub fn rpc_with_trailer<Rq: Message, Rp: Message>(
     reply: ReplyPort,
     elements: u32,
 ) -> Result<(Rp, Trailer)> {
-    let options = match reply {
-        ReplyPort::Special => {
-            options | sys::MACH_SEND_SYNC_OVERRIDE | sys::MACH_SEND_SYNC_USE_THRPRI | sys::MACH_RCV_SYNC_WAIT
-        }
-        _ => options,
-    };
     let (reply, trailer) = exchange_trailer(
         request,
         dest,
@@ -221,11 +214,7 @@ fn exchange_trailer<Rq: Message, Rp: Message>(
     reply: ReplyPort,
     trailer_elements: Option<u32>,
 ) -> Result<(Rp, Option<Trailer>)> {
-    let options = match trailer_elements {
-        // MACH_RCV_TRAILER_TYPE(MACH_MSG_TRAILER_FORMAT_0) | MACH_RCV_TRAILER_ELEMENTS(n)
-        Some(n) => options | (((n & 0xf) << 24) as sys::mach_msg_option_t),
-        None => options,
-    };
+    let options = options | trailer_elements.map_or(0, receive_options);
     const { assert!(size_of::<Rp>() >= REPLY_ERROR_SIZE) };
     let mut exchange = Exchange { request };
     let exchange_ptr = &raw mut exchange;
@@ -247,6 +236,13 @@ fn exchange_trailer<Rq: Message, Rp: Message>(
             unsafe { sys::mig_get_special_reply_port() },
             sys::MACH_MSG_TYPE_MAKE_SEND_ONCE,
         ),
+    };
+    // The synchronous-IPC options Apple's stubs add for the special reply port.
+    let options = match reply {
+        ReplyPort::Special => {
+            options | sys::MACH_SEND_SYNC_OVERRIDE | sys::MACH_SEND_SYNC_USE_THRPRI | sys::MACH_RCV_SYNC_WAIT
+        }
+        _ => options,
     };
     let bits = sys::MACH_MSGH_BITS(dest_disposition, reply_disposition) | complex_bit::<Rq>();
     // SAFETY: `Exchange` starts with the request, which starts with a header (`Message`
@@ -424,7 +420,7 @@ pub fn send_on<Rq: Message>(
     let bits = sys::MACH_MSGH_BITS(dest_disposition, reply_disposition) | complex_bit::<Rq>();
     // SAFETY: `Rq` starts with a header and is 4-byte aligned (`Message` contract).
     set_header(unsafe { &mut *head }, bits, dest, reply, id);
-    let built = has_out_of_line(Rq::DESCRIPTORS).then_some(request);
+    let built = const { has_out_of_line(Rq::DESCRIPTORS) }.then_some(request);
     // SAFETY: `mach_msg` reads the `send_size` packed bytes of the request.
     let result = unsafe {
         sys::mach_msg(
@@ -476,7 +472,7 @@ const fn has_out_of_line(descriptors: &[Descriptor]) -> bool {
 /// returned message compares addresses with it.
 fn keep_addresses<Rq: Message, Rp: Message>(exchange: &*mut Exchange<Rq, Rp>) -> Option<Rq> {
     // SAFETY: the exchange is live and holds the request just written.
-    has_out_of_line(Rq::DESCRIPTORS).then(|| unsafe { (**exchange).request })
+    const { has_out_of_line(Rq::DESCRIPTORS) }.then(|| unsafe { (**exchange).request })
 }
 
 /// A message as bytes.
@@ -501,11 +497,7 @@ fn message_bytes<M: Message>(message: &M) -> &[u8] {
 /// (present when it carries out-of-line memory); the names and addresses in
 /// `message` are the caller's to release.
 unsafe fn release_returned(message: &[u8], built: Option<&[u8]>, descriptors: &[Descriptor]) {
-    let word = |bytes: &[u8], at: usize| {
-        bytes
-            .get(at..at + 4)
-            .map_or(0, |b| u32::from_ne_bytes([b[0], b[1], b[2], b[3]]))
-    };
+    let word = |bytes: &[u8], at: usize| read_u32(bytes, at).unwrap_or(0);
     let bits = word(message, 0);
     release_right(word(message, 8), bits & 0x1f);
     release_right(word(message, 12), (bits >> 8) & 0x1f);

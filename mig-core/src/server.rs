@@ -523,12 +523,7 @@ impl<D: Demux> Demux for Waking<'_, D> {
         let _ = self.shutdown.wake();
         prepare_reply(request, reply);
         // Send nothing back.
-        let head = *reply.header();
-        reply.write(ReplyError {
-            head,
-            ndr: NDR,
-            ret_code: Error::MIG_NO_REPLY.code(),
-        });
+        error_reply(reply, Error::MIG_NO_REPLY);
         true
     }
 }

@@ -22,7 +22,13 @@ pub struct Trailer {
 /// (`MACH_RCV_TRAILER_TYPE(MACH_MSG_TRAILER_FORMAT_0) |
 /// MACH_RCV_TRAILER_ELEMENTS(MACH_RCV_TRAILER_CTX)`), which the server loop passes so
 /// that handlers can learn who sent a request.
-pub const RECEIVE_TRAILER_OPTIONS: i32 = (4 & 0xf) << 24;
+pub const RECEIVE_TRAILER_OPTIONS: i32 = receive_options(4);
+
+/// `MACH_RCV_TRAILER_TYPE(MACH_MSG_TRAILER_FORMAT_0) | MACH_RCV_TRAILER_ELEMENTS(elements)`:
+/// the receive option asking for a format-0 trailer holding everything up to `elements`.
+pub(crate) const fn receive_options(elements: u32) -> i32 {
+    ((elements & 0xf) << 24) as i32
+}
 
 impl Trailer {
     /// The trailer after the message in `buffer` (at `msgh_size` rounded up to 4), as far

@@ -6,7 +6,7 @@ use quote::quote;
 use super::names::{Paths, Scope, docs_with, ident};
 use super::ports;
 use crate::layout::REPLY_ID_OFFSET;
-use crate::model::{Arg, Role, Routine, TrailerElement};
+use crate::model::{Arg, Role, Routine};
 
 /// The stub of one routine.
 pub fn stub(paths: &Paths, routine: &Routine) -> TokenStream {
@@ -111,11 +111,7 @@ pub fn stub(paths: &Paths, routine: &Routine) -> TokenStream {
     let value = |arg: &Arg| {
         if let Role::Trailer { element, .. } = arg.role {
             // Present: `rpc_with_trailer` refused a reply whose trailer lacks it.
-            let read = match element {
-                TrailerElement::SecurityToken => quote!(security_token),
-                _ => quote!(audit_token),
-            };
-            quote!(__trailer.#read()?)
+            super::server::read_trailer(element)
         } else if ports::is_poly(arg) {
             let field = ident(&arg.name);
             quote!(#krate::PolyPort::from_descriptor(__reply.#field))
@@ -139,18 +135,7 @@ pub fn stub(paths: &Paths, routine: &Routine) -> TokenStream {
     };
     let (returns, result) = match outs.as_slice() {
         [] => (quote!(()), quote!(())),
-        [one] => {
-            let ty = if ports::is_poly(one) {
-                quote!(#krate::PolyPort)
-            } else if ports::is_port(one) {
-                ports::received_type(paths, one)
-            } else if is_port_array(one) {
-                received_port_array(paths, one)
-            } else {
-                paths.ty(&one.ty, Scope::Subsystem)
-            };
-            (ty, value(one))
-        }
+        [one] => (received_out_type(paths, one, Scope::Subsystem), value(one)),
         many => {
             let fields = many.iter().map(|a| ident(&a.name));
             let values = many.iter().map(|a| value(a));
@@ -537,5 +522,19 @@ pub fn padding(arg: &Arg) -> Option<usize> {
     match arg.ty.wire.inline_size() {
         Some(size) if size % 4 != 0 => Some((4 - size % 4) as usize),
         _ => None,
+    }
+}
+
+/// What the client gets for `out` value `arg`: received rights are owned.
+pub fn received_out_type(paths: &Paths, arg: &Arg, scope: Scope) -> TokenStream {
+    let krate = &paths.krate;
+    if ports::is_poly(arg) {
+        quote!(#krate::PolyPort)
+    } else if ports::is_port(arg) {
+        ports::received_type(paths, arg)
+    } else if is_port_array(arg) {
+        received_port_array(paths, arg)
+    } else {
+        paths.ty(&arg.ty, scope)
     }
 }

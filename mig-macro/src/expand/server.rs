@@ -101,11 +101,21 @@ fn intran(arg: &Arg) -> Option<(&Translation, &UserPath)> {
 /// The `destructor:` of an argument the server receives and then destroys: MIG calls
 /// it on `in` arguments only (an `inout` value goes back in the reply).
 fn destructor(arg: &Arg) -> Option<&UserPath> {
-    intran(arg)?;
-    let t = arg.translation.as_ref()?;
+    let (t, _) = intran(arg)?;
     t.destructor
         .as_ref()
         .filter(|_| matches!(arg.role, Role::RequestPort | Role::In))
+}
+
+/// A trailer element, read from the `__trailer` of a request or reply.
+pub fn read_trailer(element: TrailerElement) -> TokenStream {
+    let read = match element {
+        TrailerElement::Seqno => quote!(seqno),
+        TrailerElement::SecurityToken => quote!(security_token),
+        TrailerElement::AuditToken => quote!(audit_token),
+        TrailerElement::Context => quote!(context),
+    };
+    quote!(__trailer.#read()?)
 }
 
 /// The `outtran:` of an argument the server sends back.
@@ -295,15 +305,7 @@ fn arm(paths: &Paths, routine: &Routine) -> TokenStream {
             let count = quote::format_ident!("{}Cnt", a.name);
             quote!(__request.#count)
         }
-        Role::Trailer { element, .. } => {
-            let read = match element {
-                TrailerElement::Seqno => quote!(seqno),
-                TrailerElement::SecurityToken => quote!(security_token),
-                TrailerElement::AuditToken => quote!(audit_token),
-                TrailerElement::Context => quote!(context),
-            };
-            quote!(__trailer.#read()?)
-        }
+        Role::Trailer { element, .. } => read_trailer(element),
         _ if ports::is_poly(a) => {
             let name = ident(&a.name);
             quote!(#krate::PolyPort::from_descriptor(__request.#name))

@@ -5,7 +5,6 @@ use proc_macro2::TokenStream;
 use quote::{format_ident, quote};
 
 use super::names::{Paths, Scope, docs_with, ident, lit_i32, lit_usize};
-use super::ports;
 use crate::layout::{FieldKind, Message, RoutineLayout, SubsystemLayout};
 use crate::model::{Arg, Routine, Subsystem, Wire};
 
@@ -64,18 +63,10 @@ fn output_struct(paths: &Paths, routine: &Routine) -> TokenStream {
         let name = format_ident!("{name}");
         let fields = outs.iter().map(|arg| {
             let field = ident(&arg.name);
-            let port_array = super::client::is_port_array(arg);
-            let krate = &paths.krate;
-            let ty = match (ports::is_port(arg), port_array, server) {
-                (_, _, true) if super::server::outtran(arg).is_some() => {
-                    super::server::handler_out_type(paths, arg, Scope::Routine)
-                }
-                _ if ports::is_poly(arg) => quote!(#krate::PolyPort),
-                (true, _, false) => ports::received_type(paths, arg),
-                (true, _, true) => ports::sent_type(paths, arg, Scope::Routine),
-                (_, true, false) => super::client::received_port_array(paths, arg),
-                (_, true, true) => super::client::sent_port_array(paths, arg, Scope::Routine, true),
-                _ => paths.ty(&arg.ty, Scope::Routine),
+            let ty = if server {
+                super::server::handler_out_type(paths, arg, Scope::Routine)
+            } else {
+                super::client::received_out_type(paths, arg, Scope::Routine)
             };
             let doc = super::names::doc(&format!("`{}`.", arg.name));
             quote!(#doc pub #field: #ty)

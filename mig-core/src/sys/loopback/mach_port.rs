@@ -651,21 +651,17 @@ pub unsafe extern "C" fn mach_port_move_member(
         return e;
     }
     status(in_task(task, |k, sid| {
-        let port = k.receive_port(sid, member)?;
         if after == MACH_PORT_NULL {
+            let port = k.receive_port(sid, member)?;
             if k.ports.get(&port).is_some_and(|p| p.set.is_none()) {
                 return Err(KERN_NOT_IN_SET);
             }
             k.leave_set(port);
             return Ok(());
         }
-        match k.lookup(sid, after).ok_or(KERN_INVALID_NAME)? {
-            Right::PortSet { set } => {
-                k.join_set(port, set);
-                Ok(())
-            }
-            _ => Err(KERN_INVALID_RIGHT),
-        }
+        let (port, set) = member_and_set(k, sid, member, after)?;
+        k.join_set(port, set);
+        Ok(())
     }))
 }
 
@@ -685,10 +681,7 @@ pub unsafe extern "C" fn mach_port_insert_member(
         return e;
     }
     status(in_task(task, |k, sid| {
-        let port = k.receive_port(sid, member)?;
-        let Right::PortSet { set } = k.lookup(sid, set).ok_or(KERN_INVALID_NAME)? else {
-            return Err(KERN_INVALID_RIGHT);
-        };
+        let (port, set) = member_and_set(k, sid, member, set)?;
         if k.ports.get(&port).is_some_and(|p| p.set.is_some()) {
             return Err(KERN_ALREADY_IN_SET);
         }
@@ -711,16 +704,28 @@ pub unsafe extern "C" fn mach_port_extract_member(
         return e;
     }
     status(in_task(task, |k, sid| {
-        let port = k.receive_port(sid, member)?;
-        let Right::PortSet { set } = k.lookup(sid, set).ok_or(KERN_INVALID_NAME)? else {
-            return Err(KERN_INVALID_RIGHT);
-        };
+        let (port, set) = member_and_set(k, sid, member, set)?;
         if k.ports.get(&port).is_none_or(|p| p.set != Some(set)) {
             return Err(KERN_NOT_IN_SET);
         }
         k.leave_set(port);
         Ok(())
     }))
+}
+
+/// The port whose receive right `member` names and the port set `set` names, in
+/// `sid`, for the member calls.
+fn member_and_set(
+    k: &Kernel,
+    sid: SpaceId,
+    member: mach_port_name_t,
+    set: mach_port_name_t,
+) -> Result<(ObjId, ObjId), kern_return_t> {
+    let port = k.receive_port(sid, member)?;
+    match k.lookup(sid, set).ok_or(KERN_INVALID_NAME)? {
+        Right::PortSet { set } => Ok((port, set)),
+        _ => Err(KERN_INVALID_RIGHT),
+    }
 }
 
 /// `mach_reply_port`: a fresh receive right, or `MACH_PORT_NULL` if the space
