@@ -10,12 +10,15 @@
 // The loopback kernel exists only off Apple platforms (on macOS `sys` is the real kernel).
 
 use std::ffi::CString;
-use std::ptr;
 use std::sync::{RwLock, RwLockReadGuard, RwLockWriteGuard};
 use std::thread;
 use std::time::{Duration, Instant};
 
 use mig_core::sys::*;
+
+mod common;
+
+use common::*;
 
 static GATE: RwLock<()> = RwLock::new(());
 
@@ -27,80 +30,8 @@ fn exclusive() -> RwLockWriteGuard<'static, ()> {
     GATE.write().unwrap_or_else(|e| e.into_inner())
 }
 
-fn task() -> mach_port_t {
-    unsafe { mach_task_self() }
-}
-
-fn new_port() -> mach_port_t {
-    let mut name = MACH_PORT_NULL;
-    let kr = unsafe { mach_port_allocate(task(), MACH_PORT_RIGHT_RECEIVE, &mut name) };
-    assert_eq!(kr, KERN_SUCCESS);
-    name
-}
-
-fn make_send(name: mach_port_t) {
-    let kr = unsafe { mach_port_insert_right(task(), name, name, MACH_MSG_TYPE_MAKE_SEND) };
-    assert_eq!(kr, KERN_SUCCESS);
-}
-
-fn type_of(name: mach_port_t) -> Result<mach_port_type_t, kern_return_t> {
-    let mut t = 0;
-    match unsafe { mach_port_type(task(), name, &mut t) } {
-        KERN_SUCCESS => Ok(t),
-        e => Err(e),
-    }
-}
-
-fn refs(name: mach_port_t, right: mach_port_right_t) -> mach_port_urefs_t {
-    let mut r = 0;
-    assert_eq!(
-        unsafe { mach_port_get_refs(task(), name, right, &mut r) },
-        KERN_SUCCESS
-    );
-    r
-}
-
-fn gone(name: mach_port_t) -> bool {
-    type_of(name) == Err(KERN_INVALID_NAME)
-}
-
-fn destroy(name: mach_port_t) {
-    assert_eq!(unsafe { mach_port_destroy(task(), name) }, KERN_SUCCESS);
-}
-
 fn bits(remote: mach_msg_bits_t, local: mach_msg_bits_t) -> mach_msg_bits_t {
     MACH_MSGH_BITS(remote, local)
-}
-
-/// An 8-byte aligned message buffer.
-#[repr(C, align(8))]
-struct Buf([u8; 4096]);
-
-impl Buf {
-    fn new() -> Box<Buf> {
-        Box::new(Buf([0; 4096]))
-    }
-
-    fn ptr(&mut self) -> *mut mach_msg_header_t {
-        self.0.as_mut_ptr().cast()
-    }
-
-    fn header(&self) -> mach_msg_header_t {
-        unsafe { ptr::read_unaligned(self.0.as_ptr().cast()) }
-    }
-
-    fn u32_at(&self, at: usize) -> u32 {
-        u32::from_ne_bytes(self.0[at..at + 4].try_into().unwrap())
-    }
-
-    fn usize_at(&self, at: usize) -> usize {
-        usize::from_ne_bytes(self.0[at..at + 8].try_into().unwrap())
-    }
-
-    fn read<T: Copy>(&self, at: usize) -> T {
-        assert!(at + size_of::<T>() <= self.0.len());
-        unsafe { ptr::read_unaligned(self.0.as_ptr().add(at).cast()) }
-    }
 }
 
 /// Builds a message to send.
@@ -221,16 +152,6 @@ fn recv_with(
     timeout: u32,
 ) -> kern_return_t {
     unsafe { mach_msg(buf.ptr(), MACH_RCV_MSG | option, 0, size, port, timeout, 0) }
-}
-
-/// Receives one message that must already be queued.
-fn recv_now(port: mach_port_t) -> Box<Buf> {
-    let mut buf = Buf::new();
-    assert_eq!(
-        recv_with(port, &mut buf, MACH_RCV_TIMEOUT, 4096, 0),
-        MACH_MSG_SUCCESS
-    );
-    buf
 }
 
 fn queue_empty(port: mach_port_t) -> bool {

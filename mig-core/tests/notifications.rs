@@ -11,52 +11,9 @@ use std::ptr;
 
 use mig_core::sys::*;
 
-fn task() -> mach_port_t {
-    unsafe { mach_task_self() }
-}
+mod common;
 
-fn new_port() -> mach_port_t {
-    let mut name = MACH_PORT_NULL;
-    assert_eq!(
-        unsafe { mach_port_allocate(task(), MACH_PORT_RIGHT_RECEIVE, &mut name) },
-        KERN_SUCCESS
-    );
-    name
-}
-
-fn make_send(name: mach_port_t) {
-    let kr = unsafe { mach_port_insert_right(task(), name, name, MACH_MSG_TYPE_MAKE_SEND) };
-    assert_eq!(kr, KERN_SUCCESS);
-}
-
-fn make_send_once(name: mach_port_t) -> mach_port_t {
-    let (mut right, mut kind) = (0, 0);
-    let kr =
-        unsafe { mach_port_extract_right(task(), name, MACH_MSG_TYPE_MAKE_SEND_ONCE, &mut right, &mut kind) };
-    assert_eq!(kr, KERN_SUCCESS);
-    right
-}
-
-fn type_of(name: mach_port_t) -> Result<mach_port_type_t, kern_return_t> {
-    let mut t = 0;
-    match unsafe { mach_port_type(task(), name, &mut t) } {
-        KERN_SUCCESS => Ok(t),
-        e => Err(e),
-    }
-}
-
-fn refs(name: mach_port_t, right: mach_port_right_t) -> mach_port_urefs_t {
-    let mut r = 0;
-    assert_eq!(
-        unsafe { mach_port_get_refs(task(), name, right, &mut r) },
-        KERN_SUCCESS
-    );
-    r
-}
-
-fn destroy(name: mach_port_t) {
-    assert_eq!(unsafe { mach_port_destroy(task(), name) }, KERN_SUCCESS);
-}
+use common::*;
 
 /// `mach_port_request_notification` with a MAKE_SEND_ONCE of `notify`.
 fn request(name: mach_port_t, id: i32, sync: u32, notify: mach_port_t) -> Result<mach_port_t, kern_return_t> {
@@ -76,43 +33,6 @@ fn request(name: mach_port_t, id: i32, sync: u32, notify: mach_port_t) -> Result
         KERN_SUCCESS => Ok(previous),
         e => Err(e),
     }
-}
-
-/// An 8-byte aligned receive buffer.
-#[repr(C, align(8))]
-struct Buf([u8; 1024]);
-
-impl Buf {
-    fn header(&self) -> mach_msg_header_t {
-        unsafe { ptr::read_unaligned(self.0.as_ptr().cast()) }
-    }
-
-    fn u32_at(&self, at: usize) -> u32 {
-        u32::from_ne_bytes(self.0[at..at + 4].try_into().unwrap())
-    }
-}
-
-fn try_recv(port: mach_port_t) -> Result<Box<Buf>, kern_return_t> {
-    let mut buf = Box::new(Buf([0; 1024]));
-    let kr = unsafe {
-        mach_msg(
-            buf.0.as_mut_ptr().cast(),
-            MACH_RCV_MSG | MACH_RCV_TIMEOUT,
-            0,
-            1024,
-            port,
-            0,
-            0,
-        )
-    };
-    match kr {
-        MACH_MSG_SUCCESS => Ok(buf),
-        e => Err(e),
-    }
-}
-
-fn recv_now(port: mach_port_t) -> Box<Buf> {
-    try_recv(port).expect("a queued message")
 }
 
 fn queue_empty(port: mach_port_t) -> bool {

@@ -10,44 +10,14 @@
 #![cfg(not(target_vendor = "apple"))]
 
 use std::ffi::CString;
-use std::ptr;
 use std::thread;
 
 use mig_core::sys::*;
 
-fn me() -> mach_port_t {
-    unsafe { mach_task_self() }
-}
+mod common;
 
-fn new_port() -> mach_port_t {
-    let mut name = MACH_PORT_NULL;
-    assert_eq!(
-        unsafe { mach_port_allocate(me(), MACH_PORT_RIGHT_RECEIVE, &mut name) },
-        KERN_SUCCESS
-    );
-    name
-}
-
-fn type_of(name: mach_port_t) -> Result<mach_port_type_t, kern_return_t> {
-    let mut t = 0;
-    match unsafe { mach_port_type(me(), name, &mut t) } {
-        KERN_SUCCESS => Ok(t),
-        e => Err(e),
-    }
-}
-
-fn refs(name: mach_port_t, right: mach_port_right_t) -> mach_port_urefs_t {
-    let mut r = 0;
-    assert_eq!(
-        unsafe { mach_port_get_refs(me(), name, right, &mut r) },
-        KERN_SUCCESS
-    );
-    r
-}
-
-fn destroy(name: mach_port_t) {
-    assert_eq!(unsafe { mach_port_destroy(me(), name) }, KERN_SUCCESS);
-}
+use common::task as me;
+use common::*;
 
 fn request(name: mach_port_t, id: i32, sync: u32, notify: mach_port_t) {
     let mut previous = 0;
@@ -63,47 +33,6 @@ fn request(name: mach_port_t, id: i32, sync: u32, notify: mach_port_t) {
         )
     };
     assert_eq!((kr, previous), (KERN_SUCCESS, MACH_PORT_NULL));
-}
-
-/// An 8-byte aligned message buffer.
-#[repr(C, align(8))]
-struct Buf([u8; 1024]);
-
-impl Buf {
-    fn header(&self) -> mach_msg_header_t {
-        unsafe { ptr::read_unaligned(self.0.as_ptr().cast()) }
-    }
-
-    fn u32_at(&self, at: usize) -> u32 {
-        u32::from_ne_bytes(self.0[at..at + 4].try_into().unwrap())
-    }
-
-    fn usize_at(&self, at: usize) -> usize {
-        usize::from_ne_bytes(self.0[at..at + 8].try_into().unwrap())
-    }
-}
-
-fn recv(port: mach_port_t) -> Result<Box<Buf>, kern_return_t> {
-    let mut buf = Box::new(Buf([0; 1024]));
-    let kr = unsafe {
-        mach_msg(
-            buf.0.as_mut_ptr().cast(),
-            MACH_RCV_MSG | MACH_RCV_TIMEOUT,
-            0,
-            1024,
-            port,
-            0,
-            0,
-        )
-    };
-    match kr {
-        MACH_MSG_SUCCESS => Ok(buf),
-        e => Err(e),
-    }
-}
-
-fn recv_now(port: mach_port_t) -> Box<Buf> {
-    recv(port).expect("a queued message")
 }
 
 /// A message: header, then port descriptors, then OOL descriptors.
@@ -162,7 +91,7 @@ impl Msg {
     }
 
     fn send(&self) -> kern_return_t {
-        let mut buf = Box::new(Buf([0; 1024]));
+        let mut buf = Buf::new();
         buf.0[..self.bytes.len()].copy_from_slice(&self.bytes);
         let size = self.bytes.len() as u32;
         unsafe { mach_msg(buf.0.as_mut_ptr().cast(), MACH_SEND_MSG, size, 0, 0, 0, 0) }
@@ -475,7 +404,7 @@ fn terminated_and_bogus_tasks_fail_cleanly() {
                 unsafe { mach_port_allocate(me(), MACH_PORT_RIGHT_RECEIVE, &mut n) },
                 KERN_INVALID_TASK
             );
-            assert_eq!(recv(port).err(), Some(MACH_RCV_INVALID_NAME));
+            assert_eq!(try_recv(port).err(), Some(MACH_RCV_INVALID_NAME));
             assert_eq!(
                 Msg::new(port, MACH_MSG_TYPE_COPY_SEND, 0, 0, 1).send(),
                 MACH_SEND_INVALID_DEST
