@@ -33,6 +33,10 @@ mig::mig! {
         context: mach_port_context_t; out name: mach_port_name_t);
     /// `^array[n] of T`: exactly `n` elements out of line, no count.
     routine six(server: mach_port_t; data: six_t; out sum: int);
+    /// `out ^T`: the value comes back out of line and arrives as a plain value.
+    routine options(server: mach_port_t; seed: uint64_t; out options: mach_port_options_ptr_t);
+    /// `inout ^array[n] of T`: out of line both ways.
+    routine rotate(server: mach_port_t; inout data: six_t);
 }
 
 struct Bulk;
@@ -69,6 +73,13 @@ impl bulk::Server for Bulk {
     fn six(&self, _: mach_port_t, data: [i32; 6]) -> mig::Result<i32> {
         Ok(data.iter().sum())
     }
+    fn options(&self, _: mach_port_t, seed: u64) -> mig::Result<[u64; 3]> {
+        Ok([seed, seed + 1, seed + 2])
+    }
+    fn rotate(&self, _: mach_port_t, mut data: [i32; 6]) -> mig::Result<[i32; 6]> {
+        data.rotate_left(1);
+        Ok(data)
+    }
     fn construct(&self, _: mach_port_t, options: [u64; 3], context: u64) -> mig::Result<u32> {
         Ok((options[0] + options[1] + options[2] + context) as u32)
     }
@@ -83,6 +94,7 @@ impl bulk::Server for Bulk {
 
 #[test]
 fn layouts_follow_apple_mig() {
+    let _turn = common::one_at_a_time();
     // Apple MIG's `mach_vm_write` request: body, the OOL descriptor, NDR, then the
     // address and the count, in argument order.
     let fields: Vec<_> = bulk::ROUTINES[0]
@@ -113,6 +125,7 @@ fn layouts_follow_apple_mig() {
 
 #[test]
 fn out_of_line_round_trips() {
+    let _turn = common::one_at_a_time();
     let server = Running::start(bulk::Service(Bulk));
     let port = server.port();
 
@@ -164,7 +177,31 @@ fn out_of_line_round_trips() {
 }
 
 #[test]
+fn values_return_out_of_line_and_leave_no_region_behind() {
+    let _turn = common::one_at_a_time();
+    // Apple MIG's reply for `out ^T`: complex, header, body, the descriptor, and no
+    // `RetCode` (errors come back as a `mig_reply_error_t`).
+    let options = bulk::ROUTINES[bulk::options::ID as usize - bulk::BASE as usize];
+    let reply = options.reply.unwrap();
+    assert_eq!((reply.size, reply.complex, reply.descriptors), (44, true, 1));
+    let rotate = bulk::ROUTINES[bulk::rotate::ID as usize - bulk::BASE as usize];
+    assert_eq!((rotate.request.size, rotate.reply.unwrap().size), (44, 44));
+
+    let server = Running::start(bulk::Service(Bulk));
+    let port = server.port();
+    let before = sys::loopback_live_ool_bytes();
+    for seed in 0..50 {
+        assert_eq!(bulk::options(port, seed), Ok([seed, seed + 1, seed + 2]));
+        assert_eq!(bulk::rotate(port, &[1, 2, 3, 4, 5, 6]), Ok([2, 3, 4, 5, 6, 1]));
+    }
+    server.stop();
+    // Each reply's region was read and freed by the stub; the server's copies moved.
+    assert_eq!(sys::loopback_live_ool_bytes(), before, "no region left behind");
+}
+
+#[test]
 fn a_region_that_disagrees_with_its_count_is_refused() {
+    let _turn = common::one_at_a_time();
     let data = [1u8, 2, 3];
     let (count, mut descriptor) = mig::__private::slice_to_wire(&data, u32::MAX).unwrap();
     descriptor.size = 2; // says two bytes; the count says three
@@ -235,6 +272,7 @@ impl mig::Demux for CopyOptions {
 
 #[test]
 fn physical_copy_sets_the_descriptor_copy_option() {
+    let _turn = common::one_at_a_time();
     let seen = std::sync::Arc::default();
     let server = Running::start(CopyOptions(std::sync::Arc::clone(&seen)));
     let data = [1u8, 2, 3, 4];
@@ -250,6 +288,7 @@ fn physical_copy_sets_the_descriptor_copy_option() {
 
 #[test]
 fn dealloc_at_runtime_lets_each_call_borrow_or_move() {
+    let _turn = common::one_at_a_time();
     let server = Running::start(copies::Service(Copies));
     let data = [5u8; 8];
     // Borrowed: the kernel copies, the caller keeps its slice.

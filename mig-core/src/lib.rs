@@ -47,7 +47,7 @@ pub mod __private {
     pub use crate::array::to_wire;
     pub use crate::client::{ReplyPort, rpc, rpc_on, rpc_special, rpc_with_trailer, send, send_on};
     pub use crate::layout::check_layout;
-    pub use crate::ool::{ool_value, physical_copy, slice_to_wire, take_ool_value};
+    pub use crate::ool::{ool_value, ool_value_moved, physical_copy, slice_to_wire, take_ool_value};
     pub use crate::port_array::{
         IntoName, PortOwner, ool_ports_borrowed, ool_ports_owned, port_array, take_ool_ports, take_port_array,
     };

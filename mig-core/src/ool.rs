@@ -216,6 +216,15 @@ pub fn ool_value<T: Pod>(value: &T) -> sys::mach_msg_ool_descriptor_t {
     )
 }
 
+/// The descriptor returning one value out of line (`^T` in a reply): a copy of `value`
+/// in fresh memory that moves with the message (`deallocate` set), since the value
+/// itself does not outlive the reply's construction.
+#[doc(hidden)]
+pub fn ool_value_moved<T: Pod>(value: &T) -> Result<sys::mach_msg_ool_descriptor_t> {
+    let (_, descriptor) = OutOfLine::copy_from(core::slice::from_ref(value))?.into_wire();
+    Ok(descriptor)
+}
+
 /// Reads the value a received `^T` descriptor carries and frees its region.
 ///
 /// # Safety

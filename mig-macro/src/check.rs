@@ -984,16 +984,6 @@ impl Checker {
             );
             return None;
         }
-        if matches!(ty.wire, Wire::OutOfLineValue { .. }) && matches!(role, Role::Out | Role::InOut) {
-            cx.error(
-                arg.span,
-                format!(
-                    "returning `{}` out of line (`^`) is not supported yet by `mig!`",
-                    ty.name
-                ),
-            );
-            return None;
-        }
         if matches!(ty.wire, Wire::PolymorphicPort) && role == Role::InOut {
             cx.error(
                 arg.span,

@@ -3,6 +3,7 @@
 // Each test crate uses a part of it.
 #![allow(dead_code)]
 
+use std::sync::{Mutex, MutexGuard};
 use std::thread;
 
 use mig::sys::{self, mach_port_t};
@@ -64,4 +65,13 @@ impl Drop for Running {
     fn drop(&mut self) {
         self.shutdown();
     }
+}
+
+/// A turn alone among the tests of one test crate that take turns: a test that counts
+/// the process's live rights or memory holds it, and so does every test of its crate
+/// that allocates, since tests run in parallel threads of one process.
+pub fn one_at_a_time() -> MutexGuard<'static, ()> {
+    static TURN: Mutex<()> = Mutex::new(());
+    // A failed test poisons the lock; the others still run.
+    TURN.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
 }

@@ -121,6 +121,11 @@ pub fn stub(paths: &Paths, routine: &Routine) -> TokenStream {
             take_port_array(paths, arg, quote!(__reply))
         } else if is_out_of_line(arg) {
             take_out_of_line(paths, arg, quote!(__reply))
+        } else if let crate::model::Wire::OutOfLineValue { .. } = arg.ty.wire {
+            // The checks fixed the region's size; the reply's copy of the address was
+            // cleared, so the region is freed once, here.
+            let field = ident(&arg.name);
+            quote!(unsafe { #krate::__private::take_ool_value(__reply.#field) })
         } else if is_string(arg) {
             let string = received_string(paths, arg, quote!(__reply));
             quote!(#string.ok_or(#krate::Error::MIG_TYPE_ERROR)?)
@@ -320,7 +325,13 @@ pub fn message_fields(
             let name = ident(&arg.name);
             let descriptor = if let Wire::OutOfLineValue { .. } = arg.ty.wire {
                 let v = value(arg);
-                quote!(#krate::__private::ool_value(#v))
+                if reply {
+                    // The handler's value dies with the reply's construction: a copy
+                    // in memory of its own moves with the message.
+                    quote!(#krate::__private::ool_value_moved(&#v)?)
+                } else {
+                    quote!(#krate::__private::ool_value(#v))
+                }
             } else if ports::is_poly(arg) {
                 let v = value(arg);
                 quote!(#v.into_descriptor())
@@ -534,6 +545,9 @@ pub fn received_out_type(paths: &Paths, arg: &Arg, scope: Scope) -> TokenStream 
         ports::received_type(paths, arg)
     } else if is_port_array(arg) {
         received_port_array(paths, arg)
+    } else if let crate::model::Wire::OutOfLineValue { .. } = arg.ty.wire {
+        // `^T` arrives as the value itself, read out of its region.
+        paths.rust(&arg.ty.rust, scope)
     } else {
         paths.ty(&arg.ty, scope)
     }

@@ -145,6 +145,8 @@ pub fn sent_out_type(paths: &Paths, arg: &Arg, scope: Scope) -> TokenStream {
         ports::sent_type(paths, arg, scope)
     } else if is_port_array(arg) {
         sent_port_array(paths, arg, scope, true)
+    } else if let crate::model::Wire::OutOfLineValue { .. } = arg.ty.wire {
+        paths.rust(&arg.ty.rust, scope)
     } else {
         paths.ty(&arg.ty, scope)
     }
