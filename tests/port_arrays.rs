@@ -21,6 +21,11 @@ mig::mig! {
     routine pair(server: mach_port_t; out pair: eventlink_port_pair_t);
     routine give_list(server: mach_port_t; list: mach_port_array_t; out count: int);
     routine get_list(server: mach_port_t; n: int; out list: mach_port_array_t);
+
+    /// `^array[n] of <port>`: always `n` names out of line, unused ones null, no count.
+    type three_ports_t = ^array[3] of mach_port_t;
+    routine give_three(server: mach_port_t; ports: three_ports_t; out nulls: int);
+    routine get_three(server: mach_port_t; out ports: three_ports_t);
 }
 
 fn fields(l: &mig::Layout) -> Vec<(&'static str, usize, usize)> {
@@ -84,6 +89,13 @@ impl xports::Server for Ports {
     }
     fn get_list(&self, _: mach_port_t, n: i32) -> mig::Result<Vec<mach_port_t>> {
         Ok(vec![self.handler.name(); n as usize])
+    }
+    fn give_three(&self, _: mach_port_t, ports: Vec<SendRight>) -> mig::Result<i32> {
+        assert_eq!(ports.len(), 3, "a fixed array always arrives whole");
+        Ok(ports.iter().filter(|p| p.name() == sys::MACH_PORT_NULL).count() as i32)
+    }
+    fn get_three(&self, _: mach_port_t) -> mig::Result<Vec<mach_port_t>> {
+        Ok(vec![self.handler.name(); 2])
     }
 }
 
@@ -226,4 +238,75 @@ fn polymorphic_request_ports_pick_their_disposition() {
     )
     .unwrap();
     assert_eq!(rx.recv().unwrap(), 7);
+}
+
+#[test]
+fn fixed_out_of_line_port_arrays_always_carry_n_names() {
+    // Header, body and the descriptor: no count, and no NDR with nothing inline.
+    let give = xports::ROUTINES[xports::give_three::ID as usize - xports::BASE as usize];
+    assert_eq!((give.request.size, give.request.descriptors), (44, 1));
+    let get = xports::ROUTINES[xports::get_three::ID as usize - xports::BASE as usize]
+        .reply
+        .unwrap();
+    assert_eq!((get.size, get.complex, get.descriptors), (44, true, 1));
+
+    let handler_port = ReceiveRight::allocate().unwrap();
+    let handler = handler_port.make_send().unwrap();
+    let handler_name = handler.name();
+    let server = Running::start(xports::Service(Ports { handler }));
+    let port = server.port();
+
+    let a = ReceiveRight::allocate().unwrap();
+    let a_send = a.make_send().unwrap();
+    // Two names fill two slots; MIG sends the third as a null name.
+    assert_eq!(xports::give_three(port, &[a_send.name(), a_send.name()]), Ok(1));
+    assert_eq!(xports::give_three(port, &[a_send.name(); 3]), Ok(0));
+    assert_eq!(
+        xports::give_three(port, &[a_send.name(); 4]),
+        Err(mig::Error::MIG_ARRAY_TOO_LARGE)
+    );
+    assert_eq!(refs(a_send.name()), 1, "the server released every copy");
+
+    let three = xports::get_three(port).unwrap();
+    assert_eq!(three.len(), 3);
+    assert_eq!(three[2].name(), sys::MACH_PORT_NULL);
+    assert_eq!(refs(handler_name), 3, "two copies reached the client");
+    drop(three);
+    assert_eq!(refs(handler_name), 1);
+
+    // A descriptor with another count is refused, as Apple MIG's check refuses it.
+    // (Two null names in a region of their own.)
+    let nulls = [sys::MACH_PORT_NULL; 2];
+    let (_, descriptor) =
+        mig::__private::ool_ports_exact(nulls, sys::MACH_MSG_TYPE_PORT_SEND as u8, 2).unwrap();
+    let mut request = mig::MessageBuffer::for_receive(xports::MAX_REQUEST_SIZE);
+    request.write(xports::give_three::Request {
+        Head: sys::mach_msg_header_t {
+            msgh_bits: sys::MACH_MSGH_BITS_COMPLEX,
+            msgh_size: core::mem::size_of::<xports::give_three::Request>() as u32,
+            msgh_id: xports::give_three::ID,
+            ..Default::default()
+        },
+        msgh_body: sys::mach_msg_body_t {
+            msgh_descriptor_count: 1,
+        },
+        ports: descriptor,
+    });
+    let mut reply = mig::MessageBuffer::with_capacity(xports::MAX_REPLY_SIZE);
+    xports::dispatch(
+        &Ports {
+            handler: handler_port.make_send().unwrap(),
+        },
+        &mut request,
+        &mut reply,
+    );
+    assert_eq!(
+        &reply.bytes()[32..36],
+        &mig::Error::MIG_TYPE_ERROR.code().to_le_bytes()
+    );
+    // The server loop releases a refused request; called directly, we do.
+    // SAFETY: the request is ours and released once.
+    unsafe { sys::mach_msg_destroy(request.as_mut_ptr()) };
+
+    server.stop();
 }

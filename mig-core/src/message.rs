@@ -180,6 +180,14 @@ pub enum Descriptor {
         /// Offset of `<arg>Cnt` in the struct (its maximum layout).
         count_offset: u32,
     },
+    /// A `mach_msg_ool_ports_descriptor_t` of a fixed array (`^array[n]`): exactly
+    /// `count` names, all sent with `disposition` (as received).
+    OutOfLinePortsExact {
+        /// The disposition every name must arrive with.
+        disposition: u8,
+        /// The array's length.
+        count: u32,
+    },
     /// A `mach_msg_ool_descriptor_t` carrying exactly one value of `size` bytes (`^T`).
     OutOfLineValue {
         /// Bytes of the value.
@@ -201,6 +209,7 @@ impl Descriptor {
             Descriptor::Port { .. } => 12,
             Descriptor::OutOfLine { .. }
             | Descriptor::OutOfLinePorts { .. }
+            | Descriptor::OutOfLinePortsExact { .. }
             | Descriptor::OutOfLineValue { .. } => 16,
         }
     }
@@ -230,6 +239,16 @@ pub(crate) fn descriptors_match(bytes: &[u8], expected: &[Descriptor]) -> bool {
             }
             Descriptor::OutOfLinePorts { disposition, .. } => {
                 if raw[11] != crate::sys::MACH_MSG_OOL_PORTS_DESCRIPTOR as u8 || raw[10] != disposition {
+                    return false;
+                }
+            }
+            // address u64, deallocate u8, copy u8, disposition u8, type u8, count u32
+            Descriptor::OutOfLinePortsExact { disposition, count } => {
+                let sent = u32::from_ne_bytes([raw[12], raw[13], raw[14], raw[15]]);
+                if raw[11] != crate::sys::MACH_MSG_OOL_PORTS_DESCRIPTOR as u8
+                    || raw[10] != disposition
+                    || sent != count
+                {
                     return false;
                 }
             }
@@ -263,7 +282,9 @@ pub(crate) fn out_of_line_sizes_match(bytes: &[u8], expected: &[Descriptor]) -> 
             } => Some((element_size, count_offset)),
             // An out-of-line ports descriptor counts elements, not bytes.
             Descriptor::OutOfLinePorts { count_offset, .. } => Some((1, count_offset)),
-            Descriptor::Port { .. } | Descriptor::OutOfLineValue { .. } => None,
+            Descriptor::Port { .. }
+            | Descriptor::OutOfLinePortsExact { .. }
+            | Descriptor::OutOfLineValue { .. } => None,
         };
         if let Some((element_size, count_offset)) = counted {
             let size = read_u32(bytes, offset + 12);
@@ -289,6 +310,7 @@ pub(crate) fn forget_resources(bytes: &mut [u8], expected: &[Descriptor]) {
             Descriptor::Port { .. } => [offset..offset + 4, offset..offset],
             Descriptor::OutOfLine { .. }
             | Descriptor::OutOfLinePorts { .. }
+            | Descriptor::OutOfLinePortsExact { .. }
             | Descriptor::OutOfLineValue { .. } => [offset..offset + 8, offset + 12..offset + 16],
         };
         for range in cleared {

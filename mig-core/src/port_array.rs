@@ -160,6 +160,27 @@ where
     Ok((count, ool_ports(slots.cast(), count, disposition, true)))
 }
 
+/// An out-of-line ports descriptor for a fixed array (`^array[n] of <port>`): always `n`
+/// names in a fresh region that leaves this task with the message, unused slots null,
+/// as MIG sends them. `MIG_ARRAY_TOO_LARGE` beyond `n`, before any right is taken.
+pub fn ool_ports_exact<I>(names: I, disposition: u8, n: u32) -> Result<(u32, mach_msg_ool_ports_descriptor_t)>
+where
+    I: IntoIterator,
+    I::IntoIter: ExactSizeIterator,
+    I::Item: IntoName,
+{
+    let names = names.into_iter();
+    if names.len() > n as usize {
+        return Err(Error::MIG_ARRAY_TOO_LARGE);
+    }
+    let nulls = core::iter::repeat_n(sys::MACH_PORT_NULL, n as usize - names.len());
+    ool_ports_owned(
+        names.map(IntoName::into_name).chain(nulls).collect::<Vec<_>>(),
+        disposition,
+        n,
+    )
+}
+
 /// The owners of the rights a received out-of-line ports descriptor carries; the region
 /// holding the names is returned to the system.
 ///

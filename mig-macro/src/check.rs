@@ -459,7 +459,31 @@ impl Checker {
                                     rust: Rust::Array(Box::new(element.element_rust()), count),
                                 })
                             }
-                            _ => Some(unsupported("fixed-size out-of-line arrays of ports")),
+                            _ => {
+                                let Wire::Port { send } = element.wire else {
+                                    return Some(unsupported(
+                                        "fixed-size out-of-line arrays of polymorphic ports",
+                                    ));
+                                };
+                                let n = eval(n, cx)?;
+                                let Some(count) = u32::try_from(n).ok().filter(|&n| n > 0) else {
+                                    cx.error(
+                                        *span,
+                                        format!("`^array[n]` must have at least one element, not {n}"),
+                                    );
+                                    return None;
+                                };
+                                Some(Type {
+                                    name: declared.unwrap_or_default().to_owned(),
+                                    origin: Origin::Primitive,
+                                    wire: Wire::OutOfLinePorts {
+                                        send,
+                                        max: Some(count),
+                                        exact: true,
+                                    },
+                                    rust: Rust::Ports(Box::new(element.element_rust())),
+                                })
+                            }
                         },
                         syntax::ArrayBound::Bounded(max) => {
                             let max = u32::try_from(eval(max, cx)?).ok();
@@ -564,7 +588,11 @@ impl Checker {
             return Type {
                 name,
                 origin: Origin::Primitive,
-                wire: Wire::OutOfLinePorts { send, max },
+                wire: Wire::OutOfLinePorts {
+                    send,
+                    max,
+                    exact: false,
+                },
                 rust: Rust::Ports(Box::new(element.element_rust())),
             };
         }

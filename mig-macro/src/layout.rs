@@ -40,6 +40,8 @@ pub enum OutOfLine {
     Data { count_offset: u32, element_size: u32 },
     /// Ports: the descriptor's count must be the count.
     Ports { count_offset: u32 },
+    /// Ports of a fixed array (`^array[n]`): the descriptor's count must be `count`.
+    ExactPorts { count: u32 },
     /// One value (`^T`): the region must be exactly its size.
     Value { size: u32 },
 }
@@ -258,8 +260,14 @@ fn message(id: i32, args: &[(usize, &Arg)], reply: bool) -> Message {
     let out_of_line = described
         .iter()
         .filter_map(|&&(index, arg)| {
-            if let Wire::OutOfLineValue { size } = arg.ty.wire {
-                return Some(OutOfLine::Value { size });
+            match arg.ty.wire {
+                Wire::OutOfLineValue { size } => return Some(OutOfLine::Value { size }),
+                Wire::OutOfLinePorts {
+                    max: Some(count),
+                    exact: true,
+                    ..
+                } => return Some(OutOfLine::ExactPorts { count }),
+                _ => {}
             }
             let count_offset = out_of_line_counts.iter().find(|(i, _)| *i == index)?.1;
             Some(match arg.ty.wire {
@@ -311,6 +319,7 @@ pub fn has_inline_part(arg: &Arg, reply: bool) -> bool {
     match arg.ty.wire {
         Wire::Port { .. } | Wire::PolymorphicPort | Wire::OutOfLineValue { .. } => false,
         Wire::PortArray { variable, .. } => variable && arg.count_from.is_none(),
+        Wire::OutOfLinePorts { exact: true, .. } => false,
         Wire::OutOfLine { .. } | Wire::OutOfLinePorts { .. } => arg.count_from.is_none(),
         _ => true,
     }

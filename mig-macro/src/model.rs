@@ -68,8 +68,14 @@ pub enum Wire {
     PortArray { send: u32, max: u32, variable: bool },
     /// `^T` for a fixed-size `T`: one value out of line, `size` bytes.
     OutOfLineValue { size: u32 },
-    /// `array[] of <port>` or `^array[] of <port>`: an out-of-line ports descriptor.
-    OutOfLinePorts { send: u32, max: Option<u32> },
+    /// `array[] of <port>`, `^array[] of <port>` or `^array[*:max] of <port>`: an
+    /// out-of-line ports descriptor with an inline count; `^array[max] of <port>`
+    /// (`exact`): always `max` names (unused ones null), no count.
+    OutOfLinePorts {
+        send: u32,
+        max: Option<u32>,
+        exact: bool,
+    },
     /// `polymorphic`: a port whose disposition is chosen at run time.
     PolymorphicPort,
     /// Recognized MIG syntax this version of `mig!` cannot put on the wire yet.

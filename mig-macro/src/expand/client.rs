@@ -478,6 +478,14 @@ pub fn port_array_to_wire(paths: &Paths, arg: &Arg, value: TokenStream, owned: b
             let max = proc_macro2::Literal::usize_unsuffixed(max as usize);
             quote!(#krate::__private::port_array::<_, #max>(#names, #disposition)?)
         }
+        crate::model::Wire::OutOfLinePorts {
+            max: Some(max),
+            exact: true,
+            ..
+        } => {
+            let max = proc_macro2::Literal::u32_unsuffixed(max);
+            quote!(#krate::__private::ool_ports_exact(#names, #disposition, #max)?)
+        }
         crate::model::Wire::OutOfLinePorts { max, .. } => {
             let max = proc_macro2::Literal::u32_unsuffixed(max.unwrap_or(u32::MAX));
             if moves || owned {

@@ -218,6 +218,12 @@ fn message(
                             let offset = lit(count_offset);
                             quote!(#krate::Descriptor::OutOfLinePorts { disposition: #received, count_offset: #offset })
                         }
+                        (crate::layout::OutOfLine::ExactPorts { count }, FieldKind::OutOfLinePorts(arg)) => {
+                            let send = routine.args[arg].ty.wire.port_disposition().unwrap_or(0);
+                            let received = proc_macro2::Literal::u8_unsuffixed(Wire::received_disposition(send) as u8);
+                            let count = lit(count);
+                            quote!(#krate::Descriptor::OutOfLinePortsExact { disposition: #received, count: #count })
+                        }
                         (crate::layout::OutOfLine::Value { size }, _) => {
                             let size = lit(size);
                             quote!(#krate::Descriptor::OutOfLineValue { size: #size })
