@@ -21,6 +21,9 @@ pub unsafe trait Message: Copy + 'static {
     /// struct holds each at its maximum; on the wire each takes only its count's bytes
     /// and everything after it moves down, as Apple MIG packs messages.
     const VARIABLE: &'static [VarArray] = &[];
+    /// Whether the server's handler reads the request's trailer (`msgseqno`, security
+    /// and audit tokens, `ServerContextToken`); only then does the dispatch copy it.
+    const TRAILER: bool = false;
 }
 
 /// A variable-size inline array of a message: where its count is (the elements follow

@@ -125,6 +125,17 @@ pub fn request<T: Message>(request: &mut MessageBuffer) -> Result<&T> {
     request.view::<T>().ok_or(Error::MIG_BAD_ARGUMENTS)
 }
 
+/// The request's trailer, read before unpacking the message may overwrite it, for
+/// routines whose handler takes trailer values; the others get an empty one (copying it
+/// costs as much as checking the request).
+fn trailer_of<Rq: Message>(request: &MessageBuffer) -> Trailer {
+    if Rq::TRAILER {
+        Trailer::of(request)
+    } else {
+        Trailer::EMPTY
+    }
+}
+
 /// Checks the request and takes it: a copy of the message for the handler, whose port
 /// rights now belong to the typed values the handler receives, so the names are
 /// cleared in the buffer (destroying it later cannot release them twice).
@@ -154,9 +165,8 @@ pub fn routine<Rq: Message, Rp: Message, T>(
     handler: impl FnOnce(Rq, &Trailer) -> Result<T>,
     reply_of: impl FnOnce(T) -> Result<Rp>,
 ) {
-    // The trailer first: unpacking the message may overwrite it.
-    let trailer = Trailer::of(request);
-    match take::<Rq>(request).and_then(|r| guarded(|| handler(r, &trailer).and_then(reply_of))) {
+    let trailer = &trailer_of::<Rq>(request);
+    match take::<Rq>(request).and_then(|r| guarded(|| handler(r, trailer).and_then(reply_of))) {
         Ok(message) => reply(reply_buffer, message),
         Err(error) => error_reply(reply_buffer, error),
     }
@@ -171,7 +181,7 @@ pub fn deferred_routine<Rq: Message>(
     reply_buffer: &mut MessageBuffer,
     handler: impl FnOnce(Rq, &Trailer, mach_port_t) -> Result<()>,
 ) {
-    let trailer = Trailer::of(request);
+    let trailer = &trailer_of::<Rq>(request);
     let taken = match take::<Rq>(request) {
         Ok(taken) => taken,
         // A malformed request is answered at once, like any other.
@@ -180,7 +190,7 @@ pub fn deferred_routine<Rq: Message>(
     // The reply port moves to the handler: neither the loop nor the request keep it.
     let reply_port = core::mem::replace(&mut request.header_mut().msgh_remote_port, sys::MACH_PORT_NULL);
     reply_buffer.header_mut().msgh_remote_port = sys::MACH_PORT_NULL;
-    match guarded(|| handler(taken, &trailer, reply_port)) {
+    match guarded(|| handler(taken, trailer, reply_port)) {
         Ok(()) => success_reply(reply_buffer),
         Err(error) => error_reply(reply_buffer, error),
     }
@@ -240,8 +250,8 @@ pub fn simple_routine<Rq: Message>(
     reply_buffer: &mut MessageBuffer,
     handler: impl FnOnce(Rq, &Trailer) -> Result<()>,
 ) {
-    let trailer = Trailer::of(request);
-    match take::<Rq>(request).and_then(|r| guarded(|| handler(r, &trailer))) {
+    let trailer = &trailer_of::<Rq>(request);
+    match take::<Rq>(request).and_then(|r| guarded(|| handler(r, trailer))) {
         Ok(()) => success_reply(reply_buffer),
         Err(error) => error_reply(reply_buffer, error),
     }

@@ -31,6 +31,9 @@ pub(crate) const fn receive_options(elements: u32) -> i32 {
 }
 
 impl Trailer {
+    /// No trailer: what handlers that read none are given.
+    pub(crate) const EMPTY: Trailer = Trailer { bytes: [0; MAX] };
+
     /// The trailer after the message in `buffer` (at `msgh_size` rounded up to 4), as far
     /// as the buffer holds it.
     pub fn of(buffer: &MessageBuffer) -> Trailer {

@@ -184,6 +184,13 @@ impl Routine {
             .filter(|a| matches!(a.role, Role::Out | Role::InOut | Role::Trailer { user: true, .. }))
     }
 
+    /// Whether the server's handler takes values from the request's trailer.
+    pub fn server_reads_trailer(&self) -> bool {
+        self.args
+            .iter()
+            .any(|a| matches!(a.role, Role::Trailer { server: true, .. }))
+    }
+
     /// The trailer elements the client asks for with the reply (`MACH_RCV_TRAILER_*`:
     /// 2 up to the security token, 3 up to the audit token), if any.
     pub fn client_trailer_elements(&self) -> Option<u32> {

@@ -120,6 +120,12 @@ fn message(
 ) -> TokenStream {
     let krate = &paths.krate;
     let name = format_ident!("{which}");
+    // Only a request whose handler takes trailer values needs its trailer copied.
+    let trailer = (which == "Request" && routine.server_reads_trailer()).then(|| {
+        quote!(
+            const TRAILER: bool = true;
+        )
+    });
     let field_types: Vec<TokenStream> = m
         .fields
         .iter()
@@ -249,6 +255,7 @@ fn message(
         unsafe impl #krate::Message for #name {
             const DESCRIPTORS: &'static [#krate::Descriptor] = &[#(#descriptors),*];
             const VARIABLE: &'static [#krate::VarArray] = &[#(#variable),*];
+            #trailer
         }
 
         const _: () = #krate::__private::check_layout(
