@@ -1,7 +1,8 @@
 /*
  * The subset of <mach/mach.h>, <mach/mig.h> and <servers/bootstrap.h> that
  * the loopback kernel exports with C linkage (cargo feature `c-abi`).
- * Written for the interop test; values and layouts are XNU's (LP64).
+ * Written for the interop test and the C-stub benchmark (benches/c/); values
+ * and layouts are XNU's (LP64).
  */
 #ifndef LOOPBACK_MACH_H
 #define LOOPBACK_MACH_H
@@ -29,6 +30,11 @@ typedef kern_return_t mach_msg_return_t;
 typedef uintptr_t vm_address_t;
 typedef uintptr_t vm_size_t;
 typedef char name_t[128];
+typedef int boolean_t;
+typedef natural_t mach_msg_type_number_t;
+typedef unsigned int mach_msg_descriptor_type_t;
+typedef unsigned int mach_msg_copy_options_t;
+typedef vm_address_t pointer_t;
 
 #define KERN_SUCCESS 0
 #define MACH_MSG_SUCCESS 0
@@ -45,11 +51,29 @@ typedef char name_t[128];
 #define MACH_MSGH_BITS(remote, local) ((remote) | ((local) << 8))
 #define MACH_MSGH_BITS_REMOTE(bits) ((bits) & 0x1f)
 #define MACH_MSGH_BITS_LOCAL(bits) (((bits) >> 8) & 0x1f)
+#define MACH_MSGH_BITS_COMPLEX 0x80000000u
 #define MACH_SEND_MSG 0x00000001
 #define MACH_RCV_MSG 0x00000002
+#define MACH_SEND_TIMEOUT 0x00000010
+#define MACH_MSG_OPTION_NONE 0
 #define MACH_MSG_TIMEOUT_NONE 0
+#define MACH_MSG_PORT_DESCRIPTOR 0
+#define MACH_MSG_OOL_DESCRIPTOR 1
+#define MACH_MSG_PHYSICAL_COPY 0
+#define MACH_MSG_VIRTUAL_COPY 1
 #define MACH_NOTIFY_SEND_ONCE 71
+#define MACH_SEND_INVALID_DATA 0x10000002
 #define MACH_SEND_INVALID_DEST 0x10000003
+#define MACH_SEND_INVALID_HEADER 0x10000010
+#define MACH_RCV_INVALID_NAME 0x10004002
+#define MACH_RCV_PORT_DIED 0x10004009
+#define MIG_TYPE_ERROR (-300)
+#define MIG_REPLY_MISMATCH (-301)
+#define MIG_BAD_ID (-303)
+#define MIG_BAD_ARGUMENTS (-304)
+#define MIG_NO_REPLY (-305)
+#define MIG_ARRAY_TOO_LARGE (-307)
+#define MIG_SERVER_DIED (-308)
 #define BOOTSTRAP_SUCCESS 0
 #define BOOTSTRAP_UNKNOWN_SERVICE 1102
 
@@ -61,6 +85,29 @@ typedef struct {
     mach_port_name_t msgh_voucher_port;
     mach_msg_id_t msgh_id;
 } mach_msg_header_t;
+#define msgh_reserved msgh_voucher_port
+
+typedef struct {
+    mach_msg_size_t msgh_descriptor_count;
+} mach_msg_body_t;
+
+/* The LP64 user descriptors (12 and 16 bytes). */
+typedef struct {
+    mach_port_t name;
+    mach_msg_size_t pad1;
+    unsigned int pad2 : 16;
+    mach_msg_type_name_t disposition : 8;
+    mach_msg_descriptor_type_t type : 8;
+} mach_msg_port_descriptor_t;
+
+typedef struct {
+    void *address;
+    boolean_t deallocate : 8;
+    mach_msg_copy_options_t copy : 8;
+    unsigned int pad1 : 8;
+    mach_msg_descriptor_type_t type : 8;
+    mach_msg_size_t size;
+} mach_msg_ool_descriptor_t;
 
 typedef struct {
     mach_msg_trailer_type_t msgh_trailer_type;
@@ -71,6 +118,12 @@ typedef struct {
     unsigned char mig_vers, if_vers, reserved1, mig_encoding;
     unsigned char int_rep, char_rep, float_rep, reserved2;
 } NDR_record_t;
+
+typedef struct {
+    mach_msg_header_t Head;
+    NDR_record_t NDR;
+    kern_return_t RetCode;
+} mig_reply_error_t;
 
 extern NDR_record_t NDR_record;
 extern mach_port_t mach_task_self_;
