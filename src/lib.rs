@@ -2,14 +2,21 @@
 
 pub use mig_core::*;
 
-/// The built-in MIG types of `<mach/std_types.defs>` and `<mach/mach_types.defs>` as Rust
-/// types (64-bit macOS user space), for the generated code and for yours.
+/// The MIG types of the built-in `.defs` files (`<mach/std_types.defs>`,
+/// `<mach/mach_types.defs>` and the clock, machine, `mach_debug`, device and UND type
+/// files) as Rust types (64-bit macOS user space), for the generated code and for yours.
 #[allow(non_camel_case_types)]
 pub mod types {
     mig_macro::builtin_types!(crate);
 }
 
 /// Expands MIG definitions into Rust: wire structs, client stubs and a server.
+///
+/// The [crate documentation](crate) is the guide: what each MIG construct becomes
+/// (["What `mig!` generates"](crate#what-mig-generates)), the
+/// [layout contract](crate#the-layout-contract), the
+/// [supported features](crate#supported-today) and the
+/// [differences from Apple's MIG](crate#differences-from-apples-mig).
 ///
 /// ```
 /// mig::mig! {

@@ -947,7 +947,7 @@ impl Checker {
             cx.error(
                 arg.span,
                 format!(
-                    "argument `{}` has type `{}`: {what} are not supported yet by `mig!`",
+                    "argument `{}` has type `{}`: `mig!` cannot send {what}",
                     arg.name.text, ty.name
                 ),
             );
