@@ -1,6 +1,6 @@
-//! With the `c-abi` feature, integration tests are linked with `-rdynamic`
-//! so that C shared objects they load with `dlopen` resolve `mach_msg` and
-//! the other exported loopback symbols against the test executable.
+//! With the `c-abi` feature, integration tests and benchmarks are linked with
+//! `-rdynamic` so that C shared objects they load with `dlopen` resolve
+//! `mach_msg` and the other exported loopback symbols against the executable.
 
 fn main() {
     println!("cargo::rerun-if-changed=build.rs");
@@ -9,5 +9,6 @@ fn main() {
     let apple = std::env::var("CARGO_CFG_TARGET_VENDOR").is_ok_and(|v| v == "apple");
     if c_abi && unix && !apple {
         println!("cargo::rustc-link-arg-tests=-rdynamic");
+        println!("cargo::rustc-link-arg-benches=-rdynamic");
     }
 }
