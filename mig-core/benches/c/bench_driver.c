@@ -1,8 +1,9 @@
 /*
  * The benchmark's own C around the stubs: the server routines (handlers
  * doing what benches/subsystem/mod.rs's Rust handlers do), a server loop
- * that handles one request per call the way libsystem's mach_msg_server
- * does, and one client function per routine. The functions callgrind
+ * that handles one request per call with libsystem's mach_msg_server reply
+ * handling (receive and send as two mach_msg calls, as mig_core's serve_one
+ * makes them), and one client function per routine. The functions callgrind
  * selects with --toggle-collect (c_stub_client_*, c_stub_server_once) are
  * kept out of line; everything else is private to the shared object
  * (-fvisibility=hidden), so calls between these files are direct, and only
