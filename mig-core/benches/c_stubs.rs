@@ -29,11 +29,14 @@ fn main() {
 }
 
 #[cfg(not(target_vendor = "apple"))]
+#[path = "../tests/c/dl.rs"]
+mod dl;
+
+#[cfg(not(target_vendor = "apple"))]
 mod loopback {
-    use std::ffi::{CStr, CString, c_char, c_int, c_void};
+    use std::ffi::{CStr, c_int, c_void};
     use std::hint::black_box;
     use std::path::{Path, PathBuf};
-    use std::process::Command;
     use std::thread;
 
     use mig_core::sys::{self, kern_return_t, mach_msg_type_number_t, mach_port_t};
@@ -89,25 +92,7 @@ mod loopback {
         }
     }
 
-    const RTLD_NOW: c_int = 2;
-
-    // SAFETY: the POSIX dynamic loader functions, with their C signatures.
-    unsafe extern "C" {
-        fn dlopen(filename: *const c_char, flag: c_int) -> *mut c_void;
-        fn dlsym(handle: *mut c_void, symbol: *const c_char) -> *mut c_void;
-        fn dlerror() -> *mut c_char;
-    }
-
-    fn dl_error() -> String {
-        // SAFETY: dlerror returns null or a NUL-terminated string.
-        let message = unsafe { dlerror() };
-        if message.is_null() {
-            "unknown dynamic loader error".into()
-        } else {
-            // SAFETY: non-null, NUL-terminated per dlerror's contract.
-            unsafe { CStr::from_ptr(message) }.to_string_lossy().into_owned()
-        }
-    }
+    use super::dl;
 
     /// Compiles benches/c/*.c into a shared object of this process's own (so concurrent
     /// runs do not overwrite each other's).
@@ -116,32 +101,12 @@ mod loopback {
         let sources = crate_dir.join("benches/c");
         let out =
             Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!("libc_stubs.{}.so", std::process::id()));
-        let cc = std::env::var("CC").unwrap_or_else(|_| "cc".into());
-        let output = Command::new(&cc)
-            .args([
-                "-shared",
-                "-fPIC",
-                "-O2",
-                "-g",
-                "-std=c11",
-                "-Wall",
-                "-Wextra",
-                "-Werror",
-                "-fvisibility=hidden",
-            ])
-            .arg("-I")
-            .arg(crate_dir.join("tests/c"))
-            .arg("-I")
-            .arg(&sources)
-            .args(["bench_user.c", "bench_server.c", "bench_driver.c"].map(|file| sources.join(file)))
-            .arg("-o")
-            .arg(&out)
-            .output()
-            .unwrap_or_else(|e| panic!("running the C compiler `{cc}`: {e}"));
-        assert!(
-            output.status.success(),
-            "compiling benches/c failed:\n{}",
-            String::from_utf8_lossy(&output.stderr)
+        let files = ["bench_user.c", "bench_server.c", "bench_driver.c"].map(|file| sources.join(file));
+        dl::compile(
+            &files,
+            &[&crate_dir.join("tests/c"), &sources],
+            &["-O2", "-g", "-fvisibility=hidden"],
+            &out,
         );
         out
     }
@@ -170,18 +135,10 @@ mod loopback {
             // The loopback's C symbols must be in the executable for the shared object to bind to.
             black_box(sys::loopback_c_abi_symbols());
             let path = compile();
-            let c_path = CString::new(path.to_string_lossy().as_bytes()).unwrap();
-            // SAFETY: a NUL-terminated path; RTLD_NOW is a valid mode.
-            let library = unsafe { dlopen(c_path.as_ptr(), RTLD_NOW) };
-            assert!(!library.is_null(), "dlopen: {}", dl_error());
+            let library = dl::load(&path);
             // Mapped now; the file itself is not needed any more.
             let _ = std::fs::remove_file(&path);
-            let symbol = |name: &CStr| {
-                // SAFETY: a handle from dlopen and a NUL-terminated name.
-                let entry = unsafe { dlsym(library, name.as_ptr()) };
-                assert!(!entry.is_null(), "dlsym {name:?}: {}", dl_error());
-                entry
-            };
+            let symbol = |name: &CStr| dl::symbol(library, name);
             // SAFETY: each symbol is the bench_driver.c function of that name, whose C
             // signature the field's type spells.
             unsafe {

@@ -12,9 +12,8 @@
 // The loopback kernel exists only off Apple platforms (on macOS `sys` is the real kernel).
 #![cfg(all(feature = "c-abi", not(target_vendor = "apple")))]
 
-use std::ffi::{CStr, CString, c_char, c_int, c_void};
+use std::ffi::{CString, c_int};
 use std::path::{Path, PathBuf};
-use std::process::Command;
 
 use mig_core::sys::*;
 
@@ -27,60 +26,23 @@ fn one_at_a_time() -> std::sync::MutexGuard<'static, ()> {
         .unwrap_or_else(|poisoned| poisoned.into_inner())
 }
 
-const RTLD_NOW: c_int = 2;
-/// glibc's `RTLD_DEFAULT`: search the global scope.
-const RTLD_DEFAULT: *mut c_void = std::ptr::null_mut();
+#[path = "c/dl.rs"]
+mod dl;
 
-// SAFETY: the POSIX dynamic loader functions, with their C signatures.
-unsafe extern "C" {
-    fn dlopen(filename: *const c_char, flag: c_int) -> *mut c_void;
-    fn dlsym(handle: *mut c_void, symbol: *const c_char) -> *mut c_void;
-    fn dlerror() -> *mut c_char;
-}
-
-fn dl_error() -> String {
-    // SAFETY: dlerror returns null or a NUL-terminated string.
-    let message = unsafe { dlerror() };
-    if message.is_null() {
-        "unknown dynamic loader error".into()
-    } else {
-        // SAFETY: non-null, NUL-terminated per dlerror's contract.
-        unsafe { CStr::from_ptr(message) }.to_string_lossy().into_owned()
-    }
-}
+use dl::{load, symbol};
 
 /// Compiles tests/c/<name>.c into a shared object in cargo's test scratch
 /// directory.
 fn compile(name: &str) -> PathBuf {
     let sources = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/c");
     let out = Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!("lib{name}.so"));
-    let cc = std::env::var("CC").unwrap_or_else(|_| "cc".into());
-    let output = Command::new(&cc)
-        .args([
-            "-shared", "-fPIC", "-pthread", "-std=c11", "-Wall", "-Wextra", "-Werror", "-O1",
-        ])
-        .arg("-I")
-        .arg(&sources)
-        .arg(sources.join(format!("{name}.c")))
-        .arg("-o")
-        .arg(&out)
-        .output()
-        .unwrap_or_else(|e| panic!("running the C compiler `{cc}`: {e}"));
-    assert!(
-        output.status.success(),
-        "compiling {name}.c failed:\n{}",
-        String::from_utf8_lossy(&output.stderr)
+    dl::compile(
+        &[sources.join(format!("{name}.c"))],
+        &[&sources],
+        &["-pthread", "-O1"],
+        &out,
     );
     out
-}
-
-/// Loads a shared object, resolving its undefined symbols now.
-fn load(path: &Path) -> *mut c_void {
-    let path = CString::new(path.to_string_lossy().as_bytes()).unwrap();
-    // SAFETY: a NUL-terminated path; RTLD_NOW is a valid mode.
-    let handle = unsafe { dlopen(path.as_ptr(), RTLD_NOW) };
-    assert!(!handle.is_null(), "dlopen: {}", dl_error());
-    handle
 }
 
 /// Every exported symbol is visible to the dynamic loader at the address of
@@ -90,10 +52,8 @@ fn exported_symbols_resolve_to_the_loopback() {
     let symbols = loopback_c_abi_symbols();
     assert!(symbols.len() >= 19);
     for (name, address) in symbols {
-        let c_name = CString::new(name).unwrap();
-        // SAFETY: RTLD_DEFAULT and a NUL-terminated name.
-        let found = unsafe { dlsym(RTLD_DEFAULT, c_name.as_ptr()) };
-        assert_eq!(found.cast_const(), address, "{name}: {}", dl_error());
+        let found = symbol(std::ptr::null_mut(), &CString::new(name).unwrap());
+        assert_eq!(found.cast_const(), address, "{name}");
     }
 }
 
@@ -105,9 +65,7 @@ fn exported_symbols_resolve_to_the_loopback() {
 fn c_client_and_c_server_rpc_through_the_loopback() {
     let _turn = one_at_a_time();
     let library = load(&compile("rpc"));
-    // SAFETY: a handle from dlopen and a NUL-terminated name.
-    let entry = unsafe { dlsym(library, c"loopback_c_rpc".as_ptr()) };
-    assert!(!entry.is_null(), "dlsym: {}", dl_error());
+    let entry = symbol(library, c"loopback_c_rpc");
     // SAFETY: rpc.c defines `int loopback_c_rpc(int rounds)`.
     let run: unsafe extern "C" fn(c_int) -> c_int = unsafe { std::mem::transmute(entry) };
     let rights = loopback_live_rights();
@@ -152,14 +110,6 @@ impl add::Server for Adder {
     }
 }
 
-/// A C entry point of rpc.c.
-fn c_function(library: *mut c_void, name: &CStr) -> *mut c_void {
-    // SAFETY: a handle from dlopen and a NUL-terminated name.
-    let entry = unsafe { dlsym(library, name.as_ptr()) };
-    assert!(!entry.is_null(), "dlsym: {}", dl_error());
-    entry
-}
-
 /// A receive right and a send right to it, for a server of either kind.
 fn service_port() -> mach_port_t {
     let mut port = MACH_PORT_NULL;
@@ -184,7 +134,7 @@ fn c_client_calls_a_mig_server() {
     let library = load(&compile("rpc"));
     // SAFETY: rpc.c defines `kern_return_t loopback_c_add2(mach_port_t, int, int, int *)`.
     let add2: unsafe extern "C" fn(mach_port_t, c_int, c_int, *mut c_int) -> kern_return_t =
-        unsafe { std::mem::transmute(c_function(library, c"loopback_c_add2")) };
+        unsafe { std::mem::transmute(symbol(library, c"loopback_c_add2")) };
     let rights = loopback_live_rights();
     let port = service_port();
     let server = std::thread::spawn(move || mig_core::serve(port, &add::Service(Adder)));
@@ -209,7 +159,7 @@ fn mig_client_calls_a_c_server() {
     let library = load(&compile("rpc"));
     // SAFETY: rpc.c defines `int loopback_c_serve(mach_port_t)`.
     let serve: unsafe extern "C" fn(mach_port_t) -> c_int =
-        unsafe { std::mem::transmute(c_function(library, c"loopback_c_serve")) };
+        unsafe { std::mem::transmute(symbol(library, c"loopback_c_serve")) };
     let rights = loopback_live_rights();
     let port = service_port();
     // SAFETY: the C loop only receives on `port` and answers.

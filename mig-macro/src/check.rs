@@ -437,54 +437,52 @@ impl Checker {
                     match bound {
                         // `^array[n] of T`: exactly `n` elements out of line, no count on the
                         // wire; the same as `^` of an `n`-element value.
-                        syntax::ArrayBound::Fixed(n) => match element.wire.inline_size() {
-                            Some(element_size) if !matches!(element.wire, Wire::Variable { .. }) => {
-                                let n = eval(n, cx)?;
-                                let count = u32::try_from(n).ok().filter(|&n| {
-                                    n > 0 && u64::from(n) * u64::from(element_size) <= u64::from(u32::MAX)
-                                });
-                                let Some(count) = count else {
-                                    cx.error(
-                                        *span,
-                                        format!("`^array[n]` must have at least one element, not {n}"),
-                                    );
-                                    return None;
-                                };
-                                Some(Type {
-                                    name: declared.unwrap_or_default().to_owned(),
-                                    origin: Origin::Primitive,
-                                    wire: Wire::OutOfLineValue {
-                                        size: count * element_size,
-                                    },
-                                    rust: Rust::Array(Box::new(element.element_rust()), count),
+                        syntax::ArrayBound::Fixed(n) => {
+                            let n = eval(n, cx)?;
+                            let element_size = element
+                                .wire
+                                .inline_size()
+                                .filter(|_| !matches!(element.wire, Wire::Variable { .. }));
+                            // The region's size is a 32-bit descriptor field.
+                            let fits = |count: u32| {
+                                element_size.is_none_or(|size| {
+                                    u64::from(count) * u64::from(size) <= u64::from(u32::MAX)
                                 })
-                            }
-                            _ => {
-                                let Wire::Port { send } = element.wire else {
-                                    return Some(unsupported(
-                                        "fixed-size out-of-line arrays of polymorphic ports",
-                                    ));
-                                };
-                                let n = eval(n, cx)?;
-                                let Some(count) = u32::try_from(n).ok().filter(|&n| n > 0) else {
-                                    cx.error(
-                                        *span,
-                                        format!("`^array[n]` must have at least one element, not {n}"),
-                                    );
-                                    return None;
-                                };
-                                Some(Type {
-                                    name: declared.unwrap_or_default().to_owned(),
-                                    origin: Origin::Primitive,
-                                    wire: Wire::OutOfLinePorts {
+                            };
+                            let Some(count) = u32::try_from(n).ok().filter(|&count| count > 0 && fits(count))
+                            else {
+                                cx.error(
+                                    *span,
+                                    format!("`^array[n]` must have at least one element, not {n}"),
+                                );
+                                return None;
+                            };
+                            let (wire, rust) = match (element_size, &element.wire) {
+                                (Some(size), _) => (
+                                    Wire::OutOfLineValue { size: count * size },
+                                    Rust::Array(Box::new(element.element_rust()), count),
+                                ),
+                                (None, &Wire::Port { send }) => (
+                                    Wire::OutOfLinePorts {
                                         send,
                                         max: Some(count),
                                         exact: true,
                                     },
-                                    rust: Rust::Ports(Box::new(element.element_rust())),
-                                })
-                            }
-                        },
+                                    Rust::Ports(Box::new(element.element_rust())),
+                                ),
+                                _ => {
+                                    return Some(unsupported(
+                                        "fixed-size out-of-line arrays of polymorphic ports",
+                                    ));
+                                }
+                            };
+                            Some(Type {
+                                name: declared.unwrap_or_default().to_owned(),
+                                origin: Origin::Primitive,
+                                wire,
+                                rust,
+                            })
+                        }
                         syntax::ArrayBound::Bounded(max) => {
                             let max = u32::try_from(eval(max, cx)?).ok();
                             Some(self.out_of_line(&element, max, declared))
