@@ -143,6 +143,16 @@ where
         .ok()
         .filter(|&n| n <= max)
         .ok_or(Error::MIG_ARRAY_TOO_LARGE)?;
+    ool_ports_region(names.map(IntoName::into_name), count, disposition)
+}
+
+/// A descriptor owning a fresh region of `count` slots filled from `names` (null where
+/// they run out), which leaves this task with the message.
+fn ool_ports_region(
+    names: impl Iterator<Item = mach_port_t>,
+    count: u32,
+    disposition: u8,
+) -> Result<(u32, mach_msg_ool_ports_descriptor_t)> {
     if count == 0 {
         return Ok((0, ool_ports(core::ptr::null_mut(), 0, disposition, false)));
     }
@@ -153,9 +163,10 @@ where
         sys::mach_vm_allocate(sys::mach_task_self(), &mut address, bytes, sys::VM_FLAGS_ANYWHERE)
     })?;
     let slots = address as usize as *mut mach_port_t;
-    for (i, name) in names.enumerate() {
+    let mut names = names.fuse();
+    for i in 0..count as usize {
         // SAFETY: the fresh region holds `count` names, page-aligned; `i < count`.
-        unsafe { slots.add(i).write(name.into_name()) };
+        unsafe { slots.add(i).write(names.next().unwrap_or(sys::MACH_PORT_NULL)) };
     }
     Ok((count, ool_ports(slots.cast(), count, disposition, true)))
 }
@@ -173,12 +184,7 @@ where
     if names.len() > n as usize {
         return Err(Error::MIG_ARRAY_TOO_LARGE);
     }
-    let nulls = core::iter::repeat_n(sys::MACH_PORT_NULL, n as usize - names.len());
-    ool_ports_owned(
-        names.map(IntoName::into_name).chain(nulls).collect::<Vec<_>>(),
-        disposition,
-        n,
-    )
+    ool_ports_region(names.map(IntoName::into_name), n, disposition)
 }
 
 /// The owners of the rights a received out-of-line ports descriptor carries; the region

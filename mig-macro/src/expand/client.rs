@@ -553,9 +553,6 @@ pub fn received_out_type(paths: &Paths, arg: &Arg, scope: Scope) -> TokenStream 
         ports::received_type(paths, arg)
     } else if is_port_array(arg) {
         received_port_array(paths, arg)
-    } else if let crate::model::Wire::OutOfLineValue { .. } = arg.ty.wire {
-        // `^T` arrives as the value itself, read out of its region.
-        paths.rust(&arg.ty.rust, scope)
     } else {
         paths.ty(&arg.ty, scope)
     }

@@ -145,8 +145,6 @@ pub fn sent_out_type(paths: &Paths, arg: &Arg, scope: Scope) -> TokenStream {
         ports::sent_type(paths, arg, scope)
     } else if is_port_array(arg) {
         sent_port_array(paths, arg, scope, true)
-    } else if let crate::model::Wire::OutOfLineValue { .. } = arg.ty.wire {
-        paths.rust(&arg.ty.rust, scope)
     } else {
         paths.ty(&arg.ty, scope)
     }
@@ -227,8 +225,6 @@ fn wire_param_type(paths: &Paths, arg: &Arg) -> TokenStream {
     } else if arg.role == Role::RequestPort {
         // The server's own receive right, by name.
         paths.ty(&arg.ty, Scope::Subsystem)
-    } else if let crate::model::Wire::OutOfLineValue { .. } = arg.ty.wire {
-        paths.rust(&arg.ty.rust, Scope::Subsystem)
     } else if ports::is_poly(arg) {
         quote!(#krate::PolyPort)
     } else if ports::is_port(arg) && arg.role != Role::RequestPort {
@@ -399,11 +395,20 @@ fn arm(paths: &Paths, routine: &Routine) -> TokenStream {
         _ if server_output_differs(routine) => quote!(#module::ServerOutput { #(#names),* }),
         _ => quote!(#module::Output { #(#names),* }),
     };
-    let (prelude, fields) = message_fields(
+    let (prelude, fields) = reply_fields(paths, &outs, Scope::Subsystem);
+    quote! {
+        #id => #krate::__private::routine(request, reply, #handler, |#pattern| { #prelude #krate::__private::Ok(#module::Reply { #fields }) }),
+    }
+}
+
+/// The statements and fields of a reply carrying the handler's `outs`, named as the
+/// handler's output pattern binds them.
+fn reply_fields(paths: &Paths, outs: &[&Arg], scope: Scope) -> (TokenStream, TokenStream) {
+    message_fields(
         paths,
-        &outs,
+        outs,
         true,
-        |a| out_value(paths, a, quote_ident(&a.name), Scope::Subsystem),
+        |a| out_value(paths, a, quote_ident(&a.name), scope),
         |arg, value| {
             if is_port_array(arg) {
                 port_array_to_wire(paths, arg, value, true)
@@ -411,10 +416,7 @@ fn arm(paths: &Paths, routine: &Routine) -> TokenStream {
                 quote!(#value.into_wire())
             }
         },
-    );
-    quote! {
-        #id => #krate::__private::routine(request, reply, #handler, |#pattern| { #prelude #krate::__private::Ok(#module::Reply { #fields }) }),
-    }
+    )
 }
 
 /// `<routine>::reply`, for routines whose handler takes the reply port: sends the reply
@@ -445,19 +447,7 @@ pub fn deferred_reply(paths: &Paths, routine: &Routine) -> TokenStream {
             (output.clone(), quote!(#output { #(#names),* }))
         }
     };
-    let (prelude, fields) = message_fields(
-        paths,
-        &outs,
-        true,
-        |a| out_value(paths, a, quote_ident(&a.name), Scope::Routine),
-        |arg, value| {
-            if is_port_array(arg) {
-                port_array_to_wire(paths, arg, value, true)
-            } else {
-                quote!(#value.into_wire())
-            }
-        },
-    );
+    let (prelude, fields) = reply_fields(paths, &outs, Scope::Routine);
     let doc = format!(
         "Answers a `{}` request later, through the reply port its handler was given: \
          `Ok` sends the reply, `Err` a `mig_reply_error_t` carrying the code.",
