@@ -5,6 +5,8 @@
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::sync::atomic::{AtomicUsize, Ordering};
 
+mod common;
+
 use mig::MessageBuffer;
 use mig::sys::mach_port_t;
 
@@ -69,6 +71,7 @@ fn dispatch_of_inline_messages_allocates_nothing() {
         b: 3,
     };
     request.write(add);
+    common::deliver(&mut request).unwrap();
     assert_eq!(
         allocations(|| assert!(counted::dispatch(&Adder, &mut request, &mut reply))),
         0
@@ -96,6 +99,7 @@ fn dispatch_of_inline_messages_allocates_nothing() {
     let bytes = request.bytes_mut();
     bytes.copy_within(36 + 1296 * 4..36 + 1296 * 4 + 4 + 16, 36 + 12);
     request.header_mut().msgh_size = packed as u32;
+    common::deliver(&mut request).unwrap();
     assert_eq!(
         allocations(|| assert!(counted::dispatch(&Adder, &mut request, &mut reply))),
         0

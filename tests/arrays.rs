@@ -222,6 +222,7 @@ fn raw_raise_state(code: &[i64], state: &[u32], code_count: u32) -> MessageBuffe
     let head = buffer.header_mut();
     head.msgh_size = words.len() as u32;
     head.msgh_id = catcher::raise_state::ID;
+    common::deliver(&mut buffer).unwrap();
     buffer
 }
 

@@ -7,8 +7,26 @@
 
 mod fuzzing;
 
-use fuzzing::{All, Harness, everything};
+use fuzzing::{Harness, everything};
 use mig::MessageBuffer;
+
+/// The tests here count the process's live rights and regions: one at a time.
+fn one_at_a_time() -> std::sync::MutexGuard<'static, ()> {
+    static TURN: std::sync::Mutex<()> = std::sync::Mutex::new(());
+    TURN.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+}
+
+/// Runs `f` in a task (a name space) of its own, so that its accounting sees no other
+/// test's rights (a thread's MIG reply port goes away when the thread ends, whenever
+/// that is).
+fn in_new_task(f: impl FnOnce()) {
+    let _turn = one_at_a_time();
+    let task = mig::sys::loopback_task_create();
+    mig::sys::loopback_with_task(task, f);
+    assert_eq!(mig::sys::loopback_task_terminate(task), mig::sys::KERN_SUCCESS);
+    // SAFETY: our send right to the (now dead) task port.
+    unsafe { mig::sys::mach_port_deallocate(mig::sys::mach_task_self(), task) };
+}
 
 /// xorshift64*: deterministic, no dependency.
 struct Rng(u64);
@@ -22,25 +40,28 @@ impl Rng {
     }
 }
 
+/// Bytes written into a buffer by hand, whatever they say, are refused before anything
+/// in them is trusted: `dispatch` answers `MIG_BAD_ID` or `MIG_BAD_ARGUMENTS`, no
+/// handler runs, and no name or address in them is released.
 #[test]
-fn arbitrary_requests_never_panic() {
+fn bytes_written_by_hand_are_never_trusted() {
+    in_new_task(bytes_written_by_hand);
+}
+
+fn bytes_written_by_hand() {
     let mut rng = Rng(0x9e37_79b9_7f4a_7c15);
     let mut request = MessageBuffer::for_receive(everything::MAX_REQUEST_SIZE);
     let mut reply = MessageBuffer::with_capacity(everything::MAX_REPLY_SIZE);
     let capacity = request.capacity();
-    for round in 0..20_000u32 {
-        // Random bytes, then a plausible header: a known id most of the time, sizes
-        // around the real ones, the complex bit or not, descriptor counts near the truth.
-        let bytes = request.bytes_mut();
-        for b in bytes.iter_mut() {
+    let (rights, regions) = (
+        mig::sys::loopback_live_rights(),
+        mig::sys::loopback_live_ool_bytes(),
+    );
+    for _ in 0..20_000u32 {
+        // Random bytes under a plausible header: a known id most of the time, sizes
+        // around the real ones, the complex bit or not.
+        for b in request.bytes_mut().iter_mut() {
             *b = rng.next() as u8;
-        }
-        // Out-of-line addresses in a received message come from the kernel, and dispatch
-        // trusts them as Apple MIG's does; garbage there could only pass the checks by
-        // chance (a descriptor type and a size matching its count). Zero the descriptor
-        // area most of the time so that the rounds probe the checks, not luck.
-        if !round.is_multiple_of(4) {
-            bytes[28..capacity.min(600)].fill(0);
         }
         let id = 10000 + (rng.next() % 10) as i32;
         let size = match rng.next() % 3 {
@@ -61,16 +82,109 @@ fn arbitrary_requests_never_panic() {
             0
         } | 0x12;
         head.msgh_remote_port = 0;
-        head.msgh_local_port = 0;
-        everything::dispatch(&All, &mut request, &mut reply);
+        everything::dispatch(&Untouchable, &mut request, &mut reply);
         let answer = reply.header();
         assert_eq!(answer.msgh_id, id + 100);
-        assert!(answer.msgh_size as usize <= everything::MAX_REPLY_SIZE);
+        let code = i32::from_ne_bytes(reply.bytes()[32..36].try_into().unwrap());
+        assert!(
+            code == mig::Error::MIG_BAD_ARGUMENTS.code() || code == mig::Error::MIG_BAD_ID.code(),
+            "answered {code}"
+        );
+    }
+    assert_eq!(mig::sys::loopback_live_rights(), rights);
+    assert_eq!(mig::sys::loopback_live_ool_bytes(), regions);
+}
+
+/// The attack of a caller with only safe code: a request written by hand whose
+/// out-of-line descriptor points at the caller's own live region. Dispatched as if
+/// received, the handler's `OutOfLine` would free that region (a use after free under
+/// AddressSanitizer); refused, the region stays the caller's.
+#[test]
+fn a_request_written_by_hand_cannot_free_the_callers_memory() {
+    in_new_task(free_the_callers_memory);
+}
+
+fn free_the_callers_memory() {
+    let live = mig::OutOfLine::copy_from(&[7u8; 100]).unwrap();
+    let (_, data) = mig::__private::slice_to_wire(&live, u32::MAX).unwrap();
+    let mut request = MessageBuffer::for_receive(everything::MAX_REQUEST_SIZE);
+    request.write(everything::ool::Request {
+        Head: mig::sys::mach_msg_header_t {
+            msgh_bits: mig::sys::MACH_MSGH_BITS_COMPLEX,
+            msgh_size: core::mem::size_of::<everything::ool::Request>() as u32,
+            msgh_id: everything::ool::ID,
+            ..Default::default()
+        },
+        msgh_body: mig::sys::mach_msg_body_t {
+            msgh_descriptor_count: 2,
+        },
+        data,
+        names: mig::__private::ool_ports_borrowed(&[], mig::sys::MACH_MSG_TYPE_PORT_SEND as u8, u32::MAX)
+            .unwrap()
+            .1,
+        NDR: mig::__private::NDR,
+        dataCnt: 100,
+        namesCnt: 0,
+    });
+    let regions = mig::sys::loopback_live_ool_bytes();
+    let mut reply = MessageBuffer::with_capacity(everything::MAX_REPLY_SIZE);
+    everything::dispatch(&Untouchable, &mut request, &mut reply);
+    assert_eq!(
+        &reply.bytes()[32..36],
+        &mig::Error::MIG_BAD_ARGUMENTS.code().to_ne_bytes()
+    );
+    assert_eq!(mig::sys::loopback_live_ool_bytes(), regions, "nothing was freed");
+    assert_eq!(&live[..], &[7u8; 100][..]);
+}
+
+/// A server whose handlers must never run.
+struct Untouchable;
+
+impl everything::Server for Untouchable {
+    fn scalars(&self, _: mig::sys::mach_port_t, _: i8, _: i16, _: i64) -> mig::Result<i32> {
+        unreachable!("a handler ran on bytes no kernel delivered")
+    }
+    fn arrays(
+        &self,
+        _: mig::sys::mach_port_t,
+        _: &[i32],
+        _: &[i32],
+    ) -> mig::Result<mig::InlineArray<i32, 4>> {
+        unreachable!("a handler ran on bytes no kernel delivered")
+    }
+    fn ports(
+        &self,
+        _: mig::sys::mach_port_t,
+        _: mig::SendRight,
+        _: mig::SendRight,
+    ) -> mig::Result<mig::sys::mach_port_t> {
+        unreachable!("a handler ran on bytes no kernel delivered")
+    }
+    fn ool(
+        &self,
+        _: mig::sys::mach_port_t,
+        _: mig::OutOfLine<u8>,
+        _: Vec<mig::SendRight>,
+    ) -> mig::Result<mig::OutOfLine<u8>> {
+        unreachable!("a handler ran on bytes no kernel delivered")
+    }
+    fn strings(&self, _: mig::sys::mach_port_t, _: &std::ffi::CStr) -> mig::Result<mig::InlineString<16>> {
+        unreachable!("a handler ran on bytes no kernel delivered")
+    }
+    fn handlers(&self, _: mig::sys::mach_port_t) -> mig::Result<everything::handlers::ServerOutput> {
+        unreachable!("a handler ran on bytes no kernel delivered")
+    }
+    fn poly(&self, _: mig::sys::mach_port_t, _: mig::PolyPort, _: [u32; 8]) -> mig::Result<()> {
+        unreachable!("a handler ran on bytes no kernel delivered")
+    }
+    fn note(&self, _: mig::sys::mach_port_t, _: &[u32]) -> mig::Result<()> {
+        unreachable!("a handler ran on bytes no kernel delivered")
     }
 }
 
 #[test]
 fn arbitrary_messages_through_the_kernel_leak_nothing() {
+    let _turn = one_at_a_time();
     let seeds = fuzzing::seeds();
     assert_eq!(seeds.len(), everything::ROUTINES.len(), "one seed per routine");
     let mut rng = Rng(0x2545_f491_4f6c_dd1d);

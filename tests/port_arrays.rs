@@ -293,6 +293,7 @@ fn fixed_out_of_line_port_arrays_always_carry_n_names() {
         ports: descriptor,
     });
     let mut reply = mig::MessageBuffer::with_capacity(xports::MAX_REPLY_SIZE);
+    common::deliver(&mut request).unwrap();
     xports::dispatch(
         &Ports {
             handler: handler_port.make_send().unwrap(),

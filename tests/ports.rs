@@ -4,6 +4,8 @@
 
 #![cfg(not(target_vendor = "apple"))]
 
+mod common;
+
 use std::sync::Mutex;
 use std::thread;
 
@@ -203,6 +205,7 @@ fn a_wrong_disposition_is_a_type_error() {
         right: mig::__private::port(0, sys::MACH_MSG_TYPE_PORT_SEND_ONCE as u8),
     });
     let mut reply = mig::MessageBuffer::with_capacity(porter::MAX_REPLY_SIZE);
+    common::deliver(&mut request).unwrap();
     porter::dispatch(&Porter::default(), &mut request, &mut reply);
     assert_eq!(
         &reply.bytes()[32..36],
@@ -211,6 +214,8 @@ fn a_wrong_disposition_is_a_type_error() {
 
     // Without the complex bit it is not even the right shape.
     request.header_mut().msgh_bits = 0;
+    request.header_mut().msgh_local_port = sys::MACH_PORT_NULL;
+    common::deliver(&mut request).unwrap();
     porter::dispatch(&Porter::default(), &mut request, &mut reply);
     assert_eq!(
         &reply.bytes()[32..36],

@@ -219,17 +219,20 @@ fn two_subsystems_can_share_a_port() {
 
 #[test]
 fn malformed_requests_get_mig_bad_arguments() {
-    let mut request = MessageBuffer::with_capacity(64);
+    let mut request = MessageBuffer::for_receive(64);
     let head = request.header_mut();
     head.msgh_id = shapes::add::ID;
     head.msgh_size = 36; // `add` requests are 40 bytes
     let mut reply = MessageBuffer::with_capacity(64);
+    common::deliver(&mut request).unwrap();
     assert!(shapes::dispatch(&Impl::default(), &mut request, &mut reply));
     assert_eq!(reply.header().msgh_size, 36);
     assert_eq!(&reply.bytes()[32..36], &(-304i32).to_le_bytes());
     // The complex bit on a routine without descriptors is refused too.
     request.header_mut().msgh_size = 40;
-    request.header_mut().msgh_bits |= sys::MACH_MSGH_BITS_COMPLEX;
+    request.header_mut().msgh_bits = sys::MACH_MSGH_BITS_COMPLEX;
+    request.header_mut().msgh_local_port = sys::MACH_PORT_NULL;
+    common::deliver(&mut request).unwrap();
     shapes::dispatch(&Impl::default(), &mut request, &mut reply);
     assert_eq!(&reply.bytes()[32..36], &(-304i32).to_le_bytes());
 }
@@ -452,16 +455,39 @@ fn trailer_arguments_identify_the_caller() {
     let server = Running::start(whoami::Service(WhoAmI));
     let out = whoami::who(server.port()).unwrap();
     assert_eq!(out.pid as u32, std::process::id());
-    // Through dispatch alone there is no trailer: MIG_TRAILER_ERROR, not a garbage read.
-    let mut request = MessageBuffer::with_capacity(64);
+}
+
+/// A request written by hand, with a trailer that says the caller is root (euid 0,
+/// pid 1), never reaches the handler: only a kernel receive vouches for a trailer.
+#[test]
+fn a_trailer_written_by_hand_is_not_an_identity() {
+    struct Refuses;
+    impl whoami::Server for Refuses {
+        fn who(&self, _: mach_port_t, _: [u32; 8], _: u32, _: [u32; 2]) -> mig::Result<whoami::who::Output> {
+            panic!("a handler saw a forged caller identity");
+        }
+    }
+    let mut request = MessageBuffer::for_receive(whoami::MAX_REQUEST_SIZE);
     request.header_mut().msgh_id = whoami::who::ID;
     request.header_mut().msgh_size = 24;
+    // A format-0 trailer of 52 bytes (up to the audit token): seqno 1234, security
+    // token uid 0, audit token euid 0 and pid 1.
+    let trailer: [u32; 13] = [0, 52, 1234, 0, 0, 0, 0, 0, 0, 0, 0, 1, 0];
+    for (i, word) in trailer.iter().enumerate() {
+        request.bytes_mut()[24 + 4 * i..28 + 4 * i].copy_from_slice(&word.to_ne_bytes());
+    }
+    assert!(!request.is_received());
     let mut reply = MessageBuffer::with_capacity(64);
-    whoami::dispatch(&WhoAmI, &mut request, &mut reply);
+    whoami::dispatch(&Refuses, &mut request, &mut reply);
     assert_eq!(
         &reply.bytes()[32..36],
-        &Error::MIG_TRAILER_ERROR.code().to_le_bytes()
+        &Error::MIG_BAD_ARGUMENTS.code().to_le_bytes()
     );
+    // The same request through the kernel gets the kernel's trailer: the real caller.
+    common::deliver(&mut request).unwrap();
+    whoami::dispatch(&WhoAmI, &mut request, &mut reply);
+    let out = reply.view::<whoami::who::Reply>().unwrap();
+    assert_eq!(({ out.RetCode }, { out.pid } as u32), (0, std::process::id()));
 }
 
 mig::mig! {

@@ -329,8 +329,32 @@ pub(crate) fn forget_resources(bytes: &mut [u8], expected: &[Descriptor]) {
 ///
 /// The server loop receives requests into one and builds replies in another; the
 /// generated `dispatch` functions read and write them.
+///
+/// # Received messages, and the proof of it
+///
+/// A dispatch trusts a request's port names, out-of-line addresses and trailer: it hands
+/// the rights and regions to owners that release them, and the trailer's tokens to the
+/// handler as the caller's identity. Only the kernel can vouch for those, so a buffer
+/// carries a proof that it holds a message exactly as a receive delivered it, and a
+/// dispatch refuses a buffer without one (`MIG_BAD_ARGUMENTS`, before anything in it is
+/// read as a right, a region or an identity). The proof is set by [`receive`]
+/// (and [`serve_one`]), or by the caller of the `unsafe` [`assume_received`]; it is
+/// taken away by any safe way of changing the bytes ([`bytes_mut`], [`write`],
+/// [`header_mut`], [`as_mut_ptr`]) and by the dispatch itself, since the rights it hands
+/// out can be handed out once. Replies need no proof: they are built, not trusted.
+///
+/// [`receive`]: MessageBuffer::receive
+/// [`serve_one`]: crate::serve_one
+/// [`assume_received`]: MessageBuffer::assume_received
+/// [`bytes_mut`]: MessageBuffer::bytes_mut
+/// [`write`]: MessageBuffer::write
+/// [`header_mut`]: MessageBuffer::header_mut
+/// [`as_mut_ptr`]: MessageBuffer::as_mut_ptr
 pub struct MessageBuffer {
     words: Box<[u64]>,
+    /// Whether the buffer holds a message as a kernel receive delivered it, not yet
+    /// handed to a dispatch.
+    received: bool,
 }
 
 impl MessageBuffer {
@@ -339,6 +363,7 @@ impl MessageBuffer {
         let bytes = bytes.max(size_of::<mach_msg_header_t>());
         MessageBuffer {
             words: vec![0u64; bytes.div_ceil(8)].into_boxed_slice(),
+            received: false,
         }
     }
 
@@ -360,15 +385,87 @@ impl MessageBuffer {
         unsafe { &*self.words.as_ptr().cast::<mach_msg_header_t>() }
     }
 
-    /// The header, mutably.
+    /// The header, mutably. Takes away the proof of a receive.
     pub fn header_mut(&mut self) -> &mut mach_msg_header_t {
+        self.received = false;
+        self.header_mut_kept()
+    }
+
+    /// The header, mutably, keeping the proof: for the dispatch's own edits.
+    pub(crate) fn header_mut_kept(&mut self) -> &mut mach_msg_header_t {
         // SAFETY: as in `header`, and `&mut self` makes the borrow unique.
         unsafe { &mut *self.words.as_mut_ptr().cast::<mach_msg_header_t>() }
     }
 
-    /// The start of the buffer, for `mach_msg`.
+    /// The start of the buffer, for `mach_msg`. Takes away the proof of a receive
+    /// (anything may be written through the pointer); after receiving into the buffer
+    /// this way, [`assume_received`](Self::assume_received) restores it.
     pub fn as_mut_ptr(&mut self) -> *mut mach_msg_header_t {
+        self.received = false;
         self.words.as_mut_ptr().cast()
+    }
+
+    /// Receives a message from `port` into the buffer (`mach_msg` with `MACH_RCV_MSG`,
+    /// the trailer a server asks for, and `options`, such as `MACH_RCV_TIMEOUT` with
+    /// `timeout` in milliseconds). On success the buffer carries the proof that a
+    /// dispatch needs; on failure it has none. Returns `mach_msg`'s code.
+    ///
+    /// `MACH_SEND_MSG` in `options` is ignored: this only receives.
+    pub fn receive(
+        &mut self,
+        port: crate::sys::mach_port_t,
+        options: crate::sys::mach_msg_option_t,
+        timeout: crate::sys::mach_msg_timeout_t,
+    ) -> crate::sys::mach_msg_return_t {
+        let options = (options & !crate::sys::MACH_SEND_MSG)
+            | crate::sys::MACH_RCV_MSG
+            | crate::trailer::RECEIVE_TRAILER_OPTIONS;
+        let capacity = u32::try_from(self.capacity()).unwrap_or(u32::MAX);
+        // SAFETY: the buffer is writable for `capacity` bytes and 8-byte aligned; the
+        // kernel writes at most that much (a larger message fails with
+        // `MACH_RCV_TOO_LARGE`, leaving at most a header).
+        let code = unsafe {
+            crate::sys::mach_msg(
+                self.as_mut_ptr(),
+                options,
+                0,
+                capacity,
+                port,
+                timeout,
+                crate::sys::MACH_PORT_NULL,
+            )
+        };
+        self.received = code == crate::sys::MACH_MSG_SUCCESS;
+        code
+    }
+
+    /// Gives the buffer the proof of a receive, for a message received without
+    /// [`receive`](Self::receive) (a `mach_msg` call of the caller's own, or a C server
+    /// loop's buffer copied in).
+    ///
+    /// # Safety
+    ///
+    /// What a kernel receive guarantees must hold, because a dispatch will take it all:
+    /// every port name in the message (header and descriptors) names a right this task
+    /// holds for this message alone, every out-of-line address is the start of a region
+    /// of the descriptor's size that this task owns for this message alone, and the
+    /// trailer after the message is the one the kernel wrote (it is read as the sender's
+    /// identity). A message just received, byte for byte, and not yet released or
+    /// dispatched, meets this; so does a simple message without port names whose
+    /// trailer no handler reads.
+    pub unsafe fn assume_received(&mut self) {
+        self.received = true;
+    }
+
+    /// Whether the buffer carries the proof of a receive (see the type's documentation).
+    pub fn is_received(&self) -> bool {
+        self.received
+    }
+
+    /// Takes the proof of a receive away, saying whether there was one: a dispatch calls
+    /// it once before trusting anything in the message.
+    pub(crate) fn take_proof(&mut self) -> bool {
+        core::mem::replace(&mut self.received, false)
     }
 
     /// The message's bytes: `msgh_size` of them, at most the capacity.
@@ -379,8 +476,16 @@ impl MessageBuffer {
         unsafe { core::slice::from_raw_parts(self.words.as_ptr().cast::<u8>(), len) }
     }
 
-    /// Mutable access to the whole buffer, for building or corrupting a message in tests.
+    /// Mutable access to the whole buffer, for building or corrupting a message. Takes
+    /// away the proof of a receive.
     pub fn bytes_mut(&mut self) -> &mut [u8] {
+        self.received = false;
+        self.bytes_mut_kept()
+    }
+
+    /// The whole buffer, mutably, keeping the proof: for the dispatch's own edits
+    /// (unpacking, clearing what it handed to owners).
+    pub(crate) fn bytes_mut_kept(&mut self) -> &mut [u8] {
         let len = self.capacity();
         // SAFETY: the whole allocation is initialized and uniquely borrowed.
         unsafe { core::slice::from_raw_parts_mut(self.words.as_mut_ptr().cast::<u8>(), len) }
@@ -395,9 +500,11 @@ impl MessageBuffer {
             .then(|| unsafe { &*self.words.as_ptr().cast::<T>() })
     }
 
-    /// Stores `message` at the start of the buffer. Panics if it does not fit, which the
-    /// generated code rules out by sizing buffers from the subsystem's maximum.
+    /// Stores `message` at the start of the buffer, taking away the proof of a receive.
+    /// Panics if it does not fit, which the generated code rules out by sizing buffers
+    /// from the subsystem's maximum.
     pub fn write<T: Message>(&mut self, message: T) {
+        self.received = false;
         const { assert!(align_of::<T>() <= 8) };
         assert!(self.capacity() >= size_of::<T>(), "message buffer too small");
         // SAFETY: in bounds (checked) and aligned (asserted).

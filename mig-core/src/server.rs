@@ -11,7 +11,7 @@ use crate::message::{
     unpack,
 };
 use crate::sys::{self, NDR_record_t, kern_return_t, mach_msg_header_t, mach_port_t};
-use crate::trailer::{RECEIVE_TRAILER_OPTIONS, Trailer};
+use crate::trailer::Trailer;
 
 /// A subsystem's server: generated as `<subsystem>::Service<S>` for any `S` implementing
 /// the subsystem's `Server` trait, and served by [`serve`].
@@ -27,7 +27,9 @@ pub trait Demux {
 
     /// Handles one request, MIG's demux: prepares the reply header, validates the
     /// request, calls the handler and builds the reply. Returns `false` when the id is
-    /// not one of this subsystem's (the reply then carries `MIG_BAD_ID`).
+    /// not one of this subsystem's (the reply then carries `MIG_BAD_ID`). A request
+    /// without the proof of a kernel receive (see [`MessageBuffer`]) is refused with
+    /// `MIG_BAD_ARGUMENTS`.
     fn demux(&self, request: &mut MessageBuffer, reply: &mut MessageBuffer) -> bool;
 }
 
@@ -116,7 +118,7 @@ pub fn request<T: Message>(request: &mut MessageBuffer) -> Result<&T> {
     if complex && !descriptors_match(request.bytes(), T::DESCRIPTORS) {
         return Err(Error::MIG_TYPE_ERROR);
     }
-    if !T::VARIABLE.is_empty() && !unpack(request.bytes_mut(), received, size, T::VARIABLE) {
+    if !T::VARIABLE.is_empty() && !unpack(request.bytes_mut_kept(), received, size, T::VARIABLE) {
         return Err(Error::MIG_BAD_ARGUMENTS);
     }
     if complex && !out_of_line_sizes_match(request.bytes(), T::DESCRIPTORS) {
@@ -138,13 +140,21 @@ fn trailer_of<Rq: Message>(request: &MessageBuffer) -> Trailer {
 
 /// Checks the request and takes it: a copy of the message for the handler, whose port
 /// rights now belong to the typed values the handler receives, so the names are
-/// cleared in the buffer (destroying it later cannot release them twice).
-fn take<T: Message>(buffer: &mut MessageBuffer) -> Result<T> {
+/// cleared in the buffer (destroying it later cannot release them twice), and the
+/// trailer the handler may read.
+///
+/// Only a buffer with the proof of a kernel receive gets this far (see
+/// [`MessageBuffer`]); the proof is used up here, so a request is taken at most once.
+fn take<T: Message>(buffer: &mut MessageBuffer) -> Result<(T, Trailer)> {
+    if !buffer.take_proof() {
+        return Err(Error::MIG_BAD_ARGUMENTS);
+    }
+    let trailer = trailer_of::<T>(buffer);
     let taken = *request::<T>(buffer)?;
     if !T::DESCRIPTORS.is_empty() {
-        forget_resources(buffer.bytes_mut(), T::DESCRIPTORS);
+        forget_resources(buffer.bytes_mut_kept(), T::DESCRIPTORS);
     }
-    Ok(taken)
+    Ok((taken, trailer))
 }
 
 /// Runs a handler so that its panic does not cross the dispatch (nor unwind into a C
@@ -165,8 +175,7 @@ pub fn routine<Rq: Message, Rp: Message, T>(
     handler: impl FnOnce(Rq, &Trailer) -> Result<T>,
     reply_of: impl FnOnce(T) -> Result<Rp>,
 ) {
-    let trailer = &trailer_of::<Rq>(request);
-    match take::<Rq>(request).and_then(|r| guarded(|| handler(r, trailer).and_then(reply_of))) {
+    match take::<Rq>(request).and_then(|(r, trailer)| guarded(|| handler(r, &trailer).and_then(reply_of))) {
         Ok(message) => reply(reply_buffer, message),
         Err(error) => error_reply(reply_buffer, error),
     }
@@ -181,16 +190,18 @@ pub fn deferred_routine<Rq: Message>(
     reply_buffer: &mut MessageBuffer,
     handler: impl FnOnce(Rq, &Trailer, mach_port_t) -> Result<()>,
 ) {
-    let trailer = &trailer_of::<Rq>(request);
-    let taken = match take::<Rq>(request) {
+    let (taken, trailer) = match take::<Rq>(request) {
         Ok(taken) => taken,
         // A malformed request is answered at once, like any other.
         Err(error) => return error_reply(reply_buffer, error),
     };
     // The reply port moves to the handler: neither the loop nor the request keep it.
-    let reply_port = core::mem::replace(&mut request.header_mut().msgh_remote_port, sys::MACH_PORT_NULL);
+    let reply_port = core::mem::replace(
+        &mut request.header_mut_kept().msgh_remote_port,
+        sys::MACH_PORT_NULL,
+    );
     reply_buffer.header_mut().msgh_remote_port = sys::MACH_PORT_NULL;
-    match guarded(|| handler(taken, trailer, reply_port)) {
+    match guarded(|| handler(taken, &trailer, reply_port)) {
         Ok(()) => success_reply(reply_buffer),
         Err(error) => error_reply(reply_buffer, error),
     }
@@ -250,8 +261,7 @@ pub fn simple_routine<Rq: Message>(
     reply_buffer: &mut MessageBuffer,
     handler: impl FnOnce(Rq, &Trailer) -> Result<()>,
 ) {
-    let trailer = &trailer_of::<Rq>(request);
-    match take::<Rq>(request).and_then(|r| guarded(|| handler(r, trailer))) {
+    match take::<Rq>(request).and_then(|(r, trailer)| guarded(|| handler(r, &trailer))) {
         Ok(()) => success_reply(reply_buffer),
         Err(error) => error_reply(reply_buffer, error),
     }
@@ -324,19 +334,7 @@ pub fn serve_one<D: Demux>(
     request: &mut MessageBuffer,
     reply: &mut MessageBuffer,
 ) -> Result<Served> {
-    // SAFETY: `request` is a writable buffer of `capacity()` bytes.
-    let received = unsafe {
-        sys::mach_msg(
-            request.as_mut_ptr(),
-            sys::MACH_RCV_MSG | RECEIVE_TRAILER_OPTIONS,
-            0,
-            request.capacity() as u32,
-            port,
-            sys::MACH_MSG_TIMEOUT_NONE,
-            sys::MACH_PORT_NULL,
-        )
-    };
-    match received {
+    match request.receive(port, 0, sys::MACH_MSG_TIMEOUT_NONE) {
         sys::MACH_MSG_SUCCESS => {}
         sys::MACH_RCV_PORT_DIED | sys::MACH_RCV_INVALID_NAME => return Ok(Served::PortGone),
         // The kernel destroyed a request too large for any routine; its sender learns
@@ -577,6 +575,9 @@ pub unsafe fn c_demux<D: Demux>(
         // SAFETY: the caller guarantees the message and its trailer are readable; `len`
         // fits our buffer.
         unsafe { core::ptr::copy_nonoverlapping(request.cast::<u8>(), req.bytes_mut().as_mut_ptr(), len) };
+        // SAFETY: the caller guarantees a received message whose rights and regions are
+        // the demux's to take, and we copied it byte for byte.
+        unsafe { req.assume_received() };
         let known = demux.demux(req, rep);
         let out = rep.header().msgh_size as usize;
         // SAFETY: the caller's reply buffer holds `MAX_REPLY_SIZE` bytes, and no reply

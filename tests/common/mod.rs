@@ -75,3 +75,35 @@ pub fn one_at_a_time() -> MutexGuard<'static, ()> {
     // A failed test poisons the lock; the others still run.
     TURN.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
 }
+
+/// Sends the message in `message` (its first `msgh_size` bytes) through the kernel and
+/// receives it back into `message`, as a server would receive it: the only safe way to
+/// give a buffer the proof of a receive that `dispatch` asks for. What the kernel
+/// refuses to carry comes back as its error code.
+pub fn deliver(message: &mut mig::MessageBuffer) -> Result<(), sys::mach_msg_return_t> {
+    let port = ReceiveRight::allocate().unwrap();
+    let size = message.header().msgh_size;
+    let head = message.header_mut();
+    head.msgh_remote_port = port.name();
+    head.msgh_bits = (head.msgh_bits & !0x1f) | sys::MACH_MSG_TYPE_MAKE_SEND;
+    // SAFETY: the buffer holds `size` bytes of a message the caller built; the kernel
+    // checks everything in it, as for any sender's.
+    let sent = unsafe {
+        sys::mach_msg(
+            message.as_mut_ptr(),
+            sys::MACH_SEND_MSG | sys::MACH_SEND_TIMEOUT,
+            size,
+            0,
+            sys::MACH_PORT_NULL,
+            0,
+            sys::MACH_PORT_NULL,
+        )
+    };
+    if sent != sys::MACH_MSG_SUCCESS {
+        return Err(sent);
+    }
+    match message.receive(port.name(), sys::MACH_RCV_TIMEOUT, 0) {
+        sys::MACH_MSG_SUCCESS => Ok(()),
+        code => Err(code),
+    }
+}

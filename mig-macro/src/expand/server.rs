@@ -34,6 +34,10 @@ pub fn items(paths: &Paths, model: &Subsystem, _layout: &SubsystemLayout) -> Tok
         /// checks the request, calls the handler and writes the reply (or a
         /// `mig_reply_error_t` carrying the handler's error). Returns `false` when the
         /// msgh_id is not one of this subsystem's; the reply then carries `MIG_BAD_ID`.
+        ///
+        /// `request` must carry the proof of a kernel receive
+        /// (`MessageBuffer::receive`); a buffer filled any other way is refused with
+        /// `MIG_BAD_ARGUMENTS` before its names, addresses or trailer are trusted.
         pub fn dispatch<S: Server + ?::core::marker::Sized>(
             server: &S,
             request: &mut #krate::MessageBuffer,
