@@ -6,7 +6,9 @@
 //!
 //! Run it: `cargo run --example add`.
 
-use mig::{Error, ReceiveRight, bootstrap};
+use std::sync::Arc;
+
+use mig::{Error, ReceiveRight, Shutdown, bootstrap};
 
 mig::mig! {
     /// The add server: sums of two and three numbers.
@@ -41,7 +43,12 @@ fn main() -> Result<(), Error> {
     // The server: a port, published under a name, served on its own thread.
     let port = ReceiveRight::allocate()?;
     bootstrap::register(ADD_SERVER_NAME, &port.make_send()?)?;
-    let server = std::thread::spawn(move || mig::serve(port.name(), &add::Service(Adder)).map(|()| port));
+    let shutdown = Arc::new(Shutdown::new(port.make_send()?));
+    let server = {
+        let shutdown = Arc::clone(&shutdown);
+        // The thread owns the receive right: the port goes away when the loop returns.
+        std::thread::spawn(move || mig::serve_until(port.name(), &add::Service(Adder), &shutdown))
+    };
 
     // The client: find the server by name, then call it.
     let add_server = bootstrap::look_up(ADD_SERVER_NAME)?;
@@ -54,19 +61,8 @@ fn main() -> Result<(), Error> {
         Ok(sum) => println!("The server claims i32::MAX + 1 = {sum}!"),
     }
 
-    // Ask the server to stop by destroying its port from here: serve() then returns.
-    // (A real server runs for as long as its process.)
-    drop(add_server);
-    shutdown(ADD_SERVER_NAME);
-    server.join().expect("server thread")?;
-    Ok(())
-}
-
-/// Destroys the registered port, which ends the server's loop.
-fn shutdown(name: &str) {
-    if let Ok(right) = bootstrap::look_up(name) {
-        // SAFETY: we are in the same task as the server, so the name also denotes the
-        // receive right: destroying it ends the `serve` loop.
-        unsafe { mig::sys::mach_port_destroy(mig::sys::mach_task_self(), right.into_raw()) };
-    }
+    // Ask the server to stop; its loop returns and its thread drops the port. (A real
+    // server runs for as long as its process.)
+    shutdown.request()?;
+    server.join().expect("server thread")
 }

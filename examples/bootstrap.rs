@@ -3,10 +3,11 @@
 //!
 //! `cargo run --example bootstrap`
 
+use std::sync::Arc;
 use std::sync::atomic::{AtomicU32, Ordering};
 
 use mig::sys::mach_port_t;
-use mig::{ReceiveRight, bootstrap};
+use mig::{ReceiveRight, Shutdown, bootstrap};
 
 mig::mig! {
     subsystem counter 14000;
@@ -30,12 +31,14 @@ fn main() -> mig::Result<()> {
     // Publish.
     let port = ReceiveRight::allocate()?;
     bootstrap::register(NAME, &port.make_send()?)?;
-    let name = port.name();
-    let server = std::thread::spawn(move || {
-        let result = mig::serve(port.name(), &counter::Service(Counter::default()));
-        let _ = port.into_raw(); // destroyed by name below
-        result
-    });
+    let shutdown = Arc::new(Shutdown::new(port.make_send()?));
+    let server = {
+        let shutdown = Arc::clone(&shutdown);
+        // The thread owns the receive right: the port goes away when the loop returns.
+        std::thread::spawn(move || {
+            mig::serve_until(port.name(), &counter::Service(Counter::default()), &shutdown)
+        })
+    };
 
     // Look up and call, from four threads at once.
     let clients: Vec<_> = (1..=4)
@@ -64,7 +67,6 @@ fn main() -> mig::Result<()> {
         Ok(_) => println!("an unknown name was found?"),
     }
 
-    // SAFETY: the server's port lives in this task; destroying it ends the loop.
-    unsafe { mig::sys::mach_port_destroy(mig::sys::mach_task_self(), name) };
+    shutdown.request()?;
     server.join().expect("server thread")
 }

@@ -152,16 +152,17 @@ fn main() -> mig::Result<()> {
     // The exception port and its server.
     let port = ReceiveRight::allocate()?;
     let send = port.make_send()?;
-    let port_name = port.name();
-    let server = std::thread::spawn(move || {
-        mig::serve(
-            port.name(),
-            &mach_exc::Service(Handler {
+    let shutdown = std::sync::Arc::new(mig::Shutdown::new(port.make_send()?));
+    let server = {
+        let shutdown = std::sync::Arc::clone(&shutdown);
+        // The thread owns the receive right: the port goes away when the loop returns.
+        std::thread::spawn(move || {
+            let handler = mach_exc::Service(Handler {
                 exit_after_report: false,
-            }),
-        )
-        .map(|()| port)
-    });
+            });
+            mig::serve_until(port.name(), &handler, &shutdown)
+        })
+    };
 
     // Play the kernel: a thread faulted reading address 0x10 at rip 0x1000.
     let thread_port = ReceiveRight::allocate()?;
@@ -192,9 +193,7 @@ fn main() -> mig::Result<()> {
     );
 
     drop(send);
-    // SAFETY: the exception port lives in this task; destroying it ends the server loop
-    // (a real exception server runs for as long as its process).
-    unsafe { mig::sys::mach_port_destroy(mig::sys::mach_task_self(), port_name) };
-    server.join().expect("server thread")?;
-    Ok(())
+    // A real exception server runs for as long as its process; this one stops here.
+    shutdown.request()?;
+    server.join().expect("server thread")
 }

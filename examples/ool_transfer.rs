@@ -5,7 +5,9 @@
 //! `cargo run --example ool_transfer`
 
 use mig::sys::mach_port_t;
-use mig::{OutOfLine, ReceiveRight, SendRight};
+use std::sync::Arc;
+
+use mig::{OutOfLine, ReceiveRight, SendRight, Shutdown};
 
 mig::mig! {
     /// A file server, in miniature.
@@ -43,16 +45,17 @@ impl files::Server for Files {
 fn main() -> mig::Result<()> {
     let port = ReceiveRight::allocate()?;
     let send = port.make_send()?;
-    let name = port.name();
-    let server = std::thread::spawn(move || {
-        let files = Files {
-            changes: ReceiveRight::allocate().expect("a port"),
-        };
-        mig::serve(port.name(), &files::Service(files)).map(|()| {
-            // The port was destroyed by its name below; forget the owner.
-            let _ = port.into_raw();
+    let shutdown = Arc::new(Shutdown::new(port.make_send()?));
+    let server = {
+        let shutdown = Arc::clone(&shutdown);
+        // The thread owns the receive right: the port goes away when the loop returns.
+        std::thread::spawn(move || {
+            let files = Files {
+                changes: ReceiveRight::allocate().expect("a port"),
+            };
+            mig::serve_until(port.name(), &files::Service(files), &shutdown)
         })
-    });
+    };
 
     let out = files::read_file(send.name(), c"/etc/motd")?;
     let data: &OutOfLine<u8> = &out.data;
@@ -67,7 +70,6 @@ fn main() -> mig::Result<()> {
     drop(out);
     println!("buffer and right released");
 
-    // SAFETY: the server's port lives in this task; destroying it ends the loop.
-    unsafe { mig::sys::mach_port_destroy(mig::sys::mach_task_self(), name) };
+    shutdown.request()?;
     server.join().expect("server thread")
 }

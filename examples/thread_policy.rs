@@ -5,7 +5,9 @@
 //! `cargo run --example thread_policy`
 
 use mig::sys::mach_port_t;
-use mig::{Error, InlineArray, ReceiveRight};
+use std::sync::Arc;
+
+use mig::{Error, InlineArray, ReceiveRight, Shutdown};
 
 mig::mig! {
     subsystem policy 3600;
@@ -48,12 +50,12 @@ impl policy::Server for Threads {
 fn main() -> mig::Result<()> {
     let port = ReceiveRight::allocate()?;
     let send = port.make_send()?;
-    let name = port.name();
-    let server = std::thread::spawn(move || {
-        let result = mig::serve(port.name(), &policy::Service(Threads));
-        let _ = port.into_raw(); // destroyed by name below
-        result
-    });
+    let shutdown = Arc::new(Shutdown::new(port.make_send()?));
+    let server = {
+        let shutdown = Arc::clone(&shutdown);
+        // The thread owns the receive right: the port goes away when the loop returns.
+        std::thread::spawn(move || mig::serve_until(port.name(), &policy::Service(Threads), &shutdown))
+    };
 
     let out = policy::thread_policy_get(send.name(), THREAD_EXTENDED_POLICY, 1, 0)?;
     println!(
@@ -70,7 +72,6 @@ fn main() -> mig::Result<()> {
     let refused = policy::thread_policy_get(send.name(), THREAD_EXTENDED_POLICY, 0, 0);
     println!("with no room for the answer: {}", refused.unwrap_err());
 
-    // SAFETY: the server's port lives in this task; destroying it ends the loop.
-    unsafe { mig::sys::mach_port_destroy(mig::sys::mach_task_self(), name) };
+    shutdown.request()?;
     server.join().expect("server thread")
 }

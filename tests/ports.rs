@@ -7,7 +7,6 @@
 mod common;
 
 use std::sync::Mutex;
-use std::thread;
 
 use mig::sys::{self, mach_port_t};
 use mig::{Error, ReceiveRight, SendOnceRight, SendRight};
@@ -84,21 +83,10 @@ impl porter::Server for Porter {
     }
 }
 
-fn serve() -> (SendRight, thread::JoinHandle<()>) {
-    let receive = ReceiveRight::allocate().unwrap();
-    let send = receive.make_send().unwrap();
-    let handle = thread::spawn(move || {
-        let porter = Porter::default();
-        *porter.port.lock().unwrap() = Some(ReceiveRight::allocate().unwrap());
-        mig::serve(receive.name(), &porter::Service(porter)).unwrap();
-    });
-    (send, handle)
-}
-
-fn stop(send: SendRight, handle: thread::JoinHandle<()>) {
-    // SAFETY: the receive right lives in this task (same space); destroying it ends the loop.
-    unsafe { sys::mach_port_destroy(sys::mach_task_self(), send.into_raw()) };
-    handle.join().unwrap();
+fn serve() -> common::Running {
+    let porter = Porter::default();
+    *porter.port.lock().unwrap() = Some(ReceiveRight::allocate().unwrap());
+    common::Running::start(porter::Service(porter))
 }
 
 #[test]
@@ -144,16 +132,16 @@ fn layouts_match_apple_mig_rules() {
 
 #[test]
 fn rights_travel_with_their_dispositions() {
-    let (server, handle) = serve();
+    let server = serve();
 
     // COPY_SEND: the client keeps its reference, the server holds one more.
     let mine = ReceiveRight::allocate().unwrap();
     let send = mine.make_send().unwrap();
-    porter::copy_in(server.name(), send.name()).unwrap();
+    porter::copy_in(server.port(), send.name()).unwrap();
     assert_eq!(refs(mine.name(), sys::MACH_PORT_RIGHT_SEND), 2);
 
     // MOVE_SEND: the client's reference goes; the server dropped it.
-    porter::move_in(server.name(), send).unwrap();
+    porter::move_in(server.port(), send).unwrap();
     assert_eq!(
         refs(mine.name(), sys::MACH_PORT_RIGHT_SEND),
         1,
@@ -161,21 +149,21 @@ fn rights_travel_with_their_dispositions() {
     );
 
     // MAKE_SEND out: the client owns a new send right to the server's port.
-    let made: SendRight = porter::make_out(server.name()).unwrap();
+    let made: SendRight = porter::make_out(server.port()).unwrap();
     assert_eq!(refs(made.name(), sys::MACH_PORT_RIGHT_SEND), 1);
 
     // MAKE_SEND_ONCE out: a send-once right.
-    let once: SendOnceRight = porter::once_out(server.name()).unwrap();
+    let once: SendOnceRight = porter::once_out(server.port()).unwrap();
     assert_eq!(refs(once.name(), sys::MACH_PORT_RIGHT_SEND_ONCE), 1);
     drop(once);
 
     // MOVE_RECEIVE out, with inline structs and a padded byte array.
-    let out = porter::receive_out(server.name(), [1, 2], [1, 2, 3, 4, 5, 6]).unwrap();
+    let out = porter::receive_out(server.port(), [1, 2], [1, 2, 3, 4, 5, 6]).unwrap();
     assert_eq!(out.q, [2, 1]);
     assert_eq!(out.sum, 21);
     assert_eq!(refs(out.right.name(), sys::MACH_PORT_RIGHT_RECEIVE), 1);
 
-    let mixed = porter::mixed_out(server.name()).unwrap();
+    let mixed = porter::mixed_out(server.port()).unwrap();
     assert_eq!(mixed.b, 7);
     assert_eq!(
         mixed.a.name(),
@@ -184,7 +172,7 @@ fn rights_travel_with_their_dispositions() {
     );
     assert_eq!(refs(made.name(), sys::MACH_PORT_RIGHT_SEND), 2);
 
-    stop(server, handle);
+    server.stop();
     drop(out);
 }
 

@@ -304,7 +304,9 @@ fn allocate_deallocate_mod_refs_and_refcounts() {
         );
         assert!(gone(p));
         assert_eq!(mach_port_deallocate(t, p), KERN_INVALID_NAME);
-        assert_eq!(mach_port_deallocate(t, MACH_PORT_NULL), KERN_INVALID_RIGHT);
+        // XNU's `mach_port_deallocate_kernel`: NULL and DEAD name nothing to release.
+        assert_eq!(mach_port_deallocate(t, MACH_PORT_NULL), KERN_SUCCESS);
+        assert_eq!(mach_port_deallocate(t, MACH_PORT_DEAD), KERN_SUCCESS);
         assert_eq!(
             mach_port_mod_refs(t, MACH_PORT_NULL, MACH_PORT_RIGHT_SEND, -1),
             KERN_SUCCESS
@@ -1496,4 +1498,34 @@ fn accounting_returns_to_baseline_after_every_scenario() {
     destroy(p);
 
     assert_eq!(settled_counts(), baseline);
+}
+
+/// Releasing a right under a name that holds none is a Mach port guard exception on
+/// XNU (`mach_port_guard_exception(name, 0, kGUARD_EXC_INVALID_NAME)` in
+/// `mach_port_deallocate_kernel` and `mach_port_mod_refs`, osfmk/ipc/mach_port.c):
+/// silent for an ordinary process, fatal for a hardened one, and always a name released
+/// twice, which may by then be someone else's right. The loopback counts them per task;
+/// NULL and DEAD are not names and raise nothing.
+#[test]
+fn releasing_a_name_twice_is_a_guard_exception() {
+    let _g = shared();
+    let t = task();
+    let before = loopback_guard_exceptions();
+    let p = new_port();
+    unsafe {
+        assert_eq!(mach_port_insert_right(t, p, p, MACH_MSG_TYPE_MAKE_SEND), KERN_SUCCESS);
+        // The pattern the examples had: destroy the name, then drop its owners.
+        assert_eq!(mach_port_destroy(t, p), KERN_SUCCESS);
+        assert_eq!(loopback_guard_exceptions(), before);
+        assert_eq!(mach_port_deallocate(t, p), KERN_INVALID_NAME);
+        assert_eq!(loopback_guard_exceptions(), before + 1);
+        assert_eq!(
+            mach_port_mod_refs(t, p, MACH_PORT_RIGHT_RECEIVE, -1),
+            KERN_INVALID_NAME
+        );
+        assert_eq!(loopback_guard_exceptions(), before + 2);
+        assert_eq!(mach_port_deallocate(t, MACH_PORT_NULL), KERN_SUCCESS);
+        assert_eq!(mach_port_deallocate(t, MACH_PORT_DEAD), KERN_SUCCESS);
+    }
+    assert_eq!(loopback_guard_exceptions(), before + 2);
 }

@@ -3,17 +3,18 @@
 // Each test crate uses a part of it.
 #![allow(dead_code)]
 
-use std::sync::{Mutex, MutexGuard};
+use std::sync::{Arc, Mutex, MutexGuard};
 use std::thread;
 
 use mig::sys::{self, mach_port_t};
 use mig::{ReceiveRight, SendRight};
 
 /// A server on its own thread, serving a fresh port; dropping it (or [`Running::stop`])
-/// destroys the port, which ends the loop, and joins the thread.
+/// stops the loop with a [`mig::Shutdown`] and joins the thread, whose receive right
+/// then goes away with the port.
 pub struct Running {
-    port: mach_port_t,
     send: SendRight,
+    shutdown: Arc<mig::Shutdown>,
     thread: Option<thread::JoinHandle<mig::Result<()>>>,
 }
 
@@ -22,16 +23,13 @@ impl Running {
     pub fn start<D: mig::Demux + Send + Sync + 'static>(demux: D) -> Running {
         let receive = ReceiveRight::allocate().unwrap();
         let send = receive.make_send().unwrap();
-        let port = receive.name();
-        let thread = thread::spawn(move || {
-            let result = mig::serve(receive.name(), &demux);
-            // `stop` destroyed the port through its name already.
-            let _ = receive.into_raw();
-            result
-        });
+        let shutdown = Arc::new(mig::Shutdown::new(receive.make_send().unwrap()));
+        let stop = Arc::clone(&shutdown);
+        // The thread owns the receive right: the port dies when the loop returns.
+        let thread = thread::spawn(move || mig::serve_until(receive.name(), &demux, &stop));
         Running {
-            port,
             send,
+            shutdown,
             thread: Some(thread),
         }
     }
@@ -46,16 +44,14 @@ impl Running {
         self.send.clone()
     }
 
-    /// Stops the server and waits for its loop to end.
+    /// Stops the server and waits for its loop to end (and its port to die).
     pub fn stop(mut self) {
         self.shutdown();
     }
 
     fn shutdown(&mut self) {
         if let Some(thread) = self.thread.take() {
-            // SAFETY: the receive right lives in this task under `port`; destroying it
-            // ends the server's loop.
-            unsafe { sys::mach_port_destroy(sys::mach_task_self(), self.port) };
+            self.shutdown.request().unwrap();
             thread.join().unwrap().unwrap();
         }
     }

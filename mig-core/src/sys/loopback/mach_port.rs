@@ -261,13 +261,51 @@ pub unsafe extern "C" fn mach_port_deallocate(task: ipc_space_t, name: mach_port
         return e;
     }
     if !name_valid(name) {
-        return KERN_INVALID_RIGHT;
+        // XNU (`mach_port_deallocate_kernel`): nothing to release under NULL or DEAD.
+        return KERN_SUCCESS;
     }
     if is_kernel_name(name) {
         // Kernel ports are pinned: their references are never really dropped.
         return KERN_SUCCESS;
     }
-    status(in_task(task, |k, sid| k.deallocate(sid, name)))
+    status(in_task(task, |k, sid| {
+        guarded(k, sid, name, |k| k.deallocate(sid, name))
+    }))
+}
+
+/// Runs a release of a right under `name`; if the name denotes no right, records the
+/// guard exception XNU raises (`mach_port_guard_exception(name, 0,
+/// kGUARD_EXC_INVALID_NAME)` in `mach_port_deallocate_kernel` and `mach_port_mod_refs`,
+/// osfmk/ipc/mach_port.c): silent for an ordinary macOS process, fatal for a hardened
+/// one, and a sign of a name released twice (which may be a reused name, someone
+/// else's right). `MIG_LOOPBACK_FATAL_GUARDS` set in the environment makes it fatal
+/// here too.
+fn guarded(
+    k: &mut Kernel,
+    sid: SpaceId,
+    name: Name,
+    release: impl FnOnce(&mut Kernel) -> Result<(), kern_return_t>,
+) -> Result<(), kern_return_t> {
+    let result = release(k);
+    if result == Err(KERN_INVALID_NAME) {
+        if let Some(space) = k.space_mut(sid) {
+            space.guard_exceptions += 1;
+        }
+        if std::env::var_os("MIG_LOOPBACK_FATAL_GUARDS").is_some() {
+            eprintln!("loopback: EXC_GUARD (kGUARD_EXC_INVALID_NAME) releasing name {name:#x}");
+            std::process::abort();
+        }
+    }
+    result
+}
+
+/// Guard exceptions XNU would have raised in the calling thread's task: rights released
+/// under names that held none (see the loopback's fidelity table). Tests assert it stays
+/// 0; with `MIG_LOOPBACK_FATAL_GUARDS` in the environment the first one aborts the
+/// process instead, as for a hardened macOS binary.
+pub fn loopback_guard_exceptions() -> usize {
+    let k = kernel::lock();
+    k.space(task::current()).map_or(0, |s| s.guard_exceptions)
 }
 
 /// `mach_port_mod_refs`: adds `delta` user references of `right` under `name`.
@@ -301,7 +339,9 @@ pub unsafe extern "C" fn mach_port_mod_refs(
             KERN_INVALID_RIGHT
         };
     }
-    status(in_task(task, |k, sid| k.mod_refs(sid, name, right, delta)))
+    status(in_task(task, |k, sid| {
+        guarded(k, sid, name, |k| k.mod_refs(sid, name, right, delta))
+    }))
 }
 
 /// `mach_port_destroy`: removes every right `name` denotes (destroying the

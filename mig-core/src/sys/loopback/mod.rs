@@ -18,7 +18,8 @@
 //! (`loopback_task_create`, `loopback_with_task`, `loopback_task_terminate`,
 //! `loopback_live_tasks`), the accounting functions (`loopback_live_rights`,
 //! `loopback_live_ports`, `loopback_live_ool_bytes`,
-//! `loopback_queued_messages`, `loopback_vm_is_allocated`) and, with the
+//! `loopback_queued_messages`, `loopback_vm_is_allocated`,
+//! `loopback_guard_exceptions`) and, with the
 //! `c-abi` feature, the C-linkage exports (`loopback_c_abi_symbols`).
 //!
 //! # Fidelity to XNU
@@ -47,7 +48,8 @@
 //! | bootstrap (launchd) | differs: one flat namespace shared by all tasks; `check_in` creates the service; no subsets or per-user domains |
 //! | `mig_get_reply_port` per thread (and per task), freed at thread exit | implemented |
 //! | `mig_get_special_reply_port` (`UseSpecialReplyPort`) | differs: an ordinary per-thread receive right; no priority inheritance, and `MACH_SEND_SYNC_OVERRIDE`/`MACH_RCV_SYNC_WAIT` are accepted and ignored |
-//! | `thread_get_special_reply_port` and its link monitoring, port guards, `mach_msg2`, vouchers, importance, QoS | not implemented |
+//! | guard exception `kGUARD_EXC_INVALID_NAME` (`mach_port_deallocate` / `mod_refs` of a name holding no right) | a stand-in: counted per task (`loopback_guard_exceptions`), fatal with `MIG_LOOPBACK_FATAL_GUARDS` set, as for a hardened process |
+//! | `thread_get_special_reply_port` and its link monitoring, other port guards, `mach_msg2`, vouchers, importance, QoS | not implemented |
 //! | C linkage (`mach_msg`, `NDR_record`, `mach_task_self_`, `bootstrap_port`, ...) | implemented behind the `c-abi` feature |
 
 mod accounting;
@@ -81,10 +83,11 @@ pub use self::bootstrap::{
 pub use self::c_abi::loopback_c_abi_symbols;
 pub use self::kern_return::*;
 pub use self::mach_port::{
-    mach_port_allocate, mach_port_construct, mach_port_deallocate, mach_port_destroy, mach_port_destruct,
-    mach_port_extract_member, mach_port_extract_right, mach_port_get_attributes, mach_port_get_refs,
-    mach_port_insert_member, mach_port_insert_right, mach_port_mod_refs, mach_port_move_member,
-    mach_port_set_attributes, mach_port_type, mach_reply_port, mach_task_self,
+    loopback_guard_exceptions, mach_port_allocate, mach_port_construct, mach_port_deallocate,
+    mach_port_destroy, mach_port_destruct, mach_port_extract_member, mach_port_extract_right,
+    mach_port_get_attributes, mach_port_get_refs, mach_port_insert_member, mach_port_insert_right,
+    mach_port_mod_refs, mach_port_move_member, mach_port_set_attributes, mach_port_type, mach_reply_port,
+    mach_task_self,
 };
 pub use self::mig::{
     mig_allocate, mig_dealloc_reply_port, mig_dealloc_special_reply_port, mig_deallocate, mig_get_reply_port,

@@ -108,6 +108,9 @@ pub(super) struct Space {
     /// This task's own kernel port (`None` for the process's own space,
     /// whose task port is only ever named `TASK_SELF_NAME`).
     pub task_port: Option<ObjId>,
+    /// Mach port guard exceptions XNU would have raised in this task
+    /// (`kGUARD_EXC_INVALID_NAME`: a right released under a name that holds none).
+    pub guard_exceptions: usize,
 }
 
 impl Space {
@@ -119,6 +122,7 @@ impl Space {
             next_index: FIRST_INDEX,
             by_port: HashMap::new(),
             task_port,
+            guard_exceptions: 0,
         }
     }
 
