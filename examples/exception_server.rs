@@ -8,6 +8,15 @@
 //! exits the process. Elsewhere a client generated from the same definitions plays the
 //! kernel, so the example runs anywhere: `cargo run --example exception_server`.
 //!
+//! Resuming with a new state, on a real Mac: with `EXCEPTION_STATE_IDENTITY` the kernel
+//! passes the handler the faulting thread's *read* port (immovable) unless Developer Mode
+//! is on, and applies the returned state only when it passed the thread's control port
+//! (`exception_deliver` in XNU's osfmk/kern/exception.c checks `IKOT_THREAD_CONTROL`):
+//! a handler copied from this one would see its new state ignored and the thread fault
+//! again, forever. To change the state, install the port with `EXCEPTION_STATE` (no
+//! identity; the state is applied) or `EXCEPTION_STATE_IDENTITY_PROTECTED` (identity as
+//! ids, state applied); this example only reports and exits there, like a crash reporter.
+//!
 //! Compared with hand-written handlers (wasmtime's or crash-handling's): no hand-copied
 //! `#[repr(C, packed(4))]` request and reply structs, no manual size checks, no forgotten
 //! `packed`, no 32-bit `exc.defs` codes mixed with 64-bit `mach_exc.defs` ones.
