@@ -8,7 +8,7 @@
 
 use std::sync::Arc;
 
-use mig::{Error, ReceiveRight, Shutdown, bootstrap};
+use mig::{Error, Shutdown, bootstrap};
 
 mig::mig! {
     /// The add server: sums of two and three numbers.
@@ -41,8 +41,10 @@ impl add::Server for Adder {
 
 fn main() -> Result<(), Error> {
     // The server: a port, published under a name, served on its own thread.
-    let port = ReceiveRight::allocate()?;
-    bootstrap::register(ADD_SERVER_NAME, &port.make_send()?)?;
+    // Checking in creates the service and hands us its receive right; the name goes
+    // away with the port. (`bootstrap::register`, deprecated by launchd, is refused in
+    // the App Sandbox.)
+    let port = bootstrap::check_in(ADD_SERVER_NAME)?;
     let shutdown = Arc::new(Shutdown::new(port.make_send()?));
     let server = {
         let shutdown = Arc::clone(&shutdown);

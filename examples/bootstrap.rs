@@ -7,7 +7,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicU32, Ordering};
 
 use mig::sys::mach_port_t;
-use mig::{ReceiveRight, Shutdown, bootstrap};
+use mig::{Shutdown, bootstrap};
 
 mig::mig! {
     subsystem counter 14000;
@@ -29,8 +29,7 @@ impl counter::Server for Counter {
 
 fn main() -> mig::Result<()> {
     // Publish.
-    let port = ReceiveRight::allocate()?;
-    bootstrap::register(NAME, &port.make_send()?)?;
+    let port = bootstrap::check_in(NAME)?;
     let shutdown = Arc::new(Shutdown::new(port.make_send()?));
     let server = {
         let shutdown = Arc::clone(&shutdown);

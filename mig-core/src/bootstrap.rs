@@ -1,5 +1,11 @@
 //! The bootstrap name service (launchd on macOS, built into the loopback kernel
 //! elsewhere): servers publish a port under a name, clients look it up.
+//!
+//! A server publishes with [`check_in`]: launchd creates the service (or hands over the
+//! one its job declares in `MachServices`) and returns its receive right; the name lives
+//! as long as that right. [`register`] publishes a send right the caller made; launchd
+//! has deprecated it since macOS 10.5 and refuses it inside the App Sandbox
+//! (`BOOTSTRAP_NOT_PRIVILEGED`), so use it only where check-in cannot serve.
 
 use std::ffi::CString;
 
@@ -21,7 +27,9 @@ fn bootstrap() -> mach_port_t {
     }
 }
 
-/// Checks in as the server of `name`: returns the service's receive right.
+/// Checks in as the server of `name`: returns the service's receive right, creating the
+/// service if no job declared it. Clients find it with [`look_up`] until the right is
+/// dropped.
 pub fn check_in(name: &str) -> Result<ReceiveRight> {
     let name = c_name(name)?;
     let mut port = sys::MACH_PORT_NULL;
@@ -31,7 +39,8 @@ pub fn check_in(name: &str) -> Result<ReceiveRight> {
     Ok(unsafe { ReceiveRight::from_raw(port) })
 }
 
-/// Publishes a send right to `port` under `name` (`bootstrap_register`).
+/// Publishes a send right to `port` under `name` (`bootstrap_register`): deprecated by
+/// launchd and refused in the App Sandbox; prefer [`check_in`].
 pub fn register(name: &str, port: &SendRight) -> Result<()> {
     let name = c_name(name)?;
     // SAFETY: a NUL-terminated name (the C API takes it mutable but does not write it)

@@ -1513,7 +1513,10 @@ fn releasing_a_name_twice_is_a_guard_exception() {
     let before = loopback_guard_exceptions();
     let p = new_port();
     unsafe {
-        assert_eq!(mach_port_insert_right(t, p, p, MACH_MSG_TYPE_MAKE_SEND), KERN_SUCCESS);
+        assert_eq!(
+            mach_port_insert_right(t, p, p, MACH_MSG_TYPE_MAKE_SEND),
+            KERN_SUCCESS
+        );
         // The pattern the examples had: destroy the name, then drop its owners.
         assert_eq!(mach_port_destroy(t, p), KERN_SUCCESS);
         assert_eq!(loopback_guard_exceptions(), before);
