@@ -9,7 +9,7 @@ use core::mem::size_of;
 use crate::error::{Error, Result};
 use crate::message::{
     Descriptor, FIRST_DESCRIPTOR, Message, descriptors_match, min_size, out_of_line_sizes_match, pack,
-    read_u32, unpack,
+    port_slots_match, read_u32, release_unused_slots, unpack,
 };
 use crate::sys::{self, mach_msg_header_t, mach_msg_id_t, mach_msg_type_name_t, mach_port_t};
 use crate::trailer::{Trailer, receive_options};
@@ -312,6 +312,11 @@ fn exchange_trailer<Rq: Message, Rp: Message>(
         unsafe { sys::mach_msg_destroy(head) };
         return Err(error);
     }
+    if !Rp::DESCRIPTORS.is_empty() {
+        // Slots past a port array's count have no owner to come: released here.
+        // SAFETY: the exchange is live; the kernel wrote the reply into it.
+        release_unused_slots(unsafe { bytes_of(exchange_ptr) }, Rp::DESCRIPTORS);
+    }
     // SAFETY: the reply passed the checks and was unpacked, so the buffer holds a whole
     // `Rp`, and any bit pattern is a valid `Rp` (`Message` contract).
     Ok((unsafe { exchange.reply.message }, trailer))
@@ -361,7 +366,9 @@ fn check_reply<Rp: Message>(bytes: &mut [u8], reply_id: mach_msg_id_t) -> Result
     if !Rp::VARIABLE.is_empty() && !unpack(bytes, received, size, Rp::VARIABLE) {
         return Err(Error::MIG_TYPE_ERROR);
     }
-    if complex && !out_of_line_sizes_match(bytes, Rp::DESCRIPTORS) {
+    if complex
+        && !(out_of_line_sizes_match(bytes, Rp::DESCRIPTORS) && port_slots_match(bytes, Rp::DESCRIPTORS))
+    {
         return Err(Error::MIG_TYPE_ERROR);
     }
     Ok(())
@@ -460,7 +467,10 @@ fn returned_to_sender(result: sys::mach_msg_return_t) -> bool {
 const fn has_out_of_line(descriptors: &[Descriptor]) -> bool {
     let mut i = 0;
     while i < descriptors.len() {
-        if !matches!(descriptors[i], Descriptor::Port { .. }) {
+        if !matches!(
+            descriptors[i],
+            Descriptor::Port { .. } | Descriptor::PortSlot { .. }
+        ) {
             return true;
         }
         i += 1;
@@ -558,7 +568,7 @@ unsafe fn release_unsent(message: &mut [u8], descriptors: &[Descriptor]) {
 
 /// Releases a right the message was moving: `MOVE_RECEIVE`, `MOVE_SEND` and
 /// `MOVE_SEND_ONCE` (the same numbers as the `PORT_*` forms a pseudo-receive leaves).
-fn release_right(name: mach_port_t, disposition: u32) {
+pub(crate) fn release_right(name: mach_port_t, disposition: u32) {
     if name == sys::MACH_PORT_NULL || name == sys::MACH_PORT_DEAD {
         return;
     }

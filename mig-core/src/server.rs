@@ -8,7 +8,7 @@ use crate::client::complex_bit;
 use crate::error::{Error, Result};
 use crate::message::{
     Message, MessageBuffer, descriptors_match, forget_resources, min_size, out_of_line_sizes_match, pack,
-    unpack,
+    port_slots_match, release_unused_slots, unpack,
 };
 use crate::sys::{self, NDR_record_t, kern_return_t, mach_msg_header_t, mach_port_t};
 use crate::trailer::{RECEIVE_TRAILER_OPTIONS, Trailer};
@@ -119,7 +119,10 @@ pub fn request<T: Message>(request: &mut MessageBuffer) -> Result<&T> {
     if !T::VARIABLE.is_empty() && !unpack(request.bytes_mut(), received, size, T::VARIABLE) {
         return Err(Error::MIG_BAD_ARGUMENTS);
     }
-    if complex && !out_of_line_sizes_match(request.bytes(), T::DESCRIPTORS) {
+    if complex
+        && !(out_of_line_sizes_match(request.bytes(), T::DESCRIPTORS)
+            && port_slots_match(request.bytes(), T::DESCRIPTORS))
+    {
         return Err(Error::MIG_TYPE_ERROR);
     }
     request.view::<T>().ok_or(Error::MIG_BAD_ARGUMENTS)
@@ -140,7 +143,12 @@ fn trailer_of<Rq: Message>(request: &MessageBuffer) -> Trailer {
 /// rights now belong to the typed values the handler receives, so the names are
 /// cleared in the buffer (destroying it later cannot release them twice).
 fn take<T: Message>(buffer: &mut MessageBuffer) -> Result<T> {
-    let taken = *request::<T>(buffer)?;
+    request::<T>(buffer)?;
+    if !T::DESCRIPTORS.is_empty() {
+        // Slots past a port array's count have no owner to come: released here.
+        release_unused_slots(buffer.bytes_mut(), T::DESCRIPTORS);
+    }
+    let taken = *buffer.view::<T>().ok_or(Error::MIG_BAD_ARGUMENTS)?;
     if !T::DESCRIPTORS.is_empty() {
         forget_resources(buffer.bytes_mut(), T::DESCRIPTORS);
     }
