@@ -374,6 +374,25 @@ fn check_reply<Rp: Message>(bytes: &mut [u8], reply_id: mach_msg_id_t) -> Result
     Ok(())
 }
 
+/// Refuses a checked reply whose `CountInOut` array holds more elements than the caller
+/// said it can take: releases what the reply carries (nothing has been taken from it) and
+/// returns `MIG_ARRAY_TOO_LARGE`, as Apple's stubs return it. Apple's stubs also copy as
+/// many elements as fit; a stub's `Err` carries none.
+pub fn array_too_large<Rp: Message>(mut reply: Rp) -> Error {
+    if !Rp::DESCRIPTORS.is_empty() {
+        let head = (&raw mut reply).cast::<mach_msg_header_t>();
+        // SAFETY: `Rp` starts with a header (`Message` contract); the descriptors sit at
+        // the same offsets in the unpacked struct as on the wire, and the whole struct is
+        // readable. The reply's rights and regions were never taken, so they are released
+        // once, here.
+        unsafe {
+            (*head).msgh_size = size_of::<Rp>() as u32;
+            sys::mach_msg_destroy(head);
+        }
+    }
+    Error::MIG_ARRAY_TOO_LARGE
+}
+
 /// `MACH_MSGH_BITS_COMPLEX` if `M` carries descriptors.
 pub(crate) fn complex_bit<M: Message>() -> u32 {
     if M::DESCRIPTORS.is_empty() {
