@@ -1168,29 +1168,53 @@ fn port_descriptors_transfer_rights() {
     destroy(dead);
 }
 
-/// Body errors: an unknown descriptor type is MACH_SEND_INVALID_TYPE, a name
-/// without the right is MACH_SEND_INVALID_RIGHT, and (as the whole message is
-/// checked first) nothing is consumed.
+/// Body errors. An unknown descriptor type is MACH_SEND_INVALID_TYPE, found
+/// before any right is taken (XNU validates descriptors as it copies the message
+/// in, `ipc_kmsg_get_and_inflate_from_user`). A name without the right is
+/// MACH_SEND_INVALID_RIGHT, found while the body's rights are copied in: as in
+/// XNU's `ipc_kmsg_copyin_body`, the rights before it were taken and are
+/// destroyed, the failing one and those after it stay the sender's.
 #[test]
-fn bad_descriptors_are_rejected_without_consuming_rights() {
+fn bad_descriptors_consume_what_xnu_consumes() {
     let _g = shared();
     let (p, x) = (new_port(), new_port());
     make_send(x);
     let msg = Msg::simple(p, MACH_MSG_TYPE_MAKE_SEND, 1)
+        .port(0x0bad_0b03, MACH_MSG_TYPE_COPY_SEND)
+        .port(x, MACH_MSG_TYPE_MOVE_SEND);
+    assert_eq!(msg.send(), MACH_SEND_INVALID_RIGHT);
+    assert_eq!(
+        refs(x, MACH_PORT_RIGHT_SEND),
+        1,
+        "after the failing right: untouched"
+    );
+    let msg = Msg::simple(p, MACH_MSG_TYPE_MAKE_SEND, 1)
         .port(x, MACH_MSG_TYPE_MOVE_SEND)
         .port(0x0bad_0b03, MACH_MSG_TYPE_COPY_SEND);
     assert_eq!(msg.send(), MACH_SEND_INVALID_RIGHT);
+    assert_eq!(
+        refs(x, MACH_PORT_RIGHT_SEND),
+        0,
+        "before the failing right: consumed"
+    );
+    make_send(x);
     let msg = Msg::simple(p, MACH_MSG_TYPE_MAKE_SEND, 1)
         .port(x, MACH_MSG_TYPE_MOVE_SEND)
         .port(x, MACH_MSG_TYPE_MOVE_SEND);
     assert_eq!(msg.send(), MACH_SEND_INVALID_RIGHT, "only one reference to move");
+    assert_eq!(refs(x, MACH_PORT_RIGHT_SEND), 0, "the first move was consumed");
+    make_send(x);
     let msg = Msg::simple(p, MACH_MSG_TYPE_MAKE_SEND, 1)
         .port(x, MACH_MSG_TYPE_MOVE_SEND)
         .ool_raw(0, false, 0, 9, 0);
     assert_eq!(msg.send(), MACH_SEND_INVALID_TYPE);
     let msg = Msg::simple(p, MACH_MSG_TYPE_MAKE_SEND, 1).port(x, MACH_MSG_TYPE_COPY_RECEIVE);
     assert_eq!(msg.send(), MACH_SEND_INVALID_TYPE);
-    assert_eq!(refs(x, MACH_PORT_RIGHT_SEND), 1);
+    assert_eq!(
+        refs(x, MACH_PORT_RIGHT_SEND),
+        1,
+        "a format error consumes nothing"
+    );
     assert!(queue_empty(p));
     destroy(p);
     destroy(x);
