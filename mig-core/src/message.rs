@@ -247,8 +247,8 @@ pub(crate) fn descriptors_match(bytes: &[u8], expected: &[Descriptor]) -> bool {
         };
         match *d {
             // name u32, pad1 u32, pad2 u16, disposition u8, type u8
-            // A disposition of 0 accepts any: MIG checks only the type of the slots of a
-            // variable port array.
+            // A disposition of 0 accepts any: a polymorphic port, whose disposition the
+            // receiver reads (`PolyPort`).
             Descriptor::Port { disposition } => {
                 if raw[11] != crate::sys::MACH_MSG_PORT_DESCRIPTOR as u8
                     || (disposition != 0 && raw[10] != disposition)
