@@ -1220,6 +1220,84 @@ fn bad_descriptors_consume_what_xnu_consumes() {
     destroy(x);
 }
 
+/// With `loopback_pseudo_receive_timeouts`, a send that times out hands the
+/// message back as XNU's `mach_msg_receive_pseudo` does (`osfmk/ipc/mach_msg.c`,
+/// `ipc_kmsg_copyout_pseudo` in `osfmk/ipc/ipc_kmsg.c`): the header keeps its
+/// order with received dispositions, a copied right comes back as a send right
+/// (one more user reference), memory given away comes back (here where it was)
+/// with `deallocate` set only for a virtual copy, the size is written back, and
+/// the switch's bits are or-ed into `MACH_SEND_TIMED_OUT`.
+#[test]
+fn a_timed_out_send_is_pseudo_received_when_asked() {
+    let _g = shared();
+    let t = task();
+    let (p, x) = (new_port(), new_port());
+    make_send(p);
+    make_send(x);
+    for i in 0..MACH_PORT_QLIMIT_DEFAULT {
+        assert_eq!(
+            Msg::simple(p, MACH_MSG_TYPE_COPY_SEND, i as i32).send(),
+            MACH_MSG_SUCCESS
+        );
+    }
+    let mut region: vm_address_t = 0;
+    unsafe {
+        assert_eq!(vm_allocate(t, &mut region, 100, VM_FLAGS_ANYWHERE), KERN_SUCCESS);
+    }
+    let msg = Msg::simple(p, MACH_MSG_TYPE_COPY_SEND, 9)
+        .port(x, MACH_MSG_TYPE_COPY_SEND)
+        .ool(region, 100, true);
+    let mut buf = msg.buf();
+    // The out-of-line descriptor's `copy` byte: a physical copy.
+    buf.0[28 + 12 + 9] = MACH_MSG_PHYSICAL_COPY as u8;
+    loopback_pseudo_receive_timeouts(Some(MACH_MSG_VM_SPACE));
+    let sent = unsafe {
+        mach_msg(
+            buf.ptr(),
+            MACH_SEND_MSG | MACH_SEND_TIMEOUT,
+            msg.size(),
+            0,
+            0,
+            0,
+            0,
+        )
+    };
+    loopback_pseudo_receive_timeouts(None);
+    assert_eq!(sent, MACH_SEND_TIMED_OUT | MACH_MSG_VM_SPACE);
+    let head = buf.header();
+    assert_eq!(
+        (
+            head.msgh_bits & 0xffff,
+            head.msgh_size,
+            head.msgh_remote_port,
+            head.msgh_local_port
+        ),
+        (
+            MACH_MSGH_BITS_COMPLEX & 0xffff | MACH_MSG_TYPE_PORT_SEND,
+            msg.size(),
+            p,
+            0
+        )
+    );
+    assert_eq!(head.msgh_bits & MACH_MSGH_BITS_COMPLEX, MACH_MSGH_BITS_COMPLEX);
+    assert_eq!((buf.u32_at(28), buf.0[38]), (x, MACH_MSG_TYPE_PORT_SEND as u8));
+    assert_eq!(
+        (refs(p, MACH_PORT_RIGHT_SEND), refs(x, MACH_PORT_RIGHT_SEND)),
+        (2, 2)
+    );
+    assert_eq!(buf.usize_at(40), region, "given away, handed back where it was");
+    assert_eq!(buf.0[48], 0, "deallocate is set only for a virtual copy");
+    assert!(loopback_vm_is_allocated(region));
+    unsafe { mach_msg_destroy(buf.ptr()) };
+    unsafe { vm_deallocate(t, region, 100) };
+    assert_eq!(
+        (refs(p, MACH_PORT_RIGHT_SEND), refs(x, MACH_PORT_RIGHT_SEND)),
+        (1, 1)
+    );
+    destroy(p);
+    destroy(x);
+}
+
 /// Out-of-line memory is copied into fresh page-aligned memory for the
 /// receiver, which frees it with vm_deallocate; deallocate=1 frees the
 /// sender's vm_allocate'd region on send. OOL port arrays arrive as names in
