@@ -2,6 +2,13 @@
 //! fills them: a right in a slot past the count, and a receive right in a slot of a
 //! send-right array. Requests and replies are forged and go through the loopback kernel,
 //! so what the other side receives is what a kernel delivers.
+//!
+//! Apple's MIG checks only each slot's type (bootstrap_cmds `migcom.tproj/server.c`,
+//! `WriteTCheckKPD_port`: "We can't check disposition on varArray"; `user.c` likewise)
+//! and takes the first `count` names as the array's element type. `mig!` also checks the
+//! disposition of every slot within the count: Apple's senders give every slot the
+//! array's disposition (`WriteInitKPD_port`), and XNU's `ipc_kmsg_copyin_port_descriptor`
+//! turns it into the received one even for a null name, so nothing they send is refused.
 
 #![cfg(not(target_vendor = "apple"))]
 
