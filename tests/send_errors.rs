@@ -18,6 +18,9 @@ mig::mig! {
     routine copied_then_moved(server: mach_port_t; copied: mach_port_t; moved: mach_port_move_send_t);
     routine moved_then_copied(server: mach_port_t; moved: mach_port_move_send_t; copied: mach_port_t);
     routine lent_names_then_moved(server: mach_port_t; names: mach_port_array_t; moved: mach_port_move_send_t);
+    /// `^array[n]`: always sent in a fresh region that goes with the message.
+    type three_ports_t = ^array[3] of mach_port_t;
+    routine moved_then_three(server: mach_port_t; moved: mach_port_move_send_t; three: three_ports_t);
     waittime 0;
     /// Everything a request can carry, lent and given away.
     simpleroutine drop_off(server: mach_port_t; copied: mach_port_t; moved: mach_port_move_send_t;
@@ -115,6 +118,30 @@ fn a_moved_right_after_a_refused_name_in_a_lent_array_is_released() {
         assert_eq!(send_refs(port.name()), 1, "the moved reference was released");
         assert_eq!(send_refs(lent_port.name()), 1, "the lent name is untouched");
         drop((kept, lent));
+    });
+}
+
+/// A failing name inside an array the message gives away with its region: XNU unmaps
+/// the region before copying the names in (`ipc_kmsg_copyin_ool_ports_descriptor`), so
+/// the stub must not read it back (AddressSanitizer would report it); the moved right
+/// before it was taken by the kernel and is not released again.
+#[test]
+fn a_refused_name_in_an_array_given_away_is_not_read_back() {
+    in_new_task(|| {
+        let (_server, dest) = port_with_kept_right();
+        let (port, kept) = port_with_kept_right();
+        let before = accounting().1;
+        assert_eq!(
+            refused::moved_then_three(dest.name(), kept.clone(), &[BOGUS]),
+            Err(Error::MACH_SEND_INVALID_RIGHT)
+        );
+        assert_eq!(
+            send_refs(port.name()),
+            1,
+            "the kernel took the moved reference, once"
+        );
+        assert_eq!(accounting().1, before, "the array's region went with the message");
+        drop(kept);
     });
 }
 

@@ -578,8 +578,12 @@ unsafe fn release_refused(message: &[u8], descriptors: &[Descriptor], code: sys:
 /// Where XNU's copyin of the body stopped: the first entry naming a right the caller
 /// lent (`COPY_SEND`, `MAKE_SEND`, `MAKE_SEND_ONCE`) that its name does not hold. Those
 /// names are not consumed by the attempt, so they can be checked afterwards; a moved
-/// right belonged to an owner, so it held its right. (Another thread of the caller's
-/// that drops a lent name during the call can mislead this; that is the caller's race.)
+/// right belonged to an owner, so it held its right. Out-of-line name arrays given away
+/// with their region (`deallocate`) are skipped: the kernel unmapped them in either
+/// case, so their names cannot be read back, and such an array counts as taken whole
+/// (if it held the failing name, what comes after it is taken as consumed too: a leak,
+/// never a second release). (Another thread of the caller's that drops a lent name
+/// during the call can mislead this; that is the caller's race.)
 ///
 /// # Safety
 ///
@@ -594,7 +598,9 @@ unsafe fn first_refused(message: &[u8], descriptors: &[Descriptor]) -> Option<(u
             if !holds(word(0), disposition) {
                 return Some((index, 0));
             }
-        } else if kind == sys::MACH_MSG_OOL_PORTS_DESCRIPTOR && raw.len() == 16 {
+        } else if kind == sys::MACH_MSG_OOL_PORTS_DESCRIPTOR && raw.len() == 16 && raw[8] == 0 {
+            // (An array given away with its region was unmapped by the kernel whether it
+            // failed or not, so its names cannot be checked: it counts as taken whole.)
             let region = u64::from(word(0)) | (u64::from(word(4)) << 32);
             if region != 0 {
                 for element in 0..word(12) as usize {
