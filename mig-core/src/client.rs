@@ -9,7 +9,7 @@ use core::mem::size_of;
 use crate::error::{Error, Result};
 use crate::message::{
     Descriptor, FIRST_DESCRIPTOR, Message, descriptors_match, min_size, out_of_line_sizes_match, pack,
-    read_u32, unpack,
+    port_slots_match, read_u32, release_unused_slots, unpack,
 };
 use crate::sys::{self, mach_msg_header_t, mach_msg_id_t, mach_msg_type_name_t, mach_port_t};
 use crate::trailer::{Trailer, receive_options};
@@ -79,6 +79,10 @@ fn set_header(
 /// `options` are ORed into `MACH_SEND_MSG | MACH_RCV_MSG` (`MACH_SEND_TIMEOUT` and
 /// `MACH_RCV_TIMEOUT` from `waittime`, anything from `msgoption`); `timeout` is in
 /// milliseconds.
+///
+/// When the kernel refuses the request, what the caller gave away (moved rights,
+/// `deallocate` memory) and the kernel did not consume is released; the error code comes
+/// back without the bits XNU may or into it (`MACH_MSG_MASK`).
 pub fn rpc<Rq: Message, Rp: Message>(
     request: Rq,
     dest: mach_port_t,
@@ -250,7 +254,6 @@ fn exchange_trailer<Rq: Message, Rp: Message>(
     set_header(unsafe { &mut *head }, bits, dest, reply_port, id);
     // SAFETY: `head` points at a buffer of `size_of::<Exchange>()` bytes, which covers
     // both the request we send and the reply plus trailer we let the kernel write.
-    let built = keep_addresses(&exchange_ptr);
     let result = unsafe {
         sys::mach_msg(
             head,
@@ -262,24 +265,19 @@ fn exchange_trailer<Rq: Message, Rp: Message>(
             sys::MACH_PORT_NULL,
         )
     };
-    if let Some(error) = Error::from_code(result) {
-        if returned_to_sender(result) {
-            // SAFETY: the exchange still holds the request, as built or as pseudo-received
-            // into our space; nothing else refers to its resources.
-            unsafe {
-                release_returned(
-                    bytes_of(exchange_ptr),
-                    built.as_ref().map(message_bytes),
-                    Rq::DESCRIPTORS,
-                )
-            };
+    let code = mach_msg_code(result);
+    if let Some(error) = Error::from_code(code) {
+        if is_send_error(code) {
+            // SAFETY: after a failed send the exchange still holds the request, as built
+            // or as pseudo-received into our space; nothing else refers to its resources.
+            unsafe { release_refused(bytes_of(exchange_ptr), Rq::DESCRIPTORS, code) };
         }
         // As Apple's stubs: if the request never left, the reply port is intact; any
         // other failure (a send timeout too: XNU hands the message back holding a
         // send-once right to the port) may leave a right or a reply in flight, so the
         // port is discarded lest a late reply be taken for the next call's.
         let intact = matches!(
-            result,
+            code,
             sys::MACH_SEND_INVALID_DATA | sys::MACH_SEND_INVALID_DEST | sys::MACH_SEND_INVALID_HEADER
         );
         // SAFETY: `reply_port` is this thread's port of the kind asked for.
@@ -311,6 +309,11 @@ fn exchange_trailer<Rq: Message, Rp: Message>(
         // SAFETY: a received message, which we own and release exactly once.
         unsafe { sys::mach_msg_destroy(head) };
         return Err(error);
+    }
+    if !Rp::DESCRIPTORS.is_empty() {
+        // Slots past a port array's count have no owner to come: released here.
+        // SAFETY: the exchange is live; the kernel wrote the reply into it.
+        release_unused_slots(unsafe { bytes_of(exchange_ptr) }, Rp::DESCRIPTORS);
     }
     // SAFETY: the reply passed the checks and was unpacked, so the buffer holds a whole
     // `Rp`, and any bit pattern is a valid `Rp` (`Message` contract).
@@ -361,10 +364,31 @@ fn check_reply<Rp: Message>(bytes: &mut [u8], reply_id: mach_msg_id_t) -> Result
     if !Rp::VARIABLE.is_empty() && !unpack(bytes, received, size, Rp::VARIABLE) {
         return Err(Error::MIG_TYPE_ERROR);
     }
-    if complex && !out_of_line_sizes_match(bytes, Rp::DESCRIPTORS) {
+    if complex
+        && !(out_of_line_sizes_match(bytes, Rp::DESCRIPTORS) && port_slots_match(bytes, Rp::DESCRIPTORS))
+    {
         return Err(Error::MIG_TYPE_ERROR);
     }
     Ok(())
+}
+
+/// Refuses a checked reply whose `CountInOut` array holds more elements than the caller
+/// said it can take: releases what the reply carries (nothing has been taken from it) and
+/// returns `MIG_ARRAY_TOO_LARGE`, as Apple's stubs return it. Apple's stubs also copy as
+/// many elements as fit; a stub's `Err` carries none.
+pub fn array_too_large<Rp: Message>(mut reply: Rp) -> Error {
+    if !Rp::DESCRIPTORS.is_empty() {
+        let head = (&raw mut reply).cast::<mach_msg_header_t>();
+        // SAFETY: `Rp` starts with a header (`Message` contract); the descriptors sit at
+        // the same offsets in the unpacked struct as on the wire, and the whole struct is
+        // readable. The reply's rights and regions were never taken, so they are released
+        // once, here.
+        unsafe {
+            (*head).msgh_size = size_of::<Rp>() as u32;
+            sys::mach_msg_destroy(head);
+        }
+    }
+    Error::MIG_ARRAY_TOO_LARGE
 }
 
 /// `MACH_MSGH_BITS_COMPLEX` if `M` carries descriptors.
@@ -420,7 +444,6 @@ pub fn send_on<Rq: Message>(
     let bits = sys::MACH_MSGH_BITS(dest_disposition, reply_disposition) | complex_bit::<Rq>();
     // SAFETY: `Rq` starts with a header and is 4-byte aligned (`Message` contract).
     set_header(unsafe { &mut *head }, bits, dest, reply, id);
-    let built = const { has_out_of_line(Rq::DESCRIPTORS) }.then_some(request);
     // SAFETY: `mach_msg` reads the `send_size` packed bytes of the request.
     let result = unsafe {
         sys::mach_msg(
@@ -433,111 +456,248 @@ pub fn send_on<Rq: Message>(
             sys::MACH_PORT_NULL,
         )
     };
-    if returned_to_sender(result) {
+    let code = mach_msg_code(result);
+    if code != sys::MACH_MSG_SUCCESS {
         // SAFETY: the request is still ours, as built or as pseudo-received into our
         // space; nothing else refers to its resources.
         unsafe {
-            release_returned(
+            release_refused(
                 core::slice::from_raw_parts(request_ptr.cast::<u8>(), size_of::<Rq>()),
-                built.as_ref().map(message_bytes),
                 Rq::DESCRIPTORS,
+                code,
             )
         };
     }
-    Error::check(result)
+    Error::check(code)
 }
 
-/// Send failures after which the message is back in the sender's hands: XNU returns it
-/// untouched when the destination is bad, and pseudo-receives it into the sender's
-/// space (rights renamed, out-of-line memory copied to new addresses) when the send
-/// timed out or the destination died during the send. These are the cases Apple's
-/// stubs clean up under `ConsumeOnSendError Any`.
-fn returned_to_sender(result: sys::mach_msg_return_t) -> bool {
-    matches!(result, sys::MACH_SEND_TIMED_OUT | sys::MACH_SEND_INVALID_DEST)
+/// A `mach_msg_return_t` without the bits XNU ors into it (`MACH_MSG_MASK`:
+/// `MACH_MSG_IPC_SPACE`, `MACH_MSG_VM_SPACE`, `MACH_MSG_IPC_KERNEL`,
+/// `MACH_MSG_VM_KERNEL`), which say what a (pseudo-)receive could not hand over: a send
+/// that timed out is `MACH_SEND_TIMED_OUT | MACH_MSG_VM_SPACE` when the returned memory
+/// did not fit (`mach_msg_trap_send` in `osfmk/ipc/mach_msg.c` ors in what
+/// `mach_msg_receive_pseudo` returned). Codes are compared, and reported, without them.
+pub(crate) fn mach_msg_code(result: sys::mach_msg_return_t) -> sys::mach_msg_return_t {
+    result & !sys::MACH_MSG_MASK
 }
 
-/// Whether a message with these descriptors carries out-of-line memory.
-const fn has_out_of_line(descriptors: &[Descriptor]) -> bool {
-    let mut i = 0;
-    while i < descriptors.len() {
-        if !matches!(descriptors[i], Descriptor::Port { .. }) {
-            return true;
+/// Whether `code` (masked) is a `MACH_SEND_*` error: the request was not sent. (After a
+/// receive error the request was delivered, and its resources are the server's.)
+fn is_send_error(code: sys::mach_msg_return_t) -> bool {
+    const SEND_ERRORS: sys::mach_msg_return_t = 0x1000_0000;
+    code & !0x3fff == SEND_ERRORS && code != SEND_ERRORS
+}
+
+/// What a refused request still holds of what the caller gave away, by XNU's handling of
+/// each send error (`osfmk/ipc/mach_msg.c`, `mach_msg_trap_send`; `osfmk/ipc/ipc_kmsg.c`).
+#[derive(Clone, Copy, Debug)]
+enum Refused {
+    /// The kernel copied the message in and handed it back (`mach_msg_receive_pseudo`,
+    /// after `ipc_kmsg_send` failed: `MACH_SEND_TIMED_OUT`, `MACH_SEND_INTERRUPTED`):
+    /// every right now in it is ours under its received (`PORT_*`) disposition, copied
+    /// and made ones included, and every region is a fresh mapping, whatever its
+    /// `deallocate` flag says (a physical copy comes back with it clear, possibly where
+    /// the given-away original was). All of it is released.
+    PseudoReceived,
+    /// The kernel took nothing: the header or the format was refused before any right
+    /// was copied in (`ipc_kmsg_copyin_header`, the descriptor checks of
+    /// `ipc_kmsg_get_and_inflate_from_user`), or a send that timed out left the message
+    /// untouched (the loopback's default). What the caller moved is released.
+    Untouched,
+    /// A right or region in the body could not be copied in (`ipc_kmsg_copyin_body`):
+    /// the header's rights and the descriptors before the failing one were taken and
+    /// destroyed by the kernel; the failing one and those after it are still the
+    /// caller's (`Some((descriptor, element))`: the first borrowed name that does not
+    /// hold its right). `None` when the failing entry cannot be found: everything is
+    /// taken as consumed, since releasing a name twice could release someone else's.
+    ConsumedBefore(Option<(usize, usize)>),
+    /// An error after which nothing the caller gave away is known to be left.
+    Unknown,
+}
+
+impl Refused {
+    /// Whether entry `(descriptor, element)` is still the caller's to release.
+    fn left(self, at: (usize, usize)) -> bool {
+        match self {
+            Refused::PseudoReceived | Refused::Untouched => true,
+            Refused::ConsumedBefore(failed) => failed.is_some_and(|failed| at >= failed),
+            Refused::Unknown => false,
         }
-        i += 1;
     }
-    false
+
+    /// Whether the region of descriptor `index`, if the caller gave it away, is still
+    /// the caller's: a failing out-of-line ports descriptor's region was deallocated by
+    /// the kernel before its names were copied in.
+    fn region_left(self, index: usize) -> bool {
+        match self {
+            Refused::PseudoReceived | Refused::Untouched => true,
+            Refused::ConsumedBefore(failed) => failed.is_some_and(|(failed, _)| index > failed),
+            Refused::Unknown => false,
+        }
+    }
 }
 
-/// A copy of the request as built, when it carries out-of-line memory: releasing a
-/// returned message compares addresses with it.
-fn keep_addresses<Rq: Message, Rp: Message>(exchange: &*mut Exchange<Rq, Rp>) -> Option<Rq> {
-    // SAFETY: the exchange is live and holds the request just written.
-    const { has_out_of_line(Rq::DESCRIPTORS) }.then(|| unsafe { (**exchange).request })
-}
-
-/// A message as bytes.
-fn message_bytes<M: Message>(message: &M) -> &[u8] {
-    // SAFETY: `Message` types are plain data without padding, readable as bytes.
-    unsafe { core::slice::from_raw_parts(core::ptr::from_ref(message).cast::<u8>(), size_of::<M>()) }
-}
-
-/// Releases what a request returned by a failed send was moving. The caller handed
-/// those rights and that memory to the stub by value, so nobody else can release them;
-/// what the caller only lent stays untouched.
-///
-/// This works on both forms of a returned message. As built, a moved right has a
-/// `MOVE_*` disposition and a moved region its `deallocate` flag; copies and
-/// `MAKE_*` rights cost nothing until sent. Pseudo-received, every right the kernel
-/// took is `PORT_*` (numerically `MOVE_*`) and every region lives at a new address.
-/// Both rules are applied to the header's ports and to each descriptor.
+/// Releases what a request refused with `code` (masked) still holds of what the caller
+/// gave away: the rights it moved and the memory it gave up, or, once pseudo-received,
+/// everything the kernel handed back. What the caller only lent stays untouched.
 ///
 /// # Safety
 ///
-/// `message` is the request after the failed send, `built` the same request as built
-/// (present when it carries out-of-line memory); the names and addresses in
-/// `message` are the caller's to release.
-unsafe fn release_returned(message: &[u8], built: Option<&[u8]>, descriptors: &[Descriptor]) {
-    let word = |bytes: &[u8], at: usize| read_u32(bytes, at).unwrap_or(0);
-    let bits = word(message, 0);
-    release_right(word(message, 8), bits & 0x1f);
-    release_right(word(message, 12), (bits >> 8) & 0x1f);
-    if bits & sys::MACH_MSGH_BITS_COMPLEX == 0 {
-        return;
-    }
-    let address =
-        |bytes: &[u8], at: usize| u64::from(word(bytes, at)) | (u64::from(word(bytes, at + 4)) << 32);
+/// `message` is the request after `mach_msg` refused it (or before it was ever sent,
+/// with a zero `msgh_size`); the names and addresses it holds are the caller's to
+/// release.
+unsafe fn release_refused(message: &[u8], descriptors: &[Descriptor], code: sys::mach_msg_return_t) {
+    let word = |at: usize| read_u32(message, at).unwrap_or(0);
+    // The stubs send with a zero `msgh_size`; a pseudo-receive writes the size back.
+    let refused = if word(4) != 0 {
+        Refused::PseudoReceived
+    } else {
+        match code {
+            sys::MACH_SEND_INVALID_DEST
+            | sys::MACH_SEND_INVALID_REPLY
+            | sys::MACH_SEND_INVALID_HEADER
+            | sys::MACH_SEND_INVALID_VOUCHER
+            | sys::MACH_SEND_INVALID_TYPE
+            | sys::MACH_SEND_INVALID_DATA
+            | sys::MACH_SEND_MSG_TOO_SMALL
+            | sys::MACH_SEND_TOO_LARGE
+            | sys::MACH_SEND_NO_BUFFER
+            | sys::MACH_SEND_TIMED_OUT
+            | sys::MACH_SEND_INTERRUPTED => Refused::Untouched,
+            // SAFETY: forwarded from the caller.
+            sys::MACH_SEND_INVALID_RIGHT | sys::MACH_SEND_INVALID_MEMORY => {
+                Refused::ConsumedBefore(unsafe { first_refused(message, descriptors) })
+            }
+            _ => Refused::Unknown,
+        }
+    };
+    // SAFETY: forwarded from the caller.
+    unsafe { release_left(message, descriptors, refused) };
+}
+
+/// Where XNU's copyin of the body stopped: the first entry naming a right the caller
+/// lent (`COPY_SEND`, `MAKE_SEND`, `MAKE_SEND_ONCE`) that its name does not hold. Those
+/// names are not consumed by the attempt, so they can be checked afterwards; a moved
+/// right belonged to an owner, so it held its right. Out-of-line name arrays given away
+/// with their region (`deallocate`) are skipped: the kernel unmapped them in either
+/// case, so their names cannot be read back, and such an array counts as taken whole
+/// (if it held the failing name, what comes after it is taken as consumed too: a leak,
+/// never a second release). (Another thread of the caller's that drops a lent name
+/// during the call can mislead this; that is the caller's race.)
+///
+/// # Safety
+///
+/// As [`release_refused`]: `message` is the request as built.
+unsafe fn first_refused(message: &[u8], descriptors: &[Descriptor]) -> Option<(usize, usize)> {
     let mut at = FIRST_DESCRIPTOR;
-    for d in descriptors {
-        let Some(raw) = message.get(at..at + d.size()) else {
-            return;
-        };
-        let kind = u32::from(raw[11]);
-        let disposition = u32::from(raw[10]);
+    for (index, d) in descriptors.iter().enumerate() {
+        let raw = message.get(at..at + d.size())?;
+        let (kind, disposition) = (u32::from(raw[11]), u32::from(raw[10]));
+        let word = |at: usize| u32::from_ne_bytes([raw[at], raw[at + 1], raw[at + 2], raw[at + 3]]);
         if kind == sys::MACH_MSG_PORT_DESCRIPTOR {
-            release_right(word(raw, 0), disposition);
-        } else if raw.len() == 16 {
-            let region = address(raw, 0);
-            let moved = raw[8] != 0 || built.is_some_and(|b| address(b, at) != region);
-            let count = word(raw, 12) as usize;
-            let mut bytes = count;
-            if kind == sys::MACH_MSG_OOL_PORTS_DESCRIPTOR {
-                bytes = count * size_of::<mach_port_t>();
-                if region != 0 {
-                    for i in 0..count {
-                        // SAFETY: the descriptor's array holds `count` names, readable
-                        // whether it is the caller's or a pseudo-received copy.
-                        let name = unsafe { (region as usize as *const mach_port_t).add(i).read_unaligned() };
-                        release_right(name, disposition);
+            if !holds(word(0), disposition) {
+                return Some((index, 0));
+            }
+        } else if kind == sys::MACH_MSG_OOL_PORTS_DESCRIPTOR && raw.len() == 16 && raw[8] == 0 {
+            // (An array given away with its region was unmapped by the kernel whether it
+            // failed or not, so its names cannot be checked: it counts as taken whole.)
+            let region = u64::from(word(0)) | (u64::from(word(4)) << 32);
+            if region != 0 {
+                for element in 0..word(12) as usize {
+                    // SAFETY: as built, the descriptor points at the caller's `count` names.
+                    let name = unsafe {
+                        (region as usize as *const mach_port_t)
+                            .add(element)
+                            .read_unaligned()
+                    };
+                    if !holds(name, disposition) {
+                        return Some((index, element));
                     }
                 }
             }
-            if moved && region != 0 && bytes != 0 {
-                // SAFETY: a region the stub was given to move, or the kernel's copy of
-                // one: ours to return, once.
-                unsafe { sys::mach_vm_deallocate(sys::mach_task_self(), region, bytes as u64) };
-            }
         }
         at += d.size();
+    }
+    None
+}
+
+/// Whether `name` holds what `disposition` copies or makes from it (moves are taken as
+/// held: an owner gave them).
+fn holds(name: mach_port_t, disposition: u32) -> bool {
+    if name == sys::MACH_PORT_NULL || name == sys::MACH_PORT_DEAD {
+        return true;
+    }
+    let needed = match disposition {
+        sys::MACH_MSG_TYPE_COPY_SEND => sys::MACH_PORT_TYPE_SEND | sys::MACH_PORT_TYPE_DEAD_NAME,
+        sys::MACH_MSG_TYPE_MAKE_SEND | sys::MACH_MSG_TYPE_MAKE_SEND_ONCE => sys::MACH_PORT_TYPE_RECEIVE,
+        _ => return true,
+    };
+    let mut held = 0;
+    // SAFETY: an out-pointer to a local; asking about our own space.
+    let kr = unsafe { sys::mach_port_type(sys::mach_task_self(), name, &mut held) };
+    kr == sys::KERN_SUCCESS && held & needed != 0
+}
+
+/// Releases the rights and regions of `message` that `refused` says are still the
+/// caller's: rights by their disposition (`MOVE_*` as built, `PORT_*` once
+/// pseudo-received; copies and makes cost nothing until sent), regions given away
+/// (`deallocate`) as built, every region once pseudo-received.
+///
+/// # Safety
+///
+/// As [`release_refused`].
+unsafe fn release_left(message: &[u8], descriptors: &[Descriptor], refused: Refused) {
+    let word = |bytes: &[u8], at: usize| read_u32(bytes, at).unwrap_or(0);
+    let bits = word(message, 0);
+    if matches!(refused, Refused::PseudoReceived | Refused::Untouched) {
+        release_right(word(message, 8), bits & 0x1f);
+        release_right(word(message, 12), (bits >> 8) & 0x1f);
+    }
+    if bits & sys::MACH_MSGH_BITS_COMPLEX == 0 {
+        return;
+    }
+    let pseudo_received = matches!(refused, Refused::PseudoReceived);
+    let mut at = FIRST_DESCRIPTOR;
+    for (index, d) in descriptors.iter().enumerate() {
+        let Some(raw) = message.get(at..at + d.size()) else {
+            return;
+        };
+        at += d.size();
+        let kind = u32::from(raw[11]);
+        let disposition = u32::from(raw[10]);
+        if kind == sys::MACH_MSG_PORT_DESCRIPTOR {
+            if refused.left((index, 0)) {
+                release_right(word(raw, 0), disposition);
+            }
+            continue;
+        }
+        if raw.len() != 16 {
+            continue;
+        }
+        let region = u64::from(word(raw, 0)) | (u64::from(word(raw, 4)) << 32);
+        let count = word(raw, 12) as usize;
+        let mut bytes = count;
+        if kind == sys::MACH_MSG_OOL_PORTS_DESCRIPTOR {
+            bytes = count * size_of::<mach_port_t>();
+            if region != 0 {
+                for element in (0..count).filter(|&element| refused.left((index, element))) {
+                    // SAFETY: the descriptor's array holds `count` names, readable
+                    // whether it is the caller's or a pseudo-received copy.
+                    let name = unsafe {
+                        (region as usize as *const mach_port_t)
+                            .add(element)
+                            .read_unaligned()
+                    };
+                    release_right(name, disposition);
+                }
+            }
+        }
+        let left = pseudo_received || (raw[8] != 0 && refused.region_left(index));
+        if left && region != 0 && bytes != 0 {
+            // SAFETY: a region the stub was given to move, or the kernel's copy of
+            // one: ours to return, once.
+            unsafe { sys::mach_vm_deallocate(sys::mach_task_self(), region, bytes as u64) };
+        }
     }
 }
 
@@ -546,19 +706,20 @@ unsafe fn release_returned(message: &[u8], built: Option<&[u8]>, descriptors: &[
 ///
 /// # Safety
 ///
-/// As [`release_returned`].
+/// As [`release_refused`].
 unsafe fn release_unsent(message: &mut [u8], descriptors: &[Descriptor]) {
     if descriptors.is_empty() {
         return;
     }
     message[..4].copy_from_slice(&sys::MACH_MSGH_BITS_COMPLEX.to_ne_bytes());
+    message[4..8].fill(0);
     // SAFETY: per the caller; as built, only `deallocate` regions are moved.
-    unsafe { release_returned(message, None, descriptors) };
+    unsafe { release_left(message, descriptors, Refused::Untouched) };
 }
 
 /// Releases a right the message was moving: `MOVE_RECEIVE`, `MOVE_SEND` and
 /// `MOVE_SEND_ONCE` (the same numbers as the `PORT_*` forms a pseudo-receive leaves).
-fn release_right(name: mach_port_t, disposition: u32) {
+pub(crate) fn release_right(name: mach_port_t, disposition: u32) {
     if name == sys::MACH_PORT_NULL || name == sys::MACH_PORT_DEAD {
         return;
     }

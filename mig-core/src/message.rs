@@ -175,6 +175,22 @@ pub enum Descriptor {
         /// The disposition the receiver sees.
         disposition: u8,
     },
+    /// Slot `index` of a variable inline port array (`array[*:n] of <port>`): a
+    /// `mach_msg_port_descriptor_t` that must carry `disposition` when the slot lies within
+    /// the array's count (`<arg>Cnt`, at `count_offset`). A slot past the count is unused:
+    /// only its type is checked, and whatever right it carries is released on receipt.
+    ///
+    /// Apple MIG checks only the type of every slot ("some of the entries could be
+    /// empty"); its senders and XNU's copyin still give every slot the array's
+    /// disposition, so checking it within the count refuses nothing they send.
+    PortSlot {
+        /// The disposition the receiver sees in a used slot.
+        disposition: u8,
+        /// Offset of the array's count in the struct (its maximum layout).
+        count_offset: u32,
+        /// The slot's position in the array.
+        index: u32,
+    },
     /// A `mach_msg_ool_ports_descriptor_t` carrying rights received with this
     /// disposition, whose count must be `<arg>Cnt`.
     OutOfLinePorts {
@@ -209,7 +225,7 @@ impl Descriptor {
     /// The descriptor's size on the wire (64-bit user space).
     pub const fn size(self) -> usize {
         match self {
-            Descriptor::Port { .. } => 12,
+            Descriptor::Port { .. } | Descriptor::PortSlot { .. } => 12,
             Descriptor::OutOfLine { .. }
             | Descriptor::OutOfLinePorts { .. }
             | Descriptor::OutOfLinePortsExact { .. }
@@ -231,8 +247,8 @@ pub(crate) fn descriptors_match(bytes: &[u8], expected: &[Descriptor]) -> bool {
         };
         match *d {
             // name u32, pad1 u32, pad2 u16, disposition u8, type u8
-            // A disposition of 0 accepts any: MIG checks only the type of the slots of a
-            // variable port array.
+            // A disposition of 0 accepts any: a polymorphic port, whose disposition the
+            // receiver reads (`PolyPort`).
             Descriptor::Port { disposition } => {
                 if raw[11] != crate::sys::MACH_MSG_PORT_DESCRIPTOR as u8
                     || (disposition != 0 && raw[10] != disposition)
@@ -242,6 +258,12 @@ pub(crate) fn descriptors_match(bytes: &[u8], expected: &[Descriptor]) -> bool {
             }
             Descriptor::OutOfLinePorts { disposition, .. } => {
                 if raw[11] != crate::sys::MACH_MSG_OOL_PORTS_DESCRIPTOR as u8 || raw[10] != disposition {
+                    return false;
+                }
+            }
+            // The count is known only once the message is unpacked: see `port_slots_match`.
+            Descriptor::PortSlot { .. } => {
+                if raw[11] != crate::sys::MACH_MSG_PORT_DESCRIPTOR as u8 {
                     return false;
                 }
             }
@@ -286,6 +308,7 @@ pub(crate) fn out_of_line_sizes_match(bytes: &[u8], expected: &[Descriptor]) -> 
             // An out-of-line ports descriptor counts elements, not bytes.
             Descriptor::OutOfLinePorts { count_offset, .. } => Some((1, count_offset)),
             Descriptor::Port { .. }
+            | Descriptor::PortSlot { .. }
             | Descriptor::OutOfLinePortsExact { .. }
             | Descriptor::OutOfLineValue { .. } => None,
         };
@@ -303,6 +326,61 @@ pub(crate) fn out_of_line_sizes_match(bytes: &[u8], expected: &[Descriptor]) -> 
     true
 }
 
+/// The slots of a variable inline port array, each with its count: `(offset of the
+/// descriptor, disposition, whether the slot is within the count)`.
+fn port_slots<'a>(
+    bytes: &'a [u8],
+    expected: &'a [Descriptor],
+) -> impl Iterator<Item = (usize, u8, bool)> + 'a {
+    expected
+        .iter()
+        .scan(FIRST_DESCRIPTOR, |offset, d| {
+            let at = *offset;
+            *offset += d.size();
+            Some((at, *d))
+        })
+        .filter_map(move |(at, d)| match d {
+            Descriptor::PortSlot {
+                disposition,
+                count_offset,
+                index,
+            } => {
+                // A count that cannot be read uses every slot: all are checked.
+                let used = read_u32(bytes, count_offset as usize).is_none_or(|count| index < count);
+                Some((at, disposition, used))
+            }
+            _ => None,
+        })
+}
+
+/// Whether every used slot of each variable inline port array carries the array's
+/// disposition (a receive right in a slot of a send-right array is refused, not taken
+/// for a send right). Made once the message is at its maximum layout, where the counts
+/// are.
+pub(crate) fn port_slots_match(bytes: &[u8], expected: &[Descriptor]) -> bool {
+    port_slots(bytes, expected)
+        .all(|(at, disposition, used)| !used || bytes.get(at + 10) == Some(&disposition))
+}
+
+/// Releases the rights in the slots past the count of each variable inline port array of
+/// a checked message, and clears their names: nobody takes them, and a sender can put
+/// any right there.
+pub(crate) fn release_unused_slots(bytes: &mut [u8], expected: &[Descriptor]) {
+    let mut at = FIRST_DESCRIPTOR;
+    for d in expected {
+        if let Descriptor::PortSlot {
+            count_offset, index, ..
+        } = *d
+            && read_u32(bytes, count_offset as usize).is_some_and(|count| index >= count)
+            && let (Some(name), Some(&disposition)) = (read_u32(bytes, at), bytes.get(at + 10))
+        {
+            crate::client::release_right(name, u32::from(disposition));
+            bytes[at..at + 4].fill(0);
+        }
+        at += d.size();
+    }
+}
+
 /// Clears a received message's rights and memory once they have been handed to typed
 /// owners, so that destroying the message cannot release them again: port names and
 /// out-of-line addresses and sizes become zero.
@@ -310,7 +388,7 @@ pub(crate) fn forget_resources(bytes: &mut [u8], expected: &[Descriptor]) {
     let mut offset = FIRST_DESCRIPTOR;
     for d in expected {
         let cleared = match d {
-            Descriptor::Port { .. } => [offset..offset + 4, offset..offset],
+            Descriptor::Port { .. } | Descriptor::PortSlot { .. } => [offset..offset + 4, offset..offset],
             Descriptor::OutOfLine { .. }
             | Descriptor::OutOfLinePorts { .. }
             | Descriptor::OutOfLinePortsExact { .. }

@@ -8,7 +8,7 @@ use crate::client::complex_bit;
 use crate::error::{Error, Result};
 use crate::message::{
     Message, MessageBuffer, descriptors_match, forget_resources, min_size, out_of_line_sizes_match, pack,
-    unpack,
+    port_slots_match, release_unused_slots, unpack,
 };
 use crate::sys::{self, NDR_record_t, kern_return_t, mach_msg_header_t, mach_port_t};
 use crate::trailer::Trailer;
@@ -121,7 +121,10 @@ pub fn request<T: Message>(request: &mut MessageBuffer) -> Result<&T> {
     if !T::VARIABLE.is_empty() && !unpack(request.bytes_mut_kept(), received, size, T::VARIABLE) {
         return Err(Error::MIG_BAD_ARGUMENTS);
     }
-    if complex && !out_of_line_sizes_match(request.bytes(), T::DESCRIPTORS) {
+    if complex
+        && !(out_of_line_sizes_match(request.bytes(), T::DESCRIPTORS)
+            && port_slots_match(request.bytes(), T::DESCRIPTORS))
+    {
         return Err(Error::MIG_TYPE_ERROR);
     }
     request.view::<T>().ok_or(Error::MIG_BAD_ARGUMENTS)
@@ -150,7 +153,12 @@ fn take<T: Message>(buffer: &mut MessageBuffer) -> Result<(T, Trailer)> {
         return Err(Error::MIG_BAD_ARGUMENTS);
     }
     let trailer = trailer_of::<T>(buffer);
-    let taken = *request::<T>(buffer)?;
+    request::<T>(buffer)?;
+    if !T::DESCRIPTORS.is_empty() {
+        // Slots past a port array's count have no owner to come: released here.
+        release_unused_slots(buffer.bytes_mut_kept(), T::DESCRIPTORS);
+    }
+    let taken = *buffer.view::<T>().ok_or(Error::MIG_BAD_ARGUMENTS)?;
     if !T::DESCRIPTORS.is_empty() {
         forget_resources(buffer.bytes_mut_kept(), T::DESCRIPTORS);
     }

@@ -1170,30 +1170,132 @@ fn port_descriptors_transfer_rights() {
     destroy(dead);
 }
 
-/// Body errors: an unknown descriptor type is MACH_SEND_INVALID_TYPE, a name
-/// without the right is MACH_SEND_INVALID_RIGHT, and (as the whole message is
-/// checked first) nothing is consumed.
+/// Body errors. An unknown descriptor type is MACH_SEND_INVALID_TYPE, found
+/// before any right is taken (XNU validates descriptors as it copies the message
+/// in, `ipc_kmsg_get_and_inflate_from_user`). A name without the right is
+/// MACH_SEND_INVALID_RIGHT, found while the body's rights are copied in: as in
+/// XNU's `ipc_kmsg_copyin_body`, the rights before it were taken and are
+/// destroyed, the failing one and those after it stay the sender's.
 #[test]
-fn bad_descriptors_are_rejected_without_consuming_rights() {
+fn bad_descriptors_consume_what_xnu_consumes() {
     let _g = shared();
     let (p, x) = (new_port(), new_port());
     make_send(x);
     let msg = Msg::simple(p, MACH_MSG_TYPE_MAKE_SEND, 1)
+        .port(0x0bad_0b03, MACH_MSG_TYPE_COPY_SEND)
+        .port(x, MACH_MSG_TYPE_MOVE_SEND);
+    assert_eq!(msg.send(), MACH_SEND_INVALID_RIGHT);
+    assert_eq!(
+        refs(x, MACH_PORT_RIGHT_SEND),
+        1,
+        "after the failing right: untouched"
+    );
+    let msg = Msg::simple(p, MACH_MSG_TYPE_MAKE_SEND, 1)
         .port(x, MACH_MSG_TYPE_MOVE_SEND)
         .port(0x0bad_0b03, MACH_MSG_TYPE_COPY_SEND);
     assert_eq!(msg.send(), MACH_SEND_INVALID_RIGHT);
+    assert_eq!(
+        refs(x, MACH_PORT_RIGHT_SEND),
+        0,
+        "before the failing right: consumed"
+    );
+    make_send(x);
     let msg = Msg::simple(p, MACH_MSG_TYPE_MAKE_SEND, 1)
         .port(x, MACH_MSG_TYPE_MOVE_SEND)
         .port(x, MACH_MSG_TYPE_MOVE_SEND);
     assert_eq!(msg.send(), MACH_SEND_INVALID_RIGHT, "only one reference to move");
+    assert_eq!(refs(x, MACH_PORT_RIGHT_SEND), 0, "the first move was consumed");
+    make_send(x);
     let msg = Msg::simple(p, MACH_MSG_TYPE_MAKE_SEND, 1)
         .port(x, MACH_MSG_TYPE_MOVE_SEND)
         .ool_raw(0, false, 0, 9, 0);
     assert_eq!(msg.send(), MACH_SEND_INVALID_TYPE);
     let msg = Msg::simple(p, MACH_MSG_TYPE_MAKE_SEND, 1).port(x, MACH_MSG_TYPE_COPY_RECEIVE);
     assert_eq!(msg.send(), MACH_SEND_INVALID_TYPE);
-    assert_eq!(refs(x, MACH_PORT_RIGHT_SEND), 1);
+    assert_eq!(
+        refs(x, MACH_PORT_RIGHT_SEND),
+        1,
+        "a format error consumes nothing"
+    );
     assert!(queue_empty(p));
+    destroy(p);
+    destroy(x);
+}
+
+/// With `loopback_pseudo_receive_timeouts`, a send that times out hands the
+/// message back as XNU's `mach_msg_receive_pseudo` does (`osfmk/ipc/mach_msg.c`,
+/// `ipc_kmsg_copyout_pseudo` in `osfmk/ipc/ipc_kmsg.c`): the header keeps its
+/// order with received dispositions, a copied right comes back as a send right
+/// (one more user reference), memory given away comes back (here where it was)
+/// with `deallocate` set only for a virtual copy, the size is written back, and
+/// the switch's bits are or-ed into `MACH_SEND_TIMED_OUT`.
+#[test]
+fn a_timed_out_send_is_pseudo_received_when_asked() {
+    let _g = shared();
+    let t = task();
+    let (p, x) = (new_port(), new_port());
+    make_send(p);
+    make_send(x);
+    for i in 0..MACH_PORT_QLIMIT_DEFAULT {
+        assert_eq!(
+            Msg::simple(p, MACH_MSG_TYPE_COPY_SEND, i as i32).send(),
+            MACH_MSG_SUCCESS
+        );
+    }
+    let mut region: vm_address_t = 0;
+    unsafe {
+        assert_eq!(vm_allocate(t, &mut region, 100, VM_FLAGS_ANYWHERE), KERN_SUCCESS);
+    }
+    let msg = Msg::simple(p, MACH_MSG_TYPE_COPY_SEND, 9)
+        .port(x, MACH_MSG_TYPE_COPY_SEND)
+        .ool(region, 100, true);
+    let mut buf = msg.buf();
+    // The out-of-line descriptor's `copy` byte: a physical copy.
+    buf.0[28 + 12 + 9] = MACH_MSG_PHYSICAL_COPY as u8;
+    loopback_pseudo_receive_timeouts(Some(MACH_MSG_VM_SPACE));
+    let sent = unsafe {
+        mach_msg(
+            buf.ptr(),
+            MACH_SEND_MSG | MACH_SEND_TIMEOUT,
+            msg.size(),
+            0,
+            0,
+            0,
+            0,
+        )
+    };
+    loopback_pseudo_receive_timeouts(None);
+    assert_eq!(sent, MACH_SEND_TIMED_OUT | MACH_MSG_VM_SPACE);
+    let head = buf.header();
+    assert_eq!(
+        (
+            head.msgh_bits & 0xffff,
+            head.msgh_size,
+            head.msgh_remote_port,
+            head.msgh_local_port
+        ),
+        (
+            MACH_MSGH_BITS_COMPLEX & 0xffff | MACH_MSG_TYPE_PORT_SEND,
+            msg.size(),
+            p,
+            0
+        )
+    );
+    assert_eq!(head.msgh_bits & MACH_MSGH_BITS_COMPLEX, MACH_MSGH_BITS_COMPLEX);
+    assert_eq!((buf.u32_at(28), buf.0[38]), (x, MACH_MSG_TYPE_PORT_SEND as u8));
+    assert_eq!(
+        (refs(p, MACH_PORT_RIGHT_SEND), refs(x, MACH_PORT_RIGHT_SEND)),
+        (2, 2)
+    );
+    assert_eq!(buf.usize_at(40), region, "given away, handed back where it was");
+    assert_eq!(buf.0[48], 0, "deallocate is set only for a virtual copy");
+    assert!(loopback_vm_is_allocated(region));
+    unsafe { mach_msg_destroy(buf.ptr()) };
+    unsafe { vm_deallocate(t, region, 100) };
+    assert_eq!(
+        (refs(p, MACH_PORT_RIGHT_SEND), refs(x, MACH_PORT_RIGHT_SEND)),
+        (1, 1)
+    );
     destroy(p);
     destroy(x);
 }

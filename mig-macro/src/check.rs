@@ -101,9 +101,9 @@ impl Checker {
             }
             Statement::Text { keyword, value } if keyword.is_keyword("consumeonsenderror") => {
                 // What Apple's stubs destroy when a send fails. Ours take moved rights and
-                // memory by value, so they always release them when the kernel hands the
-                // message back (`MACH_SEND_TIMED_OUT`, `MACH_SEND_INVALID_DEST`), which
-                // is `Any`; the setting is checked, and changes nothing.
+                // memory by value, so they always release what the kernel left of them,
+                // whatever the send error (more than `Any` does); the setting is checked,
+                // and changes nothing.
                 if let Some((text, span)) = value
                     && !["none", "timeout", "any"].contains(&text.to_ascii_lowercase().as_str())
                 {

@@ -29,6 +29,14 @@ mod apple {
     pub use mach2::vm_statistics::VM_FLAGS_ANYWHERE;
     pub use mach2::vm_types::{integer_t, mach_vm_address_t, mach_vm_size_t, natural_t, vm_map_t};
 
+    // `<mach/port.h>`'s `MACH_PORT_TYPE(right)`, which `mach2` does not define.
+    /// A send right.
+    pub const MACH_PORT_TYPE_SEND: mach_port_type_t = 1 << 16;
+    /// A receive right.
+    pub const MACH_PORT_TYPE_RECEIVE: mach_port_type_t = 1 << 17;
+    /// A dead name.
+    pub const MACH_PORT_TYPE_DEAD_NAME: mach_port_type_t = 1 << 20;
+
     // libsystem_kernel functions `mach2` does not bind: `<mach/mach_sync_ipc.h>` and
     // the port-set calls of `<mach/mach_port.h>`.
     unsafe extern "C" {
@@ -49,6 +57,12 @@ mod apple {
             task: ipc_space_t,
             name: mach_port_name_t,
             after: mach_port_name_t,
+        ) -> kern_return_t;
+        /// The rights `name` denotes in `task` (`MACH_PORT_TYPE_*` bits).
+        pub fn mach_port_type(
+            task: ipc_space_t,
+            name: mach_port_name_t,
+            ptype: *mut mach_port_type_t,
         ) -> kern_return_t;
         /// This thread's special reply port (for `UseSpecialReplyPort` stubs).
         pub fn mig_get_special_reply_port() -> mach_port_t;

@@ -98,6 +98,15 @@ pub fn stub(paths: &Paths, routine: &Routine) -> TokenStream {
             id + REPLY_ID_OFFSET
         )
     };
+    let mut doc = doc;
+    for arg in routine.args.iter().filter(|a| a.count_in_out) {
+        doc.push_str(&format!(
+            " `{0}_capacity` is the most elements of `{0}` the caller takes: the server is told \
+             it (clamped to the array's maximum), and a reply carrying more is refused with \
+             `MIG_ARRAY_TOO_LARGE`.",
+            arg.name
+        ));
+    }
     let doc = docs_with(&routine.docs, &doc);
     if routine.simple {
         return quote! {
@@ -150,6 +159,18 @@ pub fn stub(paths: &Paths, routine: &Routine) -> TokenStream {
             )
         }
     };
+    // `CountInOut`: a reply with more elements than the caller can take is refused (and
+    // destroyed) before anything is taken from it, as Apple's stubs refuse it.
+    let capacities = outs.iter().filter(|a| a.count_in_out).map(|arg| {
+        let count = count_field(arg);
+        let capacity = quote::format_ident!("{}_capacity", arg.name);
+        quote! {
+            if __reply.#count > #capacity {
+                return #krate::__private::Err(#krate::__private::array_too_large(__reply));
+            }
+        }
+    });
+    let capacities = quote!(#(#capacities)*);
     if let Some(elements) = routine.client_trailer_elements() {
         let elements_lit = proc_macro2::Literal::u32_unsuffixed(elements);
         // `UserSecToken`/`UserAuditToken`: the reply comes with the trailer that holds them.
@@ -164,6 +185,7 @@ pub fn stub(paths: &Paths, routine: &Routine) -> TokenStream {
                 let (__reply, __trailer): (#module::Reply, #krate::Trailer) = #krate::__private::rpc_with_trailer(
                     #request, #port_value, #disposition, #module::ID, #options, #timeout, #via, #elements_lit,
                 )?;
+                #capacities
                 #krate::__private::Ok(#result)
             }
         };
@@ -173,6 +195,7 @@ pub fn stub(paths: &Paths, routine: &Routine) -> TokenStream {
         pub fn #name(#(#params),*) -> #krate::Result<#returns> {
             let __reply: #module::Reply =
                 #krate::__private::#rpc(#request, #port_value, #disposition, #module::ID, #options, #timeout #reply_port)?;
+            #capacities
             #krate::__private::Ok(#result)
         }
     }

@@ -269,6 +269,14 @@ fn method(paths: &Paths, routine: &Routine) -> TokenStream {
             routine.name, routine.id
         )
     };
+    let mut doc = doc;
+    for arg in routine.args.iter().filter(|a| a.count_in_out) {
+        doc.push_str(&format!(
+            " `{0}_capacity` is how many elements of `{0}` the caller takes, already clamped to \
+             the array's maximum; the caller refuses a reply with more.",
+            arg.name
+        ));
+    }
     let doc = docs_with(&routine.docs, &doc);
     quote! {
         #doc
@@ -304,8 +312,15 @@ fn arm(paths: &Paths, routine: &Routine) -> TokenStream {
             quote!(unsafe { #owner::from_raw(__reply_port) })
         }
         Role::Out => {
+            // `CountInOut`: the caller's capacity, clamped to the array's maximum as
+            // Apple's server does, so a handler never sees more room than the reply has.
             let count = quote::format_ident!("{}Cnt", a.name);
-            quote!(__request.#count)
+            let max = match a.ty.wire {
+                crate::model::Wire::Variable { max, .. } => max,
+                _ => u32::MAX,
+            };
+            let max = proc_macro2::Literal::u32_unsuffixed(max);
+            quote!(::core::cmp::Ord::min(__request.#count, #max))
         }
         Role::Trailer { element, .. } => read_trailer(element),
         _ if ports::is_poly(a) => {

@@ -203,13 +203,29 @@ fn message(
                 FieldKind::PortArray(arg) => {
                     let arg = &routine.args[arg];
                     let Wire::PortArray { max, variable, .. } = arg.ty.wire else { unreachable!() };
-                    // MIG checks each slot's type, and the disposition only when all are used.
-                    let expected = if variable {
-                        quote!(#krate::Descriptor::Port { disposition: 0 })
-                    } else {
-                        super::ports::expected(paths, arg)
-                    };
-                    vec![expected; max as usize]
+                    if !variable {
+                        return vec![super::ports::expected(paths, arg); max as usize];
+                    }
+                    // Each slot within the count must carry the array's disposition
+                    // (Apple MIG checks only the type); the runtime releases what the
+                    // slots past the count carry.
+                    let count = format!("{}Cnt", arg.count_from.as_deref().unwrap_or(&arg.name));
+                    let count_offset = m
+                        .fields
+                        .iter()
+                        .find(|f| f.name == count)
+                        .map_or(0, |f| f.offset);
+                    let send = arg.ty.wire.port_disposition().unwrap_or(0);
+                    let received = proc_macro2::Literal::u8_unsuffixed(Wire::received_disposition(send) as u8);
+                    let count_offset = lit(count_offset);
+                    (0..max)
+                        .map(|index| {
+                            let index = lit(index);
+                            quote!(#krate::Descriptor::PortSlot {
+                                disposition: #received, count_offset: #count_offset, index: #index
+                            })
+                        })
+                        .collect()
                 }
                 FieldKind::OutOfLine(_) | FieldKind::OutOfLinePorts(_) => {
                     let next = out_of_line.next().expect("one count per out-of-line array");

@@ -19,7 +19,8 @@
 //! `loopback_live_tasks`), the accounting functions (`loopback_live_rights`,
 //! `loopback_live_ports`, `loopback_live_ool_bytes`,
 //! `loopback_queued_messages`, `loopback_vm_is_allocated`,
-//! `loopback_guard_exceptions`) and, with the
+//! `loopback_guard_exceptions`), the test switch
+//! `loopback_pseudo_receive_timeouts` and, with the
 //! `c-abi` feature, the C-linkage exports (`loopback_c_abi_symbols`).
 //!
 //! # Fidelity to XNU
@@ -29,7 +30,9 @@
 //! | names (`index << 8 \| generation`), coalescing of send and receive rights, user references, dead names | implemented |
 //! | `mach_port_allocate` / `deallocate` / `mod_refs` / `destroy` / `insert_right` / `extract_right` / `get_refs` / `type` / `construct` / `destruct` / `insert_member` / `extract_member` / `move_member` | implemented; `destruct` ignores the guard, `construct` honours only `MPO_QLIMIT` and `MPO_INSERT_SEND_RIGHT`; a port is in one set at a time (XNU allows several) |
 //! | `mach_msg` send/receive, header dispositions and the receiver's view, timeouts, queue limits, `MACH_RCV_LARGE` | implemented; `MACH_SEND_NOTIFY`, `MACH_RCV_INTERRUPT`, vouchers and importance are ignored |
-//! | a send that fails (`MACH_SEND_TIMED_OUT` included) | differs: the message is left untouched in the sender's buffer; XNU pseudo-receives a timed-out message (rights renamed, out-of-line memory at new addresses). Generated stubs release what they moved correctly either way |
+//! | a send refused for its header or format (`MACH_SEND_INVALID_DEST`, `_REPLY`, `_HEADER`, `_TYPE`, ...) | implemented: nothing is taken |
+//! | a send refused for a right in its body (`MACH_SEND_INVALID_RIGHT`) | implemented as `ipc_kmsg_copyin_body`: the header's rights and the body's entries before the failing one are taken and destroyed, the rest stays the sender's |
+//! | a send that times out (`MACH_SEND_TIMED_OUT`) | differs by default: the message is left untouched; XNU pseudo-receives it (`mach_msg_receive_pseudo`: rights renamed, out-of-line memory in new regions, error bits or-ed in). `loopback_pseudo_receive_timeouts` makes a thread's timed-out sends do what XNU does. Generated stubs handle both |
 //! | complex messages: port, OOL and OOL-ports descriptors | implemented; OOL data is always copied; guarded port descriptors are rejected (`MACH_SEND_INVALID_TYPE`) |
 //! | trailers up to `mach_msg_mac_trailer_t` | implemented; audit token from the real uid/gid/pid, no audit session, MAC labels 0 |
 //! | port sets | implemented |
@@ -93,7 +96,7 @@ pub use self::mig::{
     mig_allocate, mig_dealloc_reply_port, mig_dealloc_special_reply_port, mig_deallocate, mig_get_reply_port,
     mig_get_special_reply_port, mig_put_reply_port,
 };
-pub use self::msg::{mach_msg, mach_msg_destroy, mach_msg_send};
+pub use self::msg::{loopback_pseudo_receive_timeouts, mach_msg, mach_msg_destroy, mach_msg_send};
 pub use self::notify::{
     mach_dead_name_notification_t, mach_no_senders_notification_t, mach_port_deleted_notification_t,
     mach_port_destroyed_notification_t, mach_port_request_notification,

@@ -2,9 +2,12 @@
 //! its rights), queueing it, and copying it out to the receiver (naming its
 //! rights in the space, rewriting header and descriptors, adding a trailer).
 //!
-//! A send is all or nothing: every right in the message is checked before
-//! any is taken, so a failed send (including `MACH_SEND_TIMED_OUT`) leaves
-//! the sender's rights and memory untouched.
+//! Every right in the message is checked before any is taken. A send refused for its
+//! header or its format leaves the sender's rights and memory untouched, as XNU's does;
+//! one refused for a right in its body (`MACH_SEND_INVALID_RIGHT`) consumes what XNU's
+//! `ipc_kmsg_copyin_body` had taken before the failing right (see
+//! [`Outgoing::consume_until`]). A send that times out leaves the message untouched,
+//! unless the thread asked for XNU's pseudo-receive ([`loopback_pseudo_receive_timeouts`]).
 
 use std::ptr;
 use std::sync::MutexGuard;
@@ -127,6 +130,31 @@ struct Outgoing {
     body: Result<Vec<OutDesc>, mach_msg_return_t>,
 }
 
+/// Why a message cannot be sent.
+struct Refusal {
+    code: mach_msg_return_t,
+    /// For a right in the body that cannot be copied in: the descriptor and (in an
+    /// out-of-line ports descriptor) the name where XNU's copyin stopped.
+    body_at: Option<(usize, usize)>,
+}
+
+thread_local! {
+    /// This thread's choice for sends that time out (see
+    /// [`loopback_pseudo_receive_timeouts`]).
+    static PSEUDO_RECEIVE: std::cell::Cell<Option<mach_msg_return_t>> = const { std::cell::Cell::new(None) };
+}
+
+/// A test switch: with `Some(bits)`, this thread's sends that time out hand the
+/// message back as XNU's `mach_msg_receive_pseudo` does (`osfmk/ipc/mach_msg.c`): its
+/// rights renamed into the sender's space with their received dispositions, its
+/// out-of-line memory in fresh regions, written back over the sender's buffer; and
+/// `bits` is or-ed into `MACH_SEND_TIMED_OUT`, as XNU ors in what the pseudo-receive
+/// returned (`MACH_MSG_IPC_SPACE`, `MACH_MSG_VM_SPACE`, ... when the sender's space ran
+/// short; 0 when it did not). `None`, the default, leaves a timed-out message untouched.
+pub fn loopback_pseudo_receive_timeouts(bits: Option<mach_msg_return_t>) {
+    PSEUDO_RECEIVE.with(|mode| mode.set(bits));
+}
+
 impl Outgoing {
     /// Reads and checks the message format (not the rights).
     ///
@@ -192,17 +220,18 @@ impl Outgoing {
 
     /// Checks every right the message would take from `sid`; returns the
     /// destination port.
-    fn check(&self, k: &Kernel, sid: SpaceId) -> Result<ObjId, mach_msg_return_t> {
+    fn check(&self, k: &Kernel, sid: SpaceId) -> Result<ObjId, Refusal> {
+        let early = |code| Refusal { code, body_at: None };
         let mut ledger = Ledger::default();
         let dest = match k.check_copyin(sid, &mut ledger, self.dest.0, self.dest.1) {
             Ok(Target::Port(port)) => port,
-            _ => return Err(MACH_SEND_INVALID_DEST),
+            _ => return Err(early(MACH_SEND_INVALID_DEST)),
         };
         if self.reply.1 != 0 {
             k.check_copyin(sid, &mut ledger, self.reply.0, self.reply.1)
-                .map_err(|_| MACH_SEND_INVALID_REPLY)?;
+                .map_err(|_| early(MACH_SEND_INVALID_REPLY))?;
         }
-        for desc in self.body.as_ref().map_err(|e| *e)? {
+        for (index, desc) in self.body.as_ref().map_err(|e| early(*e))?.iter().enumerate() {
             let (names, disposition) = match desc {
                 OutDesc::Port {
                     name, disposition, ..
@@ -212,12 +241,147 @@ impl Outgoing {
                 } => (names.as_slice(), *disposition),
                 OutDesc::Ool { .. } => continue,
             };
-            for name in names {
+            for (element, name) in names.iter().enumerate() {
                 k.check_copyin(sid, &mut ledger, *name, disposition)
-                    .map_err(|_| MACH_SEND_INVALID_RIGHT)?;
+                    .map_err(|_| Refusal {
+                        code: MACH_SEND_INVALID_RIGHT,
+                        body_at: Some((index, element)),
+                    })?;
             }
         }
         Ok(dest)
+    }
+
+    /// What XNU leaves after a right in the body failed to copy in
+    /// (`ipc_kmsg_copyin_body` in `osfmk/ipc/ipc_kmsg.c`): the header's rights and every
+    /// descriptor before the failing one `(index, element)` were taken, and are destroyed
+    /// (`ipc_kmsg_clean_header`, `ipc_kmsg_clean_descriptors`; a region the sender gave
+    /// away is gone); in a failing out-of-line ports descriptor, the names before the
+    /// failing one were taken and are destroyed, and its region was deallocated if the
+    /// sender asked (`ipc_kmsg_copyin_ool_ports_descriptor`). The failing right and
+    /// everything after it stay the sender's.
+    fn consume_until(self, k: &mut Kernel, sid: SpaceId, (at, upto): (usize, usize)) {
+        let mut taken = vec![k.copyin(sid, self.dest.0, self.dest.1)];
+        if self.reply.1 != 0 {
+            taken.push(k.copyin(sid, self.reply.0, self.reply.1));
+        }
+        for (index, desc) in self.body.unwrap_or_default().into_iter().enumerate().take(at + 1) {
+            let whole = index < at;
+            match desc {
+                OutDesc::Port {
+                    name, disposition, ..
+                } => {
+                    if whole {
+                        taken.push(k.copyin(sid, name, disposition));
+                    }
+                }
+                OutDesc::Ool { release, .. } => {
+                    if let Some((address, size)) = release.filter(|_| whole) {
+                        vm::deallocate(sid, address, size);
+                    }
+                }
+                OutDesc::OolPorts {
+                    names,
+                    disposition,
+                    release,
+                    ..
+                } => {
+                    let count = if whole { names.len() } else { upto };
+                    for name in names.into_iter().take(count) {
+                        taken.push(k.copyin(sid, name, disposition));
+                    }
+                    if let Some((address, size)) = release {
+                        vm::deallocate(sid, address, size);
+                    }
+                }
+            }
+        }
+        k.release_all(taken);
+    }
+
+    /// A send that timed out, handed back as XNU's `mach_msg_receive_pseudo` does
+    /// (`ipc_kmsg_copyout_pseudo` in `osfmk/ipc/ipc_kmsg.c`): every right is taken and
+    /// named again in the sender's space with its received disposition (`PORT_*`), the
+    /// header keeps its remote and local order, and out-of-line memory comes back as a
+    /// fresh region, `deallocate` set only for a virtual copy. A region the sender gave
+    /// away comes back where it was (XNU unmapped it at copyin, and `vm_map_copyout` may
+    /// well pick the same place). Returns the message as the sender's buffer now holds it.
+    fn pseudo_receive(self, k: &mut Kernel, sid: SpaceId) -> Vec<u8> {
+        let mut bytes = self.bytes;
+        // Copy everything in first, as the send did, then out.
+        let dest = k.copyin(sid, self.dest.0, self.dest.1);
+        let reply = (self.reply.1 != 0).then(|| k.copyin(sid, self.reply.0, self.reply.1));
+        let body: Vec<(OutDesc, Vec<Carried>)> = self
+            .body
+            .unwrap_or_default()
+            .into_iter()
+            .map(|desc| {
+                let carried = match &desc {
+                    OutDesc::Port {
+                        name, disposition, ..
+                    } => vec![k.copyin(sid, *name, *disposition)],
+                    OutDesc::OolPorts {
+                        names, disposition, ..
+                    } => names
+                        .iter()
+                        .map(|&name| k.copyin(sid, name, *disposition))
+                        .collect(),
+                    OutDesc::Ool { .. } => Vec::new(),
+                };
+                (desc, carried)
+            })
+            .collect();
+        let dest_name = k.copyout(sid, dest);
+        let (reply_name, reply_type) = match reply {
+            Some(right) => (k.copyout(sid, right), right.kind.msg_type()),
+            None => (MACH_PORT_NULL, 0),
+        };
+        let complex = get_u32(&bytes, 0) & MACH_MSGH_BITS_COMPLEX;
+        put_u32(&mut bytes, 0, dest.kind.msg_type() | (reply_type << 8) | complex);
+        put_u32(&mut bytes, 8, dest_name);
+        put_u32(&mut bytes, 12, reply_name);
+        for (desc, carried) in body {
+            match desc {
+                OutDesc::Port { offset, .. } => {
+                    let right = carried[0];
+                    put_u32(&mut bytes, offset, k.copyout(sid, right));
+                    put_u8(&mut bytes, offset + DISPOSITION_AT, right.kind.msg_type() as u8);
+                }
+                OutDesc::Ool {
+                    offset,
+                    data,
+                    release,
+                } => {
+                    let virtual_copy = u32::from(bytes[offset + COPY_AT]) == MACH_MSG_VIRTUAL_COPY;
+                    let address = match release {
+                        Some((address, _)) => address,
+                        None => vm::allocate_copy(sid, &data).unwrap_or(0),
+                    };
+                    put_ptr(&mut bytes, offset, address);
+                    put_u8(&mut bytes, offset + DEALLOC_AT, u8::from(virtual_copy));
+                }
+                OutDesc::OolPorts {
+                    offset,
+                    disposition,
+                    release,
+                    ..
+                } => {
+                    let kind = Kind::of_disposition(disposition).unwrap_or(Kind::Send);
+                    let names: Vec<u8> = carried
+                        .into_iter()
+                        .flat_map(|right| k.copyout(sid, right).to_ne_bytes())
+                        .collect();
+                    if let Some((address, size)) = release {
+                        vm::deallocate(sid, address, size);
+                    }
+                    put_ptr(&mut bytes, offset, vm::allocate_copy(sid, &names).unwrap_or(0));
+                    put_u8(&mut bytes, offset + DEALLOC_AT, 1);
+                    put_u8(&mut bytes, offset + COPY_AT, MACH_MSG_VIRTUAL_COPY as u8);
+                    put_u8(&mut bytes, offset + DISPOSITION_AT, kind.msg_type() as u8);
+                }
+            }
+        }
+        bytes
     }
 
     /// Takes the rights (already checked) from `sid` and queues the message
@@ -382,7 +546,7 @@ fn expired(deadline: Option<Instant>) -> bool {
 /// # Safety
 /// As `mach_msg`.
 unsafe fn send(
-    msg: *const mach_msg_header_t,
+    msg: *mut mach_msg_header_t,
     option: mach_msg_option_t,
     send_size: mach_msg_size_t,
     timeout: mach_msg_timeout_t,
@@ -402,7 +566,16 @@ unsafe fn send(
         // another thread may have taken rights this message needs.
         let dest = match outgoing.check(&k, sid) {
             Ok(dest) => dest,
-            Err(e) => return e,
+            Err(Refusal {
+                code,
+                body_at: Some(at),
+            }) => {
+                outgoing.consume_until(&mut k, sid, at);
+                drop(k);
+                kernel::wake_all();
+                return code;
+            }
+            Err(Refusal { code, .. }) => return code,
         };
         let full = k.ports.get(&dest).is_some_and(|p| p.is_full());
         if bypass || !full {
@@ -412,7 +585,17 @@ unsafe fn send(
             return MACH_MSG_SUCCESS;
         }
         if expired(deadline) {
-            return MACH_SEND_TIMED_OUT;
+            let Some(bits) = PSEUDO_RECEIVE.with(std::cell::Cell::get) else {
+                return MACH_SEND_TIMED_OUT;
+            };
+            let bytes = outgoing.pseudo_receive(&mut k, sid);
+            drop(k);
+            kernel::wake_all();
+            // SAFETY: `bytes` is as long as the message sent (`send_size` bytes), which
+            // the caller guarantees `msg` holds; a pseudo-received message is written
+            // back over it, as XNU's `ipc_kmsg_put_to_user` does.
+            unsafe { ptr::copy_nonoverlapping(bytes.as_ptr(), msg.cast::<u8>(), bytes.len()) };
+            return MACH_SEND_TIMED_OUT | bits;
         }
         k = kernel::wait(k, deadline);
     }

@@ -1,0 +1,107 @@
+//! `CountInOut` as Apple's MIG has it (bootstrap_cmds `migcom.tproj`): the server clamps
+//! the caller's capacity to the array's maximum before the handler sees it (`server.c`,
+//! "We can't let the user completely override our maximum"), and the client refuses a
+//! reply carrying more elements than it asked for with `MIG_ARRAY_TOO_LARGE` (`user.c`).
+
+#![cfg(not(target_vendor = "apple"))]
+
+mod common;
+
+use std::sync::atomic::{AtomicU32, Ordering};
+
+use common::{Running, one_at_a_time};
+use mig::sys::{self, mach_port_t};
+use mig::{Error, InlineArray, ReceiveRight};
+
+mig::mig! {
+    subsystem counted 9300;
+    #include <mach/std_types.defs>
+    type small_t = array[*:16] of int;
+    /// Answers with `n` elements, whatever the caller can take.
+    routine fill(server: mach_port_t; n: int; out s: small_t, CountInOut);
+    /// The same, with a right beside the array.
+    routine fill_with_port(server: mach_port_t; n: int; out p: mach_port_make_send_t; out s: small_t, CountInOut);
+}
+
+/// Remembers the capacity its handlers were given.
+struct Filler {
+    seen: AtomicU32,
+    port: ReceiveRight,
+}
+
+impl Filler {
+    fn answer(&self, n: i32, capacity: u32) -> mig::Result<InlineArray<i32, 16>> {
+        self.seen.store(capacity, Ordering::SeqCst);
+        InlineArray::from_slice(&(0..n).collect::<Vec<_>>())
+    }
+}
+
+impl counted::Server for Filler {
+    fn fill(&self, _: mach_port_t, n: i32, s_capacity: u32) -> mig::Result<InlineArray<i32, 16>> {
+        self.answer(n, s_capacity)
+    }
+    fn fill_with_port(
+        &self,
+        _: mach_port_t,
+        n: i32,
+        s_capacity: u32,
+    ) -> mig::Result<counted::fill_with_port::ServerOutput> {
+        Ok(counted::fill_with_port::ServerOutput {
+            p: self.port.name(),
+            s: self.answer(n, s_capacity)?,
+        })
+    }
+}
+
+fn filler() -> (Running, &'static Filler) {
+    let filler: &'static Filler = Box::leak(Box::new(Filler {
+        seen: AtomicU32::new(0),
+        port: ReceiveRight::allocate().unwrap(),
+    }));
+    (Running::start(counted::Service(filler)), filler)
+}
+
+#[test]
+fn servers_clamp_the_callers_capacity_to_the_arrays_maximum() {
+    let _turn = one_at_a_time();
+    let (server, filler) = filler();
+    assert_eq!(&*counted::fill(server.port(), 3, 99).unwrap(), &[0, 1, 2]);
+    assert_eq!(
+        filler.seen.load(Ordering::SeqCst),
+        16,
+        "the handler saw the array's maximum, not the caller's 99"
+    );
+    assert_eq!(counted::fill(server.port(), 3, 5).map(|s| s.len()), Ok(3));
+    assert_eq!(filler.seen.load(Ordering::SeqCst), 5);
+    server.stop();
+}
+
+#[test]
+fn clients_refuse_more_elements_than_their_capacity() {
+    let _turn = one_at_a_time();
+    let (server, filler) = filler();
+    assert_eq!(
+        counted::fill(server.port(), 10, 4).map(|s| s.len()),
+        Err(Error::MIG_ARRAY_TOO_LARGE)
+    );
+    assert_eq!(counted::fill(server.port(), 4, 4).map(|s| s.len()), Ok(4));
+
+    // The refused reply's right is released with it.
+    let port = filler.port.name();
+    let refs = || {
+        let mut refs = 0;
+        // SAFETY: an out-pointer to a local.
+        unsafe { sys::mach_port_get_refs(sys::mach_task_self(), port, sys::MACH_PORT_RIGHT_SEND, &mut refs) };
+        refs
+    };
+    assert_eq!(
+        counted::fill_with_port(server.port(), 10, 4).map(|o| o.s.len()),
+        Err(Error::MIG_ARRAY_TOO_LARGE)
+    );
+    assert_eq!(refs(), 0, "the send right the refused reply carried was released");
+    let fitting = counted::fill_with_port(server.port(), 2, 4).unwrap();
+    assert_eq!((fitting.p.name(), fitting.s.len()), (port, 2));
+    drop(fitting);
+    assert_eq!(refs(), 0);
+    server.stop();
+}
