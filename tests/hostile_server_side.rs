@@ -41,6 +41,8 @@ mig::mig! {
     routine refuse(server: mach_port_t; right: mach_port_move_send_t; out n: int);
     /// Its handler re-enters the C demux of another subsystem on its thread.
     routine relay(server: mach_port_t; out n: int);
+    /// Its handler destroys the port `victim` names (the request's reply port).
+    routine kill(server: mach_port_t; victim: mach_port_name_t; out n: int);
 }
 
 mig::mig! {
@@ -82,6 +84,11 @@ impl hostile::Server for Hostile {
     }
     fn refuse(&self, _: mach_port_t, _right: SendRight) -> mig::Result<i32> {
         Err(Error::KERN_INVALID_ARGUMENT)
+    }
+    fn kill(&self, _: mach_port_t, victim: mach_port_t) -> mig::Result<i32> {
+        // SAFETY: takes no pointers; the test gave up its receive right under `victim`.
+        unsafe { sys::mach_port_destroy(sys::mach_task_self(), victim) };
+        Ok(0)
     }
     fn relay(&self, _: mach_port_t) -> mig::Result<i32> {
         let from = RELAY_FROM.load(Ordering::SeqCst);
@@ -618,6 +625,30 @@ fn undeliverable_simple_replies_release_the_reply_right() {
             )
         };
         assert_eq!(refs, 0, "no send reference kept for the undelivered replies");
+
+        // A client whose reply port dies after the server received the request: the
+        // server's right to it is now a dead name, and the send fails with
+        // MACH_SEND_INVALID_DEST, which must not leave that name behind either.
+        let before = accounting();
+        for disposition in [sys::MACH_MSG_TYPE_MAKE_SEND_ONCE, sys::MACH_MSG_TYPE_MAKE_SEND] {
+            let gone = ReceiveRight::allocate().unwrap().into_raw();
+            let mut request = hostile::kill::Request {
+                Head: header(send.name(), gone, hostile::kill::ID, 0),
+                NDR: mig::__private::NDR,
+                victim: gone,
+            };
+            request.Head.msgh_bits = sys::MACH_MSGH_BITS(sys::MACH_MSG_TYPE_COPY_SEND, disposition);
+            request.Head.msgh_size = size_of_val(&request) as u32;
+            post(&mut request);
+            let served = mig::serve_one(
+                port.name(),
+                &hostile::Service(Hostile),
+                &mut buffers.0,
+                &mut buffers.1,
+            );
+            assert_eq!(served, Ok(mig::Served::Handled));
+            assert_eq!(accounting(), before, "reply disposition {disposition}");
+        }
         SEEN.lock().unwrap().take();
     });
 }
