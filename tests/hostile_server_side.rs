@@ -92,7 +92,12 @@ impl hostile::Server for Hostile {
     }
     fn relay(&self, _: mach_port_t) -> mig::Result<i32> {
         let from = RELAY_FROM.load(Ordering::SeqCst);
-        c_serve_once(from, wide::demux::<Wide>, wide::MAX_REQUEST_SIZE);
+        // As a C server sizes its buffers: MIG's maxsize covers requests and replies.
+        c_serve_once(
+            from,
+            wide::demux::<Wide>,
+            wide::MAX_REQUEST_SIZE.max(wide::MAX_REPLY_SIZE),
+        );
         Ok(1)
     }
 }

@@ -396,7 +396,10 @@ pub enum Served {
 /// Receives one request on `port`, dispatches it and sends the reply, as libsystem's
 /// `mach_msg_server_once` does: an error reply releases the request's resources,
 /// `MIG_NO_REPLY` sends nothing, a simpleroutine gets no reply, and a reply that cannot
-/// be delivered is destroyed.
+/// be delivered is destroyed. Buffers smaller than `D` needs are replaced by ones of
+/// its sizes. A request the kernel delivered only in part (`MACH_RCV_BODY_ERROR`) is
+/// destroyed unanswered; a receive that ended without a message
+/// (`MACH_RCV_PORT_CHANGED`, `MACH_RCV_INTERRUPTED`) is retried.
 pub fn serve_one<D: Demux>(
     port: mach_port_t,
     demux: &D,
