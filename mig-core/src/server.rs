@@ -681,7 +681,9 @@ pub unsafe fn c_demux<D: Demux>(
     request: *mut mach_msg_header_t,
     reply: *mut mach_msg_header_t,
 ) -> sys::boolean_t {
-    let (mut req, mut rep) = C_BUFFERS.take().unwrap_or_else(|| {
+    // (`try_with`: a C loop may run in a thread-local destructor, after ours is gone.)
+    let kept = C_BUFFERS.try_with(Cell::take).ok().flatten();
+    let (mut req, mut rep) = kept.unwrap_or_else(|| {
         (
             MessageBuffer::for_receive(D::MAX_REQUEST_SIZE),
             MessageBuffer::with_capacity(D::MAX_REPLY_SIZE),
@@ -724,6 +726,6 @@ pub unsafe fn c_demux<D: Demux>(
     // SAFETY: the caller's reply buffer holds `MAX_REPLY_SIZE` bytes, and `out` is no
     // more, nor more than `built` holds.
     unsafe { core::ptr::copy_nonoverlapping(built.as_ptr(), reply.cast::<u8>(), out) };
-    C_BUFFERS.set(Some((req, rep)));
+    let _ = C_BUFFERS.try_with(|kept| kept.set(Some((req, rep))));
     sys::boolean_t::from(known)
 }
