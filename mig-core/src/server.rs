@@ -442,7 +442,7 @@ pub fn serve_one<D: Demux>(
         // from the reply right's death.
         sys::MACH_RCV_TOO_LARGE => return Ok(Served::Handled),
         // A message was received, but some of its body's rights or memory could not be
-        // (XNU's `ipc_kmsg_copyout_body`; the code carries `MACH_MSG_IPC_SPACE` or
+        // (XNU's `ipc_kmsg_copyout_descriptors`; the code carries `MACH_MSG_IPC_SPACE` or
         // `MACH_MSG_VM_SPACE` bits): an incomplete request is no request. Release what
         // did arrive, the reply right too, so its sender gets `MIG_SERVER_DIED`.
         code if code & !sys::MACH_MSG_MASK == sys::MACH_RCV_BODY_ERROR => {
