@@ -297,8 +297,7 @@ fn answer_on(port: &ReceiveRight) -> Result<(i32, i32), i32> {
 /// sized by `ipc_kmsg_trailer_size`, in osfmk/ipc/ipc_kmsg.c): through the C demux
 /// (`demux::<S>` called by a C loop, as libsystem's `mach_msg_server` calls it), a
 /// handler reads the sequence number and audit token of that trailer, never bytes an
-/// earlier, larger request left
-/// where a longer trailer would be.
+/// earlier, larger request left where a longer trailer would be.
 #[test]
 fn c_demux_handlers_never_see_a_stale_trailer() {
     let (port, send) = port_with_send();
