@@ -734,3 +734,64 @@ fn serve_one_replaces_buffers_too_small_for_the_subsystem() {
         );
     }
 }
+
+/// When the receiver's address space has no room for a request's out-of-line memory,
+/// XNU still delivers the message, with that region missing and
+/// `MACH_RCV_BODY_ERROR | MACH_MSG_VM_SPACE` (`ipc_kmsg_copyout_ool_descriptor`,
+/// `mach_msg_receive_results` in osfmk/ipc/mach_msg.c). The loop must not stop there
+/// with the delivered rights left in its space: it destroys the partial request (its
+/// sender gets `MIG_SERVER_DIED`) and goes on.
+#[test]
+fn a_request_delivered_in_part_is_destroyed_and_the_loop_goes_on() {
+    in_new_task(|_| {
+        let (port, send) = port_with_send();
+        let reply = ReceiveRight::allocate().unwrap();
+        let before = accounting();
+        let words = [3i32, 4, 5];
+        let mut request = hostile::mixed::Request {
+            Head: header(send.name(), reply.name(), hostile::mixed::ID, 0),
+            msgh_body: mig::__private::body(1),
+            b: sys::mach_msg_ool_descriptor_t {
+                address: words.as_ptr().cast_mut().cast(),
+                deallocate: 0,
+                copy: sys::MACH_MSG_VIRTUAL_COPY as u8,
+                pad1: 0,
+                type_: sys::MACH_MSG_OOL_DESCRIPTOR as u8,
+                size: size_of_val(&words) as u32,
+            },
+            NDR: mig::__private::NDR,
+            aCnt: 64,
+            a: [1; 64],
+            bCnt: 3,
+        };
+        request.Head.msgh_bits |= sys::MACH_MSGH_BITS_COMPLEX;
+        request.Head.msgh_size = size_of_val(&request) as u32;
+        let mut buffers = buffers();
+        for _ in 0..2 {
+            post(&mut request);
+            sys::loopback_vm_limit(Some(0));
+            let served = mig::serve_one(
+                port.name(),
+                &hostile::Service(Hostile),
+                &mut buffers.0,
+                &mut buffers.1,
+            );
+            sys::loopback_vm_limit(None);
+            assert_eq!(served, Ok(mig::Served::Handled));
+            // MACH_NOTIFY_SEND_ONCE: the reply right was released unanswered.
+            assert_eq!(answer_on(&reply).map(|(id, _)| id), Ok(0o107));
+            assert_eq!(accounting(), before);
+        }
+        // With room again, the same request is answered.
+        post(&mut request);
+        let served = mig::serve_one(
+            port.name(),
+            &hostile::Service(Hostile),
+            &mut buffers.0,
+            &mut buffers.1,
+        );
+        assert_eq!(served, Ok(mig::Served::Handled));
+        assert_eq!(answer_on(&reply), Ok((hostile::mixed::REPLY_ID, 0)));
+        assert_eq!(accounting(), before);
+    });
+}

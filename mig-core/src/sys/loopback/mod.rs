@@ -18,7 +18,8 @@
 //! (`loopback_task_create`, `loopback_with_task`, `loopback_task_terminate`,
 //! `loopback_live_tasks`), the accounting functions (`loopback_live_rights`,
 //! `loopback_live_ports`, `loopback_live_ool_bytes`,
-//! `loopback_queued_messages`, `loopback_vm_is_allocated`) and, with the
+//! `loopback_queued_messages`, `loopback_vm_is_allocated`), a resource
+//! shortage on demand (`loopback_vm_limit`) and, with the
 //! `c-abi` feature, the C-linkage exports (`loopback_c_abi_symbols`).
 //!
 //! # Fidelity to XNU
@@ -105,6 +106,6 @@ pub use self::trailer::{
 };
 pub use self::types::*;
 pub use self::vm::{
-    PAGE_SIZE, VM_FLAGS_ANYWHERE, VM_FLAGS_FIXED, loopback_vm_is_allocated, mach_vm_allocate,
-    mach_vm_deallocate, vm_allocate, vm_deallocate,
+    PAGE_SIZE, VM_FLAGS_ANYWHERE, VM_FLAGS_FIXED, loopback_vm_is_allocated, loopback_vm_limit,
+    mach_vm_allocate, mach_vm_deallocate, vm_allocate, vm_deallocate,
 };
