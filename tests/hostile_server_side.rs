@@ -43,6 +43,9 @@ mig::mig! {
     routine relay(server: mach_port_t; out n: int);
     /// Its handler destroys the port `victim` names (the request's reply port).
     routine kill(server: mach_port_t; victim: mach_port_name_t; out n: int);
+    /// Its handler moves a right into the reply, beside a name it does not hold.
+    routine bogus(server: mach_port_t; out moved: mach_port_move_send_t;
+        out made: mach_port_make_send_t);
 }
 
 mig::mig! {
@@ -90,6 +93,13 @@ impl hostile::Server for Hostile {
         unsafe { sys::mach_port_destroy(sys::mach_task_self(), victim) };
         Ok(0)
     }
+    fn bogus(&self, _: mach_port_t) -> mig::Result<hostile::bogus::ServerOutput> {
+        let moved = GIFT.lock().unwrap().take().expect("a right to move");
+        Ok(hostile::bogus::ServerOutput {
+            moved,
+            made: 0x0bad_0b03,
+        })
+    }
     fn relay(&self, _: mach_port_t) -> mig::Result<i32> {
         let from = RELAY_FROM.load(Ordering::SeqCst);
         // As a C server sizes its buffers: MIG's maxsize covers requests and replies.
@@ -101,6 +111,9 @@ impl hostile::Server for Hostile {
         Ok(1)
     }
 }
+
+/// The right `bogus` moves into its reply.
+static GIFT: Mutex<Option<SendRight>> = Mutex::new(None);
 
 /// What the deferred `reply` of `later` returned.
 static LATER_SENT: Mutex<Option<mig::Result<()>>> = Mutex::new(None);
@@ -792,6 +805,50 @@ fn a_request_delivered_in_part_is_destroyed_and_the_loop_goes_on() {
         );
         assert_eq!(served, Ok(mig::Served::Handled));
         assert_eq!(answer_on(&reply), Ok((hostile::mixed::REPLY_ID, 0)));
+        assert_eq!(accounting(), before);
+    });
+}
+
+/// A reply the kernel refuses part-way (`MACH_SEND_INVALID_RIGHT`: a name the handler
+/// does not hold) was already partly consumed: XNU took the header's rights and the
+/// descriptors before the bad one, and destroyed them (`ipc_kmsg_copyin_body`,
+/// `ipc_kmsg_clean_header`, `ipc_kmsg_clean_descriptors`). libsystem's
+/// `mach_msg_server` then leaves the message alone ("may have been partially
+/// destroyed"): destroying it again would release the moved right twice. The client
+/// learns `MIG_SERVER_DIED` from its destroyed reply right.
+#[test]
+fn a_reply_refused_part_way_is_not_released_twice() {
+    in_new_task(|_| {
+        let (port, send) = port_with_send();
+        let reply = ReceiveRight::allocate().unwrap();
+        let (gift, kept) = port_with_send();
+        let before = accounting();
+        *GIFT.lock().unwrap() = Some(kept.clone());
+        let mut request = hostile::bogus::Request {
+            Head: header(send.name(), reply.name(), hostile::bogus::ID, 24),
+        };
+        post(&mut request);
+        let mut buffers = buffers();
+        let served = mig::serve_one(
+            port.name(),
+            &hostile::Service(Hostile),
+            &mut buffers.0,
+            &mut buffers.1,
+        );
+        assert_eq!(served, Ok(mig::Served::Handled));
+        // MACH_NOTIFY_SEND_ONCE: the kernel destroyed the reply right.
+        assert_eq!(answer_on(&reply).map(|(id, _)| id), Ok(0o107));
+        let mut refs = 0;
+        // SAFETY: an out-pointer to a local.
+        unsafe {
+            sys::mach_port_get_refs(
+                sys::mach_task_self(),
+                gift.name(),
+                sys::MACH_PORT_RIGHT_SEND,
+                &mut refs,
+            )
+        };
+        assert_eq!(refs, 1, "the moved reference was released once; ours is left");
         assert_eq!(accounting(), before);
     });
 }

@@ -1168,22 +1168,42 @@ fn port_descriptors_transfer_rights() {
     destroy(dead);
 }
 
-/// Body errors: an unknown descriptor type is MACH_SEND_INVALID_TYPE, a name
-/// without the right is MACH_SEND_INVALID_RIGHT, and (as the whole message is
-/// checked first) nothing is consumed.
+/// Body errors. An unknown descriptor type or disposition is
+/// MACH_SEND_INVALID_TYPE, which XNU finds while reading the descriptors in
+/// (`ipc_kmsg_inflate_*` in osfmk/ipc/ipc_kmsg.c), before any right is taken:
+/// nothing is consumed. A name without the right is MACH_SEND_INVALID_RIGHT,
+/// found while copying the body in (`ipc_kmsg_copyin_body`), after the
+/// header's rights and the descriptors before it were taken: those are
+/// destroyed (`ipc_kmsg_clean_header`, `ipc_kmsg_clean_descriptors`), and
+/// what follows the bad name stays the sender's.
 #[test]
-fn bad_descriptors_are_rejected_without_consuming_rights() {
+fn bad_descriptors_consume_what_xnu_took_before_them() {
     let _g = shared();
-    let (p, x) = (new_port(), new_port());
+    let (p, x, y) = (new_port(), new_port(), new_port());
     make_send(x);
+    make_send(y);
     let msg = Msg::simple(p, MACH_MSG_TYPE_MAKE_SEND, 1)
         .port(x, MACH_MSG_TYPE_MOVE_SEND)
-        .port(0x0bad_0b03, MACH_MSG_TYPE_COPY_SEND);
+        .port(0x0bad_0b03, MACH_MSG_TYPE_COPY_SEND)
+        .port(y, MACH_MSG_TYPE_MOVE_SEND);
     assert_eq!(msg.send(), MACH_SEND_INVALID_RIGHT);
+    assert_eq!(
+        type_of(x),
+        Ok(MACH_PORT_TYPE_RECEIVE),
+        "the right before the bad name was taken, and destroyed"
+    );
+    assert_eq!(
+        refs(y, MACH_PORT_RIGHT_SEND),
+        1,
+        "the right after it is still ours"
+    );
+    make_send(x);
     let msg = Msg::simple(p, MACH_MSG_TYPE_MAKE_SEND, 1)
         .port(x, MACH_MSG_TYPE_MOVE_SEND)
         .port(x, MACH_MSG_TYPE_MOVE_SEND);
     assert_eq!(msg.send(), MACH_SEND_INVALID_RIGHT, "only one reference to move");
+    assert_eq!(type_of(x), Ok(MACH_PORT_TYPE_RECEIVE));
+    make_send(x);
     let msg = Msg::simple(p, MACH_MSG_TYPE_MAKE_SEND, 1)
         .port(x, MACH_MSG_TYPE_MOVE_SEND)
         .ool_raw(0, false, 0, 9, 0);
@@ -1194,6 +1214,7 @@ fn bad_descriptors_are_rejected_without_consuming_rights() {
     assert!(queue_empty(p));
     destroy(p);
     destroy(x);
+    destroy(y);
 }
 
 /// Out-of-line memory is copied into fresh page-aligned memory for the

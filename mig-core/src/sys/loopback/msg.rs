@@ -2,9 +2,12 @@
 //! its rights), queueing it, and copying it out to the receiver (naming its
 //! rights in the space, rewriting header and descriptors, adding a trailer).
 //!
-//! A send is all or nothing: every right in the message is checked before
-//! any is taken, so a failed send (including `MACH_SEND_TIMED_OUT`) leaves
-//! the sender's rights and memory untouched.
+//! A send is all or nothing, with one exception: every right in the message
+//! is checked before any is taken, so a failed send (including
+//! `MACH_SEND_TIMED_OUT`) leaves the sender's rights and memory untouched,
+//! except when a right of the body cannot be taken (`MACH_SEND_INVALID_RIGHT`):
+//! XNU has taken and destroys the header's rights and the body before it
+//! then, and so does the loopback (`Outgoing::discard_partial`).
 
 use std::ptr;
 use std::sync::MutexGuard;
@@ -191,18 +194,20 @@ impl Outgoing {
     }
 
     /// Checks every right the message would take from `sid`; returns the
-    /// destination port.
-    fn check(&self, k: &Kernel, sid: SpaceId) -> Result<ObjId, mach_msg_return_t> {
+    /// destination port. A right of the body that cannot be taken fails
+    /// with where it is (descriptor, then name within an array), since XNU
+    /// has taken everything before it by then (see `discard_partial`).
+    fn check(&self, k: &Kernel, sid: SpaceId) -> Result<ObjId, (mach_msg_return_t, Option<(usize, usize)>)> {
         let mut ledger = Ledger::default();
         let dest = match k.check_copyin(sid, &mut ledger, self.dest.0, self.dest.1) {
             Ok(Target::Port(port)) => port,
-            _ => return Err(MACH_SEND_INVALID_DEST),
+            _ => return Err((MACH_SEND_INVALID_DEST, None)),
         };
         if self.reply.1 != 0 {
             k.check_copyin(sid, &mut ledger, self.reply.0, self.reply.1)
-                .map_err(|_| MACH_SEND_INVALID_REPLY)?;
+                .map_err(|_| (MACH_SEND_INVALID_REPLY, None))?;
         }
-        for desc in self.body.as_ref().map_err(|e| *e)? {
+        for (index, desc) in self.body.as_ref().map_err(|e| (*e, None))?.iter().enumerate() {
             let (names, disposition) = match desc {
                 OutDesc::Port {
                     name, disposition, ..
@@ -212,12 +217,60 @@ impl Outgoing {
                 } => (names.as_slice(), *disposition),
                 OutDesc::Ool { .. } => continue,
             };
-            for name in names {
+            for (at, name) in names.iter().enumerate() {
                 k.check_copyin(sid, &mut ledger, *name, disposition)
-                    .map_err(|_| MACH_SEND_INVALID_RIGHT)?;
+                    .map_err(|_| (MACH_SEND_INVALID_RIGHT, Some((index, at))))?;
             }
         }
         Ok(dest)
+    }
+
+    /// A send whose body failed at name `at` of descriptor `failed`, as XNU
+    /// fails it: the header's rights were taken before the body
+    /// (`ipc_kmsg_copyin_from_user`), then each descriptor in order
+    /// (`ipc_kmsg_copyin_body`), and on the failure all of that is destroyed
+    /// (`ipc_kmsg_clean_header`, `ipc_kmsg_clean_descriptors`; a port array
+    /// destroys the names before the failing one,
+    /// `ipc_kmsg_copyin_ool_ports_descriptor`). What follows stays the sender's.
+    fn discard_partial(self, k: &mut Kernel, sid: SpaceId, failed: usize, at: usize) {
+        let mut taken = vec![k.copyin(sid, self.dest.0, self.dest.1)];
+        if self.reply.1 != 0 {
+            taken.push(k.copyin(sid, self.reply.0, self.reply.1));
+        }
+        for (index, desc) in self
+            .body
+            .unwrap_or_default()
+            .into_iter()
+            .enumerate()
+            .take(failed + 1)
+        {
+            match desc {
+                OutDesc::Port {
+                    name, disposition, ..
+                } if index < failed => taken.push(k.copyin(sid, name, disposition)),
+                OutDesc::Port { .. } => {}
+                OutDesc::Ool { release, .. } => {
+                    if let Some((address, size)) = release.filter(|_| index < failed) {
+                        vm::deallocate(sid, address, size);
+                    }
+                }
+                OutDesc::OolPorts {
+                    names,
+                    disposition,
+                    release,
+                    ..
+                } => {
+                    let before = if index < failed { names.len() } else { at };
+                    for name in &names[..before] {
+                        taken.push(k.copyin(sid, *name, disposition));
+                    }
+                    if let Some((address, size)) = release.filter(|_| index < failed) {
+                        vm::deallocate(sid, address, size);
+                    }
+                }
+            }
+        }
+        k.release_all(taken);
     }
 
     /// Takes the rights (already checked) from `sid` and queues the message
@@ -402,7 +455,13 @@ unsafe fn send(
         // another thread may have taken rights this message needs.
         let dest = match outgoing.check(&k, sid) {
             Ok(dest) => dest,
-            Err(e) => return e,
+            Err((e, Some((failed, at)))) => {
+                outgoing.discard_partial(&mut k, sid, failed, at);
+                drop(k);
+                kernel::wake_all();
+                return e;
+            }
+            Err((e, None)) => return e,
         };
         let full = k.ports.get(&dest).is_some_and(|p| p.is_full());
         if bypass || !full {
