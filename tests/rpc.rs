@@ -369,6 +369,8 @@ fn poll(port: &ReceiveRight) -> Result<i32, i32> {
     Ok(id)
 }
 
+/// `NO_REPLY` sends no reply; the reply right is released (the handler cannot answer
+/// later), so what reaches the reply port is its send-once notification.
 #[test]
 fn no_reply_sends_nothing() {
     let port = ReceiveRight::allocate().unwrap();
@@ -383,6 +385,8 @@ fn no_reply_sends_nothing() {
 
     let unanswered = send_maybe(send.name(), 0);
     mig::serve_one(port.name(), &quiet::Service(Quiet), &mut request, &mut reply).unwrap();
+    // MACH_NOTIFY_SEND_ONCE, not a reply.
+    assert_eq!(poll(&unanswered), Ok(0o107));
     assert_eq!(poll(&unanswered), Err(sys::MACH_RCV_TIMED_OUT));
 }
 

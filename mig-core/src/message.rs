@@ -381,6 +381,34 @@ pub(crate) fn release_unused_slots(bytes: &mut [u8], expected: &[Descriptor]) {
     }
 }
 
+/// Where a message's header and descriptors end (its first `size` bytes at most): the
+/// part of it that names rights and memory.
+pub(crate) fn descriptors_end(bytes: &[u8], size: usize) -> usize {
+    let size = size.min(bytes.len());
+    let header = size_of::<mach_msg_header_t>().min(size);
+    let complex = read_u32(bytes, 0).is_some_and(|bits| bits & crate::sys::MACH_MSGH_BITS_COMPLEX != 0);
+    let Some(count) = read_u32(bytes, header).filter(|_| complex) else {
+        return header;
+    };
+    let mut end = FIRST_DESCRIPTOR;
+    for _ in 0..count {
+        let Some(&kind) = bytes.get(end + 11) else {
+            break;
+        };
+        let next = end
+            + if kind == crate::sys::MACH_MSG_PORT_DESCRIPTOR as u8 {
+                12
+            } else {
+                16
+            };
+        if next > size {
+            break;
+        }
+        end = next;
+    }
+    end.min(size)
+}
+
 /// Clears a received message's rights and memory once they have been handed to typed
 /// owners, so that destroying the message cannot release them again: port names and
 /// out-of-line addresses and sizes become zero.
@@ -579,12 +607,14 @@ impl MessageBuffer {
     }
 
     /// Stores `message` at the start of the buffer, taking away the proof of a receive.
-    /// Panics if it does not fit, which the generated code rules out by sizing buffers
-    /// from the subsystem's maximum.
+    /// The buffer grows (zeroed) if `message` does not fit: a reply buffer smaller than
+    /// the subsystem's replies never makes a dispatch fail (nor panic in a C server loop).
     pub fn write<T: Message>(&mut self, message: T) {
         self.received = false;
         const { assert!(align_of::<T>() <= 8) };
-        assert!(self.capacity() >= size_of::<T>(), "message buffer too small");
+        if self.capacity() < size_of::<T>() {
+            *self = MessageBuffer::with_capacity(size_of::<T>());
+        }
         // SAFETY: in bounds (checked) and aligned (asserted).
         unsafe { self.words.as_mut_ptr().cast::<T>().write(message) }
     }

@@ -1,6 +1,6 @@
 //! The server side: what a generated `dispatch` relies on, and the receive loop.
 
-use core::cell::RefCell;
+use core::cell::Cell;
 use core::mem::size_of;
 
 use crate::client::REPLY_ERROR_SIZE;
@@ -121,9 +121,11 @@ pub fn request<T: Message>(request: &mut MessageBuffer) -> Result<&T> {
     if !T::VARIABLE.is_empty() && !unpack(request.bytes_mut_kept(), received, size, T::VARIABLE) {
         return Err(Error::MIG_BAD_ARGUMENTS);
     }
+    // The counts sit where the unpacked (maximum) layout has them, past `msgh_size`
+    // when an array before them was sent short: read the whole buffer.
     if complex
-        && !(out_of_line_sizes_match(request.bytes(), T::DESCRIPTORS)
-            && port_slots_match(request.bytes(), T::DESCRIPTORS))
+        && !(out_of_line_sizes_match(request.whole(), T::DESCRIPTORS)
+            && port_slots_match(request.whole(), T::DESCRIPTORS))
     {
         return Err(Error::MIG_TYPE_ERROR);
     }
@@ -185,7 +187,39 @@ pub fn routine<Rq: Message, Rp: Message, T>(
 ) {
     match take::<Rq>(request).and_then(|(r, trailer)| guarded(|| handler(r, &trailer).and_then(reply_of))) {
         Ok(message) => reply(reply_buffer, message),
-        Err(error) => error_reply(reply_buffer, error),
+        Err(error) => failed(request, reply_buffer, error),
+    }
+}
+
+/// The reply to a handler that does not hold the reply right and failed with `error`:
+/// a `mig_reply_error_t`, or for `MIG_NO_REPLY` nothing. Such a handler can never
+/// answer later (only `sreplyport` handlers get the right), so the reply right is
+/// released here, at once: the client learns `MIG_SERVER_DIED` from its send-once
+/// notification instead of waiting forever, and no right is left behind (neither
+/// [`serve_one`] nor a C `mach_msg_server` releases it on `MIG_NO_REPLY`).
+fn failed(request: &mut MessageBuffer, reply_buffer: &mut MessageBuffer, error: Error) {
+    if error == Error::MIG_NO_REPLY {
+        release_reply_right(request, reply_buffer);
+    }
+    error_reply(reply_buffer, error);
+}
+
+/// Releases the request's reply right, which [`prepare_reply`] copied into the reply,
+/// and clears both headers so that nothing releases or uses it again.
+fn release_reply_right(request: &mut MessageBuffer, reply_buffer: &mut MessageBuffer) {
+    let head = *reply_buffer.header();
+    let name = head.msgh_remote_port;
+    let disposition = head.msgh_bits & sys::MACH_MSGH_BITS_REMOTE_MASK;
+    let held =
+        disposition == sys::MACH_MSG_TYPE_MOVE_SEND || disposition == sys::MACH_MSG_TYPE_MOVE_SEND_ONCE;
+    if held && name != sys::MACH_PORT_NULL && name != sys::MACH_PORT_DEAD {
+        // SAFETY: takes no pointers; the right came with the request and nothing else
+        // owns it (both headers are cleared below).
+        unsafe { sys::mach_port_deallocate(sys::mach_task_self(), name) };
+    }
+    reply_buffer.header_mut().msgh_remote_port = sys::MACH_PORT_NULL;
+    if request.header().msgh_remote_port == name {
+        request.header_mut().msgh_remote_port = sys::MACH_PORT_NULL;
     }
 }
 
@@ -216,6 +250,10 @@ pub fn deferred_routine<Rq: Message>(
 }
 
 /// Sends a routine's reply later, to the send-once right `to` (a deferred reply).
+///
+/// The right is used up either way: a reply that cannot be packed (a count beyond its
+/// maximum) is answered with a `mig_reply_error_t` carrying the error, which is also
+/// returned, so the client is never left waiting.
 pub fn send_reply<T: Message>(to: mach_port_t, id: i32, mut message: T) -> Result<()> {
     let head = mach_msg_header_t {
         msgh_bits: sys::MACH_MSG_TYPE_MOVE_SEND_ONCE | complex_bit::<T>(),
@@ -229,7 +267,18 @@ pub fn send_reply<T: Message>(to: mach_port_t, id: i32, mut message: T) -> Resul
     unsafe { (&raw mut message).cast::<mach_msg_header_t>().write(head) };
     let mut buffer = MessageBuffer::with_capacity(size_of::<T>());
     buffer.write(message);
-    let size = pack(buffer.bytes_mut(), size_of::<T>(), T::VARIABLE)?;
+    let size = match pack(buffer.bytes_mut(), size_of::<T>(), T::VARIABLE) {
+        Ok(size) => size,
+        Err(error) => {
+            // Release what the unsent reply carries (not the reply right, which the
+            // error reply uses), then answer with the error.
+            buffer.header_mut().msgh_remote_port = sys::MACH_PORT_NULL;
+            buffer.header_mut().msgh_size = size_of::<T>() as u32;
+            destroy_if_complex(&mut buffer);
+            send_error_reply(to, id, error)?;
+            return Err(error);
+        }
+    };
     buffer.header_mut().msgh_size = size as u32;
     send_buffer(&mut buffer)
 }
@@ -257,9 +306,38 @@ fn send_buffer(buffer: &mut MessageBuffer) -> Result<()> {
     // SAFETY: the buffer holds a complete message of `msgh_size` bytes.
     let sent = unsafe { sys::mach_msg(buffer.as_mut_ptr(), sys::MACH_SEND_MSG, size, 0, 0, 0, 0) };
     if sent != sys::MACH_MSG_SUCCESS {
-        destroy_if_complex(buffer);
+        consume_unsent(buffer, sent);
     }
     Error::check(sent)
+}
+
+/// After a reply's send failed with `sent`, does what libsystem's `mach_msg_server`
+/// does (`mach_msg_server_is_recoverable_send_error`,
+/// `mach_msg_server_consume_unsent_message` in `libsyscall/mach/mach_msg.c`): on
+/// `MACH_SEND_INVALID_DEST`, `MACH_SEND_TIMED_OUT` and `MACH_SEND_INTERRUPTED` the
+/// kernel handed the whole message back, so it is destroyed (its reply right, rights
+/// and memory), simple or complex; after any other error the kernel may have
+/// consumed part of it, and releasing the rest could release what is no longer ours.
+fn consume_unsent(message: &mut MessageBuffer, sent: sys::mach_msg_return_t) {
+    let recoverable = matches!(
+        sent,
+        sys::MACH_SEND_INVALID_DEST | sys::MACH_SEND_TIMED_OUT | sys::MACH_SEND_INTERRUPTED
+    );
+    if !recoverable {
+        return;
+    }
+    let head = *message.header();
+    let local = head.msgh_bits >> 8 & 0x1f;
+    if head.msgh_local_port != sys::MACH_PORT_NULL
+        && head.msgh_local_port != sys::MACH_PORT_DEAD
+        && (local == sys::MACH_MSG_TYPE_MOVE_SEND || local == sys::MACH_MSG_TYPE_MOVE_SEND_ONCE)
+    {
+        // SAFETY: takes no pointers; the right is the unsent message's own.
+        unsafe { sys::mach_port_deallocate(sys::mach_task_self(), head.msgh_local_port) };
+        message.header_mut().msgh_local_port = sys::MACH_PORT_NULL;
+    }
+    // SAFETY: an unsent message we built and own; its resources are released once.
+    unsafe { sys::mach_msg_destroy(message.as_mut_ptr()) };
 }
 
 /// One `simpleroutine` in `dispatch`: checks the request and calls `handler`. Nothing
@@ -271,7 +349,8 @@ pub fn simple_routine<Rq: Message>(
 ) {
     match take::<Rq>(request).and_then(|(r, trailer)| guarded(|| handler(r, &trailer))) {
         Ok(()) => success_reply(reply_buffer),
-        Err(error) => error_reply(reply_buffer, error),
+        // A peer may send a simpleroutine with a reply right: not kept either.
+        Err(error) => failed(request, reply_buffer, error),
     }
 }
 
@@ -335,19 +414,48 @@ pub enum Served {
 /// Receives one request on `port`, dispatches it and sends the reply, as libsystem's
 /// `mach_msg_server_once` does: an error reply releases the request's resources,
 /// `MIG_NO_REPLY` sends nothing, a simpleroutine gets no reply, and a reply that cannot
-/// be delivered is destroyed.
+/// be delivered is destroyed. Buffers smaller than `D` needs are replaced by ones of
+/// its sizes. A request the kernel delivered only in part (`MACH_RCV_BODY_ERROR`) is
+/// destroyed unanswered; a receive that ended without a message
+/// (`MACH_RCV_PORT_CHANGED`, `MACH_RCV_INTERRUPTED`) is retried.
 pub fn serve_one<D: Demux>(
     port: mach_port_t,
     demux: &D,
     request: &mut MessageBuffer,
     reply: &mut MessageBuffer,
 ) -> Result<Served> {
-    match request.receive(port, 0, sys::MACH_MSG_TIMEOUT_NONE) {
+    // Buffers too small for the subsystem would lose every large request (the kernel
+    // destroys what does not fit) and could not hold its replies: replace them.
+    if request.capacity() < D::MAX_REQUEST_SIZE + crate::MAX_TRAILER_SIZE {
+        *request = MessageBuffer::for_receive(D::MAX_REQUEST_SIZE);
+    }
+    if reply.capacity() < D::MAX_REPLY_SIZE.max(REPLY_ERROR_SIZE) {
+        *reply = MessageBuffer::with_capacity(D::MAX_REPLY_SIZE.max(REPLY_ERROR_SIZE));
+    }
+    let received = loop {
+        match request.receive(port, 0, sys::MACH_MSG_TIMEOUT_NONE) {
+            // Nothing was received (`ipc_mqueue_receive_results` in XNU's
+            // osfmk/ipc/ipc_mqueue.c: the wait was restarted or interrupted): receive
+            // again, which tells whether the port is still ours.
+            sys::MACH_RCV_PORT_CHANGED | sys::MACH_RCV_INTERRUPTED => continue,
+            received => break received,
+        }
+    };
+    match received {
         sys::MACH_MSG_SUCCESS => {}
         sys::MACH_RCV_PORT_DIED | sys::MACH_RCV_INVALID_NAME => return Ok(Served::PortGone),
         // The kernel destroyed a request too large for any routine; its sender learns
         // from the reply right's death.
         sys::MACH_RCV_TOO_LARGE => return Ok(Served::Handled),
+        // A message was received, but some of its body's rights or memory could not be
+        // (XNU's `ipc_kmsg_copyout_descriptors`; the code carries `MACH_MSG_IPC_SPACE` or
+        // `MACH_MSG_VM_SPACE` bits): an incomplete request is no request. Release what
+        // did arrive, the reply right too, so its sender gets `MIG_SERVER_DIED`.
+        code if code & !sys::MACH_MSG_MASK == sys::MACH_RCV_BODY_ERROR => {
+            // SAFETY: a received message we own; what failed to arrive is null.
+            unsafe { sys::mach_msg_destroy(request.as_mut_ptr()) };
+            return Ok(Served::Handled);
+        }
         code => return Err(Error::from_code(code).unwrap_or(Error::KERN_FAILURE)),
     }
     handle(demux, request, reply);
@@ -395,7 +503,7 @@ fn handle<D: Demux>(demux: &D, request: &mut MessageBuffer, reply: &mut MessageB
         )
     };
     if sent != sys::MACH_MSG_SUCCESS {
-        destroy_if_complex(reply);
+        consume_unsent(reply, sent);
     }
 }
 
@@ -538,8 +646,8 @@ impl<D: Demux> Demux for Waking<'_, D> {
         // wake-up stays queued, harmless, until the port is served or destroyed.)
         let _ = self.shutdown.wake();
         prepare_reply(request, reply);
-        // Send nothing back.
-        error_reply(reply, Error::MIG_NO_REPLY);
+        // Send nothing back (and keep no reply right a sender may have attached).
+        failed(request, reply, Error::MIG_NO_REPLY);
         true
     }
 }
@@ -553,50 +661,80 @@ pub trait StaticServer: 'static {
 
 std::thread_local! {
     /// Buffers the C demux copies messages through, kept per thread so that a C server
-    /// loop allocates once.
-    static C_BUFFERS: RefCell<Option<(MessageBuffer, MessageBuffer)>> = const { RefCell::new(None) };
+    /// loop allocates once. A call takes them out and puts them back: a handler that
+    /// re-enters the C demux on its thread finds none and uses fresh ones.
+    static C_BUFFERS: Cell<Option<(MessageBuffer, MessageBuffer)>> = const { Cell::new(None) };
 }
 
 /// MIG's C demux: `boolean_t demux(mach_msg_header_t *request, mach_msg_header_t *reply)`.
 ///
+/// The request is copied (with its trailer, as long as the trailer says it is) into a
+/// buffer of this thread, sized for the request and for `D`, however many subsystems'
+/// demuxes share the thread. Afterwards the request's header and descriptors are
+/// copied back, so the caller's buffer no longer names the rights and memory the
+/// handler took: a C loop that destroys a failed request (as `mach_msg_server` does)
+/// releases only what is still the request's. A panic (which only a hand-written
+/// [`Demux`] can raise; handlers' panics are caught in the dispatch) is caught here and
+/// answered with `KERN_FAILURE`, since it must not unwind into C.
+///
 /// # Safety
 ///
-/// As for a C MIG demux: `request` points at a received message followed by its trailer,
-/// and `reply` at a writable buffer of at least `D::MAX_REPLY_SIZE` bytes.
+/// As for a C MIG demux: `request` points at a message received by `mach_msg` followed
+/// by its trailer, and `reply` at a writable buffer of at least `D::MAX_REPLY_SIZE`
+/// bytes.
 pub unsafe fn c_demux<D: Demux>(
     demux: &D,
     request: *mut mach_msg_header_t,
     reply: *mut mach_msg_header_t,
 ) -> sys::boolean_t {
-    C_BUFFERS.with_borrow_mut(|buffers| {
-        let (req, rep) = buffers.get_or_insert_with(|| {
-            (
-                MessageBuffer::for_receive(D::MAX_REQUEST_SIZE),
-                MessageBuffer::with_capacity(D::MAX_REPLY_SIZE),
-            )
+    // (`try_with`: a C loop may run in a thread-local destructor, after ours is gone.)
+    let kept = C_BUFFERS.try_with(Cell::take).ok().flatten();
+    let (mut req, mut rep) = kept.unwrap_or_else(|| {
+        (
+            MessageBuffer::for_receive(D::MAX_REQUEST_SIZE),
+            MessageBuffer::with_capacity(D::MAX_REPLY_SIZE),
+        )
+    });
+    // SAFETY: the caller guarantees a header at `request`.
+    let size = unsafe { (*request).msgh_size } as usize;
+    let at = size.next_multiple_of(4);
+    // SAFETY: the caller guarantees the trailer follows the message, and every trailer
+    // starts with its type and size (8 bytes); `at` is a multiple of 4.
+    let trailer_size = unsafe { request.cast::<u8>().add(at + 4).cast::<u32>().read_unaligned() } as usize;
+    // What the kernel wrote, at most the largest trailer (its header always).
+    let trailer = trailer_size.clamp(8, crate::MAX_TRAILER_SIZE);
+    if req.capacity() < at.max(D::MAX_REQUEST_SIZE) + crate::MAX_TRAILER_SIZE {
+        req = MessageBuffer::for_receive(at.max(D::MAX_REQUEST_SIZE));
+    }
+    if rep.capacity() < D::MAX_REPLY_SIZE.max(REPLY_ERROR_SIZE) {
+        rep = MessageBuffer::with_capacity(D::MAX_REPLY_SIZE.max(REPLY_ERROR_SIZE));
+    }
+    let bytes = req.bytes_mut();
+    // SAFETY: the caller guarantees the message and its trailer are readable: the
+    // trailer's 8-byte header, and `trailer_size` >= `trailer` - 8 bytes after it when
+    // it says it is longer; `at + trailer` bytes fit our buffer (sized just above).
+    unsafe { core::ptr::copy_nonoverlapping(request.cast::<u8>(), bytes.as_mut_ptr(), at + trailer) };
+    // Whatever an earlier request left where a longer trailer would be reads as zeros,
+    // never as a sequence number or token the kernel did not write.
+    bytes[at + trailer..at + crate::MAX_TRAILER_SIZE].fill(0);
+    // SAFETY: the caller guarantees a received message whose rights and regions are the
+    // demux's to take, and we copied it, and the trailer the kernel wrote, byte for byte.
+    unsafe { req.assume_received() };
+    let known = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| demux.demux(&mut req, &mut rep)))
+        .unwrap_or_else(|_| {
+            prepare_reply(&req, &mut rep);
+            error_reply(&mut rep, Error::KERN_FAILURE);
+            true
         });
-        // SAFETY: the caller guarantees a header at `request`.
-        let size = unsafe { (*request).msgh_size } as usize;
-        // The message and its format-0 trailer, as far as our buffer goes: a longer
-        // request is not one this subsystem accepts, and fails its size check.
-        let len = (size.next_multiple_of(4) + size_of::<sys::mach_msg_trailer_t>()).min(req.capacity());
-        // SAFETY: the caller guarantees the message and its trailer are readable; `len`
-        // fits our buffer.
-        unsafe { core::ptr::copy_nonoverlapping(request.cast::<u8>(), req.bytes_mut().as_mut_ptr(), len) };
-        // SAFETY: the caller guarantees a received message whose rights and regions are
-        // the demux's to take, and we copied it byte for byte.
-        unsafe { req.assume_received() };
-        let known = demux.demux(req, rep);
-        let out = rep.header().msgh_size as usize;
-        // SAFETY: the caller's reply buffer holds `MAX_REPLY_SIZE` bytes, and no reply
-        // is larger.
-        unsafe {
-            core::ptr::copy_nonoverlapping(
-                rep.bytes().as_ptr(),
-                reply.cast::<u8>(),
-                out.min(D::MAX_REPLY_SIZE),
-            )
-        };
-        sys::boolean_t::from(known)
-    })
+    let back = crate::message::descriptors_end(req.bytes(), size);
+    // SAFETY: `back` <= `size`: these bytes are the caller's message, and our copy of
+    // them differs only in names and addresses the dispatch took or cleared.
+    unsafe { core::ptr::copy_nonoverlapping(req.bytes().as_ptr(), request.cast::<u8>(), back) };
+    let built = rep.bytes();
+    let out = built.len().min(D::MAX_REPLY_SIZE);
+    // SAFETY: the caller's reply buffer holds `MAX_REPLY_SIZE` bytes, and `out` is no
+    // more, nor more than `built` holds.
+    unsafe { core::ptr::copy_nonoverlapping(built.as_ptr(), reply.cast::<u8>(), out) };
+    let _ = C_BUFFERS.try_with(|kept| kept.set(Some((req, rep))));
+    sys::boolean_t::from(known)
 }

@@ -1170,17 +1170,20 @@ fn port_descriptors_transfer_rights() {
     destroy(dead);
 }
 
-/// Body errors. An unknown descriptor type is MACH_SEND_INVALID_TYPE, found
-/// before any right is taken (XNU validates descriptors as it copies the message
-/// in, `ipc_kmsg_get_and_inflate_from_user`). A name without the right is
-/// MACH_SEND_INVALID_RIGHT, found while the body's rights are copied in: as in
-/// XNU's `ipc_kmsg_copyin_body`, the rights before it were taken and are
-/// destroyed, the failing one and those after it stay the sender's.
+/// Body errors. An unknown descriptor type or disposition is
+/// MACH_SEND_INVALID_TYPE, which XNU finds while reading the descriptors in
+/// (`ipc_kmsg_inflate_*` in osfmk/ipc/ipc_kmsg.c), before any right is taken:
+/// nothing is consumed. A name without the right is MACH_SEND_INVALID_RIGHT,
+/// found while copying the body in (`ipc_kmsg_copyin_body`), after the
+/// header's rights and the descriptors before it were taken: those are
+/// destroyed (`ipc_kmsg_clean_header`, `ipc_kmsg_clean_descriptors`), and
+/// what follows the bad name stays the sender's.
 #[test]
-fn bad_descriptors_consume_what_xnu_consumes() {
+fn bad_descriptors_consume_what_xnu_took_before_them() {
     let _g = shared();
-    let (p, x) = (new_port(), new_port());
+    let (p, x, y) = (new_port(), new_port(), new_port());
     make_send(x);
+    make_send(y);
     let msg = Msg::simple(p, MACH_MSG_TYPE_MAKE_SEND, 1)
         .port(0x0bad_0b03, MACH_MSG_TYPE_COPY_SEND)
         .port(x, MACH_MSG_TYPE_MOVE_SEND);
@@ -1192,19 +1195,25 @@ fn bad_descriptors_consume_what_xnu_consumes() {
     );
     let msg = Msg::simple(p, MACH_MSG_TYPE_MAKE_SEND, 1)
         .port(x, MACH_MSG_TYPE_MOVE_SEND)
-        .port(0x0bad_0b03, MACH_MSG_TYPE_COPY_SEND);
+        .port(0x0bad_0b03, MACH_MSG_TYPE_COPY_SEND)
+        .port(y, MACH_MSG_TYPE_MOVE_SEND);
     assert_eq!(msg.send(), MACH_SEND_INVALID_RIGHT);
     assert_eq!(
-        refs(x, MACH_PORT_RIGHT_SEND),
-        0,
-        "before the failing right: consumed"
+        type_of(x),
+        Ok(MACH_PORT_TYPE_RECEIVE),
+        "the right before the bad name was taken, and destroyed"
+    );
+    assert_eq!(
+        refs(y, MACH_PORT_RIGHT_SEND),
+        1,
+        "the right after it is still ours"
     );
     make_send(x);
     let msg = Msg::simple(p, MACH_MSG_TYPE_MAKE_SEND, 1)
         .port(x, MACH_MSG_TYPE_MOVE_SEND)
         .port(x, MACH_MSG_TYPE_MOVE_SEND);
     assert_eq!(msg.send(), MACH_SEND_INVALID_RIGHT, "only one reference to move");
-    assert_eq!(refs(x, MACH_PORT_RIGHT_SEND), 0, "the first move was consumed");
+    assert_eq!(type_of(x), Ok(MACH_PORT_TYPE_RECEIVE));
     make_send(x);
     let msg = Msg::simple(p, MACH_MSG_TYPE_MAKE_SEND, 1)
         .port(x, MACH_MSG_TYPE_MOVE_SEND)
@@ -1220,6 +1229,7 @@ fn bad_descriptors_consume_what_xnu_consumes() {
     assert!(queue_empty(p));
     destroy(p);
     destroy(x);
+    destroy(y);
 }
 
 /// With `loopback_pseudo_receive_timeouts`, a send that times out hands the

@@ -172,7 +172,7 @@ pub mod add {
     }
     /// The server of subsystem `add`: one method per routine. Serve it with [`Service`] and `mig::serve`, or call [`dispatch`] from your own loop.
     pub trait Server {
-        /// Handles routine `add2` (msgh_id 100). `Ok` sends the reply; `Err` sends a `mig_reply_error_t` carrying the code, except `Error::NO_REPLY`, which sends nothing.
+        /// Handles routine `add2` (msgh_id 100). `Ok` sends the reply; `Err` sends a `mig_reply_error_t` carrying the code, except `Error::NO_REPLY`, which sends nothing and releases the reply right (the client gets `MIG_SERVER_DIED`): only a handler that takes the reply port (`sreplyport`) can answer later.
         fn add2(
             &self,
             server: ::mig::types::mach_port_t,

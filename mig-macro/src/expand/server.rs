@@ -263,11 +263,22 @@ fn method(paths: &Paths, routine: &Routine) -> TokenStream {
             routine.name, routine.id
         )
     } else {
-        format!(
-            "Handles routine `{}` (msgh_id {}). `Ok` sends the reply; `Err` sends a `mig_reply_error_t` \
-             carrying the code, except `Error::NO_REPLY`, which sends nothing.",
-            routine.name, routine.id
-        )
+        if routine.server_reply_port().is_some() {
+            format!(
+                "Handles routine `{}` (msgh_id {}). The handler owns the reply port and answers \
+                 through `{}::reply`, now or later; dropping the port unused tells the client \
+                 `MIG_SERVER_DIED`. `Err` releases the request.",
+                routine.name, routine.id, routine.name
+            )
+        } else {
+            format!(
+                "Handles routine `{}` (msgh_id {}). `Ok` sends the reply; `Err` sends a \
+                 `mig_reply_error_t` carrying the code, except `Error::NO_REPLY`, which sends \
+                 nothing and releases the reply right (the client gets `MIG_SERVER_DIED`): \
+                 only a handler that takes the reply port (`sreplyport`) can answer later.",
+                routine.name, routine.id
+            )
+        }
     };
     let mut doc = doc;
     for arg in routine.args.iter().filter(|a| a.count_in_out) {
@@ -469,18 +480,26 @@ pub fn deferred_reply(paths: &Paths, routine: &Routine) -> TokenStream {
     let (prelude, fields) = reply_fields(paths, &outs, Scope::Routine);
     let doc = format!(
         "Answers a `{}` request later, through the reply port its handler was given: \
-         `Ok` sends the reply, `Err` a `mig_reply_error_t` carrying the code.",
+         `Ok` sends the reply, `Err` a `mig_reply_error_t` carrying the code. A reply \
+         that cannot be built (an array beyond its maximum) is answered with the error \
+         instead, which is also returned: the client always gets an answer.",
         routine.name
     );
     let doc = super::names::doc(&doc);
     quote! {
         #doc
         pub fn reply(to: #owner, result: #krate::Result<#value_type>) -> #krate::Result<()> {
+            // Built before the right is taken out of `to`, so a failure cannot lose it.
+            let built = result.map(|#pattern| -> #krate::Result<Reply> {
+                #prelude
+                #krate::__private::Ok(Reply { #fields })
+            });
             let to = to.into_raw();
-            match result {
-                #krate::__private::Ok(#pattern) => {
-                    #prelude
-                    #krate::__private::send_reply(to, REPLY_ID, Reply { #fields })
+            match built {
+                #krate::__private::Ok(#krate::__private::Ok(reply)) => #krate::__private::send_reply(to, REPLY_ID, reply),
+                #krate::__private::Ok(#krate::__private::Err(__error)) => {
+                    #krate::__private::send_error_reply(to, REPLY_ID, __error)?;
+                    #krate::__private::Err(__error)
                 }
                 #krate::__private::Err(__error) => #krate::__private::send_error_reply(to, REPLY_ID, __error),
             }

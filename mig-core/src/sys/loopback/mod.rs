@@ -19,8 +19,9 @@
 //! `loopback_live_tasks`), the accounting functions (`loopback_live_rights`,
 //! `loopback_live_ports`, `loopback_live_ool_bytes`,
 //! `loopback_queued_messages`, `loopback_vm_is_allocated`,
-//! `loopback_guard_exceptions`), the test switch
-//! `loopback_pseudo_receive_timeouts` and, with the
+//! `loopback_guard_exceptions`), the test switches
+//! `loopback_pseudo_receive_timeouts` and `loopback_vm_limit` (a resource shortage on
+//! demand) and, with the
 //! `c-abi` feature, the C-linkage exports (`loopback_c_abi_symbols`).
 //!
 //! # Fidelity to XNU
@@ -30,9 +31,10 @@
 //! | names (`index << 8 \| generation`), coalescing of send and receive rights, user references, dead names | implemented |
 //! | `mach_port_allocate` / `deallocate` / `mod_refs` / `destroy` / `insert_right` / `extract_right` / `get_refs` / `type` / `construct` / `destruct` / `insert_member` / `extract_member` / `move_member` | implemented; `destruct` ignores the guard, `construct` honours only `MPO_QLIMIT` and `MPO_INSERT_SEND_RIGHT`; a port is in one set at a time (XNU allows several) |
 //! | `mach_msg` send/receive, header dispositions and the receiver's view, timeouts, queue limits, `MACH_RCV_LARGE` | implemented; `MACH_SEND_NOTIFY`, `MACH_RCV_INTERRUPT`, vouchers and importance are ignored |
-//! | a send refused for its header or format (`MACH_SEND_INVALID_DEST`, `_REPLY`, `_HEADER`, `_TYPE`, ...) | implemented: nothing is taken |
+//! | a send refused for its header or format (`MACH_SEND_INVALID_DEST`, `_REPLY`, `_HEADER`, `_TYPE`, ...) | implemented: nothing is taken. A destination that is a dead send-once right is `MACH_SEND_INVALID_DEST` with nothing taken (XNU takes it, destroys the message and reports success); destroying the message afterwards, as servers do, comes to the same |
 //! | a send refused for a right in its body (`MACH_SEND_INVALID_RIGHT`) | implemented as `ipc_kmsg_copyin_body`: the header's rights and the body's entries before the failing one are taken and destroyed, the rest stays the sender's |
 //! | a send that times out (`MACH_SEND_TIMED_OUT`) | differs by default: the message is left untouched; XNU pseudo-receives it (`mach_msg_receive_pseudo`: rights renamed, out-of-line memory in new regions, error bits or-ed in). `loopback_pseudo_receive_timeouts` makes a thread's timed-out sends do what XNU does. Generated stubs handle both |
+//! | a receiver without room for out-of-line memory (`MACH_RCV_BODY_ERROR \| MACH_MSG_VM_SPACE`) | on demand: `loopback_vm_limit` caps a task's memory |
 //! | complex messages: port, OOL and OOL-ports descriptors | implemented; OOL data is always copied; guarded port descriptors are rejected (`MACH_SEND_INVALID_TYPE`) |
 //! | trailers up to `mach_msg_mac_trailer_t` | implemented; audit token from the real uid/gid/pid, no audit session, MAC labels 0 |
 //! | port sets | implemented |
@@ -111,6 +113,6 @@ pub use self::trailer::{
 };
 pub use self::types::*;
 pub use self::vm::{
-    PAGE_SIZE, VM_FLAGS_ANYWHERE, VM_FLAGS_FIXED, loopback_vm_is_allocated, mach_vm_allocate,
-    mach_vm_deallocate, vm_allocate, vm_deallocate,
+    PAGE_SIZE, VM_FLAGS_ANYWHERE, VM_FLAGS_FIXED, loopback_vm_is_allocated, loopback_vm_limit,
+    mach_vm_allocate, mach_vm_deallocate, vm_allocate, vm_deallocate,
 };

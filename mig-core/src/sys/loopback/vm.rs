@@ -43,6 +43,27 @@ fn regions() -> std::sync::MutexGuard<'static, BTreeMap<usize, Region>> {
     REGIONS.lock().unwrap_or_else(PoisonError::into_inner)
 }
 
+/// Caps on the bytes each space's regions may take (`loopback_vm_limit`).
+static LIMITS: Mutex<BTreeMap<SpaceId, usize>> = Mutex::new(BTreeMap::new());
+
+fn limits() -> std::sync::MutexGuard<'static, BTreeMap<SpaceId, usize>> {
+    LIMITS.lock().unwrap_or_else(PoisonError::into_inner)
+}
+
+/// Loopback-only: caps the memory the calling thread's task may hold at `limit`
+/// bytes of regions (`None`: no cap), as a full address space would. Past it,
+/// `vm_allocate` fails and a received message's out-of-line memory is not
+/// delivered (`MACH_RCV_BODY_ERROR | MACH_MSG_VM_SPACE`, as XNU's
+/// `ipc_kmsg_copyout_ool_descriptor` reports a failed `vm_map_copyout`), so
+/// tests can reach what receivers do on a resource shortage.
+pub fn loopback_vm_limit(limit: Option<usize>) {
+    let owner = super::task::current();
+    match limit {
+        Some(limit) => limits().insert(owner, limit),
+        None => limits().remove(&owner),
+    };
+}
+
 fn page_round(size: usize) -> Option<usize> {
     size.checked_next_multiple_of(PAGE_SIZE)
 }
@@ -51,6 +72,10 @@ fn page_round(size: usize) -> Option<usize> {
 /// in space `owner`.
 pub(super) fn allocate(owner: SpaceId, size: usize) -> Option<usize> {
     let len = page_round(size)?;
+    let limit = limits().get(&owner).copied();
+    if limit.is_some_and(|limit| live_bytes(owner).saturating_add(len) > limit) {
+        return None;
+    }
     let layout = Layout::from_size_align(len, PAGE_SIZE).ok()?;
     // SAFETY: `layout` has a non-zero size (size > 0 rounded up to a page).
     let ptr = unsafe { alloc_zeroed(layout) };
@@ -105,6 +130,7 @@ pub(super) fn deallocate(owner: SpaceId, address: usize, size: usize) {
 
 /// Frees every region `owner` holds (its task was terminated).
 pub(super) fn release_space(owner: SpaceId) {
+    limits().remove(&owner);
     let doomed: Vec<(usize, usize)> = {
         let mut map = regions();
         let mine: Vec<(usize, usize)> = map
