@@ -12,7 +12,10 @@
 //!
 //! Loopback-only additions (no `mach2` counterpart): `mach_port_get_refs`,
 //! `mach_port_type` and `MACH_PORT_TYPE_*`, `mach_reply_port`,
-//! `mach_port_move_member`, `vm_allocate`/`vm_deallocate`, the trailer
+//! `mach_port_move_member`, `vm_allocate`/`vm_deallocate`, libsystem's
+//! `mach_msg_server`/`mach_msg_server_once`, `voucher_mach_msg_set` and
+//! `thread_get_special_reply_port`, the test switch placing received
+//! out-of-line memory within its page (`loopback_set_ool_placement`), the trailer
 //! option helpers (`MACH_RCV_TRAILER_ELEMENTS`, ...), the notification
 //! structs `mach2` keeps in its `notify` module, the tasks
 //! (`loopback_task_create`, `loopback_with_task`, `loopback_task_terminate`,
@@ -29,7 +32,8 @@
 //! | `mach_port_allocate` / `deallocate` / `mod_refs` / `destroy` / `insert_right` / `extract_right` / `get_refs` / `type` / `construct` / `destruct` / `insert_member` / `extract_member` / `move_member` | implemented; `destruct` ignores the guard, `construct` honours only `MPO_QLIMIT` and `MPO_INSERT_SEND_RIGHT`; a port is in one set at a time (XNU allows several) |
 //! | `mach_msg` send/receive, header dispositions and the receiver's view, timeouts, queue limits, `MACH_RCV_LARGE` | implemented; `MACH_SEND_NOTIFY`, `MACH_RCV_INTERRUPT`, vouchers and importance are ignored |
 //! | a send that fails (`MACH_SEND_TIMED_OUT` included) | differs: the message is left untouched in the sender's buffer; XNU pseudo-receives a timed-out message (rights renamed, out-of-line memory at new addresses). Generated stubs release what they moved correctly either way |
-//! | complex messages: port, OOL and OOL-ports descriptors | implemented; OOL data is always copied; guarded port descriptors are rejected (`MACH_SEND_INVALID_TYPE`) |
+//! | complex messages: port, OOL and OOL-ports descriptors | implemented; fields checked as XNU's copyin checks them (a port array's `copy` byte and every pad byte ignored; a disposition checked only with a valid name); OOL data is always copied; guarded port descriptors are rejected (`MACH_SEND_INVALID_TYPE`) |
+//! | received OOL memory: `deallocate` set only for a virtual copy, and `mach_msg_destroy` frees only regions so marked | implemented; placed at the start of a page unless `loopback_set_ool_placement` asks for XNU's sender's page offset (or any offset) |
 //! | trailers up to `mach_msg_mac_trailer_t` | implemented; audit token from the real uid/gid/pid, no audit session, MAC labels 0 |
 //! | port sets | implemented |
 //! | `MACH_NOTIFY_SEND_ONCE` | implemented |
@@ -47,7 +51,8 @@
 //! | bootstrap (launchd) | differs: one flat namespace shared by all tasks; `check_in` creates the service; no subsets or per-user domains |
 //! | `mig_get_reply_port` per thread (and per task), freed at thread exit | implemented |
 //! | `mig_get_special_reply_port` (`UseSpecialReplyPort`) | differs: an ordinary per-thread receive right; no priority inheritance, and `MACH_SEND_SYNC_OVERRIDE`/`MACH_RCV_SYNC_WAIT` are accepted and ignored |
-//! | `thread_get_special_reply_port` and its link monitoring, port guards, `mach_msg2`, vouchers, importance, QoS | not implemented |
+//! | `thread_get_special_reply_port` | differs: a fresh ordinary receive right each call (no link monitoring, no priority inheritance) |
+//! | port guards, `mach_msg2`, vouchers (`voucher_mach_msg_set` is a no-op answering `false`), importance, QoS | not implemented |
 //! | C linkage (`mach_msg`, `NDR_record`, `mach_task_self_`, `bootstrap_port`, ...) | implemented behind the `c-abi` feature |
 
 mod accounting;
@@ -88,9 +93,12 @@ pub use self::mach_port::{
 };
 pub use self::mig::{
     mig_allocate, mig_dealloc_reply_port, mig_dealloc_special_reply_port, mig_deallocate, mig_get_reply_port,
-    mig_get_special_reply_port, mig_put_reply_port,
+    mig_get_special_reply_port, mig_put_reply_port, mig_strncpy, mig_strncpy_zerofill,
+    thread_get_special_reply_port, voucher_mach_msg_set,
 };
-pub use self::msg::{mach_msg, mach_msg_destroy, mach_msg_send};
+pub use self::msg::{
+    MigDemuxFn, mach_msg, mach_msg_destroy, mach_msg_send, mach_msg_server, mach_msg_server_once,
+};
 pub use self::notify::{
     mach_dead_name_notification_t, mach_no_senders_notification_t, mach_port_deleted_notification_t,
     mach_port_destroyed_notification_t, mach_port_request_notification,
@@ -105,6 +113,6 @@ pub use self::trailer::{
 };
 pub use self::types::*;
 pub use self::vm::{
-    PAGE_SIZE, VM_FLAGS_ANYWHERE, VM_FLAGS_FIXED, loopback_vm_is_allocated, mach_vm_allocate,
-    mach_vm_deallocate, vm_allocate, vm_deallocate,
+    OolPlacement, PAGE_SIZE, VM_FLAGS_ANYWHERE, VM_FLAGS_FIXED, loopback_set_ool_placement,
+    loopback_vm_is_allocated, mach_vm_allocate, mach_vm_deallocate, vm_allocate, vm_deallocate,
 };

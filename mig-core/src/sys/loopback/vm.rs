@@ -61,17 +61,59 @@ pub(super) fn allocate(owner: SpaceId, size: usize) -> Option<usize> {
     Some(ptr as usize)
 }
 
-/// Allocates a region in `owner` holding a copy of `data`; empty data gives
-/// address 0.
-pub(super) fn allocate_copy(owner: SpaceId, data: &[u8]) -> Option<usize> {
+/// Allocates a region in `owner` holding a copy of `data` at byte `at`
+/// (< `PAGE_SIZE`) of its first page; the address returned is that of the
+/// copy. Empty data gives address 0.
+pub(super) fn allocate_copy_at(owner: SpaceId, data: &[u8], at: usize) -> Option<usize> {
     if data.is_empty() {
         return Some(0);
     }
-    let address = allocate(owner, data.len())?;
-    // SAFETY: `address` starts a fresh allocation of at least `data.len()`
-    // bytes that nothing else references yet.
+    let at = at % PAGE_SIZE;
+    let address = allocate(owner, data.len().checked_add(at)?)? + at;
+    // SAFETY: `address` lies `at` bytes into a fresh allocation of at least
+    // `at + data.len()` bytes that nothing else references yet.
     unsafe { std::ptr::copy_nonoverlapping(data.as_ptr(), address as *mut u8, data.len()) };
     Some(address)
+}
+
+/// Where in its first page the loopback puts out-of-line memory a thread
+/// receives (loopback-only test switch, see [`loopback_set_ool_placement`]).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum OolPlacement {
+    /// At the start of a page (the default).
+    #[default]
+    PageAligned,
+    /// At the sender's offset within its page, as XNU maps memory it moves
+    /// by virtual copy (`ipc_kmsg_copyout_ool_descriptor` adds the copy's
+    /// `offset & page_mask` to the address it allocates).
+    SendersOffset,
+    /// At this many bytes into the page (taken modulo `PAGE_SIZE`): what a
+    /// hostile peer on XNU can arrange by choosing its own buffer's offset.
+    Offset(usize),
+}
+
+thread_local! {
+    static PLACEMENT: std::cell::Cell<OolPlacement> = const { std::cell::Cell::new(OolPlacement::PageAligned) };
+}
+
+/// Loopback-only: sets where out-of-line memory received by the calling
+/// thread from now on starts within its page, and returns the previous
+/// setting. Per thread, so parallel tests do not see each other's setting:
+/// set it on the thread that receives (a server loop's, or a client's for
+/// its replies). Out-of-line port arrays are unaffected: XNU always gives
+/// them a fresh page-aligned region.
+pub fn loopback_set_ool_placement(placement: OolPlacement) -> OolPlacement {
+    PLACEMENT.with(|p| p.replace(placement))
+}
+
+/// The offset within its page at which the calling thread receives a region
+/// the sender sent from `sent_at`.
+pub(super) fn placement_offset(sent_at: usize) -> usize {
+    match PLACEMENT.try_with(std::cell::Cell::get).unwrap_or_default() {
+        OolPlacement::PageAligned => 0,
+        OolPlacement::SendersOffset => sent_at % PAGE_SIZE,
+        OolPlacement::Offset(at) => at % PAGE_SIZE,
+    }
 }
 
 /// Frees every region of `owner` lying entirely within
@@ -142,10 +184,12 @@ fn free(doomed: Vec<(usize, usize)>) {
     }
 }
 
-/// Loopback-only: whether `address` starts a live region handed out by
-/// `vm_allocate` or by message receipt (lets tests prove memory was freed).
+/// Loopback-only: whether `address` lies in the first page of a live region
+/// handed out by `vm_allocate` or by message receipt (lets tests prove memory
+/// was freed; received memory may start inside its page, see
+/// [`OolPlacement`]).
 pub fn loopback_vm_is_allocated(address: vm_address_t) -> bool {
-    regions().contains_key(&address)
+    regions().contains_key(&(address - address % PAGE_SIZE))
 }
 
 /// `vm_allocate`: zeroed, page-aligned memory in the task.
