@@ -122,6 +122,9 @@ pub fn request<T: Message>(request: &mut MessageBuffer) -> Result<&T> {
     if complex && !out_of_line_sizes_match(request.bytes(), T::DESCRIPTORS) {
         return Err(Error::MIG_TYPE_ERROR);
     }
+    if complex && !crate::message::realign_out_of_line(request.bytes_mut(), T::DESCRIPTORS) {
+        return Err(Error::KERN_RESOURCE_SHORTAGE);
+    }
     request.view::<T>().ok_or(Error::MIG_BAD_ARGUMENTS)
 }
 
@@ -359,6 +362,7 @@ fn handle<D: Demux>(demux: &D, request: &mut MessageBuffer, reply: &mut MessageB
         // The request failed: release what it carried, but not the reply right, which
         // the error reply uses.
         request.header_mut().msgh_remote_port = sys::MACH_PORT_NULL;
+        crate::message::own_received_memory(request.bytes_mut());
         // SAFETY: a received message we own; its resources are released exactly once.
         unsafe { sys::mach_msg_destroy(request.as_mut_ptr()) };
     }
@@ -578,6 +582,13 @@ pub unsafe fn c_demux<D: Demux>(
         // fits our buffer.
         unsafe { core::ptr::copy_nonoverlapping(request.cast::<u8>(), req.bytes_mut().as_mut_ptr(), len) };
         let known = demux.demux(req, rep);
+        // The caller destroys its request when the routine fails: give it back the
+        // descriptors as the dispatch left them (names and regions handed to the
+        // handler cleared, misaligned regions moved), lest they be released twice.
+        let named = crate::message::descriptors_end(req.whole()).min(len);
+        // SAFETY: the first `named` bytes of the caller's message were copied from it
+        // above, so they are writable message bytes; our buffer is a distinct allocation.
+        unsafe { core::ptr::copy_nonoverlapping(req.whole().as_ptr(), request.cast::<u8>(), named) };
         let out = rep.header().msgh_size as usize;
         // SAFETY: the caller's reply buffer holds `MAX_REPLY_SIZE` bytes, and no reply
         // is larger.
