@@ -29,11 +29,21 @@ pub const VM_FLAGS_FIXED: c_int = 0x0;
 /// `VM_FLAGS_ANYWHERE`: allocate wherever there is room.
 pub const VM_FLAGS_ANYWHERE: c_int = 0x1;
 
-/// A registered region: its rounded length and the space owning it.
+/// A registered region: its rounded length, the space owning it, and the start of
+/// the allocation it lies in (see `allocate`).
 #[derive(Clone, Copy)]
 struct Region {
     len: usize,
     owner: SpaceId,
+    base: usize,
+}
+
+/// The layout of the allocation holding a region of `len` bytes: a page more, at the
+/// allocator's ordinary alignment, so that zeroed memory comes from `calloc`, which
+/// leaves fresh pages untouched (an aligned zeroed allocation is written in full: a
+/// 4 GiB `vm_allocate` would fault in 4 GiB).
+fn layout(len: usize) -> Option<Layout> {
+    Layout::from_size_align(len.checked_add(PAGE_SIZE)?, 16).ok()
 }
 
 /// Registered regions by start address.
@@ -51,14 +61,16 @@ fn page_round(size: usize) -> Option<usize> {
 /// in space `owner`.
 pub(super) fn allocate(owner: SpaceId, size: usize) -> Option<usize> {
     let len = page_round(size)?;
-    let layout = Layout::from_size_align(len, PAGE_SIZE).ok()?;
-    // SAFETY: `layout` has a non-zero size (size > 0 rounded up to a page).
-    let ptr = unsafe { alloc_zeroed(layout) };
-    if ptr.is_null() {
+    // SAFETY: the layout has a non-zero size (at least a page).
+    let base = unsafe { alloc_zeroed(layout(len)?) };
+    if base.is_null() {
         return None;
     }
-    regions().insert(ptr as usize, Region { len, owner });
-    Some(ptr as usize)
+    let base = base as usize;
+    // The first page boundary inside: `len` bytes follow it within the allocation.
+    let address = base.next_multiple_of(PAGE_SIZE);
+    regions().insert(address, Region { len, owner, base });
+    Some(address)
 }
 
 /// Allocates a region in `owner` holding a copy of `data` at byte `at`
@@ -130,12 +142,12 @@ pub(super) fn deallocate(owner: SpaceId, address: usize, size: usize) {
     else {
         return;
     };
-    let doomed: Vec<(usize, usize)> = {
+    let doomed: Vec<(usize, Region)> = {
         let mut map = regions();
-        let inside: Vec<(usize, usize)> = map
+        let inside: Vec<(usize, Region)> = map
             .range(start..end)
             .filter(|(a, r)| r.owner == owner && **a + r.len <= end)
-            .map(|(a, r)| (*a, r.len))
+            .map(|(a, r)| (*a, *r))
             .collect();
         for (a, _) in &inside {
             map.remove(a);
@@ -147,12 +159,12 @@ pub(super) fn deallocate(owner: SpaceId, address: usize, size: usize) {
 
 /// Frees every region `owner` holds (its task was terminated).
 pub(super) fn release_space(owner: SpaceId) {
-    let doomed: Vec<(usize, usize)> = {
+    let doomed: Vec<(usize, Region)> = {
         let mut map = regions();
-        let mine: Vec<(usize, usize)> = map
+        let mine: Vec<(usize, Region)> = map
             .iter()
             .filter(|(_, r)| r.owner == owner)
-            .map(|(a, r)| (*a, r.len))
+            .map(|(a, r)| (*a, *r))
             .collect();
         for (a, _) in &mine {
             map.remove(a);
@@ -172,14 +184,14 @@ pub(super) fn live_bytes(owner: SpaceId) -> usize {
 }
 
 /// Returns unregistered regions to the allocator.
-fn free(doomed: Vec<(usize, usize)>) {
-    for (a, len) in doomed {
-        // The registry only holds (address, length) pairs produced by
-        // `allocate` with this exact layout, each removed exactly once above.
-        if let Ok(layout) = Layout::from_size_align(len, PAGE_SIZE) {
-            // SAFETY: `a` was returned by `alloc_zeroed(layout)` and has just
-            // been unregistered, so it is freed exactly once.
-            unsafe { dealloc(a as *mut u8, layout) };
+fn free(doomed: Vec<(usize, Region)>) {
+    for (_, region) in doomed {
+        // The registry only holds regions made by `allocate`, whose allocation has
+        // exactly this layout, each removed exactly once above.
+        if let Some(layout) = layout(region.len) {
+            // SAFETY: `region.base` was returned by `alloc_zeroed(layout)` and has
+            // just been unregistered, so it is freed exactly once.
+            unsafe { dealloc(region.base as *mut u8, layout) };
         }
     }
 }
