@@ -582,6 +582,13 @@ pub unsafe fn c_demux<D: Demux>(
         // fits our buffer.
         unsafe { core::ptr::copy_nonoverlapping(request.cast::<u8>(), req.bytes_mut().as_mut_ptr(), len) };
         let known = demux.demux(req, rep);
+        let code = ret_code(rep);
+        if code != 0 && code != Error::MIG_NO_REPLY.code() {
+            // The caller's loop destroys a failed request with `mach_msg_destroy`,
+            // which leaves received physical copies (XNU does not mark them
+            // `deallocate`): mark every region, as our own loop does.
+            crate::message::own_received_memory(req.bytes_mut());
+        }
         // The caller destroys its request when the routine fails: give it back the
         // descriptors as the dispatch left them (names and regions handed to the
         // handler cleared, misaligned regions moved), lest they be released twice.

@@ -188,6 +188,8 @@ mig_macro::mig_impl! { [crate::mig_paths]
     routine refuse(server: mach_port_t; right: mach_port_move_send_t);
     /// Reads the audit trailer `mach_msg_server` asked for.
     routine whoami(server: mach_port_t; ServerAuditToken token: audit_token_t; out pid: int);
+    /// Out-of-line bytes the sender asks the kernel to copy physically.
+    routine bytes(server: mach_port_t; data: pointer_t, PhysicalCopy; out n: int);
 }
 
 /// The `names` server in Rust.
@@ -211,6 +213,9 @@ impl names::Server for Names {
     fn refuse(&self, _: mach_port_t, right: mig_core::SendRight) -> mig_core::Result<()> {
         drop(right);
         Err(mig_core::Error::KERN_FAILURE)
+    }
+    fn bytes(&self, _: mach_port_t, data: mig_core::OutOfLine<u8>) -> mig_core::Result<i32> {
+        Ok(data.len() as i32)
     }
     fn whoami(&self, _: mach_port_t, token: [u32; 8]) -> mig_core::Result<i32> {
         // audit_token_t's sixth word is the pid.
@@ -348,6 +353,87 @@ fn mach_msg_server_from_c_serves_a_mig_demux_as_libsystem_does() {
         ended == MACH_RCV_PORT_DIED || ended == MACH_RCV_INVALID_NAME,
         "{ended:#x}"
     );
+    assert_eq!(loopback_live_rights(), rights, "no right left behind");
+}
+
+/// A request the generated demux refuses under libsystem's `mach_msg_server` (its
+/// count disagrees with its region) is destroyed by the loop with `mach_msg_destroy`,
+/// which leaves a received physical copy (XNU marks only virtual copies
+/// `deallocate`): the demux marks the request's regions so that the loop's destroy
+/// frees them.
+#[test]
+fn a_request_the_demux_refuses_leaves_no_physical_copy_behind_under_mach_msg_server() {
+    let _turn = one_at_a_time();
+    let library = load(&compile("libsystem"));
+    // SAFETY: libsystem.c defines `loopback_c_mach_msg_server` with this signature.
+    let serve: CServer = unsafe { std::mem::transmute(symbol(library, c"loopback_c_mach_msg_server")) };
+    let rights = loopback_live_rights();
+    let port = service_port();
+    let max = names::MAX_REQUEST_SIZE.max(names::MAX_REPLY_SIZE) as u32;
+    let demux: Demux = names::demux::<Names>;
+    // SAFETY: the generated demux handles this subsystem's messages.
+    let server = std::thread::spawn(move || unsafe { serve(demux, max, port, 0) });
+    assert_eq!(names::bytes(port, &[1, 2, 3]), Ok(3));
+    let before = loopback_live_ool_bytes();
+    let data = [1u8, 2, 3];
+    let (_, descriptor) = mig_core::__private::slice_to_wire(&data, u32::MAX).unwrap();
+    // SAFETY: this thread's reply port.
+    let reply = unsafe { mig_get_reply_port() };
+    #[repr(C)]
+    union Exchange {
+        request: names::bytes::Request,
+        reply: [u8; 256],
+    }
+    let mut exchange = Exchange {
+        request: names::bytes::Request {
+            Head: mach_msg_header_t {
+                msgh_bits: MACH_MSGH_BITS_COMPLEX
+                    | MACH_MSGH_BITS(MACH_MSG_TYPE_COPY_SEND, MACH_MSG_TYPE_MAKE_SEND_ONCE),
+                msgh_size: size_of::<names::bytes::Request>() as u32,
+                msgh_remote_port: port,
+                msgh_local_port: reply,
+                msgh_id: names::bytes::ID,
+                ..Default::default()
+            },
+            msgh_body: mach_msg_body_t {
+                msgh_descriptor_count: 1,
+            },
+            data: mig_core::__private::physical_copy(descriptor),
+            NDR: mig_core::__private::NDR,
+            // Three bytes sent, two counted: MIG_TYPE_ERROR.
+            dataCnt: 2,
+        },
+    };
+    // SAFETY: the union holds the request to send and room for the reply.
+    let kr = unsafe {
+        mach_msg(
+            (&raw mut exchange).cast(),
+            MACH_SEND_MSG | MACH_RCV_MSG,
+            size_of::<names::bytes::Request>() as u32,
+            256,
+            reply,
+            0,
+            0,
+        )
+    };
+    assert_eq!(kr, MACH_MSG_SUCCESS);
+    // SAFETY: the kernel wrote a reply into the buffer.
+    let answer = unsafe { exchange.reply };
+    assert_eq!(
+        &answer[32..36],
+        &mig_core::Error::MIG_TYPE_ERROR.code().to_ne_bytes()
+    );
+    assert_eq!(
+        loopback_live_ool_bytes(),
+        before,
+        "the refused region was released"
+    );
+    // SAFETY: our rights; destroying the service port ends the loop.
+    unsafe {
+        mach_port_destroy(mach_task_self(), port);
+        mig_dealloc_reply_port(mig_get_reply_port());
+    }
+    server.join().unwrap();
     assert_eq!(loopback_live_rights(), rights, "no right left behind");
 }
 
