@@ -311,3 +311,242 @@ fn dealloc_at_runtime_lets_each_call_borrow_or_move() {
     );
     server.stop();
 }
+
+/// Serves `bulk` on a thread that receives out-of-line memory at `placement`, as XNU
+/// delivers it at the sender's page offset; returns the send right and the thread.
+fn serve_placed(placement: sys::OolPlacement) -> (mig::SendRight, std::thread::JoinHandle<mig::Result<()>>) {
+    let receive = mig::ReceiveRight::allocate().unwrap();
+    let send = receive.make_send().unwrap();
+    let thread = std::thread::spawn(move || {
+        sys::loopback_set_ool_placement(placement);
+        let result = mig::serve(receive.name(), &bulk::Service(Bulk));
+        // The test destroyed the port through its name.
+        let _ = receive.into_raw();
+        result
+    });
+    (send, thread)
+}
+
+fn stop_placed(send: mig::SendRight, thread: std::thread::JoinHandle<mig::Result<()>>) {
+    // SAFETY: the receive right lives in this task under the send right's name;
+    // destroying it ends the server's loop.
+    unsafe { sys::mach_port_destroy(sys::mach_task_self(), send.name()) };
+    thread.join().unwrap().unwrap();
+}
+
+/// A peer on XNU chooses the page offset its out-of-line data arrives at
+/// (`ipc_kmsg_copyout_ool_descriptor` keeps the sender's `offset & page_mask`), so an
+/// `OutOfLine<i32>` can arrive at `page + 2`. The server's checks move such a region
+/// to aligned memory before the handler builds a slice over it (a misaligned
+/// `&[i32]` is undefined behaviour; before, debug builds aborted), and nothing leaks.
+#[test]
+fn misaligned_out_of_line_requests_are_realigned_before_the_handler_sees_them() {
+    let _turn = common::one_at_a_time();
+    let before = sys::loopback_live_ool_bytes();
+    let (port, server) = serve_placed(sys::OolPlacement::Offset(2));
+    let reversed = bulk::reverse(port.name(), &[1, 2, 3, 4]).unwrap();
+    assert_eq!(&*reversed, &[4, 3, 2, 1]);
+    drop(reversed);
+    // Bytes (alignment 1) arrive where the sender's offset puts them, uncopied.
+    assert_eq!(bulk::sum(port.name(), &[1, 2, 3]), Ok(6));
+    stop_placed(port, server);
+    assert_eq!(sys::loopback_live_ool_bytes(), before, "no region left behind");
+}
+
+/// The same from a hostile (or merely XNU-placed) server: a reply's `OutOfLine<i32>`
+/// arriving at `page + 2` reaches the caller aligned, its values intact.
+#[test]
+fn misaligned_out_of_line_replies_are_realigned_for_the_client() {
+    let _turn = common::one_at_a_time();
+    let before = sys::loopback_live_ool_bytes();
+    let server = Running::start(bulk::Service(Bulk));
+    let previous = sys::loopback_set_ool_placement(sys::OolPlacement::Offset(2));
+    let reversed = bulk::reverse(server.port(), &[1, 2, 3]);
+    sys::loopback_set_ool_placement(previous);
+    let reversed = reversed.unwrap();
+    assert!(reversed.as_ptr().is_aligned());
+    assert_eq!(&*reversed, &[3, 2, 1]);
+    drop(reversed);
+    server.stop();
+    assert_eq!(sys::loopback_live_ool_bytes(), before, "no region left behind");
+}
+
+/// `[T; 0]` is `Pod`: values of a zero-sized type take no memory (address 0), yet the
+/// slice over them must not start at null (before, `from_raw_parts(null, 3)`).
+#[test]
+fn zero_sized_elements_give_a_non_null_slice() {
+    let empty: OutOfLine<[u8; 0]> = OutOfLine::copy_from(&[[]; 3]).unwrap();
+    assert_eq!(empty.len(), 3);
+    // Before, the slice started at address 0.
+    assert_ne!(empty.as_slice().as_ptr() as usize, 0);
+    assert_eq!(empty.byte_len(), 0);
+    let (count, descriptor) = empty.into_wire().unwrap();
+    assert_eq!((count, descriptor.size, descriptor.deallocate), (3, 0, 0));
+}
+
+/// An out-of-line descriptor's size has 32 bits: an `OutOfLine` of more than 4 GiB
+/// cannot be sent, and saying so beats sending its first bytes as the whole
+/// (before, `into_wire` truncated the size). The region is released, not leaked.
+#[test]
+fn out_of_line_over_4_gib_is_refused_not_truncated() {
+    let _turn = common::one_at_a_time();
+    let before = sys::loopback_live_ool_bytes();
+    let bytes = (1u64 << 32) + 4096;
+    let mut address = 0;
+    // SAFETY: our own task and an out-pointer to a local. The loopback's zeroed pages
+    // are only touched when written.
+    let kr =
+        unsafe { sys::mach_vm_allocate(sys::mach_task_self(), &mut address, bytes, sys::VM_FLAGS_ANYWHERE) };
+    assert_eq!(kr, sys::KERN_SUCCESS);
+    // SAFETY: a region of ours of `bytes` zeroed (so initialized) bytes, page-aligned,
+    // owned by nothing else.
+    let huge = unsafe { OutOfLine::<u8>::from_raw(address, bytes as usize) };
+    assert_eq!(huge.into_wire().err(), Some(Error::MIG_ARRAY_TOO_LARGE));
+    assert_eq!(sys::loopback_live_ool_bytes(), before, "the region was released");
+}
+
+/// The loopback's bytes of a `copies::physical` request whose count disagrees with its
+/// region (3 bytes, count 2): `MIG_TYPE_ERROR`.
+fn mismatched_physical_request(
+    data: &[u8; 3],
+    reply: mach_port_t,
+    dest: mach_port_t,
+) -> copies::physical::Request {
+    let (_, descriptor) = mig::__private::slice_to_wire(data, u32::MAX).unwrap();
+    copies::physical::Request {
+        Head: sys::mach_msg_header_t {
+            msgh_bits: sys::MACH_MSGH_BITS_COMPLEX
+                | sys::MACH_MSGH_BITS(sys::MACH_MSG_TYPE_COPY_SEND, sys::MACH_MSG_TYPE_MAKE_SEND_ONCE),
+            msgh_size: core::mem::size_of::<copies::physical::Request>() as u32,
+            msgh_remote_port: dest,
+            msgh_local_port: reply,
+            msgh_id: copies::physical::ID,
+            ..Default::default()
+        },
+        msgh_body: sys::mach_msg_body_t {
+            msgh_descriptor_count: 1,
+        },
+        data: mig::__private::physical_copy(descriptor),
+        NDR: mig::__private::NDR,
+        dataCnt: 2,
+    }
+}
+
+/// XNU marks a received physical copy not deallocate-on-destroy
+/// (`ipc_kmsg_deflate_memory_descriptor`), so the `mach_msg_destroy` with which a
+/// server releases a request it refuses leaves the region: the server releases it
+/// itself.
+#[test]
+fn rejected_requests_release_physically_copied_regions() {
+    let _turn = common::one_at_a_time();
+    let server = Running::start(copies::Service(Copies));
+    let before = sys::loopback_live_ool_bytes();
+    let data = [1u8, 2, 3];
+    // SAFETY: this thread's reply port.
+    let reply = unsafe { sys::mig_get_reply_port() };
+    #[repr(C)]
+    union Exchange {
+        request: copies::physical::Request,
+        reply: [u8; 256],
+    }
+    let mut exchange = Exchange {
+        request: mismatched_physical_request(&data, reply, server.port()),
+    };
+    // SAFETY: the union holds the request to send and room for the reply.
+    let kr = unsafe {
+        sys::mach_msg(
+            (&raw mut exchange).cast(),
+            sys::MACH_SEND_MSG | sys::MACH_RCV_MSG,
+            core::mem::size_of::<copies::physical::Request>() as u32,
+            256,
+            reply,
+            0,
+            0,
+        )
+    };
+    assert_eq!(kr, sys::MACH_MSG_SUCCESS);
+    // SAFETY: the kernel wrote a reply into the buffer.
+    let answer = unsafe { exchange.reply };
+    assert_eq!(&answer[32..36], &Error::MIG_TYPE_ERROR.code().to_ne_bytes());
+    server.stop();
+    assert_eq!(
+        sys::loopback_live_ool_bytes(),
+        before,
+        "the refused region was released"
+    );
+}
+
+/// The client's side: a server replying with a physical copy the reply checks refuse
+/// (a count that disagrees with the region); the stub releases the region although
+/// `mach_msg_destroy` does not.
+#[test]
+fn rejected_replies_release_physically_copied_regions() {
+    let _turn = common::one_at_a_time();
+    let receive = mig::ReceiveRight::allocate().unwrap();
+    let send = receive.make_send().unwrap();
+    let hostile = std::thread::spawn(move || {
+        let mut buffer = mig::MessageBuffer::for_receive(bulk::MAX_REQUEST_SIZE);
+        // SAFETY: the buffer is writable for its capacity.
+        let kr = unsafe {
+            sys::mach_msg(
+                buffer.as_mut_ptr(),
+                sys::MACH_RCV_MSG,
+                0,
+                buffer.capacity() as u32,
+                receive.name(),
+                0,
+                0,
+            )
+        };
+        assert_eq!(kr, sys::MACH_MSG_SUCCESS);
+        let head = *buffer.header();
+        // Release the request's region now (keeping the reply right), so that only the
+        // reply's can be left when the client looks.
+        buffer.header_mut().msgh_remote_port = sys::MACH_PORT_NULL;
+        // SAFETY: a received message we own, destroyed once.
+        unsafe { sys::mach_msg_destroy(buffer.as_mut_ptr()) };
+        let data = [7i32; 3];
+        let (_, descriptor) = mig::__private::slice_to_wire(&data, u32::MAX).unwrap();
+        let mut reply = bulk::reverse::Reply {
+            Head: sys::mach_msg_header_t {
+                msgh_bits: sys::MACH_MSGH_BITS_COMPLEX
+                    | sys::MACH_MSGH_BITS(sys::MACH_MSG_TYPE_MOVE_SEND_ONCE, 0),
+                msgh_size: core::mem::size_of::<bulk::reverse::Reply>() as u32,
+                msgh_remote_port: head.msgh_remote_port,
+                msgh_id: head.msgh_id + 100,
+                ..Default::default()
+            },
+            msgh_body: sys::mach_msg_body_t {
+                msgh_descriptor_count: 1,
+            },
+            reversed: mig::__private::physical_copy(descriptor),
+            NDR: mig::__private::NDR,
+            reversedCnt: 2,
+        };
+        // SAFETY: a whole reply of `msgh_size` bytes; the region it names is `data`.
+        let kr = unsafe {
+            sys::mach_msg(
+                (&raw mut reply).cast(),
+                sys::MACH_SEND_MSG,
+                reply.Head.msgh_size,
+                0,
+                0,
+                0,
+                0,
+            )
+        };
+        assert_eq!(kr, sys::MACH_MSG_SUCCESS);
+        receive
+    });
+    let before = sys::loopback_live_ool_bytes();
+    assert_eq!(
+        bulk::reverse(send.name(), &[1, 2, 3]).err(),
+        Some(Error::MIG_TYPE_ERROR)
+    );
+    assert_eq!(
+        sys::loopback_live_ool_bytes(),
+        before,
+        "the refused region was released"
+    );
+    drop(hostile.join().unwrap());
+}

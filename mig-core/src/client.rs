@@ -305,7 +305,10 @@ fn exchange_trailer<Rq: Message, Rp: Message>(
         }
     });
     if let Err(error) = checked {
-        // As Apple's stubs, whatever failed: release what the reply carried.
+        // As Apple's stubs, whatever failed: release what the reply carried, physical
+        // copies included.
+        // SAFETY: the exchange is live; the kernel wrote the reply into it.
+        crate::message::own_received_memory(unsafe { bytes_of(exchange_ptr) });
         // SAFETY: a received message, which we own and release exactly once.
         unsafe { sys::mach_msg_destroy(head) };
         return Err(error);
@@ -368,6 +371,9 @@ fn check_reply<Rp: Message>(bytes: &mut [u8], reply_id: mach_msg_id_t) -> Result
         && !(out_of_line_sizes_match(bytes, Rp::DESCRIPTORS) && port_slots_match(bytes, Rp::DESCRIPTORS))
     {
         return Err(Error::MIG_TYPE_ERROR);
+    }
+    if complex && !crate::message::realign_out_of_line(bytes, Rp::DESCRIPTORS) {
+        return Err(Error::KERN_RESOURCE_SHORTAGE);
     }
     Ok(())
 }

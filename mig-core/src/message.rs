@@ -409,6 +409,110 @@ pub(crate) fn descriptors_end(bytes: &[u8], size: usize) -> usize {
     end.min(size)
 }
 
+/// The alignment a region of `element_size`-byte elements must have: the largest power
+/// of two dividing the size. Every Rust type's alignment divides its size, so this is
+/// never less than the element type's own (it may be more, e.g. 4 for `[u8; 4]`, which
+/// only costs a copy in [`realign_out_of_line`]).
+const fn element_alignment(element_size: u32) -> u64 {
+    if element_size == 0 {
+        1
+    } else {
+        1 << element_size.trailing_zeros()
+    }
+}
+
+/// Moves every out-of-line array of a checked, received message whose address is not
+/// aligned for its elements into fresh page-aligned memory, rewriting the descriptor
+/// (`deallocate` set: the copy is ours) and freeing the original. `false` if memory
+/// ran out (the message is then as it was, minus the regions already moved, which its
+/// descriptors now name).
+///
+/// XNU maps out-of-line memory at the sender's offset within the page
+/// (`ipc_kmsg_copyout_ool_descriptor`), so a peer chooses the alignment. Apple's C reads
+/// such data anyway (x86-64 and arm64 load unaligned words); a Rust slice cannot be
+/// built over it. Copying keeps every message Apple's MIG accepts acceptable, at the
+/// cost of one copy for senders that misalign their data, which well-formed C never
+/// does (its arrays are aligned for their elements).
+pub(crate) fn realign_out_of_line(bytes: &mut [u8], expected: &[Descriptor]) -> bool {
+    let mut offset = FIRST_DESCRIPTOR;
+    for d in expected {
+        if let Descriptor::OutOfLine { element_size, .. } = *d {
+            let address = bytes
+                .get(offset..offset + 8)
+                .map_or(0, |b| u64::from_ne_bytes(b.try_into().unwrap_or([0; 8])));
+            let size = read_u32(bytes, offset + 12).unwrap_or(0);
+            if size != 0 && !address.is_multiple_of(element_alignment(element_size)) {
+                let mut fresh: crate::sys::mach_vm_address_t = 0;
+                // SAFETY: an out-pointer to a local; our own task.
+                let kr = unsafe {
+                    crate::sys::mach_vm_allocate(
+                        crate::sys::mach_task_self(),
+                        &mut fresh,
+                        u64::from(size),
+                        crate::sys::VM_FLAGS_ANYWHERE,
+                    )
+                };
+                if kr != 0 {
+                    return false;
+                }
+                // SAFETY: the kernel mapped `size` readable bytes at `address` for this
+                // received message (its size was checked); `fresh` is a new region of
+                // `size` bytes; they do not overlap.
+                unsafe {
+                    core::ptr::copy_nonoverlapping(
+                        address as usize as *const u8,
+                        fresh as usize as *mut u8,
+                        size as usize,
+                    )
+                };
+                // SAFETY: the received region is ours and, once its descriptor names the
+                // copy, nothing refers to it.
+                unsafe {
+                    crate::sys::mach_vm_deallocate(crate::sys::mach_task_self(), address, u64::from(size))
+                };
+                bytes[offset..offset + 8].copy_from_slice(&fresh.to_ne_bytes());
+                bytes[offset + 8] = 1;
+            }
+        }
+        offset += d.size();
+    }
+    true
+}
+
+/// Marks every out-of-line region of a received message `deallocate`, so that
+/// `mach_msg_destroy` frees it: XNU marks only virtual copies (a received physical copy
+/// would otherwise outlive a rejected message), yet every region a message delivers
+/// belongs to the receiver. Walks the descriptors the message has, whatever was expected.
+pub(crate) fn own_received_memory(bytes: &mut [u8]) {
+    use crate::sys::{MACH_MSG_OOL_DESCRIPTOR, MACH_MSG_OOL_PORTS_DESCRIPTOR, MACH_MSG_PORT_DESCRIPTOR};
+    let size = read_u32(bytes, 4).map_or(0, |s| s as usize).min(bytes.len());
+    let complex = read_u32(bytes, 0).is_some_and(|bits| bits & crate::sys::MACH_MSGH_BITS_COMPLEX != 0);
+    let count = if complex {
+        read_u32(bytes, 24).unwrap_or(0)
+    } else {
+        0
+    };
+    let mut offset = FIRST_DESCRIPTOR;
+    for _ in 0..count {
+        let Some(&kind) = bytes[..size].get(offset + 11) else {
+            return;
+        };
+        match u32::from(kind) {
+            MACH_MSG_PORT_DESCRIPTOR => offset += 12,
+            MACH_MSG_OOL_DESCRIPTOR | MACH_MSG_OOL_PORTS_DESCRIPTOR => {
+                if offset + 16 > size {
+                    return;
+                }
+                bytes[offset + 8] = 1;
+                offset += 16;
+            }
+            // Volatile memory is never freed by the receiver.
+            crate::sys::MACH_MSG_OOL_VOLATILE_DESCRIPTOR => offset += 16,
+            _ => return,
+        }
+    }
+}
+
 /// Clears a received message's rights and memory once they have been handed to typed
 /// owners, so that destroying the message cannot release them again: port names and
 /// out-of-line addresses and sizes become zero.

@@ -56,8 +56,17 @@ impl<T: Pod> OutOfLine<T> {
     ///
     /// `address` must be the start of a region this task owns (from `mach_vm_allocate`
     /// or a received message), aligned for `T`, holding `count` initialized values,
-    /// that nothing else will use or free. With `count == 0` nothing is read or freed.
+    /// that nothing else will use or free. With `count == 0` nothing is read or freed,
+    /// nor for a zero-sized `T`. The generated code calls it only for regions of a
+    /// checked message: their size matches the count, and a region not aligned for
+    /// its elements has been moved to page-aligned memory (see the message checks).
     pub unsafe fn from_raw(address: sys::mach_vm_address_t, count: usize) -> Self {
+        debug_assert!(
+            count == 0
+                || size_of::<T>() == 0
+                || (address as usize).is_multiple_of(core::mem::align_of::<T>()),
+            "OutOfLine::from_raw: address not aligned for the element type"
+        );
         OutOfLine {
             address,
             count,
@@ -82,6 +91,15 @@ impl<T: Pod> OutOfLine<T> {
         if self.count == 0 {
             return &[];
         }
+        if size_of::<T>() == 0 {
+            // Zero-sized values occupy no memory (their region is empty, its address 0):
+            // the slice needs only a non-null, aligned pointer.
+            // SAFETY: a dangling pointer is valid for reads of any number of
+            // zero-sized values.
+            return unsafe {
+                core::slice::from_raw_parts(core::ptr::NonNull::<T>::dangling().as_ptr(), self.count)
+            };
+        }
         // SAFETY: per `from_raw`/`copy_from`, the region holds `count` values of `T`,
         // aligned, and we own it for as long as `self` lives.
         unsafe { core::slice::from_raw_parts(self.address as usize as *const T, self.count) }
@@ -90,7 +108,7 @@ impl<T: Pod> OutOfLine<T> {
 
 impl<T: Pod> Drop for OutOfLine<T> {
     fn drop(&mut self) {
-        if self.count > 0 {
+        if self.byte_len() > 0 {
             // SAFETY: we own the region (see `from_raw`); it is freed exactly once.
             unsafe { sys::mach_vm_deallocate(sys::mach_task_self(), self.address, self.byte_len() as u64) };
         }
@@ -152,7 +170,7 @@ impl<T: Pod> Outgoing<'_, T> {
                 drop(values);
                 Err(Error::MIG_ARRAY_TOO_LARGE)
             }
-            Outgoing::Moved(values) => Ok(values.into_wire()),
+            Outgoing::Moved(values) => values.into_wire(),
         }
     }
 }
@@ -172,14 +190,19 @@ pub fn slice_to_wire<T: Pod>(values: &[T], max: u32) -> Result<(u32, sys::mach_m
 impl<T: Pod> OutOfLine<T> {
     /// The descriptor and count for a reply: the memory moves to the receiver
     /// (`deallocate` set, so it leaves this task when the reply is sent).
+    /// `MIG_ARRAY_TOO_LARGE` if the size or the count does not fit the descriptor's 32
+    /// bits (the memory is then released here).
     #[doc(hidden)]
-    pub fn into_wire(self) -> (u32, sys::mach_msg_ool_descriptor_t) {
-        let bytes = self.byte_len() as u32;
-        let (address, count) = self.into_raw();
-        (
-            count as u32,
-            descriptor(address as usize as *mut core::ffi::c_void, bytes, count > 0),
-        )
+    pub fn into_wire(self) -> Result<(u32, sys::mach_msg_ool_descriptor_t)> {
+        let (Ok(bytes), Ok(count)) = (u32::try_from(self.byte_len()), u32::try_from(self.count)) else {
+            drop(self);
+            return Err(Error::MIG_ARRAY_TOO_LARGE);
+        };
+        let (address, _) = self.into_raw();
+        Ok((
+            count,
+            descriptor(address as usize as *mut core::ffi::c_void, bytes, bytes > 0),
+        ))
     }
 }
 
@@ -221,7 +244,7 @@ pub fn ool_value<T: Pod>(value: &T) -> sys::mach_msg_ool_descriptor_t {
 /// itself does not outlive the reply's construction.
 #[doc(hidden)]
 pub fn ool_value_moved<T: Pod>(value: &T) -> Result<sys::mach_msg_ool_descriptor_t> {
-    let (_, descriptor) = OutOfLine::copy_from(core::slice::from_ref(value))?.into_wire();
+    let (_, descriptor) = OutOfLine::copy_from(core::slice::from_ref(value))?.into_wire()?;
     Ok(descriptor)
 }
 

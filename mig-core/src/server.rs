@@ -129,6 +129,9 @@ pub fn request<T: Message>(request: &mut MessageBuffer) -> Result<&T> {
     {
         return Err(Error::MIG_TYPE_ERROR);
     }
+    if complex && !crate::message::realign_out_of_line(request.bytes_mut_kept(), T::DESCRIPTORS) {
+        return Err(Error::KERN_RESOURCE_SHORTAGE);
+    }
     request.view::<T>().ok_or(Error::MIG_BAD_ARGUMENTS)
 }
 
@@ -473,6 +476,7 @@ fn handle<D: Demux>(demux: &D, request: &mut MessageBuffer, reply: &mut MessageB
         // The request failed: release what it carried, but not the reply right, which
         // the error reply uses.
         request.header_mut().msgh_remote_port = sys::MACH_PORT_NULL;
+        crate::message::own_received_memory(request.bytes_mut());
         // SAFETY: a received message we own; its resources are released exactly once.
         unsafe { sys::mach_msg_destroy(request.as_mut_ptr()) };
     }
@@ -726,9 +730,19 @@ pub unsafe fn c_demux<D: Demux>(
             error_reply(&mut rep, Error::KERN_FAILURE);
             true
         });
+    let code = ret_code(&rep);
+    if code != 0 && code != Error::MIG_NO_REPLY.code() {
+        // The caller's loop destroys a failed request with `mach_msg_destroy`, which
+        // leaves received physical copies (XNU does not mark them `deallocate`): mark
+        // every region, as our own loop does.
+        crate::message::own_received_memory(req.bytes_mut());
+    }
+    // The caller destroys its request when the routine fails: give it back the header
+    // and descriptors as the dispatch left them (names and regions handed to the
+    // handler cleared, misaligned regions moved), lest they be released twice.
     let back = crate::message::descriptors_end(req.bytes(), size);
     // SAFETY: `back` <= `size`: these bytes are the caller's message, and our copy of
-    // them differs only in names and addresses the dispatch took or cleared.
+    // them differs only in names and addresses the dispatch took, moved or cleared.
     unsafe { core::ptr::copy_nonoverlapping(req.bytes().as_ptr(), request.cast::<u8>(), back) };
     let built = rep.bytes();
     let out = built.len().min(D::MAX_REPLY_SIZE);

@@ -123,6 +123,12 @@ impl Msg {
         )
     }
 
+    /// Overwrites byte `at` of the message: what C leaves in fields it never sets.
+    fn poke(mut self, at: usize, byte: u8) -> Msg {
+        self.bytes[at] = byte;
+        self
+    }
+
     fn buf(&self) -> Box<Buf> {
         let mut buf = Buf::new();
         buf.0[..self.bytes.len()].copy_from_slice(&self.bytes);
@@ -1219,12 +1225,16 @@ fn bad_descriptors_consume_what_xnu_took_before_them() {
         .port(x, MACH_MSG_TYPE_MOVE_SEND)
         .ool_raw(0, false, 0, 9, 0);
     assert_eq!(msg.send(), MACH_SEND_INVALID_TYPE);
+    // XNU checks a port descriptor's disposition only by copying in its (valid) name
+    // (`ipc_kmsg_copyin_port_descriptor`), which fails: an invalid right.
     let msg = Msg::simple(p, MACH_MSG_TYPE_MAKE_SEND, 1).port(x, MACH_MSG_TYPE_COPY_RECEIVE);
-    assert_eq!(msg.send(), MACH_SEND_INVALID_TYPE);
+    // XNU: a disposition that is none is refused by the right's copyin
+    // (`ipc_right_copyin`: KERN_INVALID_RIGHT), with the name it goes with.
+    assert_eq!(msg.send(), MACH_SEND_INVALID_RIGHT);
     assert_eq!(
         refs(x, MACH_PORT_RIGHT_SEND),
         1,
-        "a format error consumes nothing"
+        "the failing right stays the sender's"
     );
     assert!(queue_empty(p));
     destroy(p);
@@ -1308,6 +1318,157 @@ fn a_timed_out_send_is_pseudo_received_when_asked() {
     );
     destroy(p);
     destroy(x);
+}
+
+/// Each descriptor field is checked as XNU's copyin checks it, so the bytes C leaves
+/// in fields it never sets pass (`ipc_kmsg_measure_descriptors_from_user`,
+/// `ipc_kmsg_inflate_*_descriptor` and `ipc_kmsg_copyin_*_descriptor` in
+/// osfmk/ipc/ipc_kmsg.c):
+/// - port descriptor: pad bytes ignored; the disposition matters only for a valid name
+///   (a null name with a garbage disposition arrives as `MACH_MSG_TYPE_PORT_NONE`);
+/// - OOL port array: `copy` never read (Apple's MIG leaves it unset: 0x7f from a C
+///   stack, old bytes of a reused reply buffer), nor the disposition without names;
+/// - OOL memory: the pad byte ignored, `copy` must be physical or virtual.
+#[test]
+fn descriptor_bytes_real_c_leaves_are_accepted_as_xnu_accepts_them() {
+    let _g = shared();
+    let (p, x) = (new_port(), new_port());
+    make_send(x);
+    let names = [x];
+    let data = [7u8; 40];
+    // Descriptors at 28 (port, 12 bytes), 40 (port array, 16), 56 (memory, 16),
+    // 72 (null port, 12), 84 (empty port array, 16).
+    let msg = Msg::simple(p, MACH_MSG_TYPE_MAKE_SEND, 1)
+        .port(x, MACH_MSG_TYPE_COPY_SEND)
+        .ool_ports(&names, MACH_MSG_TYPE_COPY_SEND)
+        .ool(data.as_ptr() as usize, data.len() as u32, false)
+        .port(MACH_PORT_NULL, MACH_MSG_TYPE_COPY_SEND)
+        .ool_ports(&[], MACH_MSG_TYPE_COPY_SEND);
+    let mut msg = msg;
+    for at in 32..38 {
+        msg = msg.poke(at, 0x7f); // the port descriptor's pad1 and pad2
+    }
+    let msg = msg
+        .poke(40 + 9, 0x7f) // the port array's `copy`
+        .poke(56 + 10, 0x7f) // the memory descriptor's pad byte
+        .poke(72 + 10, 0x7f) // a garbage disposition beside a null name
+        .poke(84 + 9, 0x7f)
+        .poke(84 + 10, 0x7f); // garbage `copy` and disposition, no names
+    assert_eq!(msg.send(), MACH_MSG_SUCCESS);
+    let mut buf = recv_now(p);
+    assert_eq!(buf.u32_at(28), x);
+    assert_eq!(&buf.0[32..38], &[0; 6], "the receiver sees zeroed pads");
+    assert_eq!(buf.0[28 + 10], MACH_MSG_TYPE_PORT_SEND as u8);
+    let array = buf.usize_at(40);
+    assert_eq!(unsafe { *(array as *const mach_port_t) }, x);
+    assert_eq!(
+        (buf.0[40 + 8], buf.0[40 + 9]),
+        (1, MACH_MSG_VIRTUAL_COPY as u8),
+        "a received port array: deallocate, virtual copy"
+    );
+    assert_eq!(buf.0[56 + 10], 0);
+    assert_eq!(
+        (buf.u32_at(72), buf.0[72 + 10]),
+        (MACH_PORT_NULL, MACH_MSG_TYPE_PORT_NONE as u8)
+    );
+    assert_eq!(buf.0[84 + 10], MACH_MSG_TYPE_PORT_NONE as u8);
+    assert_eq!(refs(x, MACH_PORT_RIGHT_SEND), 3);
+    unsafe { mach_msg_destroy(buf.ptr()) };
+    assert_eq!(refs(x, MACH_PORT_RIGHT_SEND), 1);
+
+    // What XNU does refuse: a memory descriptor's `copy` that is no copy option, and a
+    // garbage disposition beside a valid name, in a port array as in a port descriptor.
+    let bad_copy = Msg::simple(p, MACH_MSG_TYPE_MAKE_SEND, 1)
+        .ool(data.as_ptr() as usize, data.len() as u32, false)
+        .poke(28 + 9, 0x7f);
+    assert_eq!(bad_copy.send(), MACH_SEND_INVALID_TYPE);
+    let bad_array = Msg::simple(p, MACH_MSG_TYPE_MAKE_SEND, 1)
+        .ool_ports(&names, MACH_MSG_TYPE_COPY_SEND)
+        .poke(28 + 10, 0x7f);
+    assert_eq!(bad_array.send(), MACH_SEND_INVALID_RIGHT);
+    assert_eq!(refs(x, MACH_PORT_RIGHT_SEND), 1);
+    assert!(queue_empty(p));
+    destroy(p);
+    destroy(x);
+}
+
+/// XNU marks received memory deallocate-on-destroy only for a virtual copy
+/// (`ipc_kmsg_deflate_memory_descriptor`), and libsystem's `mach_msg_destroy` frees a
+/// region only when its descriptor is so marked (libsyscall/mach/mach_msg.c): a
+/// received physical copy survives `mach_msg_destroy` and its owner frees it.
+#[test]
+fn received_memory_is_marked_deallocate_only_for_virtual_copies() {
+    let _g = shared();
+    let p = new_port();
+    let data = [3u8; 100];
+    let msg = Msg::simple(p, MACH_MSG_TYPE_MAKE_SEND, 1)
+        .ool(data.as_ptr() as usize, data.len() as u32, false)
+        .ool(data.as_ptr() as usize, data.len() as u32, false)
+        .poke(28 + 9, MACH_MSG_PHYSICAL_COPY as u8);
+    assert_eq!(msg.send(), MACH_MSG_SUCCESS);
+    let mut buf = recv_now(p);
+    let (physical, virtual_) = (buf.usize_at(28), buf.usize_at(44));
+    assert_eq!((buf.0[28 + 8], buf.0[28 + 9]), (0, MACH_MSG_PHYSICAL_COPY as u8));
+    assert_eq!((buf.0[44 + 8], buf.0[44 + 9]), (1, MACH_MSG_VIRTUAL_COPY as u8));
+    unsafe { mach_msg_destroy(buf.ptr()) };
+    assert!(!loopback_vm_is_allocated(virtual_));
+    assert!(
+        loopback_vm_is_allocated(physical),
+        "mach_msg_destroy leaves a physical copy"
+    );
+    assert_eq!(
+        unsafe { vm_deallocate(mach_task_self(), physical, 100) },
+        KERN_SUCCESS
+    );
+    assert!(!loopback_vm_is_allocated(physical));
+    destroy(p);
+}
+
+/// XNU maps out-of-line memory at the sender's offset within the page
+/// (`ipc_kmsg_copyout_ool_descriptor` adds `copy->offset & page_mask`); the loopback
+/// does so when the receiving thread asks (`loopback_set_ool_placement`), or at any
+/// offset, and `vm_deallocate` of the region as received frees it all.
+#[test]
+fn ool_memory_can_arrive_at_the_senders_page_offset() {
+    let _g = shared();
+    let p = new_port();
+    let mut region: vm_address_t = 0;
+    unsafe {
+        assert_eq!(
+            vm_allocate(mach_task_self(), &mut region, 8192, VM_FLAGS_ANYWHERE),
+            KERN_SUCCESS
+        );
+        for i in 0..8192 {
+            *(region as *mut u8).add(i) = i as u8;
+        }
+    }
+    let before = loopback_live_ool_bytes();
+    for (placement, expected) in [
+        (OolPlacement::SendersOffset, 4094),
+        (OolPlacement::Offset(6), 6),
+        (OolPlacement::PageAligned, 0),
+    ] {
+        let previous = loopback_set_ool_placement(placement);
+        let msg = Msg::simple(p, MACH_MSG_TYPE_MAKE_SEND, 1).ool(region + 4094, 100, false);
+        assert_eq!(msg.send(), MACH_MSG_SUCCESS);
+        let buf = recv_now(p);
+        loopback_set_ool_placement(previous);
+        let address = buf.usize_at(28);
+        assert_eq!(address % PAGE_SIZE, expected, "{placement:?}");
+        let data = unsafe { std::slice::from_raw_parts(address as *const u8, 100) };
+        assert!(data.iter().enumerate().all(|(i, b)| *b == (4094 + i) as u8));
+        assert!(loopback_vm_is_allocated(address));
+        assert_eq!(
+            unsafe { vm_deallocate(mach_task_self(), address, 100) },
+            KERN_SUCCESS
+        );
+        assert_eq!(loopback_live_ool_bytes(), before, "{placement:?}: freed whole");
+    }
+    assert_eq!(
+        unsafe { vm_deallocate(mach_task_self(), region, 8192) },
+        KERN_SUCCESS
+    );
+    destroy(p);
 }
 
 /// Out-of-line memory is copied into fresh page-aligned memory for the

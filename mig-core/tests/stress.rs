@@ -175,6 +175,14 @@ fn consume(inbox: mach_port_t) -> Vec<Vec<u32>> {
             // Consumed by the send: mach_msg_destroy must not see it again.
             buf.0[8..12].copy_from_slice(&MACH_PORT_NULL.to_ne_bytes());
         }
+        // A received physical copy is not marked deallocate-on-destroy (XNU's
+        // `ipc_kmsg_deflate_memory_descriptor`), so mach_msg_destroy leaves it: the
+        // receiver frees it, then clears the descriptor.
+        let address = usize::from_ne_bytes(buf.0[40..48].try_into().unwrap());
+        let size = buf.u32_at(52);
+        assert_eq!(buf.0[40 + 8], 0, "not marked deallocate");
+        unsafe { vm_deallocate(me(), address, size as usize) };
+        buf.0[40..48].fill(0);
         unsafe { mach_msg_destroy(buf.ptr()) };
     }
 }

@@ -235,7 +235,7 @@ pub mod bulk {
                             )
                     },
                     |swap::ServerOutput { data, back, w2 }| {
-                        let __data = data.into_wire();
+                        let __data = data.into_wire()?;
                         let __w2 = w2.into_wire();
                         ::mig::__private::Ok(swap::Reply {
                             Head: ::mig::__private::HEADER,

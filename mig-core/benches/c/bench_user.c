@@ -22,10 +22,10 @@
 #define msgh_request_port msgh_remote_port
 #define msgh_reply_port msgh_local_port
 
-/* libdispatch's voucher hook, weakly imported as the SDK declares it. Nothing
- * defines it here, so the stubs' test of it is always false (as in
- * ../shared/research/perf-anchor.md). */
-extern void voucher_mach_msg_set(mach_msg_header_t *msg) __attribute__((weak, visibility("default")));
+/* libdispatch's voucher hook, weakly imported as MIG's output declares it. The
+ * loopback's C ABI defines it (a no-op answering false, as libsystem does for a
+ * thread without a voucher), so the stubs call it, as they do on macOS. */
+extern boolean_t voucher_mach_msg_set(mach_msg_header_t *msg) __attribute__((weak, visibility("default")));
 
 /* What a failed SEND|RCV leaves of the reply port. */
 #define __MachMsgErrorWithoutTimeout(_R_)                              \

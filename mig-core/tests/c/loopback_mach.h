@@ -30,6 +30,12 @@ typedef kern_return_t mach_msg_return_t;
 typedef uintptr_t vm_address_t;
 typedef uintptr_t vm_size_t;
 typedef char name_t[128];
+typedef uint64_t mach_vm_address_t;
+typedef uint64_t mach_vm_size_t;
+typedef natural_t mach_port_urefs_t;
+typedef natural_t mach_port_type_t;
+typedef mach_port_t vm_map_t;
+typedef integer_t mach_msg_options_t;
 typedef int boolean_t;
 typedef natural_t mach_msg_type_number_t;
 typedef unsigned int mach_msg_descriptor_type_t;
@@ -59,6 +65,16 @@ typedef vm_address_t pointer_t;
 #define MACH_MSG_TIMEOUT_NONE 0
 #define MACH_MSG_PORT_DESCRIPTOR 0
 #define MACH_MSG_OOL_DESCRIPTOR 1
+#define MACH_MSG_OOL_PORTS_DESCRIPTOR 2
+#define MACH_PORT_TYPE_RECEIVE (1u << 17)
+#define MACH_RCV_TRAILER_AUDIT 3
+#define MACH_RCV_TRAILER_TYPE(x) (((x) & 0xf) << 28)
+#define MACH_RCV_TRAILER_ELEMENTS(x) (((x) & 0xf) << 24)
+#define MACH_MSG_TYPE_PORT_NONE 0
+#define MACH_MSG_TRAILER_FORMAT_0 0
+#define VM_FLAGS_ANYWHERE 1
+#define FALSE 0
+#define TRUE 1
 #define MACH_MSG_PHYSICAL_COPY 0
 #define MACH_MSG_VIRTUAL_COPY 1
 #define MACH_NOTIFY_SEND_ONCE 71
@@ -110,6 +126,15 @@ typedef struct {
 } mach_msg_ool_descriptor_t;
 
 typedef struct {
+    void *address;
+    boolean_t deallocate : 8;
+    mach_msg_copy_options_t copy : 8;
+    mach_msg_type_name_t disposition : 8;
+    mach_msg_descriptor_type_t type : 8;
+    mach_msg_size_t count;
+} mach_msg_ool_ports_descriptor_t;
+
+typedef struct {
     mach_msg_trailer_type_t msgh_trailer_type;
     mach_msg_trailer_size_t msgh_trailer_size;
 } mach_msg_trailer_t;
@@ -152,6 +177,23 @@ void mig_put_reply_port(mach_port_t reply_port);
 void mig_dealloc_reply_port(mach_port_t reply_port);
 kern_return_t vm_allocate(mach_port_t target_task, vm_address_t *address, vm_size_t size, int flags);
 kern_return_t vm_deallocate(mach_port_t target_task, vm_address_t address, vm_size_t size);
+/* <mach/mig.h>, <mach/mach.h>, <mach/mach_vm.h>, <mach/mach_port.h>, <mach/mach_traps.h> */
+int mig_strncpy(char *dest, const char *src, int len);
+int mig_strncpy_zerofill(char *dest, const char *src, int len);
+void mig_allocate(vm_address_t *addr_p, vm_size_t size);
+void mig_deallocate(vm_address_t addr, vm_size_t size);
+mach_msg_return_t mach_msg_server(boolean_t (*demux)(mach_msg_header_t *, mach_msg_header_t *),
+                                  mach_msg_size_t max_size, mach_port_t rcv_name, mach_msg_options_t options);
+mach_msg_return_t mach_msg_server_once(boolean_t (*demux)(mach_msg_header_t *, mach_msg_header_t *),
+                                       mach_msg_size_t max_size, mach_port_t rcv_name, mach_msg_options_t options);
+boolean_t voucher_mach_msg_set(mach_msg_header_t *msg);
+kern_return_t mach_vm_allocate(vm_map_t target, mach_vm_address_t *address, mach_vm_size_t size, int flags);
+kern_return_t mach_vm_deallocate(vm_map_t target, mach_vm_address_t address, mach_vm_size_t size);
+kern_return_t mach_port_get_refs(ipc_space_t task, mach_port_name_t name, mach_port_right_t right,
+                                 mach_port_urefs_t *refs);
+kern_return_t mach_port_type(ipc_space_t task, mach_port_name_t name, mach_port_type_t *ptype);
+mach_port_name_t mach_reply_port(void);
+mach_port_name_t thread_get_special_reply_port(void);
 kern_return_t bootstrap_look_up(mach_port_t bp, const name_t service_name, mach_port_t *sp);
 kern_return_t bootstrap_check_in(mach_port_t bp, const name_t service_name, mach_port_t *sp);
 kern_return_t bootstrap_register(mach_port_t bp, name_t service_name, mach_port_t sp);

@@ -279,7 +279,7 @@ fn request_value(paths: &Paths, routine: &Routine) -> TokenStream {
                 let max = proc_macro2::Literal::u32_unsuffixed(max.unwrap_or(u32::MAX));
                 quote!(#value.into_wire(#max)?)
             }
-            crate::model::Wire::OutOfLine { .. } if arg.dealloc => quote!(#value.into_wire()),
+            crate::model::Wire::OutOfLine { .. } if arg.dealloc => quote!(#value.into_wire()?),
             crate::model::Wire::OutOfLine { max, .. } => {
                 let max = proc_macro2::Literal::u32_unsuffixed(max.unwrap_or(u32::MAX));
                 quote!(#krate::__private::slice_to_wire(#value, #max)?)

@@ -442,6 +442,9 @@ fn reply_fields(paths: &Paths, outs: &[&Arg], scope: Scope) -> (TokenStream, Tok
         |arg, value| {
             if is_port_array(arg) {
                 port_array_to_wire(paths, arg, value, true)
+            } else if is_out_of_line(arg) {
+                // Fails (releasing the region) past the descriptor's 32-bit size.
+                quote!(#value.into_wire()?)
             } else {
                 quote!(#value.into_wire())
             }

@@ -15,14 +15,15 @@
 
 #![allow(non_snake_case)]
 
-use std::ffi::{c_char, c_void};
+use std::ffi::{c_char, c_int, c_void};
 
 use super::kern_return::kern_return_t;
 use super::space::{BOOTSTRAP_NAME, TASK_SELF_NAME};
 use super::types::{
-    NDR_record_t, ipc_space_t, mach_msg_header_t, mach_msg_id_t, mach_msg_option_t, mach_msg_return_t,
-    mach_msg_size_t, mach_msg_timeout_t, mach_msg_type_name_t, mach_port_delta_t, mach_port_mscount_t,
-    mach_port_name_t, mach_port_right_t, mach_port_t, vm_address_t, vm_map_t, vm_size_t,
+    NDR_record_t, boolean_t, ipc_space_t, mach_msg_header_t, mach_msg_id_t, mach_msg_option_t,
+    mach_msg_return_t, mach_msg_size_t, mach_msg_timeout_t, mach_msg_type_name_t, mach_port_delta_t,
+    mach_port_mscount_t, mach_port_name_t, mach_port_right_t, mach_port_t, mach_port_type_t,
+    mach_port_urefs_t, mach_vm_address_t, mach_vm_size_t, vm_address_t, vm_map_t, vm_size_t,
 };
 use super::{bootstrap, mach_port, mig, msg, notify, vm};
 
@@ -275,6 +276,164 @@ pub unsafe extern "C" fn c_bootstrap_register(
     unsafe { bootstrap::bootstrap_register(bp, service_name, sp) }
 }
 
+/// C `mig_strncpy`.
+///
+/// # Safety
+/// As `mig_strncpy`.
+#[unsafe(export_name = "mig_strncpy")]
+pub unsafe extern "C" fn c_mig_strncpy(dest: *mut c_char, src: *const c_char, len: c_int) -> c_int {
+    // SAFETY: forwarded from the caller.
+    unsafe { mig::mig_strncpy(dest, src, len) }
+}
+
+/// C `mig_strncpy_zerofill`.
+///
+/// # Safety
+/// As `mig_strncpy_zerofill`.
+#[unsafe(export_name = "mig_strncpy_zerofill")]
+pub unsafe extern "C" fn c_mig_strncpy_zerofill(dest: *mut c_char, src: *const c_char, len: c_int) -> c_int {
+    // SAFETY: forwarded from the caller.
+    unsafe { mig::mig_strncpy_zerofill(dest, src, len) }
+}
+
+/// C `mig_allocate`.
+///
+/// # Safety
+/// As `mig_allocate`.
+#[unsafe(export_name = "mig_allocate")]
+pub unsafe extern "C" fn c_mig_allocate(address: *mut vm_address_t, size: vm_size_t) {
+    // SAFETY: forwarded from the caller.
+    unsafe { mig::mig_allocate(address, size) }
+}
+
+/// C `mig_deallocate`.
+///
+/// # Safety
+/// As `mig_deallocate`.
+#[unsafe(export_name = "mig_deallocate")]
+pub unsafe extern "C" fn c_mig_deallocate(address: vm_address_t, size: vm_size_t) {
+    // SAFETY: forwarded from the caller.
+    unsafe { mig::mig_deallocate(address, size) }
+}
+
+/// C `mach_msg_server`.
+///
+/// # Safety
+/// As `mach_msg_server`.
+#[unsafe(export_name = "mach_msg_server")]
+pub unsafe extern "C" fn c_mach_msg_server(
+    demux: msg::MigDemuxFn,
+    max_size: mach_msg_size_t,
+    rcv_name: mach_port_t,
+    options: mach_msg_option_t,
+) -> mach_msg_return_t {
+    // SAFETY: forwarded from the caller.
+    unsafe { msg::mach_msg_server(demux, max_size, rcv_name, options) }
+}
+
+/// C `mach_msg_server_once`.
+///
+/// # Safety
+/// As `mach_msg_server_once`.
+#[unsafe(export_name = "mach_msg_server_once")]
+pub unsafe extern "C" fn c_mach_msg_server_once(
+    demux: msg::MigDemuxFn,
+    max_size: mach_msg_size_t,
+    rcv_name: mach_port_t,
+    options: mach_msg_option_t,
+) -> mach_msg_return_t {
+    // SAFETY: forwarded from the caller.
+    unsafe { msg::mach_msg_server_once(demux, max_size, rcv_name, options) }
+}
+
+/// C `voucher_mach_msg_set`.
+///
+/// # Safety
+/// As `voucher_mach_msg_set`.
+#[unsafe(export_name = "voucher_mach_msg_set")]
+pub unsafe extern "C" fn c_voucher_mach_msg_set(msg: *mut mach_msg_header_t) -> boolean_t {
+    // SAFETY: forwarded from the caller.
+    unsafe { mig::voucher_mach_msg_set(msg) }
+}
+
+/// C `mach_vm_allocate`.
+///
+/// # Safety
+/// As `mach_vm_allocate`.
+#[unsafe(export_name = "mach_vm_allocate")]
+pub unsafe extern "C" fn c_mach_vm_allocate(
+    target: vm_map_t,
+    address: *mut mach_vm_address_t,
+    size: mach_vm_size_t,
+    flags: c_int,
+) -> kern_return_t {
+    // SAFETY: forwarded from the caller.
+    unsafe { vm::mach_vm_allocate(target, address, size, flags) }
+}
+
+/// C `mach_vm_deallocate`.
+///
+/// # Safety
+/// As `mach_vm_deallocate`.
+#[unsafe(export_name = "mach_vm_deallocate")]
+pub unsafe extern "C" fn c_mach_vm_deallocate(
+    target: vm_map_t,
+    address: mach_vm_address_t,
+    size: mach_vm_size_t,
+) -> kern_return_t {
+    // SAFETY: forwarded from the caller.
+    unsafe { vm::mach_vm_deallocate(target, address, size) }
+}
+
+/// C `mach_port_get_refs`.
+///
+/// # Safety
+/// As `mach_port_get_refs`.
+#[unsafe(export_name = "mach_port_get_refs")]
+pub unsafe extern "C" fn c_mach_port_get_refs(
+    task: ipc_space_t,
+    name: mach_port_name_t,
+    right: mach_port_right_t,
+    refs: *mut mach_port_urefs_t,
+) -> kern_return_t {
+    // SAFETY: forwarded from the caller.
+    unsafe { mach_port::mach_port_get_refs(task, name, right, refs) }
+}
+
+/// C `mach_port_type`.
+///
+/// # Safety
+/// As `mach_port_type`.
+#[unsafe(export_name = "mach_port_type")]
+pub unsafe extern "C" fn c_mach_port_type(
+    task: ipc_space_t,
+    name: mach_port_name_t,
+    ptype: *mut mach_port_type_t,
+) -> kern_return_t {
+    // SAFETY: forwarded from the caller.
+    unsafe { mach_port::mach_port_type(task, name, ptype) }
+}
+
+/// C `mach_reply_port`.
+///
+/// # Safety
+/// Always safe to call.
+#[unsafe(export_name = "mach_reply_port")]
+pub unsafe extern "C" fn c_mach_reply_port() -> mach_port_name_t {
+    // SAFETY: takes no pointers.
+    unsafe { mach_port::mach_reply_port() }
+}
+
+/// C `thread_get_special_reply_port`.
+///
+/// # Safety
+/// Always safe to call.
+#[unsafe(export_name = "thread_get_special_reply_port")]
+pub unsafe extern "C" fn c_thread_get_special_reply_port() -> mach_port_name_t {
+    // SAFETY: takes no pointers.
+    unsafe { mig::thread_get_special_reply_port() }
+}
+
 /// Loopback-only: every C symbol this module exports, with its address.
 ///
 /// Calling it also makes sure the linker keeps them all in an executable
@@ -315,5 +474,21 @@ pub fn loopback_c_abi_symbols() -> Vec<(&'static str, *const c_void)> {
         ("bootstrap_look_up", c_bootstrap_look_up as *const c_void),
         ("bootstrap_check_in", c_bootstrap_check_in as *const c_void),
         ("bootstrap_register", c_bootstrap_register as *const c_void),
+        ("mig_strncpy", c_mig_strncpy as *const c_void),
+        ("mig_strncpy_zerofill", c_mig_strncpy_zerofill as *const c_void),
+        ("mig_allocate", c_mig_allocate as *const c_void),
+        ("mig_deallocate", c_mig_deallocate as *const c_void),
+        ("mach_msg_server", c_mach_msg_server as *const c_void),
+        ("mach_msg_server_once", c_mach_msg_server_once as *const c_void),
+        ("voucher_mach_msg_set", c_voucher_mach_msg_set as *const c_void),
+        ("mach_vm_allocate", c_mach_vm_allocate as *const c_void),
+        ("mach_vm_deallocate", c_mach_vm_deallocate as *const c_void),
+        ("mach_port_get_refs", c_mach_port_get_refs as *const c_void),
+        ("mach_port_type", c_mach_port_type as *const c_void),
+        ("mach_reply_port", c_mach_reply_port as *const c_void),
+        (
+            "thread_get_special_reply_port",
+            c_thread_get_special_reply_port as *const c_void,
+        ),
     ]
 }

@@ -2,6 +2,7 @@
 //! allocation helpers MIG-generated code calls.
 
 use std::cell::RefCell;
+use std::ffi::{c_char, c_int};
 
 use super::kernel;
 use super::mach_port::mach_port_deallocate;
@@ -152,4 +153,88 @@ pub unsafe extern "C" fn mig_allocate(address: *mut vm_address_t, size: vm_size_
 pub unsafe extern "C" fn mig_deallocate(address: vm_address_t, size: vm_size_t) {
     // SAFETY: forwarded from the caller.
     unsafe { vm_deallocate(TASK_SELF_NAME, address, size) };
+}
+
+/// `mig_strncpy`: copies at most `len - 1` bytes of the string `src` into `dest` and
+/// terminates it; returns the bytes written counting the NUL, or `len` if `src` did
+/// not fit (as libsystem's, `libsyscall/mach/mig_strncpy.c`). Nothing for `len <= 0`.
+///
+/// # Safety
+/// `dest` must be writable for `len` bytes and `src` readable up to its NUL or
+/// `len - 1` bytes, whichever comes first.
+pub unsafe extern "C" fn mig_strncpy(dest: *mut c_char, src: *const c_char, len: c_int) -> c_int {
+    if len <= 0 {
+        return 0;
+    }
+    let mut i: c_int = 1;
+    while i < len {
+        let at = (i - 1) as usize;
+        // SAFETY: `at < len - 1`: inside both buffers per the caller.
+        let byte = unsafe { src.add(at).read() };
+        // SAFETY: as above.
+        unsafe { dest.add(at).write(byte) };
+        if byte == 0 {
+            return i;
+        }
+        i += 1;
+    }
+    // SAFETY: `len - 1` is the last byte of `dest`.
+    unsafe { dest.add((len - 1) as usize).write(0) };
+    len
+}
+
+/// `mig_strncpy_zerofill`: `mig_strncpy` that also zeroes the rest of `dest` (so no
+/// stale bytes travel in a message) and takes a null `src` as empty; returns 0 for
+/// `len <= 0` or a null `dest`. As libsystem's.
+///
+/// # Safety
+/// As `mig_strncpy`, with `dest` written in full (`len` bytes).
+pub unsafe extern "C" fn mig_strncpy_zerofill(dest: *mut c_char, src: *const c_char, len: c_int) -> c_int {
+    if len <= 0 || dest.is_null() {
+        return 0;
+    }
+    let mut terminated = src.is_null();
+    let mut written = 0;
+    for i in 1..len {
+        let at = (i - 1) as usize;
+        let byte = if terminated {
+            0
+        } else {
+            // SAFETY: `src` is readable up to its NUL, which has not been passed yet.
+            unsafe { src.add(at).read() }
+        };
+        // SAFETY: `at < len - 1`, inside `dest`.
+        unsafe { dest.add(at).write(byte) };
+        if !terminated && byte == 0 {
+            written = i;
+            terminated = true;
+        }
+    }
+    // SAFETY: the last byte of `dest`.
+    unsafe { dest.add((len - 1) as usize).write(0) };
+    if terminated { written } else { len }
+}
+
+/// `voucher_mach_msg_set`: would attach the thread's voucher to an outgoing message.
+/// The loopback has no vouchers, so the header is left alone and the answer is
+/// `false` (not modified), which is what libsystem says for a thread without one.
+///
+/// # Safety
+/// Always safe to call; the header is not touched.
+pub unsafe extern "C" fn voucher_mach_msg_set(
+    msg: *mut super::types::mach_msg_header_t,
+) -> super::types::boolean_t {
+    let _ = msg;
+    0
+}
+
+/// `thread_get_special_reply_port`: a fresh receive right for the calling thread to
+/// receive synchronous replies on, owned by the caller (libsystem's
+/// `mig_get_special_reply_port` caches one; this trap makes a new one each call). The
+/// loopback has no priority inheritance, so it is an ordinary receive right.
+///
+/// # Safety
+/// Always safe to call; `unsafe` only to match the trap's declaration.
+pub unsafe extern "C" fn thread_get_special_reply_port() -> mach_port_t {
+    new_reply_port(task::current())
 }

@@ -12,7 +12,10 @@
 //!
 //! Loopback-only additions (no `mach2` counterpart): `mach_port_get_refs`,
 //! `mach_port_type` and `MACH_PORT_TYPE_*`, `mach_reply_port`,
-//! `mach_port_move_member`, `vm_allocate`/`vm_deallocate`, the trailer
+//! `mach_port_move_member`, `vm_allocate`/`vm_deallocate`, libsystem's
+//! `mach_msg_server`/`mach_msg_server_once`, `voucher_mach_msg_set` and
+//! `thread_get_special_reply_port`, the test switch placing received
+//! out-of-line memory within its page (`loopback_set_ool_placement`), the trailer
 //! option helpers (`MACH_RCV_TRAILER_ELEMENTS`, ...), the notification
 //! structs `mach2` keeps in its `notify` module, the tasks
 //! (`loopback_task_create`, `loopback_with_task`, `loopback_task_terminate`,
@@ -35,7 +38,8 @@
 //! | a send refused for a right in its body (`MACH_SEND_INVALID_RIGHT`) | implemented as `ipc_kmsg_copyin_body`: the header's rights and the body's entries before the failing one are taken and destroyed, the rest stays the sender's |
 //! | a send that times out (`MACH_SEND_TIMED_OUT`) | differs by default: the message is left untouched; XNU pseudo-receives it (`mach_msg_receive_pseudo`: rights renamed, out-of-line memory in new regions, error bits or-ed in). `loopback_pseudo_receive_timeouts` makes a thread's timed-out sends do what XNU does. Generated stubs handle both |
 //! | a receiver without room for out-of-line memory (`MACH_RCV_BODY_ERROR \| MACH_MSG_VM_SPACE`) | on demand: `loopback_vm_limit` caps a task's memory |
-//! | complex messages: port, OOL and OOL-ports descriptors | implemented; OOL data is always copied; guarded port descriptors are rejected (`MACH_SEND_INVALID_TYPE`) |
+//! | complex messages: port, OOL and OOL-ports descriptors | implemented; fields checked as XNU's copyin checks them (a port array's `copy` byte and every pad byte ignored; a disposition checked only with a valid name); OOL data is always copied; guarded port descriptors are rejected (`MACH_SEND_INVALID_TYPE`) |
+//! | received OOL memory: `deallocate` set only for a virtual copy, and `mach_msg_destroy` frees only regions so marked | implemented; placed at the start of a page unless `loopback_set_ool_placement` asks for XNU's sender's page offset (or any offset) |
 //! | trailers up to `mach_msg_mac_trailer_t` | implemented; audit token from the real uid/gid/pid, no audit session, MAC labels 0 |
 //! | port sets | implemented |
 //! | `MACH_NOTIFY_SEND_ONCE` | implemented |
@@ -54,7 +58,8 @@
 //! | `mig_get_reply_port` per thread (and per task), freed at thread exit | implemented |
 //! | `mig_get_special_reply_port` (`UseSpecialReplyPort`) | differs: an ordinary per-thread receive right; no priority inheritance, and `MACH_SEND_SYNC_OVERRIDE`/`MACH_RCV_SYNC_WAIT` are accepted and ignored |
 //! | guard exception `kGUARD_EXC_INVALID_NAME` (`mach_port_deallocate` / `mod_refs` of a name holding no right) | a stand-in: counted per task (`loopback_guard_exceptions`), fatal with `MIG_LOOPBACK_FATAL_GUARDS` set, as for a hardened process |
-//! | `thread_get_special_reply_port` and its link monitoring, other port guards, `mach_msg2`, vouchers, importance, QoS | not implemented |
+//! | `thread_get_special_reply_port` | differs: a fresh ordinary receive right each call (no link monitoring, no priority inheritance) |
+//! | other port guards, `mach_msg2`, vouchers (`voucher_mach_msg_set` is a no-op answering `false`), importance, QoS | not implemented |
 //! | C linkage (`mach_msg`, `NDR_record`, `mach_task_self_`, `bootstrap_port`, ...) | implemented behind the `c-abi` feature |
 
 mod accounting;
@@ -96,9 +101,13 @@ pub use self::mach_port::{
 };
 pub use self::mig::{
     mig_allocate, mig_dealloc_reply_port, mig_dealloc_special_reply_port, mig_deallocate, mig_get_reply_port,
-    mig_get_special_reply_port, mig_put_reply_port,
+    mig_get_special_reply_port, mig_put_reply_port, mig_strncpy, mig_strncpy_zerofill,
+    thread_get_special_reply_port, voucher_mach_msg_set,
 };
-pub use self::msg::{loopback_pseudo_receive_timeouts, mach_msg, mach_msg_destroy, mach_msg_send};
+pub use self::msg::loopback_pseudo_receive_timeouts;
+pub use self::msg::{
+    MigDemuxFn, mach_msg, mach_msg_destroy, mach_msg_send, mach_msg_server, mach_msg_server_once,
+};
 pub use self::notify::{
     mach_dead_name_notification_t, mach_no_senders_notification_t, mach_port_deleted_notification_t,
     mach_port_destroyed_notification_t, mach_port_request_notification,
@@ -113,6 +122,7 @@ pub use self::trailer::{
 };
 pub use self::types::*;
 pub use self::vm::{
-    PAGE_SIZE, VM_FLAGS_ANYWHERE, VM_FLAGS_FIXED, loopback_vm_is_allocated, loopback_vm_limit,
-    mach_vm_allocate, mach_vm_deallocate, vm_allocate, vm_deallocate,
+    OolPlacement, PAGE_SIZE, VM_FLAGS_ANYWHERE, VM_FLAGS_FIXED, loopback_set_ool_placement,
+    loopback_vm_is_allocated, loopback_vm_limit, mach_vm_allocate, mach_vm_deallocate, vm_allocate,
+    vm_deallocate,
 };

@@ -25,14 +25,15 @@ use super::types::{
     MACH_MSG_OOL_DESCRIPTOR, MACH_MSG_OOL_PORTS_DESCRIPTOR, MACH_MSG_OOL_VOLATILE_DESCRIPTOR,
     MACH_MSG_PHYSICAL_COPY, MACH_MSG_PORT_DESCRIPTOR, MACH_MSG_SUCCESS, MACH_MSG_TIMEOUT_NONE,
     MACH_MSG_TYPE_COPY_SEND, MACH_MSG_TYPE_MAKE_SEND, MACH_MSG_TYPE_MAKE_SEND_ONCE,
-    MACH_MSG_TYPE_MOVE_RECEIVE, MACH_MSG_TYPE_MOVE_SEND, MACH_MSG_TYPE_MOVE_SEND_ONCE, MACH_MSG_VIRTUAL_COPY,
-    MACH_MSG_VM_SPACE, MACH_MSGH_BITS_COMPLEX, MACH_MSGH_BITS_USER, MACH_PORT_NULL, MACH_PORT_RIGHT_RECEIVE,
-    MACH_RCV_BODY_ERROR, MACH_RCV_INVALID_DATA, MACH_RCV_INVALID_NAME, MACH_RCV_INVALID_TRAILER,
-    MACH_RCV_LARGE, MACH_RCV_LARGE_IDENTITY, MACH_RCV_MSG, MACH_RCV_PORT_CHANGED, MACH_RCV_PORT_DIED,
-    MACH_RCV_TIMED_OUT, MACH_RCV_TIMEOUT, MACH_RCV_TOO_LARGE, MACH_SEND_INVALID_DATA, MACH_SEND_INVALID_DEST,
-    MACH_SEND_INVALID_HEADER, MACH_SEND_INVALID_MEMORY, MACH_SEND_INVALID_REPLY, MACH_SEND_INVALID_RIGHT,
-    MACH_SEND_INVALID_TYPE, MACH_SEND_INVALID_VOUCHER, MACH_SEND_MSG, MACH_SEND_MSG_TOO_SMALL,
-    MACH_SEND_TIMED_OUT, MACH_SEND_TIMEOUT, MACH_SEND_TOO_LARGE, mach_msg_header_t, mach_msg_option_t,
+    MACH_MSG_TYPE_MOVE_RECEIVE, MACH_MSG_TYPE_MOVE_SEND, MACH_MSG_TYPE_MOVE_SEND_ONCE,
+    MACH_MSG_TYPE_PORT_NONE, MACH_MSG_VIRTUAL_COPY, MACH_MSG_VM_SPACE, MACH_MSGH_BITS_COMPLEX,
+    MACH_MSGH_BITS_USER, MACH_PORT_NULL, MACH_PORT_RIGHT_RECEIVE, MACH_RCV_BODY_ERROR, MACH_RCV_INVALID_DATA,
+    MACH_RCV_INVALID_NAME, MACH_RCV_INVALID_TRAILER, MACH_RCV_LARGE, MACH_RCV_LARGE_IDENTITY, MACH_RCV_MSG,
+    MACH_RCV_PORT_CHANGED, MACH_RCV_PORT_DIED, MACH_RCV_TIMED_OUT, MACH_RCV_TIMEOUT, MACH_RCV_TOO_LARGE,
+    MACH_SEND_INTERRUPTED, MACH_SEND_INVALID_DATA, MACH_SEND_INVALID_DEST, MACH_SEND_INVALID_HEADER,
+    MACH_SEND_INVALID_MEMORY, MACH_SEND_INVALID_REPLY, MACH_SEND_INVALID_RIGHT, MACH_SEND_INVALID_TYPE,
+    MACH_SEND_INVALID_VOUCHER, MACH_SEND_MSG, MACH_SEND_MSG_TOO_SMALL, MACH_SEND_TIMED_OUT,
+    MACH_SEND_TIMEOUT, MACH_SEND_TOO_LARGE, MACH_SEND_TRAILER, mach_msg_header_t, mach_msg_option_t,
     mach_msg_return_t, mach_msg_size_t, mach_msg_timeout_t, mach_msg_type_name_t, mach_port_name_t,
     mach_port_t,
 };
@@ -241,7 +242,11 @@ impl Outgoing {
                 } => (names.as_slice(), *disposition),
                 OutDesc::Ool { .. } => continue,
             };
-            for (element, name) in names.iter().enumerate() {
+            // As `ipc_kmsg_copyin_port_descriptor` and
+            // `ipc_kmsg_copyin_ool_ports_descriptor`: null and dead names pass
+            // through whatever the disposition; a valid name with a disposition
+            // that is not one fails its copyin.
+            for (element, name) in names.iter().enumerate().filter(|(_, name)| name_valid(**name)) {
                 k.check_copyin(sid, &mut ledger, *name, disposition)
                     .map_err(|_| Refusal {
                         code: MACH_SEND_INVALID_RIGHT,
@@ -355,7 +360,7 @@ impl Outgoing {
                     let virtual_copy = u32::from(bytes[offset + COPY_AT]) == MACH_MSG_VIRTUAL_COPY;
                     let address = match release {
                         Some((address, _)) => address,
-                        None => vm::allocate_copy(sid, &data).unwrap_or(0),
+                        None => vm::allocate_copy_at(sid, &data, 0).unwrap_or(0),
                     };
                     put_ptr(&mut bytes, offset, address);
                     put_u8(&mut bytes, offset + DEALLOC_AT, u8::from(virtual_copy));
@@ -374,7 +379,7 @@ impl Outgoing {
                     if let Some((address, size)) = release {
                         vm::deallocate(sid, address, size);
                     }
-                    put_ptr(&mut bytes, offset, vm::allocate_copy(sid, &names).unwrap_or(0));
+                    put_ptr(&mut bytes, offset, vm::allocate_copy_at(sid, &names, 0).unwrap_or(0));
                     put_u8(&mut bytes, offset + DEALLOC_AT, 1);
                     put_u8(&mut bytes, offset + COPY_AT, MACH_MSG_VIRTUAL_COPY as u8);
                     put_u8(&mut bytes, offset + DISPOSITION_AT, kind.msg_type() as u8);
@@ -462,10 +467,10 @@ unsafe fn read_descriptors(bytes: &[u8]) -> Result<Vec<OutDesc>, mach_msg_return
         let kind = u32::from(bytes[offset + TYPE_AT]);
         let disposition = u32::from(bytes[offset + DISPOSITION_AT]);
         match kind {
+            // XNU (`ipc_kmsg_copyin_port_descriptor`) reads only the name and the
+            // disposition; the pad bytes are ignored, and a disposition is only
+            // checked by copying in a valid name (see `Outgoing::check`).
             MACH_MSG_PORT_DESCRIPTOR => {
-                if Kind::of_disposition(disposition).is_none() {
-                    return Err(MACH_SEND_INVALID_TYPE);
-                }
                 descs.push(OutDesc::Port {
                     offset,
                     name: get_u32(bytes, offset),
@@ -479,12 +484,15 @@ unsafe fn read_descriptors(bytes: &[u8]) -> Result<Vec<OutDesc>, mach_msg_return
                 }
                 let address = get_ptr(bytes, offset);
                 let count = get_u32(bytes, offset + OOL_COUNT_AT) as usize;
-                let copy = u32::from(bytes[offset + COPY_AT]);
-                if copy != MACH_MSG_PHYSICAL_COPY && copy != MACH_MSG_VIRTUAL_COPY {
-                    return Err(MACH_SEND_INVALID_TYPE);
-                }
                 let ports = kind == MACH_MSG_OOL_PORTS_DESCRIPTOR;
-                if ports && Kind::of_disposition(disposition).is_none() {
+                // Only memory descriptors have their `copy` checked
+                // (`ipc_kmsg_inflate_ool_descriptor`); XNU's port-array paths
+                // (`ipc_kmsg_inflate_ool_ports_descriptor`,
+                // `ipc_kmsg_copyin_ool_ports_descriptor`) never read it, and
+                // Apple's MIG leaves it unset. A port array's disposition, like a
+                // port descriptor's, is checked per valid name.
+                let copy = u32::from(bytes[offset + COPY_AT]);
+                if !ports && copy != MACH_MSG_PHYSICAL_COPY && copy != MACH_MSG_VIRTUAL_COPY {
                     return Err(MACH_SEND_INVALID_TYPE);
                 }
                 let len = if ports {
@@ -758,20 +766,28 @@ fn copyout(k: &mut Kernel, sid: SpaceId, kmsg: Kmsg, local: Name) -> (Vec<u8>, m
     for desc in descs {
         match desc {
             KDesc::Port { offset, right } => {
+                let seen = received_disposition(&bytes, offset, right.kind);
                 let name = k.copyout(sid, right);
                 put_u32(&mut bytes, offset, name);
                 put_u32(&mut bytes, offset + 4, 0);
                 put_u8(&mut bytes, offset + 8, 0);
                 put_u8(&mut bytes, offset + 9, 0);
-                put_u8(&mut bytes, offset + DISPOSITION_AT, right.kind.msg_type() as u8);
+                put_u8(&mut bytes, offset + DISPOSITION_AT, seen);
             }
             KDesc::Ool { offset, data } => {
-                let address = vm::allocate_copy(sid, &data).unwrap_or_else(|| {
+                // The sender's bytes still hold its address and `copy` option.
+                let sent_at = get_ptr(&bytes, offset);
+                let virtual_copy = u32::from(bytes[offset + COPY_AT]) == MACH_MSG_VIRTUAL_COPY;
+                let at = vm::placement_offset(sent_at);
+                let address = vm::allocate_copy_at(sid, &data, at).unwrap_or_else(|| {
                     status = MACH_RCV_BODY_ERROR | MACH_MSG_VM_SPACE;
                     0
                 });
                 put_ptr(&mut bytes, offset, address);
-                put_u8(&mut bytes, offset + DEALLOC_AT, 0);
+                // `ipc_kmsg_deflate_memory_descriptor`: the receiver's region is
+                // marked deallocate-on-destroy only for a virtual copy, and
+                // `mach_msg_destroy` frees only regions so marked.
+                put_u8(&mut bytes, offset + DEALLOC_AT, u8::from(virtual_copy));
                 put_u8(&mut bytes, offset + DISPOSITION_AT, 0);
             }
             KDesc::OolPorts {
@@ -779,6 +795,7 @@ fn copyout(k: &mut Kernel, sid: SpaceId, kmsg: Kmsg, local: Name) -> (Vec<u8>, m
                 kind,
                 targets,
             } => {
+                let seen = received_disposition(&bytes, offset, kind);
                 let len = targets.len() * size_of::<mach_port_t>();
                 let region = if len == 0 { Some(0) } else { vm::allocate(sid, len) };
                 let address = match region {
@@ -808,12 +825,28 @@ fn copyout(k: &mut Kernel, sid: SpaceId, kmsg: Kmsg, local: Name) -> (Vec<u8>, m
                     }
                 };
                 put_ptr(&mut bytes, offset, address);
-                put_u8(&mut bytes, offset + DEALLOC_AT, 0);
-                put_u8(&mut bytes, offset + DISPOSITION_AT, kind.msg_type() as u8);
+                // `ipc_kmsg_deflate_port_array_descriptor`: always a fresh region
+                // the receiver owns, deallocate set, virtual copy.
+                put_u8(&mut bytes, offset + DEALLOC_AT, 1);
+                put_u8(&mut bytes, offset + COPY_AT, MACH_MSG_VIRTUAL_COPY as u8);
+                put_u8(&mut bytes, offset + DISPOSITION_AT, seen);
             }
         }
     }
     (bytes, status)
+}
+
+/// The disposition a receiver sees for rights sent with the disposition in
+/// the sender's descriptor at `offset`: `ipc_object_copyin_type`'s, which is
+/// `MACH_MSG_TYPE_PORT_NONE` for a disposition that is not one (only null and
+/// dead names get that far).
+fn received_disposition(bytes: &[u8], offset: usize, kind: Kind) -> u8 {
+    let sent = bytes.get(offset + DISPOSITION_AT).copied().unwrap_or(0);
+    if Kind::of_disposition(u32::from(sent)).is_some() {
+        kind.msg_type() as u8
+    } else {
+        MACH_MSG_TYPE_PORT_NONE as u8
+    }
 }
 
 /// `mach_msg`: send a message, receive one, or both (send first; a failed
@@ -907,10 +940,13 @@ fn destroy_right(name: mach_port_name_t, disposition: mach_msg_type_name_t) {
     }
 }
 
-/// `mach_msg_destroy`: releases every right and out-of-line region a message
-/// holds: the remote (reply) right per its bits, and each descriptor. The
+/// `mach_msg_destroy`: releases every right a message holds, and the
+/// out-of-line regions its descriptors mark `deallocate`, as libsystem's
+/// does: the remote (reply) right per its bits, and each descriptor. The
 /// local port is left alone (for a received message it is the receiver's
-/// own receive right). Works on received and on unsent messages.
+/// own receive right). Works on received and on unsent messages. A received
+/// physical copy is not marked `deallocate` (as on XNU), so it survives
+/// this call and its owner must free it.
 ///
 /// # Safety
 /// `msg` must point at a message of `msgh_size` bytes whose out-of-line
@@ -949,6 +985,10 @@ pub unsafe extern "C" fn mach_msg_destroy(msg: *mut mach_msg_header_t) {
                 if offset + OOL_DESC_SIZE > size {
                     return;
                 }
+                // libsystem's `mach_msg_destroy` frees a region only when the
+                // descriptor says `deallocate` (a received physical copy is not
+                // so marked, and stays), and skips volatile memory.
+                let deallocate = bytes[offset + DEALLOC_AT] != 0 && kind != MACH_MSG_OOL_VOLATILE_DESCRIPTOR;
                 let address = get_ptr(&bytes, offset);
                 let count = get_u32(&bytes, offset + OOL_COUNT_AT) as usize;
                 let len = if kind == MACH_MSG_OOL_PORTS_DESCRIPTOR {
@@ -965,10 +1005,251 @@ pub unsafe extern "C" fn mach_msg_destroy(msg: *mut mach_msg_header_t) {
                     count
                 };
                 // Only regions the loopback allocated are actually freed.
-                vm::deallocate(task::current(), address, len);
+                if deallocate {
+                    vm::deallocate(task::current(), address, len);
+                }
                 offset += OOL_DESC_SIZE;
             }
             _ => return,
         }
     }
+}
+
+/// MIG's `MIG_NO_REPLY`: the demux sends nothing back.
+const MIG_NO_REPLY: mach_msg_return_t = -305;
+
+/// A MIG demux as libsystem's server loops call it: request in, reply out, `true`
+/// if the id was one of its routines.
+pub type MigDemuxFn =
+    unsafe extern "C" fn(*mut mach_msg_header_t, *mut mach_msg_header_t) -> super::types::boolean_t;
+
+/// An 8-byte-aligned, zeroed message buffer of at least `bytes` bytes, rounded up to
+/// whole pages as libsystem's `vm_allocate`d buffers are.
+fn server_buffer(bytes: usize) -> Vec<u64> {
+    vec![0; bytes.max(1).next_multiple_of(vm::PAGE_SIZE) / 8]
+}
+
+/// RetCode of a `mig_reply_error_t`; a complex reply counts as success (its RetCode
+/// slot holds the descriptor count), as libsystem's `mach_msg_server_mig_return_code`.
+fn reply_code(reply: &[u64]) -> i32 {
+    let bytes = words_as_bytes(reply);
+    if get_u32(bytes, 0) & MACH_MSGH_BITS_COMPLEX != 0 {
+        return MACH_MSG_SUCCESS;
+    }
+    get_u32(bytes, 32) as i32
+}
+
+fn words_as_bytes(words: &[u64]) -> &[u8] {
+    // SAFETY: any initialized u64s are readable as bytes; same lifetime and extent.
+    unsafe { std::slice::from_raw_parts(words.as_ptr().cast::<u8>(), words.len() * 8) }
+}
+
+/// libsystem's `mach_msg_server_is_recoverable_send_error`: the reply was not
+/// delivered and is still whole in the buffer, for the server to destroy.
+fn recoverable_send_error(code: mach_msg_return_t) -> bool {
+    matches!(
+        code,
+        MACH_SEND_INVALID_DEST | MACH_SEND_TIMED_OUT | MACH_SEND_INTERRUPTED
+    )
+}
+
+/// libsystem's `mach_msg_server_consume_unsent_message`: releases an unsent reply,
+/// including a moved local (reply) right, which `mach_msg_destroy` leaves alone.
+///
+/// # Safety
+/// `msg` must hold a complete message the caller owns.
+unsafe fn consume_unsent(msg: *mut mach_msg_header_t) {
+    // SAFETY: the caller guarantees a header at `msg`.
+    let header = unsafe { msg.read_unaligned() };
+    let local = header.msgh_local_port;
+    let local_type = (header.msgh_bits >> 8) & 0x1f;
+    if name_valid(local) && matches!(local_type, MACH_MSG_TYPE_MOVE_SEND | MACH_MSG_TYPE_MOVE_SEND_ONCE) {
+        // SAFETY: takes no pointers.
+        unsafe { mach_port_deallocate(TASK_SELF_NAME, local) };
+        // SAFETY: as above; the field is in the header.
+        unsafe { ptr::addr_of_mut!((*msg).msgh_local_port).write_unaligned(MACH_PORT_NULL) };
+    }
+    // SAFETY: forwarded from the caller.
+    unsafe { mach_msg_destroy(msg) };
+}
+
+/// One request, as libsystem's server loops handle it once it is received: the
+/// demux fills the reply; `MIG_NO_REPLY` sends nothing; any other error destroys the
+/// request but not its reply right (the error reply carries it); a reply is sent
+/// (with a zero send timeout to a send right, so a client that does not drain its
+/// port cannot block the server), and destroyed if it could not be delivered.
+///
+/// # Safety
+/// `demux` must be a MIG demux for requests of at most `max_size` bytes.
+unsafe fn serve_request(
+    demux: MigDemuxFn,
+    request: &mut [u64],
+    reply: &mut [u64],
+    options: mach_msg_option_t,
+) -> mach_msg_return_t {
+    let req = request.as_mut_ptr().cast::<mach_msg_header_t>();
+    let rep = reply.as_mut_ptr().cast::<mach_msg_header_t>();
+    reply[..3].fill(0);
+    // SAFETY: both buffers are large enough for the demux's messages (the caller's
+    // `max_size`) and 8-byte aligned.
+    unsafe { demux(req, rep) };
+    match reply_code(reply) {
+        MACH_MSG_SUCCESS => {}
+        MIG_NO_REPLY => {
+            // SAFETY: the reply header is in the buffer.
+            unsafe { ptr::addr_of_mut!((*rep).msgh_remote_port).write(MACH_PORT_NULL) };
+        }
+        _ => {
+            // SAFETY: the request header is in the buffer; the request is a received
+            // message we own, destroyed once.
+            unsafe {
+                ptr::addr_of_mut!((*req).msgh_remote_port).write(MACH_PORT_NULL);
+                mach_msg_destroy(req);
+            }
+        }
+    }
+    // SAFETY: the reply header is in the buffer.
+    let header = unsafe { rep.read() };
+    if header.msgh_remote_port == MACH_PORT_NULL {
+        return MACH_MSG_SUCCESS;
+    }
+    let send_once = header.msgh_bits & 0x1f == MACH_MSG_TYPE_MOVE_SEND_ONCE;
+    let option = if send_once {
+        MACH_SEND_MSG | options
+    } else {
+        MACH_SEND_MSG | MACH_SEND_TIMEOUT | options
+    };
+    // SAFETY: the demux built a whole reply of `msgh_size` bytes in the buffer.
+    let sent = unsafe {
+        mach_msg(
+            rep,
+            option,
+            header.msgh_size,
+            0,
+            MACH_PORT_NULL,
+            MACH_MSG_TIMEOUT_NONE,
+            MACH_PORT_NULL,
+        )
+    };
+    if recoverable_send_error(sent) {
+        // SAFETY: the unsent reply is ours.
+        unsafe { consume_unsent(rep) };
+        return MACH_MSG_SUCCESS;
+    }
+    sent
+}
+
+/// Bytes of a server loop's request (the message and its trailer) and reply buffers.
+fn server_sizes(max_size: mach_msg_size_t, options: mach_msg_option_t) -> (usize, usize) {
+    let trailer = REQUESTED_TRAILER_SIZE(options) as usize;
+    let request = max_size as usize + trailer;
+    let reply = max_size as usize
+        + if options & MACH_SEND_TRAILER != 0 {
+            trailer::MAX_TRAILER_SIZE as usize
+        } else {
+            0
+        };
+    // A `mig_reply_error_t` always fits.
+    (request, reply.max(36))
+}
+
+/// Receives into `request`, at most `*size` bytes (libsystem's `request_size`: the
+/// maximum request and its trailer, or the whole buffer with `MACH_RCV_LARGE`), growing
+/// the buffer for `MACH_RCV_LARGE` as libsystem does.
+///
+/// # Safety
+/// None beyond `mach_msg`'s: the buffer is ours and `*size` fits it.
+unsafe fn server_receive(
+    request: &mut Vec<u64>,
+    size: &mut usize,
+    rcv_name: mach_port_t,
+    options: mach_msg_option_t,
+) -> mach_msg_return_t {
+    loop {
+        // SAFETY: the buffer is writable for its capacity, which `*size` does not exceed.
+        let received = unsafe {
+            mach_msg(
+                request.as_mut_ptr().cast(),
+                MACH_RCV_MSG | options,
+                0,
+                u32::try_from(*size).unwrap_or(u32::MAX),
+                rcv_name,
+                MACH_MSG_TIMEOUT_NONE,
+                MACH_PORT_NULL,
+            )
+        };
+        if received == MACH_RCV_TOO_LARGE && options & MACH_RCV_LARGE != 0 {
+            let needed = get_u32(words_as_bytes(request), 4) as usize;
+            *request = server_buffer(needed + REQUESTED_TRAILER_SIZE(options) as usize);
+            *size = request.len() * 8;
+            continue;
+        }
+        return received;
+    }
+}
+
+/// The buffers of a server loop and how much of the request buffer a receive may
+/// fill, as libsystem sizes them.
+fn server_buffers(max_size: mach_msg_size_t, options: mach_msg_option_t) -> (Vec<u64>, usize, Vec<u64>) {
+    let (request_size, reply_size) = server_sizes(max_size, options);
+    let request = server_buffer(request_size);
+    let size = if options & MACH_RCV_LARGE != 0 {
+        request.len() * 8
+    } else {
+        request_size
+    };
+    (request, size, server_buffer(reply_size))
+}
+
+/// libsystem's `mach_msg_server` (`libsyscall/mach/mach_msg.c`): receives requests of
+/// up to `max_size` bytes on `rcv_name` (with the trailer `options` asks for), passes
+/// each to `demux`, and handles its reply as MIG servers expect (see above), until a
+/// receive or a send fails in a way it cannot recover from; returns that error.
+/// libsystem sends each reply and receives the next request in one call; the loopback
+/// does the two in turn, which no caller can tell apart.
+///
+/// # Safety
+/// `demux` must be a MIG demux whose replies fit `max_size` bytes.
+pub unsafe extern "C" fn mach_msg_server(
+    demux: MigDemuxFn,
+    max_size: mach_msg_size_t,
+    rcv_name: mach_port_t,
+    options: mach_msg_option_t,
+) -> mach_msg_return_t {
+    let options = options & !(MACH_SEND_MSG | MACH_RCV_MSG | super::types::MACH_RCV_VOUCHER);
+    let (mut request, mut size, mut reply) = server_buffers(max_size, options);
+    loop {
+        // SAFETY: our own buffer, of at least `size` bytes.
+        let received = unsafe { server_receive(&mut request, &mut size, rcv_name, options) };
+        if received != MACH_MSG_SUCCESS {
+            return received;
+        }
+        // SAFETY: forwarded from the caller.
+        let sent = unsafe { serve_request(demux, &mut request, &mut reply, options) };
+        if sent != MACH_MSG_SUCCESS {
+            return sent;
+        }
+    }
+}
+
+/// libsystem's `mach_msg_server_once`: `mach_msg_server` for one request. Returns a
+/// receive error, or the reply's send error if it is not one the loop recovers from.
+///
+/// # Safety
+/// As `mach_msg_server`.
+pub unsafe extern "C" fn mach_msg_server_once(
+    demux: MigDemuxFn,
+    max_size: mach_msg_size_t,
+    rcv_name: mach_port_t,
+    options: mach_msg_option_t,
+) -> mach_msg_return_t {
+    let options = options & !(MACH_SEND_MSG | MACH_RCV_MSG | super::types::MACH_RCV_VOUCHER);
+    let (mut request, mut size, mut reply) = server_buffers(max_size, options);
+    // SAFETY: our own buffer, of at least `size` bytes.
+    let received = unsafe { server_receive(&mut request, &mut size, rcv_name, options) };
+    if received != MACH_MSG_SUCCESS {
+        return received;
+    }
+    // SAFETY: forwarded from the caller.
+    unsafe { serve_request(demux, &mut request, &mut reply, options) }
 }
