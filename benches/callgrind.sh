@@ -37,7 +37,7 @@ for line in sys.stdin:
     [ -n "$path" ] || { echo "building the $name bench failed: cargo bench $* --no-run" >&2; exit 1; }
     echo "$path"
 }
-rust_bin=$(executable insns --bench insns)
+rust_bin=$(executable insns -p mig-benches --bench insns)
 c_bin=$(executable c_stubs -p mig-core --features c-abi --bench c_stubs)
 out=$(mktemp -d)
 trap 'rm -rf "$out"' EXIT

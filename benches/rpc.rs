@@ -1,4 +1,4 @@
-//! Per-RPC cost. `cargo bench --bench rpc`.
+//! Per-RPC cost. `cargo bench -p mig-benches --bench rpc`.
 //!
 //! - "dispatch": the server's share alone (request checks, handler, reply), on buffers a
 //!   loop would reuse: no transport.

@@ -1,5 +1,5 @@
 //! Compile-fail cases: each `tests/ui/*.rs` must fail with the diagnostics in its `.stderr`.
-//! Bless changes with `TRYBUILD=overwrite cargo test --test compiletest` and review the diff.
+//! Bless changes with `TRYBUILD=overwrite cargo test -p mig-compile-fail` and review the diff.
 
 #[test]
 fn ui() {

@@ -1,0 +1,1 @@
+//! Nothing here: the compile-fail cases are in `tests/`.
