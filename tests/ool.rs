@@ -260,7 +260,8 @@ impl copies::Server for Copies {
 /// deallocate flag is the sender's business: a receiver sees it cleared.)
 struct CopyOptions(std::sync::Arc<std::sync::Mutex<Vec<u8>>>);
 
-impl mig::Demux for CopyOptions {
+// SAFETY: forwards to the generated dispatch and writes nothing itself.
+unsafe impl mig::Demux for CopyOptions {
     const BASE: i32 = copies::BASE;
     const END: i32 = copies::END;
     const MAX_REQUEST_SIZE: usize = copies::MAX_REQUEST_SIZE;

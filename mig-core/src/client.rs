@@ -83,7 +83,15 @@ fn set_header(
 /// When the kernel refuses the request, what the caller gave away (moved rights,
 /// `deallocate` memory) and the kernel did not consume is released; the error code comes
 /// back without the bits XNU may or into it (`MACH_MSG_MASK`).
-pub fn rpc<Rq: Message, Rp: Message>(
+///
+/// # Safety
+///
+/// The kernel takes what `request` names as given: every port descriptor's name must be a
+/// right the caller holds (one it may give away, for a `MOVE_*` disposition), and every
+/// out-of-line descriptor's address memory the caller may read for the descriptor's size
+/// (and, with `deallocate` set, owns and gives away: the kernel unmaps it). The generated
+/// stubs build requests from owned and borrowed arguments, which meets this.
+pub unsafe fn rpc<Rq: Message, Rp: Message>(
     request: Rq,
     dest: mach_port_t,
     dest_disposition: mach_msg_type_name_t,
@@ -106,7 +114,11 @@ pub fn rpc<Rq: Message, Rp: Message>(
 /// thread's special reply port, with the synchronous-IPC options Apple's stubs add
 /// (`MACH_SEND_SYNC_OVERRIDE | MACH_SEND_SYNC_USE_THRPRI | MACH_RCV_SYNC_WAIT`), which
 /// let XNU lend the waiting client's priority to the server.
-pub fn rpc_special<Rq: Message, Rp: Message>(
+///
+/// # Safety
+///
+/// As for [`rpc`]: what `request` names is the caller's to lend or give away.
+pub unsafe fn rpc_special<Rq: Message, Rp: Message>(
     request: Rq,
     dest: mach_port_t,
     dest_disposition: mach_msg_type_name_t,
@@ -130,8 +142,12 @@ pub fn rpc_special<Rq: Message, Rp: Message>(
 /// holding everything up to `elements` (`MACH_RCV_TRAILER_SENDER` or `_AUDIT`), which
 /// comes back beside it. A reply without it is destroyed and refused with
 /// `MIG_TRAILER_ERROR`, as Apple's stubs refuse it.
+///
+/// # Safety
+///
+/// As for [`rpc`]: what `request` names is the caller's to lend or give away.
 #[allow(clippy::too_many_arguments)]
-pub fn rpc_with_trailer<Rq: Message, Rp: Message>(
+pub unsafe fn rpc_with_trailer<Rq: Message, Rp: Message>(
     request: Rq,
     dest: mach_port_t,
     dest_disposition: mach_msg_type_name_t,
@@ -169,8 +185,12 @@ pub enum ReplyPort {
 /// `reply` is sent with `reply_disposition` (usually `MAKE_SEND_ONCE` from a receive
 /// right the caller holds) and the reply is received on it. The port stays the caller's,
 /// whatever happens.
+///
+/// # Safety
+///
+/// As for [`rpc`]: what `request` names is the caller's to lend or give away.
 #[allow(clippy::too_many_arguments)]
-pub fn rpc_on<Rq: Message, Rp: Message>(
+pub unsafe fn rpc_on<Rq: Message, Rp: Message>(
     request: Rq,
     dest: mach_port_t,
     dest_disposition: mach_msg_type_name_t,
@@ -407,7 +427,11 @@ pub(crate) fn complex_bit<M: Message>() -> u32 {
 }
 
 /// Sends `request` to `dest` without waiting: a MIG `simpleroutine`.
-pub fn send<Rq: Message>(
+///
+/// # Safety
+///
+/// As for [`rpc`]: what `request` names is the caller's to lend or give away.
+pub unsafe fn send<Rq: Message>(
     request: Rq,
     dest: mach_port_t,
     dest_disposition: mach_msg_type_name_t,
@@ -415,22 +439,29 @@ pub fn send<Rq: Message>(
     options: sys::mach_msg_option_t,
     timeout: sys::mach_msg_timeout_t,
 ) -> Result<()> {
-    send_on(
-        request,
-        dest,
-        dest_disposition,
-        id,
-        options,
-        timeout,
-        sys::MACH_PORT_NULL,
-        0,
-    )
+    // SAFETY: the caller's promise for `request` is the one `send_on` asks for.
+    unsafe {
+        send_on(
+            request,
+            dest,
+            dest_disposition,
+            id,
+            options,
+            timeout,
+            sys::MACH_PORT_NULL,
+            0,
+        )
+    }
 }
 
 /// [`send`] naming a reply port (a simpleroutine's `replyport`/`ureplyport` argument):
 /// the receiver gets `reply` with `reply_disposition` and may answer there.
+///
+/// # Safety
+///
+/// As for [`rpc`]: what `request` names is the caller's to lend or give away.
 #[allow(clippy::too_many_arguments)]
-pub fn send_on<Rq: Message>(
+pub unsafe fn send_on<Rq: Message>(
     mut request: Rq,
     dest: mach_port_t,
     dest_disposition: mach_msg_type_name_t,

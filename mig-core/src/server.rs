@@ -15,7 +15,17 @@ use crate::trailer::Trailer;
 
 /// A subsystem's server: generated as `<subsystem>::Service<S>` for any `S` implementing
 /// the subsystem's `Server` trait, and served by [`serve`].
-pub trait Demux {
+///
+/// # Safety
+///
+/// The server loops send whatever [`demux`](Demux::demux) leaves in the reply buffer, and
+/// the kernel takes what that message names as given: an implementation may leave there
+/// only a message whose port names are rights it holds to give (or lend, as their
+/// dispositions say) and whose out-of-line addresses are memory it may read (and, with
+/// `deallocate` set, owns and gives away: the kernel unmaps it). The generated
+/// `Service<S>` builds replies only from the handler's owned values; a wrapper that
+/// forwards to another `Demux` and writes nothing itself meets this too.
+pub unsafe trait Demux {
     /// The msgh_id of the subsystem's first routine.
     const BASE: i32;
     /// One past the msgh_id of its last routine.
@@ -40,7 +50,8 @@ pub trait Demux {
 /// sized for the larger of the two. Nest pairs for more: `(a, (b, c))`. Like
 /// chaining MIG's C demux functions, but decided by range, so one subsystem never
 /// sees another's requests.
-impl<A: Demux, B: Demux> Demux for (A, B) {
+// SAFETY: forwards to `A` or `B`, which keep the promise; writes nothing itself.
+unsafe impl<A: Demux, B: Demux> Demux for (A, B) {
     const BASE: i32 = if A::BASE < B::BASE { A::BASE } else { B::BASE };
     const END: i32 = if A::END > B::END { A::END } else { B::END };
     const MAX_REQUEST_SIZE: usize = max(A::MAX_REQUEST_SIZE, B::MAX_REQUEST_SIZE);
@@ -254,10 +265,15 @@ pub fn deferred_routine<Rq: Message>(
 
 /// Sends a routine's reply later, to the send-once right `to` (a deferred reply).
 ///
+/// # Safety
+///
+/// As for the requests of [`rpc`](crate::__private::rpc): what `message` names is the
+/// caller's to lend or give away.
+///
 /// The right is used up either way: a reply that cannot be packed (a count beyond its
 /// maximum) is answered with a `mig_reply_error_t` carrying the error, which is also
 /// returned, so the client is never left waiting.
-pub fn send_reply<T: Message>(to: mach_port_t, id: i32, mut message: T) -> Result<()> {
+pub unsafe fn send_reply<T: Message>(to: mach_port_t, id: i32, mut message: T) -> Result<()> {
     let head = mach_msg_header_t {
         msgh_bits: sys::MACH_MSG_TYPE_MOVE_SEND_ONCE | complex_bit::<T>(),
         msgh_size: 0,
@@ -632,7 +648,9 @@ struct Waking<'a, D> {
     shutdown: &'a Shutdown,
 }
 
-impl<D: Demux> Demux for Waking<'_, D> {
+// SAFETY: forwards to `D`, or writes a bare `MIG_NO_REPLY` error reply (no rights, no
+// memory).
+unsafe impl<D: Demux> Demux for Waking<'_, D> {
     const BASE: i32 = D::BASE;
     const END: i32 = D::END;
     const MAX_REQUEST_SIZE: usize = D::MAX_REQUEST_SIZE;

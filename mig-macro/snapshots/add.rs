@@ -133,21 +133,17 @@ pub mod add {
         a: ::mig::types::int,
         b: ::mig::types::int,
     ) -> ::mig::Result<::mig::types::int> {
-        let __reply: add2::Reply = ::mig::__private::rpc(
-            {
-                add2::Request {
-                    Head: ::mig::__private::HEADER,
-                    NDR: ::mig::__private::NDR,
-                    a: a,
-                    b: b,
-                }
-            },
-            server,
-            19,
-            add2::ID,
-            0,
-            0,
-        )?;
+        let __request = {
+            add2::Request {
+                Head: ::mig::__private::HEADER,
+                NDR: ::mig::__private::NDR,
+                a: a,
+                b: b,
+            }
+        };
+        let __reply: add2::Reply = unsafe {
+            ::mig::__private::rpc(__request, server, 19, add2::ID, 0, 0)
+        }?;
         ::mig::__private::Ok(__reply.c)
     }
     /// Sends simpleroutine `note` (msgh_id 101) to `server` without waiting for an answer.
@@ -155,20 +151,14 @@ pub mod add {
         server: ::mig::types::mach_port_t,
         value: ::mig::types::int,
     ) -> ::mig::Result<()> {
-        ::mig::__private::send(
-            {
-                note::Request {
-                    Head: ::mig::__private::HEADER,
-                    NDR: ::mig::__private::NDR,
-                    value: value,
-                }
-            },
-            server,
-            19,
-            note::ID,
-            0,
-            0,
-        )
+        let __request = {
+            note::Request {
+                Head: ::mig::__private::HEADER,
+                NDR: ::mig::__private::NDR,
+                value: value,
+            }
+        };
+        unsafe { ::mig::__private::send(__request, server, 19, note::ID, 0, 0) }
     }
     /// The server of subsystem `add`: one method per routine. Serve it with [`Service`] and `mig::serve`, or call [`dispatch`] from your own loop.
     pub trait Server {
@@ -271,7 +261,7 @@ pub mod add {
     #[derive(::core::fmt::Debug, ::core::default::Default)]
     pub struct Service<S>(pub S);
     #[automatically_derived]
-    impl<S: Server> ::mig::Demux for Service<S> {
+    unsafe impl<S: Server> ::mig::Demux for Service<S> {
         const BASE: i32 = BASE;
         const END: i32 = END;
         const MAX_REQUEST_SIZE: usize = MAX_REQUEST_SIZE;

@@ -168,24 +168,20 @@ pub mod bulk {
         w: &[::mig::types::int],
         right: ::mig::SendRight,
     ) -> ::mig::Result<swap::Output> {
-        let __reply: swap::Reply = ::mig::__private::rpc(
-            {
-                let __w = ::mig::__private::to_wire(w)?;
-                swap::Request {
-                    Head: ::mig::__private::HEADER,
-                    msgh_body: ::mig::__private::body(1),
-                    right: ::mig::__private::port(right.into_raw(), 17),
-                    NDR: ::mig::__private::NDR,
-                    wCnt: __w.0,
-                    w: __w.1,
-                }
-            },
-            server,
-            19,
-            swap::ID,
-            0,
-            0,
-        )?;
+        let __request = {
+            let __w = ::mig::__private::to_wire(w)?;
+            swap::Request {
+                Head: ::mig::__private::HEADER,
+                msgh_body: ::mig::__private::body(1),
+                right: ::mig::__private::port(right.into_raw(), 17),
+                NDR: ::mig::__private::NDR,
+                wCnt: __w.0,
+                w: __w.1,
+            }
+        };
+        let __reply: swap::Reply = unsafe {
+            ::mig::__private::rpc(__request, server, 19, swap::ID, 0, 0)
+        }?;
         ::mig::__private::Ok(swap::Output {
             data: unsafe {
                 ::mig::OutOfLine::from_raw(
@@ -282,7 +278,7 @@ pub mod bulk {
     #[derive(::core::fmt::Debug, ::core::default::Default)]
     pub struct Service<S>(pub S);
     #[automatically_derived]
-    impl<S: Server> ::mig::Demux for Service<S> {
+    unsafe impl<S: Server> ::mig::Demux for Service<S> {
         const BASE: i32 = BASE;
         const END: i32 = END;
         const MAX_REQUEST_SIZE: usize = MAX_REQUEST_SIZE;

@@ -112,7 +112,12 @@ pub fn stub(paths: &Paths, routine: &Routine) -> TokenStream {
         return quote! {
             #doc
             pub fn #name(#(#params),*) -> #krate::Result<()> {
-                #krate::__private::#send(#request, #port_value, #disposition, #module::ID, #options, #timeout #reply_port)
+                let __request = #request;
+                // SAFETY: the request was built from the arguments, whose types own or
+                // borrow every right and region it carries.
+                unsafe {
+                    #krate::__private::#send(__request, #port_value, #disposition, #module::ID, #options, #timeout #reply_port)
+                }
             }
         };
     }
@@ -182,9 +187,14 @@ pub fn stub(paths: &Paths, routine: &Routine) -> TokenStream {
         return quote! {
             #doc
             pub fn #name(#(#params),*) -> #krate::Result<#returns> {
-                let (__reply, __trailer): (#module::Reply, #krate::Trailer) = #krate::__private::rpc_with_trailer(
-                    #request, #port_value, #disposition, #module::ID, #options, #timeout, #via, #elements_lit,
-                )?;
+                let __request = #request;
+                // SAFETY: the request was built from the arguments, whose types own or
+                // borrow every right and region it carries.
+                let (__reply, __trailer): (#module::Reply, #krate::Trailer) = unsafe {
+                    #krate::__private::rpc_with_trailer(
+                        __request, #port_value, #disposition, #module::ID, #options, #timeout, #via, #elements_lit,
+                    )
+                }?;
                 #capacities
                 #krate::__private::Ok(#result)
             }
@@ -193,8 +203,12 @@ pub fn stub(paths: &Paths, routine: &Routine) -> TokenStream {
     quote! {
         #doc
         pub fn #name(#(#params),*) -> #krate::Result<#returns> {
-            let __reply: #module::Reply =
-                #krate::__private::#rpc(#request, #port_value, #disposition, #module::ID, #options, #timeout #reply_port)?;
+            let __request = #request;
+            // SAFETY: the request was built from the arguments, whose types own or borrow
+            // every right and region it carries.
+            let __reply: #module::Reply = unsafe {
+                #krate::__private::#rpc(__request, #port_value, #disposition, #module::ID, #options, #timeout #reply_port)
+            }?;
             #capacities
             #krate::__private::Ok(#result)
         }

@@ -76,7 +76,9 @@ pub fn items(paths: &Paths, model: &Subsystem, _layout: &SubsystemLayout) -> Tok
         pub struct Service<S>(pub S);
 
         #[automatically_derived]
-        impl<S: Server> #krate::Demux for Service<S> {
+        // SAFETY: `dispatch` writes into the reply only messages it built from what the
+        // handler returned, whose types own every right and region they carry.
+        unsafe impl<S: Server> #krate::Demux for Service<S> {
             const BASE: i32 = BASE;
             const END: i32 = END;
             const MAX_REQUEST_SIZE: usize = MAX_REQUEST_SIZE;
@@ -499,7 +501,9 @@ pub fn deferred_reply(paths: &Paths, routine: &Routine) -> TokenStream {
             });
             let to = to.into_raw();
             match built {
-                #krate::__private::Ok(#krate::__private::Ok(reply)) => #krate::__private::send_reply(to, REPLY_ID, reply),
+                // SAFETY: built from the handler's values, whose types own every right
+                // and region the reply carries.
+                #krate::__private::Ok(#krate::__private::Ok(reply)) => unsafe { #krate::__private::send_reply(to, REPLY_ID, reply) },
                 #krate::__private::Ok(#krate::__private::Err(__error)) => {
                     #krate::__private::send_error_reply(to, REPLY_ID, __error)?;
                     #krate::__private::Err(__error)
