@@ -1320,6 +1320,64 @@ fn a_timed_out_send_is_pseudo_received_when_asked() {
     destroy(x);
 }
 
+/// A send-once right made for the reply (`MAKE_SEND_ONCE`) of a send that times out comes
+/// back as XNU's `ipc_kmsg_copyout_pseudo` (`osfmk/ipc/ipc_kmsg.c`) hands back a port
+/// without reply-port semantics: `ipc_kmsg_copyout_port` names the send-once right anew
+/// (`PORT_SEND_ONCE`, a name of its own, not the receive right's), and releasing it
+/// sends `MACH_NOTIFY_SEND_ONCE` to the port.
+#[test]
+fn a_timed_out_sends_made_send_once_reply_comes_back_as_a_send_once_right() {
+    let _g = shared();
+    let (p, mine) = (new_port(), new_port());
+    make_send(p);
+    for i in 0..MACH_PORT_QLIMIT_DEFAULT {
+        assert_eq!(
+            Msg::simple(p, MACH_MSG_TYPE_COPY_SEND, i as i32).send(),
+            MACH_MSG_SUCCESS
+        );
+    }
+    let msg = Msg::new(p, MACH_MSG_TYPE_COPY_SEND, mine, MACH_MSG_TYPE_MAKE_SEND_ONCE, 9);
+    let mut buf = msg.buf();
+    loopback_pseudo_receive_timeouts(Some(0));
+    let sent = unsafe {
+        mach_msg(
+            buf.ptr(),
+            MACH_SEND_MSG | MACH_SEND_TIMEOUT,
+            msg.size(),
+            0,
+            0,
+            0,
+            0,
+        )
+    };
+    loopback_pseudo_receive_timeouts(None);
+    assert_eq!(sent, MACH_SEND_TIMED_OUT);
+    let head = buf.header();
+    assert_eq!(
+        (head.msgh_bits >> 8) & 0x1f,
+        MACH_MSG_TYPE_PORT_SEND_ONCE,
+        "the local right comes back as a send-once right"
+    );
+    let once = head.msgh_local_port;
+    assert_ne!(once, mine, "under a name of its own");
+    assert_eq!(refs(once, MACH_PORT_RIGHT_SEND_ONCE), 1);
+    assert_eq!(loopback_queued_messages(mine), Some(0));
+    assert_eq!(unsafe { mach_port_deallocate(task(), once) }, KERN_SUCCESS);
+    let mut notification = Buf::new();
+    assert_eq!(
+        recv_with(mine, &mut notification, MACH_RCV_TIMEOUT, BUF_SIZE as u32, 0),
+        MACH_MSG_SUCCESS
+    );
+    assert_eq!(notification.header().msgh_id, MACH_NOTIFY_SEND_ONCE);
+    // The pseudo-received message's copied destination reference.
+    assert_eq!(
+        unsafe { mach_port_deallocate(task(), head.msgh_remote_port) },
+        KERN_SUCCESS
+    );
+    destroy(p);
+    destroy(mine);
+}
+
 /// Each descriptor field is checked as XNU's copyin checks it, so the bytes C leaves
 /// in fields it never sets pass (`ipc_kmsg_measure_descriptors_from_user`,
 /// `ipc_kmsg_inflate_*_descriptor` and `ipc_kmsg_copyin_*_descriptor` in

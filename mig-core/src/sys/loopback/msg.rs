@@ -379,7 +379,11 @@ impl Outgoing {
                     if let Some((address, size)) = release {
                         vm::deallocate(sid, address, size);
                     }
-                    put_ptr(&mut bytes, offset, vm::allocate_copy_at(sid, &names, 0).unwrap_or(0));
+                    put_ptr(
+                        &mut bytes,
+                        offset,
+                        vm::allocate_copy_at(sid, &names, 0).unwrap_or(0),
+                    );
                     put_u8(&mut bytes, offset + DEALLOC_AT, 1);
                     put_u8(&mut bytes, offset + COPY_AT, MACH_MSG_VIRTUAL_COPY as u8);
                     put_u8(&mut bytes, offset + DISPOSITION_AT, kind.msg_type() as u8);
