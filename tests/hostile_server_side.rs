@@ -671,6 +671,61 @@ fn undeliverable_simple_replies_release_the_reply_right() {
     });
 }
 
+/// A reply whose send times out is handed back by XNU (`ipc_kmsg_copyout_pseudo`) with
+/// what the hand-back could not place or-ed into the code (`mr |=
+/// mach_msg_receive_pseudo(...)` in `mach_msg_trap_send`, `osfmk/ipc/mach_msg.c`): the
+/// server matches the code without those bits and destroys the reply all the same.
+#[test]
+fn a_timed_out_reply_with_error_bits_is_still_destroyed() {
+    in_new_task(|_| {
+        let (port, send) = port_with_send();
+        let reply = ReceiveRight::allocate().unwrap();
+        // SAFETY: our receive right, and an info of one integer (the queue limit).
+        let kr = unsafe {
+            let mut qlimit: sys::integer_t = 1;
+            sys::mach_port_set_attributes(
+                sys::mach_task_self(),
+                reply.name(),
+                sys::MACH_PORT_LIMITS_INFO,
+                &mut qlimit,
+                1,
+            )
+        };
+        assert_eq!(kr, sys::KERN_SUCCESS);
+        let mut request = hostile::who::Request {
+            Head: header(send.name(), reply.name(), hostile::who::ID, 24),
+        };
+        request.Head.msgh_bits =
+            sys::MACH_MSGH_BITS(sys::MACH_MSG_TYPE_COPY_SEND, sys::MACH_MSG_TYPE_MAKE_SEND);
+        let mut buffers = buffers();
+        for bits in [0, sys::MACH_MSG_VM_SPACE, sys::MACH_MSG_IPC_SPACE] {
+            post(&mut request);
+            sys::loopback_pseudo_receive_timeouts(Some(bits));
+            let served = mig::serve_one(
+                port.name(),
+                &hostile::Service(Hostile),
+                &mut buffers.0,
+                &mut buffers.1,
+            );
+            sys::loopback_pseudo_receive_timeouts(None);
+            assert_eq!(served, Ok(mig::Served::Handled));
+        }
+        assert_eq!(sys::loopback_queued_messages(reply.name()), Some(1));
+        let mut refs = 0;
+        // SAFETY: an out-pointer to a local.
+        unsafe {
+            sys::mach_port_get_refs(
+                sys::mach_task_self(),
+                reply.name(),
+                sys::MACH_PORT_RIGHT_SEND,
+                &mut refs,
+            )
+        };
+        assert_eq!(refs, 0, "no send reference kept for the handed-back replies");
+        SEEN.lock().unwrap().take();
+    });
+}
+
 /// XNU wakes a thread receiving on a port whose receive right is moved away with
 /// `MACH_RCV_PORT_CHANGED` and no message (`ipc_mqueue_receive_results` in
 /// osfmk/ipc/ipc_mqueue.c); the loop receives again, which tells it the port is gone,
