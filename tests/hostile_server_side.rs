@@ -726,6 +726,50 @@ fn a_timed_out_reply_with_error_bits_is_still_destroyed() {
     });
 }
 
+/// A request's voucher, as XNU hands it to a receiver (`ipc_kmsg_copyout_header`): the
+/// server loop receives with `MACH_RCV_VOUCHER` and adopts the voucher around the
+/// handler and its reply, as libsystem's `mach_msg_server` does
+/// (`voucher_mach_msg_adopt`/`_revert`, `libsyscall/mach/mach_msg.c`). A voucher
+/// disposition (here with the only name the loopback accepts, null) and a bare field
+/// without one (which XNU delivers untouched, and which is not a name) are both served;
+/// nothing is released that the request did not carry.
+#[test]
+fn requests_carrying_voucher_fields_are_served() {
+    in_new_task(|_| {
+        let (port, send) = port_with_send();
+        let reply = ReceiveRight::allocate().unwrap();
+        let before = accounting();
+        let mut buffers = buffers();
+        for (voucher_bits, field) in [(sys::MACH_MSG_TYPE_COPY_SEND << 16, 0), (0, 0x0dea_d003)] {
+            let mut request = hostile::who::Request {
+                Head: header(send.name(), reply.name(), hostile::who::ID, 24),
+            };
+            request.Head.msgh_bits |= voucher_bits;
+            request.Head.msgh_voucher_port = field;
+            post(&mut request);
+            let served = mig::serve_one(
+                port.name(),
+                &hostile::Service(Hostile),
+                &mut buffers.0,
+                &mut buffers.1,
+            );
+            assert_eq!(served, Ok(mig::Served::Handled));
+            assert_eq!(
+                answer_on(&reply),
+                Ok((hostile::who::REPLY_ID, 0)),
+                "voucher bits {voucher_bits:#x}"
+            );
+            assert_eq!(accounting(), before);
+            assert_eq!(
+                sys::loopback_guard_exceptions(),
+                0,
+                "no name released that was none"
+            );
+        }
+        SEEN.lock().unwrap().take();
+    });
+}
+
 /// XNU wakes a thread receiving on a port whose receive right is moved away with
 /// `MACH_RCV_PORT_CHANGED` and no message (`ipc_mqueue_receive_results` in
 /// osfmk/ipc/ipc_mqueue.c); the loop receives again, which tells it the port is gone,

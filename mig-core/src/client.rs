@@ -70,6 +70,22 @@ fn set_header(
     };
 }
 
+/// Puts the thread's voucher (its QoS and importance, an activity's identity) into an
+/// outgoing request, as Apple's stubs do (`voucher_mach_msg_set`, which bootstrap_cmds'
+/// `migcom.tproj/user.c` emits after the header): `COPY_SEND`, so the thread keeps its
+/// reference and nothing needs releasing, whether the send succeeds, is refused, or is
+/// handed back after a timeout (`ipc_kmsg_copyout_pseudo` puts a copied voucher's
+/// name and disposition back as they were). A thread without a voucher, and the
+/// loopback's threads, leave the header as it is.
+///
+/// # Safety
+///
+/// `head` points at a writable message header.
+unsafe fn carry_voucher(head: *mut mach_msg_header_t) {
+    // SAFETY: per the contract above; the call reads and writes only the header.
+    unsafe { sys::voucher_mach_msg_set(head) };
+}
+
 /// Sends `request` to `dest` and returns the checked reply: a MIG `routine`.
 ///
 /// The header is set here: `dest` with `dest_disposition` as the remote port, this
@@ -256,6 +272,8 @@ fn exchange_trailer<Rq: Message, Rp: Message>(
     // SAFETY: `Exchange` starts with the request, which starts with a header (`Message`
     // contract); the union is 4-byte aligned like the header.
     set_header(unsafe { &mut *head }, bits, dest, reply_port, id);
+    // SAFETY: `head` points at the request's header, just written.
+    unsafe { carry_voucher(head) };
     // SAFETY: `head` points at a buffer of `size_of::<Exchange>()` bytes, which covers
     // both the request we send and the reply plus trailer we let the kernel write.
     let result = unsafe {
@@ -464,6 +482,8 @@ pub fn send_on<Rq: Message>(
     let bits = sys::MACH_MSGH_BITS(dest_disposition, reply_disposition) | complex_bit::<Rq>();
     // SAFETY: `Rq` starts with a header and is 4-byte aligned (`Message` contract).
     set_header(unsafe { &mut *head }, bits, dest, reply, id);
+    // SAFETY: `head` points at the request's header, just written.
+    unsafe { carry_voucher(head) };
     // SAFETY: `mach_msg` reads the `send_size` packed bytes of the request.
     let result = unsafe {
         sys::mach_msg(

@@ -439,7 +439,7 @@ pub fn serve_one<D: Demux>(
     }
     // Codes are matched without the bits XNU may or into them (`MACH_MSG_MASK`).
     let received = loop {
-        match mach_msg_code(request.receive(port, 0, sys::MACH_MSG_TIMEOUT_NONE)) {
+        match mach_msg_code(request.receive(port, sys::MACH_RCV_VOUCHER, sys::MACH_MSG_TIMEOUT_NONE)) {
             // Nothing was received (`ipc_mqueue_receive_results` in XNU's
             // osfmk/ipc/ipc_mqueue.c: the wait was restarted or interrupted): receive
             // again, which tells whether the port is still ours.
@@ -464,7 +464,19 @@ pub fn serve_one<D: Demux>(
         }
         code => return Err(Error::from_code(code).unwrap_or(Error::KERN_FAILURE)),
     }
+    // As libsystem's `mach_msg_server` (`libsyscall/mach/mach_msg.c`): the request is
+    // received with its voucher (`MACH_RCV_VOUCHER`), which the thread adopts while the
+    // handler runs and the reply is sent, so the client's QoS and importance carry
+    // over; adopting takes the voucher right out of the request, so it is released
+    // once, by the revert, whatever becomes of the request.
+    // Through the header, keeping the proof of the receive: adopting edits only the
+    // voucher fields, which nothing downstream trusts.
+    let head: *mut mach_msg_header_t = request.header_mut_kept();
+    // SAFETY: `head` points at the received message's header, in the request buffer.
+    let adopted = unsafe { sys::voucher_mach_msg_adopt(head) };
     handle(demux, request, reply);
+    // SAFETY: the state the adopt above returned, restored once.
+    unsafe { sys::voucher_mach_msg_revert(adopted) };
     Ok(Served::Handled)
 }
 

@@ -100,9 +100,10 @@ pub use self::mach_port::{
     mach_task_self,
 };
 pub use self::mig::{
-    mig_allocate, mig_dealloc_reply_port, mig_dealloc_special_reply_port, mig_deallocate, mig_get_reply_port,
-    mig_get_special_reply_port, mig_put_reply_port, mig_strncpy, mig_strncpy_zerofill,
-    thread_get_special_reply_port, voucher_mach_msg_set,
+    VOUCHER_MACH_MSG_STATE_UNCHANGED, mig_allocate, mig_dealloc_reply_port, mig_dealloc_special_reply_port,
+    mig_deallocate, mig_get_reply_port, mig_get_special_reply_port, mig_put_reply_port, mig_strncpy,
+    mig_strncpy_zerofill, thread_get_special_reply_port, voucher_mach_msg_adopt, voucher_mach_msg_revert,
+    voucher_mach_msg_set, voucher_mach_msg_state_t,
 };
 pub use self::msg::loopback_pseudo_receive_timeouts;
 pub use self::msg::{
