@@ -57,8 +57,11 @@ mig::mig! {
     routine big_out(server: mach_port_t; seed: int; out x: wide_t);
 }
 
-/// What `who` saw: the sequence number and audit token its handler was given.
-static SEEN: Mutex<Option<(u32, [u32; 8])>> = Mutex::new(None);
+std::thread_local! {
+    /// What `who` saw: the sequence number and audit token its handler was given, kept
+    /// by the thread that served it (tests that serve `who` run in parallel).
+    static SEEN: std::cell::RefCell<Option<(u32, [u32; 8])>> = const { std::cell::RefCell::new(None) };
+}
 /// The port `relay` takes its relayed request from.
 static RELAY_FROM: AtomicU32 = AtomicU32::new(0);
 
@@ -72,7 +75,7 @@ impl hostile::Server for Hostile {
         Ok(())
     }
     fn who(&self, _: mach_port_t, seqno: u32, caller: [u32; 8]) -> mig::Result<i32> {
-        *SEEN.lock().unwrap() = Some((seqno, caller));
+        SEEN.set(Some((seqno, caller)));
         Ok(0)
     }
     fn quiet(&self, _: mach_port_t) -> mig::Result<i32> {
@@ -338,7 +341,7 @@ fn c_demux_handlers_never_see_a_stale_trailer() {
             post(&mut who);
             let trailer = c_serve_once(port.name(), hostile::demux::<Hostile>, 2048);
             assert_eq!(answer_on(&reply), Ok((hostile::who::REPLY_ID, 0)));
-            let (seqno, token) = SEEN.lock().unwrap().take().expect("who was handled");
+            let (seqno, token) = SEEN.take().expect("who was handled");
             // What the kernel wrote: the audit trailer (52 bytes), seqno at 8, audit
             // token at 20.
             assert_eq!(trailer.len(), 52);
@@ -548,10 +551,15 @@ fn a_deferred_reply_that_cannot_be_built_answers_with_the_error() {
         .recv_timeout(Duration::from_secs(10))
         .expect("the client is not left waiting");
     assert_eq!(answer, Err(Error::MIG_ARRAY_TOO_LARGE));
-    assert_eq!(
-        LATER_SENT.lock().unwrap().take(),
-        Some(Err(Error::MIG_ARRAY_TOO_LARGE))
-    );
+    // The handler records what `reply` returned after the client has its answer.
+    let sent = (0..10_000).find_map(|_| {
+        let sent = LATER_SENT.lock().unwrap().take();
+        if sent.is_none() {
+            thread::sleep(Duration::from_millis(1));
+        }
+        sent
+    });
+    assert_eq!(sent, Some(Err(Error::MIG_ARRAY_TOO_LARGE)));
 
     in_new_task(|_| {
         let (port, send) = port_with_send();
@@ -667,7 +675,7 @@ fn undeliverable_simple_replies_release_the_reply_right() {
             assert_eq!(served, Ok(mig::Served::Handled));
             assert_eq!(accounting(), before, "reply disposition {disposition}");
         }
-        SEEN.lock().unwrap().take();
+        SEEN.take();
     });
 }
 
@@ -722,7 +730,7 @@ fn a_timed_out_reply_with_error_bits_is_still_destroyed() {
             )
         };
         assert_eq!(refs, 0, "no send reference kept for the handed-back replies");
-        SEEN.lock().unwrap().take();
+        SEEN.take();
     });
 }
 
@@ -766,7 +774,7 @@ fn requests_carrying_voucher_fields_are_served() {
                 "no name released that was none"
             );
         }
-        SEEN.lock().unwrap().take();
+        SEEN.take();
     });
 }
 
