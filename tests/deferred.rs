@@ -20,6 +20,13 @@ mig::mig! {
     /// The client names its own reply port.
     routine echo(server: mach_port_t; ureplyport reply: mach_port_make_send_once_t;
         x: int; out y: int);
+    waittime 0;
+    /// `echo`, giving up at once when the server's queue is full.
+    routine echo_now(server: mach_port_t; ureplyport reply: mach_port_make_send_once_t;
+        x: int; out y: int);
+    /// A one-way message naming the client's port, given up at once too.
+    simpleroutine note_now(server: mach_port_t; ureplyport reply: mach_port_make_send_once_t;
+        x: int);
 }
 
 struct Later {
@@ -37,6 +44,12 @@ impl later::Server for Later {
     }
     fn echo(&self, _: mach_port_t, x: i32) -> mig::Result<i32> {
         Ok(x)
+    }
+    fn echo_now(&self, _: mach_port_t, x: i32) -> mig::Result<i32> {
+        Ok(x)
+    }
+    fn note_now(&self, _: mach_port_t, _: i32) -> mig::Result<()> {
+        Ok(())
     }
 }
 
@@ -84,5 +97,105 @@ fn a_client_can_bring_its_own_reply_port() {
             )
         };
         assert_eq!(refs, 0);
+    }
+}
+
+#[cfg(not(target_vendor = "apple"))]
+mod timed_out_on_own_port {
+    //! A request naming the client's own port (`MAKE_SEND_ONCE`) whose send times out.
+    //! XNU hands it back (`mach_msg_receive_pseudo`, `osfmk/ipc/mach_msg.c`) with the
+    //! send-once right named anew in the client's space as `PORT_SEND_ONCE`
+    //! (`ipc_kmsg_copyout_pseudo` and `ipc_kmsg_copyout_port`, `osfmk/ipc/ipc_kmsg.c`);
+    //! the loopback does the same with `loopback_pseudo_receive_timeouts`.
+
+    use super::*;
+    use mig::SendRight;
+    use mig::sys;
+
+    /// A port whose queue holds one message, full; the send right to it.
+    fn full_queue() -> (ReceiveRight, SendRight) {
+        let port = ReceiveRight::allocate().unwrap();
+        let send = port.make_send().unwrap();
+        // `mach_port_limits_t`: one integer, the queue limit.
+        let mut qlimit: sys::integer_t = 1;
+        // SAFETY: our receive right, and an info of one integer.
+        let kr = unsafe {
+            sys::mach_port_set_attributes(
+                sys::mach_task_self(),
+                port.name(),
+                sys::MACH_PORT_LIMITS_INFO,
+                &mut qlimit,
+                1,
+            )
+        };
+        assert_eq!(kr, sys::KERN_SUCCESS);
+        let mut head = sys::mach_msg_header_t {
+            msgh_bits: sys::MACH_MSGH_BITS(sys::MACH_MSG_TYPE_COPY_SEND, 0),
+            msgh_size: 0,
+            msgh_remote_port: send.name(),
+            msgh_local_port: sys::MACH_PORT_NULL,
+            msgh_voucher_port: sys::MACH_PORT_NULL,
+            msgh_id: 1,
+        };
+        // SAFETY: a complete header-only message.
+        let sent = unsafe {
+            sys::mach_msg(
+                &mut head,
+                sys::MACH_SEND_MSG,
+                size_of::<sys::mach_msg_header_t>() as u32,
+                0,
+                sys::MACH_PORT_NULL,
+                0,
+                sys::MACH_PORT_NULL,
+            )
+        };
+        assert_eq!(sent, sys::MACH_MSG_SUCCESS);
+        (port, send)
+    }
+
+    /// Both stubs time out against a full queue, pseudo-received as on XNU.
+    fn time_out_twice(mine: mach_port_t) {
+        let (full, to_full) = full_queue();
+        sys::loopback_pseudo_receive_timeouts(Some(0));
+        let call = later::echo_now(to_full.name(), mine, 1);
+        let note = later::note_now(to_full.name(), mine, 2);
+        sys::loopback_pseudo_receive_timeouts(None);
+        assert_eq!(
+            (call, note),
+            (Err(Error::MACH_SEND_TIMED_OUT), Err(Error::MACH_SEND_TIMED_OUT))
+        );
+        drop((full, to_full));
+    }
+
+    /// The send-once rights handed back are released, and the notifications their
+    /// release sends to the client's port do not wait there for its next call, which
+    /// gets its own reply, not `MIG_SERVER_DIED`.
+    #[test]
+    fn a_call_after_a_timed_out_one_on_the_same_port_gets_its_own_reply() {
+        let server = Running::start(later::Service(Later {
+            work: Mutex::new(mpsc::channel().0),
+        }));
+        let mine = ReceiveRight::allocate().unwrap();
+        time_out_twice(mine.name());
+        assert_eq!(sys::loopback_queued_messages(mine.name()), Some(0));
+        assert_eq!(later::echo(server.port(), mine.name(), 5), Ok(5));
+        assert_eq!(later::echo(server.port(), mine.name(), 6), Ok(6));
+    }
+
+    /// No right is left behind: not the handed-back send-once rights, not the
+    /// notifications their release sent (counted in a task of the test's own).
+    #[test]
+    fn a_timed_out_call_on_the_callers_port_leaks_no_right() {
+        let task = sys::loopback_task_create();
+        sys::loopback_with_task(task, || {
+            let mine = ReceiveRight::allocate().unwrap();
+            let before = sys::loopback_live_rights();
+            time_out_twice(mine.name());
+            assert_eq!(sys::loopback_live_rights(), before);
+            assert_eq!(sys::loopback_queued_messages(mine.name()), Some(0));
+        });
+        assert_eq!(sys::loopback_task_terminate(task), sys::KERN_SUCCESS);
+        // SAFETY: our send right to the (now dead) task port.
+        unsafe { sys::mach_port_deallocate(sys::mach_task_self(), task) };
     }
 }

@@ -57,8 +57,11 @@ mig::mig! {
     routine big_out(server: mach_port_t; seed: int; out x: wide_t);
 }
 
-/// What `who` saw: the sequence number and audit token its handler was given.
-static SEEN: Mutex<Option<(u32, [u32; 8])>> = Mutex::new(None);
+std::thread_local! {
+    /// What `who` saw: the sequence number and audit token its handler was given, kept
+    /// by the thread that served it (tests that serve `who` run in parallel).
+    static SEEN: std::cell::RefCell<Option<(u32, [u32; 8])>> = const { std::cell::RefCell::new(None) };
+}
 /// The port `relay` takes its relayed request from.
 static RELAY_FROM: AtomicU32 = AtomicU32::new(0);
 
@@ -72,7 +75,7 @@ impl hostile::Server for Hostile {
         Ok(())
     }
     fn who(&self, _: mach_port_t, seqno: u32, caller: [u32; 8]) -> mig::Result<i32> {
-        *SEEN.lock().unwrap() = Some((seqno, caller));
+        SEEN.set(Some((seqno, caller)));
         Ok(0)
     }
     fn quiet(&self, _: mach_port_t) -> mig::Result<i32> {
@@ -338,7 +341,7 @@ fn c_demux_handlers_never_see_a_stale_trailer() {
             post(&mut who);
             let trailer = c_serve_once(port.name(), hostile::demux::<Hostile>, 2048);
             assert_eq!(answer_on(&reply), Ok((hostile::who::REPLY_ID, 0)));
-            let (seqno, token) = SEEN.lock().unwrap().take().expect("who was handled");
+            let (seqno, token) = SEEN.take().expect("who was handled");
             // What the kernel wrote: the audit trailer (52 bytes), seqno at 8, audit
             // token at 20.
             assert_eq!(trailer.len(), 52);
@@ -548,10 +551,15 @@ fn a_deferred_reply_that_cannot_be_built_answers_with_the_error() {
         .recv_timeout(Duration::from_secs(10))
         .expect("the client is not left waiting");
     assert_eq!(answer, Err(Error::MIG_ARRAY_TOO_LARGE));
-    assert_eq!(
-        LATER_SENT.lock().unwrap().take(),
-        Some(Err(Error::MIG_ARRAY_TOO_LARGE))
-    );
+    // The handler records what `reply` returned after the client has its answer.
+    let sent = (0..10_000).find_map(|_| {
+        let sent = LATER_SENT.lock().unwrap().take();
+        if sent.is_none() {
+            thread::sleep(Duration::from_millis(1));
+        }
+        sent
+    });
+    assert_eq!(sent, Some(Err(Error::MIG_ARRAY_TOO_LARGE)));
 
     in_new_task(|_| {
         let (port, send) = port_with_send();
@@ -667,7 +675,106 @@ fn undeliverable_simple_replies_release_the_reply_right() {
             assert_eq!(served, Ok(mig::Served::Handled));
             assert_eq!(accounting(), before, "reply disposition {disposition}");
         }
-        SEEN.lock().unwrap().take();
+        SEEN.take();
+    });
+}
+
+/// A reply whose send times out is handed back by XNU (`ipc_kmsg_copyout_pseudo`) with
+/// what the hand-back could not place or-ed into the code (`mr |=
+/// mach_msg_receive_pseudo(...)` in `mach_msg_trap_send`, `osfmk/ipc/mach_msg.c`): the
+/// server matches the code without those bits and destroys the reply all the same.
+#[test]
+fn a_timed_out_reply_with_error_bits_is_still_destroyed() {
+    in_new_task(|_| {
+        let (port, send) = port_with_send();
+        let reply = ReceiveRight::allocate().unwrap();
+        // SAFETY: our receive right, and an info of one integer (the queue limit).
+        let kr = unsafe {
+            let mut qlimit: sys::integer_t = 1;
+            sys::mach_port_set_attributes(
+                sys::mach_task_self(),
+                reply.name(),
+                sys::MACH_PORT_LIMITS_INFO,
+                &mut qlimit,
+                1,
+            )
+        };
+        assert_eq!(kr, sys::KERN_SUCCESS);
+        let mut request = hostile::who::Request {
+            Head: header(send.name(), reply.name(), hostile::who::ID, 24),
+        };
+        request.Head.msgh_bits =
+            sys::MACH_MSGH_BITS(sys::MACH_MSG_TYPE_COPY_SEND, sys::MACH_MSG_TYPE_MAKE_SEND);
+        let mut buffers = buffers();
+        for bits in [0, sys::MACH_MSG_VM_SPACE, sys::MACH_MSG_IPC_SPACE] {
+            post(&mut request);
+            sys::loopback_pseudo_receive_timeouts(Some(bits));
+            let served = mig::serve_one(
+                port.name(),
+                &hostile::Service(Hostile),
+                &mut buffers.0,
+                &mut buffers.1,
+            );
+            sys::loopback_pseudo_receive_timeouts(None);
+            assert_eq!(served, Ok(mig::Served::Handled));
+        }
+        assert_eq!(sys::loopback_queued_messages(reply.name()), Some(1));
+        let mut refs = 0;
+        // SAFETY: an out-pointer to a local.
+        unsafe {
+            sys::mach_port_get_refs(
+                sys::mach_task_self(),
+                reply.name(),
+                sys::MACH_PORT_RIGHT_SEND,
+                &mut refs,
+            )
+        };
+        assert_eq!(refs, 0, "no send reference kept for the handed-back replies");
+        SEEN.take();
+    });
+}
+
+/// A request's voucher, as XNU hands it to a receiver (`ipc_kmsg_copyout_header`): the
+/// server loop receives with `MACH_RCV_VOUCHER` and adopts the voucher around the
+/// handler and its reply, as libsystem's `mach_msg_server` does
+/// (`voucher_mach_msg_adopt`/`_revert`, `libsyscall/mach/mach_msg.c`). A voucher
+/// disposition (here with the only name the loopback accepts, null) and a bare field
+/// without one (which XNU delivers untouched, and which is not a name) are both served;
+/// nothing is released that the request did not carry.
+#[test]
+fn requests_carrying_voucher_fields_are_served() {
+    in_new_task(|_| {
+        let (port, send) = port_with_send();
+        let reply = ReceiveRight::allocate().unwrap();
+        let before = accounting();
+        let mut buffers = buffers();
+        for (voucher_bits, field) in [(sys::MACH_MSG_TYPE_COPY_SEND << 16, 0), (0, 0x0dea_d003)] {
+            let mut request = hostile::who::Request {
+                Head: header(send.name(), reply.name(), hostile::who::ID, 24),
+            };
+            request.Head.msgh_bits |= voucher_bits;
+            request.Head.msgh_voucher_port = field;
+            post(&mut request);
+            let served = mig::serve_one(
+                port.name(),
+                &hostile::Service(Hostile),
+                &mut buffers.0,
+                &mut buffers.1,
+            );
+            assert_eq!(served, Ok(mig::Served::Handled));
+            assert_eq!(
+                answer_on(&reply),
+                Ok((hostile::who::REPLY_ID, 0)),
+                "voucher bits {voucher_bits:#x}"
+            );
+            assert_eq!(accounting(), before);
+            assert_eq!(
+                sys::loopback_guard_exceptions(),
+                0,
+                "no name released that was none"
+            );
+        }
+        SEEN.take();
     });
 }
 

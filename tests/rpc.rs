@@ -670,6 +670,51 @@ fn a_shutdown_stops_every_loop_and_leaves_the_port_served_later() {
     later.join().unwrap().unwrap();
 }
 
+/// A shutdown requested while the port's queue is full: the wake-up times out, and XNU
+/// hands it back (`mach_msg_receive_pseudo` in `osfmk/ipc/mach_msg.c`,
+/// `ipc_kmsg_copyout_pseudo` in `osfmk/ipc/ipc_kmsg.c`) with the copied send right
+/// renamed into the sender's space under the same name: one more user reference, which
+/// `Shutdown` releases (else the port would never see no-senders). Error bits or-ed
+/// into the timeout change nothing.
+#[cfg(not(target_vendor = "apple"))]
+#[test]
+fn a_shutdown_whose_wake_up_times_out_keeps_no_extra_send_reference() {
+    let receive = ReceiveRight::allocate().unwrap();
+    let send = receive.make_send().unwrap();
+    let name = send.name();
+    // A queue of one message, full.
+    let mut qlimit: sys::integer_t = 1;
+    // SAFETY: our receive right, and an info of one integer.
+    let kr = unsafe {
+        sys::mach_port_set_attributes(
+            sys::mach_task_self(),
+            receive.name(),
+            sys::MACH_PORT_LIMITS_INFO,
+            &mut qlimit,
+            1,
+        )
+    };
+    assert_eq!(kr, sys::KERN_SUCCESS);
+    shapes::note(name, 1).unwrap();
+    let refs = || {
+        let mut refs = 0;
+        // SAFETY: an out-pointer to a local.
+        unsafe { sys::mach_port_get_refs(sys::mach_task_self(), name, sys::MACH_PORT_RIGHT_SEND, &mut refs) };
+        refs
+    };
+    let shutdown = mig::Shutdown::new(send);
+    for bits in [0, sys::MACH_MSG_IPC_SPACE] {
+        sys::loopback_pseudo_receive_timeouts(Some(bits));
+        let requested = shutdown.request();
+        sys::loopback_pseudo_receive_timeouts(None);
+        assert_eq!(requested, Ok(()));
+        assert_eq!(refs(), 1, "the handed-back reference was released");
+    }
+    drop(shutdown);
+    assert_eq!(refs(), 0);
+    drop(receive);
+}
+
 mig::mig! {
     subsystem special 4700;
     #include <mach/std_types.defs>

@@ -70,6 +70,22 @@ fn set_header(
     };
 }
 
+/// Puts the thread's voucher (its QoS and importance, an activity's identity) into an
+/// outgoing request, as Apple's stubs do (`voucher_mach_msg_set`, which bootstrap_cmds'
+/// `migcom.tproj/user.c` emits after the header): `COPY_SEND`, so the thread keeps its
+/// reference and nothing needs releasing, whether the send succeeds, is refused, or is
+/// handed back after a timeout (`ipc_kmsg_copyout_pseudo` puts a copied voucher's
+/// name and disposition back as they were). A thread without a voucher, and the
+/// loopback's threads, leave the header as it is.
+///
+/// # Safety
+///
+/// `head` points at a writable message header.
+unsafe fn carry_voucher(head: *mut mach_msg_header_t) {
+    // SAFETY: per the contract above; the call reads and writes only the header.
+    unsafe { sys::voucher_mach_msg_set(head) };
+}
+
 /// Sends `request` to `dest` and returns the checked reply: a MIG `routine`.
 ///
 /// The header is set here: `dest` with `dest_disposition` as the remote port, this
@@ -184,7 +200,11 @@ pub enum ReplyPort {
 /// [`rpc`] with the caller's own reply port (MIG's `replyport`/`ureplyport` arguments):
 /// `reply` is sent with `reply_disposition` (usually `MAKE_SEND_ONCE` from a receive
 /// right the caller holds) and the reply is received on it. The port stays the caller's,
-/// whatever happens.
+/// whatever happens. When a send that timed out is handed back holding a send-once right
+/// made for the port, the right is released and the `MACH_NOTIFY_SEND_ONCE` that sends
+/// is taken off the port again (with any message queued ahead of it, which this call
+/// would have taken for its reply), so the port's next call does not read it as its
+/// server's death. [`send_on`] does the same.
 ///
 /// # Safety
 ///
@@ -272,6 +292,8 @@ fn exchange_trailer<Rq: Message, Rp: Message>(
     // SAFETY: `Exchange` starts with the request, which starts with a header (`Message`
     // contract); the union is 4-byte aligned like the header.
     set_header(unsafe { &mut *head }, bits, dest, reply_port, id);
+    // SAFETY: `head` points at the request's header, just written.
+    unsafe { carry_voucher(head) };
     // SAFETY: `head` points at a buffer of `size_of::<Exchange>()` bytes, which covers
     // both the request we send and the reply plus trailer we let the kernel write.
     let result = unsafe {
@@ -288,9 +310,19 @@ fn exchange_trailer<Rq: Message, Rp: Message>(
     let code = mach_msg_code(result);
     if let Some(error) = Error::from_code(code) {
         if is_send_error(code) {
+            let stray = match reply {
+                ReplyPort::Callers(port, disposition) => {
+                    // SAFETY: the exchange is live; nothing else refers to it.
+                    handed_back_send_once(unsafe { bytes_of(exchange_ptr) }, port, disposition)
+                }
+                _ => None,
+            };
             // SAFETY: after a failed send the exchange still holds the request, as built
             // or as pseudo-received into our space; nothing else refers to its resources.
             unsafe { release_refused(bytes_of(exchange_ptr), Rq::DESCRIPTORS, code) };
+            if let Some(port) = stray {
+                take_stray_notification(port);
+            }
         }
         // As Apple's stubs: if the request never left, the reply port is intact; any
         // other failure (a send timeout too: XNU hands the message back holding a
@@ -481,6 +513,8 @@ pub unsafe fn send_on<Rq: Message>(
     let bits = sys::MACH_MSGH_BITS(dest_disposition, reply_disposition) | complex_bit::<Rq>();
     // SAFETY: `Rq` starts with a header and is 4-byte aligned (`Message` contract).
     set_header(unsafe { &mut *head }, bits, dest, reply, id);
+    // SAFETY: `head` points at the request's header, just written.
+    unsafe { carry_voucher(head) };
     // SAFETY: `mach_msg` reads the `send_size` packed bytes of the request.
     let result = unsafe {
         sys::mach_msg(
@@ -495,17 +529,87 @@ pub unsafe fn send_on<Rq: Message>(
     };
     let code = mach_msg_code(result);
     if code != sys::MACH_MSG_SUCCESS {
+        // SAFETY: the request is live, plain data; nothing else refers to it.
+        let message = unsafe { core::slice::from_raw_parts(request_ptr.cast::<u8>(), size_of::<Rq>()) };
+        let stray = handed_back_send_once(message, reply, reply_disposition);
         // SAFETY: the request is still ours, as built or as pseudo-received into our
         // space; nothing else refers to its resources.
-        unsafe {
-            release_refused(
-                core::slice::from_raw_parts(request_ptr.cast::<u8>(), size_of::<Rq>()),
-                Rq::DESCRIPTORS,
-                code,
-            )
-        };
+        unsafe { release_refused(message, Rq::DESCRIPTORS, code) };
+        if let Some(port) = stray {
+            take_stray_notification(port);
+        }
     }
     Error::check(code)
+}
+
+/// The caller's own port `reply`, if the refused request was pseudo-received holding a
+/// send-once right to it that the caller made (`MAKE_SEND_ONCE`): XNU's
+/// `ipc_kmsg_copyout_pseudo` (`osfmk/ipc/ipc_kmsg.c`) names it anew as a
+/// `PORT_SEND_ONCE` right, and releasing that right (which the stub must, or it leaks)
+/// sends `MACH_NOTIFY_SEND_ONCE` to the port. (A port with reply-port semantics, made by
+/// `mach_reply_port` in a hardened process, comes back as `MAKE_SEND_ONCE` under the
+/// receive right's name instead, the send-once right dropped without a notification:
+/// nothing to release, nothing to take.)
+fn handed_back_send_once(
+    message: &[u8],
+    reply: mach_port_t,
+    reply_disposition: mach_msg_type_name_t,
+) -> Option<mach_port_t> {
+    let word = |at: usize| read_u32(message, at).unwrap_or(0);
+    let pseudo_received = word(4) != 0;
+    let local_type = (word(0) >> 8) & 0x1f;
+    (pseudo_received
+        && reply_disposition == sys::MACH_MSG_TYPE_MAKE_SEND_ONCE
+        && reply != sys::MACH_PORT_NULL
+        && local_type == sys::MACH_MSG_TYPE_PORT_SEND_ONCE)
+        .then_some(reply)
+}
+
+/// Takes off the caller's port `port` the `MACH_NOTIFY_SEND_ONCE` that releasing a
+/// handed-back send-once right to it queued, lest the caller's next call on the port
+/// take it for its own server's death (`MIG_SERVER_DIED`). Apple's stubs never release
+/// that right (they release only a `MOVE_SEND` local port: `WriteMsgCheckForSendErrors`
+/// in bootstrap_cmds' `migcom.tproj/user.c`), which leaks it instead. Messages queued
+/// ahead of the notification are destroyed: a call that had been sent would have taken
+/// the first of them as its reply, and refused it. Receives never wait.
+fn take_stray_notification(port: mach_port_t) {
+    // A notification and the largest trailer fit; a larger message ahead of it is
+    // destroyed by the kernel (`MACH_RCV_TOO_LARGE` without `MACH_RCV_LARGE`).
+    let mut buffer = [0u64; 32];
+    loop {
+        let head = buffer.as_mut_ptr().cast::<mach_msg_header_t>();
+        // SAFETY: `buffer` is writable for its whole size, which is what we tell the
+        // kernel; the port is the caller's receive right.
+        let result = unsafe {
+            sys::mach_msg(
+                head,
+                sys::MACH_RCV_MSG | sys::MACH_RCV_TIMEOUT,
+                0,
+                size_of_val(&buffer) as u32,
+                port,
+                0,
+                sys::MACH_PORT_NULL,
+            )
+        };
+        match mach_msg_code(result) {
+            sys::MACH_MSG_SUCCESS => {
+                // SAFETY: the kernel wrote a message header at the start of the buffer.
+                let id = unsafe { (*head).msgh_id };
+                // SAFETY: the buffer is ours and holds what the kernel wrote.
+                let bytes = unsafe {
+                    core::slice::from_raw_parts_mut(buffer.as_mut_ptr().cast::<u8>(), size_of_val(&buffer))
+                };
+                crate::message::own_received_memory(bytes);
+                // SAFETY: a received message, which we own and release exactly once.
+                unsafe { sys::mach_msg_destroy(head) };
+                if id == MACH_NOTIFY_SEND_ONCE {
+                    return;
+                }
+            }
+            sys::MACH_RCV_TOO_LARGE => {}
+            _ => return,
+        }
+    }
 }
 
 /// A `mach_msg_return_t` without the bits XNU ors into it (`MACH_MSG_MASK`:

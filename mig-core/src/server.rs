@@ -5,6 +5,7 @@ use core::mem::size_of;
 
 use crate::client::REPLY_ERROR_SIZE;
 use crate::client::complex_bit;
+use crate::client::mach_msg_code;
 use crate::error::{Error, Result};
 use crate::message::{
     Message, MessageBuffer, descriptors_match, forget_resources, min_size, out_of_line_sizes_match, pack,
@@ -323,7 +324,8 @@ pub fn send_error_reply(to: mach_port_t, id: i32, error: Error) -> Result<()> {
 fn send_buffer(buffer: &mut MessageBuffer) -> Result<()> {
     let size = buffer.header().msgh_size;
     // SAFETY: the buffer holds a complete message of `msgh_size` bytes.
-    let sent = unsafe { sys::mach_msg(buffer.as_mut_ptr(), sys::MACH_SEND_MSG, size, 0, 0, 0, 0) };
+    let sent =
+        mach_msg_code(unsafe { sys::mach_msg(buffer.as_mut_ptr(), sys::MACH_SEND_MSG, size, 0, 0, 0, 0) });
     if sent != sys::MACH_MSG_SUCCESS {
         consume_unsent(buffer, sent);
     }
@@ -339,7 +341,7 @@ fn send_buffer(buffer: &mut MessageBuffer) -> Result<()> {
 /// consumed part of it, and releasing the rest could release what is no longer ours.
 fn consume_unsent(message: &mut MessageBuffer, sent: sys::mach_msg_return_t) {
     let recoverable = matches!(
-        sent,
+        mach_msg_code(sent),
         sys::MACH_SEND_INVALID_DEST | sys::MACH_SEND_TIMED_OUT | sys::MACH_SEND_INTERRUPTED
     );
     if !recoverable {
@@ -451,8 +453,9 @@ pub fn serve_one<D: Demux>(
     if reply.capacity() < D::MAX_REPLY_SIZE.max(REPLY_ERROR_SIZE) {
         *reply = MessageBuffer::with_capacity(D::MAX_REPLY_SIZE.max(REPLY_ERROR_SIZE));
     }
+    // Codes are matched without the bits XNU may or into them (`MACH_MSG_MASK`).
     let received = loop {
-        match request.receive(port, 0, sys::MACH_MSG_TIMEOUT_NONE) {
+        match mach_msg_code(request.receive(port, sys::MACH_RCV_VOUCHER, sys::MACH_MSG_TIMEOUT_NONE)) {
             // Nothing was received (`ipc_mqueue_receive_results` in XNU's
             // osfmk/ipc/ipc_mqueue.c: the wait was restarted or interrupted): receive
             // again, which tells whether the port is still ours.
@@ -470,14 +473,26 @@ pub fn serve_one<D: Demux>(
         // (XNU's `ipc_kmsg_copyout_descriptors`; the code carries `MACH_MSG_IPC_SPACE` or
         // `MACH_MSG_VM_SPACE` bits): an incomplete request is no request. Release what
         // did arrive, the reply right too, so its sender gets `MIG_SERVER_DIED`.
-        code if code & !sys::MACH_MSG_MASK == sys::MACH_RCV_BODY_ERROR => {
+        sys::MACH_RCV_BODY_ERROR => {
             // SAFETY: a received message we own; what failed to arrive is null.
             unsafe { sys::mach_msg_destroy(request.as_mut_ptr()) };
             return Ok(Served::Handled);
         }
         code => return Err(Error::from_code(code).unwrap_or(Error::KERN_FAILURE)),
     }
+    // As libsystem's `mach_msg_server` (`libsyscall/mach/mach_msg.c`): the request is
+    // received with its voucher (`MACH_RCV_VOUCHER`), which the thread adopts while the
+    // handler runs and the reply is sent, so the client's QoS and importance carry
+    // over; adopting takes the voucher right out of the request, so it is released
+    // once, by the revert, whatever becomes of the request.
+    // Through the header, keeping the proof of the receive: adopting edits only the
+    // voucher fields, which nothing downstream trusts.
+    let head: *mut mach_msg_header_t = request.header_mut_kept();
+    // SAFETY: `head` points at the received message's header, in the request buffer.
+    let adopted = unsafe { sys::voucher_mach_msg_adopt(head) };
     handle(demux, request, reply);
+    // SAFETY: the state the adopt above returned, restored once.
+    unsafe { sys::voucher_mach_msg_revert(adopted) };
     Ok(Served::Handled)
 }
 
@@ -522,7 +537,7 @@ fn handle<D: Demux>(demux: &D, request: &mut MessageBuffer, reply: &mut MessageB
             sys::MACH_PORT_NULL,
         )
     };
-    if sent != sys::MACH_MSG_SUCCESS {
+    if mach_msg_code(sent) != sys::MACH_MSG_SUCCESS {
         consume_unsent(reply, sent);
     }
 }
@@ -595,10 +610,16 @@ impl Shutdown {
 
     /// Queues a bare wake-up message on the port, unless its queue is full: then the
     /// loops are busy with requests, and see the request when done with one.
+    ///
+    /// A wake-up that times out is handed back by XNU (`mach_msg_receive_pseudo` in
+    /// `osfmk/ipc/mach_msg.c`, `ipc_kmsg_copyout_pseudo` in `osfmk/ipc/ipc_kmsg.c`)
+    /// holding the copied send right as a `PORT_SEND` under the same name: one more
+    /// user reference, released here, or the port would never see no-senders.
     fn wake(&self) -> Result<()> {
         let mut head = mach_msg_header_t {
             msgh_bits: sys::MACH_MSGH_BITS(sys::MACH_MSG_TYPE_COPY_SEND, 0),
-            msgh_size: size_of::<mach_msg_header_t>() as u32,
+            // Zero: the kernel writes the size back only when it hands the message back.
+            msgh_size: 0,
             msgh_remote_port: self.port.name(),
             msgh_local_port: sys::MACH_PORT_NULL,
             msgh_voucher_port: sys::MACH_PORT_NULL,
@@ -616,7 +637,14 @@ impl Shutdown {
                 sys::MACH_PORT_NULL,
             )
         };
-        match sent {
+        let code = mach_msg_code(sent);
+        if matches!(code, sys::MACH_SEND_TIMED_OUT | sys::MACH_SEND_INTERRUPTED) && head.msgh_size != 0 {
+            crate::client::release_right(
+                head.msgh_remote_port,
+                head.msgh_bits & sys::MACH_MSGH_BITS_REMOTE_MASK,
+            );
+        }
+        match code {
             // A port that is gone has no loop left to stop.
             sys::MACH_MSG_SUCCESS | sys::MACH_SEND_TIMED_OUT | sys::MACH_SEND_INVALID_DEST => Ok(()),
             code => Err(Error::from_code(code).unwrap_or(Error::KERN_FAILURE)),

@@ -1320,6 +1320,64 @@ fn a_timed_out_send_is_pseudo_received_when_asked() {
     destroy(x);
 }
 
+/// A send-once right made for the reply (`MAKE_SEND_ONCE`) of a send that times out comes
+/// back as XNU's `ipc_kmsg_copyout_pseudo` (`osfmk/ipc/ipc_kmsg.c`) hands back a port
+/// without reply-port semantics: `ipc_kmsg_copyout_port` names the send-once right anew
+/// (`PORT_SEND_ONCE`, a name of its own, not the receive right's), and releasing it
+/// sends `MACH_NOTIFY_SEND_ONCE` to the port.
+#[test]
+fn a_timed_out_sends_made_send_once_reply_comes_back_as_a_send_once_right() {
+    let _g = shared();
+    let (p, mine) = (new_port(), new_port());
+    make_send(p);
+    for i in 0..MACH_PORT_QLIMIT_DEFAULT {
+        assert_eq!(
+            Msg::simple(p, MACH_MSG_TYPE_COPY_SEND, i as i32).send(),
+            MACH_MSG_SUCCESS
+        );
+    }
+    let msg = Msg::new(p, MACH_MSG_TYPE_COPY_SEND, mine, MACH_MSG_TYPE_MAKE_SEND_ONCE, 9);
+    let mut buf = msg.buf();
+    loopback_pseudo_receive_timeouts(Some(0));
+    let sent = unsafe {
+        mach_msg(
+            buf.ptr(),
+            MACH_SEND_MSG | MACH_SEND_TIMEOUT,
+            msg.size(),
+            0,
+            0,
+            0,
+            0,
+        )
+    };
+    loopback_pseudo_receive_timeouts(None);
+    assert_eq!(sent, MACH_SEND_TIMED_OUT);
+    let head = buf.header();
+    assert_eq!(
+        (head.msgh_bits >> 8) & 0x1f,
+        MACH_MSG_TYPE_PORT_SEND_ONCE,
+        "the local right comes back as a send-once right"
+    );
+    let once = head.msgh_local_port;
+    assert_ne!(once, mine, "under a name of its own");
+    assert_eq!(refs(once, MACH_PORT_RIGHT_SEND_ONCE), 1);
+    assert_eq!(loopback_queued_messages(mine), Some(0));
+    assert_eq!(unsafe { mach_port_deallocate(task(), once) }, KERN_SUCCESS);
+    let mut notification = Buf::new();
+    assert_eq!(
+        recv_with(mine, &mut notification, MACH_RCV_TIMEOUT, BUF_SIZE as u32, 0),
+        MACH_MSG_SUCCESS
+    );
+    assert_eq!(notification.header().msgh_id, MACH_NOTIFY_SEND_ONCE);
+    // The pseudo-received message's copied destination reference.
+    assert_eq!(
+        unsafe { mach_port_deallocate(task(), head.msgh_remote_port) },
+        KERN_SUCCESS
+    );
+    destroy(p);
+    destroy(mine);
+}
+
 /// Each descriptor field is checked as XNU's copyin checks it, so the bytes C leaves
 /// in fields it never sets pass (`ipc_kmsg_measure_descriptors_from_user`,
 /// `ipc_kmsg_inflate_*_descriptor` and `ipc_kmsg_copyin_*_descriptor` in
@@ -1804,4 +1862,131 @@ fn releasing_a_name_twice_is_a_guard_exception() {
         assert_eq!(mach_port_deallocate(t, MACH_PORT_DEAD), KERN_SUCCESS);
     }
     assert_eq!(loopback_guard_exceptions(), before + 2);
+}
+
+/// Sends a header-only message to `dest` (copied send) with the given voucher bits and
+/// field; returns the send's result.
+fn send_with_voucher(dest: mach_port_t, voucher_type: u32, voucher: mach_port_t) -> mach_msg_return_t {
+    let mut head = mach_msg_header_t {
+        msgh_bits: MACH_MSGH_BITS(MACH_MSG_TYPE_COPY_SEND, 0) | (voucher_type << 16),
+        msgh_size: 0,
+        msgh_remote_port: dest,
+        msgh_local_port: MACH_PORT_NULL,
+        msgh_voucher_port: voucher,
+        msgh_id: 77,
+    };
+    unsafe { mach_msg(&mut head, MACH_SEND_MSG, 24, 0, 0, 0, 0) }
+}
+
+/// The voucher field of a header, as XNU checks and carries it
+/// (`ipc_kmsg_copyin_header_validate`, `ipc_kmsg_copyin_header_rights` and
+/// `ipc_kmsg_copyout_header` in osfmk/ipc/ipc_kmsg.c):
+/// - a voucher disposition other than `MOVE_SEND`/`COPY_SEND`, a dead name, or a name
+///   that is not a send right to a voucher is `MACH_SEND_INVALID_VOUCHER` (the loopback
+///   has no vouchers, so every name but null is refused), and nothing is taken;
+/// - with no voucher disposition the field is not a name, and reaches the receiver as
+///   the sender wrote it;
+/// - a voucher disposition with a null name shows as `MOVE_SEND` and a null name to a
+///   receiver asking with `MACH_RCV_VOUCHER`, and as nothing to others.
+#[test]
+fn voucher_fields_are_checked_and_carried_as_xnu_does() {
+    let _g = shared();
+    let (p, other) = (new_port(), new_port());
+    make_send(p);
+    make_send(other);
+    assert_eq!(
+        send_with_voucher(p, MACH_MSG_TYPE_MAKE_SEND, MACH_PORT_NULL),
+        MACH_SEND_INVALID_VOUCHER
+    );
+    assert_eq!(
+        send_with_voucher(p, MACH_MSG_TYPE_COPY_SEND, MACH_PORT_DEAD),
+        MACH_SEND_INVALID_VOUCHER
+    );
+    assert_eq!(
+        send_with_voucher(p, MACH_MSG_TYPE_MOVE_SEND, other),
+        MACH_SEND_INVALID_VOUCHER
+    );
+    assert_eq!(refs(other, MACH_PORT_RIGHT_SEND), 1, "nothing taken");
+    assert_eq!(loopback_queued_messages(p), Some(0));
+
+    let mut buf = Buf::new();
+    assert_eq!(send_with_voucher(p, 0, 0x1234_5678), MACH_MSG_SUCCESS);
+    assert_eq!(
+        recv_with(p, &mut buf, MACH_RCV_VOUCHER, BUF_SIZE as u32, 0),
+        MACH_MSG_SUCCESS
+    );
+    let head = buf.header();
+    assert_eq!(
+        (
+            head.msgh_bits & MACH_MSGH_BITS_VOUCHER_MASK,
+            head.msgh_voucher_port
+        ),
+        (0, 0x1234_5678),
+        "no voucher disposition: the field travels untouched"
+    );
+
+    for (option, seen) in [(0, 0), (MACH_RCV_VOUCHER, MACH_MSG_TYPE_MOVE_SEND << 16)] {
+        assert_eq!(
+            send_with_voucher(p, MACH_MSG_TYPE_COPY_SEND, MACH_PORT_NULL),
+            MACH_MSG_SUCCESS
+        );
+        assert_eq!(
+            recv_with(p, &mut buf, option, BUF_SIZE as u32, 0),
+            MACH_MSG_SUCCESS
+        );
+        let head = buf.header();
+        assert_eq!(
+            (
+                head.msgh_bits & MACH_MSGH_BITS_VOUCHER_MASK,
+                head.msgh_voucher_port
+            ),
+            (seen, MACH_PORT_NULL),
+            "receive option {option:#x}"
+        );
+    }
+    destroy(p);
+    destroy(other);
+}
+
+/// The loopback's `voucher_mach_msg_adopt` takes the voucher right out of a received
+/// header, as libsystem's does (`<mach/mach.h>`: "ownership of the mach voucher in the
+/// message is transferred to the current thread and the message header voucher fields
+/// are cleared"), so `mach_msg_destroy` cannot release it a second time; having no
+/// vouchers to adopt, it releases the right itself. A header without a voucher
+/// disposition is left alone: its field is not a name.
+#[test]
+fn adopting_a_voucher_takes_its_right_once() {
+    let _g = shared();
+    let p = new_port();
+    make_send(p);
+    make_send(p);
+    assert_eq!(refs(p, MACH_PORT_RIGHT_SEND), 2);
+    let mut head = mach_msg_header_t {
+        msgh_bits: MACH_MSG_TYPE_MOVE_SEND << 16,
+        msgh_size: 24,
+        msgh_remote_port: MACH_PORT_NULL,
+        msgh_local_port: MACH_PORT_NULL,
+        msgh_voucher_port: p,
+        msgh_id: 1,
+    };
+    let state = unsafe { voucher_mach_msg_adopt(&mut head) };
+    assert_eq!(state, VOUCHER_MACH_MSG_STATE_UNCHANGED);
+    assert_eq!(
+        (head.msgh_bits, head.msgh_voucher_port),
+        (0, MACH_PORT_NULL),
+        "taken out of the header"
+    );
+    assert_eq!(refs(p, MACH_PORT_RIGHT_SEND), 1);
+    unsafe { mach_msg_destroy(&mut head) };
+    unsafe { voucher_mach_msg_revert(state) };
+    assert_eq!(refs(p, MACH_PORT_RIGHT_SEND), 1, "released once");
+
+    let mut raw = mach_msg_header_t {
+        msgh_voucher_port: p,
+        msgh_bits: 0,
+        ..head
+    };
+    unsafe { voucher_mach_msg_adopt(&mut raw) };
+    assert_eq!((raw.msgh_voucher_port, refs(p, MACH_PORT_RIGHT_SEND)), (p, 1));
+    destroy(p);
 }

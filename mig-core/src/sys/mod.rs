@@ -69,6 +69,25 @@ mod apple {
         /// Destroys this thread's special reply port after a failed RPC.
         pub fn mig_dealloc_special_reply_port(reply_port: mach_port_t);
     }
+
+    // libsystem's voucher calls for Mach messages (`<mach/mach.h>`), which `mach2`
+    // does not bind: what Apple's MIG stubs and `mach_msg_server` call.
+    /// `voucher_mach_msg_state_t`: an opaque thread voucher state.
+    #[allow(non_camel_case_types)]
+    pub type voucher_mach_msg_state_t = *mut core::ffi::c_void;
+    /// `VOUCHER_MACH_MSG_STATE_UNCHANGED`: `voucher_mach_msg_adopt` changed nothing.
+    pub const VOUCHER_MACH_MSG_STATE_UNCHANGED: voucher_mach_msg_state_t =
+        core::ptr::without_provenance_mut(usize::MAX);
+    unsafe extern "C" {
+        /// Puts the thread's voucher into an outgoing header (`COPY_SEND`) unless it
+        /// already names one; true if it changed the header.
+        pub fn voucher_mach_msg_set(msg: *mut mach_msg_header_t) -> boolean_t;
+        /// Makes a received message's voucher the thread's, taking it out of the header;
+        /// returns the state to restore.
+        pub fn voucher_mach_msg_adopt(msg: *mut mach_msg_header_t) -> voucher_mach_msg_state_t;
+        /// Restores the state `voucher_mach_msg_adopt` returned.
+        pub fn voucher_mach_msg_revert(state: voucher_mach_msg_state_t);
+    }
 }
 #[cfg(target_vendor = "apple")]
 pub use apple::*;

@@ -356,6 +356,28 @@ pub unsafe extern "C" fn c_voucher_mach_msg_set(msg: *mut mach_msg_header_t) -> 
     unsafe { mig::voucher_mach_msg_set(msg) }
 }
 
+/// C `voucher_mach_msg_adopt`.
+///
+/// # Safety
+/// As `voucher_mach_msg_adopt`.
+#[unsafe(export_name = "voucher_mach_msg_adopt")]
+pub unsafe extern "C" fn c_voucher_mach_msg_adopt(
+    msg: *mut mach_msg_header_t,
+) -> mig::voucher_mach_msg_state_t {
+    // SAFETY: forwarded from the caller.
+    unsafe { mig::voucher_mach_msg_adopt(msg) }
+}
+
+/// C `voucher_mach_msg_revert`.
+///
+/// # Safety
+/// As `voucher_mach_msg_revert`.
+#[unsafe(export_name = "voucher_mach_msg_revert")]
+pub unsafe extern "C" fn c_voucher_mach_msg_revert(state: mig::voucher_mach_msg_state_t) {
+    // SAFETY: forwarded from the caller.
+    unsafe { mig::voucher_mach_msg_revert(state) }
+}
+
 /// C `mach_vm_allocate`.
 ///
 /// # Safety
@@ -481,6 +503,14 @@ pub fn loopback_c_abi_symbols() -> Vec<(&'static str, *const c_void)> {
         ("mach_msg_server", c_mach_msg_server as *const c_void),
         ("mach_msg_server_once", c_mach_msg_server_once as *const c_void),
         ("voucher_mach_msg_set", c_voucher_mach_msg_set as *const c_void),
+        (
+            "voucher_mach_msg_adopt",
+            c_voucher_mach_msg_adopt as *const c_void,
+        ),
+        (
+            "voucher_mach_msg_revert",
+            c_voucher_mach_msg_revert as *const c_void,
+        ),
         ("mach_vm_allocate", c_mach_vm_allocate as *const c_void),
         ("mach_vm_deallocate", c_mach_vm_deallocate as *const c_void),
         ("mach_port_get_refs", c_mach_port_get_refs as *const c_void),

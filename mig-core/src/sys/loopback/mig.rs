@@ -228,6 +228,55 @@ pub unsafe extern "C" fn voucher_mach_msg_set(
     0
 }
 
+/// `voucher_mach_msg_state_t` (`<mach/mach.h>`): the thread's voucher state before
+/// [`voucher_mach_msg_adopt`], for [`voucher_mach_msg_revert`].
+#[allow(non_camel_case_types)]
+pub type voucher_mach_msg_state_t = *mut core::ffi::c_void;
+
+/// `VOUCHER_MACH_MSG_STATE_UNCHANGED`: [`voucher_mach_msg_adopt`] changed nothing.
+pub const VOUCHER_MACH_MSG_STATE_UNCHANGED: voucher_mach_msg_state_t =
+    core::ptr::without_provenance_mut(usize::MAX);
+
+/// `voucher_mach_msg_adopt` (`<mach/mach.h>`): takes the voucher a received message
+/// carries out of its header (bits and name cleared, so `mach_msg_destroy` does not
+/// release it again) and makes it the thread's, as libsystem's does. The loopback has
+/// no vouchers to adopt: a voucher right found there is released at once, and the
+/// answer is [`VOUCHER_MACH_MSG_STATE_UNCHANGED`]. (The loopback delivers no voucher
+/// right, so a received message has none to take.)
+///
+/// # Safety
+/// `msg` must be null or point at a writable message header.
+pub unsafe extern "C" fn voucher_mach_msg_adopt(
+    msg: *mut super::types::mach_msg_header_t,
+) -> voucher_mach_msg_state_t {
+    if msg.is_null() {
+        return VOUCHER_MACH_MSG_STATE_UNCHANGED;
+    }
+    // SAFETY: non-null and writable per the caller.
+    let head = unsafe { &mut *msg };
+    if head.msgh_bits & super::types::MACH_MSGH_BITS_VOUCHER_MASK == 0 {
+        // No voucher disposition: the field is not a name.
+        return VOUCHER_MACH_MSG_STATE_UNCHANGED;
+    }
+    let voucher = core::mem::replace(&mut head.msgh_voucher_port, MACH_PORT_NULL);
+    head.msgh_bits &= !super::types::MACH_MSGH_BITS_VOUCHER_MASK;
+    if name_valid(voucher) {
+        // SAFETY: the message's own send right, taken out of it above.
+        unsafe { mach_port_deallocate(super::mach_port::mach_task_self(), voucher) };
+    }
+    VOUCHER_MACH_MSG_STATE_UNCHANGED
+}
+
+/// `voucher_mach_msg_revert` (`<mach/mach.h>`): restores the voucher state
+/// [`voucher_mach_msg_adopt`] returned. The loopback's adopt changes nothing, so there is
+/// nothing to restore.
+///
+/// # Safety
+/// Always safe to call; `unsafe` to match the C declaration.
+pub unsafe extern "C" fn voucher_mach_msg_revert(state: voucher_mach_msg_state_t) {
+    let _ = state;
+}
+
 /// `thread_get_special_reply_port`: a fresh receive right for the calling thread to
 /// receive synchronous replies on, owned by the caller (libsystem's
 /// `mig_get_special_reply_port` caches one; this trap makes a new one each call). The

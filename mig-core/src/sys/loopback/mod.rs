@@ -13,7 +13,8 @@
 //! Loopback-only additions (no `mach2` counterpart): `mach_port_get_refs`,
 //! `mach_port_type` and `MACH_PORT_TYPE_*`, `mach_reply_port`,
 //! `mach_port_move_member`, `vm_allocate`/`vm_deallocate`, libsystem's
-//! `mach_msg_server`/`mach_msg_server_once`, `voucher_mach_msg_set` and
+//! `mach_msg_server`/`mach_msg_server_once`, the voucher calls
+//! (`voucher_mach_msg_set`, `voucher_mach_msg_adopt`, `voucher_mach_msg_revert`) and
 //! `thread_get_special_reply_port`, the test switch placing received
 //! out-of-line memory within its page (`loopback_set_ool_placement`), the trailer
 //! option helpers (`MACH_RCV_TRAILER_ELEMENTS`, ...), the notification
@@ -33,10 +34,11 @@
 //! | --- | --- |
 //! | names (`index << 8 \| generation`), coalescing of send and receive rights, user references, dead names | implemented |
 //! | `mach_port_allocate` / `deallocate` / `mod_refs` / `destroy` / `insert_right` / `extract_right` / `get_refs` / `type` / `construct` / `destruct` / `insert_member` / `extract_member` / `move_member` | implemented; `destruct` ignores the guard, `construct` honours only `MPO_QLIMIT` and `MPO_INSERT_SEND_RIGHT`; a port is in one set at a time (XNU allows several) |
-//! | `mach_msg` send/receive, header dispositions and the receiver's view, timeouts, queue limits, `MACH_RCV_LARGE` | implemented; `MACH_SEND_NOTIFY`, `MACH_RCV_INTERRUPT`, vouchers and importance are ignored |
+//! | `mach_msg` send/receive, header dispositions and the receiver's view, timeouts, queue limits, `MACH_RCV_LARGE` | implemented; `MACH_SEND_NOTIFY`, `MACH_RCV_INTERRUPT` and importance are ignored |
+//! | the header's voucher field | as `ipc_kmsg_copyin_header_validate` / `_rights` and `ipc_kmsg_copyout_header`, without vouchers: a voucher disposition other than `MOVE_SEND`/`COPY_SEND`, a dead name or any other name but null is `MACH_SEND_INVALID_VOUCHER`, nothing taken (XNU's non-fatal `kGUARD_EXC_SEND_INVALID_VOUCHER` is not counted); with no voucher disposition the field reaches the receiver as the sender wrote it; a disposition with the null name shows as `MOVE_SEND` to a receiver asking with `MACH_RCV_VOUCHER`, as nothing to others |
 //! | a send refused for its header or format (`MACH_SEND_INVALID_DEST`, `_REPLY`, `_HEADER`, `_TYPE`, ...) | implemented: nothing is taken. A destination that is a dead send-once right is `MACH_SEND_INVALID_DEST` with nothing taken (XNU takes it, destroys the message and reports success); destroying the message afterwards, as servers do, comes to the same |
 //! | a send refused for a right in its body (`MACH_SEND_INVALID_RIGHT`) | implemented as `ipc_kmsg_copyin_body`: the header's rights and the body's entries before the failing one are taken and destroyed, the rest stays the sender's |
-//! | a send that times out (`MACH_SEND_TIMED_OUT`) | differs by default: the message is left untouched; XNU pseudo-receives it (`mach_msg_receive_pseudo`: rights renamed, out-of-line memory in new regions, error bits or-ed in). `loopback_pseudo_receive_timeouts` makes a thread's timed-out sends do what XNU does. Generated stubs handle both |
+//! | a send that times out (`MACH_SEND_TIMED_OUT`) | differs by default: the message is left untouched; XNU pseudo-receives it (`mach_msg_receive_pseudo`: rights renamed, out-of-line memory in new regions, error bits or-ed in). `loopback_pseudo_receive_timeouts` makes a thread's timed-out sends do what XNU does, for a port without reply-port semantics: a send-once right made for the reply comes back under a new name as `PORT_SEND_ONCE` (a hardened process's `mach_reply_port` ports, which XNU hands back as `MAKE_SEND_ONCE` holding no right, are not modelled); the voucher field and disposition come back as sent. Generated stubs and `Shutdown` handle both |
 //! | a receiver without room for out-of-line memory (`MACH_RCV_BODY_ERROR \| MACH_MSG_VM_SPACE`) | on demand: `loopback_vm_limit` caps a task's memory |
 //! | complex messages: port, OOL and OOL-ports descriptors | implemented; fields checked as XNU's copyin checks them (a port array's `copy` byte and every pad byte ignored; a disposition checked only with a valid name); OOL data is always copied; guarded port descriptors are rejected (`MACH_SEND_INVALID_TYPE`) |
 //! | received OOL memory: `deallocate` set only for a virtual copy, and `mach_msg_destroy` frees only regions so marked | implemented; placed at the start of a page unless `loopback_set_ool_placement` asks for XNU's sender's page offset (or any offset) |
@@ -59,7 +61,8 @@
 //! | `mig_get_special_reply_port` (`UseSpecialReplyPort`) | differs: an ordinary per-thread receive right; no priority inheritance, and `MACH_SEND_SYNC_OVERRIDE`/`MACH_RCV_SYNC_WAIT` are accepted and ignored |
 //! | guard exception `kGUARD_EXC_INVALID_NAME` (`mach_port_deallocate` / `mod_refs` of a name holding no right) | a stand-in: counted per task (`loopback_guard_exceptions`), fatal with `MIG_LOOPBACK_FATAL_GUARDS` set, as for a hardened process |
 //! | `thread_get_special_reply_port` | differs: a fresh ordinary receive right each call (no link monitoring, no priority inheritance) |
-//! | other port guards, `mach_msg2`, vouchers (`voucher_mach_msg_set` is a no-op answering `false`), importance, QoS | not implemented |
+//! | vouchers | none exist: `voucher_mach_msg_set` leaves the header alone and answers `false`, as libsystem does for a thread without a voucher; `voucher_mach_msg_adopt` takes a voucher right out of a header (as libsystem's) and releases it, answering `VOUCHER_MACH_MSG_STATE_UNCHANGED`; `voucher_mach_msg_revert` does nothing. The C `mach_msg_server` receives with `MACH_RCV_VOUCHER` and adopts around the demux and reply, as libsystem's |
+//! | other port guards, `mach_msg2`, importance, QoS | not implemented |
 //! | C linkage (`mach_msg`, `NDR_record`, `mach_task_self_`, `bootstrap_port`, ...) | implemented behind the `c-abi` feature |
 
 mod accounting;
@@ -100,9 +103,10 @@ pub use self::mach_port::{
     mach_task_self,
 };
 pub use self::mig::{
-    mig_allocate, mig_dealloc_reply_port, mig_dealloc_special_reply_port, mig_deallocate, mig_get_reply_port,
-    mig_get_special_reply_port, mig_put_reply_port, mig_strncpy, mig_strncpy_zerofill,
-    thread_get_special_reply_port, voucher_mach_msg_set,
+    VOUCHER_MACH_MSG_STATE_UNCHANGED, mig_allocate, mig_dealloc_reply_port, mig_dealloc_special_reply_port,
+    mig_deallocate, mig_get_reply_port, mig_get_special_reply_port, mig_put_reply_port, mig_strncpy,
+    mig_strncpy_zerofill, thread_get_special_reply_port, voucher_mach_msg_adopt, voucher_mach_msg_revert,
+    voucher_mach_msg_set, voucher_mach_msg_state_t,
 };
 pub use self::msg::loopback_pseudo_receive_timeouts;
 pub use self::msg::{

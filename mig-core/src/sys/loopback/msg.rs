@@ -27,15 +27,15 @@ use super::types::{
     MACH_MSG_TYPE_COPY_SEND, MACH_MSG_TYPE_MAKE_SEND, MACH_MSG_TYPE_MAKE_SEND_ONCE,
     MACH_MSG_TYPE_MOVE_RECEIVE, MACH_MSG_TYPE_MOVE_SEND, MACH_MSG_TYPE_MOVE_SEND_ONCE,
     MACH_MSG_TYPE_PORT_NONE, MACH_MSG_VIRTUAL_COPY, MACH_MSG_VM_SPACE, MACH_MSGH_BITS_COMPLEX,
-    MACH_MSGH_BITS_USER, MACH_PORT_NULL, MACH_PORT_RIGHT_RECEIVE, MACH_RCV_BODY_ERROR, MACH_RCV_INVALID_DATA,
-    MACH_RCV_INVALID_NAME, MACH_RCV_INVALID_TRAILER, MACH_RCV_LARGE, MACH_RCV_LARGE_IDENTITY, MACH_RCV_MSG,
-    MACH_RCV_PORT_CHANGED, MACH_RCV_PORT_DIED, MACH_RCV_TIMED_OUT, MACH_RCV_TIMEOUT, MACH_RCV_TOO_LARGE,
-    MACH_SEND_INTERRUPTED, MACH_SEND_INVALID_DATA, MACH_SEND_INVALID_DEST, MACH_SEND_INVALID_HEADER,
-    MACH_SEND_INVALID_MEMORY, MACH_SEND_INVALID_REPLY, MACH_SEND_INVALID_RIGHT, MACH_SEND_INVALID_TYPE,
-    MACH_SEND_INVALID_VOUCHER, MACH_SEND_MSG, MACH_SEND_MSG_TOO_SMALL, MACH_SEND_TIMED_OUT,
-    MACH_SEND_TIMEOUT, MACH_SEND_TOO_LARGE, MACH_SEND_TRAILER, mach_msg_header_t, mach_msg_option_t,
-    mach_msg_return_t, mach_msg_size_t, mach_msg_timeout_t, mach_msg_type_name_t, mach_port_name_t,
-    mach_port_t,
+    MACH_MSGH_BITS_USER, MACH_MSGH_BITS_VOUCHER_MASK, MACH_PORT_NULL, MACH_PORT_RIGHT_RECEIVE,
+    MACH_RCV_BODY_ERROR, MACH_RCV_INVALID_DATA, MACH_RCV_INVALID_NAME, MACH_RCV_INVALID_TRAILER,
+    MACH_RCV_LARGE, MACH_RCV_LARGE_IDENTITY, MACH_RCV_MSG, MACH_RCV_PORT_CHANGED, MACH_RCV_PORT_DIED,
+    MACH_RCV_TIMED_OUT, MACH_RCV_TIMEOUT, MACH_RCV_TOO_LARGE, MACH_RCV_VOUCHER, MACH_SEND_INTERRUPTED,
+    MACH_SEND_INVALID_DATA, MACH_SEND_INVALID_DEST, MACH_SEND_INVALID_HEADER, MACH_SEND_INVALID_MEMORY,
+    MACH_SEND_INVALID_REPLY, MACH_SEND_INVALID_RIGHT, MACH_SEND_INVALID_TYPE, MACH_SEND_INVALID_VOUCHER,
+    MACH_SEND_MSG, MACH_SEND_MSG_TOO_SMALL, MACH_SEND_TIMED_OUT, MACH_SEND_TIMEOUT, MACH_SEND_TOO_LARGE,
+    MACH_SEND_TRAILER, mach_msg_header_t, mach_msg_option_t, mach_msg_return_t, mach_msg_size_t,
+    mach_msg_timeout_t, mach_msg_type_name_t, mach_port_name_t, mach_port_t,
 };
 use super::vm;
 
@@ -194,17 +194,20 @@ impl Outgoing {
         if !reply_ok {
             return Err(MACH_SEND_INVALID_HEADER);
         }
+        // As `ipc_kmsg_copyin_header_validate` and `ipc_kmsg_copyin_header_rights`
+        // (osfmk/ipc/ipc_kmsg.c): a voucher disposition other than `MOVE_SEND` or
+        // `COPY_SEND`, a dead voucher name, or a name that is not a send right to a
+        // voucher is `MACH_SEND_INVALID_VOUCHER`, nothing taken. The loopback has no
+        // vouchers, so only the null name passes. With no voucher disposition the field
+        // is not a name at all: it travels to the receiver as the sender wrote it.
         if voucher_type != 0 {
             if voucher_type != MACH_MSG_TYPE_MOVE_SEND && voucher_type != MACH_MSG_TYPE_COPY_SEND {
-                return Err(MACH_SEND_INVALID_HEADER);
+                return Err(MACH_SEND_INVALID_VOUCHER);
             }
-            // The loopback has no vouchers, so no name can denote one.
             if voucher != MACH_PORT_NULL {
                 return Err(MACH_SEND_INVALID_VOUCHER);
             }
         }
-        // Receivers never see the sender's voucher field.
-        put_u32(&mut bytes, 16, 0);
         let body = if bits & MACH_MSGH_BITS_COMPLEX != 0 {
             // SAFETY: forwarded from the caller.
             unsafe { read_descriptors(&bytes) }
@@ -341,8 +344,10 @@ impl Outgoing {
             Some(right) => (k.copyout(sid, right), right.kind.msg_type()),
             None => (MACH_PORT_NULL, 0),
         };
-        let complex = get_u32(&bytes, 0) & MACH_MSGH_BITS_COMPLEX;
-        put_u32(&mut bytes, 0, dest.kind.msg_type() | (reply_type << 8) | complex);
+        // The voucher field and disposition come back as the sender wrote them: with no
+        // voucher right copied in there is nothing to restore (`ipc_kmsg_copyout_pseudo`).
+        let kept = get_u32(&bytes, 0) & (MACH_MSGH_BITS_COMPLEX | MACH_MSGH_BITS_VOUCHER_MASK);
+        put_u32(&mut bytes, 0, dest.kind.msg_type() | (reply_type << 8) | kept);
         put_u32(&mut bytes, 8, dest_name);
         put_u32(&mut bytes, 12, reply_name);
         for (desc, carried) in body {
@@ -720,7 +725,7 @@ unsafe fn deliver(
         kernel::wake_all();
         return MACH_RCV_TOO_LARGE;
     }
-    let (mut bytes, status) = copyout(&mut k, sid, kmsg, local);
+    let (mut bytes, status) = copyout(&mut k, sid, kmsg, local, option);
     drop(k);
     kernel::wake_all();
     bytes.extend(trailer::build(option, seqno, context));
@@ -746,7 +751,13 @@ fn consume_dest(k: &mut Kernel, dest: Carried) {
 /// descriptors as the receiver sees them. Returns the bytes and the receive
 /// status (`MACH_RCV_BODY_ERROR | MACH_MSG_VM_SPACE` if out-of-line memory
 /// could not be allocated).
-fn copyout(k: &mut Kernel, sid: SpaceId, kmsg: Kmsg, local: Name) -> (Vec<u8>, mach_msg_return_t) {
+fn copyout(
+    k: &mut Kernel,
+    sid: SpaceId,
+    kmsg: Kmsg,
+    local: Name,
+    option: mach_msg_option_t,
+) -> (Vec<u8>, mach_msg_return_t) {
     let Kmsg {
         mut bytes,
         dest,
@@ -761,11 +772,24 @@ fn copyout(k: &mut Kernel, sid: SpaceId, kmsg: Kmsg, local: Name) -> (Vec<u8>, m
     consume_dest(k, dest);
     let complex = get_u32(&bytes, 0) & MACH_MSGH_BITS_COMPLEX;
     let size = bytes.len() as u32;
-    put_u32(&mut bytes, 0, reply_type | (dest.kind.msg_type() << 8) | complex);
+    // The voucher as `ipc_kmsg_copyout_header` hands it over: a sender's voucher
+    // disposition (here always with a null name) shows as `MOVE_SEND` and a null name to
+    // a receiver asking with `MACH_RCV_VOUCHER`, and as nothing to others; without one,
+    // the field is the sender's, untouched.
+    let (voucher_bits, voucher_field) = match get_u32(&bytes, 0) & MACH_MSGH_BITS_VOUCHER_MASK {
+        0 => (0, get_u32(&bytes, 16)),
+        _ if option & MACH_RCV_VOUCHER != 0 => (MACH_MSG_TYPE_MOVE_SEND << 16, MACH_PORT_NULL),
+        _ => (0, MACH_PORT_NULL),
+    };
+    put_u32(
+        &mut bytes,
+        0,
+        reply_type | (dest.kind.msg_type() << 8) | voucher_bits | complex,
+    );
     put_u32(&mut bytes, 4, size);
     put_u32(&mut bytes, 8, reply_name);
     put_u32(&mut bytes, 12, local);
-    put_u32(&mut bytes, 16, MACH_PORT_NULL);
+    put_u32(&mut bytes, 16, voucher_field);
     let mut status = MACH_MSG_SUCCESS;
     for desc in descs {
         match desc {
@@ -1093,6 +1117,11 @@ unsafe fn serve_request(
 ) -> mach_msg_return_t {
     let req = request.as_mut_ptr().cast::<mach_msg_header_t>();
     let rep = reply.as_mut_ptr().cast::<mach_msg_header_t>();
+    // As libsystem: the request's voucher is adopted around the demux and the reply.
+    // SAFETY: the request buffer holds a received message's header.
+    let adopted = unsafe { super::mig::voucher_mach_msg_adopt(req) };
+    // Restored when the reply is sent (or given up), as libsystem does.
+    let _revert = Revert(adopted);
     reply[..3].fill(0);
     // SAFETY: both buffers are large enough for the demux's messages (the caller's
     // `max_size`) and 8-byte aligned.
@@ -1174,7 +1203,7 @@ unsafe fn server_receive(
         let received = unsafe {
             mach_msg(
                 request.as_mut_ptr().cast(),
-                MACH_RCV_MSG | options,
+                MACH_RCV_MSG | MACH_RCV_VOUCHER | options,
                 0,
                 u32::try_from(*size).unwrap_or(u32::MAX),
                 rcv_name,
@@ -1189,6 +1218,16 @@ unsafe fn server_receive(
             continue;
         }
         return received;
+    }
+}
+
+/// Restores an adopted voucher state when dropped.
+struct Revert(super::mig::voucher_mach_msg_state_t);
+
+impl Drop for Revert {
+    fn drop(&mut self) {
+        // SAFETY: the state `voucher_mach_msg_adopt` returned, restored once.
+        unsafe { super::mig::voucher_mach_msg_revert(self.0) };
     }
 }
 
