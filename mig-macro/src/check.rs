@@ -1101,6 +1101,7 @@ impl Checker {
             // Out-of-line data a server returns always moves with the reply (its
             // `OutOfLine` owner gives it up), so only what a client sends can differ.
             dealloc: matches!(dealloc, Some((_, true))) && matches!(role, Role::In | Role::InOut),
+            ret_code: ret_code.is_some(),
             same_count: same_count.is_some(),
             // Resolved once the routine's arguments are all known.
             count_from: None,

@@ -100,9 +100,25 @@ pub fn stub(paths: &Paths, routine: &Routine) -> TokenStream {
     };
     let doc = docs_with(&routine.docs, &doc);
     if routine.simple {
+        // A `RetCode` its complex request leaves out: any other code than 0 travels
+        // alone, as Apple's stubs send it.
+        let ret_code = crate::layout::left_out_ret_code(routine).map(|arg| {
+            let code = ident(&arg.name);
+            let reply = if callers_reply.is_some() {
+                reply_port.clone()
+            } else {
+                quote!(, #krate::sys::MACH_PORT_NULL, 0)
+            };
+            quote! {
+                if #code != 0 {
+                    return #krate::__private::send_ret_code(#code, #port_value, #disposition, #module::ID, #options, #timeout #reply);
+                }
+            }
+        });
         return quote! {
             #doc
             pub fn #name(#(#params),*) -> #krate::Result<()> {
+                #ret_code
                 #krate::__private::#send(#request, #port_value, #disposition, #module::ID, #options, #timeout #reply_port)
             }
         };
@@ -361,6 +377,9 @@ pub fn message_fields(
         fields.extend(quote!(RetCode: 0,));
     }
     for arg in &inline {
+        if crate::layout::left_out(arg, reply, complex) {
+            continue;
+        }
         let name = ident(&arg.name);
         let count = quote::format_ident!("{}Cnt", arg.name);
         let own_count = arg.count_from.is_none();
