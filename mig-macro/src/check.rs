@@ -1046,8 +1046,10 @@ impl Checker {
             );
             return None;
         }
+        // An `array[]` of ports travels out of line too: Apple's MIG sets its
+        // descriptor's `deallocate` bit for `dealloc`.
         if let Some((span, _)) = dealloc
-            && !matches!(ty.wire, Wire::OutOfLine { .. })
+            && !matches!(ty.wire, Wire::OutOfLine { .. } | Wire::OutOfLinePorts { .. })
         {
             cx.error(
                 span,
