@@ -262,20 +262,39 @@ impl Checker {
             Some(t) => self.translations.insert(decl.name.text.clone(), t),
             None => self.translations.remove(&decl.name.text),
         };
-        // `ctype:` on fixed inline data names the user's Rust type for it; on anything
-        // else (ports, arrays, strings: their Rust forms are fixed) it is C's name only.
-        let user_type = decl
+        // `ctype:` names a C type (from a header the `.defs` text imports) and is ignored:
+        // the MIG description decides the Rust type, so pasted text compiles as it is.
+        // Binding a Rust type of the user's is asked for by `rusttype:`, on fixed inline
+        // data only (the Rust forms of ports, arrays and strings are fixed).
+        let mut user_type = None;
+        for a in decl
             .annotations
             .iter()
-            .filter(|a| a.keyword.is_keyword("ctype") && !a.value.is_empty())
-            .find_map(|a| match resolved.wire {
-                Wire::Fixed { count, element_size } if origin == Origin::User => Some(Rust::User {
-                    path: a.value.iter().map(|i| i.text.clone()).collect(),
-                    span: a.value[0].span.start,
-                    size: count * element_size,
-                }),
-                _ => None,
-            });
+            .filter(|a| a.keyword.is_keyword("rusttype") && !a.value.is_empty())
+        {
+            match resolved.wire {
+                Wire::Fixed { count, element_size } if origin == Origin::User => {
+                    user_type = Some(Rust::User {
+                        path: a.value.iter().map(|i| i.text.clone()).collect(),
+                        span: a.value[0].span.start,
+                        size: count * element_size,
+                    });
+                }
+                _ => {
+                    cx.error(
+                        a.keyword.span,
+                        format!(
+                            "`rusttype:` binds a Rust type to fixed inline data (`struct[n] of T`, \
+                             `array[n] of T`); `{}` is not fixed inline data, and its Rust type is \
+                             decided by its definition",
+                            decl.name.text
+                        ),
+                    );
+                    self.poisoned.insert(decl.name.text.clone());
+                    return;
+                }
+            }
+        }
         let rust = match resolved.origin {
             _ if user_type.is_some() => user_type.expect("checked"),
             // A variable array's alias keeps its element type at hand: the element is
@@ -1411,8 +1430,8 @@ fn added_field(kind: &crate::layout::FieldKind, name: &str, routine: &Routine) -
 }
 
 /// The translations a type's annotations declare, on top of those it inherits.
-/// `cusertype:` and `cservertype:` name C types only, and `ctype:` too except on fixed
-/// inline data (see `type_decl`): they change nothing here.
+/// `ctype:`, `cusertype:` and `cservertype:` name C types only, and `rusttype:` is
+/// handled by `type_decl`: they change nothing here.
 fn translation(
     annotations: &[syntax::Annotation],
     inherited: Option<Translation>,

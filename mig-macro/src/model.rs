@@ -101,7 +101,7 @@ pub enum Rust {
     CString(u32),
     /// `Vec<T>` of port names.
     Ports(Box<Rust>),
-    /// A type of the user's, named by `ctype:` on fixed inline data: a path from the
+    /// A type of the user's, named by `rusttype:` on fixed inline data: a path from the
     /// scope that invokes `mig!`, the span to report a wrong one at, and the size MIG
     /// gives the data.
     User {

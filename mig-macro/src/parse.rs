@@ -274,18 +274,22 @@ fn path<'t>() -> impl Parser<'t, In<'t>, Vec<Ident>, Extra<'t>> + Clone {
 }
 
 /// The `TransTypeSpec` suffixes: `ctype: T`, `cusertype: T`, `cservertype: T`,
-/// `intran: T f(U)`, `outtran: U f(T)` and `destructor: f(T)`.
+/// `intran: T f(U)`, `outtran: U f(T)` and `destructor: f(T)`; and `mig!`'s own
+/// `rusttype: T`, which binds a Rust type of the user's to fixed inline data.
 fn annotations<'t>() -> impl Parser<'t, In<'t>, Vec<Annotation>, Extra<'t>> + Clone {
     let argument = group(Delimiter::Parenthesis, path());
-    let named = any_kw(&["ctype", "cusertype", "cservertype"], "type annotation")
-        .then_ignore(punct(':'))
-        .then(path())
-        .map(|(keyword, value)| Annotation {
-            keyword,
-            value,
-            function: None,
-            argument: None,
-        });
+    let named = any_kw(
+        &["ctype", "cusertype", "cservertype", "rusttype"],
+        "type annotation",
+    )
+    .then_ignore(punct(':'))
+    .then(path())
+    .map(|(keyword, value)| Annotation {
+        keyword,
+        value,
+        function: None,
+        argument: None,
+    });
     let translation = any_kw(&["intran", "outtran"], "type annotation")
         .then_ignore(punct(':'))
         .then(path())
