@@ -24,6 +24,22 @@ pub fn items(paths: &Paths, model: &Subsystem, _layout: &SubsystemLayout) -> Tok
         model.name
     );
     let trait_doc = super::names::doc(&trait_doc);
+    // Without routines no id is this subsystem's: a `match` of only `_ => return false`
+    // would leave the `true` after it unreachable, a warning in the user's crate.
+    let body = if model.routines.is_empty() {
+        quote! {
+            let _ = server;
+            false
+        }
+    } else {
+        quote! {
+            match request.header().msgh_id {
+                #(#arms)*
+                _ => return false,
+            }
+            true
+        }
+    };
     quote! {
         #trait_doc
         pub trait Server {
@@ -44,11 +60,7 @@ pub fn items(paths: &Paths, model: &Subsystem, _layout: &SubsystemLayout) -> Tok
             reply: &mut #krate::MessageBuffer,
         ) -> bool {
             #krate::__private::prepare_reply(request, reply);
-            match request.header().msgh_id {
-                #(#arms)*
-                _ => return false,
-            }
-            true
+            #body
         }
 
         /// Dispatch with MIG's C demux signature, for C server loops such as
