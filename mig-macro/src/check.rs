@@ -6,7 +6,7 @@ use std::str::FromStr;
 
 use proc_macro2::{Span, TokenStream};
 
-use crate::builtin::{BUILTIN_FILES, BUILTIN_PATHS, builtin_files};
+use crate::builtin::{BUILTIN_FILES, builtin_files};
 use crate::errors::Errors;
 use crate::lex::{self, Sp};
 use crate::model::*;
@@ -49,12 +49,16 @@ struct Checker {
     builtin_defs: Vec<TypeDef>,
     loaded: BTreeSet<&'static str>,
     routines: Vec<Routine>,
-    routine_names: BTreeSet<String>,
+    /// Each routine's name, where it is defined.
+    routine_names: BTreeMap<String, crate::lex::Sp>,
     next_id: i32,
     server_prefix: String,
     user_prefix: String,
     /// Types whose definition failed: their uses are not reported again.
     poisoned: BTreeSet<String>,
+    /// An `#include` failed (and was reported): unknown types may be its, and are not
+    /// reported.
+    failed_include: bool,
     wait_time: Option<OptionValue>,
     send_time: Option<OptionValue>,
     msg_option: Option<OptionValue>,
@@ -74,14 +78,10 @@ impl Checker {
                         self.load_builtin(text, cx);
                     }
                 }
-                None => cx.error(
-                    include.span,
-                    format!(
-                        "cannot include `{}`: `mig!` reads no files, so it can include only its \
-                         built-in type files: {BUILTIN_PATHS}; paste other definitions into the block",
-                        include.path
-                    ),
-                ),
+                // The preprocessor reads every other file, and leaves here only one it
+                // could not read, having said why: what it would have defined is
+                // missing, and each use of it would only repeat that error.
+                None => self.failed_include = true,
             },
             Statement::Type(decl) => self.type_decl(decl, origin, cx),
             Statement::Routine(routine) => self.routine(routine, cx),
@@ -363,14 +363,15 @@ impl Checker {
                 if let Some(ty) = primitive(&ident.text, declared.unwrap_or(&ident.text)) {
                     return Some(ty);
                 }
-                if self.poisoned.contains(&ident.text) {
-                    // Its definition's error was reported already.
+                if self.poisoned.contains(&ident.text) || self.failed_include {
+                    // Its definition's error (or its file's) was reported already.
                     return None;
                 }
                 let suggestion = crate::suggest::closest(&ident.text, self.types.keys().map(String::as_str));
-                let message = match suggestion {
-                    Some(name) => format!("unknown type `{}`; did you mean `{name}`?", ident.text),
-                    None => unknown_type_message(&ident.text),
+                let message = match (rust_type_hint(&ident.text), suggestion) {
+                    (Some(hint), _) => format!("unknown type `{}`: {hint}", ident.text),
+                    (None, Some(name)) => format!("unknown type `{}`; did you mean `{name}`?", ident.text),
+                    (None, None) => unknown_type_message(&ident.text),
                 };
                 cx.error(ident.span, message);
                 None
@@ -663,13 +664,17 @@ impl Checker {
         };
         self.next_id = next;
         let simple = r.keyword.is_keyword("simpleroutine");
-        if !self.routine_names.insert(r.name.text.clone()) {
+        if let Some(&first) = self.routine_names.get(&r.name.text) {
             cx.error(
                 r.name.span,
                 format!("routine `{}` is defined more than once", r.name.text),
             );
+            // Stable Rust has no notes for a macro's errors: a second message, at the
+            // first definition, stands for one.
+            cx.error(first, format!("note: `{}` is first defined here", r.name.text));
             return;
         }
+        self.routine_names.insert(r.name.text.clone(), r.name.span);
         let mut args = Vec::new();
         let mut names = BTreeSet::new();
         let mut ok = true;
@@ -1325,6 +1330,40 @@ fn option_value(text: &str) -> OptionValue {
     } else {
         OptionValue::User(text.to_owned())
     }
+}
+
+/// What MIG calls a Rust type a Rust programmer may write for an argument.
+fn rust_type_hint(name: &str) -> Option<String> {
+    let mig = match name {
+        "i8" => "`int8_t`",
+        "i16" => "`int16_t`",
+        "i32" => "`int32_t` (or `int`)",
+        "i64" => "`int64_t`",
+        "u8" => "`uint8_t`",
+        "u16" => "`uint16_t`",
+        "u32" => "`uint32_t` (or `unsigned`)",
+        "u64" => "`uint64_t`",
+        "isize" => "`intptr_t`",
+        "usize" => "`uintptr_t` (or `vm_size_t` for a size)",
+        "f32" => "`float`",
+        "f64" => "`double`",
+        "bool" => "`boolean_t`",
+        "String" | "str" | "CStr" | "CString" => {
+            return Some(format!(
+                "MIG has no `{name}`: a string is `c_string[n]` (at most `n` bytes with its NUL), \
+                 declared with `type name_t = c_string[256];`"
+            ));
+        }
+        "Vec" | "slice" => {
+            return Some(
+                "MIG has no `Vec`: an array is `array[*:n] of T` (inline, at most `n`) or \
+                 `array[] of T` (out of line), declared with `type`"
+                    .to_owned(),
+            );
+        }
+        _ => return None,
+    };
+    Some(format!("MIG spells `{name}` as {mig}"))
 }
 
 fn unknown_type_message(name: &str) -> String {

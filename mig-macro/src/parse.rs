@@ -50,6 +50,9 @@ fn describe(error: &Rich<'_, Tok, Sp>) -> String {
                     );
                 }
             }
+            if let Some(hint) = found.as_deref().and_then(|tok| teach(tok, &wanted)) {
+                return hint;
+            }
             let found = match found {
                 Some(tok) => format!("`{}`", &**tok),
                 None => "end of input".to_owned(),
@@ -61,6 +64,26 @@ fn describe(error: &Rich<'_, Tok, Sp>) -> String {
             };
             format!("expected {wanted}, found {found}")
         }
+    }
+}
+
+/// What to say instead of "expected …, found …" when the token found is Rust's way of
+/// writing what MIG writes otherwise.
+fn teach(found: &Tok, wanted: &[String]) -> Option<String> {
+    let wants = |what: &str| wanted.iter().any(|w| w.contains(what));
+    match found {
+        Tok::Punct('&') if wants("type") => Some(
+            "MIG types are names, not references: a string is `c_string[n]`, a slice \
+             `array[*:n] of T` or `array[] of T` (declare them with `type`)"
+                .to_owned(),
+        ),
+        Tok::Ident(word) if wants("MIG statement") && matches!(word.as_str(), "fn" | "pub" | "async") => {
+            Some(format!(
+                "expected a MIG statement, found `{word}`: MIG declares an operation with `routine name(args);` \
+             (the caller waits for a reply) or `simpleroutine name(args);` (no reply)"
+            ))
+        }
+        _ => None,
     }
 }
 
@@ -325,8 +348,21 @@ fn subsystem<'t>() -> impl Parser<'t, In<'t>, Statement, Extra<'t>> + Clone {
                 .collect(),
         )
         .then(ident())
-        .then(expr())
-        .map_with(|((modifiers, name), base), e| {
+        .then(expr().or_not())
+        .validate(|((modifiers, name), base), e, emitter| {
+            // Reported here, and the statement kept: without it every routine after
+            // would be "before `subsystem`".
+            let base = base.unwrap_or_else(|| {
+                emitter.emit(Rich::custom(
+                    name.span,
+                    format!(
+                        "`subsystem {0}` needs its base, the msgh_id of its first routine: \
+                         `subsystem {0} 100;`",
+                        name.text
+                    ),
+                ));
+                Expr::Number("0".to_owned(), name.span)
+            });
             Statement::Subsystem(Subsystem {
                 docs: Vec::new(),
                 modifiers,
@@ -390,7 +426,10 @@ fn argument<'t>() -> impl Parser<'t, In<'t>, Arg, Extra<'t>> + Clone {
             annotations,
         });
     let arg_type = choice((declared, ident().map(ArgType::Named))).labelled("type name");
+    // `, name :` or `, in name :` is the next argument after a mistaken `,`, not a flag.
+    let next_argument = ident().then(ident().or_not()).then(punct(':')).ignored();
     let flag = punct(',')
+        .then(next_argument.not().rewind())
         .ignore_then(ident())
         .then(group(Delimiter::Bracket, empty()).or_not())
         .map(|(name, brackets)| Flag {
@@ -416,13 +455,37 @@ fn argument<'t>() -> impl Parser<'t, In<'t>, Arg, Extra<'t>> + Clone {
 
 /// `RoutineDecl`: `routine name ( args )` or `simpleroutine name ( args )`.
 fn routine<'t>() -> impl Parser<'t, In<'t>, Statement, Extra<'t>> + Clone {
+    // A `,` between arguments, as in Rust or C: reported at each, and read as the `;`
+    // it should be, so the arguments after it are still checked.
+    let comma = punct(',').validate(|span, _, emitter| {
+        emitter.emit(Rich::custom(
+            span,
+            "MIG separates arguments with `;`, not `,` (a `,` after a type starts a flag such as `dealloc`)",
+        ));
+        span
+    });
     let args = argument()
-        .separated_by(punct(';'))
+        .separated_by(choice((punct(';'), comma)))
         .allow_trailing()
         .collect::<Vec<_>>();
+    // `-> T`, as a Rust function returns: MIG has no return type.
+    let result = punct('-')
+        .then(punct('>'))
+        .ignore_then(ident())
+        .validate(|ty, e, emitter| {
+            emitter.emit(Rich::custom(
+                e.span(),
+                format!(
+                    "a MIG routine has no return type: results are `out` arguments \
+                     (`out result: {}`), and errors come back as the stub's `Err`",
+                    ty.text
+                ),
+            ));
+        });
     any_kw(&["routine", "simpleroutine"], "`routine`")
         .then(ident())
         .then(group(Delimiter::Parenthesis, args))
+        .then_ignore(result.or_not())
         .map_with(|((keyword, name), args), e| {
             Statement::Routine(Routine {
                 docs: Vec::new(),
@@ -524,6 +587,18 @@ fn legacy<'t>() -> impl Parser<'t, In<'t>, Statement, Extra<'t>> + Clone {
     })
 }
 
+/// A statement's `;` (`true`), or its absence just before another statement, an
+/// `#include` or the end (`false`): a forgotten `;`, reported without losing either
+/// statement. Anything else is a syntax error in the statement itself.
+fn terminator<'t>() -> impl Parser<'t, In<'t>, bool, Extra<'t>> + Clone {
+    let next = choice((
+        select_ref! { Tok::Ident(s) if STATEMENT_KEYWORDS.iter().any(|k| s.eq_ignore_ascii_case(k)) => () },
+        punct('#').ignored(),
+        end(),
+    ));
+    choice((punct(';').to(true), next.rewind().to(false)))
+}
+
 /// `#include <file>`: a preprocessor line, so no `;`.
 fn include<'t>() -> impl Parser<'t, In<'t>, Statement, Extra<'t>> + Clone {
     punct('#')
@@ -553,7 +628,18 @@ fn file<'t>() -> impl Parser<'t, In<'t>, File, Extra<'t>> {
             statement.attach_docs(docs);
             statement
         })
-        .then_ignore(punct(';'))
+        .then(terminator())
+        .validate(|(statement, ended), e, emitter| {
+            if !ended {
+                // Where rustc says "add `;` here": after the statement, not at the
+                // next one.
+                emitter.emit(Rich::custom(
+                    point(e.span().end),
+                    "expected `;`: every MIG statement ends with one (add `;` here)",
+                ));
+            }
+            statement
+        })
         .recover_with(via_parser(
             any()
                 .and_is(punct(';').not())
