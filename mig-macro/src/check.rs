@@ -134,10 +134,6 @@ impl Checker {
             }
             Statement::Legacy { keyword, .. } => {
                 let instead = match keyword.text.to_ascii_lowercase().as_str() {
-                    "procedure" => {
-                        "a `routine`: its errors come back to the caller as `Err` (no `error` procedure needed)"
-                    }
-                    "simpleprocedure" => "a `simpleroutine`",
                     "function" => "a `routine` with an `out` argument for the result",
                     _ => "a `type` statement",
                 };
@@ -361,6 +357,9 @@ impl Checker {
                     });
                 }
                 if let Some(ty) = primitive(&ident.text, declared.unwrap_or(&ident.text)) {
+                    return Some(ty);
+                }
+                if let Some(ty) = next_standard_type(&ident.text) {
                     return Some(ty);
                 }
                 if self.poisoned.contains(&ident.text) || self.failed_include {
@@ -663,7 +662,7 @@ impl Checker {
             return;
         };
         self.next_id = next;
-        let simple = r.keyword.is_keyword("simpleroutine");
+        let simple = r.keyword.is_keyword("simpleroutine") || r.keyword.is_keyword("simpleprocedure");
         if let Some(&first) = self.routine_names.get(&r.name.text) {
             cx.error(
                 r.name.span,
@@ -1257,7 +1256,60 @@ impl Checker {
 
 /// A `MACH_MSG_TYPE_*` name (case-sensitive, as in migcom's lexer). `declared` is the
 /// name being given to it, used for the sign of integers.
+/// NeXT MiG's IPC type names (the Mach 2.5 `MSG_TYPE_*` of the manual this crate
+/// started from), as the XNU names they stand for. `MSG_TYPE_PORT` was a send right the
+/// sender keeps, `MSG_TYPE_PORT_ALL` the receive right (with ownership), which moves.
+fn next_msg_type(name: &str) -> Option<&'static str> {
+    Some(match name {
+        "MSG_TYPE_BOOLEAN" => "MACH_MSG_TYPE_BOOLEAN",
+        "MSG_TYPE_BIT" => "MACH_MSG_TYPE_BIT",
+        "MSG_TYPE_BYTE" => "MACH_MSG_TYPE_BYTE",
+        "MSG_TYPE_CHAR" => "MACH_MSG_TYPE_CHAR",
+        "MSG_TYPE_INTEGER_8" => "MACH_MSG_TYPE_INTEGER_8",
+        "MSG_TYPE_INTEGER_16" => "MACH_MSG_TYPE_INTEGER_16",
+        "MSG_TYPE_INTEGER_32" => "MACH_MSG_TYPE_INTEGER_32",
+        "MSG_TYPE_UNSTRUCTURED" => "MACH_MSG_TYPE_UNSTRUCTURED",
+        "MSG_TYPE_PORT" => "MACH_MSG_TYPE_COPY_SEND",
+        "MSG_TYPE_PORT_ALL" => "MACH_MSG_TYPE_MOVE_RECEIVE",
+        _ => return None,
+    })
+}
+
+/// NeXT's standard port types, for text that uses them without defining them (its
+/// `std_types.defs` did; xnu's does not).
+fn next_standard_type(name: &str) -> Option<Type> {
+    let mach = match name {
+        "port_t" => "MSG_TYPE_PORT",
+        "port_all_t" => "MSG_TYPE_PORT_ALL",
+        _ => return None,
+    };
+    primitive(mach, name).map(|ty| Type {
+        name: name.to_owned(),
+        ..ty
+    })
+}
+
 fn primitive(name: &str, declared: &str) -> Option<Type> {
+    if let Some(mach) = next_msg_type(name) {
+        return primitive(mach, declared).map(|ty| Type {
+            name: name.to_owned(),
+            ..ty
+        });
+    }
+    // NeXT gave strings and reals their size in the long form only.
+    let sizeless = match name {
+        "MSG_TYPE_REAL" => Some("`MSG_TYPE_REAL` values without a size (write `float` or `double`)"),
+        "MSG_TYPE_STRING" => Some("`MSG_TYPE_STRING` values without a size (write `c_string[n]`)"),
+        _ => None,
+    };
+    if let Some(what) = sizeless {
+        return Some(Type {
+            name: name.to_owned(),
+            origin: Origin::Primitive,
+            wire: Wire::Unsupported(what),
+            rust: Rust::None,
+        });
+    }
     let unsigned = {
         let d = declared.to_ascii_lowercase();
         d.starts_with("uint")

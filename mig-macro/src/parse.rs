@@ -103,6 +103,9 @@ const STATEMENT_KEYWORDS: &[&str] = &[
     "subsystem",
     "routine",
     "simpleroutine",
+    "procedure",
+    "simpleprocedure",
+    "function",
     "type",
     "skip",
     "import",
@@ -482,19 +485,25 @@ fn routine<'t>() -> impl Parser<'t, In<'t>, Statement, Extra<'t>> + Clone {
                 ),
             ));
         });
-    any_kw(&["routine", "simpleroutine"], "`routine`")
-        .then(ident())
-        .then(group(Delimiter::Parenthesis, args))
-        .then_ignore(result.or_not())
-        .map_with(|((keyword, name), args), e| {
-            Statement::Routine(Routine {
-                docs: Vec::new(),
-                keyword,
-                name,
-                args,
-                span: e.span(),
-            })
+    // NeXT MiG's `procedure` and `simpleprocedure` have the same syntax and, on XNU's
+    // wire, the same messages (their errors come back as `Err`, not to an error
+    // procedure).
+    any_kw(
+        &["routine", "simpleroutine", "procedure", "simpleprocedure"],
+        "`routine`",
+    )
+    .then(ident())
+    .then(group(Delimiter::Parenthesis, args))
+    .then_ignore(result.or_not())
+    .map_with(|((keyword, name), args), e| {
+        Statement::Routine(Routine {
+            docs: Vec::new(),
+            keyword,
+            name,
+            args,
+            span: e.span(),
         })
+    })
 }
 
 /// The option statements that take one identifier.
@@ -573,18 +582,15 @@ fn file_name<'t>() -> impl Parser<'t, In<'t>, String, Extra<'t>> + Clone {
     choice((quoted, angled)).labelled("file name")
 }
 
-/// NeXT MiG's `procedure`, `simpleprocedure`, `function` and `msgtype`: recognized (so
-/// the error can say what to write instead) and skipped to the `;`.
+/// NeXT MiG's `function` and `msgtype`: recognized (so the error can say what to write
+/// instead) and skipped to the `;`.
 fn legacy<'t>() -> impl Parser<'t, In<'t>, Statement, Extra<'t>> + Clone {
-    any_kw(
-        &["procedure", "simpleprocedure", "function", "msgtype"],
-        "statement",
-    )
-    .then_ignore(any().and_is(punct(';').not()).repeated())
-    .map_with(|keyword, e| Statement::Legacy {
-        keyword,
-        span: e.span(),
-    })
+    any_kw(&["function", "msgtype"], "statement")
+        .then_ignore(any().and_is(punct(';').not()).repeated())
+        .map_with(|keyword, e| Statement::Legacy {
+            keyword,
+            span: e.span(),
+        })
 }
 
 /// A statement's `;` (`true`), or its absence just before another statement, an
