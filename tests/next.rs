@@ -3,8 +3,8 @@
 //! `procedure` and `simpleprocedure`, mapped onto XNU's wire.
 //!
 //! Not quoted here: the examples in NeXT's long form, `(MSG_TYPE_STRING,8*80)`,
-//! `(MSG_TYPE_PORT_ALL,32,dealloc)` and `(MSG_TYPE_INTEGER_32)`, and `function`, which
-//! `mig!` does not read yet.
+//! `(MSG_TYPE_PORT_ALL,32,dealloc)` and `(MSG_TYPE_INTEGER_32)`, which `mig!` does not
+//! read yet.
 
 #![cfg(not(target_vendor = "apple"))]
 
@@ -162,5 +162,37 @@ fn procedures_are_routines_and_simpleprocedures_simpleroutines() {
     random::init_seed(server.port(), 21.0).unwrap();
     assert_eq!(random::get_random(server.port()), Ok(42));
     random::exit(server.port()).unwrap();
+    server.stop();
+}
+
+/// "Operation Descriptions": `function operation_name ( parameter_list ) :
+/// function_value_type ;` (the manual gives the form, no example).
+mod functions {
+    mig::mig! {
+            subsystem sums 600;
+            #include <mach/std_types.defs>
+    function add2nums ( server : port_t; a : int; b : int ) : int;
+        }
+}
+
+struct Summer;
+
+impl functions::sums::Server for Summer {
+    fn add2nums(&self, _: mach_port_t, a: i32, b: i32) -> mig::Result<i32> {
+        Ok(a + b)
+    }
+}
+
+#[test]
+fn a_function_is_a_routine_whose_stub_returns_its_value() {
+    use functions::sums;
+    let server = Running::start(sums::Service(Summer));
+    assert_eq!(sums::add2nums(server.port(), 40, 2), Ok(42));
+    // Its value travels as an `out` argument named `result`, after `RetCode`.
+    let reply = sums::ROUTINES[0].reply.unwrap();
+    assert_eq!(
+        reply.fields.last().map(|f| (f.name, f.offset, f.size)),
+        Some(("result", 36, 4))
+    );
     server.stop();
 }

@@ -133,10 +133,7 @@ impl Checker {
                 }
             }
             Statement::Legacy { keyword, .. } => {
-                let instead = match keyword.text.to_ascii_lowercase().as_str() {
-                    "function" => "a `routine` with an `out` argument for the result",
-                    _ => "a `type` statement",
-                };
+                let instead = "a `type` statement";
                 cx.error(
                     keyword.span,
                     format!(

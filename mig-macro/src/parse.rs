@@ -488,13 +488,60 @@ fn routine<'t>() -> impl Parser<'t, In<'t>, Statement, Extra<'t>> + Clone {
     // NeXT MiG's `procedure` and `simpleprocedure` have the same syntax and, on XNU's
     // wire, the same messages (their errors come back as `Err`, not to an error
     // procedure).
+    // NeXT MiG's `function name(args) : type`: its value comes back as an `out`
+    // argument named `result`, the one value the stub returns.
+    let value = punct(':').ignore_then(ident());
     any_kw(
-        &["routine", "simpleroutine", "procedure", "simpleprocedure"],
+        &[
+            "routine",
+            "simpleroutine",
+            "procedure",
+            "simpleprocedure",
+            "function",
+        ],
         "`routine`",
     )
     .then(ident())
     .then(group(Delimiter::Parenthesis, args))
+    .then(value.or_not())
     .then_ignore(result.or_not())
+    .validate(|(((keyword, name), mut args), value), _, emitter| {
+        let function = keyword.is_keyword("function");
+        match value {
+            Some(ty) if function => args.push(Arg {
+                docs: Vec::new(),
+                direction: Some(Ident {
+                    text: "out".to_owned(),
+                    span: ty.span,
+                }),
+                name: Ident {
+                    text: "result".to_owned(),
+                    span: ty.span,
+                },
+                span: ty.span,
+                ty: ArgType::Named(ty),
+                flags: Vec::new(),
+            }),
+            Some(ty) => emitter.emit(Rich::custom(
+                ty.span,
+                format!(
+                    "only a `function` has a `: type` after its arguments; a `{}` returns \
+                     its results as `out` arguments (`out result: {}`)",
+                    keyword.text, ty.text
+                ),
+            )),
+            None if function => emitter.emit(Rich::custom(
+                name.span,
+                format!(
+                    "`function {0}` needs the type of its value after the arguments: \
+                     `function {0}(…) : int;`",
+                    name.text
+                ),
+            )),
+            None => {}
+        }
+        ((keyword, name), args)
+    })
     .map_with(|((keyword, name), args), e| {
         Statement::Routine(Routine {
             docs: Vec::new(),
@@ -582,10 +629,10 @@ fn file_name<'t>() -> impl Parser<'t, In<'t>, String, Extra<'t>> + Clone {
     choice((quoted, angled)).labelled("file name")
 }
 
-/// NeXT MiG's `function` and `msgtype`: recognized (so the error can say what to write
-/// instead) and skipped to the `;`.
+/// NeXT MiG's `msgtype`: recognized (so the error can say what to write instead) and
+/// skipped to the `;`.
 fn legacy<'t>() -> impl Parser<'t, In<'t>, Statement, Extra<'t>> + Clone {
-    any_kw(&["function", "msgtype"], "statement")
+    any_kw(&["msgtype"], "statement")
         .then_ignore(any().and_is(punct(';').not()).repeated())
         .map_with(|keyword, e| Statement::Legacy {
             keyword,
