@@ -2,9 +2,7 @@
 //! examples quoted as printed: NeXT's `port_t` and `MSG_TYPE_*` names, and its
 //! `procedure` and `simpleprocedure`, mapped onto XNU's wire.
 //!
-//! Not quoted here: the examples in NeXT's long form, `(MSG_TYPE_STRING,8*80)`,
-//! `(MSG_TYPE_PORT_ALL,32,dealloc)` and `(MSG_TYPE_INTEGER_32)`, which `mig!` does not
-//! read yet.
+//! NeXT's long form `(type, bits[, dealloc])` is read as GNU MIG read it.
 
 #![cfg(not(target_vendor = "apple"))]
 
@@ -16,50 +14,95 @@ use mig::sys::mach_port_t;
 /// "Programming Example": the add server's `add.defs`, verbatim.
 mod add_defs {
     mig::mig! {
-    /* add.defs:  MiG definition file for add server */
+        /* add.defs:  MiG definition file for add server */
 
-    subsystem add 0;
+        subsystem add 0;
 
-    /* Get standard definitions of int and port_t. */
-    #include <mach/std_types.defs>
+        /* Get standard definitions of int and port_t. */
+        #include <mach/std_types.defs>
 
-    routine add2nums(server: port_t; a:int; b:int; out c:int);
-    routine add3nums(server: port_t; a:int; b:int; c:int; out d:int);
-        }
+        routine add2nums(server: port_t; a:int; b:int; out c:int);
+        routine add3nums(server: port_t; a:int; b:int; c:int; out d:int);
+    }
 }
 
-/// "Type Declarations", simple types: the examples without the long form.
+/// "Type Declarations", simple types: the examples, verbatim (the subsystem and the
+/// routines that use them are ours).
 mod simple_types {
     mig::mig! {
-            subsystem simple 100;
-    type int = MSG_TYPE_INTEGER_32;
-    type kern_return_t = int;
-            routine get(server: port_t; out value: int; out code: kern_return_t);
-        }
+        subsystem simple 100;
+
+        type int = MSG_TYPE_INTEGER_32;
+        type my_string = (MSG_TYPE_STRING,8*80);
+        type kern_return_t = int;
+        type disposable_port = (MSG_TYPE_PORT_ALL,32,dealloc);
+
+        routine get(server: port_t; out value: int; out code: kern_return_t);
+        routine echo(server: port_t; s: my_string; out back: my_string);
+        routine hand_over(server: port_t; p: disposable_port);
+    }
+}
+
+/// "Type Declarations", translation functions: the example, verbatim, with the
+/// functions the manual says must be hand-coded.
+#[allow(non_snake_case, non_camel_case_types, dead_code)]
+mod translated {
+    use mig::SendRight;
+
+    /// The server's record of a task it serves: here, the right it was sent.
+    pub struct i_task_t(pub SendRight);
+
+    pub fn PortToTask(x: SendRight) -> i_task_t {
+        i_task_t(x)
+    }
+    pub fn TaskToPort(y: i_task_t) -> SendRight {
+        y.0
+    }
+    pub fn DeallocT(_: i_task_t) {}
+
+    mig::mig! {
+        subsystem tasks 400;
+        #include <mach/std_types.defs>
+
+        type task_t = (MSG_TYPE_PORT,32)
+        intran:    i_task_t PortToTask(task_t)
+        outtran:   task_t TaskToPort(i_task_t)
+        destructor: DeallocT(i_task_t)
+        ;
+
+        routine same(server: port_t; t: task_t; out yes: boolean_t);
+    }
 }
 
 /// "Structured Types": the declaration of a C structure as a `struct`, verbatim.
 mod structured_types {
     mig::mig! {
-            subsystem locks 200;
-    /* declaration in MiG .defs file */
-    type short = MSG_TYPE_INTEGER_16;
-    type port_t = MSG_TYPE_PORT;
-    type lock_struct = struct [9] of short;
-    routine fl_message(server_port: port_t; inout arg: lock_struct);
-        }
+        subsystem locks 200;
+
+        /* declaration in MiG .defs file */
+        type short = MSG_TYPE_INTEGER_16;
+        type port_t = MSG_TYPE_PORT;
+        type lock_struct = struct [9] of short;
+        routine fl_message(server_port: port_t; inout arg: lock_struct);
+    }
 }
 
-/// "Pointer Types": the examples of complex types without the long form.
+/// "Pointer Types": the examples of complex types, verbatim.
 mod complex_types {
     mig::mig! {
-            subsystem complex 300;
-            #include <mach/std_types.defs>
-    type procids = array [10] of int;
-    type vardata = array [ * : 1024 ] of int;
-    type var_array = ^ array [] of int;
-            routine take(server: port_t; a: procids; b: vardata; c: var_array);
-        }
+        subsystem complex 300;
+        #include <mach/std_types.defs>
+
+        type procids = array [10] of int;
+        type procidinfo = struct [5*10] of (MSG_TYPE_INTEGER_32);
+        type vardata = array [ * : 1024 ] of int;
+        type array_by_value = struct [1] of array [20] of (MSG_TYPE_CHAR);
+        type page_ptr = ^ array [4096] of (MSG_TYPE_INTEGER_32);
+        type var_array = ^ array [] of int;
+
+        routine take(server: port_t; a: procids; b: vardata; c: var_array);
+        routine more(server: port_t; a: procidinfo; b: array_by_value; c: page_ptr);
+    }
 }
 
 /// "Operation Descriptions": the four examples, verbatim; the manual leaves their
@@ -98,6 +141,7 @@ impl add_defs::add::Server for Adder {
 
 #[test]
 fn the_manuals_add_server_runs() {
+    let _turn = common::one_at_a_time();
     let server = Running::start(add_defs::add::Service(Adder));
     assert_eq!(add_defs::add::add2nums(server.port(), 2, 3), Ok(5));
     assert_eq!(add_defs::add::add3nums(server.port(), 2, 3, 4), Ok(9));
@@ -111,6 +155,7 @@ fn the_manuals_add_server_runs() {
 
 #[test]
 fn next_type_names_lay_out_as_their_xnu_counterparts() {
+    let _turn = common::one_at_a_time();
     // `MSG_TYPE_INTEGER_32` is 4 bytes: header, NDR, RetCode, two ints.
     assert_eq!(
         simple_types::simple::ROUTINES[0].reply.map(|r| r.size),
@@ -125,6 +170,13 @@ fn next_type_names_lay_out_as_their_xnu_counterparts() {
     let take = complex_types::complex::ROUTINES[0].request;
     assert!(take.complex);
     assert_eq!(take.size, 24 + 4 + 16 + 8 + 40 + 4 + 4096 + 4);
+    // 50 ints, 20 chars, and 4096 ints out of line (exactly that many: no count).
+    let more = complex_types::complex::ROUTINES[1].request;
+    assert_eq!(more.size, 24 + 4 + 16 + 8 + 200 + 20);
+    let _: complex_types::complex::procidinfo = [0i32; 50];
+    let _: complex_types::complex::array_by_value = [[0; 20]];
+    // The long form: a string's bits give its length (80 bytes, inline).
+    assert_eq!(simple_types::simple::ROUTINES[1].request.size, 24 + 8 + 80);
 }
 
 #[derive(Default)]
@@ -150,6 +202,7 @@ impl operations::random::Server for Random {
 
 #[test]
 fn procedures_are_routines_and_simpleprocedures_simpleroutines() {
+    let _turn = common::one_at_a_time();
     use operations::random;
     // A procedure waits for its reply like a routine; its errors come back as `Err`.
     assert!(random::ROUTINES[0].reply.is_some());
@@ -185,6 +238,7 @@ impl functions::sums::Server for Summer {
 
 #[test]
 fn a_function_is_a_routine_whose_stub_returns_its_value() {
+    let _turn = common::one_at_a_time();
     use functions::sums;
     let server = Running::start(sums::Service(Summer));
     assert_eq!(sums::add2nums(server.port(), 40, 2), Ok(42));
@@ -194,5 +248,56 @@ fn a_function_is_a_routine_whose_stub_returns_its_value() {
         reply.fields.last().map(|f| (f.name, f.offset, f.size)),
         Some(("result", 36, 4))
     );
+    server.stop();
+}
+
+struct Simple;
+
+impl simple_types::simple::Server for Simple {
+    fn get(&self, _: mach_port_t) -> mig::Result<simple_types::simple::get::Output> {
+        Ok(simple_types::simple::get::Output { value: 7, code: 0 })
+    }
+    fn echo(&self, _: mach_port_t, s: &core::ffi::CStr) -> mig::Result<mig::InlineString<80>> {
+        mig::InlineString::from_c_str(s)
+    }
+    fn hand_over(&self, _: mach_port_t, p: mig::ReceiveRight) -> mig::Result<()> {
+        drop(p);
+        Ok(())
+    }
+}
+
+#[test]
+fn the_long_form_gives_strings_their_length_and_dealloc_moves_a_port() {
+    let _turn = common::one_at_a_time();
+    use simple_types::simple;
+    let server = Running::start(simple::Service(Simple));
+    let back = simple::echo(server.port(), c"eighty bytes at most").unwrap();
+    assert_eq!(back.as_c_str(), c"eighty bytes at most");
+    // `(MSG_TYPE_PORT_ALL,32,dealloc)`: the receive right moves to the server.
+    let rights = mig::sys::loopback_live_rights();
+    let port = mig::ReceiveRight::allocate().unwrap();
+    simple::hand_over(server.port(), port).unwrap();
+    assert_eq!(
+        mig::sys::loopback_live_rights(),
+        rights,
+        "the right left with the request"
+    );
+    server.stop();
+}
+
+struct Tasks;
+
+impl translated::tasks::Server for Tasks {
+    fn same(&self, server: mach_port_t, t: &translated::i_task_t) -> mig::Result<u32> {
+        Ok(u32::from(t.0.name() == server))
+    }
+}
+
+#[test]
+fn the_translation_example_runs() {
+    let _turn = common::one_at_a_time();
+    use translated::tasks;
+    let server = Running::start(tasks::Service(Tasks));
+    assert_eq!(tasks::same(server.port(), server.port()), Ok(1));
     server.stop();
 }

@@ -331,6 +331,97 @@ impl Checker {
         }
     }
 
+    /// NeXT MiG's (and GNU MIG's) long form `(type, bits[, dealloc])`, which Apple's MIG
+    /// no longer reads ("Long form type declarations aren't allowed any longer"): the bits
+    /// must be the type's own, except for strings and reals, whose size they give
+    /// (`(MSG_TYPE_STRING, 8*80)` is `c_string[80]`); `dealloc` makes a port move.
+    fn long_form(
+        &self,
+        sender: &syntax::Ident,
+        bits: Option<&Expr>,
+        dealloc: Option<&syntax::Ident>,
+        span: crate::lex::Sp,
+        declared: Option<&str>,
+        cx: &mut Errors,
+    ) -> Option<Type> {
+        let name = sender.text.as_str();
+        let bits = match bits {
+            Some(expr) => Some((eval(expr, cx)?, expr.span())),
+            None => None,
+        };
+        let wrong_bits = |cx: &mut Errors, at: crate::lex::Sp, what: &str| {
+            cx.error(at, format!("`{name}` {what}"));
+            None
+        };
+        let mut ty = match (name, bits) {
+            ("MSG_TYPE_STRING" | "MACH_MSG_TYPE_STRING" | "MACH_MSG_TYPE_STRING_C", Some((n, at))) => {
+                if n <= 0 || n % 8 != 0 {
+                    return wrong_bits(
+                        cx,
+                        at,
+                        &format!("takes its length in bits, a multiple of 8; {n} is not"),
+                    );
+                }
+                let length = syntax::Expr::Number((n / 8).to_string(), at);
+                self.resolve(
+                    &TypeSpec::CString {
+                        bound: syntax::ArrayBound::Fixed(length),
+                        span,
+                    },
+                    declared,
+                    cx,
+                )?
+            }
+            ("MSG_TYPE_REAL", Some((n, at))) => match n {
+                32 => primitive("MACH_MSG_TYPE_REAL_32", declared.unwrap_or(name))?,
+                64 => primitive("MACH_MSG_TYPE_REAL_64", declared.unwrap_or(name))?,
+                _ => return wrong_bits(cx, at, &format!("is 32 or 64 bits on XNU, not {n}")),
+            },
+            _ => {
+                let ty = primitive(name, declared.unwrap_or(name))?;
+                let own = match ty.wire {
+                    Wire::Scalar { size } => size * 8,
+                    // A port name.
+                    Wire::Port { .. } | Wire::PolymorphicPort => 32,
+                    _ => 0,
+                };
+                if let Some((n, at)) = bits
+                    && n != i64::from(own)
+                {
+                    return wrong_bits(
+                        cx,
+                        at,
+                        &if own == 0 {
+                            "has no size of its own in a message".to_owned()
+                        } else {
+                            format!(
+                                "is {own} bits, not {n}: the long form's bits must be the type's own \
+                                 (for more, write an `array[n] of` or `struct[n] of` it)"
+                            )
+                        },
+                    );
+                }
+                ty
+            }
+        };
+        if let Some(dealloc) = dealloc {
+            ty.wire = match ty.wire {
+                // NeXT: "the port is deallocated after the message is sent": it moves.
+                Wire::Port { send: 19 | 17 } => Wire::Port { send: 17 },
+                Wire::Port { send } => Wire::Port { send },
+                _ => {
+                    cx.error(
+                        dealloc.span,
+                        format!("`dealloc` in a long-form type applies to ports; `{name}` is not one"),
+                    );
+                    return None;
+                }
+            };
+        }
+        ty.name = declared.unwrap_or(name).to_owned();
+        Some(ty)
+    }
+
     /// Resolves a type spec. `declared` is the name being defined, if any: it decides the
     /// sign of a bare `MACH_MSG_TYPE_INTEGER_*`, which MIG itself leaves to C.
     fn resolve(&self, spec: &TypeSpec, declared: Option<&str>, cx: &mut Errors) -> Option<Type> {
@@ -376,7 +467,8 @@ impl Checker {
                 sender,
                 receiver,
                 bits,
-                ..
+                dealloc,
+                span,
             } => {
                 for ident in std::iter::once(sender).chain(receiver) {
                     if primitive(&ident.text, &ident.text).is_none() && !ident.is_keyword("polymorphic") {
@@ -387,17 +479,8 @@ impl Checker {
                         return None;
                     }
                 }
-                if let Some(bits) = bits {
-                    // migcom: "Long form type declarations aren't allowed any longer".
-                    cx.error(
-                        bits.span(),
-                        format!(
-                            "long-form IPC types `({}, bits)` are refused by Apple's MIG too; write `{}` \
-                             alone, or an array or `struct[n] of` it for a larger size",
-                            sender.text, sender.text
-                        ),
-                    );
-                    return None;
+                if bits.is_some() || dealloc.is_some() {
+                    return self.long_form(sender, bits.as_ref(), dealloc.as_ref(), *span, declared, cx);
                 }
                 // `A | B`: sent as A, seen by the receiver as B. On the wire and in the
                 // sender's API what counts is A; the receiver's checks follow it.

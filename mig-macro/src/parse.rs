@@ -258,19 +258,25 @@ fn type_spec<'t>() -> impl Parser<'t, In<'t>, TypeSpec, Extra<'t>> + Clone {
                 target: Box::new(target),
                 span: e.span(),
             });
-        // `BasicTypeSpec: ( IPCType , IntExp )`
+        // `BasicTypeSpec: ( IPCType , IntExp )`, and NeXT's `( IPCType [, bits [, dealloc]] )`.
         let sized = group(
             Delimiter::Parenthesis,
-            ident()
-                .then(punct('|').ignore_then(ident()).or_not())
-                .then_ignore(punct(','))
-                .then(expr()),
+            ident().then(punct('|').ignore_then(ident()).or_not()).then(
+                punct(',')
+                    .ignore_then(expr())
+                    .then(punct(',').ignore_then(kw("dealloc")).or_not())
+                    .or_not(),
+            ),
         )
-        .map_with(|((sender, receiver), bits), e| TypeSpec::Ipc {
-            sender,
-            receiver,
-            bits: Some(bits),
-            span: e.span(),
+        .map_with(|((sender, receiver), rest), e| {
+            let (bits, dealloc) = rest.map_or((None, None), |(bits, dealloc)| (Some(bits), dealloc));
+            TypeSpec::Ipc {
+                sender,
+                receiver,
+                bits,
+                dealloc,
+                span: e.span(),
+            }
         });
         // `IPCType` or `PrevTypeSpec`.
         let named =
@@ -282,6 +288,7 @@ fn type_spec<'t>() -> impl Parser<'t, In<'t>, TypeSpec, Extra<'t>> + Clone {
                         sender,
                         receiver: Some(receiver),
                         bits: None,
+                        dealloc: None,
                         span: e.span(),
                     },
                 });
