@@ -1012,7 +1012,7 @@ impl Checker {
                 let decl = syntax::TypeDecl {
                     docs: Vec::new(),
                     name: name.clone(),
-                    spec: spec.clone(),
+                    spec: (**spec).clone(),
                     annotations: annotations.clone(),
                     span: arg.span,
                 };

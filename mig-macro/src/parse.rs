@@ -432,7 +432,7 @@ fn argument<'t>() -> impl Parser<'t, In<'t>, Arg, Extra<'t>> + Clone {
         .then(annotations())
         .map(|((name, spec), annotations)| ArgType::Declared {
             name,
-            spec,
+            spec: Box::new(spec),
             annotations,
         });
     let arg_type = choice((declared, ident().map(ArgType::Named))).labelled("type name");

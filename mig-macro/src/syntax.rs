@@ -191,7 +191,7 @@ pub enum ArgType {
     /// `: name = spec`, a type declared in place.
     Declared {
         name: Ident,
-        spec: TypeSpec,
+        spec: Box<TypeSpec>,
         annotations: Vec<Annotation>,
     },
 }
