@@ -10,16 +10,17 @@ use std::sync::Arc;
 
 use mig::{Error, Shutdown, bootstrap};
 
+// The manual's `add.defs`, as printed (NeXT's `port_t` is a send right the caller keeps).
 mig::mig! {
-    /// The add server: sums of two and three numbers.
-    subsystem add 0;
+/* add.defs:  MiG definition file for add server */
 
-    #include <mach/std_types.defs>
+subsystem add 0;
 
-    /// Returns `a + b`.
-    routine add2nums(server: mach_port_t; a: int; b: int; out c: int);
-    /// Returns `a + b + c`.
-    routine add3nums(server: mach_port_t; a: int; b: int; c: int; out d: int);
+/* Get standard definitions of int and port_t. */
+#include <mach/std_types.defs>
+
+routine add2nums(server: port_t; a:int; b:int; out c:int);
+routine add3nums(server: port_t; a:int; b:int; c:int; out d:int);
 }
 
 const ADD_SERVER_NAME: &str = "Addition-Server";

@@ -297,7 +297,7 @@ fn count_in_out_carries_the_callers_capacity() {
     assert_eq!(&*stater::get_state(server.port(), 2, 1296).unwrap(), &[0, 1]);
 }
 
-/// A user's struct for a `struct[2] of int`, named by `ctype:`.
+/// A user's struct for a `struct[2] of int`, bound by `rusttype:`.
 #[repr(C)]
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Timespec {
@@ -311,7 +311,7 @@ unsafe impl mig::Pod for Timespec {}
 mig::mig! {
     subsystem clocks 7400;
     #include <mach/std_types.defs>
-    type timespec_t = struct[2] of int ctype: Timespec;
+    type timespec_t = struct[2] of int rusttype: Timespec;
     routine later(server: mach_port_t; t: timespec_t; seconds: int; out later: timespec_t);
 }
 
@@ -327,7 +327,7 @@ impl clocks::Server for Clock {
 }
 
 #[test]
-fn ctype_names_a_rust_struct_for_fixed_data() {
+fn rusttype_binds_a_rust_struct_to_fixed_data() {
     let server = Running::start(clocks::Service(Clock));
     let t = Timespec { sec: 10, nsec: 5 };
     assert_eq!(

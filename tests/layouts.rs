@@ -1282,3 +1282,84 @@ fn vm32_map_matches_apple_mig() {
         ],
     );
 }
+
+/// The "reply simpleroutine" pattern: a `RetCode` argument in a simpleroutine. Apple's
+/// MIG leaves it out of the request when the request is complex (`migcom.tproj/routine.c`,
+/// `rtProcessRetCode`: the argument keeps only `akbSendRcv`, so `WriteStructDecl`, which
+/// lists `akbRequest|akbSendBody` arguments, skips it) and sends it in a simple request.
+/// It still counts as data for `rtProcessNdrCode`, so a request left with only ports
+/// keeps its `NDR`.
+mod ret_code_defs {
+    mig::mig! {
+        subsystem ret_code 4000;
+        #include <mach/std_types.defs>
+        #include <mach/mach_types.defs>
+        simpleroutine x_reply(rp: mach_port_move_send_once_t; kr: kern_return_t, RetCode; data: pointer_t);
+        simpleroutine y_reply(rp: mach_port_move_send_once_t; kr: kern_return_t, RetCode; v: int);
+        simpleroutine z_reply(rp: mach_port_move_send_once_t; kr: kern_return_t, RetCode; p: mach_port_move_send_t);
+        simpleroutine w_reply(rp: mach_port_move_send_once_t; a: int; kr: kern_return_t, RetCode;
+            p: mach_port_move_send_t; b: int);
+    }
+}
+
+#[test]
+fn ret_code_is_left_out_of_a_complex_request_only() {
+    const HEAD: usize = 24;
+    const BODY: usize = 4;
+    const PORT: usize = 12;
+    const OOL: usize = 16;
+    const NDR: usize = 8;
+    let table = ret_code_defs::ret_code::ROUTINES;
+    let expect = |index: usize, complex: bool, fields: &[(&str, usize)]| {
+        let got = &table[index].request;
+        assert!(table[index].reply.is_none());
+        assert_eq!(got.id, 4000 + index as i32);
+        assert_eq!(got.complex, complex, "{}", table[index].name);
+        // Each field follows the one before it (pack(4), every size a multiple of 4).
+        let mut offset = 0;
+        let mut want = Vec::new();
+        for &(name, size) in fields {
+            want.push((name, offset, size));
+            offset += size;
+        }
+        assert_eq!(fields_of(got), want, "{} fields", table[index].name);
+        assert_eq!(got.size, offset, "{} size", table[index].name);
+    };
+    fn fields_of(layout: &Layout) -> Vec<(&'static str, usize, usize)> {
+        fields(layout)
+    }
+    // Complex: no `kr`; 4 bytes shorter than with it.
+    expect(
+        0,
+        true,
+        &[
+            ("Head", HEAD),
+            ("msgh_body", BODY),
+            ("data", OOL),
+            ("NDR", NDR),
+            ("dataCnt", 4),
+        ],
+    );
+    assert_eq!(table[0].request.size, 56);
+    // Simple: `kr` is sent like any 32-bit argument.
+    expect(1, false, &[("Head", HEAD), ("NDR", NDR), ("kr", 4), ("v", 4)]);
+    // Complex with only a port left: the `NDR` stays, with nothing after it.
+    expect(
+        2,
+        true,
+        &[("Head", HEAD), ("msgh_body", BODY), ("p", PORT), ("NDR", NDR)],
+    );
+    // Complex, `kr` between data: the data after it moves up.
+    expect(
+        3,
+        true,
+        &[
+            ("Head", HEAD),
+            ("msgh_body", BODY),
+            ("p", PORT),
+            ("NDR", NDR),
+            ("a", 4),
+            ("b", 4),
+        ],
+    );
+}

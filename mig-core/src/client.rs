@@ -449,6 +449,63 @@ pub fn array_too_large<Rp: Message>(mut reply: Rp) -> Error {
     Error::MIG_ARRAY_TOO_LARGE
 }
 
+/// A simpleroutine's request reduced to its `RetCode` argument: a `mig_reply_error_t`
+/// with the request's id.
+#[repr(C, packed(4))]
+#[derive(Clone, Copy)]
+struct RetCodeOnly {
+    head: mach_msg_header_t,
+    ndr: sys::NDR_record_t,
+    ret_code: sys::kern_return_t,
+}
+
+// SAFETY: packed(4), starts with the header, plain data with no padding.
+unsafe impl Message for RetCodeOnly {}
+
+/// [`send_on`] for a simpleroutine whose complex request has a `RetCode` argument that
+/// is not 0: as Apple's stubs do, only the code travels, in a simple message shaped like
+/// a `mig_reply_error_t` (header, NDR, code) that carries the request's id, and the
+/// request's other arguments are not sent.
+#[allow(clippy::too_many_arguments)]
+pub fn send_ret_code(
+    code: sys::kern_return_t,
+    dest: mach_port_t,
+    dest_disposition: mach_msg_type_name_t,
+    id: mach_msg_id_t,
+    options: sys::mach_msg_option_t,
+    timeout: sys::mach_msg_timeout_t,
+    reply: mach_port_t,
+    reply_disposition: mach_msg_type_name_t,
+) -> Result<()> {
+    let message = RetCodeOnly {
+        // `send_on` fills in the header.
+        head: mach_msg_header_t {
+            msgh_bits: 0,
+            msgh_size: 0,
+            msgh_remote_port: sys::MACH_PORT_NULL,
+            msgh_local_port: sys::MACH_PORT_NULL,
+            msgh_voucher_port: sys::MACH_PORT_NULL,
+            msgh_id: 0,
+        },
+        ndr: crate::ndr::LITTLE_ENDIAN,
+        ret_code: code,
+    };
+    // SAFETY: the message carries no descriptors; its header names only what the
+    // caller passes, as for any stub.
+    unsafe {
+        send_on(
+            message,
+            dest,
+            dest_disposition,
+            id,
+            options,
+            timeout,
+            reply,
+            reply_disposition,
+        )
+    }
+}
+
 /// `MACH_MSGH_BITS_COMPLEX` if `M` carries descriptors.
 pub(crate) fn complex_bit<M: Message>() -> u32 {
     if M::DESCRIPTORS.is_empty() {

@@ -46,13 +46,13 @@ pub const MAX_TRAILER_SIZE: usize = 68;
 pub mod __private {
     pub use crate::array::to_wire;
     pub use crate::client::{
-        ReplyPort, array_too_large, rpc, rpc_on, rpc_special, rpc_with_trailer, send, send_on,
+        ReplyPort, array_too_large, rpc, rpc_on, rpc_special, rpc_with_trailer, send, send_on, send_ret_code,
     };
     pub use crate::layout::check_layout;
     pub use crate::ool::{ool_value, ool_value_moved, physical_copy, slice_to_wire, take_ool_value};
     pub use crate::port_array::{
-        IntoName, PortOwner, ool_ports_borrowed, ool_ports_exact, ool_ports_owned, port_array,
-        take_ool_ports, take_port_array,
+        IntoName, PortOwner, ool_ports_borrowed, ool_ports_exact, ool_ports_moved, ool_ports_owned,
+        port_array, take_ool_ports, take_port_array,
     };
     pub use std::vec::Vec;
 

@@ -171,6 +171,32 @@ fn ool_ports_region(
     Ok((count, ool_ports(slots.cast(), count, disposition, true)))
 }
 
+/// An out-of-line ports descriptor for names in a region of the caller's that moves with
+/// the message (`dealloc` on an array of names the caller keeps rights to): the
+/// descriptor's `deallocate` bit is set, as Apple's stubs set it, so the region leaves
+/// this task. `MIG_ARRAY_TOO_LARGE` beyond `max` (the region is freed).
+pub fn ool_ports_moved(
+    names: crate::OutOfLine<mach_port_t>,
+    disposition: u8,
+    max: u32,
+) -> Result<(u32, mach_msg_ool_ports_descriptor_t)> {
+    if names.len() > max as usize {
+        return Err(Error::MIG_ARRAY_TOO_LARGE);
+    }
+    let (address, count) = names.into_raw();
+    // `count` fits: it is at most `max`.
+    let count = count as u32;
+    Ok((
+        count,
+        ool_ports(
+            address as usize as *mut core::ffi::c_void,
+            count,
+            disposition,
+            count > 0,
+        ),
+    ))
+}
+
 /// An out-of-line ports descriptor for a fixed array (`^array[n] of <port>`): always `n`
 /// names in a fresh region that leaves this task with the message, unused slots null,
 /// as MIG sends them. `MIG_ARRAY_TOO_LARGE` beyond `n`, before any right is taken.

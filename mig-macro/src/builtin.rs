@@ -19,11 +19,16 @@ pub const BUILTIN_FILES: [&str; 6] = [
     UND_TYPES,
 ];
 
-/// The paths `#include` accepts, for messages.
-pub const BUILTIN_PATHS: &str = "`<mach/std_types.defs>`, `<mach/mach_types.defs>`, \
-     `<mach/clock_types.defs>`, `<mach/machine/machine_types.defs>`, \
-     `<mach_debug/mach_debug_types.defs>`, `<device/device_types.defs>` and \
-     `<UserNotification/UNDTypes.defs>`";
+/// The names `#include` accepts (without `<>`), for suggestions.
+pub const BUILTIN_NAMES: [&str; 7] = [
+    "mach/std_types.defs",
+    "mach/mach_types.defs",
+    "mach/clock_types.defs",
+    "mach/machine/machine_types.defs",
+    "mach_debug/mach_debug_types.defs",
+    "device/device_types.defs",
+    "UserNotification/UNDTypes.defs",
+];
 
 /// Which built-in files an `#include` path brings in: the file and, first, the files
 /// it includes itself (xnu's type files are only ever read after the standard types).

@@ -6,7 +6,7 @@ use std::str::FromStr;
 
 use proc_macro2::{Span, TokenStream};
 
-use crate::builtin::{BUILTIN_FILES, BUILTIN_PATHS, builtin_files};
+use crate::builtin::{BUILTIN_FILES, builtin_files};
 use crate::errors::Errors;
 use crate::lex::{self, Sp};
 use crate::model::*;
@@ -49,12 +49,16 @@ struct Checker {
     builtin_defs: Vec<TypeDef>,
     loaded: BTreeSet<&'static str>,
     routines: Vec<Routine>,
-    routine_names: BTreeSet<String>,
+    /// Each routine's name, where it is defined.
+    routine_names: BTreeMap<String, crate::lex::Sp>,
     next_id: i32,
     server_prefix: String,
     user_prefix: String,
     /// Types whose definition failed: their uses are not reported again.
     poisoned: BTreeSet<String>,
+    /// An `#include` failed (and was reported): unknown types may be its, and are not
+    /// reported.
+    failed_include: bool,
     wait_time: Option<OptionValue>,
     send_time: Option<OptionValue>,
     msg_option: Option<OptionValue>,
@@ -74,14 +78,10 @@ impl Checker {
                         self.load_builtin(text, cx);
                     }
                 }
-                None => cx.error(
-                    include.span,
-                    format!(
-                        "cannot include `{}`: `mig!` reads no files, so it can include only its \
-                         built-in type files: {BUILTIN_PATHS}; paste other definitions into the block",
-                        include.path
-                    ),
-                ),
+                // The preprocessor reads every other file, and leaves here only one it
+                // could not read, having said why: what it would have defined is
+                // missing, and each use of it would only repeat that error.
+                None => self.failed_include = true,
             },
             Statement::Type(decl) => self.type_decl(decl, origin, cx),
             Statement::Routine(routine) => self.routine(routine, cx),
@@ -133,14 +133,7 @@ impl Checker {
                 }
             }
             Statement::Legacy { keyword, .. } => {
-                let instead = match keyword.text.to_ascii_lowercase().as_str() {
-                    "procedure" => {
-                        "a `routine`: its errors come back to the caller as `Err` (no `error` procedure needed)"
-                    }
-                    "simpleprocedure" => "a `simpleroutine`",
-                    "function" => "a `routine` with an `out` argument for the result",
-                    _ => "a `type` statement",
-                };
+                let instead = "a `type` statement";
                 cx.error(
                     keyword.span,
                     format!(
@@ -262,20 +255,39 @@ impl Checker {
             Some(t) => self.translations.insert(decl.name.text.clone(), t),
             None => self.translations.remove(&decl.name.text),
         };
-        // `ctype:` on fixed inline data names the user's Rust type for it; on anything
-        // else (ports, arrays, strings: their Rust forms are fixed) it is C's name only.
-        let user_type = decl
+        // `ctype:` names a C type (from a header the `.defs` text imports) and is ignored:
+        // the MIG description decides the Rust type, so pasted text compiles as it is.
+        // Binding a Rust type of the user's is asked for by `rusttype:`, on fixed inline
+        // data only (the Rust forms of ports, arrays and strings are fixed).
+        let mut user_type = None;
+        for a in decl
             .annotations
             .iter()
-            .filter(|a| a.keyword.is_keyword("ctype") && !a.value.is_empty())
-            .find_map(|a| match resolved.wire {
-                Wire::Fixed { count, element_size } if origin == Origin::User => Some(Rust::User {
-                    path: a.value.iter().map(|i| i.text.clone()).collect(),
-                    span: a.value[0].span.start,
-                    size: count * element_size,
-                }),
-                _ => None,
-            });
+            .filter(|a| a.keyword.is_keyword("rusttype") && !a.value.is_empty())
+        {
+            match resolved.wire {
+                Wire::Fixed { count, element_size } if origin == Origin::User => {
+                    user_type = Some(Rust::User {
+                        path: a.value.iter().map(|i| i.text.clone()).collect(),
+                        span: a.value[0].span.start,
+                        size: count * element_size,
+                    });
+                }
+                _ => {
+                    cx.error(
+                        a.keyword.span,
+                        format!(
+                            "`rusttype:` binds a Rust type to fixed inline data (`struct[n] of T`, \
+                             `array[n] of T`); `{}` is not fixed inline data, and its Rust type is \
+                             decided by its definition",
+                            decl.name.text
+                        ),
+                    );
+                    self.poisoned.insert(decl.name.text.clone());
+                    return;
+                }
+            }
+        }
         let rust = match resolved.origin {
             _ if user_type.is_some() => user_type.expect("checked"),
             // A variable array's alias keeps its element type at hand: the element is
@@ -319,6 +331,97 @@ impl Checker {
         }
     }
 
+    /// NeXT MiG's (and GNU MIG's) long form `(type, bits[, dealloc])`, which Apple's MIG
+    /// no longer reads ("Long form type declarations aren't allowed any longer"): the bits
+    /// must be the type's own, except for strings and reals, whose size they give
+    /// (`(MSG_TYPE_STRING, 8*80)` is `c_string[80]`); `dealloc` makes a port move.
+    fn long_form(
+        &self,
+        sender: &syntax::Ident,
+        bits: Option<&Expr>,
+        dealloc: Option<&syntax::Ident>,
+        span: crate::lex::Sp,
+        declared: Option<&str>,
+        cx: &mut Errors,
+    ) -> Option<Type> {
+        let name = sender.text.as_str();
+        let bits = match bits {
+            Some(expr) => Some((eval(expr, cx)?, expr.span())),
+            None => None,
+        };
+        let wrong_bits = |cx: &mut Errors, at: crate::lex::Sp, what: &str| {
+            cx.error(at, format!("`{name}` {what}"));
+            None
+        };
+        let mut ty = match (name, bits) {
+            ("MSG_TYPE_STRING" | "MACH_MSG_TYPE_STRING" | "MACH_MSG_TYPE_STRING_C", Some((n, at))) => {
+                if n <= 0 || n % 8 != 0 {
+                    return wrong_bits(
+                        cx,
+                        at,
+                        &format!("takes its length in bits, a multiple of 8; {n} is not"),
+                    );
+                }
+                let length = syntax::Expr::Number((n / 8).to_string(), at);
+                self.resolve(
+                    &TypeSpec::CString {
+                        bound: syntax::ArrayBound::Fixed(length),
+                        span,
+                    },
+                    declared,
+                    cx,
+                )?
+            }
+            ("MSG_TYPE_REAL", Some((n, at))) => match n {
+                32 => primitive("MACH_MSG_TYPE_REAL_32", declared.unwrap_or(name))?,
+                64 => primitive("MACH_MSG_TYPE_REAL_64", declared.unwrap_or(name))?,
+                _ => return wrong_bits(cx, at, &format!("is 32 or 64 bits on XNU, not {n}")),
+            },
+            _ => {
+                let ty = primitive(name, declared.unwrap_or(name))?;
+                let own = match ty.wire {
+                    Wire::Scalar { size } => size * 8,
+                    // A port name.
+                    Wire::Port { .. } | Wire::PolymorphicPort => 32,
+                    _ => 0,
+                };
+                if let Some((n, at)) = bits
+                    && n != i64::from(own)
+                {
+                    return wrong_bits(
+                        cx,
+                        at,
+                        &if own == 0 {
+                            "has no size of its own in a message".to_owned()
+                        } else {
+                            format!(
+                                "is {own} bits, not {n}: the long form's bits must be the type's own \
+                                 (for more, write an `array[n] of` or `struct[n] of` it)"
+                            )
+                        },
+                    );
+                }
+                ty
+            }
+        };
+        if let Some(dealloc) = dealloc {
+            ty.wire = match ty.wire {
+                // NeXT: "the port is deallocated after the message is sent": it moves.
+                Wire::Port { send: 19 | 17 } => Wire::Port { send: 17 },
+                Wire::Port { send } => Wire::Port { send },
+                _ => {
+                    cx.error(
+                        dealloc.span,
+                        format!("`dealloc` in a long-form type applies to ports; `{name}` is not one"),
+                    );
+                    return None;
+                }
+            };
+        }
+        ty.name = declared.unwrap_or(name).to_owned();
+        Some(ty)
+    }
+
     /// Resolves a type spec. `declared` is the name being defined, if any: it decides the
     /// sign of a bare `MACH_MSG_TYPE_INTEGER_*`, which MIG itself leaves to C.
     fn resolve(&self, spec: &TypeSpec, declared: Option<&str>, cx: &mut Errors) -> Option<Type> {
@@ -344,14 +447,18 @@ impl Checker {
                 if let Some(ty) = primitive(&ident.text, declared.unwrap_or(&ident.text)) {
                     return Some(ty);
                 }
-                if self.poisoned.contains(&ident.text) {
-                    // Its definition's error was reported already.
+                if let Some(ty) = next_standard_type(&ident.text) {
+                    return Some(ty);
+                }
+                if self.poisoned.contains(&ident.text) || self.failed_include {
+                    // Its definition's error (or its file's) was reported already.
                     return None;
                 }
                 let suggestion = crate::suggest::closest(&ident.text, self.types.keys().map(String::as_str));
-                let message = match suggestion {
-                    Some(name) => format!("unknown type `{}`; did you mean `{name}`?", ident.text),
-                    None => unknown_type_message(&ident.text),
+                let message = match (rust_type_hint(&ident.text), suggestion) {
+                    (Some(hint), _) => format!("unknown type `{}`: {hint}", ident.text),
+                    (None, Some(name)) => format!("unknown type `{}`; did you mean `{name}`?", ident.text),
+                    (None, None) => unknown_type_message(&ident.text),
                 };
                 cx.error(ident.span, message);
                 None
@@ -360,7 +467,8 @@ impl Checker {
                 sender,
                 receiver,
                 bits,
-                ..
+                dealloc,
+                span,
             } => {
                 for ident in std::iter::once(sender).chain(receiver) {
                     if primitive(&ident.text, &ident.text).is_none() && !ident.is_keyword("polymorphic") {
@@ -371,17 +479,8 @@ impl Checker {
                         return None;
                     }
                 }
-                if let Some(bits) = bits {
-                    // migcom: "Long form type declarations aren't allowed any longer".
-                    cx.error(
-                        bits.span(),
-                        format!(
-                            "long-form IPC types `({}, bits)` are refused by Apple's MIG too; write `{}` \
-                             alone, or an array or `struct[n] of` it for a larger size",
-                            sender.text, sender.text
-                        ),
-                    );
-                    return None;
+                if bits.is_some() || dealloc.is_some() {
+                    return self.long_form(sender, bits.as_ref(), dealloc.as_ref(), *span, declared, cx);
                 }
                 // `A | B`: sent as A, seen by the receiver as B. On the wire and in the
                 // sender's API what counts is A; the receiver's checks follow it.
@@ -643,14 +742,18 @@ impl Checker {
             return;
         };
         self.next_id = next;
-        let simple = r.keyword.is_keyword("simpleroutine");
-        if !self.routine_names.insert(r.name.text.clone()) {
+        let simple = r.keyword.is_keyword("simpleroutine") || r.keyword.is_keyword("simpleprocedure");
+        if let Some(&first) = self.routine_names.get(&r.name.text) {
             cx.error(
                 r.name.span,
                 format!("routine `{}` is defined more than once", r.name.text),
             );
+            // Stable Rust has no notes for a macro's errors: a second message, at the
+            // first definition, stands for one.
+            cx.error(first, format!("note: `{}` is first defined here", r.name.text));
             return;
         }
+        self.routine_names.insert(r.name.text.clone(), r.name.span);
         let mut args = Vec::new();
         let mut names = BTreeSet::new();
         let mut ok = true;
@@ -909,7 +1012,7 @@ impl Checker {
                 let decl = syntax::TypeDecl {
                     docs: Vec::new(),
                     name: name.clone(),
-                    spec: spec.clone(),
+                    spec: (**spec).clone(),
                     annotations: annotations.clone(),
                     span: arg.span,
                 };
@@ -1046,8 +1149,10 @@ impl Checker {
             );
             return None;
         }
+        // An `array[]` of ports travels out of line too: Apple's MIG sets its
+        // descriptor's `deallocate` bit for `dealloc`.
         if let Some((span, _)) = dealloc
-            && !matches!(ty.wire, Wire::OutOfLine { .. })
+            && !matches!(ty.wire, Wire::OutOfLine { .. } | Wire::OutOfLinePorts { .. })
         {
             cx.error(
                 span,
@@ -1101,6 +1206,7 @@ impl Checker {
             // Out-of-line data a server returns always moves with the reply (its
             // `OutOfLine` owner gives it up), so only what a client sends can differ.
             dealloc: matches!(dealloc, Some((_, true))) && matches!(role, Role::In | Role::InOut),
+            ret_code: ret_code.is_some(),
             same_count: same_count.is_some(),
             // Resolved once the routine's arguments are all known.
             count_from: None,
@@ -1230,7 +1336,60 @@ impl Checker {
 
 /// A `MACH_MSG_TYPE_*` name (case-sensitive, as in migcom's lexer). `declared` is the
 /// name being given to it, used for the sign of integers.
+/// NeXT MiG's IPC type names (the Mach 2.5 `MSG_TYPE_*` of the manual this crate
+/// started from), as the XNU names they stand for. `MSG_TYPE_PORT` was a send right the
+/// sender keeps, `MSG_TYPE_PORT_ALL` the receive right (with ownership), which moves.
+fn next_msg_type(name: &str) -> Option<&'static str> {
+    Some(match name {
+        "MSG_TYPE_BOOLEAN" => "MACH_MSG_TYPE_BOOLEAN",
+        "MSG_TYPE_BIT" => "MACH_MSG_TYPE_BIT",
+        "MSG_TYPE_BYTE" => "MACH_MSG_TYPE_BYTE",
+        "MSG_TYPE_CHAR" => "MACH_MSG_TYPE_CHAR",
+        "MSG_TYPE_INTEGER_8" => "MACH_MSG_TYPE_INTEGER_8",
+        "MSG_TYPE_INTEGER_16" => "MACH_MSG_TYPE_INTEGER_16",
+        "MSG_TYPE_INTEGER_32" => "MACH_MSG_TYPE_INTEGER_32",
+        "MSG_TYPE_UNSTRUCTURED" => "MACH_MSG_TYPE_UNSTRUCTURED",
+        "MSG_TYPE_PORT" => "MACH_MSG_TYPE_COPY_SEND",
+        "MSG_TYPE_PORT_ALL" => "MACH_MSG_TYPE_MOVE_RECEIVE",
+        _ => return None,
+    })
+}
+
+/// NeXT's standard port types, for text that uses them without defining them (its
+/// `std_types.defs` did; xnu's does not).
+fn next_standard_type(name: &str) -> Option<Type> {
+    let mach = match name {
+        "port_t" => "MSG_TYPE_PORT",
+        "port_all_t" => "MSG_TYPE_PORT_ALL",
+        _ => return None,
+    };
+    primitive(mach, name).map(|ty| Type {
+        name: name.to_owned(),
+        ..ty
+    })
+}
+
 fn primitive(name: &str, declared: &str) -> Option<Type> {
+    if let Some(mach) = next_msg_type(name) {
+        return primitive(mach, declared).map(|ty| Type {
+            name: name.to_owned(),
+            ..ty
+        });
+    }
+    // NeXT gave strings and reals their size in the long form only.
+    let sizeless = match name {
+        "MSG_TYPE_REAL" => Some("`MSG_TYPE_REAL` values without a size (write `float` or `double`)"),
+        "MSG_TYPE_STRING" => Some("`MSG_TYPE_STRING` values without a size (write `c_string[n]`)"),
+        _ => None,
+    };
+    if let Some(what) = sizeless {
+        return Some(Type {
+            name: name.to_owned(),
+            origin: Origin::Primitive,
+            wire: Wire::Unsupported(what),
+            rust: Rust::None,
+        });
+    }
     let unsigned = {
         let d = declared.to_ascii_lowercase();
         d.starts_with("uint")
@@ -1303,6 +1462,40 @@ fn option_value(text: &str) -> OptionValue {
     } else {
         OptionValue::User(text.to_owned())
     }
+}
+
+/// What MIG calls a Rust type a Rust programmer may write for an argument.
+fn rust_type_hint(name: &str) -> Option<String> {
+    let mig = match name {
+        "i8" => "`int8_t`",
+        "i16" => "`int16_t`",
+        "i32" => "`int32_t` (or `int`)",
+        "i64" => "`int64_t`",
+        "u8" => "`uint8_t`",
+        "u16" => "`uint16_t`",
+        "u32" => "`uint32_t` (or `unsigned`)",
+        "u64" => "`uint64_t`",
+        "isize" => "`intptr_t`",
+        "usize" => "`uintptr_t` (or `vm_size_t` for a size)",
+        "f32" => "`float`",
+        "f64" => "`double`",
+        "bool" => "`boolean_t`",
+        "String" | "str" | "CStr" | "CString" => {
+            return Some(format!(
+                "MIG has no `{name}`: a string is `c_string[n]` (at most `n` bytes with its NUL), \
+                 declared with `type name_t = c_string[256];`"
+            ));
+        }
+        "Vec" | "slice" => {
+            return Some(
+                "MIG has no `Vec`: an array is `array[*:n] of T` (inline, at most `n`) or \
+                 `array[] of T` (out of line), declared with `type`"
+                    .to_owned(),
+            );
+        }
+        _ => return None,
+    };
+    Some(format!("MIG spells `{name}` as {mig}"))
 }
 
 fn unknown_type_message(name: &str) -> String {
@@ -1408,8 +1601,8 @@ fn added_field(kind: &crate::layout::FieldKind, name: &str, routine: &Routine) -
 }
 
 /// The translations a type's annotations declare, on top of those it inherits.
-/// `cusertype:` and `cservertype:` name C types only, and `ctype:` too except on fixed
-/// inline data (see `type_decl`): they change nothing here.
+/// `ctype:`, `cusertype:` and `cservertype:` name C types only, and `rusttype:` is
+/// handled by `type_decl`: they change nothing here.
 fn translation(
     annotations: &[syntax::Annotation],
     inherited: Option<Translation>,

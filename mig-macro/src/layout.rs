@@ -160,7 +160,8 @@ pub fn routine(r: &Routine) -> RoutineLayout {
 ///    plain `mig_reply_error_t`;
 /// 5. the inline data in argument order: values (each padded to 4 bytes by an
 ///    `<arg>Pad`), variable arrays as `<arg>Cnt` then the elements at their maximum,
-///    and the `<arg>Cnt` of each out-of-line array.
+///    and the `<arg>Cnt` of each out-of-line array; a `RetCode` argument of a complex
+///    request is left out (`left_out`), though it still counts for step 3.
 fn message(id: i32, args: &[(usize, &Arg)], reply: bool) -> Message {
     let described: Vec<_> = args.iter().filter(|(_, a)| a.ty.wire.is_descriptor()).collect();
     let inline: Vec<_> = args.iter().filter(|(_, a)| has_inline_part(a, reply)).collect();
@@ -210,6 +211,9 @@ fn message(id: i32, args: &[(usize, &Arg)], reply: bool) -> Message {
     };
     let mut out_of_line_counts = Vec::new();
     for &&(index, arg) in &inline {
+        if left_out(arg, reply, complex) {
+            continue;
+        }
         if !reply && arg.role == Role::Out {
             // `CountInOut`: the caller's capacity, where the argument stands.
             m.push(&format!("{}Cnt", arg.name), 4, FieldKind::Capacity(index));
@@ -308,6 +312,27 @@ impl Builder {
         // definition ends in an error, never an overflow.
         self.offset = self.offset.saturating_add(size);
     }
+}
+
+/// Whether a `RetCode` argument is left out of a complex request, as Apple's MIG does
+/// (`migcom.tproj/routine.c`, `rtProcessRetCode`: when the routine has a `RetCode`
+/// argument and its request is not simple, the argument keeps only `akbSendRcv`, losing
+/// `akbRequest` and `akbSendBody`, so `WriteStructDecl` leaves it out of the request).
+/// Such a request travels only when the code is 0; the client sends any other code as a
+/// `mig_reply_error_t` with the request's id instead, and the server hands its handler
+/// `KERN_SUCCESS` for a request that arrived complex. The argument still counts as inline
+/// data when `rtProcessNdrCode` decides whether the request carries an `NDR`, so a
+/// request whose only other arguments are ports keeps an `NDR` with nothing after it.
+pub fn left_out(arg: &Arg, reply: bool, complex: bool) -> bool {
+    arg.ret_code && !reply && complex
+}
+
+/// The routine's `RetCode` argument when its request leaves it out (`left_out`).
+pub fn left_out_ret_code(r: &Routine) -> Option<&Arg> {
+    let complex = r.args.iter().any(|a| a.in_request() && a.ty.wire.is_descriptor());
+    r.args
+        .iter()
+        .find(|a| a.in_request() && left_out(a, false, complex))
 }
 
 /// Whether an argument puts anything in a message's inline part: its value, its count,

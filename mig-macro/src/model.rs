@@ -101,7 +101,7 @@ pub enum Rust {
     CString(u32),
     /// `Vec<T>` of port names.
     Ports(Box<Rust>),
-    /// A type of the user's, named by `ctype:` on fixed inline data: a path from the
+    /// A type of the user's, named by `rusttype:` on fixed inline data: a path from the
     /// scope that invokes `mig!`, the span to report a wrong one at, and the size MIG
     /// gives the data.
     User {
@@ -221,6 +221,10 @@ pub struct Arg {
     /// `PhysicalCopy` on out-of-line data: the kernel copies the bytes instead of
     /// mapping the pages copy-on-write.
     pub physical_copy: bool,
+    /// `RetCode` was written on this (simpleroutine's, 32-bit) argument: a complex
+    /// request leaves it out and carries a nonzero code as a `mig_reply_error_t` instead
+    /// (see `layout::left_out`).
+    pub ret_code: bool,
     /// `SameCount` was written on this array.
     pub same_count: bool,
     /// With `SameCount`, the argument whose `<arg>Cnt` this array shares (it has none).

@@ -50,6 +50,9 @@ fn describe(error: &Rich<'_, Tok, Sp>) -> String {
                     );
                 }
             }
+            if let Some(hint) = found.as_deref().and_then(|tok| teach(tok, &wanted)) {
+                return hint;
+            }
             let found = match found {
                 Some(tok) => format!("`{}`", &**tok),
                 None => "end of input".to_owned(),
@@ -61,6 +64,26 @@ fn describe(error: &Rich<'_, Tok, Sp>) -> String {
             };
             format!("expected {wanted}, found {found}")
         }
+    }
+}
+
+/// What to say instead of "expected …, found …" when the token found is Rust's way of
+/// writing what MIG writes otherwise.
+fn teach(found: &Tok, wanted: &[String]) -> Option<String> {
+    let wants = |what: &str| wanted.iter().any(|w| w.contains(what));
+    match found {
+        Tok::Punct('&') if wants("type") => Some(
+            "MIG types are names, not references: a string is `c_string[n]`, a slice \
+             `array[*:n] of T` or `array[] of T` (declare them with `type`)"
+                .to_owned(),
+        ),
+        Tok::Ident(word) if wants("MIG statement") && matches!(word.as_str(), "fn" | "pub" | "async") => {
+            Some(format!(
+                "expected a MIG statement, found `{word}`: MIG declares an operation with `routine name(args);` \
+             (the caller waits for a reply) or `simpleroutine name(args);` (no reply)"
+            ))
+        }
+        _ => None,
     }
 }
 
@@ -80,6 +103,9 @@ const STATEMENT_KEYWORDS: &[&str] = &[
     "subsystem",
     "routine",
     "simpleroutine",
+    "procedure",
+    "simpleprocedure",
+    "function",
     "type",
     "skip",
     "import",
@@ -232,19 +258,25 @@ fn type_spec<'t>() -> impl Parser<'t, In<'t>, TypeSpec, Extra<'t>> + Clone {
                 target: Box::new(target),
                 span: e.span(),
             });
-        // `BasicTypeSpec: ( IPCType , IntExp )`
+        // `BasicTypeSpec: ( IPCType , IntExp )`, and NeXT's `( IPCType [, bits [, dealloc]] )`.
         let sized = group(
             Delimiter::Parenthesis,
-            ident()
-                .then(punct('|').ignore_then(ident()).or_not())
-                .then_ignore(punct(','))
-                .then(expr()),
+            ident().then(punct('|').ignore_then(ident()).or_not()).then(
+                punct(',')
+                    .ignore_then(expr())
+                    .then(punct(',').ignore_then(kw("dealloc")).or_not())
+                    .or_not(),
+            ),
         )
-        .map_with(|((sender, receiver), bits), e| TypeSpec::Ipc {
-            sender,
-            receiver,
-            bits: Some(bits),
-            span: e.span(),
+        .map_with(|((sender, receiver), rest), e| {
+            let (bits, dealloc) = rest.map_or((None, None), |(bits, dealloc)| (Some(bits), dealloc));
+            TypeSpec::Ipc {
+                sender,
+                receiver,
+                bits,
+                dealloc,
+                span: e.span(),
+            }
         });
         // `IPCType` or `PrevTypeSpec`.
         let named =
@@ -256,6 +288,7 @@ fn type_spec<'t>() -> impl Parser<'t, In<'t>, TypeSpec, Extra<'t>> + Clone {
                         sender,
                         receiver: Some(receiver),
                         bits: None,
+                        dealloc: None,
                         span: e.span(),
                     },
                 });
@@ -274,18 +307,22 @@ fn path<'t>() -> impl Parser<'t, In<'t>, Vec<Ident>, Extra<'t>> + Clone {
 }
 
 /// The `TransTypeSpec` suffixes: `ctype: T`, `cusertype: T`, `cservertype: T`,
-/// `intran: T f(U)`, `outtran: U f(T)` and `destructor: f(T)`.
+/// `intran: T f(U)`, `outtran: U f(T)` and `destructor: f(T)`; and `mig!`'s own
+/// `rusttype: T`, which binds a Rust type of the user's to fixed inline data.
 fn annotations<'t>() -> impl Parser<'t, In<'t>, Vec<Annotation>, Extra<'t>> + Clone {
     let argument = group(Delimiter::Parenthesis, path());
-    let named = any_kw(&["ctype", "cusertype", "cservertype"], "type annotation")
-        .then_ignore(punct(':'))
-        .then(path())
-        .map(|(keyword, value)| Annotation {
-            keyword,
-            value,
-            function: None,
-            argument: None,
-        });
+    let named = any_kw(
+        &["ctype", "cusertype", "cservertype", "rusttype"],
+        "type annotation",
+    )
+    .then_ignore(punct(':'))
+    .then(path())
+    .map(|(keyword, value)| Annotation {
+        keyword,
+        value,
+        function: None,
+        argument: None,
+    });
     let translation = any_kw(&["intran", "outtran"], "type annotation")
         .then_ignore(punct(':'))
         .then(path())
@@ -321,8 +358,21 @@ fn subsystem<'t>() -> impl Parser<'t, In<'t>, Statement, Extra<'t>> + Clone {
                 .collect(),
         )
         .then(ident())
-        .then(expr())
-        .map_with(|((modifiers, name), base), e| {
+        .then(expr().or_not())
+        .validate(|((modifiers, name), base), e, emitter| {
+            // Reported here, and the statement kept: without it every routine after
+            // would be "before `subsystem`".
+            let base = base.unwrap_or_else(|| {
+                emitter.emit(Rich::custom(
+                    name.span,
+                    format!(
+                        "`subsystem {0}` needs its base, the msgh_id of its first routine: \
+                         `subsystem {0} 100;`",
+                        name.text
+                    ),
+                ));
+                Expr::Number("0".to_owned(), name.span)
+            });
             Statement::Subsystem(Subsystem {
                 docs: Vec::new(),
                 modifiers,
@@ -382,11 +432,14 @@ fn argument<'t>() -> impl Parser<'t, In<'t>, Arg, Extra<'t>> + Clone {
         .then(annotations())
         .map(|((name, spec), annotations)| ArgType::Declared {
             name,
-            spec,
+            spec: Box::new(spec),
             annotations,
         });
     let arg_type = choice((declared, ident().map(ArgType::Named))).labelled("type name");
+    // `, name :` or `, in name :` is the next argument after a mistaken `,`, not a flag.
+    let next_argument = ident().then(ident().or_not()).then(punct(':')).ignored();
     let flag = punct(',')
+        .then(next_argument.not().rewind())
         .ignore_then(ident())
         .then(group(Delimiter::Bracket, empty()).or_not())
         .map(|(name, brackets)| Flag {
@@ -412,22 +465,99 @@ fn argument<'t>() -> impl Parser<'t, In<'t>, Arg, Extra<'t>> + Clone {
 
 /// `RoutineDecl`: `routine name ( args )` or `simpleroutine name ( args )`.
 fn routine<'t>() -> impl Parser<'t, In<'t>, Statement, Extra<'t>> + Clone {
+    // A `,` between arguments, as in Rust or C: reported at each, and read as the `;`
+    // it should be, so the arguments after it are still checked.
+    let comma = punct(',').validate(|span, _, emitter| {
+        emitter.emit(Rich::custom(
+            span,
+            "MIG separates arguments with `;`, not `,` (a `,` after a type starts a flag such as `dealloc`)",
+        ));
+        span
+    });
     let args = argument()
-        .separated_by(punct(';'))
+        .separated_by(choice((punct(';'), comma)))
         .allow_trailing()
         .collect::<Vec<_>>();
-    any_kw(&["routine", "simpleroutine"], "`routine`")
-        .then(ident())
-        .then(group(Delimiter::Parenthesis, args))
-        .map_with(|((keyword, name), args), e| {
-            Statement::Routine(Routine {
+    // `-> T`, as a Rust function returns: MIG has no return type.
+    let result = punct('-')
+        .then(punct('>'))
+        .ignore_then(ident())
+        .validate(|ty, e, emitter| {
+            emitter.emit(Rich::custom(
+                e.span(),
+                format!(
+                    "a MIG routine has no return type: results are `out` arguments \
+                     (`out result: {}`), and errors come back as the stub's `Err`",
+                    ty.text
+                ),
+            ));
+        });
+    // NeXT MiG's `procedure` and `simpleprocedure` have the same syntax and, on XNU's
+    // wire, the same messages (their errors come back as `Err`, not to an error
+    // procedure).
+    // NeXT MiG's `function name(args) : type`: its value comes back as an `out`
+    // argument named `result`, the one value the stub returns.
+    let value = punct(':').ignore_then(ident());
+    any_kw(
+        &[
+            "routine",
+            "simpleroutine",
+            "procedure",
+            "simpleprocedure",
+            "function",
+        ],
+        "`routine`",
+    )
+    .then(ident())
+    .then(group(Delimiter::Parenthesis, args))
+    .then(value.or_not())
+    .then_ignore(result.or_not())
+    .validate(|(((keyword, name), mut args), value), _, emitter| {
+        let function = keyword.is_keyword("function");
+        match value {
+            Some(ty) if function => args.push(Arg {
                 docs: Vec::new(),
-                keyword,
-                name,
-                args,
-                span: e.span(),
-            })
+                direction: Some(Ident {
+                    text: "out".to_owned(),
+                    span: ty.span,
+                }),
+                name: Ident {
+                    text: "result".to_owned(),
+                    span: ty.span,
+                },
+                span: ty.span,
+                ty: ArgType::Named(ty),
+                flags: Vec::new(),
+            }),
+            Some(ty) => emitter.emit(Rich::custom(
+                ty.span,
+                format!(
+                    "only a `function` has a `: type` after its arguments; a `{}` returns \
+                     its results as `out` arguments (`out result: {}`)",
+                    keyword.text, ty.text
+                ),
+            )),
+            None if function => emitter.emit(Rich::custom(
+                name.span,
+                format!(
+                    "`function {0}` needs the type of its value after the arguments: \
+                     `function {0}(…) : int;`",
+                    name.text
+                ),
+            )),
+            None => {}
+        }
+        ((keyword, name), args)
+    })
+    .map_with(|((keyword, name), args), e| {
+        Statement::Routine(Routine {
+            docs: Vec::new(),
+            keyword,
+            name,
+            args,
+            span: e.span(),
         })
+    })
 }
 
 /// The option statements that take one identifier.
@@ -506,18 +636,27 @@ fn file_name<'t>() -> impl Parser<'t, In<'t>, String, Extra<'t>> + Clone {
     choice((quoted, angled)).labelled("file name")
 }
 
-/// NeXT MiG's `procedure`, `simpleprocedure`, `function` and `msgtype`: recognized (so
-/// the error can say what to write instead) and skipped to the `;`.
+/// NeXT MiG's `msgtype`: recognized (so the error can say what to write instead) and
+/// skipped to the `;`.
 fn legacy<'t>() -> impl Parser<'t, In<'t>, Statement, Extra<'t>> + Clone {
-    any_kw(
-        &["procedure", "simpleprocedure", "function", "msgtype"],
-        "statement",
-    )
-    .then_ignore(any().and_is(punct(';').not()).repeated())
-    .map_with(|keyword, e| Statement::Legacy {
-        keyword,
-        span: e.span(),
-    })
+    any_kw(&["msgtype"], "statement")
+        .then_ignore(any().and_is(punct(';').not()).repeated())
+        .map_with(|keyword, e| Statement::Legacy {
+            keyword,
+            span: e.span(),
+        })
+}
+
+/// A statement's `;` (`true`), or its absence just before another statement, an
+/// `#include` or the end (`false`): a forgotten `;`, reported without losing either
+/// statement. Anything else is a syntax error in the statement itself.
+fn terminator<'t>() -> impl Parser<'t, In<'t>, bool, Extra<'t>> + Clone {
+    let next = choice((
+        select_ref! { Tok::Ident(s) if STATEMENT_KEYWORDS.iter().any(|k| s.eq_ignore_ascii_case(k)) => () },
+        punct('#').ignored(),
+        end(),
+    ));
+    choice((punct(';').to(true), next.rewind().to(false)))
 }
 
 /// `#include <file>`: a preprocessor line, so no `;`.
@@ -549,7 +688,18 @@ fn file<'t>() -> impl Parser<'t, In<'t>, File, Extra<'t>> {
             statement.attach_docs(docs);
             statement
         })
-        .then_ignore(punct(';'))
+        .then(terminator())
+        .validate(|(statement, ended), e, emitter| {
+            if !ended {
+                // Where rustc says "add `;` here": after the statement, not at the
+                // next one.
+                emitter.emit(Rich::custom(
+                    point(e.span().end),
+                    "expected `;`: every MIG statement ends with one (add `;` here)",
+                ));
+            }
+            statement
+        })
         .recover_with(via_parser(
             any()
                 .and_is(punct(';').not())

@@ -198,7 +198,16 @@ fn run(tokens: Vec<(Tok, Sp)>, defines: &mut Defines, cx: &mut Errors) -> Vec<(T
                     out.push((Tok::Ident(name), name_sp));
                     out.extend(rest);
                 }
-                Some((file, angled)) => out.extend(included(&file, angled, whole, defines, cx)),
+                Some((file, angled)) => match included(&file, angled, whole, defines, cx) {
+                    Some(tokens) => out.extend(tokens),
+                    // Left for the parser, so that `check` knows definitions may be
+                    // missing and does not report each use of them again.
+                    None => {
+                        out.push((tok, sp));
+                        out.push((Tok::Ident(name), name_sp));
+                        out.extend(rest);
+                    }
+                },
                 None => cx.error(whole, "expected `<file>` or `\"file\"` after `#include`"),
             },
             "pragma" | "line" => {}
@@ -226,23 +235,43 @@ fn include_name(rest: &[(Tok, Sp)]) -> Option<(String, bool)> {
 }
 
 /// A file's tokens after preprocessing, every one at the `#include`'s span (a file's
-/// text has no spans of its own).
-fn included(name: &str, angled: bool, whole: Sp, defines: &mut Defines, cx: &mut Errors) -> Vec<(Tok, Sp)> {
+/// text has no spans of its own); `None` if it cannot be read.
+fn included(
+    name: &str,
+    angled: bool,
+    whole: Sp,
+    defines: &mut Defines,
+    cx: &mut Errors,
+) -> Option<Vec<(Tok, Sp)>> {
     let text = match include::include(name, angled, defines) {
         Ok(text) => text,
         Err(message) => {
-            cx.error(whole, message);
-            return Vec::new();
+            // A near miss of a built-in file is a typo, not a file to look for.
+            match crate::suggest::closest(name, crate::builtin::BUILTIN_NAMES) {
+                Some(close) => cx.error(
+                    whole,
+                    format!(
+                        "`{}` is not a built-in type file; did you mean `<{close}>`?",
+                        if angled {
+                            format!("<{name}>")
+                        } else {
+                            format!("\"{name}\"")
+                        }
+                    ),
+                ),
+                None => cx.error(whole, message),
+            }
+            return None;
         }
     };
     match TokenStream::from_str(&text) {
-        Ok(tokens) => respan(lex::lower(tokens), whole),
+        Ok(tokens) => Some(respan(lex::lower(tokens), whole)),
         Err(error) => {
             cx.error(
                 whole,
                 format!("after preprocessing, the text of `{name}` is not valid Rust tokens: {error}"),
             );
-            Vec::new()
+            None
         }
     }
 }

@@ -101,11 +101,13 @@ pub struct TypeDecl {
 pub enum TypeSpec {
     /// A previously declared type, a `MACH_MSG_TYPE_*` name or `polymorphic`.
     Name(Ident),
-    /// `A | B` (sent as A, received as B) or `(A, bits)`.
+    /// `A | B` (sent as A, received as B), or NeXT's long form `(A[, bits[, dealloc]])`.
     Ipc {
         sender: Ident,
         receiver: Option<Ident>,
         bits: Option<Expr>,
+        /// `dealloc` in the long form: a port that moves.
+        dealloc: Option<Ident>,
         span: Sp,
     },
     /// `array[...] of T`.
@@ -189,7 +191,7 @@ pub enum ArgType {
     /// `: name = spec`, a type declared in place.
     Declared {
         name: Ident,
-        spec: TypeSpec,
+        spec: Box<TypeSpec>,
         annotations: Vec<Annotation>,
     },
 }

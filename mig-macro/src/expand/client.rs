@@ -48,6 +48,8 @@ pub fn stub(paths: &Paths, routine: &Routine) -> TokenStream {
                 quote!(#krate::PolyPort)
             } else if ports::is_port(a) {
                 ports::sent_type(paths, a, Scope::Subsystem)
+            } else if sends_names_region(a) {
+                quote!(#krate::OutOfLine<#krate::sys::mach_port_t>)
             } else if is_port_array(a) {
                 sent_port_array(paths, a, Scope::Subsystem, false)
             } else if is_string(a) {
@@ -109,9 +111,25 @@ pub fn stub(paths: &Paths, routine: &Routine) -> TokenStream {
     }
     let doc = docs_with(&routine.docs, &doc);
     if routine.simple {
+        // A `RetCode` its complex request leaves out: any other code than 0 travels
+        // alone, as Apple's stubs send it.
+        let ret_code = crate::layout::left_out_ret_code(routine).map(|arg| {
+            let code = ident(&arg.name);
+            let reply = if callers_reply.is_some() {
+                reply_port.clone()
+            } else {
+                quote!(, #krate::sys::MACH_PORT_NULL, 0)
+            };
+            quote! {
+                if #code != 0 {
+                    return #krate::__private::send_ret_code(#code, #port_value, #disposition, #module::ID, #options, #timeout #reply);
+                }
+            }
+        });
         return quote! {
             #doc
             pub fn #name(#(#params),*) -> #krate::Result<()> {
+                #ret_code
                 let __request = #request;
                 // SAFETY: the request was built from the arguments, whose types own or
                 // borrow every right and region it carries.
@@ -282,6 +300,11 @@ fn request_value(paths: &Paths, routine: &Routine) -> TokenStream {
             quote!(#name)
         },
         |arg, value| match arg.ty.wire {
+            crate::model::Wire::OutOfLinePorts { max, .. } if sends_names_region(arg) => {
+                let max = proc_macro2::Literal::u32_unsuffixed(max.unwrap_or(u32::MAX));
+                let disposition = proc_macro2::Literal::u8_unsuffixed(ports::send_disposition(arg) as u8);
+                quote!(#krate::__private::ool_ports_moved(#value, #disposition, #max)?)
+            }
             crate::model::Wire::PortArray { .. } | crate::model::Wire::OutOfLinePorts { .. } => {
                 port_array_to_wire(paths, arg, value, false)
             }
@@ -398,6 +421,9 @@ pub fn message_fields(
         fields.extend(quote!(RetCode: 0,));
     }
     for arg in &inline {
+        if crate::layout::left_out(arg, reply, complex) {
+            continue;
+        }
         let name = ident(&arg.name);
         let count = quote::format_ident!("{}Cnt", arg.name);
         let own_count = arg.count_from.is_none();
@@ -442,6 +468,20 @@ pub fn message_fields(
 /// The `<arg>Cnt` field holding an array's count: its own, or the one it shares.
 pub fn count_field(arg: &Arg) -> proc_macro2::Ident {
     quote::format_ident!("{}Cnt", arg.count_from.as_deref().unwrap_or(&arg.name))
+}
+
+/// Whether a client sends an out-of-line array of names it keeps rights to in a region
+/// of its own that moves with the request (`dealloc`): the stub takes a
+/// `mig::OutOfLine<mach_port_t>`. Rights that move already travel in a fresh region
+/// that leaves with the message, so `dealloc` changes nothing for them, nor for a fixed
+/// array (`^array[n]`), which is always copied into `n` fresh slots.
+pub fn sends_names_region(arg: &Arg) -> bool {
+    arg.dealloc
+        && matches!(
+            arg.ty.wire,
+            crate::model::Wire::OutOfLinePorts { exact: false, .. }
+        )
+        && !matches!(ports::send_disposition(arg), 16..=18)
 }
 
 /// Whether an argument is an array of ports (inline or out of line).

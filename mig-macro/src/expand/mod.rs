@@ -85,12 +85,12 @@ fn alias(paths: &Paths, def: &TypeDef, scope: Scope) -> TokenStream {
     let user_docs = docs(&def.docs);
     let generated = format!("MIG type `{}`.", def.name);
     // A user's type for fixed data must be plain data of exactly MIG's size; both are
-    // checked where its `ctype:` is written.
+    // checked where its `rusttype:` is written.
     let checks = match &def.ty.rust {
         crate::model::Rust::User { span, size, .. } => {
             let krate = &paths.krate;
             let message = format!(
-                "the `ctype:` of MIG type `{}` must be {size} bytes, as its definition says",
+                "the `rusttype:` of MIG type `{}` must be {size} bytes, as its definition says",
                 def.name
             );
             let size = proc_macro2::Literal::usize_unsuffixed(*size as usize);

@@ -24,6 +24,22 @@ pub fn items(paths: &Paths, model: &Subsystem, _layout: &SubsystemLayout) -> Tok
         model.name
     );
     let trait_doc = super::names::doc(&trait_doc);
+    // Without routines no id is this subsystem's: a `match` of only `_ => return false`
+    // would leave the `true` after it unreachable, a warning in the user's crate.
+    let body = if model.routines.is_empty() {
+        quote! {
+            let _ = server;
+            false
+        }
+    } else {
+        quote! {
+            match request.header().msgh_id {
+                #(#arms)*
+                _ => return false,
+            }
+            true
+        }
+    };
     quote! {
         #trait_doc
         pub trait Server {
@@ -44,11 +60,7 @@ pub fn items(paths: &Paths, model: &Subsystem, _layout: &SubsystemLayout) -> Tok
             reply: &mut #krate::MessageBuffer,
         ) -> bool {
             #krate::__private::prepare_reply(request, reply);
-            match request.header().msgh_id {
-                #(#arms)*
-                _ => return false,
-            }
-            true
+            #body
         }
 
         /// Dispatch with MIG's C demux signature, for C server loops such as
@@ -336,6 +348,10 @@ fn arm(paths: &Paths, routine: &Routine) -> TokenStream {
             quote!(::core::cmp::Ord::min(__request.#count, #max))
         }
         Role::Trailer { element, .. } => read_trailer(element),
+        // Not in the request: it arrived complex, which Apple's stubs send only for 0.
+        _ if crate::layout::left_out_ret_code(routine).is_some_and(|r| std::ptr::eq(r, a)) => {
+            quote!(#krate::sys::KERN_SUCCESS)
+        }
         _ if ports::is_poly(a) => {
             let name = ident(&a.name);
             quote!(#krate::PolyPort::from_descriptor(__request.#name))

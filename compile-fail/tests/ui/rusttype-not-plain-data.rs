@@ -8,7 +8,7 @@ pub struct Flags {
 mig::mig! {
     subsystem demo 100;
     #include <mach/std_types.defs>
-    type flags_t = struct[1] of int ctype: Flags;
+    type flags_t = struct[1] of int rusttype: Flags;
     routine set(server: mach_port_t; f: flags_t);
 }
 

@@ -12,7 +12,7 @@ mig::mig! {
     subsystem demo 100;
     #include <mach/std_types.defs>
     // MIG says 8 bytes; the struct has 16.
-    type timespec_t = struct[2] of int ctype: Timespec;
+    type timespec_t = struct[2] of int rusttype: Timespec;
     routine set(server: mach_port_t; t: timespec_t);
 }
 
