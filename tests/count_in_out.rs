@@ -7,6 +7,7 @@
 
 mod common;
 
+use std::sync::Arc;
 use std::sync::atomic::{AtomicU32, Ordering};
 
 use common::{Running, one_at_a_time};
@@ -25,7 +26,7 @@ mig::mig! {
 
 /// Remembers the capacity its handlers were given.
 struct Filler {
-    seen: AtomicU32,
+    seen: Arc<AtomicU32>,
     port: ReceiveRight,
 }
 
@@ -53,33 +54,37 @@ impl counted::Server for Filler {
     }
 }
 
-fn filler() -> (Running, &'static Filler) {
-    let filler: &'static Filler = Box::leak(Box::new(Filler {
-        seen: AtomicU32::new(0),
-        port: ReceiveRight::allocate().unwrap(),
-    }));
-    (Running::start(counted::Service(filler)), filler)
+/// A server, the capacity its handlers saw last, and the name of the port it answers with.
+fn filler() -> (Running, Arc<AtomicU32>, mach_port_t) {
+    let seen = Arc::new(AtomicU32::new(0));
+    let port = ReceiveRight::allocate().unwrap();
+    let name = port.name();
+    let filler = Filler {
+        seen: Arc::clone(&seen),
+        port,
+    };
+    (Running::start(counted::Service(filler)), seen, name)
 }
 
 #[test]
 fn servers_clamp_the_callers_capacity_to_the_arrays_maximum() {
     let _turn = one_at_a_time();
-    let (server, filler) = filler();
+    let (server, seen, _) = filler();
     assert_eq!(&*counted::fill(server.port(), 3, 99).unwrap(), &[0, 1, 2]);
     assert_eq!(
-        filler.seen.load(Ordering::SeqCst),
+        seen.load(Ordering::SeqCst),
         16,
         "the handler saw the array's maximum, not the caller's 99"
     );
     assert_eq!(counted::fill(server.port(), 3, 5).map(|s| s.len()), Ok(3));
-    assert_eq!(filler.seen.load(Ordering::SeqCst), 5);
+    assert_eq!(seen.load(Ordering::SeqCst), 5);
     server.stop();
 }
 
 #[test]
 fn clients_refuse_more_elements_than_their_capacity() {
     let _turn = one_at_a_time();
-    let (server, filler) = filler();
+    let (server, _, port) = filler();
     assert_eq!(
         counted::fill(server.port(), 10, 4).map(|s| s.len()),
         Err(Error::MIG_ARRAY_TOO_LARGE)
@@ -87,7 +92,6 @@ fn clients_refuse_more_elements_than_their_capacity() {
     assert_eq!(counted::fill(server.port(), 4, 4).map(|s| s.len()), Ok(4));
 
     // The refused reply's right is released with it.
-    let port = filler.port.name();
     let refs = || {
         let mut refs = 0;
         // SAFETY: an out-pointer to a local.
