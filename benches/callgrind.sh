@@ -108,9 +108,13 @@ for line in sys.stdin:
 print("Ir per RPC, the loopback's mach_msg subtracted")
 print(f"{'routine':{w}} {'mig!':>8} {'client':>8} {'demux':>8} {'reply-port':>10}"
       f" {'C stubs':>8} {'client':>8} {'demux':>8} {'reply-port':>10} {'ratio':>6}")
+def split(x):  # client and demux, or "inlined" where the demux has no symbol of its own
+    if x["demux"] == 0:
+        return f"{'inlined':>8} {'inlined':>8}"
+    return f"{x['client']:8.0f} {x['demux']:8.0f}"
 for routine, s in rows.items():
     r, c = s["rust"], s["c"]
-    print(f"{routine:{w}} {r['stub']:8.0f} {r['client']:8.0f} {r['demux']:8.0f} {r['port']:10.0f}"
+    print(f"{routine:{w}} {r['stub']:8.0f} {split(r)} {r['port']:10.0f}"
           f" {c['stub']:8.0f} {c['client']:8.0f} {c['demux']:8.0f} {c['port']:10.0f}"
           f" {r['stub'] / c['stub']:6.2f}")
 print()
