@@ -147,6 +147,7 @@ mod loopback {
     type OolSend = unsafe extern "C" fn(mach_port_t, *const c_void, mach_msg_type_number_t) -> kern_return_t;
     type StateIdentity = unsafe extern "C" fn(
         mach_port_t,
+        mach_port_t,
         *mut c_int,
         *const u32,
         mach_msg_type_number_t,
@@ -222,9 +223,16 @@ mod loopback {
             assert_eq!(kr, sys::KERN_SUCCESS, "C ool_send");
         }
 
-        /// mach_exception_raise_state_identity with flavor `flavor` and `old_state`:
-        /// the flavor and the new state that come back.
-        fn state_identity(&self, port: mach_port_t, flavor: i32, old_state: &[u32]) -> (i32, Vec<u32>) {
+        /// mach_exception_raise_state_identity with `thread` (a send right, sent as thread
+        /// and task), flavor `flavor` and `old_state`: the flavor and the new state that
+        /// come back.
+        fn state_identity(
+            &self,
+            port: mach_port_t,
+            thread: mach_port_t,
+            flavor: i32,
+            old_state: &[u32],
+        ) -> (i32, Vec<u32>) {
             let mut flavor = flavor;
             let mut new_state = [0u32; THREAD_STATE_MAX];
             let mut count = THREAD_STATE_MAX as mach_msg_type_number_t;
@@ -233,6 +241,7 @@ mod loopback {
             let kr = unsafe {
                 (self.state_identity)(
                     port,
+                    thread,
                     &mut flavor,
                     old_state.as_ptr(),
                     old_state.len() as u32,
@@ -287,7 +296,7 @@ mod loopback {
                 }
                 "ool_send" => c.ool_send(port, black_box(&page)),
                 "mach_exception_raise_state_identity" => {
-                    black_box(c.state_identity(port, 6, black_box(&state)));
+                    black_box(c.state_identity(port, port, 6, black_box(&state)));
                 }
                 other => panic!(
                     "unknown routine {other} (add2, echo, ool_send, mach_exception_raise_state_identity)"
@@ -298,8 +307,9 @@ mod loopback {
         assert_eq!(server.join().unwrap(), 0, "the C server loop failed");
     }
 
-    /// Every routine of the C client against `port`, checked.
-    fn c_calls(c: &CStubs, port: mach_port_t) {
+    /// Every routine of the C client against `port`, checked; `thread` is the send right
+    /// sent as thread and task.
+    fn c_calls(c: &CStubs, port: mach_port_t, thread: mach_port_t) {
         let data: Vec<i32> = (0..64).map(|i| i * 3 - 7).collect();
         let page: Vec<u8> = (0..4096).map(|i| i as u8).collect();
         let states: Vec<u32> = (0..THREAD_STATE_MAX as u32)
@@ -311,13 +321,17 @@ mod loopback {
             assert_eq!(c.echo(port, &data[..0]), Vec::<i32>::new());
             c.ool_send(port, &page);
             let state = &states[..68 + i as usize];
-            assert_eq!(c.state_identity(port, 6 + i, state), (6 + i, state.to_vec()));
-            assert_eq!(c.state_identity(port, 4, &[]), (4, vec![]));
+            assert_eq!(
+                c.state_identity(port, thread, 6 + i, state),
+                (6 + i, state.to_vec())
+            );
+            assert_eq!(c.state_identity(port, thread, 4, &[]), (4, vec![]));
         }
     }
 
-    /// Every routine of the `mig!` client against `port`, checked.
-    fn mig_calls(port: mach_port_t) {
+    /// Every routine of the `mig!` client against `port`, checked; `thread` as for
+    /// [`c_calls`].
+    fn mig_calls(port: mach_port_t, thread: mach_port_t) {
         let data: Vec<i32> = (0..512).collect();
         let page = vec![0x5au8; 10_000];
         let states: Vec<u32> = (0..THREAD_STATE_MAX as u32).rev().collect();
@@ -328,11 +342,12 @@ mod loopback {
             assert_eq!(bench::echo(port, &data, &[]).unwrap().as_slice(), &data[..]);
             drop(bench::ool_send(port, &page).unwrap());
             let state = &states[..68 * i as usize];
-            let back = bench::mach_exception_raise_state_identity(port, port, port, 1, &[1, 0x10], i, state)
-                .unwrap();
+            let back =
+                bench::mach_exception_raise_state_identity(port, thread, thread, 1, &[1, 0x10], i, state)
+                    .unwrap();
             assert_eq!((back.flavor, back.new_state.as_slice()), (i, state));
             let back =
-                bench::mach_exception_raise_state_identity(port, port, port, 1, &[], 7, &states).unwrap();
+                bench::mach_exception_raise_state_identity(port, thread, thread, 1, &[], 7, &states).unwrap();
             assert_eq!((back.flavor, back.new_state.as_slice()), (7, &states[..]));
         }
     }
@@ -342,12 +357,16 @@ mod loopback {
     fn main_check(c: &'static CStubs) {
         let rights = sys::loopback_live_rights();
         let ool = sys::loopback_live_ool_bytes();
+        // The thread and task of mach_exception_raise_state_identity: each call copies two
+        // send references to the server, whose handler must release both.
+        let thread_port = ReceiveRight::allocate().unwrap();
+        let thread = thread_port.make_send().unwrap();
 
         let made = ReceiveRight::allocate().unwrap();
         let (receive, port) = service_port();
         let server = c.spawn_server(port, made.name());
-        c_calls(c, port);
-        mig_calls(port);
+        c_calls(c, port, thread.name());
+        mig_calls(port, thread.name());
         stop(receive);
         assert_eq!(server.join().unwrap(), 0, "the C server loop failed");
         drop(made);
@@ -359,9 +378,27 @@ mod loopback {
             });
             mig_core::serve(port, &service)
         });
-        c_calls(c, port);
+        c_calls(c, port, thread.name());
         stop(receive);
         server.join().unwrap().unwrap();
+
+        let mut refs = 0;
+        // SAFETY: a name in our space and a writable count.
+        let kr = unsafe {
+            sys::mach_port_get_refs(
+                sys::mach_task_self(),
+                thread.name(),
+                sys::MACH_PORT_RIGHT_SEND,
+                &mut refs,
+            )
+        };
+        assert_eq!(
+            (kr, refs),
+            (sys::KERN_SUCCESS, 1),
+            "thread/task send references left behind"
+        );
+        drop(thread);
+        drop(thread_port);
 
         // SAFETY: this thread's reply port, which no RPC is using now.
         unsafe { sys::mig_dealloc_reply_port(sys::mig_get_reply_port()) };

@@ -149,14 +149,15 @@ MEASURED kern_return_t c_stub_client_ool_send(mach_port_t port, const void *data
 }
 
 /* The anchor's arguments (as benches/insns.rs): EXC_BAD_ACCESS, codes
- * KERN_INVALID_ADDRESS and the address, the thread and task as two copied send
- * rights (here the service port's), and room for THREAD_STATE_MAX words back. */
-MEASURED kern_return_t c_stub_client_mach_exception_raise_state_identity(mach_port_t port, int *flavor,
-                                                                         natural_t *old_state,
+ * KERN_INVALID_ADDRESS and the address, `thread` (a send right; the benchmark
+ * passes the service port's) copied as both thread and task, and room for
+ * THREAD_STATE_MAX words back. */
+MEASURED kern_return_t c_stub_client_mach_exception_raise_state_identity(mach_port_t port, mach_port_t thread,
+                                                                         int *flavor, natural_t *old_state,
                                                                          mach_msg_type_number_t old_stateCnt,
                                                                          natural_t *new_state,
                                                                          mach_msg_type_number_t *new_stateCnt) {
     static int64_t code[2] = {1, 0x10};
-    return mach_exception_raise_state_identity(port, port, port, 1, code, 2, flavor, old_state, old_stateCnt,
+    return mach_exception_raise_state_identity(port, thread, thread, 1, code, 2, flavor, old_state, old_stateCnt,
                                                new_state, new_stateCnt);
 }
