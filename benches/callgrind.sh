@@ -17,9 +17,12 @@
 # code makes: `mig_get_reply_port`, and for ool_send the server handler's release of the
 # received region (`mach_vm_deallocate` / `vm_deallocate`) and the client's release of the
 # send right it got back (mig!'s `SendRight` drop, which is the loopback's inlined
-# `mach_port_deallocate`, / `mach_port_deallocate`).
+# `mach_port_deallocate`, / `mach_port_deallocate`), and for
+# mach_exception_raise_state_identity the server handler's release of the thread and task
+# send rights it received (the same two functions).
 #
-#   bash benches/callgrind.sh            # add2, echo, ool_send
+#   bash benches/callgrind.sh            # add2, echo, ool_send, mach_exception_raise_state_identity
+#   CALLGRIND_OUT=/tmp/cg bash benches/callgrind.sh   # the same, keeping the profiles
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -39,8 +42,15 @@ for line in sys.stdin:
 }
 rust_bin=$(executable insns -p mig-benches --bench insns)
 c_bin=$(executable c_stubs -p mig-core --features c-abi --bench c_stubs)
-out=$(mktemp -d)
-trap 'rm -rf "$out"' EXIT
+# CALLGRIND_OUT=<dir> keeps the callgrind.out files there (<side>.<routine>.<calls>) for
+# callgrind_annotate; otherwise they go to a temporary directory that is removed.
+if [ -n "${CALLGRIND_OUT:-}" ]; then
+    out=$CALLGRIND_OUT
+    mkdir -p "$out"
+else
+    out=$(mktemp -d)
+    trap 'rm -rf "$out"' EXIT
+fi
 
 extract=$(cat <<'PY'
 import re, sys
@@ -76,7 +86,7 @@ counts() { # side routine calls -> "total mach_msg reply_port demux vm_dealloc p
 }
 
 results=()
-for routine in add2 echo ool_send; do
+for routine in add2 echo ool_send mach_exception_raise_state_identity; do
     for side in rust c; do
         read -r t1 m1 r1 d1 v1 p1 < <(counts "$side" "$routine" 1000)
         read -r t2 m2 r2 d2 v2 p2 < <(counts "$side" "$routine" 3000)
@@ -88,6 +98,7 @@ table=$(cat <<'PY'
 import sys
 n = 2000
 rows = {}
+w = 35  # the longest routine name
 for line in sys.stdin:
     routine, side, *v = line.split()
     total, mach_msg, port, demux, vm, right = (int(x) / n for x in v)
@@ -95,19 +106,23 @@ for line in sys.stdin:
     rows.setdefault(routine, {})[side] = dict(
         stub=stub, client=stub - demux, demux=demux, port=port, bare=stub - port - vm - right)
 print("Ir per RPC, the loopback's mach_msg subtracted")
-print(f"{'routine':9} {'mig!':>8} {'client':>8} {'demux':>8} {'reply-port':>10}"
+print(f"{'routine':{w}} {'mig!':>8} {'client':>8} {'demux':>8} {'reply-port':>10}"
       f" {'C stubs':>8} {'client':>8} {'demux':>8} {'reply-port':>10} {'ratio':>6}")
+def split(x):  # client and demux, or "inlined" where the demux has no symbol of its own
+    if x["demux"] == 0:
+        return f"{'inlined':>8} {'inlined':>8}"
+    return f"{x['client']:8.0f} {x['demux']:8.0f}"
 for routine, s in rows.items():
     r, c = s["rust"], s["c"]
-    print(f"{routine:9} {r['stub']:8.0f} {r['client']:8.0f} {r['demux']:8.0f} {r['port']:10.0f}"
+    print(f"{routine:{w}} {r['stub']:8.0f} {split(r)} {r['port']:10.0f}"
           f" {c['stub']:8.0f} {c['client']:8.0f} {c['demux']:8.0f} {c['port']:10.0f}"
           f" {r['stub'] / c['stub']:6.2f}")
 print()
 print("Ir per RPC, every loopback call subtracted (mach_msg, mig_get_reply_port, vm and port deallocation)")
-print(f"{'routine':9} {'mig!':>8} {'C stubs':>8} {'ratio':>6}")
+print(f"{'routine':{w}} {'mig!':>8} {'C stubs':>8} {'ratio':>6}")
 for routine, s in rows.items():
     r, c = s["rust"], s["c"]
-    print(f"{routine:9} {r['bare']:8.0f} {c['bare']:8.0f} {r['bare'] / c['bare']:6.2f}")
+    print(f"{routine:{w}} {r['bare']:8.0f} {c['bare']:8.0f} {r['bare'] / c['bare']:6.2f}")
 PY
 )
 printf '%s\n' "${results[@]}" | python3 -c "$table"

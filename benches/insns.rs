@@ -29,6 +29,16 @@ fn client_ool_send(port: mach_port_t, page: &[u8]) {
     drop(black_box(bench::ool_send(port, black_box(page)).unwrap()));
 }
 
+/// The anchor's arguments: EXC_BAD_ACCESS, codes KERN_INVALID_ADDRESS and the address,
+/// flavor 6, the thread and task as two copied send rights (here the service port's).
+#[inline(never)]
+fn client_mach_exception_raise_state_identity(port: mach_port_t, old_state: &[u32]) {
+    black_box(
+        bench::mach_exception_raise_state_identity(port, port, port, 1, &[1, 0x10], 6, black_box(old_state))
+            .unwrap(),
+    );
+}
+
 /// The server loop, one request per call.
 #[inline(never)]
 fn server_once(
@@ -59,6 +69,7 @@ fn main() {
     let port = send.name();
     let data: Vec<i32> = (0..64).collect();
     let page = vec![7u8; 4096];
+    let state: Vec<u32> = (0..68).collect();
     let all = routine.is_none();
     for _ in 0..calls {
         if all || routine.as_deref() == Some("add2") {
@@ -69,6 +80,9 @@ fn main() {
         }
         if all || routine.as_deref() == Some("ool_send") {
             client_ool_send(port, &page);
+        }
+        if all || routine.as_deref() == Some("mach_exception_raise_state_identity") {
+            client_mach_exception_raise_state_identity(port, &state);
         }
     }
     // SAFETY: the server's port lives in this task; destroying it ends the loop.

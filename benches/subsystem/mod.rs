@@ -4,18 +4,26 @@
 use std::hint::black_box;
 
 use mig::sys::mach_port_t;
-use mig::{InlineArray, OutOfLine, ReceiveRight};
+use mig::{InlineArray, OutOfLine, ReceiveRight, SendRight};
 
 mig::mig! {
     subsystem bench 15000;
     #include <mach/mach_types.defs>
     type echo_t = array[*:512] of int;
+    type exception_type_t = int;
+    type mach_exception_data_t = array[*:2] of int64_t;
     /// (a) all scalars.
     routine add2(server: mach_port_t; a: int; b: int; out c: int);
     /// (b) two variable arrays.
     routine echo(server: mach_port_t; data: echo_t; code: array2_t = array[*:2] of int64_t; out back: echo_t);
     /// (c) a port and an out-of-line region.
     routine ool_send(server: mach_port_t; data: pointer_t; out port: mach_port_make_send_t);
+    /// (d) xnu's mach_exc.defs routine as written there (its msgh_id here is 15003, not
+    /// 2407): two port descriptors, two 64-bit codes, an inout scalar, and a thread state
+    /// in and out (`array[*:THREAD_STATE_MAX] of natural_t`).
+    routine mach_exception_raise_state_identity(exception_port: mach_port_t; thread: mach_port_t;
+        task: mach_port_t; exception: exception_type_t; code: mach_exception_data_t;
+        inout flavor: int; old_state: thread_state_t; out new_state: thread_state_t);
 }
 
 pub struct Server {
@@ -32,5 +40,23 @@ impl bench::Server for Server {
     fn ool_send(&self, _: mach_port_t, data: OutOfLine<u8>) -> mig::Result<mach_port_t> {
         black_box(data.len());
         Ok(self.port.name())
+    }
+    /// As the anchor's handler: the old state comes back as the new one, the flavor
+    /// unchanged; the thread and task rights are released (dropped).
+    fn mach_exception_raise_state_identity(
+        &self,
+        _: mach_port_t,
+        thread: SendRight,
+        task: SendRight,
+        _exception: i32,
+        _code: &[i64],
+        flavor: i32,
+        old_state: &[u32],
+    ) -> mig::Result<bench::mach_exception_raise_state_identity::Output> {
+        drop((thread, task));
+        Ok(bench::mach_exception_raise_state_identity::Output {
+            flavor,
+            new_state: InlineArray::from_slice(old_state)?,
+        })
     }
 }

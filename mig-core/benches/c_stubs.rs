@@ -1,5 +1,5 @@
 //! Instructions per RPC of C stubs written in the style of Apple MIG's output, for
-//! `benches/callgrind.sh` to set beside `mig!`'s (`benches/insns.rs`): the same three
+//! `benches/callgrind.sh` to set beside `mig!`'s (`benches/insns.rs`): the same four
 //! routines as `benches/subsystem/mod.rs`, with the same msgh_ids and wire layouts.
 //!
 //! The C in `benches/c/` (client stubs, server stubs and demux, and a driver with the
@@ -40,7 +40,7 @@ mod loopback {
     use std::thread;
 
     use mig_core::sys::{self, kern_return_t, mach_msg_type_number_t, mach_port_t};
-    use mig_core::{InlineArray, OutOfLine, ReceiveRight};
+    use mig_core::{InlineArray, OutOfLine, ReceiveRight, SendRight};
 
     /// What the code `mig!` generates names: this crate's runtime and the built-in types.
     mod mig_paths {
@@ -56,9 +56,14 @@ mod loopback {
         subsystem bench 15000;
         #include <mach/mach_types.defs>
         type echo_t = array[*:512] of int;
+        type exception_type_t = int;
+        type mach_exception_data_t = array[*:2] of int64_t;
         routine add2(server: mach_port_t; a: int; b: int; out c: int);
         routine echo(server: mach_port_t; data: echo_t; code: array2_t = array[*:2] of int64_t; out back: echo_t);
         routine ool_send(server: mach_port_t; data: pointer_t; out port: mach_port_make_send_t);
+        routine mach_exception_raise_state_identity(exception_port: mach_port_t; thread: mach_port_t;
+            task: mach_port_t; exception: exception_type_t; code: mach_exception_data_t;
+            inout flavor: int; old_state: thread_state_t; out new_state: thread_state_t);
     }
 
     // The sizes bench.h asserts for its C structs.
@@ -67,6 +72,9 @@ mod loopback {
         assert!(size_of::<bench::add2::Request>() == 40 && size_of::<bench::add2::Reply>() == 40);
         assert!(size_of::<bench::echo::Request>() == 2104 && size_of::<bench::echo::Reply>() == 2088);
         assert!(size_of::<bench::ool_send::Request>() == 56 && size_of::<bench::ool_send::Reply>() == 40);
+        // Apple's __Request__/__Reply__mach_exception_raise_state_identity_t.
+        assert!(size_of::<bench::mach_exception_raise_state_identity::Request>() == 5276);
+        assert!(size_of::<bench::mach_exception_raise_state_identity::Reply>() == 5228);
     };
 
     /// The Rust handlers of benches/subsystem/mod.rs.
@@ -89,6 +97,22 @@ mod loopback {
         fn ool_send(&self, _: mach_port_t, data: OutOfLine<u8>) -> mig_core::Result<mach_port_t> {
             black_box(data.len());
             Ok(self.port.name())
+        }
+        fn mach_exception_raise_state_identity(
+            &self,
+            _: mach_port_t,
+            thread: SendRight,
+            task: SendRight,
+            _exception: i32,
+            _code: &[i64],
+            flavor: i32,
+            old_state: &[u32],
+        ) -> mig_core::Result<bench::mach_exception_raise_state_identity::Output> {
+            drop((thread, task));
+            Ok(bench::mach_exception_raise_state_identity::Output {
+                flavor,
+                new_state: InlineArray::from_slice(old_state)?,
+            })
         }
     }
 
@@ -121,6 +145,18 @@ mod loopback {
         *mut mach_msg_type_number_t,
     ) -> kern_return_t;
     type OolSend = unsafe extern "C" fn(mach_port_t, *const c_void, mach_msg_type_number_t) -> kern_return_t;
+    type StateIdentity = unsafe extern "C" fn(
+        mach_port_t,
+        mach_port_t,
+        *mut c_int,
+        *const u32,
+        mach_msg_type_number_t,
+        *mut u32,
+        *mut mach_msg_type_number_t,
+    ) -> kern_return_t;
+
+    /// THREAD_STATE_MAX: the capacity of a thread_state_t.
+    const THREAD_STATE_MAX: usize = 1296;
 
     /// The C entry points (bench_driver.c).
     struct CStubs {
@@ -128,6 +164,7 @@ mod loopback {
         add2: Add2,
         echo: Echo,
         ool_send: OolSend,
+        state_identity: StateIdentity,
     }
 
     impl CStubs {
@@ -147,6 +184,9 @@ mod loopback {
                     add2: std::mem::transmute::<*mut c_void, Add2>(symbol(c"c_stub_client_add2")),
                     echo: std::mem::transmute::<*mut c_void, Echo>(symbol(c"c_stub_client_echo")),
                     ool_send: std::mem::transmute::<*mut c_void, OolSend>(symbol(c"c_stub_client_ool_send")),
+                    state_identity: std::mem::transmute::<*mut c_void, StateIdentity>(symbol(
+                        c"c_stub_client_mach_exception_raise_state_identity",
+                    )),
                 }
             }
         }
@@ -183,6 +223,36 @@ mod loopback {
             assert_eq!(kr, sys::KERN_SUCCESS, "C ool_send");
         }
 
+        /// mach_exception_raise_state_identity with `thread` (a send right, sent as thread
+        /// and task), flavor `flavor` and `old_state`: the flavor and the new state that
+        /// come back.
+        fn state_identity(
+            &self,
+            port: mach_port_t,
+            thread: mach_port_t,
+            flavor: i32,
+            old_state: &[u32],
+        ) -> (i32, Vec<u32>) {
+            let mut flavor = flavor;
+            let mut new_state = [0u32; THREAD_STATE_MAX];
+            let mut count = THREAD_STATE_MAX as mach_msg_type_number_t;
+            // SAFETY: `old_state` holds `old_state.len()` words; `new_state` has room for
+            // the THREAD_STATE_MAX the stub may write, as `count` says.
+            let kr = unsafe {
+                (self.state_identity)(
+                    port,
+                    thread,
+                    &mut flavor,
+                    old_state.as_ptr(),
+                    old_state.len() as u32,
+                    new_state.as_mut_ptr(),
+                    &mut count,
+                )
+            };
+            assert_eq!(kr, sys::KERN_SUCCESS, "C mach_exception_raise_state_identity");
+            (flavor, new_state[..count as usize].to_vec())
+        }
+
         /// Runs the C server loop on `port` on a thread of its own until the port is
         /// destroyed; ool_send hands out send rights made from `made`.
         fn spawn_server(&'static self, port: mach_port_t, made: mach_port_t) -> thread::JoinHandle<c_int> {
@@ -215,6 +285,7 @@ mod loopback {
         let server = c.spawn_server(port, made.name());
         let data: Vec<i32> = (0..64).collect();
         let page = vec![7u8; 4096];
+        let state: Vec<u32> = (0..68).collect();
         for _ in 0..calls {
             match routine {
                 "add2" => {
@@ -224,35 +295,60 @@ mod loopback {
                     black_box(c.echo(port, black_box(&data)));
                 }
                 "ool_send" => c.ool_send(port, black_box(&page)),
-                other => panic!("unknown routine {other} (add2, echo, ool_send)"),
+                "mach_exception_raise_state_identity" => {
+                    black_box(c.state_identity(port, port, 6, black_box(&state)));
+                }
+                other => panic!(
+                    "unknown routine {other} (add2, echo, ool_send, mach_exception_raise_state_identity)"
+                ),
             }
         }
         stop(receive);
         assert_eq!(server.join().unwrap(), 0, "the C server loop failed");
     }
 
-    /// Every routine of the C client against `port`, checked.
-    fn c_calls(c: &CStubs, port: mach_port_t) {
+    /// Every routine of the C client against `port`, checked; `thread` is the send right
+    /// sent as thread and task.
+    fn c_calls(c: &CStubs, port: mach_port_t, thread: mach_port_t) {
         let data: Vec<i32> = (0..64).map(|i| i * 3 - 7).collect();
         let page: Vec<u8> = (0..4096).map(|i| i as u8).collect();
+        let states: Vec<u32> = (0..THREAD_STATE_MAX as u32)
+            .map(|i| i.wrapping_mul(0x9e37_79b9))
+            .collect();
         for i in 0..3 {
             assert_eq!(c.add2(port, 40 + i, 2), 42 + i);
             assert_eq!(c.echo(port, &data[..20 + i as usize]), data[..20 + i as usize]);
             assert_eq!(c.echo(port, &data[..0]), Vec::<i32>::new());
             c.ool_send(port, &page);
+            let state = &states[..68 + i as usize];
+            assert_eq!(
+                c.state_identity(port, thread, 6 + i, state),
+                (6 + i, state.to_vec())
+            );
+            assert_eq!(c.state_identity(port, thread, 4, &[]), (4, vec![]));
         }
     }
 
-    /// Every routine of the `mig!` client against `port`, checked.
-    fn mig_calls(port: mach_port_t) {
+    /// Every routine of the `mig!` client against `port`, checked; `thread` as for
+    /// [`c_calls`].
+    fn mig_calls(port: mach_port_t, thread: mach_port_t) {
         let data: Vec<i32> = (0..512).collect();
         let page = vec![0x5au8; 10_000];
+        let states: Vec<u32> = (0..THREAD_STATE_MAX as u32).rev().collect();
         for i in 0..3 {
             assert_eq!(bench::add2(port, i, -2), Ok(i - 2));
             let back = bench::echo(port, &data[..100 * i as usize], &[1, 2]).unwrap();
             assert_eq!(back.as_slice(), &data[..100 * i as usize]);
             assert_eq!(bench::echo(port, &data, &[]).unwrap().as_slice(), &data[..]);
             drop(bench::ool_send(port, &page).unwrap());
+            let state = &states[..68 * i as usize];
+            let back =
+                bench::mach_exception_raise_state_identity(port, thread, thread, 1, &[1, 0x10], i, state)
+                    .unwrap();
+            assert_eq!((back.flavor, back.new_state.as_slice()), (i, state));
+            let back =
+                bench::mach_exception_raise_state_identity(port, thread, thread, 1, &[], 7, &states).unwrap();
+            assert_eq!((back.flavor, back.new_state.as_slice()), (7, &states[..]));
         }
     }
 
@@ -261,12 +357,16 @@ mod loopback {
     fn main_check(c: &'static CStubs) {
         let rights = sys::loopback_live_rights();
         let ool = sys::loopback_live_ool_bytes();
+        // The thread and task of mach_exception_raise_state_identity: each call copies two
+        // send references to the server, whose handler must release both.
+        let thread_port = ReceiveRight::allocate().unwrap();
+        let thread = thread_port.make_send().unwrap();
 
         let made = ReceiveRight::allocate().unwrap();
         let (receive, port) = service_port();
         let server = c.spawn_server(port, made.name());
-        c_calls(c, port);
-        mig_calls(port);
+        c_calls(c, port, thread.name());
+        mig_calls(port, thread.name());
         stop(receive);
         assert_eq!(server.join().unwrap(), 0, "the C server loop failed");
         drop(made);
@@ -278,9 +378,27 @@ mod loopback {
             });
             mig_core::serve(port, &service)
         });
-        c_calls(c, port);
+        c_calls(c, port, thread.name());
         stop(receive);
         server.join().unwrap().unwrap();
+
+        let mut refs = 0;
+        // SAFETY: a name in our space and a writable count.
+        let kr = unsafe {
+            sys::mach_port_get_refs(
+                sys::mach_task_self(),
+                thread.name(),
+                sys::MACH_PORT_RIGHT_SEND,
+                &mut refs,
+            )
+        };
+        assert_eq!(
+            (kr, refs),
+            (sys::KERN_SUCCESS, 1),
+            "thread/task send references left behind"
+        );
+        drop(thread);
+        drop(thread_port);
 
         // SAFETY: this thread's reply port, which no RPC is using now.
         unsafe { sys::mig_dealloc_reply_port(sys::mig_get_reply_port()) };
@@ -290,7 +408,9 @@ mod loopback {
             ool,
             "out-of-line memory left behind"
         );
-        println!("c_stubs: C and mig! stubs agree on add2, echo and ool_send; nothing leaked");
+        println!(
+            "c_stubs: C and mig! stubs agree on add2, echo, ool_send and mach_exception_raise_state_identity; nothing leaked"
+        );
     }
 
     pub fn main() {

@@ -46,6 +46,28 @@ kern_return_t S_ool_send(mach_port_t server, pointer_t data, mach_msg_type_numbe
     return KERN_SUCCESS;
 }
 
+/* As the Rust handler: the old state comes back as the new one, the flavor unchanged,
+ * and the thread and task send rights, which the server now holds, are released (the
+ * Rust handler's SendRights drop). */
+kern_return_t S_mach_exception_raise_state_identity(mach_port_t exception_port, mach_port_t thread, mach_port_t task,
+                                                    exception_type_t exception, mach_exception_data_t code,
+                                                    mach_msg_type_number_t codeCnt, int *flavor,
+                                                    thread_state_t old_state, mach_msg_type_number_t old_stateCnt,
+                                                    thread_state_t new_state, mach_msg_type_number_t *new_stateCnt) {
+    (void)exception_port;
+    (void)exception;
+    (void)code;
+    (void)codeCnt;
+    (void)flavor;
+    (void)mach_port_deallocate(mach_task_self(), thread);
+    (void)mach_port_deallocate(mach_task_self(), task);
+    if (old_stateCnt > *new_stateCnt)
+        return MIG_ARRAY_TOO_LARGE;
+    memcpy(new_state, old_state, 4 * old_stateCnt);
+    *new_stateCnt = old_stateCnt;
+    return KERN_SUCCESS;
+}
+
 /* A received request (room for the largest trailer) and its reply. */
 typedef union {
     mach_msg_header_t Head;
@@ -124,4 +146,18 @@ MEASURED kern_return_t c_stub_client_ool_send(mach_port_t port, const void *data
     if (kr == KERN_SUCCESS)
         kr = mach_port_deallocate(mach_task_self(), right);
     return kr;
+}
+
+/* The anchor's arguments (as benches/insns.rs): EXC_BAD_ACCESS, codes
+ * KERN_INVALID_ADDRESS and the address, `thread` (a send right; the benchmark
+ * passes the service port's) copied as both thread and task, and room for
+ * THREAD_STATE_MAX words back. */
+MEASURED kern_return_t c_stub_client_mach_exception_raise_state_identity(mach_port_t port, mach_port_t thread,
+                                                                         int *flavor, natural_t *old_state,
+                                                                         mach_msg_type_number_t old_stateCnt,
+                                                                         natural_t *new_state,
+                                                                         mach_msg_type_number_t *new_stateCnt) {
+    static int64_t code[2] = {1, 0x10};
+    return mach_exception_raise_state_identity(port, thread, thread, 1, code, 2, flavor, old_state, old_stateCnt,
+                                               new_state, new_stateCnt);
 }

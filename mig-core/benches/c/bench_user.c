@@ -296,3 +296,123 @@ kern_return_t ool_send(mach_port_t server, pointer_t data, mach_msg_type_number_
     *port = Out0P->port.name;
     return KERN_SUCCESS;
 }
+
+/* ---- mach_exception_raise_state_identity (15003) ---- */
+
+mig_internal kern_return_t
+__MIG_check__Reply__mach_exception_raise_state_identity_t(__Reply__mach_exception_raise_state_identity_t *Out0P) {
+    typedef __Reply__mach_exception_raise_state_identity_t __Reply;
+    unsigned int msgh_size;
+
+    if (Out0P->Head.msgh_id != 15103) {
+        if (Out0P->Head.msgh_id == MACH_NOTIFY_SEND_ONCE)
+            return MIG_SERVER_DIED;
+        return MIG_REPLY_MISMATCH;
+    }
+    msgh_size = Out0P->Head.msgh_size;
+    if ((Out0P->Head.msgh_bits & MACH_MSGH_BITS_COMPLEX) ||
+        ((msgh_size > (mach_msg_size_t)sizeof(__Reply) || msgh_size < (mach_msg_size_t)(sizeof(__Reply) - 5184)) &&
+         (msgh_size != (mach_msg_size_t)sizeof(mig_reply_error_t) || Out0P->RetCode == KERN_SUCCESS)))
+        return MIG_TYPE_ERROR;
+    if (Out0P->Head.msgh_request_port != MACH_PORT_NULL)
+        return MIG_TYPE_ERROR;
+    if (Out0P->RetCode != KERN_SUCCESS)
+        return ((mig_reply_error_t *)Out0P)->RetCode;
+    /* new_state is the last variable item: its count must fill the message exactly. */
+    if (Out0P->new_stateCnt > 1296)
+        return MIG_TYPE_ERROR;
+    if (((msgh_size - (mach_msg_size_t)(sizeof(__Reply) - 5184)) / 4 < Out0P->new_stateCnt) ||
+        (msgh_size != (mach_msg_size_t)(sizeof(__Reply) - 5184) + Out0P->new_stateCnt * 4))
+        return MIG_TYPE_ERROR;
+    return MACH_MSG_SUCCESS;
+}
+
+/* `*new_stateCnt` is the caller's capacity on the way in and the count on the way out. */
+kern_return_t mach_exception_raise_state_identity(mach_port_t exception_port, mach_port_t thread, mach_port_t task,
+                                                  exception_type_t exception, mach_exception_data_t code,
+                                                  mach_msg_type_number_t codeCnt, int *flavor, thread_state_t old_state,
+                                                  mach_msg_type_number_t old_stateCnt, thread_state_t new_state,
+                                                  mach_msg_type_number_t *new_stateCnt) {
+    typedef __Request__mach_exception_raise_state_identity_t Request;
+#pragma pack(push, 4)
+    typedef struct {
+        mach_msg_header_t Head;
+        NDR_record_t NDR;
+        kern_return_t RetCode;
+        int flavor;
+        mach_msg_type_number_t new_stateCnt;
+        natural_t new_state[1296];
+        mach_msg_trailer_t trailer;
+    } Reply;
+#pragma pack(pop)
+    _Static_assert(sizeof(Reply) == sizeof(__Reply__mach_exception_raise_state_identity_t) + sizeof(mach_msg_trailer_t),
+                   "Reply + trailer");
+    union {
+        Request In;
+        Reply Out;
+    } Mess;
+    Request *InP = &Mess.In;
+    Reply *Out0P = &Mess.Out;
+    unsigned int msgh_size;
+    unsigned int msgh_size_delta;
+    mach_msg_return_t msg_result;
+    kern_return_t check_result;
+
+    InP->msgh_body.msgh_descriptor_count = 2;
+    InP->thread.name = thread;
+    InP->thread.disposition = MACH_MSG_TYPE_COPY_SEND;
+    InP->thread.type = MACH_MSG_PORT_DESCRIPTOR;
+    InP->task.name = task;
+    InP->task.disposition = MACH_MSG_TYPE_COPY_SEND;
+    InP->task.type = MACH_MSG_PORT_DESCRIPTOR;
+    InP->NDR = NDR_record;
+    InP->exception = exception;
+    if (codeCnt > 2)
+        return MIG_ARRAY_TOO_LARGE;
+    (void)memcpy((char *)InP->code, (const char *)code, 8 * codeCnt);
+    InP->codeCnt = codeCnt;
+    msgh_size_delta = (8 * codeCnt);
+    msgh_size = (mach_msg_size_t)(sizeof(Request) - 5200) + msgh_size_delta;
+    /* Everything after code moves down to where code ends. */
+    InP = (Request *)((uintptr_t)InP + msgh_size_delta - 16);
+
+    InP->flavor = *flavor;
+    if (old_stateCnt > 1296)
+        return MIG_ARRAY_TOO_LARGE;
+    (void)memcpy((char *)InP->old_state, (const char *)old_state, 4 * old_stateCnt);
+    InP->old_stateCnt = old_stateCnt;
+    msgh_size += (4 * old_stateCnt);
+
+    InP = &Mess.In;
+    InP->Head.msgh_reply_port = mig_get_reply_port();
+    InP->Head.msgh_bits = MACH_MSGH_BITS_COMPLEX | MACH_MSGH_BITS(19, MACH_MSG_TYPE_MAKE_SEND_ONCE);
+    /* msgh_size passed as argument */
+    InP->Head.msgh_request_port = exception_port;
+    InP->Head.msgh_id = 15003;
+    InP->Head.msgh_reserved = 0;
+    if (voucher_mach_msg_set != NULL)
+        voucher_mach_msg_set(&InP->Head);
+
+    msg_result = mach_msg(&InP->Head, MACH_SEND_MSG | MACH_RCV_MSG | MACH_MSG_OPTION_NONE, msgh_size,
+                          (mach_msg_size_t)sizeof(Reply), InP->Head.msgh_reply_port, MACH_MSG_TIMEOUT_NONE,
+                          MACH_PORT_NULL);
+    if (msg_result != MACH_MSG_SUCCESS) {
+        __MachMsgErrorWithoutTimeout(msg_result);
+        return msg_result;
+    }
+
+    check_result = __MIG_check__Reply__mach_exception_raise_state_identity_t(
+        (__Reply__mach_exception_raise_state_identity_t *)Out0P);
+    if (check_result != MACH_MSG_SUCCESS)
+        return check_result;
+
+    *flavor = Out0P->flavor;
+    if (Out0P->new_stateCnt > *new_stateCnt) {
+        (void)memcpy((char *)new_state, (const char *)Out0P->new_state, 4 * *new_stateCnt);
+        *new_stateCnt = Out0P->new_stateCnt;
+        return MIG_ARRAY_TOO_LARGE;
+    }
+    (void)memcpy((char *)new_state, (const char *)Out0P->new_state, 4 * Out0P->new_stateCnt);
+    *new_stateCnt = Out0P->new_stateCnt;
+    return KERN_SUCCESS;
+}
