@@ -109,49 +109,8 @@ mod timed_out_on_own_port {
     //! the loopback does the same with `loopback_pseudo_receive_timeouts`.
 
     use super::*;
-    use mig::SendRight;
+    use common::full_queue;
     use mig::sys;
-
-    /// A port whose queue holds one message, full; the send right to it.
-    fn full_queue() -> (ReceiveRight, SendRight) {
-        let port = ReceiveRight::allocate().unwrap();
-        let send = port.make_send().unwrap();
-        // `mach_port_limits_t`: one integer, the queue limit.
-        let mut qlimit: sys::integer_t = 1;
-        // SAFETY: our receive right, and an info of one integer.
-        let kr = unsafe {
-            sys::mach_port_set_attributes(
-                sys::mach_task_self(),
-                port.name(),
-                sys::MACH_PORT_LIMITS_INFO,
-                &mut qlimit,
-                1,
-            )
-        };
-        assert_eq!(kr, sys::KERN_SUCCESS);
-        let mut head = sys::mach_msg_header_t {
-            msgh_bits: sys::MACH_MSGH_BITS(sys::MACH_MSG_TYPE_COPY_SEND, 0),
-            msgh_size: 0,
-            msgh_remote_port: send.name(),
-            msgh_local_port: sys::MACH_PORT_NULL,
-            msgh_voucher_port: sys::MACH_PORT_NULL,
-            msgh_id: 1,
-        };
-        // SAFETY: a complete header-only message.
-        let sent = unsafe {
-            sys::mach_msg(
-                &mut head,
-                sys::MACH_SEND_MSG,
-                size_of::<sys::mach_msg_header_t>() as u32,
-                0,
-                sys::MACH_PORT_NULL,
-                0,
-                sys::MACH_PORT_NULL,
-            )
-        };
-        assert_eq!(sent, sys::MACH_MSG_SUCCESS);
-        (port, send)
-    }
 
     /// Both stubs time out against a full queue, pseudo-received as on XNU.
     fn time_out_twice(mine: mach_port_t) {

@@ -10,7 +10,7 @@ mod common;
 use std::sync::atomic::{AtomicI32, Ordering};
 use std::time::{Duration, Instant};
 
-use common::Running;
+use common::{Running, accounting, in_new_task};
 
 use mig::sys::{self, mach_port_t};
 use mig::{Error, MessageBuffer, OutOfLine, ReceiveRight};
@@ -42,23 +42,6 @@ mig::mig! {
     simpleroutine fizzle(server: mach_port_t; right: mach_port_move_send_t; data: pointer_t, dealloc);
 }
 
-/// Runs `f` in a new task, so that the accounting it reads is its own: tests run in
-/// parallel threads of one process.
-fn in_new_task<R>(f: impl FnOnce() -> R) -> R {
-    let task = sys::loopback_task_create();
-    assert_ne!(task, sys::MACH_PORT_NULL);
-    let result = sys::loopback_with_task(task, f);
-    assert_eq!(sys::loopback_task_terminate(task), sys::KERN_SUCCESS);
-    // SAFETY: our send right to the (now dead) task port.
-    unsafe { sys::mach_port_deallocate(sys::mach_task_self(), task) };
-    result
-}
-
-/// Live rights and out-of-line bytes in the current space.
-fn accounting() -> (usize, usize) {
-    (sys::loopback_live_rights(), sys::loopback_live_ool_bytes())
-}
-
 /// A right and a region to move into a call.
 fn gifts() -> (ReceiveRight, mig::SendRight, OutOfLine<u8>) {
     let port = ReceiveRight::allocate().unwrap();
@@ -68,7 +51,7 @@ fn gifts() -> (ReceiveRight, mig::SendRight, OutOfLine<u8>) {
 
 #[test]
 fn a_dead_server_gets_invalid_dest_and_the_moved_resources_are_released() {
-    in_new_task(|| {
+    in_new_task(|_| {
         let server = ReceiveRight::allocate().unwrap();
         let dest = server.make_send().unwrap();
         drop(server);
@@ -97,7 +80,7 @@ fn a_dead_server_gets_invalid_dest_and_the_moved_resources_are_released() {
 
 #[test]
 fn a_full_queue_is_a_send_timeout_that_releases_only_what_was_moved() {
-    in_new_task(|| {
+    in_new_task(|_| {
         let server = ReceiveRight::allocate().unwrap();
         let dest = server.make_send().unwrap();
         // `mach_port_limits_t`: one integer, the queue limit.
@@ -203,7 +186,7 @@ fn a_panicking_handler_fails_the_call_and_the_server_goes_on() {
     );
     assert_eq!(faults::next(server.port()), Ok(0), "the loop survived");
     // What the request carried was released: serve one in a task of its own, and count.
-    in_new_task(|| {
+    in_new_task(|_| {
         let port = ReceiveRight::allocate().unwrap();
         let dest = port.make_send().unwrap();
         let before = accounting();

@@ -14,7 +14,7 @@ use std::sync::mpsc;
 use std::thread;
 use std::time::Duration;
 
-use common::Running;
+use common::{Running, accounting, in_new_task};
 use mig::sys::{self, kern_return_t, mach_msg_header_t, mach_port_t};
 use mig::{Error, MessageBuffer, OutOfLine, ReceiveRight, SendOnceRight, SendRight};
 
@@ -217,23 +217,6 @@ fn c_serve_chain(port: mach_port_t, demuxes: &[CDemux], max_size: usize) -> Vec<
 
 fn c_serve_once(port: mach_port_t, demux: CDemux, max_size: usize) -> Vec<u8> {
     c_serve_chain(port, &[demux], max_size)
-}
-
-/// Runs `f` in a new task, so that the accounting it reads is its own: tests run in
-/// parallel threads of one process. `f` gets the task's name, for threads that join it.
-fn in_new_task<R>(f: impl FnOnce(mach_port_t) -> R) -> R {
-    let task = sys::loopback_task_create();
-    assert_ne!(task, sys::MACH_PORT_NULL);
-    let result = sys::loopback_with_task(task, || f(task));
-    assert_eq!(sys::loopback_task_terminate(task), sys::KERN_SUCCESS);
-    // SAFETY: our send right to the (now dead) task port.
-    unsafe { sys::mach_port_deallocate(sys::mach_task_self(), task) };
-    result
-}
-
-/// Live rights and out-of-line bytes in the current space.
-fn accounting() -> (usize, usize) {
-    (sys::loopback_live_rights(), sys::loopback_live_ool_bytes())
 }
 
 /// A server loop's buffers for `hostile`, as `mig::serve` sizes them.

@@ -7,6 +7,9 @@
 
 #![cfg(not(target_vendor = "apple"))]
 
+mod common;
+
+use common::{accounting, full_queue, in_new_task};
 use mig::sys::{self, mach_port_t};
 use mig::{Error, OutOfLine, ReceiveRight, SendRight};
 
@@ -33,23 +36,6 @@ mig::mig! {
 /// A name this task does not hold.
 const BOGUS: mach_port_t = 0x0bad_0b03;
 
-/// Runs `f` in a new task, so that the accounting it reads is its own: tests run in
-/// parallel threads of one process.
-fn in_new_task<R>(f: impl FnOnce() -> R) -> R {
-    let task = sys::loopback_task_create();
-    assert_ne!(task, sys::MACH_PORT_NULL);
-    let result = sys::loopback_with_task(task, f);
-    assert_eq!(sys::loopback_task_terminate(task), sys::KERN_SUCCESS);
-    // SAFETY: our send right to the (now dead) task port.
-    unsafe { sys::mach_port_deallocate(sys::mach_task_self(), task) };
-    result
-}
-
-/// Live rights and out-of-line bytes in the current space.
-fn accounting() -> (usize, usize) {
-    (sys::loopback_live_rights(), sys::loopback_live_ool_bytes())
-}
-
 fn send_refs(name: mach_port_t) -> u32 {
     let mut refs = 0;
     // SAFETY: an out-pointer to a local.
@@ -70,7 +56,7 @@ fn port_with_kept_right() -> (ReceiveRight, SendRight) {
 /// caller's, and the stub releases it.
 #[test]
 fn a_moved_right_after_a_refused_name_is_released() {
-    in_new_task(|| {
+    in_new_task(|_| {
         let (_server, dest) = port_with_kept_right();
         let (port, kept) = port_with_kept_right();
         assert_eq!(
@@ -86,7 +72,7 @@ fn a_moved_right_after_a_refused_name_is_released() {
 /// the failing name (`ipc_kmsg_clean_descriptors`), so the stub must not release it.
 #[test]
 fn a_moved_right_before_a_refused_name_is_not_released_twice() {
-    in_new_task(|| {
+    in_new_task(|_| {
         let (_server, dest) = port_with_kept_right();
         let (port, kept) = port_with_kept_right();
         assert_eq!(
@@ -107,7 +93,7 @@ fn a_moved_right_before_a_refused_name_is_not_released_twice() {
 /// the array is still the caller's.
 #[test]
 fn a_moved_right_after_a_refused_name_in_a_lent_array_is_released() {
-    in_new_task(|| {
+    in_new_task(|_| {
         let (_server, dest) = port_with_kept_right();
         let (lent_port, lent) = port_with_kept_right();
         let (port, kept) = port_with_kept_right();
@@ -127,7 +113,7 @@ fn a_moved_right_after_a_refused_name_in_a_lent_array_is_released() {
 /// before it was taken by the kernel and is not released again.
 #[test]
 fn a_refused_name_in_an_array_given_away_is_not_read_back() {
-    in_new_task(|| {
+    in_new_task(|_| {
         let (_server, dest) = port_with_kept_right();
         let (port, kept) = port_with_kept_right();
         let before = accounting().1;
@@ -145,52 +131,11 @@ fn a_refused_name_in_an_array_given_away_is_not_read_back() {
     });
 }
 
-/// A queue that holds one message, full; the send right to it.
-fn full_queue() -> (ReceiveRight, SendRight) {
-    let server = ReceiveRight::allocate().unwrap();
-    let dest = server.make_send().unwrap();
-    // `mach_port_limits_t`: one integer, the queue limit.
-    let mut qlimit: sys::integer_t = 1;
-    // SAFETY: our receive right, and an info of one integer.
-    let kr = unsafe {
-        sys::mach_port_set_attributes(
-            sys::mach_task_self(),
-            server.name(),
-            sys::MACH_PORT_LIMITS_INFO,
-            &mut qlimit,
-            1,
-        )
-    };
-    assert_eq!(kr, sys::KERN_SUCCESS);
-    let mut head = sys::mach_msg_header_t {
-        msgh_bits: sys::MACH_MSGH_BITS(sys::MACH_MSG_TYPE_COPY_SEND, 0),
-        msgh_size: 0,
-        msgh_remote_port: dest.name(),
-        msgh_local_port: sys::MACH_PORT_NULL,
-        msgh_voucher_port: sys::MACH_PORT_NULL,
-        msgh_id: 1,
-    };
-    // SAFETY: a complete header-only message.
-    let sent = unsafe {
-        sys::mach_msg(
-            &mut head,
-            sys::MACH_SEND_MSG,
-            size_of::<sys::mach_msg_header_t>() as u32,
-            0,
-            sys::MACH_PORT_NULL,
-            0,
-            sys::MACH_PORT_NULL,
-        )
-    };
-    assert_eq!(sent, sys::MACH_MSG_SUCCESS);
-    (server, dest)
-}
-
 /// Sends `drop_off` into a full queue with this thread's sends pseudo-received on
 /// timeout, `bits` or-ed into the result; checks that what it gave away is released and
 /// what it lent is not.
 fn drop_off_times_out(bits: sys::mach_msg_return_t) {
-    in_new_task(|| {
+    in_new_task(|_| {
         let (server, dest) = full_queue();
         let (copied_port, copied) = port_with_kept_right();
         let (moved_port, moved) = port_with_kept_right();
@@ -246,7 +191,7 @@ fn a_send_timeout_with_error_bits_still_releases_what_was_given() {
 #[test]
 fn a_physical_copy_handed_back_at_its_old_address_is_released() {
     drop_off_times_out(0);
-    in_new_task(|| {
+    in_new_task(|_| {
         let (server, dest) = full_queue();
         let (moved_port, moved) = port_with_kept_right();
         let lent = OutOfLine::copy_from(&[3u8; 100]).unwrap();

@@ -103,3 +103,66 @@ pub fn deliver(message: &mut mig::MessageBuffer) -> Result<(), sys::mach_msg_ret
         code => Err(code),
     }
 }
+
+/// Runs `f` in a new task (a name space of its own), so that the accounting it reads is
+/// its own: tests run in parallel threads of one process. `f` gets the task's name, for
+/// threads that join it.
+#[cfg(not(target_vendor = "apple"))]
+pub fn in_new_task<R>(f: impl FnOnce(mach_port_t) -> R) -> R {
+    let task = sys::loopback_task_create();
+    assert_ne!(task, sys::MACH_PORT_NULL);
+    let result = sys::loopback_with_task(task, || f(task));
+    assert_eq!(sys::loopback_task_terminate(task), sys::KERN_SUCCESS);
+    // SAFETY: our send right to the (now dead) task port.
+    unsafe { sys::mach_port_deallocate(sys::mach_task_self(), task) };
+    result
+}
+
+/// Live rights and out-of-line bytes in the current space.
+#[cfg(not(target_vendor = "apple"))]
+pub fn accounting() -> (usize, usize) {
+    (sys::loopback_live_rights(), sys::loopback_live_ool_bytes())
+}
+
+/// A port whose queue holds one message and is full (queue limit 1), and a send right to
+/// it: a send to it with a timeout times out.
+#[cfg(not(target_vendor = "apple"))]
+pub fn full_queue() -> (ReceiveRight, SendRight) {
+    let port = ReceiveRight::allocate().unwrap();
+    let send = port.make_send().unwrap();
+    // `mach_port_limits_t`: one integer, the queue limit.
+    let mut qlimit: sys::integer_t = 1;
+    // SAFETY: our receive right, and an info of one integer.
+    let kr = unsafe {
+        sys::mach_port_set_attributes(
+            sys::mach_task_self(),
+            port.name(),
+            sys::MACH_PORT_LIMITS_INFO,
+            &mut qlimit,
+            1,
+        )
+    };
+    assert_eq!(kr, sys::KERN_SUCCESS);
+    let mut head = sys::mach_msg_header_t {
+        msgh_bits: sys::MACH_MSGH_BITS(sys::MACH_MSG_TYPE_COPY_SEND, 0),
+        msgh_size: 0,
+        msgh_remote_port: send.name(),
+        msgh_local_port: sys::MACH_PORT_NULL,
+        msgh_voucher_port: sys::MACH_PORT_NULL,
+        msgh_id: 1,
+    };
+    // SAFETY: a complete header-only message.
+    let sent = unsafe {
+        sys::mach_msg(
+            &mut head,
+            sys::MACH_SEND_MSG,
+            core::mem::size_of::<sys::mach_msg_header_t>() as u32,
+            0,
+            sys::MACH_PORT_NULL,
+            0,
+            sys::MACH_PORT_NULL,
+        )
+    };
+    assert_eq!(sent, sys::MACH_MSG_SUCCESS);
+    (port, send)
+}
