@@ -138,14 +138,20 @@ impl Harness {
         );
         match open_defect(index, &message) {
             Some(class) if !self.strict => {
-                // Counted, then repaired so that the next input starts from the baseline.
+                // Counted, then repaired so that the next input starts from the baseline:
+                // send references coalesce under our names and are dropped; a send-once
+                // right left in a slot has a name of its own that we cannot learn, so it
+                // stays, and the baseline of live names moves past it.
                 *self.open_defects.entry(class).or_default() += 1;
                 self.release_extra_references();
+                let (names, regions, port_refs, target_refs) = self.state();
                 assert_eq!(
-                    self.state(),
-                    expected,
-                    "an input of an open defect's class ({class}) leaked more than                      references: {context}"
+                    (regions, port_refs, target_refs),
+                    (self.ool_bytes, 1, 0),
+                    "an input of an open defect's class ({class}) leaked more than rights: {context}"
                 );
+                assert!(names >= self.rights, "names went missing: {context}");
+                self.rights = names;
             }
             _ => panic!(
                 "a reply leaked rights, references or memory in the client ({context}): \
