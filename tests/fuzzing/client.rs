@@ -113,18 +113,26 @@ impl Harness {
                 sys::MACH_PORT_NULL,
             )
         };
-        // Without a reply queued, a stub would wait for ever.
+        // Without a reply queued, a stub would wait for ever; with a full queue on our
+        // port, its send would.
+        assert_eq!(sys::loopback_queued_messages(self.port), Some(0));
         if sent == sys::KERN_SUCCESS {
             self.sent += 1;
             if self.call(index) {
                 self.accepted += 1;
             }
         }
-        // The request first: destroying its reply right may notify the reply port.
-        self.drain(self.port);
-        // SAFETY: as above.
-        self.drain(unsafe { sys::mig_get_reply_port() });
-        self.drain(self.target.name());
+        // Until all are empty: destroying the request's reply right notifies the reply
+        // port, and destroying a reply left there notifies our port for each send-once
+        // right it carried (enough to fill its queue, and block the next stub's send).
+        loop {
+            // SAFETY: as above.
+            let reply_port = unsafe { sys::mig_get_reply_port() };
+            let drained = self.drain(self.port) + self.drain(reply_port) + self.drain(self.target.name());
+            if drained == 0 {
+                break;
+            }
+        }
         let state = self.state();
         let expected = (self.rights, self.ool_bytes, 1, 0);
         if state == expected {
@@ -252,12 +260,15 @@ impl Harness {
         }
     }
 
-    /// Receives and destroys whatever reached `port`.
-    fn drain(&mut self, port: mach_port_t) {
-        // SAFETY: each message received is ours and destroyed once.
+    /// Receives and destroys whatever reached `port`; returns how many messages.
+    fn drain(&mut self, port: mach_port_t) -> usize {
+        let mut drained = 0;
         while self.buffer.receive(port, sys::MACH_RCV_TIMEOUT, 0) == sys::KERN_SUCCESS {
+            // SAFETY: a message just received, ours, destroyed once.
             unsafe { sys::mach_msg_destroy(self.buffer.as_mut_ptr()) };
+            drained += 1;
         }
+        drained
     }
 }
 
