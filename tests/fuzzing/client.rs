@@ -125,14 +125,7 @@ impl Harness {
         // Until all are empty: destroying the request's reply right notifies the reply
         // port, and destroying a reply left there notifies our port for each send-once
         // right it carried (enough to fill its queue, and block the next stub's send).
-        loop {
-            // SAFETY: as above.
-            let reply_port = unsafe { sys::mig_get_reply_port() };
-            let drained = self.drain(self.port) + self.drain(reply_port) + self.drain(self.target.name());
-            if drained == 0 {
-                break;
-            }
-        }
+        self.drain_all();
         let state = self.state();
         let expected = (self.rights, self.ool_bytes, 1, 0);
         if state == expected {
@@ -260,6 +253,48 @@ impl Harness {
         }
     }
 
+    /// Drains our ports and the thread's reply port until all are empty.
+    fn drain_all(&mut self) {
+        loop {
+            // SAFETY: the thread's own reply port; asking has no preconditions.
+            let reply_port = unsafe { sys::mig_get_reply_port() };
+            let drained = self.drain(self.port) + self.drain(reply_port) + self.drain(self.target.name());
+            if drained == 0 {
+                break;
+            }
+        }
+    }
+
+    /// Queues a `mig_reply_error_t` (`KERN_FAILURE`) with `id` on the thread's reply port.
+    fn queue_error_reply(&mut self, id: i32) {
+        let mut message = [0u32; 9];
+        // SAFETY: as above.
+        let reply_port = unsafe { sys::mig_get_reply_port() };
+        message[..6].copy_from_slice(&[
+            sys::MACH_MSGH_BITS(sys::MACH_MSG_TYPE_MAKE_SEND_ONCE, 0),
+            36,
+            reply_port,
+            0,
+            0,
+            id as u32,
+        ]);
+        message[7] = 1; // NDR: little-endian integers
+        message[8] = sys::KERN_FAILURE as u32;
+        // SAFETY: a 36-byte message without descriptors.
+        let sent = unsafe {
+            sys::mach_msg(
+                message.as_mut_ptr().cast::<mach_msg_header_t>(),
+                sys::MACH_SEND_MSG | sys::MACH_SEND_TIMEOUT,
+                36,
+                0,
+                sys::MACH_PORT_NULL,
+                0,
+                sys::MACH_PORT_NULL,
+            )
+        };
+        assert_eq!(sent, sys::KERN_SUCCESS);
+    }
+
     /// Receives and destroys whatever reached `port`; returns how many messages.
     fn drain(&mut self, port: mach_port_t) -> usize {
         let mut drained = 0;
@@ -374,65 +409,53 @@ impl mig::Demux for Recorder {
 /// Valid replies of every routine, as a real server sends them, each behind the byte
 /// that picks its routine: the seeds that mutations start from. (A simpleroutine has no
 /// reply; its seed is the first routine's, which its stub never reads.)
+///
+/// Single-threaded, like the harness: each stub takes a stand-in error reply queued
+/// beforehand and returns, then the request it left on our port is served by `Rich`,
+/// whose reply (as built) is recorded and then drained.
 pub fn seeds() -> Vec<Vec<u8>> {
-    let receive = ReceiveRight::allocate().unwrap();
-    let send = receive.make_send().unwrap();
+    let mut harness = Harness::new();
     let handed = ReceiveRight::allocate().unwrap();
     let handed_send = handed.make_send().unwrap();
-    let recorder = std::sync::Arc::new(Recorder {
+    let recorder = Recorder {
         service: everything::Service(Rich { port: handed.name() }),
         replies: std::sync::Mutex::new(Vec::new()),
-    });
-    let server = {
-        let recorder = recorder.clone();
-        let name = receive.name();
-        std::thread::spawn(move || mig::serve(name, &*recorder))
     };
-    let mut harness_like = Vec::new();
+    let mut request = MessageBuffer::for_receive(everything::MAX_REQUEST_SIZE);
+    let mut answer = MessageBuffer::with_capacity(everything::MAX_REPLY_SIZE);
+    let mut recorded = Vec::new();
     for (index, routine) in everything::ROUTINES.iter().enumerate() {
-        let port = send.name();
-        let target = ReceiveRight::allocate().unwrap();
-        let ok = match routine.name {
-            "scalars" => everything::scalars(port, -1, 300, 1 << 40).is_ok(),
-            "arrays" => everything::arrays(port, &[1, 2, 3], &[4]).is_ok(),
-            "ports" => everything::ports(port, port, target.make_send().unwrap()).is_ok(),
-            "ool" => everything::ool(port, &[7u8; 100], &[port, port]).is_ok(),
-            "strings" => everything::strings(port, c"seed").is_ok(),
-            "handlers" => everything::handlers(port).is_ok(),
-            "poly" => everything::poly(
-                port,
-                PolyPort {
-                    name: target.name(),
-                    disposition: sys::MACH_MSG_TYPE_MAKE_SEND,
-                },
-            )
-            .is_ok(),
-            // A simpleroutine: nothing to wait for.
-            _ => continue,
+        let Some(layout) = routine.reply else {
+            continue;
         };
-        assert!(ok, "the recording server refused {}", routine.name);
+        harness.queue_error_reply(layout.id);
+        assert!(
+            !harness.call(index),
+            "{} took the stand-in reply for a result",
+            routine.name
+        );
+        let served = mig::serve_one(harness.port, &recorder, &mut request, &mut answer);
+        assert_eq!(served, Ok(mig::Served::Handled));
         let reply = recorder
             .replies
             .lock()
             .unwrap()
             .pop()
             .expect("a reply was recorded");
-        harness_like.push((index, reply));
+        recorded.push((index, reply));
+        harness.drain_all();
     }
-    // SAFETY: our receive right; destroying it ends the server's loop.
-    unsafe { sys::mach_port_destroy(sys::mach_task_self(), receive.into_raw()) };
-    server.join().unwrap().unwrap();
-    drop((send, handed_send));
-    let first = harness_like[0].1.clone();
-    let mut seeds = Vec::new();
-    for index in 0..everything::ROUTINES.len() {
-        let reply = harness_like
-            .iter()
-            .find(|(i, _)| *i == index)
-            .map_or(&first, |(_, reply)| reply);
-        let mut seed = vec![index as u8];
-        seed.extend_from_slice(reply);
-        seeds.push(seed);
-    }
-    seeds
+    drop(handed_send);
+    let first = recorded[0].1.clone();
+    (0..everything::ROUTINES.len())
+        .map(|index| {
+            let reply = recorded
+                .iter()
+                .find(|(i, _)| *i == index)
+                .map_or(&first, |(_, reply)| reply);
+            let mut seed = vec![index as u8];
+            seed.extend_from_slice(reply);
+            seed
+        })
+        .collect()
 }
