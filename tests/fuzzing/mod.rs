@@ -7,9 +7,14 @@
 //! probed as a server on XNU would be. Only what a kernel never lets through is fixed
 //! up before sending: descriptor addresses point into the harness's own memory, and port
 //! names are ones the harness holds. After each input, every right and every region must
-//! be back to where it was.
+//! be back to where it was. A bit of the input sends the request through the C demux
+//! (`demux::<S>`) instead of `dispatch`.
+//!
+//! `client` is the other direction: a hostile server against the generated client stubs.
 
 #![allow(dead_code)]
+
+pub mod client;
 
 use mig::sys::{self, mach_msg_header_t, mach_port_t};
 use mig::{InlineArray, InlineString, MessageBuffer, OutOfLine, PolyPort, SendRight};
@@ -66,6 +71,40 @@ impl everything::Server for All {
     }
 }
 
+impl mig::StaticServer for All {
+    fn instance() -> &'static Self {
+        &All
+    }
+}
+
+/// How a request reaches the generated server.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Path {
+    /// `everything::dispatch`, through `everything::Service`.
+    Dispatch,
+    /// `everything::demux::<All>`, MIG's C demux signature, as a C server loop calls it
+    /// (here from `serve_one`, which then does what `mach_msg_server_once` does with
+    /// the request and the reply).
+    CDemux,
+}
+
+/// The C demux behind the `Demux` trait, so that `serve_one` can drive it.
+struct ThroughC;
+
+impl mig::Demux for ThroughC {
+    const BASE: i32 = everything::BASE;
+    const END: i32 = everything::END;
+    const MAX_REQUEST_SIZE: usize = everything::MAX_REQUEST_SIZE;
+    const MAX_REPLY_SIZE: usize = everything::MAX_REPLY_SIZE;
+
+    fn demux(&self, request: &mut MessageBuffer, reply: &mut MessageBuffer) -> bool {
+        let (request, reply) = (request.as_mut_ptr(), reply.as_mut_ptr());
+        // SAFETY: `serve_one` received the request (and its trailer) into this buffer
+        // and hands it over untouched; `reply` holds `MAX_REPLY_SIZE` bytes.
+        unsafe { everything::demux::<All>(request, reply) != 0 }
+    }
+}
+
 /// Port descriptors' type byte sits at the same offset in every descriptor kind.
 const TYPE_AT: usize = 11;
 const PORT_DESCRIPTOR: usize = 12;
@@ -92,6 +131,9 @@ pub struct Harness {
     /// Inputs the kernel accepted, and replies that carried a result (not an error).
     pub sent: u64,
     pub answered: u64,
+    /// Whether [`feed`](Self::feed) may take the C demux (unless `MIG_FUZZ_NO_C_DEMUX`
+    /// is set: a fuzzing run can then go on past a defect found there).
+    pub c_demux: bool,
 }
 
 impl Harness {
@@ -122,12 +164,25 @@ impl Harness {
             ool_bytes: sys::loopback_live_ool_bytes(),
             sent: 0,
             answered: 0,
+            c_demux: std::env::var_os("MIG_FUZZ_NO_C_DEMUX").is_none(),
         }
     }
 
     /// Sends `input` as a request, lets the server handle whatever the kernel delivers,
-    /// drains the answers, and checks that nothing leaked.
+    /// drains the answers, and checks that nothing leaked. The low bit of the voucher
+    /// field (which a sender's message cannot use here, and the fix-up clears) picks the
+    /// way in: the generated `dispatch`, or the C demux `demux::<All>` that C server
+    /// loops call.
     pub fn feed(&mut self, input: &[u8]) {
+        let path = match input.get(16) {
+            Some(flag) if flag & 1 == 1 && self.c_demux => Path::CDemux,
+            _ => Path::Dispatch,
+        };
+        self.feed_through(input, path);
+    }
+
+    /// [`feed`](Self::feed) through the way in given.
+    pub fn feed_through(&mut self, input: &[u8], path: Path) {
         let mut message = vec![0u8; input.len().clamp(24, everything::MAX_REQUEST_SIZE) & !3];
         let n = message.len().min(input.len());
         message[..n].copy_from_slice(&input[..n]);
@@ -147,12 +202,15 @@ impl Harness {
         };
         if sent == sys::KERN_SUCCESS {
             self.sent += 1;
-            let served = mig::serve_one(
-                self.port,
-                &everything::Service(All),
-                &mut self.request,
-                &mut self.answer,
-            );
+            let served = match path {
+                Path::Dispatch => mig::serve_one(
+                    self.port,
+                    &everything::Service(All),
+                    &mut self.request,
+                    &mut self.answer,
+                ),
+                Path::CDemux => mig::serve_one(self.port, &ThroughC, &mut self.request, &mut self.answer),
+            };
             assert!(served.is_ok(), "the server loop failed: {served:?}");
         }
         self.drain(self.reply);
@@ -205,52 +263,8 @@ impl Harness {
         let span = (everything::END - everything::BASE + 2) as u32;
         let id = everything::BASE + (read(message, 20) % span) as i32;
         message[20..24].copy_from_slice(&id.to_ne_bytes());
-        if complex == 0 || len < 28 {
-            return;
-        }
-        let count = read(message, 24) % 8;
-        message[24..28].copy_from_slice(&count.to_ne_bytes());
-        let mut at = 28;
-        for _ in 0..count {
-            if at + PORT_DESCRIPTOR > len {
-                break;
-            }
-            let pick = message[at + TYPE_AT];
-            let disposition = DISPOSITIONS[usize::from(message[at + 4]) % DISPOSITIONS.len()];
-            match u32::from(pick) {
-                sys::MACH_MSG_PORT_DESCRIPTOR => {
-                    // name, pad, pad, disposition, type
-                    let name = if message[at].is_multiple_of(4) {
-                        0
-                    } else {
-                        self.port
-                    };
-                    message[at..at + 4].copy_from_slice(&name.to_ne_bytes());
-                    message[at + 10] = disposition;
-                    at += PORT_DESCRIPTOR;
-                }
-                sys::MACH_MSG_OOL_DESCRIPTOR | sys::MACH_MSG_OOL_VOLATILE_DESCRIPTOR
-                    if at + OOL_DESCRIPTOR <= len =>
-                {
-                    // address, deallocate, copy, pad, type, size
-                    let size = read(message, at + 12) % (SCRATCH as u32 + 1);
-                    message[at..at + 8].copy_from_slice(&(self.scratch.as_ptr() as u64).to_ne_bytes());
-                    message[at + 8] = 0;
-                    message[at + 12..at + 16].copy_from_slice(&size.to_ne_bytes());
-                    at += OOL_DESCRIPTOR;
-                }
-                sys::MACH_MSG_OOL_PORTS_DESCRIPTOR if at + OOL_DESCRIPTOR <= len => {
-                    // address, deallocate, copy, disposition, type, count
-                    let count = read(message, at + 12) % (self.names.len() as u32 + 1);
-                    message[at..at + 8].copy_from_slice(&(self.names.as_ptr() as u64).to_ne_bytes());
-                    message[at + 8] = 0;
-                    message[at + 10] = disposition;
-                    message[at + 12..at + 16].copy_from_slice(&count.to_ne_bytes());
-                    at += OOL_DESCRIPTOR;
-                }
-                // Any other type: the kernel refuses the message.
-                _ => at += OOL_DESCRIPTOR,
-            }
+        if complex != 0 {
+            fix_descriptors(message, 8, self.port, &self.scratch, &self.names);
         }
     }
 
@@ -283,6 +297,65 @@ impl Harness {
             }
             // SAFETY: a message just received, destroyed once.
             unsafe { sys::mach_msg_destroy(self.answer.as_mut_ptr()) };
+        }
+    }
+}
+
+/// The descriptors of a complex message (header at the start), made what a kernel
+/// would accept from a sender holding `port`: a count below `counts`, port names that are
+/// `port` or null, dispositions a sender may use with a right it keeps, and addresses
+/// into `scratch` and `names` (sizes and counts within them). Types, flags and the
+/// bytes between stay the fuzzer's.
+pub fn fix_descriptors(
+    message: &mut [u8],
+    counts: u32,
+    port: mach_port_t,
+    scratch: &[u8],
+    names: &[mach_port_t],
+) {
+    let len = message.len();
+    if len < 28 {
+        return;
+    }
+    let read = |m: &[u8], at: usize| u32::from_ne_bytes(m[at..at + 4].try_into().unwrap());
+    let count = read(message, 24) % counts;
+    message[24..28].copy_from_slice(&count.to_ne_bytes());
+    let mut at = 28;
+    for _ in 0..count {
+        if at + PORT_DESCRIPTOR > len {
+            break;
+        }
+        let pick = message[at + TYPE_AT];
+        let disposition = DISPOSITIONS[usize::from(message[at + 4]) % DISPOSITIONS.len()];
+        match u32::from(pick) {
+            sys::MACH_MSG_PORT_DESCRIPTOR => {
+                // name, pad, pad, disposition, type
+                let name = if message[at].is_multiple_of(4) { 0 } else { port };
+                message[at..at + 4].copy_from_slice(&name.to_ne_bytes());
+                message[at + 10] = disposition;
+                at += PORT_DESCRIPTOR;
+            }
+            sys::MACH_MSG_OOL_DESCRIPTOR | sys::MACH_MSG_OOL_VOLATILE_DESCRIPTOR
+                if at + OOL_DESCRIPTOR <= len =>
+            {
+                // address, deallocate, copy, pad, type, size
+                let size = read(message, at + 12) % (scratch.len() as u32 + 1);
+                message[at..at + 8].copy_from_slice(&(scratch.as_ptr() as u64).to_ne_bytes());
+                message[at + 8] = 0;
+                message[at + 12..at + 16].copy_from_slice(&size.to_ne_bytes());
+                at += OOL_DESCRIPTOR;
+            }
+            sys::MACH_MSG_OOL_PORTS_DESCRIPTOR if at + OOL_DESCRIPTOR <= len => {
+                // address, deallocate, copy, disposition, type, count
+                let count = read(message, at + 12) % (names.len() as u32 + 1);
+                message[at..at + 8].copy_from_slice(&(names.as_ptr() as u64).to_ne_bytes());
+                message[at + 8] = 0;
+                message[at + 10] = disposition;
+                message[at + 12..at + 16].copy_from_slice(&count.to_ne_bytes());
+                at += OOL_DESCRIPTOR;
+            }
+            // Any other type: the kernel refuses the message.
+            _ => at += OOL_DESCRIPTOR,
         }
     }
 }
