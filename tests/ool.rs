@@ -233,6 +233,61 @@ fn a_region_that_disagrees_with_its_count_is_refused() {
     );
 }
 
+/// XNU maps a volatile out-of-line region into the receiver like any other
+/// (`ipc_kmsg_copyout_descriptors`), but libsystem's `mach_msg_destroy` skips volatile
+/// descriptors: a server that refuses one (no routine expects it) must free the region
+/// itself. Found by the client fuzz target (a hostile server's reply); the server side
+/// is checked here, the client side by `tests/garbage.rs`.
+#[test]
+fn a_refused_volatile_region_is_freed() {
+    common::in_new_task(|_| {
+        let port = mig::ReceiveRight::allocate().unwrap();
+        let send = port.make_send().unwrap();
+        let data = vec![5u8; 4096];
+        let (count, mut descriptor) = mig::__private::slice_to_wire(&data, u32::MAX).unwrap();
+        descriptor.type_ = sys::MACH_MSG_OOL_VOLATILE_DESCRIPTOR as u8;
+        let mut request = bulk::sum::Request {
+            Head: sys::mach_msg_header_t {
+                msgh_bits: sys::MACH_MSGH_BITS_COMPLEX | sys::MACH_MSG_TYPE_COPY_SEND,
+                msgh_size: 0,
+                msgh_remote_port: send.name(),
+                msgh_id: bulk::sum::ID,
+                ..Default::default()
+            },
+            msgh_body: sys::mach_msg_body_t {
+                msgh_descriptor_count: 1,
+            },
+            data: descriptor,
+            NDR: mig::__private::NDR,
+            dataCnt: count,
+        };
+        let before = common::accounting();
+        // SAFETY: a complete request whose descriptor lends `data`, alive for the call.
+        let sent = unsafe {
+            sys::mach_msg(
+                (&raw mut request).cast(),
+                sys::MACH_SEND_MSG,
+                core::mem::size_of::<bulk::sum::Request>() as u32,
+                0,
+                sys::MACH_PORT_NULL,
+                0,
+                sys::MACH_PORT_NULL,
+            )
+        };
+        assert_eq!(sent, sys::MACH_MSG_SUCCESS);
+        let (mut buffer, mut reply) = (
+            mig::MessageBuffer::for_receive(bulk::MAX_REQUEST_SIZE),
+            mig::MessageBuffer::with_capacity(bulk::MAX_REPLY_SIZE),
+        );
+        mig::serve_one(port.name(), &bulk::Service(Bulk), &mut buffer, &mut reply).unwrap();
+        assert_eq!(
+            common::accounting(),
+            before,
+            "the refused request's region was freed"
+        );
+    });
+}
+
 mig::mig! {
     subsystem copies 7100;
     #include <mach/std_types.defs>

@@ -479,10 +479,13 @@ pub(crate) fn realign_out_of_line(bytes: &mut [u8], expected: &[Descriptor]) -> 
     true
 }
 
-/// Marks every out-of-line region of a received message `deallocate`, so that
-/// `mach_msg_destroy` frees it: XNU marks only virtual copies (a received physical copy
-/// would otherwise outlive a rejected message), yet every region a message delivers
-/// belongs to the receiver. Walks the descriptors the message has, whatever was expected.
+/// Makes `mach_msg_destroy` free every out-of-line region of a received message, which
+/// all belong to the receiver: XNU marks only virtual copies `deallocate` (a received
+/// physical copy would otherwise outlive a rejected message), so every region is marked;
+/// and libsystem's `mach_msg_destroy` skips volatile descriptors altogether, though XNU
+/// maps their memory into the receiver like any other (`ipc_kmsg_copyout_descriptors`),
+/// so those regions are freed here and their descriptors cleared. Walks the descriptors
+/// the message has, whatever was expected.
 pub(crate) fn own_received_memory(bytes: &mut [u8]) {
     use crate::sys::{MACH_MSG_OOL_DESCRIPTOR, MACH_MSG_OOL_PORTS_DESCRIPTOR, MACH_MSG_PORT_DESCRIPTOR};
     let size = read_u32(bytes, 4).map_or(0, |s| s as usize).min(bytes.len());
@@ -506,8 +509,28 @@ pub(crate) fn own_received_memory(bytes: &mut [u8]) {
                 bytes[offset + 8] = 1;
                 offset += 16;
             }
-            // Volatile memory is never freed by the receiver.
-            crate::sys::MACH_MSG_OOL_VOLATILE_DESCRIPTOR => offset += 16,
+            crate::sys::MACH_MSG_OOL_VOLATILE_DESCRIPTOR => {
+                if offset + 16 > size {
+                    return;
+                }
+                let address = u64::from_ne_bytes(bytes[offset..offset + 8].try_into().unwrap_or([0; 8]));
+                let length = read_u32(bytes, offset + 12).unwrap_or(0);
+                if address != 0 && length != 0 {
+                    // SAFETY: the kernel mapped `length` bytes at `address` into this task
+                    // for this received message, which nothing else has taken; the
+                    // descriptor is cleared below, so it is freed once.
+                    unsafe {
+                        crate::sys::mach_vm_deallocate(
+                            crate::sys::mach_task_self(),
+                            address,
+                            u64::from(length),
+                        )
+                    };
+                }
+                bytes[offset..offset + 8].fill(0);
+                bytes[offset + 12..offset + 16].fill(0);
+                offset += 16;
+            }
             _ => return,
         }
     }

@@ -25,6 +25,7 @@ mig::mig! {
     #include <mach/mach_types.defs>
     type small_t = array[*:4] of int;
     type name_t = c_string[*:16];
+    type words_t = ^array[] of int64_t;
     routine scalars(server: mach_port_t; a: int8_t; b: int16_t; c: int64_t; out d: int);
     routine arrays(server: mach_port_t; x: small_t; y: small_t; out z: small_t);
     routine ports(server: mach_port_t; p: mach_port_t; q: mach_port_move_send_t; out r: mach_port_make_send_t);
@@ -33,6 +34,8 @@ mig::mig! {
     routine handlers(server: mach_port_t; out masks: exception_mask_array_t;
         out h: exception_handler_array_t, SameCount);
     routine poly(server: mach_port_t; p: mach_port_poly_t; ServerAuditToken who: audit_token_t);
+    /// Out-of-line 8-byte elements: a region arriving misaligned for them is realigned.
+    routine words(server: mach_port_t; w: words_t; out back: words_t);
     simpleroutine note(server: mach_port_t; v: thread_state_t);
 }
 
@@ -66,6 +69,12 @@ impl everything::Server for All {
         drop(unsafe { p.into_right() });
         Ok(())
     }
+    fn words(&self, _: mach_port_t, w: OutOfLine<i64>) -> mig::Result<OutOfLine<i64>> {
+        // Reads every element: a misaligned slice would be caught here (debug assertions
+        // and sanitizers).
+        let sum = w.iter().fold(0i64, |a, b| a.wrapping_add(*b));
+        OutOfLine::copy_from(&[sum])
+    }
     fn note(&self, _: mach_port_t, _v: &[u32]) -> mig::Result<()> {
         Ok(())
     }
@@ -91,7 +100,8 @@ pub enum Path {
 /// The C demux behind the `Demux` trait, so that `serve_one` can drive it.
 struct ThroughC;
 
-impl mig::Demux for ThroughC {
+// SAFETY: forwards to the generated C demux, which builds replies as the dispatch does.
+unsafe impl mig::Demux for ThroughC {
     const BASE: i32 = everything::BASE;
     const END: i32 = everything::END;
     const MAX_REQUEST_SIZE: usize = everything::MAX_REQUEST_SIZE;
@@ -138,6 +148,9 @@ pub struct Harness {
 
 impl Harness {
     pub fn new() -> Harness {
+        // Regions arrive at the sender's offset within their page, as XNU maps them,
+        // so that misaligned out-of-line data is exercised too (this thread receives).
+        sys::loopback_set_ool_placement(sys::OolPlacement::SendersOffset);
         let allocate = || {
             let mut name = 0;
             // SAFETY: our own task and a writable out-pointer.
@@ -339,8 +352,13 @@ pub fn fix_descriptors(
                 if at + OOL_DESCRIPTOR <= len =>
             {
                 // address, deallocate, copy, pad, type, size
-                let size = read(message, at + 12) % (scratch.len() as u32 + 1);
-                message[at..at + 8].copy_from_slice(&(scratch.as_ptr() as u64).to_ne_bytes());
+                // Anywhere in the first bytes of the scratch: the receivers get the region
+                // at that offset within its page (`OolPlacement::SendersOffset`, as XNU
+                // maps it), aligned for its elements or not.
+                let shift = usize::from(message[at]) % 64;
+                let size = read(message, at + 12) % ((scratch.len() - shift) as u32 + 1);
+                let address = scratch.as_ptr() as u64 + shift as u64;
+                message[at..at + 8].copy_from_slice(&address.to_ne_bytes());
                 message[at + 8] = 0;
                 message[at + 12..at + 16].copy_from_slice(&size.to_ne_bytes());
                 at += OOL_DESCRIPTOR;
@@ -409,6 +427,7 @@ pub fn seeds() -> Vec<Vec<u8>> {
             disposition: sys::MACH_MSG_TYPE_MAKE_SEND,
         },
     );
+    let _ = everything::words(port, &[1, -2, 3]);
     let _ = everything::note(port, &[1, 2, 3]);
     recorder.join().unwrap()
 }
