@@ -288,6 +288,57 @@ fn a_refused_volatile_region_is_freed() {
     });
 }
 
+/// `MessageBuffer::destroy` releases all a received message holds, physical copies
+/// included (XNU delivers them without `deallocate`, and libsystem's `mach_msg_destroy`
+/// then leaves them); a buffer without the proof of a receive is left alone.
+#[test]
+fn destroying_a_received_message_frees_its_physical_copies() {
+    common::in_new_task(|_| {
+        let port = mig::ReceiveRight::allocate().unwrap();
+        let send = port.make_send().unwrap();
+        let data = vec![5u8; 4096];
+        let (count, descriptor) = mig::__private::slice_to_wire(&data, u32::MAX).unwrap();
+        let mut request = bulk::sum::Request {
+            Head: sys::mach_msg_header_t {
+                msgh_bits: sys::MACH_MSGH_BITS_COMPLEX | sys::MACH_MSG_TYPE_COPY_SEND,
+                msgh_size: 0,
+                msgh_remote_port: send.name(),
+                msgh_id: bulk::sum::ID,
+                ..Default::default()
+            },
+            msgh_body: sys::mach_msg_body_t {
+                msgh_descriptor_count: 1,
+            },
+            data: mig::__private::physical_copy(descriptor),
+            NDR: mig::__private::NDR,
+            dataCnt: count,
+        };
+        let before = common::accounting();
+        // SAFETY: a complete request whose descriptor lends `data`, alive for the call.
+        let sent = unsafe {
+            sys::mach_msg(
+                (&raw mut request).cast(),
+                sys::MACH_SEND_MSG,
+                core::mem::size_of::<bulk::sum::Request>() as u32,
+                0,
+                sys::MACH_PORT_NULL,
+                0,
+                sys::MACH_PORT_NULL,
+            )
+        };
+        assert_eq!(sent, sys::MACH_MSG_SUCCESS);
+        let mut buffer = mig::MessageBuffer::for_receive(bulk::MAX_REQUEST_SIZE);
+        assert_eq!(
+            buffer.receive(port.name(), sys::MACH_RCV_TIMEOUT, 0),
+            sys::MACH_MSG_SUCCESS
+        );
+        assert_ne!(common::accounting(), before, "the kernel mapped a copy");
+        assert!(buffer.destroy());
+        assert_eq!(common::accounting(), before, "and destroy freed it");
+        assert!(!buffer.destroy(), "once");
+    });
+}
+
 mig::mig! {
     subsystem copies 7100;
     #include <mach/std_types.defs>

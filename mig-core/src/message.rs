@@ -690,6 +690,23 @@ impl MessageBuffer {
         self.received = true;
     }
 
+    /// Releases everything the received message holds, as nobody will take it: every
+    /// right (the reply right too) and every out-of-line region. Unlike a bare
+    /// `mach_msg_destroy`, this also frees regions XNU delivers without `deallocate`
+    /// (physical copies) and those of volatile descriptors, which libsystem's
+    /// `mach_msg_destroy` leaves behind, though they are the receiver's. Uses up the
+    /// proof of a receive; returns `false`, releasing nothing, for a buffer without one.
+    pub fn destroy(&mut self) -> bool {
+        if !self.take_proof() {
+            return false;
+        }
+        own_received_memory(self.bytes_mut_kept());
+        // SAFETY: the proof says the message is as a receive delivered it, undispatched:
+        // its names and regions are this task's, for it alone, released here once.
+        unsafe { crate::sys::mach_msg_destroy(self.words.as_mut_ptr().cast()) };
+        true
+    }
+
     /// Whether the buffer carries the proof of a receive (see the type's documentation).
     pub fn is_received(&self) -> bool {
         self.received

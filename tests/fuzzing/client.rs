@@ -264,8 +264,9 @@ impl Harness {
     fn drain(&mut self, port: mach_port_t) -> usize {
         let mut drained = 0;
         while self.buffer.receive(port, sys::MACH_RCV_TIMEOUT, 0) == sys::KERN_SUCCESS {
-            // SAFETY: a message just received, ours, destroyed once.
-            unsafe { sys::mach_msg_destroy(self.buffer.as_mut_ptr()) };
+            // Physical copies and volatile regions included, which a bare
+            // `mach_msg_destroy` leaves behind.
+            assert!(self.buffer.destroy());
             drained += 1;
         }
         drained

@@ -284,22 +284,7 @@ impl Harness {
     /// Receives and destroys whatever reached `port`: replies (with what they carry)
     /// and send-once notifications.
     fn drain(&mut self, port: mach_port_t) {
-        loop {
-            // SAFETY: `answer` is a writable buffer of `capacity()` bytes.
-            let received = unsafe {
-                sys::mach_msg(
-                    self.answer.as_mut_ptr(),
-                    sys::MACH_RCV_MSG | sys::MACH_RCV_TIMEOUT,
-                    0,
-                    self.answer.capacity() as u32,
-                    port,
-                    0,
-                    sys::MACH_PORT_NULL,
-                )
-            };
-            if received != sys::KERN_SUCCESS {
-                break;
-            }
+        while self.answer.receive(port, sys::MACH_RCV_TIMEOUT, 0) == sys::KERN_SUCCESS {
             // A result is anything but a 36-byte `mig_reply_error_t` with an error.
             let bytes = self.answer.bytes();
             let error = bytes.len() >= 36 && i32::from_ne_bytes(bytes[32..36].try_into().unwrap()) != 0;
@@ -308,8 +293,7 @@ impl Harness {
             {
                 self.answered += 1;
             }
-            // SAFETY: a message just received, destroyed once.
-            unsafe { sys::mach_msg_destroy(self.answer.as_mut_ptr()) };
+            assert!(self.answer.destroy());
         }
     }
 }
