@@ -591,19 +591,7 @@ fn a_deferred_reply_that_cannot_be_built_answers_with_the_error() {
 fn undeliverable_simple_replies_release_the_reply_right() {
     in_new_task(|_| {
         let (port, send) = port_with_send();
-        let reply = ReceiveRight::allocate().unwrap();
-        // SAFETY: our receive right, and an info of one integer (the queue limit).
-        let kr = unsafe {
-            let mut qlimit: sys::integer_t = 1;
-            sys::mach_port_set_attributes(
-                sys::mach_task_self(),
-                reply.name(),
-                sys::MACH_PORT_LIMITS_INFO,
-                &mut qlimit,
-                1,
-            )
-        };
-        assert_eq!(kr, sys::KERN_SUCCESS);
+        let reply = common::port_with_queue_limit(1);
         let mut request = hostile::who::Request {
             Head: header(send.name(), reply.name(), hostile::who::ID, 24),
         };
@@ -670,19 +658,7 @@ fn undeliverable_simple_replies_release_the_reply_right() {
 fn a_timed_out_reply_with_error_bits_is_still_destroyed() {
     in_new_task(|_| {
         let (port, send) = port_with_send();
-        let reply = ReceiveRight::allocate().unwrap();
-        // SAFETY: our receive right, and an info of one integer (the queue limit).
-        let kr = unsafe {
-            let mut qlimit: sys::integer_t = 1;
-            sys::mach_port_set_attributes(
-                sys::mach_task_self(),
-                reply.name(),
-                sys::MACH_PORT_LIMITS_INFO,
-                &mut qlimit,
-                1,
-            )
-        };
-        assert_eq!(kr, sys::KERN_SUCCESS);
+        let reply = common::port_with_queue_limit(1);
         let mut request = hostile::who::Request {
             Head: header(send.name(), reply.name(), hostile::who::ID, 24),
         };

@@ -128,21 +128,8 @@ pub fn accounting() -> (usize, usize) {
 /// it: a send to it with a timeout times out.
 #[cfg(not(target_vendor = "apple"))]
 pub fn full_queue() -> (ReceiveRight, SendRight) {
-    let port = ReceiveRight::allocate().unwrap();
+    let port = port_with_queue_limit(1);
     let send = port.make_send().unwrap();
-    // `mach_port_limits_t`: one integer, the queue limit.
-    let mut qlimit: sys::integer_t = 1;
-    // SAFETY: our receive right, and an info of one integer.
-    let kr = unsafe {
-        sys::mach_port_set_attributes(
-            sys::mach_task_self(),
-            port.name(),
-            sys::MACH_PORT_LIMITS_INFO,
-            &mut qlimit,
-            1,
-        )
-    };
-    assert_eq!(kr, sys::KERN_SUCCESS);
     let mut head = sys::mach_msg_header_t {
         msgh_bits: sys::MACH_MSGH_BITS(sys::MACH_MSG_TYPE_COPY_SEND, 0),
         msgh_size: 0,
@@ -165,4 +152,24 @@ pub fn full_queue() -> (ReceiveRight, SendRight) {
     };
     assert_eq!(sent, sys::MACH_MSG_SUCCESS);
     (port, send)
+}
+
+/// A new port whose queue holds at most `limit` messages.
+#[cfg(not(target_vendor = "apple"))]
+pub fn port_with_queue_limit(limit: sys::integer_t) -> ReceiveRight {
+    let port = ReceiveRight::allocate().unwrap();
+    // `mach_port_limits_t`: one integer, the queue limit.
+    let mut qlimit = limit;
+    // SAFETY: our receive right, and an info of one integer.
+    let kr = unsafe {
+        sys::mach_port_set_attributes(
+            sys::mach_task_self(),
+            port.name(),
+            sys::MACH_PORT_LIMITS_INFO,
+            &mut qlimit,
+            1,
+        )
+    };
+    assert_eq!(kr, sys::KERN_SUCCESS);
+    port
 }
