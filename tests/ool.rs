@@ -233,6 +233,38 @@ fn a_region_that_disagrees_with_its_count_is_refused() {
     );
 }
 
+/// Queues a `sum` request carrying `data` (lent: it must outlive the call) on `dest`.
+fn queue_sum(dest: mach_port_t, data: sys::mach_msg_ool_descriptor_t, count: u32) {
+    let mut request = bulk::sum::Request {
+        Head: sys::mach_msg_header_t {
+            msgh_bits: sys::MACH_MSGH_BITS_COMPLEX | sys::MACH_MSG_TYPE_COPY_SEND,
+            msgh_size: 0,
+            msgh_remote_port: dest,
+            msgh_id: bulk::sum::ID,
+            ..Default::default()
+        },
+        msgh_body: sys::mach_msg_body_t {
+            msgh_descriptor_count: 1,
+        },
+        data,
+        NDR: mig::__private::NDR,
+        dataCnt: count,
+    };
+    // SAFETY: a complete request whose descriptor lends memory the caller keeps alive.
+    let sent = unsafe {
+        sys::mach_msg(
+            (&raw mut request).cast(),
+            sys::MACH_SEND_MSG,
+            core::mem::size_of::<bulk::sum::Request>() as u32,
+            0,
+            sys::MACH_PORT_NULL,
+            0,
+            sys::MACH_PORT_NULL,
+        )
+    };
+    assert_eq!(sent, sys::MACH_MSG_SUCCESS);
+}
+
 /// XNU maps a volatile out-of-line region into the receiver like any other
 /// (`ipc_kmsg_copyout_descriptors`), but libsystem's `mach_msg_destroy` skips volatile
 /// descriptors: a server that refuses one (no routine expects it) must free the region
@@ -246,35 +278,8 @@ fn a_refused_volatile_region_is_freed() {
         let data = vec![5u8; 4096];
         let (count, mut descriptor) = mig::__private::slice_to_wire(&data, u32::MAX).unwrap();
         descriptor.type_ = sys::MACH_MSG_OOL_VOLATILE_DESCRIPTOR as u8;
-        let mut request = bulk::sum::Request {
-            Head: sys::mach_msg_header_t {
-                msgh_bits: sys::MACH_MSGH_BITS_COMPLEX | sys::MACH_MSG_TYPE_COPY_SEND,
-                msgh_size: 0,
-                msgh_remote_port: send.name(),
-                msgh_id: bulk::sum::ID,
-                ..Default::default()
-            },
-            msgh_body: sys::mach_msg_body_t {
-                msgh_descriptor_count: 1,
-            },
-            data: descriptor,
-            NDR: mig::__private::NDR,
-            dataCnt: count,
-        };
         let before = common::accounting();
-        // SAFETY: a complete request whose descriptor lends `data`, alive for the call.
-        let sent = unsafe {
-            sys::mach_msg(
-                (&raw mut request).cast(),
-                sys::MACH_SEND_MSG,
-                core::mem::size_of::<bulk::sum::Request>() as u32,
-                0,
-                sys::MACH_PORT_NULL,
-                0,
-                sys::MACH_PORT_NULL,
-            )
-        };
-        assert_eq!(sent, sys::MACH_MSG_SUCCESS);
+        queue_sum(send.name(), descriptor, count);
         let (mut buffer, mut reply) = (
             mig::MessageBuffer::for_receive(bulk::MAX_REQUEST_SIZE),
             mig::MessageBuffer::with_capacity(bulk::MAX_REPLY_SIZE),
@@ -298,35 +303,8 @@ fn destroying_a_received_message_frees_its_physical_copies() {
         let send = port.make_send().unwrap();
         let data = vec![5u8; 4096];
         let (count, descriptor) = mig::__private::slice_to_wire(&data, u32::MAX).unwrap();
-        let mut request = bulk::sum::Request {
-            Head: sys::mach_msg_header_t {
-                msgh_bits: sys::MACH_MSGH_BITS_COMPLEX | sys::MACH_MSG_TYPE_COPY_SEND,
-                msgh_size: 0,
-                msgh_remote_port: send.name(),
-                msgh_id: bulk::sum::ID,
-                ..Default::default()
-            },
-            msgh_body: sys::mach_msg_body_t {
-                msgh_descriptor_count: 1,
-            },
-            data: mig::__private::physical_copy(descriptor),
-            NDR: mig::__private::NDR,
-            dataCnt: count,
-        };
         let before = common::accounting();
-        // SAFETY: a complete request whose descriptor lends `data`, alive for the call.
-        let sent = unsafe {
-            sys::mach_msg(
-                (&raw mut request).cast(),
-                sys::MACH_SEND_MSG,
-                core::mem::size_of::<bulk::sum::Request>() as u32,
-                0,
-                sys::MACH_PORT_NULL,
-                0,
-                sys::MACH_PORT_NULL,
-            )
-        };
-        assert_eq!(sent, sys::MACH_MSG_SUCCESS);
+        queue_sum(send.name(), mig::__private::physical_copy(descriptor), count);
         let mut buffer = mig::MessageBuffer::for_receive(bulk::MAX_REQUEST_SIZE);
         assert_eq!(
             buffer.receive(port.name(), sys::MACH_RCV_TIMEOUT, 0),
