@@ -13,8 +13,6 @@ mod check;
 mod errors;
 #[path = "../src/expand/mod.rs"]
 mod expand;
-#[path = "../src/include.rs"]
-mod include;
 #[path = "../src/layout.rs"]
 mod layout;
 #[path = "../src/lex.rs"]
@@ -25,7 +23,7 @@ mod model;
 mod parse;
 #[path = "../src/pipeline.rs"]
 mod pipeline;
-#[path = "../src/preprocess.rs"]
+#[path = "../src/preprocess/mod.rs"]
 mod preprocess;
 #[path = "../src/suggest.rs"]
 mod suggest;

@@ -2,7 +2,7 @@
 //! with its documentation and the runtime the generated code needs.
 //!
 //! The pipeline, one module per stage:
-//! `lex` (tokens with spans) → `preprocess` (`#define`, `#if`; files through `include`)
+//! `lex` (tokens with spans) → `preprocess` (`#define`, `#if`, `#include` of files)
 //! → `parse` (chumsky, recovering) → `check` (the model, every error at its span) →
 //! `layout` (the wire format) → `expand` (Rust items).
 
@@ -10,7 +10,6 @@ mod builtin;
 mod check;
 mod errors;
 mod expand;
-mod include;
 mod layout;
 mod lex;
 mod model;

@@ -7,7 +7,7 @@ use proc_macro2::TokenStream;
 use quote::quote;
 
 use crate::errors::Errors;
-use crate::{check, expand, include, layout, lex, parse, preprocess};
+use crate::{check, expand, layout, lex, parse, preprocess};
 
 /// The whole pipeline on a MIG text: the generated items, or the errors.
 pub fn expand_definition(krate: TokenStream, body: TokenStream) -> TokenStream {
@@ -34,7 +34,7 @@ fn track(files: &[PathBuf]) -> TokenStream {
         return TokenStream::new();
     }
     let paths = files.iter().map(|f| f.to_string_lossy().into_owned());
-    let var = include::INCLUDE_PATH_VAR;
+    let var = preprocess::INCLUDE_PATH_VAR;
     quote! {
         #(const _: &[u8] = ::core::include_bytes!(#paths);)*
         const _: ::core::option::Option<&str> = ::core::option_env!(#var);
