@@ -4,7 +4,7 @@ use proc_macro2::TokenStream;
 use std::str::FromStr;
 
 use crate::errors::Errors;
-use crate::{check, layout, lex, parse};
+use crate::{layout, pipeline};
 
 fn tokens(text: &str) -> TokenStream {
     TokenStream::from_str(text).expect("test input lexes")
@@ -12,18 +12,17 @@ fn tokens(text: &str) -> TokenStream {
 
 fn errors_of(input: TokenStream) -> Vec<String> {
     let mut cx = Errors::new();
-    let (tokens, _) = crate::preprocess::preprocess(lex::lower(input), &mut cx);
-    let file = parse::parse(&tokens, &mut cx);
-    let _ = check::check(&file, &mut cx);
+    let _ = pipeline::front(input, &mut cx);
     cx.messages()
 }
 
 fn layout_of(input: TokenStream) -> layout::SubsystemLayout {
     let mut cx = Errors::new();
-    let (tokens, _) = crate::preprocess::preprocess(lex::lower(input), &mut cx);
-    let file = parse::parse(&tokens, &mut cx);
-    let model = check::check(&file, &mut cx).unwrap_or_else(|| panic!("{:?}", cx.messages()));
-    layout::layout(&model)
+    let (checked, _) = pipeline::front(input, &mut cx);
+    match checked {
+        Some((_, layout)) if cx.is_empty() => layout,
+        _ => panic!("{:?}", cx.messages()),
+    }
 }
 
 #[test]
@@ -138,7 +137,7 @@ fn semantic_errors_are_collected() {
 
 #[test]
 fn builtin_types_check_cleanly() {
-    let defs = check::builtin_types();
+    let defs = pipeline::builtin_types();
     assert!(defs.iter().any(|d| d.name == "mach_port_t"));
     assert!(defs.iter().any(|d| d.name == "natural_t"));
 }
