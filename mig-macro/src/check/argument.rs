@@ -18,6 +18,8 @@ impl Checker<'_> {
         cx: &mut Errors,
     ) -> Option<Arg> {
         let role = role(arg, cx)?;
+        // Before the flags and the type: on an argument the routine cannot have, their
+        // errors would only add to its own.
         if !check_no_reply_in_simpleroutine(arg, role, simple, routine, cx) {
             return None;
         }
@@ -74,7 +76,7 @@ impl Checker<'_> {
                     span: arg.span,
                 };
                 self.type_statement(&decl, cx);
-                self.types.by_name.get(&name.text).cloned()
+                self.types.get(&name.text).cloned()
             }
         }
     }

@@ -104,6 +104,11 @@ impl Types {
         self.poisoned.insert(name.to_owned());
     }
 
+    /// The type of this name, if one is in scope.
+    pub(super) fn get(&self, name: &str) -> Option<&Type> {
+        self.by_name.get(name)
+    }
+
     /// The translations of the type of this name, if it has any.
     pub(super) fn translation(&self, name: &str) -> Option<Translation> {
         self.translations.get(name).cloned()
