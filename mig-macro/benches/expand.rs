@@ -7,7 +7,7 @@
 
 #[path = "../src/builtin.rs"]
 mod builtin;
-#[path = "../src/check.rs"]
+#[path = "../src/check/mod.rs"]
 mod check;
 #[path = "../src/errors.rs"]
 mod errors;
@@ -84,7 +84,7 @@ fn bench(c: &mut Criterion) {
     });
 
     c.bench_function("load the built-in std and mach types", |b| {
-        b.iter(check::builtin_types)
+        b.iter(pipeline::builtin_types)
     });
     let parsed = {
         let mut cx = errors::Errors::new();

@@ -1,8 +1,13 @@
 //! Stage 4: the wire format. For each routine, the request and reply messages exactly as
 //! Apple's MIG lays them out for 64-bit macOS (`#pragma pack(4)`). This module is the
 //! only one that knows those rules; `expand` turns its output into structs and asserts.
+//! It also refuses what the wire cannot carry: a message past Mach's limit, and an
+//! argument named like a field MIG adds.
 
-use crate::model::{Arg, Role, Routine, Subsystem, Wire};
+use std::collections::BTreeSet;
+
+use crate::errors::Errors;
+use crate::model::{Arg, MAX_MESSAGE, Role, Routine, Subsystem, Wire};
 
 /// `mach_msg_header_t`.
 pub const HEADER_SIZE: u32 = 24;
@@ -111,8 +116,17 @@ pub struct SubsystemLayout {
     pub max_reply: u32,
 }
 
-pub fn layout(subsystem: &Subsystem) -> SubsystemLayout {
-    let routines: Vec<RoutineLayout> = subsystem.routines.iter().map(routine).collect();
+/// Lays out every routine of the model, reporting the messages the wire cannot carry.
+pub fn layout(subsystem: &Subsystem, cx: &mut Errors) -> SubsystemLayout {
+    let routines: Vec<RoutineLayout> = subsystem
+        .routines
+        .iter()
+        .map(|r| {
+            let layout = routine(r);
+            check_messages(r, &layout, cx);
+            layout
+        })
+        .collect();
     let max_request = routines
         .iter()
         .map(|r| r.request.size)
@@ -131,9 +145,8 @@ pub fn layout(subsystem: &Subsystem) -> SubsystemLayout {
     }
 }
 
-/// One routine's messages (also used by `check`, which refuses oversized messages and
-/// argument names that collide with the fields MIG adds).
-pub fn routine(r: &Routine) -> RoutineLayout {
+/// One routine's messages.
+fn routine(r: &Routine) -> RoutineLayout {
     let sent: Vec<(usize, &Arg)> = r
         .args
         .iter()
@@ -294,6 +307,63 @@ fn message(id: i32, args: &[(usize, &Arg)], reply: bool) -> Message {
     }
 }
 
+/// Each message fits Mach's limit, and no argument has the name of a field MIG adds
+/// (`Head`, `NDR`, `RetCode`, `<array>Cnt`, `<arg>Pad`, …): the wire structs carry
+/// Apple's field names, so the two would be one field.
+fn check_messages(routine: &Routine, layout: &RoutineLayout, cx: &mut Errors) {
+    // Each argument is reported once, even when both messages have the field.
+    let mut reported = BTreeSet::new();
+    let messages = [
+        ("request", Some(&layout.request)),
+        ("reply", layout.reply.as_ref()),
+    ];
+    for (which, message) in messages {
+        let Some(message) = message else { continue };
+        if message.size > MAX_MESSAGE {
+            cx.error(
+                routine.name_span,
+                format!(
+                    "the {which} of `{}` would be larger than the {MAX_MESSAGE} bytes Mach accepts",
+                    routine.name
+                ),
+            );
+            continue;
+        }
+        for field in &message.fields {
+            let Some(what) = added_field(field, routine) else {
+                continue;
+            };
+            let user = routine.args.iter().position(|a| a.name == field.name);
+            if let Some(index) = user
+                && reported.insert(index)
+            {
+                cx.error(
+                    routine.args[index].name_span,
+                    format!(
+                        "argument `{}` has the name of a field MIG adds to the {which} ({what}); rename the argument",
+                        field.name
+                    ),
+                );
+            }
+        }
+    }
+}
+
+/// What a field MIG adds to a message (one not named after an argument) is, for errors.
+fn added_field(field: &Field, routine: &Routine) -> Option<String> {
+    let arg = |i: usize| &routine.args[i].name;
+    Some(match field.kind {
+        FieldKind::Header => "the message header".to_owned(),
+        FieldKind::Body => "the descriptor count".to_owned(),
+        FieldKind::Ndr => "the NDR record".to_owned(),
+        FieldKind::RetCode => "the return code".to_owned(),
+        FieldKind::Count(i) | FieldKind::Capacity(i) => format!("the count of `{}`", arg(i)),
+        FieldKind::StringOffset(i) => format!("the offset of `{}`", arg(i)),
+        FieldKind::Padding => format!("the padding after `{}`", field.name.trim_end_matches("Pad")),
+        _ => return None,
+    })
+}
+
 #[derive(Default)]
 struct Builder {
     fields: Vec<Field>,
@@ -308,8 +378,8 @@ impl Builder {
             size,
             kind,
         });
-        // Saturating: `check` refuses any message past Mach's limit, so an absurd
-        // definition ends in an error, never an overflow.
+        // Saturating: `check_messages` refuses any message past Mach's limit, so an
+        // absurd definition ends in an error, never an overflow.
         self.offset = self.offset.saturating_add(size);
     }
 }

@@ -4,7 +4,9 @@
 //! The pipeline, one module per stage:
 //! `lex` (tokens with spans) → `preprocess` (`#define`, `#if`, `#include` of files)
 //! → `parse` (chumsky, recovering) → `check` (the model, every error at its span) →
-//! `layout` (the wire format) → `expand` (Rust items).
+//! `layout` (the wire format, and the messages it cannot carry) → `expand` (Rust items).
+//! Each stage uses only those before it; `pipeline` drives them, and lexes and parses
+//! the built-in type files `check` reads.
 
 mod builtin;
 mod check;
@@ -34,7 +36,7 @@ pub fn mig_impl(input: proc_macro::TokenStream) -> proc_macro::TokenStream {
 #[doc(hidden)]
 #[proc_macro]
 pub fn builtin_types(input: proc_macro::TokenStream) -> proc_macro::TokenStream {
-    expand::builtin_types(input.into(), &check::builtin_types()).into()
+    expand::builtin_types(input.into(), &pipeline::builtin_types()).into()
 }
 
 /// Splits the leading `[path]` off, defaulting to `::mig`.

@@ -1,6 +1,13 @@
 //! The semantic model: what `check` proves about a definition and what `layout` and
 //! `expand` consume. Names are resolved, numbers evaluated, ids assigned.
 
+use crate::lex::Sp;
+
+/// The largest message XNU accepts (`MACH_MSG_SIZE_MAX` is far larger, but the
+/// kernel refuses inline data past 64 MB): `check` bounds each type by it and `layout`
+/// each message.
+pub const MAX_MESSAGE: u32 = 64 * 1024 * 1024;
+
 /// A checked subsystem.
 #[derive(Debug)]
 pub struct Subsystem {
@@ -116,6 +123,8 @@ pub enum Rust {
 #[derive(Debug)]
 pub struct Routine {
     pub name: String,
+    /// Where the name is written: what `layout` reports a message's errors at.
+    pub name_span: Sp,
     pub docs: Vec<String>,
     pub simple: bool,
     pub id: i32,
@@ -209,6 +218,9 @@ impl Routine {
 #[derive(Debug)]
 pub struct Arg {
     pub name: String,
+    /// Where the name is written: what `layout` reports a name that meets one of its
+    /// fields at.
+    pub name_span: Sp,
     pub role: Role,
     pub ty: Type,
     /// `CountInOut`: the request carries the caller's capacity for this `out` array.

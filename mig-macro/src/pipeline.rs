@@ -1,30 +1,72 @@
 //! The whole pipeline on one `mig!` body, callable without a compiler session (tests and
 //! benchmarks use `proc_macro2` input).
 
+use std::cell::OnceCell;
 use std::path::PathBuf;
+use std::rc::Rc;
+use std::str::FromStr;
 
 use proc_macro2::TokenStream;
 use quote::quote;
 
+use crate::builtin::BUILTIN_FILES;
 use crate::errors::Errors;
+use crate::layout::SubsystemLayout;
+use crate::model::{Subsystem, TypeDef};
 use crate::{check, expand, layout, lex, parse, preprocess};
 
 /// The whole pipeline on a MIG text: the generated items, or the errors.
 pub fn expand_definition(krate: TokenStream, body: TokenStream) -> TokenStream {
     let mut cx = Errors::new();
-    let (tokens, files) = preprocess::preprocess(lex::lower(body), &mut cx);
-    let file = parse::parse(&tokens, &mut cx);
-    // Check even after syntax errors: the statements that did parse get checked too.
-    let model = check::check(&file, &mut cx);
-    let output = match model {
-        Some(model) if cx.is_empty() => {
-            let layout = layout::layout(&model);
-            expand::subsystem(krate, &model, &layout)
-        }
+    let (checked, files) = front(body, &mut cx);
+    let output = match checked {
+        Some((model, layout)) if cx.is_empty() => expand::subsystem(krate, &model, &layout),
         _ => cx.to_compile_errors(),
     };
     let tracking = track(&files);
     quote!(#output #tracking)
+}
+
+/// Every stage before `expand`: the model and its layouts, every error in `cx`, and the
+/// files read. Each stage runs on what the one before accepted, so one expansion
+/// reports the errors of all of them.
+pub fn front(body: TokenStream, cx: &mut Errors) -> (Option<(Subsystem, SubsystemLayout)>, Vec<PathBuf>) {
+    let (tokens, files) = preprocess::preprocess(lex::lower(body), cx);
+    let file = parse::parse(&tokens, cx);
+    // Check even after syntax errors: the statements that did parse get checked too.
+    let checked = check::check(&file, &builtins(), cx).map(|model| {
+        let layout = layout::layout(&model, cx);
+        (model, layout)
+    });
+    (checked, files)
+}
+
+/// The aliases of every built-in type, for `mig::types`.
+pub fn builtin_types() -> Vec<TypeDef> {
+    builtins().all()
+}
+
+/// The built-in type files, lexed, parsed and checked once per compiler thread: their
+/// checked types hold no spans, so they outlive one expansion (syntax trees would not).
+fn builtins() -> Rc<check::Builtins> {
+    thread_local! {
+        static BUILTINS: OnceCell<Rc<check::Builtins>> = const { OnceCell::new() };
+    }
+    BUILTINS.with(|builtins| Rc::clone(builtins.get_or_init(|| Rc::new(load_builtins()))))
+}
+
+fn load_builtins() -> check::Builtins {
+    let mut cx = Errors::new();
+    let files: Vec<_> = BUILTIN_FILES
+        .iter()
+        .map(|&text| {
+            let tokens = TokenStream::from_str(text).expect("built-in definitions lex");
+            (text, parse::parse(&lex::lower(tokens), &mut cx))
+        })
+        .collect();
+    let builtins = check::Builtins::check(&files, &mut cx);
+    assert!(cx.is_empty(), "the built-in definitions must check cleanly");
+    builtins
 }
 
 /// Makes the compiler expand the macro again when an included file or the include path

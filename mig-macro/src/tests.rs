@@ -4,7 +4,7 @@ use proc_macro2::TokenStream;
 use std::str::FromStr;
 
 use crate::errors::Errors;
-use crate::{check, layout, lex, parse};
+use crate::{layout, pipeline};
 
 fn tokens(text: &str) -> TokenStream {
     TokenStream::from_str(text).expect("test input lexes")
@@ -12,18 +12,17 @@ fn tokens(text: &str) -> TokenStream {
 
 fn errors_of(input: TokenStream) -> Vec<String> {
     let mut cx = Errors::new();
-    let (tokens, _) = crate::preprocess::preprocess(lex::lower(input), &mut cx);
-    let file = parse::parse(&tokens, &mut cx);
-    let _ = check::check(&file, &mut cx);
+    let _ = pipeline::front(input, &mut cx);
     cx.messages()
 }
 
 fn layout_of(input: TokenStream) -> layout::SubsystemLayout {
     let mut cx = Errors::new();
-    let (tokens, _) = crate::preprocess::preprocess(lex::lower(input), &mut cx);
-    let file = parse::parse(&tokens, &mut cx);
-    let model = check::check(&file, &mut cx).unwrap_or_else(|| panic!("{:?}", cx.messages()));
-    layout::layout(&model)
+    let (checked, _) = pipeline::front(input, &mut cx);
+    match checked {
+        Some((_, layout)) if cx.is_empty() => layout,
+        _ => panic!("{:?}", cx.messages()),
+    }
 }
 
 #[test]
@@ -137,8 +136,80 @@ fn semantic_errors_are_collected() {
 }
 
 #[test]
+fn layout_errors_come_with_check_errors() {
+    // `layout` runs on the routines that checked, so a wire error is reported in the
+    // same expansion as the other routines' errors.
+    let errors = errors_of(tokens(
+        r#"
+        subsystem s 1;
+        #include <mach/std_types.defs>
+        type block = array[10000000] of int;
+        routine a(p: mach_port_t; x: nosuch_t);
+        routine b(p: mach_port_t; NDR: int);
+        routine c(p: mach_port_t; x: block; y: block);
+    "#,
+    ));
+    assert_eq!(
+        errors,
+        [
+            "unknown type `nosuch_t` (declare it with `type`, or add `#include <mach/mach_types.defs>`)",
+            "argument `NDR` has the name of a field MIG adds to the request (the NDR record); rename the argument",
+            "the request of `c` would be larger than the 67108864 bytes Mach accepts",
+        ]
+    );
+}
+
+#[test]
+fn builtin_types_do_not_depend_on_earlier_expansions() {
+    // The built-in types are checked once per thread: a text that redefines a standard
+    // type before including more must not change them for the expansions after it.
+    let reply_size = |text: &str| layout_of(tokens(text)).routines[0].reply.as_ref().unwrap().size;
+    let uses_state = "subsystem b 1;
+        #include <mach/mach_types.defs>
+        routine r(p: mach_port_t; out s: thread_state_t);";
+    let alone = std::thread::spawn(move || reply_size(uses_state)).join().unwrap();
+    let after = std::thread::spawn(move || {
+        let _ = crate::pipeline::expand_definition(
+            quote::quote!(::mig),
+            tokens(
+                "subsystem a 1;
+                #include <mach/std_types.defs>
+                type natural_t = uint16_t;
+                #include <mach/mach_types.defs>
+                routine r(p: mach_port_t; out s: thread_state_t);",
+            ),
+        );
+        reply_size(uses_state)
+    })
+    .join()
+    .unwrap();
+    assert_eq!(alone, 36 + 4 + 1296 * 4);
+    assert_eq!(after, alone);
+}
+
+#[test]
+fn check_uses_no_later_stage() {
+    // The stages import one way: lex → preprocess → parse → check → layout → expand.
+    // `check` reads syntax trees, the built-in files included (the driver parses them).
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src/check");
+    for entry in std::fs::read_dir(dir).unwrap() {
+        let path = entry.unwrap().path();
+        let text = std::fs::read_to_string(&path).unwrap();
+        for later in [
+            "crate::preprocess",
+            "crate::parse",
+            "crate::layout",
+            "crate::expand",
+            "lex::lower",
+        ] {
+            assert!(!text.contains(later), "{} uses `{later}`", path.display());
+        }
+    }
+}
+
+#[test]
 fn builtin_types_check_cleanly() {
-    let defs = check::builtin_types();
+    let defs = pipeline::builtin_types();
     assert!(defs.iter().any(|d| d.name == "mach_port_t"));
     assert!(defs.iter().any(|d| d.name == "natural_t"));
 }
