@@ -17,7 +17,9 @@ use crate::syntax::{self, ArgType, Expr, Statement, TypeSpec};
 /// kernel refuses inline data past 64 MB); sizes beyond it are definition errors.
 const MAX_MESSAGE: u32 = 64 * 1024 * 1024;
 
-/// Checks a parsed file. Returns `None` when an error was reported.
+/// Checks a parsed file: the model of everything that checked, or `None` without a
+/// subsystem statement. A routine or type with an error is left out of the model (the
+/// error is in `cx`), and so is every routine that uses such a type.
 pub fn check(file: &syntax::File, cx: &mut Errors) -> Option<Subsystem> {
     let mut checker = Checker::default();
     for statement in &file.statements {
@@ -886,6 +888,8 @@ impl Checker {
             send_time,
             msg_option,
             name: r.name.text.clone(),
+            span: r.span,
+            name_span: r.name.span.start,
             docs: r.docs.clone(),
             simple,
             id,
@@ -1195,8 +1199,11 @@ impl Checker {
             return None;
         }
         let translation = self.translations.get(&ty.name).cloned();
+        // From the direction or the name: `///` docs before them are not the argument.
+        let start = arg.direction.as_ref().unwrap_or(&arg.name).span.start;
         Some(Arg {
             name: arg.name.text.clone(),
+            span: Sp { start, ..arg.span },
             role,
             ty,
             count_in_out: count_in_out.is_some(),
@@ -1320,9 +1327,8 @@ impl Checker {
             }
             return None;
         };
-        if !cx.is_empty() {
-            return None;
-        }
+        // With errors, the model still holds what checked (for the pipeline's fallback):
+        // every routine and type in it passed all its checks.
         Some(Subsystem {
             name: name.text,
             docs,

@@ -1,6 +1,8 @@
 //! The semantic model: what `check` proves about a definition and what `layout` and
 //! `expand` consume. Names are resolved, numbers evaluated, ids assigned.
 
+use crate::lex::Sp;
+
 /// A checked subsystem.
 #[derive(Debug)]
 pub struct Subsystem {
@@ -116,6 +118,10 @@ pub enum Rust {
 #[derive(Debug)]
 pub struct Routine {
     pub name: String,
+    /// Where the routine is written, from its keyword to its end, and its name: rustc's
+    /// errors about its generated items (a handler's signature, a stub's call) go there.
+    pub span: Sp,
+    pub name_span: proc_macro2::Span,
     pub docs: Vec<String>,
     pub simple: bool,
     pub id: i32,
@@ -209,6 +215,8 @@ impl Routine {
 #[derive(Debug)]
 pub struct Arg {
     pub name: String,
+    /// Where the argument is written, from its direction (or name) to its last flag.
+    pub span: Sp,
     pub role: Role,
     pub ty: Type,
     /// `CountInOut`: the request carries the caller's capacity for this `out` array.

@@ -16,15 +16,17 @@ pub fn expand_definition(krate: TokenStream, body: TokenStream) -> TokenStream {
     let file = parse::parse(&tokens, &mut cx);
     // Check even after syntax errors: the statements that did parse get checked too.
     let model = check::check(&file, &mut cx);
-    let output = match model {
-        Some(model) if cx.is_empty() => {
-            let layout = layout::layout(&model);
-            expand::subsystem(krate, &model, &layout)
-        }
-        _ => cx.to_compile_errors(),
-    };
+    // The fallback (as serde's and thiserror's derives emit one): beside the errors, the
+    // module with what did check, so code using it is still checked against it and
+    // rustc adds no error about the parts that failed (see `expand::subsystem`).
+    let complete = cx.is_empty();
+    let module = model.map(|model| {
+        let layout = layout::layout(&model);
+        expand::subsystem(krate, &model, &layout, complete)
+    });
+    let errors = cx.to_compile_errors();
     let tracking = track(&files);
-    quote!(#output #tracking)
+    quote!(#errors #module #tracking)
 }
 
 /// Makes the compiler expand the macro again when an included file or the include path

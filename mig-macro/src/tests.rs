@@ -22,7 +22,8 @@ fn layout_of(input: TokenStream) -> layout::SubsystemLayout {
     let mut cx = Errors::new();
     let (tokens, _) = crate::preprocess::preprocess(lex::lower(input), &mut cx);
     let file = parse::parse(&tokens, &mut cx);
-    let model = check::check(&file, &mut cx).unwrap_or_else(|| panic!("{:?}", cx.messages()));
+    let model = check::check(&file, &mut cx).filter(|_| cx.is_empty());
+    let model = model.unwrap_or_else(|| panic!("{:?}", cx.messages()));
     layout::layout(&model)
 }
 
@@ -291,4 +292,46 @@ fn expansions_match_their_snapshots() {
              and `git diff mig-macro/snapshots`"
         );
     }
+}
+
+/// After an error, the expansion still holds what checked (the routine modules and stubs
+/// of routines that checked, the types that did) beside the error, and no server side.
+#[test]
+fn a_definition_with_errors_expands_to_its_errors_and_what_checked() {
+    let expanded = crate::pipeline::expand_definition(
+        quote::quote!(::mig),
+        tokens(
+            r#"
+            subsystem demo 100;
+            #include <mach/std_types.defs>
+            type words = array[*:WORD_COUNT] of int;
+            type pair = array[2] of int;
+            routine broken(server: mach_port_t; value: no_such_type);
+            routine add(server: mach_port_t; a: int; b: int; out sum: int);
+            "#,
+        ),
+    );
+    let file: syn::File = syn::parse2(expanded).expect("the expansion parses as a file");
+    let text = prettyplease::unparse(&file);
+    assert_eq!(text.matches("compile_error!").count(), 2, "{text}");
+    assert!(text.contains("pub mod demo"), "{text}");
+    assert!(text.contains("pub fn add("), "{text}");
+    assert!(text.contains("pub mod add"), "{text}");
+    assert!(text.contains("pub type pair"), "{text}");
+    assert!(!text.contains("broken"), "{text}");
+    assert!(!text.contains("words"), "{text}");
+    assert!(!text.contains("trait Server"), "{text}");
+    assert!(!text.contains("fn dispatch"), "{text}");
+    // Without errors, the server side is there.
+    let expanded = crate::pipeline::expand_definition(
+        quote::quote!(::mig),
+        tokens(
+            r#"
+            subsystem demo 100;
+            #include <mach/std_types.defs>
+            routine add(server: mach_port_t; a: int; b: int; out sum: int);
+            "#,
+        ),
+    );
+    assert!(expanded.to_string().contains("trait Server"));
 }

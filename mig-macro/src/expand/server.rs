@@ -303,10 +303,12 @@ fn method(paths: &Paths, routine: &Routine) -> TokenStream {
         ));
     }
     let doc = docs_with(&routine.docs, &doc);
-    quote! {
+    // At the routine: rustc's errors about a handler (wrong arguments, missing) show it.
+    let method = quote! {
         #doc
         fn #name(&self, #(#params),*) -> #krate::Result<#returns>;
-    }
+    };
+    super::names::located_fn(method, routine)
 }
 
 /// `Server for &S`: each method forwards to `S`.
