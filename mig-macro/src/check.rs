@@ -97,6 +97,19 @@ impl Checker {
                     self.server_prefix = value.text.clone();
                 } else if keyword.is_keyword("userprefix") {
                     self.user_prefix = value.text.clone();
+                } else if keyword.is_keyword("msgtype")
+                    && !["MSG_TYPE_NORMAL", "MSG_TYPE_RPC"].contains(&value.text.as_str())
+                {
+                    // NeXT's `msgtype` set the Mach 2.5 header's `msg_type` of the messages
+                    // after it; XNU's header has no such field, so it is checked and
+                    // changes nothing.
+                    cx.error(
+                        value.span,
+                        format!(
+                            "`msgtype` is `MSG_TYPE_NORMAL` or `MSG_TYPE_RPC` (NeXT's `mach/msg_type.h`), not `{}`",
+                            value.text
+                        ),
+                    );
                 }
                 // `serverdemux` names the C demux function and `error` the NeXT error
                 // procedure: neither changes the Rust items.
@@ -133,16 +146,6 @@ impl Checker {
                 if keyword.is_keyword("usespecialreplyport") {
                     self.special_reply_port = value.is_some_and(|v| v != 0);
                 }
-            }
-            Statement::Legacy { keyword, .. } => {
-                let instead = "a `type` statement";
-                cx.error(
-                    keyword.span,
-                    format!(
-                        "`{}` is NeXT MiG's, not Apple MIG's: write {instead}",
-                        keyword.text
-                    ),
-                );
             }
             // Imports and rcsid only shape C output.
             Statement::CFile { .. } | Statement::Error => {}
@@ -772,6 +775,10 @@ impl Checker {
                 continue;
             }
             match self.argument(arg, simple, &r.name.text, cx) {
+                // NeXT's `msgtype` argument set the Mach 2.5 message's `msg_type` for this
+                // call; XNU messages have no such field, so neither stub nor handler
+                // takes it.
+                Some(_) if arg.direction.as_ref().is_some_and(|d| d.is_keyword("msgtype")) => {}
                 Some(a) => args.push(a),
                 None => ok = false,
             }
@@ -911,7 +918,9 @@ impl Checker {
                 "out" => Role::Out,
                 "inout" => Role::InOut,
                 "requestport" => Role::RequestPort,
-                "waittime" | "sendtime" | "msgoption" => Role::ClientOption,
+                // `msgtype` (NeXT's): a client-side value too, left out of the model
+                // once its type is checked (see `routine`).
+                "waittime" | "sendtime" | "msgoption" | "msgtype" => Role::ClientOption,
                 "replyport" => Role::ReplyPort {
                     client: true,
                     server: true,
@@ -1024,6 +1033,18 @@ impl Checker {
                 self.types.get(&name.text)?.clone()
             }
         };
+        if arg.direction.as_ref().is_some_and(|d| d.is_keyword("msgtype"))
+            && !matches!(ty.wire, Wire::Scalar { size: 4 })
+        {
+            cx.error(
+                arg.span,
+                format!(
+                    "a `msgtype` argument is a 32-bit integer (`int`, NeXT's `MSG_TYPE_INTEGER_32`); `{}` is not",
+                    arg.name.text
+                ),
+            );
+            return None;
+        }
         if let Some(span) = ret_code {
             // MIG's old way of naming a simpleroutine's status argument: on the wire it
             // is an ordinary 32-bit integer, so it needs no code of its own.

@@ -123,6 +123,7 @@ const STATEMENT_KEYWORDS: &[&str] = &[
     "nosendtime",
     "msgoption",
     "error",
+    "msgtype",
     "UseSpecialReplyPort",
     "ConsumeOnSendError",
     "UserTypeLimit",
@@ -412,6 +413,7 @@ const DIRECTIONS: &[&str] = &[
     "waittime",
     "sendtime",
     "msgoption",
+    "msgtype",
     "msgseqno",
     "sectoken",
     "serversectoken",
@@ -563,7 +565,7 @@ fn routine<'t>() -> impl Parser<'t, In<'t>, Statement, Extra<'t>> + Clone {
 /// The option statements that take one identifier.
 fn name_statement<'t>() -> impl Parser<'t, In<'t>, Statement, Extra<'t>> + Clone {
     any_kw(
-        &["serverprefix", "userprefix", "serverdemux", "error"],
+        &["serverprefix", "userprefix", "serverdemux", "error", "msgtype"],
         "statement",
     )
     .then(ident())
@@ -636,17 +638,6 @@ fn file_name<'t>() -> impl Parser<'t, In<'t>, String, Extra<'t>> + Clone {
     choice((quoted, angled)).labelled("file name")
 }
 
-/// NeXT MiG's `msgtype`: recognized (so the error can say what to write instead) and
-/// skipped to the `;`.
-fn legacy<'t>() -> impl Parser<'t, In<'t>, Statement, Extra<'t>> + Clone {
-    any_kw(&["msgtype"], "statement")
-        .then_ignore(any().and_is(punct(';').not()).repeated())
-        .map_with(|keyword, e| Statement::Legacy {
-            keyword,
-            span: e.span(),
-        })
-}
-
 /// A statement's `;` (`true`), or its absence just before another statement, an
 /// `#include` or the end (`false`): a forgotten `;`, reported without losing either
 /// statement. Anything else is a syntax error in the statement itself.
@@ -680,7 +671,6 @@ fn file<'t>() -> impl Parser<'t, In<'t>, File, Extra<'t>> {
                 text_statement(),
                 number_statement(),
                 c_file_statement(),
-                legacy(),
             ))
             .labelled("statement"),
         )
