@@ -147,6 +147,9 @@ impl Checker {
                     self.special_reply_port = value.is_some_and(|v| v != 0);
                 }
             }
+            Statement::BrokenType(name) => {
+                self.poisoned.insert(name.text.clone());
+            }
             // Imports and rcsid only shape C output.
             Statement::CFile { .. } | Statement::Error => {}
         }
@@ -1179,10 +1182,19 @@ impl Checker {
         if let Some((span, _)) = dealloc
             && !matches!(ty.wire, Wire::OutOfLine { .. } | Wire::OutOfLinePorts { .. })
         {
+            // Inline rights move or stay by their disposition, not by `dealloc`.
+            let why = match ty.wire {
+                Wire::Port { .. } | Wire::PortArray { .. } | Wire::PolymorphicPort => {
+                    " (its rights move or stay as its type says: `mach_port_move_send_t` moves a \
+                     send right, `mach_port_copy_send_t` keeps it; an `array[] of` ports travels \
+                     out of line, where `dealloc` applies)"
+                }
+                _ => "",
+            };
             cx.error(
                 span,
                 format!(
-                    "`dealloc` and `notdealloc` apply to out-of-line data; `{}` is not out of line",
+                    "`dealloc` and `notdealloc` apply to out-of-line data; `{}` is not out of line{why}",
                     arg.name.text
                 ),
             );

@@ -53,6 +53,9 @@ pub enum Statement {
     /// `import`, `uimport`, `simport`, `iimport`, `dimport` of a C header, and `rcsid`:
     /// they only shape C output.
     CFile { keyword: Ident, file: String },
+    /// A `type` statement that failed to parse (its error is already reported): the name
+    /// it declares, whose uses are then not reported as unknown.
+    BrokenType(Ident),
     /// A statement that failed to parse; its error is already reported.
     Error,
 }
