@@ -260,7 +260,7 @@ fn located_params(params: TokenStream, routine: &Routine) -> TokenStream {
         });
         let arg = routine.args.iter().find(|a| {
             name.as_deref()
-                .is_some_and(|n| n == ident(&a.name).to_string() || n == format!("{}_capacity", a.name))
+                .is_some_and(|n| ident(&a.name) == n || n == format!("{}_capacity", a.name))
         });
         let range = match arg {
             Some(arg) => arg.span,
