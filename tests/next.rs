@@ -1,6 +1,6 @@
 //! The NeXT manual's MiG chapter (the document this crate was started from), its
-//! examples quoted as printed: NeXT's `port_t` and `MSG_TYPE_*` names, and its
-//! `procedure` and `simpleprocedure`, mapped onto XNU's wire.
+//! examples quoted as printed: NeXT's `port_t` and `MSG_TYPE_*` names, its
+//! `procedure` and `simpleprocedure`, and its `msgtype`, mapped onto XNU's wire.
 //!
 //! NeXT's long form `(type, bits[, dealloc])` is read as GNU MIG read it.
 
@@ -300,5 +300,75 @@ fn the_translation_example_runs() {
     use translated::tasks;
     let server = Running::start(tasks::Service(Tasks));
     assert_eq!(tasks::same(server.port(), server.port()), Ok(1));
+    server.stop();
+}
+
+/// "The msgtype Specification":
+///
+/// > msgtype msgtype_value ;
+/// >
+/// > msgtype_value may be one of the values from the header file mach/msg_type.h.  The
+/// > available types are MSG_TYPE_RPC and MSG_TYPE_NORMAL.  The MSG_TYPE_RPC is set to a
+/// > correct value by default; this value normally shouldn't be changed.  The value
+/// > MSG_TYPE_NORMAL can be used to reset the msgtype option.
+/// >
+/// > The msgtype value for the msg_send() can be controlled alternatively by using a
+/// > msgtype parameter to the RPC.
+///
+/// and "Operation Descriptions":
+///
+/// > The keywords waittime, replyport, and msgtype can be used to specify dynamic values
+/// > for the wait time, the reply port, or the message type for this message.  These
+/// > parameters aren't passed to the server code, but are used when generating the send
+/// > and receive calls.  [...]  The waittime and msgtype parameters must resolve to
+/// > MSG_TYPE_INTEGER_32.
+///
+/// The statement and the argument, as the manual's grammar writes them (the routines are
+/// ours). The type they set was a field of the Mach 2.5 header that XNU's does not have:
+/// both are accepted and change nothing on the wire, and neither the stub nor the
+/// handler takes the argument.
+mod message_types {
+    mig::mig! {
+        subsystem typed 700;
+        #include <mach/std_types.defs>
+        msgtype MSG_TYPE_RPC;
+        routine ask(server: port_t; msgtype mt: int; out answer: int);
+        msgtype MSG_TYPE_NORMAL;
+        simpleroutine tell(server: port_t; msgtype mt: MSG_TYPE_INTEGER_32; value: int);
+    }
+}
+
+static TOLD: std::sync::Mutex<Vec<i32>> = std::sync::Mutex::new(Vec::new());
+
+struct Typed;
+
+impl message_types::typed::Server for Typed {
+    fn ask(&self, _: mach_port_t) -> mig::Result<i32> {
+        Ok(42)
+    }
+    fn tell(&self, _: mach_port_t, value: i32) -> mig::Result<()> {
+        TOLD.lock().unwrap().push(value);
+        Ok(())
+    }
+}
+
+#[test]
+fn msgtype_is_accepted_and_changes_nothing_on_the_wire() {
+    let _turn = common::one_at_a_time();
+    use message_types::typed;
+    // The messages of the same routines without `msgtype`: a request with no inline
+    // data is its header alone; the reply carries NDR, RetCode and the answer.
+    let ask = typed::ROUTINES[0];
+    assert_eq!((ask.request.id, ask.request.size), (700, 24));
+    assert_eq!(ask.reply.map(|r| r.size), Some(36 + 4));
+    let tell = typed::ROUTINES[1];
+    assert_eq!((tell.request.id, tell.request.size), (701, 24 + 8 + 4));
+    assert!(tell.request.fields.iter().all(|f| f.name != "mt"));
+    let server = Running::start(typed::Service(Typed));
+    assert_eq!(typed::ask(server.port()), Ok(42));
+    typed::tell(server.port(), 7).unwrap();
+    // Nothing comes back from a simpleroutine: `ask` after it is served after it.
+    assert_eq!(typed::ask(server.port()), Ok(42));
+    assert_eq!(*TOLD.lock().unwrap(), [7]);
     server.stop();
 }

@@ -98,6 +98,7 @@ pub mod __private {
     }
     pub use crate::server::{
         NDR, c_demux, deferred_routine, prepare_reply, routine, send_error_reply, send_reply, simple_routine,
+        simple_routine_with_ret_code,
     };
     pub use core::mem::{offset_of, size_of};
     pub use core::option::Option::{None, Some};

@@ -375,6 +375,47 @@ pub fn simple_routine<Rq: Message>(
     }
 }
 
+/// One `simpleroutine` whose complex request leaves its `RetCode` out (see
+/// `send_ret_code`): a nonzero code travels alone, as a simple message of exactly a
+/// `mig_reply_error_t`'s size. Apple's server takes such a message before checking the
+/// request (`WriteRetCArgCheckError` in `migcom.tproj/server.c`) and calls the handler
+/// with the code and every other argument zero (`WriteConditionalCallArg`); so does
+/// this: the handler gets the request port, the trailer, the code, and each other
+/// argument as its zero (a null name, empty arrays and strings, zeroed data), through
+/// its `intran:` if it has one. Any other request is checked as usual, and the handler
+/// gets `KERN_SUCCESS`.
+pub fn simple_routine_with_ret_code<Rq: Message>(
+    request: &mut MessageBuffer,
+    reply_buffer: &mut MessageBuffer,
+    handler: impl FnOnce(Rq, &Trailer, kern_return_t) -> Result<()>,
+) {
+    let head = *request.header();
+    let code_only =
+        head.msgh_bits & sys::MACH_MSGH_BITS_COMPLEX == 0 && head.msgh_size as usize == REPLY_ERROR_SIZE;
+    if !code_only {
+        return simple_routine(request, reply_buffer, |r, trailer| {
+            handler(r, trailer, sys::KERN_SUCCESS)
+        });
+    }
+    if !request.take_proof() {
+        return failed(request, reply_buffer, Error::MIG_BAD_ARGUMENTS);
+    }
+    let trailer = trailer_of::<Rq>(request);
+    let Some(code) = crate::message::read_u32(request.bytes(), REPLY_ERROR_SIZE - 4) else {
+        return failed(request, reply_buffer, Error::MIG_BAD_ARGUMENTS);
+    };
+    // SAFETY: `Rq` holds only plain data, for which every bit pattern (zero included)
+    // is a valid value (the `Message` contract). Its descriptors are then null: no
+    // name, no region, which is what the handler's arguments are built from.
+    let mut zero: Rq = unsafe { core::mem::zeroed() };
+    // SAFETY: `Rq` starts with a header (`Message` contract) and is 4-byte aligned.
+    unsafe { (&raw mut zero).cast::<mach_msg_header_t>().write(head) };
+    match guarded(|| handler(zero, &trailer, code as kern_return_t)) {
+        Ok(()) => success_reply(reply_buffer),
+        Err(error) => failed(request, reply_buffer, error),
+    }
+}
+
 /// Writes a routine's reply: `message`'s header is replaced by the one
 /// [`prepare_reply`] set up, with the reply's own size.
 pub fn reply<T: Message>(reply: &mut MessageBuffer, mut message: T) {

@@ -117,16 +117,18 @@ pub struct SubsystemLayout {
 }
 
 /// Lays out every routine of the model, reporting the messages the wire cannot carry.
-pub fn layout(subsystem: &Subsystem, cx: &mut Errors) -> SubsystemLayout {
-    let routines: Vec<RoutineLayout> = subsystem
-        .routines
-        .iter()
-        .map(|r| {
-            let layout = routine(r);
-            check_messages(r, &layout, cx);
-            layout
-        })
-        .collect();
+/// Their routines leave the model, as `check` leaves out those with errors: the fallback
+/// module emitted beside the errors holds only routines that passed every check.
+pub fn layout(subsystem: &mut Subsystem, cx: &mut Errors) -> SubsystemLayout {
+    let mut routines = Vec::new();
+    subsystem.routines.retain(|r| {
+        let layout = routine(r);
+        let carried = check_messages(r, &layout, cx);
+        if carried {
+            routines.push(layout);
+        }
+        carried
+    });
     let max_request = routines
         .iter()
         .map(|r| r.request.size)
@@ -309,8 +311,9 @@ fn message(id: i32, args: &[(usize, &Arg)], reply: bool) -> Message {
 
 /// Each message fits Mach's limit, and no argument has the name of a field MIG adds
 /// (`Head`, `NDR`, `RetCode`, `<array>Cnt`, `<arg>Pad`, …): the wire structs carry
-/// Apple's field names, so the two would be one field.
-fn check_messages(routine: &Routine, layout: &RoutineLayout, cx: &mut Errors) {
+/// Apple's field names, so the two would be one field. False once one is reported.
+fn check_messages(routine: &Routine, layout: &RoutineLayout, cx: &mut Errors) -> bool {
+    let mut carried = true;
     // Each argument is reported once, even when both messages have the field.
     let mut reported = BTreeSet::new();
     let messages = [
@@ -327,6 +330,7 @@ fn check_messages(routine: &Routine, layout: &RoutineLayout, cx: &mut Errors) {
                     routine.name
                 ),
             );
+            carried = false;
             continue;
         }
         for field in &message.fields {
@@ -344,9 +348,11 @@ fn check_messages(routine: &Routine, layout: &RoutineLayout, cx: &mut Errors) {
                         field.name
                     ),
                 );
+                carried = false;
             }
         }
     }
+    carried
 }
 
 /// What a field MIG adds to a message (one not named after an argument) is, for errors.

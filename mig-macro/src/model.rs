@@ -123,7 +123,11 @@ pub enum Rust {
 #[derive(Debug)]
 pub struct Routine {
     pub name: String,
-    /// Where the name is written: what `layout` reports a message's errors at.
+    /// Where the routine is written, from its keyword to its end: rustc's errors about
+    /// its generated items (a handler's signature, a stub's call) go there.
+    pub span: Sp,
+    /// Where the name is written: what `layout` reports a message's errors at, and
+    /// where a generated function's name is placed.
     pub name_span: Sp,
     pub docs: Vec<String>,
     pub simple: bool,
@@ -218,6 +222,9 @@ impl Routine {
 #[derive(Debug)]
 pub struct Arg {
     pub name: String,
+    /// Where the argument is written, from its direction (or name) to its last flag:
+    /// where the parameters made from it are placed.
+    pub span: Sp,
     /// Where the name is written: what `layout` reports a name that meets one of its
     /// fields at.
     pub name_span: Sp,

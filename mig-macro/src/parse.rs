@@ -41,17 +41,18 @@ fn describe(error: &Rich<'_, Tok, Sp>) -> String {
             // naming them all helps nobody.
             if wanted.iter().any(|w| w == "statement") {
                 wanted = vec!["a MIG statement (`routine`, `simpleroutine`, `type`, `skip`, …)".to_owned()];
-                if let Some(Tok::Ident(word)) = found.as_deref()
-                    && let Some(keyword) = crate::suggest::closest(word, STATEMENT_KEYWORDS.iter().copied())
-                {
-                    return format!(
-                        "expected {}, found `{word}`; did you mean `{keyword}`?",
-                        wanted[0]
-                    );
-                }
             }
             if let Some(hint) = found.as_deref().and_then(|tok| teach(tok, &wanted)) {
                 return hint;
+            }
+            if wanted[0].contains("MIG statement")
+                && let Some(Tok::Ident(word)) = found.as_deref()
+                && let Some(keyword) = crate::suggest::closest(word, STATEMENT_KEYWORDS.iter().copied())
+            {
+                return format!(
+                    "expected {}, found `{word}`; did you mean `{keyword}`?",
+                    wanted[0]
+                );
             }
             let found = match found {
                 Some(tok) => format!("`{}`", &**tok),
@@ -83,6 +84,26 @@ fn teach(found: &Tok, wanted: &[String]) -> Option<String> {
              (the caller waits for a reply) or `simpleroutine name(args);` (no reply)"
             ))
         }
+        Tok::Ident(word) if wants("MIG statement") && matches!(word.as_str(), "struct" | "union") => {
+            Some(format!(
+                "expected a MIG statement, found `{word}`: MIG declares structured data with `type`, as \
+                 elements of one type (`type point = struct[2] of int;`); for a struct of your own with \
+                 fields of several types, bind it with `rusttype:` (`type point_t = struct[12] of char \
+                 rusttype: Point;`)"
+            ))
+        }
+        // Rust's `[T; n]` where a type goes.
+        Tok::Group(g) if g.delim == proc_macro2::Delimiter::Bracket && wants("type") => Some(
+            "MIG writes arrays as words: `array[n] of T` (Rust's `[T; n]`), `array[*:n] of T` (at most n, \
+             inline) or `array[] of T` (any number, out of line)"
+                .to_owned(),
+        ),
+        // Rust's generics after a type name (`Vec<u8>`).
+        Tok::Punct('<') if !wants("file name") => Some(
+            "MIG types take no `<…>` parameters: declare the type with `type` (a Rust `Vec<T>` is \
+             `array[*:n] of T`, at most n inline, or `array[] of T`, out of line) and use its name"
+                .to_owned(),
+        ),
         _ => None,
     }
 }
@@ -123,6 +144,7 @@ const STATEMENT_KEYWORDS: &[&str] = &[
     "nosendtime",
     "msgoption",
     "error",
+    "msgtype",
     "UseSpecialReplyPort",
     "ConsumeOnSendError",
     "UserTypeLimit",
@@ -412,6 +434,7 @@ const DIRECTIONS: &[&str] = &[
     "waittime",
     "sendtime",
     "msgoption",
+    "msgtype",
     "msgseqno",
     "sectoken",
     "serversectoken",
@@ -563,7 +586,7 @@ fn routine<'t>() -> impl Parser<'t, In<'t>, Statement, Extra<'t>> + Clone {
 /// The option statements that take one identifier.
 fn name_statement<'t>() -> impl Parser<'t, In<'t>, Statement, Extra<'t>> + Clone {
     any_kw(
-        &["serverprefix", "userprefix", "serverdemux", "error"],
+        &["serverprefix", "userprefix", "serverdemux", "error", "msgtype"],
         "statement",
     )
     .then(ident())
@@ -636,17 +659,6 @@ fn file_name<'t>() -> impl Parser<'t, In<'t>, String, Extra<'t>> + Clone {
     choice((quoted, angled)).labelled("file name")
 }
 
-/// NeXT MiG's `msgtype`: recognized (so the error can say what to write instead) and
-/// skipped to the `;`.
-fn legacy<'t>() -> impl Parser<'t, In<'t>, Statement, Extra<'t>> + Clone {
-    any_kw(&["msgtype"], "statement")
-        .then_ignore(any().and_is(punct(';').not()).repeated())
-        .map_with(|keyword, e| Statement::Legacy {
-            keyword,
-            span: e.span(),
-        })
-}
-
 /// A statement's `;` (`true`), or its absence just before another statement, an
 /// `#include` or the end (`false`): a forgotten `;`, reported without losing either
 /// statement. Anything else is a syntax error in the statement itself.
@@ -680,7 +692,6 @@ fn file<'t>() -> impl Parser<'t, In<'t>, File, Extra<'t>> {
                 text_statement(),
                 number_statement(),
                 c_file_statement(),
-                legacy(),
             ))
             .labelled("statement"),
         )
@@ -700,6 +711,16 @@ fn file<'t>() -> impl Parser<'t, In<'t>, File, Extra<'t>> {
             }
             statement
         })
+        .recover_with(via_parser(
+            // A `type` statement that does not parse still names a type: its uses are not
+            // reported again.
+            docs()
+                .ignore_then(kw("type"))
+                .ignore_then(ident())
+                .then_ignore(any().and_is(punct(';').not()).repeated())
+                .then_ignore(punct(';'))
+                .map(Statement::BrokenType),
+        ))
         .recover_with(via_parser(
             any()
                 .and_is(punct(';').not())

@@ -19,23 +19,25 @@ use crate::{check, expand, layout, lex, parse, preprocess};
 pub fn expand_definition(krate: TokenStream, body: TokenStream) -> TokenStream {
     let mut cx = Errors::new();
     let (checked, files) = front(body, &mut cx);
-    let output = match checked {
-        Some((model, layout)) if cx.is_empty() => expand::subsystem(krate, &model, &layout),
-        _ => cx.to_compile_errors(),
-    };
+    // The fallback (as serde's and thiserror's derives emit one): beside the errors, the
+    // module with what did check, so code using it is still checked against it and
+    // rustc adds no error about the parts that failed (see `expand::subsystem`).
+    let complete = cx.is_empty();
+    let module = checked.map(|(model, layout)| expand::subsystem(krate, &model, &layout, complete));
+    let errors = cx.to_compile_errors();
     let tracking = track(&files);
-    quote!(#output #tracking)
+    quote!(#errors #module #tracking)
 }
 
 /// Every stage before `expand`: the model and its layouts, every error in `cx`, and the
 /// files read. Each stage runs on what the one before accepted, so one expansion
-/// reports the errors of all of them.
+/// reports the errors of all of them, and the model holds what passed them all.
 pub fn front(body: TokenStream, cx: &mut Errors) -> (Option<(Subsystem, SubsystemLayout)>, Vec<PathBuf>) {
     let (tokens, files) = preprocess::preprocess(lex::lower(body), cx);
     let file = parse::parse(&tokens, cx);
     // Check even after syntax errors: the statements that did parse get checked too.
-    let checked = check::check(&file, &builtins(), cx).map(|model| {
-        let layout = layout::layout(&model, cx);
+    let checked = check::check(&file, &builtins(), cx).map(|mut model| {
+        let layout = layout::layout(&mut model, cx);
         (model, layout)
     });
     (checked, files)

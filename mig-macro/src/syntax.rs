@@ -40,7 +40,7 @@ pub enum Statement {
     /// `skip;`: consumes one message id.
     Skip(Sp),
     /// A statement made of a keyword and one identifier: `serverprefix`, `userprefix`,
-    /// `serverdemux`, `error`.
+    /// `serverdemux`, `error`, and NeXT's `msgtype`.
     Name { keyword: Ident, value: Ident },
     /// A statement whose argument is MIG's free-form string: `waittime`, `sendtime`,
     /// `msgoption`, `ConsumeOnSendError`; or a bare keyword: `nowaittime`, `nosendtime`.
@@ -53,9 +53,9 @@ pub enum Statement {
     /// `import`, `uimport`, `simport`, `iimport`, `dimport` of a C header, and `rcsid`:
     /// they only shape C output.
     CFile { keyword: Ident, file: String },
-    /// One of NeXT MiG's older kinds (`procedure`, `simpleprocedure`, `function`,
-    /// `msgtype`), refused by `check` with what to write instead.
-    Legacy { keyword: Ident, span: Sp },
+    /// A `type` statement that failed to parse (its error is already reported): the name
+    /// it declares, whose uses are then not reported as unknown.
+    BrokenType(Ident),
     /// A statement that failed to parse; its error is already reported.
     Error,
 }

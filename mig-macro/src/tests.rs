@@ -363,3 +363,54 @@ fn expansions_match_their_snapshots() {
         );
     }
 }
+
+/// After an error, the expansion still holds what checked (the routine modules and stubs
+/// of routines that checked, the types that did) beside the error, and no server side.
+#[test]
+fn a_definition_with_errors_expands_to_its_errors_and_what_checked() {
+    let expanded = crate::pipeline::expand_definition(
+        quote::quote!(::mig),
+        tokens(
+            r#"
+            subsystem demo 100;
+            #include <mach/std_types.defs>
+            type words = array[*:WORD_COUNT] of int;
+            type pair = array[2] of int;
+            type block = array[10000000] of int;
+            routine broken(server: mach_port_t; value: no_such_type);
+            routine add(server: mach_port_t; a: int; b: int; out sum: int);
+            routine named_like_a_field(server: mach_port_t; NDR: int);
+            routine too_large(server: mach_port_t; x: block; y: block);
+            "#,
+        ),
+    );
+    let file: syn::File = syn::parse2(expanded).expect("the expansion parses as a file");
+    let text = prettyplease::unparse(&file);
+    // `layout`'s errors leave their routines out too: a struct with two `NDR` fields
+    // would be one more error, rustc's, away from the definition.
+    for left_out in ["named_like_a_field", "too_large"] {
+        assert!(!text.contains(&format!("fn {left_out}(")), "{text}");
+        assert!(!text.contains(&format!("mod {left_out}")), "{text}");
+    }
+    assert_eq!(text.matches("compile_error!").count(), 4, "{text}");
+    assert!(text.contains("pub mod demo"), "{text}");
+    assert!(text.contains("pub fn add("), "{text}");
+    assert!(text.contains("pub mod add"), "{text}");
+    assert!(text.contains("pub type pair"), "{text}");
+    assert!(!text.contains("broken"), "{text}");
+    assert!(!text.contains("words"), "{text}");
+    assert!(!text.contains("trait Server"), "{text}");
+    assert!(!text.contains("fn dispatch"), "{text}");
+    // Without errors, the server side is there.
+    let expanded = crate::pipeline::expand_definition(
+        quote::quote!(::mig),
+        tokens(
+            r#"
+            subsystem demo 100;
+            #include <mach/std_types.defs>
+            routine add(server: mach_port_t; a: int; b: int; out sum: int);
+            "#,
+        ),
+    );
+    assert!(expanded.to_string().contains("trait Server"));
+}

@@ -38,8 +38,11 @@ impl Checker<'_> {
         }
         let translation = self.types.translation(&candidate.ty.name);
         let Candidate { ty, flags, .. } = candidate;
+        // From the direction or the name: `///` docs before them are not the argument.
+        let start = arg.direction.as_ref().unwrap_or(&arg.name).span.start;
         Some(Arg {
             name: arg.name.text.clone(),
+            span: Sp { start, ..arg.span },
             name_span: arg.name.span,
             role,
             ty,
@@ -103,7 +106,8 @@ type Rule = fn(&Candidate<'_>, &mut Errors) -> bool;
 
 /// The rules of an argument whose type is known, in order: the first one broken is
 /// reported, and the argument is left out.
-const RULES: [Rule; 13] = [
+const RULES: [Rule; 14] = [
+    check_msgtype,
     check_ret_code,
     check_sendable,
     check_trailer_needs_reply,
@@ -134,7 +138,9 @@ fn role(arg: &syntax::Arg, cx: &mut Errors) -> Option<Role> {
         "out" => Role::Out,
         "inout" => Role::InOut,
         "requestport" => Role::RequestPort,
-        "waittime" | "sendtime" | "msgoption" => Role::ClientOption,
+        // `msgtype` (NeXT's): a client-side value too, left out of the model once its
+        // type is checked (see `Checker::arguments`).
+        "waittime" | "sendtime" | "msgoption" | "msgtype" => Role::ClientOption,
         "replyport" => Role::ReplyPort {
             client: true,
             server: true,
@@ -254,6 +260,22 @@ fn unknown_flag(name: &syntax::Ident, cx: &mut Errors) {
         None => format!("MIG's flags are {}", FLAGS.map(|f| format!("`{f}`")).join(", ")),
     };
     cx.error(name.span, format!("unknown IPC flag `{}`; {hint}", name.text));
+}
+
+/// NeXT's `msgtype` argument set the Mach 2.5 message's `msg_type`, a 32-bit integer.
+fn check_msgtype(c: &Candidate<'_>, cx: &mut Errors) -> bool {
+    let is_msgtype = c.arg.direction.as_ref().is_some_and(|d| d.is_keyword("msgtype"));
+    if !is_msgtype || matches!(c.ty.wire, Wire::Scalar { size: 4 }) {
+        return true;
+    }
+    cx.error(
+        c.arg.span,
+        format!(
+            "a `msgtype` argument is a 32-bit integer (`int`, NeXT's `MSG_TYPE_INTEGER_32`); `{}` is not",
+            c.name()
+        ),
+    );
+    false
 }
 
 /// `RetCode`, MIG's old way of naming a simpleroutine's status argument, marks a 32-bit
@@ -452,10 +474,19 @@ fn check_dealloc(c: &Candidate<'_>, cx: &mut Errors) -> bool {
     if matches!(c.ty.wire, Wire::OutOfLine { .. } | Wire::OutOfLinePorts { .. }) {
         return true;
     }
+    // Inline rights move or stay by their disposition, not by `dealloc`.
+    let why = match c.ty.wire {
+        Wire::Port { .. } | Wire::PortArray { .. } | Wire::PolymorphicPort => {
+            " (its rights move or stay as its type says: `mach_port_move_send_t` moves a \
+             send right, `mach_port_copy_send_t` keeps it; an `array[] of` ports travels \
+             out of line, where `dealloc` applies)"
+        }
+        _ => "",
+    };
     cx.error(
         span,
         format!(
-            "`dealloc` and `notdealloc` apply to out-of-line data; `{}` is not out of line",
+            "`dealloc` and `notdealloc` apply to out-of-line data; `{}` is not out of line{why}",
             c.name()
         ),
     );

@@ -99,6 +99,8 @@ impl<'b> Checker<'b> {
                     self.server_prefix = value.text.clone();
                 } else if keyword.is_keyword("userprefix") {
                     self.user_prefix = value.text.clone();
+                } else if keyword.is_keyword("msgtype") {
+                    check_msgtype_statement(value, cx);
                 }
                 // `serverdemux` names the C demux function and `error` the NeXT error
                 // procedure: neither changes the Rust items.
@@ -136,16 +138,8 @@ impl<'b> Checker<'b> {
                     self.special_reply_port = value.is_some_and(|v| v != 0);
                 }
             }
-            Statement::Legacy { keyword, .. } => {
-                let instead = "a `type` statement";
-                cx.error(
-                    keyword.span,
-                    format!(
-                        "`{}` is NeXT MiG's, not Apple MIG's: write {instead}",
-                        keyword.text
-                    ),
-                );
-            }
+            // Its error is reported: the uses of the name it declares are not.
+            Statement::BrokenType(name) => self.types.poison(&name.text),
             // Imports and rcsid only shape C output.
             Statement::CFile { .. } | Statement::Error => {}
         }
@@ -221,6 +215,21 @@ impl<'b> Checker<'b> {
             end: self.next_id,
         })
     }
+}
+
+/// NeXT's `msgtype` statement set the Mach 2.5 header's `msg_type` of the messages after
+/// it; XNU's header has no such field, so the value is checked and changes nothing.
+fn check_msgtype_statement(value: &syntax::Ident, cx: &mut Errors) {
+    if ["MSG_TYPE_NORMAL", "MSG_TYPE_RPC"].contains(&value.text.as_str()) {
+        return;
+    }
+    cx.error(
+        value.span,
+        format!(
+            "`msgtype` is `MSG_TYPE_NORMAL` or `MSG_TYPE_RPC` (NeXT's `mach/msg_type.h`), not `{}`",
+            value.text
+        ),
+    );
 }
 
 /// A `waittime`/`sendtime`/`msgoption` statement's value: migcom takes any C expression

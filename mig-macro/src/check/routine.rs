@@ -55,6 +55,7 @@ impl Checker<'_> {
             send_time,
             msg_option,
             name: r.name.text.clone(),
+            span: r.span,
             name_span: r.name.span,
             docs: r.docs.clone(),
             simple,
@@ -97,6 +98,10 @@ impl Checker<'_> {
                 continue;
             }
             match self.argument(arg, simple, &r.name.text, cx) {
+                // NeXT's `msgtype` argument set the Mach 2.5 message's `msg_type` for this
+                // call; XNU messages have no such field, so neither stub nor handler
+                // takes it.
+                Some(_) if arg.direction.as_ref().is_some_and(|d| d.is_keyword("msgtype")) => {}
                 Some(a) => args.push(a),
                 None => ok = false,
             }

@@ -19,8 +19,20 @@ use crate::model::{Subsystem, TypeDef};
 pub use names::Paths;
 use names::{Scope, docs, docs_with, ident, lit_i32, lit_usize};
 
-/// Expands a checked subsystem.
-pub fn subsystem(krate: TokenStream, model: &Subsystem, layout: &SubsystemLayout) -> TokenStream {
+/// Expands a checked subsystem. When the definition had errors (`complete` is false,
+/// and the errors are emitted beside it), `model` holds only what checked, and the
+/// module has no server side (`Server`, `dispatch`, `demux`, `Service`): a trait
+/// without the routines that failed would make rustc report the user's handlers of
+/// those routines as methods the trait lacks (E0407), a second error that points away
+/// from the definition. Without the trait, the `impl` naming it is an unresolved path,
+/// which rustc does not report after a macro's error; the stubs and routine modules
+/// that did check are still there and still checked.
+pub fn subsystem(
+    krate: TokenStream,
+    model: &Subsystem,
+    layout: &SubsystemLayout,
+    complete: bool,
+) -> TokenStream {
     let paths = Paths { krate };
     let krate = &paths.krate;
     let name = ident(&model.name);
@@ -45,8 +57,11 @@ pub fn subsystem(krate: TokenStream, model: &Subsystem, layout: &SubsystemLayout
         .zip(&layout.routines)
         .enumerate()
         .map(|(index, (routine, l))| structs::routine_module(&paths, routine, l, index));
-    let clients = model.routines.iter().map(|r| client::stub(&paths, r));
-    let server = server::items(&paths, model, layout);
+    let clients = model
+        .routines
+        .iter()
+        .map(|r| names::located_fn(client::stub(&paths, r), r));
+    let server = complete.then(|| server::items(&paths, model, layout));
     let table = structs::table(&paths, model, layout);
     quote! {
         #module_docs

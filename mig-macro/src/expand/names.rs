@@ -1,9 +1,10 @@
 //! Rust names for MIG names, and paths to the types they stand for.
 
-use proc_macro2::{Ident, Span, TokenStream};
-use quote::{quote, quote_spanned};
+use proc_macro2::{Delimiter, Group, Ident, Spacing, Span, TokenStream, TokenTree};
+use quote::{ToTokens, quote, quote_spanned};
 
-use crate::model::{Origin, Rust, Type, rust_name};
+use crate::lex::Sp;
+use crate::model::{Origin, Routine, Rust, Type, rust_name};
 
 const RUST_KEYWORDS: &[&str] = &[
     "as", "break", "const", "continue", "crate", "else", "enum", "extern", "false", "fn", "for", "if",
@@ -172,4 +173,131 @@ impl Paths {
             _ => self.ty(ty, scope),
         }
     }
+}
+
+/// Every token of `tokens` (groups included) placed at `at` in the MIG text. Only the
+/// location changes: each token keeps its hygiene, so names resolve as before and lints
+/// still see code a macro generated.
+pub fn located(tokens: TokenStream, at: Span) -> TokenStream {
+    tokens
+        .into_iter()
+        .map(|mut token| {
+            if let TokenTree::Group(group) = &token {
+                let mut inner = Group::new(group.delimiter(), located(group.stream(), at));
+                inner.set_span(group.span().located_at(at));
+                token = TokenTree::Group(inner);
+            }
+            token.set_span(token.span().located_at(at));
+            token
+        })
+        .collect()
+}
+
+/// `tokens` placed over `range`: the first token at its start, the rest at its end.
+/// Rustc joins a construct's first and last token, so it underlines the whole range.
+pub fn located_over(tokens: TokenStream, range: Sp) -> TokenStream {
+    let mut tokens = tokens.into_iter();
+    let first = tokens.next().map(|first| located(first.into(), range.start));
+    first
+        .into_iter()
+        .flatten()
+        .chain(located(tokens.collect(), range.end))
+        .collect()
+}
+
+/// A generated function of `routine` (its client stub, its `Server` method) placed at
+/// the routine in the MIG text, so that rustc's errors about it (a handler with the
+/// wrong arguments, a missing handler, a stub called wrongly) land on the definition:
+/// `fn` and its name at the routine's keyword and name, each parameter at the argument
+/// it comes from (matched by name), the return type at the routine's end. Attributes
+/// and the body keep their spans.
+pub fn located_fn(item: TokenStream, routine: &Routine) -> TokenStream {
+    let mut out = TokenStream::new();
+    let mut tokens = item.into_iter().peekable();
+    let mut seen_fn = false;
+    while let Some(token) = tokens.next() {
+        match token {
+            // An attribute: `#` and its `[…]`.
+            TokenTree::Punct(p) if p.as_char() == '#' => {
+                out.extend([TokenTree::Punct(p)]);
+                out.extend(tokens.next());
+            }
+            TokenTree::Ident(ref i) if seen_fn => {
+                let name = i.clone();
+                out.extend(located(name.into_token_stream(), routine.name_span.start));
+                // The parameters, then everything to the body (or the `;`).
+                for token in tokens.by_ref() {
+                    match token {
+                        TokenTree::Group(g) if g.delimiter() == Delimiter::Parenthesis => {
+                            let mut params = Group::new(g.delimiter(), located_params(g.stream(), routine));
+                            params.set_span(g.span().located_at(routine.name_span.start));
+                            out.extend([TokenTree::Group(params)]);
+                        }
+                        TokenTree::Group(body) if body.delimiter() == Delimiter::Brace => {
+                            out.extend([TokenTree::Group(body)]);
+                        }
+                        other => out.extend(located(other.into(), routine.span.end)),
+                    }
+                }
+            }
+            other => {
+                seen_fn |= matches!(&other, TokenTree::Ident(i) if i == "fn");
+                out.extend(located(other.into(), routine.span.start));
+            }
+        }
+    }
+    out
+}
+
+/// The parameters of a routine's function, each over the argument of its name
+/// (`<arg>_capacity` is a `CountInOut` argument's); `&self` at the routine's name.
+fn located_params(params: TokenStream, routine: &Routine) -> TokenStream {
+    let mut out = TokenStream::new();
+    for (param, comma) in split_params(params) {
+        let name = param.iter().find_map(|t| match t {
+            TokenTree::Ident(i) if i != "mut" => Some(i.to_string()),
+            _ => None,
+        });
+        let arg = routine.args.iter().find(|a| {
+            name.as_deref()
+                .is_some_and(|n| ident(&a.name) == n || n == format!("{}_capacity", a.name))
+        });
+        let range = match arg {
+            Some(arg) => arg.span,
+            None => routine.name_span,
+        };
+        out.extend(located_over(param.into_iter().collect(), range));
+        out.extend(comma.map(|c| located(c.into(), range.end)));
+    }
+    out
+}
+
+/// Splits a parameter list at its top-level commas (not those of `A<B, C>`).
+fn split_params(params: TokenStream) -> Vec<(Vec<TokenTree>, Option<TokenTree>)> {
+    let mut split = Vec::new();
+    let mut current = Vec::new();
+    let mut depth = 0i32;
+    let mut after_dash = false;
+    for token in params {
+        if let TokenTree::Punct(p) = &token {
+            match p.as_char() {
+                '<' => depth += 1,
+                '>' if !after_dash => depth -= 1,
+                ',' if depth == 0 => {
+                    split.push((std::mem::take(&mut current), Some(token)));
+                    after_dash = false;
+                    continue;
+                }
+                _ => {}
+            }
+            after_dash = p.as_char() == '-' && p.spacing() == Spacing::Joint;
+        } else {
+            after_dash = false;
+        }
+        current.push(token);
+    }
+    if !current.is_empty() {
+        split.push((current, None));
+    }
+    split
 }

@@ -303,10 +303,12 @@ fn method(paths: &Paths, routine: &Routine) -> TokenStream {
         ));
     }
     let doc = docs_with(&routine.docs, &doc);
-    quote! {
+    // At the routine: rustc's errors about a handler (wrong arguments, missing) show it.
+    let method = quote! {
         #doc
         fn #name(&self, #(#params),*) -> #krate::Result<#returns>;
-    }
+    };
+    super::names::located_fn(method, routine)
 }
 
 /// `Server for &S`: each method forwards to `S`.
@@ -348,9 +350,13 @@ fn arm(paths: &Paths, routine: &Routine) -> TokenStream {
             quote!(::core::cmp::Ord::min(__request.#count, #max))
         }
         Role::Trailer { element, .. } => read_trailer(element),
-        // Not in the request: it arrived complex, which Apple's stubs send only for 0.
+        // Not in a complex request (whose code is 0): the code of one that came alone
+        // (not taken by a handler that holds the reply port: it answers the request).
         _ if crate::layout::left_out_ret_code(routine).is_some_and(|r| std::ptr::eq(r, a)) => {
-            quote!(#krate::sys::KERN_SUCCESS)
+            match routine.server_reply_port() {
+                None => quote!(__ret_code),
+                Some(_) => quote!(#krate::sys::KERN_SUCCESS),
+            }
         }
         _ if ports::is_poly(a) => {
             let name = ident(&a.name);
@@ -423,6 +429,16 @@ fn arm(paths: &Paths, routine: &Routine) -> TokenStream {
                 request,
                 reply,
                 |__request: #module::Request, __trailer: &#krate::Trailer, __reply_port| #call,
+            ),
+        };
+    }
+    if crate::layout::left_out_ret_code(routine).is_some() {
+        // A code sent alone (a `mig_reply_error_t`) is taken as well as the request.
+        return quote! {
+            #id => #krate::__private::simple_routine_with_ret_code(
+                request,
+                reply,
+                |__request: #module::Request, __trailer: &#krate::Trailer, __ret_code: #krate::sys::kern_return_t| #call,
             ),
         };
     }
