@@ -6,7 +6,8 @@ use core::ops::{Deref, DerefMut};
 use crate::error::{Error, Result};
 
 /// Plain data that can live in a message: any bit pattern is a valid value, and zero is
-/// a fine default. Implemented for the integers, floats and arrays of them.
+/// a fine default. Implemented for the integers, floats and arrays of them, and for the
+/// header, body, NDR record and descriptors of `sys`.
 ///
 /// # Safety
 ///
@@ -23,6 +24,19 @@ pod!(u8 i8 u16 i16 u32 i32 u64 i64 f32 f64);
 
 // SAFETY: an array of plain data is plain data.
 unsafe impl<T: Pod, const N: usize> Pod for [T; N] {}
+
+macro_rules! pod_wire_struct {
+    ($($t:ident)*) => { $(
+        // SAFETY: a `#[repr(C)]` struct of integers (and, in out-of-line descriptors, an
+        // address, which any bit pattern is) with no padding: the header, body, NDR
+        // record and descriptors of a message, in XNU's 64-bit layout.
+        unsafe impl Pod for crate::sys::$t {}
+    )* };
+}
+pod_wire_struct!(
+    mach_msg_header_t mach_msg_body_t NDR_record_t mach_msg_port_descriptor_t
+    mach_msg_ool_descriptor_t mach_msg_ool_ports_descriptor_t
+);
 
 /// Up to `N` values of `T`, stored inline: what a variable-size MIG array
 /// (`array[*:N] of T`) holds. It dereferences to the slice of its elements, and never

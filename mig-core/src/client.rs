@@ -7,6 +7,7 @@
 use core::mem::size_of;
 
 use crate::error::{Error, Result};
+use crate::wire::Shape;
 use crate::message::{
     Descriptor, FIRST_DESCRIPTOR, Message, descriptors_match, min_size, out_of_line_sizes_match, pack,
     port_slots_match, read_u32, release_unused_slots, unpack,
@@ -368,7 +369,12 @@ fn exchange_trailer<Rq: Message, Rp: Message>(
     if !Rp::DESCRIPTORS.is_empty() {
         // Slots past a port array's count have no owner to come: released here.
         // SAFETY: the exchange is live; the kernel wrote the reply into it.
-        release_unused_slots(unsafe { bytes_of(exchange_ptr) }, Rp::DESCRIPTORS);
+        release_unused_slots(
+            unsafe { bytes_of(exchange_ptr) },
+            Rp::DESCRIPTORS,
+            &Shape::FULL,
+            Rp::VARIABLE,
+        );
     }
     // SAFETY: the reply passed the checks and was unpacked, so the buffer holds a whole
     // `Rp`, and any bit pattern is a valid `Rp` (`Message` contract).
@@ -420,7 +426,8 @@ fn check_reply<Rp: Message>(bytes: &mut [u8], reply_id: mach_msg_id_t) -> Result
         return Err(Error::MIG_TYPE_ERROR);
     }
     if complex
-        && !(out_of_line_sizes_match(bytes, Rp::DESCRIPTORS) && port_slots_match(bytes, Rp::DESCRIPTORS))
+        && !(out_of_line_sizes_match(bytes, Rp::DESCRIPTORS, &Shape::FULL, Rp::VARIABLE)
+            && port_slots_match(bytes, Rp::DESCRIPTORS, &Shape::FULL, Rp::VARIABLE))
     {
         return Err(Error::MIG_TYPE_ERROR);
     }

@@ -27,6 +27,7 @@ mod server;
 mod string;
 pub mod sys;
 mod trailer;
+mod wire;
 
 pub use array::{InlineArray, Pod};
 pub use error::{Error, Result};
@@ -97,8 +98,10 @@ pub mod __private {
         }
     }
     pub use crate::server::{
-        NDR, c_demux, deferred_routine, prepare_reply, routine, send_error_reply, send_reply, simple_routine,
+        NDR, build_reply, c_demux, deferred_routine, prepare_reply, routine, send_error_reply, send_reply,
+        simple_routine,
     };
+    pub use crate::wire::{Elements, Reader, Writer};
     pub use core::mem::{offset_of, size_of};
     pub use core::option::Option::{None, Some};
     pub use core::result::Result::{Err, Ok};

@@ -192,33 +192,43 @@ pub mod add {
         ::mig::__private::prepare_reply(request, reply);
         match request.header().msgh_id {
             100 => {
-                ::mig::__private::routine(
+                ::mig::__private::routine::<
+                    add2::Request,
+                    add2::Reply,
+                    _,
+                >(
                     request,
                     reply,
-                    |__request: add2::Request, __trailer: &::mig::Trailer| {
+                    |__m, __trailer| {
+                        let __m = &*__m;
                         server
                             .add2(
-                                __request.Head.msgh_local_port,
-                                __request.a,
-                                __request.b,
+                                __m.header().msgh_local_port,
+                                __m.get::<::mig::types::int>(32, 0),
+                                __m.get::<::mig::types::int>(36, 0),
                             )
                     },
-                    |c| {
-                        ::mig::__private::Ok(add2::Reply {
-                            Head: ::mig::__private::HEADER,
-                            NDR: ::mig::__private::NDR,
-                            RetCode: 0,
-                            c: c,
-                        })
+                    |c, __w| {
+                        __w.put(24, ::mig::__private::NDR);
+                        __w.put(32, 0i32);
+                        __w.put(36, c);
+                        ::mig::__private::Ok(())
                     },
                 )
             }
             101 => {
-                ::mig::__private::simple_routine(
+                ::mig::__private::simple_routine::<
+                    note::Request,
+                >(
                     request,
                     reply,
-                    |__request: note::Request, __trailer: &::mig::Trailer| {
-                        server.note(__request.Head.msgh_local_port, __request.value)
+                    |__m, __trailer| {
+                        let __m = &*__m;
+                        server
+                            .note(
+                                __m.header().msgh_local_port,
+                                __m.get::<::mig::types::int>(32, 0),
+                            )
                     },
                 )
             }

@@ -219,30 +219,40 @@ pub mod bulk {
         ::mig::__private::prepare_reply(request, reply);
         match request.header().msgh_id {
             200 => {
-                ::mig::__private::routine(
+                ::mig::__private::routine::<
+                    swap::Request,
+                    swap::Reply,
+                    _,
+                >(
                     request,
                     reply,
-                    |__request: swap::Request, __trailer: &::mig::Trailer| {
+                    |__m, __trailer| {
+                        let __take_right = unsafe {
+                            ::mig::SendRight::from_raw(__m.take_port(28).name)
+                        };
+                        let __m = &*__m;
                         server
                             .swap(
-                                __request.Head.msgh_local_port,
-                                &::mig::InlineArray::from_wire(__request.wCnt, __request.w),
-                                unsafe { ::mig::SendRight::from_raw(__request.right.name) },
+                                __m.header().msgh_local_port,
+                                &*__m
+                                    .elements::<
+                                        ::mig::types::int,
+                                        16,
+                                    >(52, 0, __m.get::<u32>(48, 0)),
+                                __take_right,
                             )
                     },
-                    |swap::ServerOutput { data, back, w2 }| {
+                    |swap::ServerOutput { data, back, w2 }, __w| {
                         let __data = data.into_wire()?;
-                        let __w2 = w2.into_wire();
-                        ::mig::__private::Ok(swap::Reply {
-                            Head: ::mig::__private::HEADER,
-                            msgh_body: ::mig::__private::body(2),
-                            data: __data.1,
-                            back: ::mig::__private::port(back, 20),
-                            NDR: ::mig::__private::NDR,
-                            dataCnt: __data.0,
-                            w2Cnt: __w2.0,
-                            w2: __w2.1,
-                        })
+                        let __w2 = w2;
+                        __w.put(24, ::mig::__private::body(2));
+                        __w.put(28, __data.1);
+                        __w.put(44, ::mig::__private::port(back, 20));
+                        __w.put(56, ::mig::__private::NDR);
+                        __w.put(64, __data.0);
+                        __w.put(68, __w2.len() as u32);
+                        __w.elements(72, 16, &*__w2);
+                        ::mig::__private::Ok(())
                     },
                 )
             }

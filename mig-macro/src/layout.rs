@@ -23,6 +23,8 @@ pub const REPLY_ID_OFFSET: i32 = 100;
 #[derive(Debug)]
 pub struct Message {
     pub id: i32,
+    /// Whether it is a reply (a request's id plus 100).
+    pub reply: bool,
     pub fields: Vec<Field>,
     pub size: u32,
     pub complex: bool,
@@ -285,6 +287,7 @@ fn message(id: i32, args: &[(usize, &Arg)], reply: bool) -> Message {
         .collect();
     Message {
         id,
+        reply,
         size: m.offset,
         fields: m.fields,
         complex,

@@ -10,6 +10,7 @@ mod names;
 mod ports;
 mod server;
 mod structs;
+mod wire;
 
 use proc_macro2::TokenStream;
 use quote::{quote, quote_spanned};

@@ -35,7 +35,7 @@ pub fn routine_module(paths: &Paths, routine: &Routine, layout: &RoutineLayout, 
         }
     });
     let output = output_struct(paths, routine);
-    let deferred = super::server::deferred_reply(paths, routine);
+    let deferred = super::server::deferred_reply(paths, routine, layout);
     quote! {
         #module_docs
         pub mod #name {
