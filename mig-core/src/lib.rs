@@ -45,9 +45,9 @@ pub const MAX_TRAILER_SIZE: usize = 68;
 /// Not public API: what generated code calls.
 #[doc(hidden)]
 pub mod __private {
-    pub use crate::array::to_wire;
+    pub use crate::array::{bounded, to_wire};
     pub use crate::client::{
-        ReplyPort, array_too_large, rpc, rpc_on, rpc_special, rpc_with_trailer, send, send_on, send_ret_code,
+        ReplyPort, call, post, send_ret_code,
     };
     pub use crate::layout::check_layout;
     pub use crate::ool::{ool_value, ool_value_moved, physical_copy, slice_to_wire, take_ool_value};

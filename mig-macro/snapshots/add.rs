@@ -133,32 +133,53 @@ pub mod add {
         a: ::mig::types::int,
         b: ::mig::types::int,
     ) -> ::mig::Result<::mig::types::int> {
-        let __request = {
-            add2::Request {
-                Head: ::mig::__private::HEADER,
-                NDR: ::mig::__private::NDR,
-                a: a,
-                b: b,
-            }
-        };
-        let __reply: add2::Reply = unsafe {
-            ::mig::__private::rpc(__request, server, 19, add2::ID, 0, 0)
-        }?;
-        ::mig::__private::Ok(__reply.c)
+        unsafe {
+            ::mig::__private::call::<
+                add2::Request,
+                add2::Reply,
+                _,
+            >(
+                |__writer| {
+                    __writer.put(24, ::mig::__private::NDR);
+                    __writer.put(32, a);
+                    __writer.put(36, b);
+                },
+                server,
+                19,
+                add2::ID,
+                0,
+                0,
+                ::mig::__private::ReplyPort::Mig,
+                ::mig::__private::None,
+                |__reader, __trailer| {
+                    let __reader = &*__reader;
+                    ::mig::__private::Ok(__reader.get::<::mig::types::int>(36, 0))
+                },
+            )
+        }
     }
     /// Sends simpleroutine `note` (msgh_id 101) to `server` without waiting for an answer.
     pub fn note(
         server: ::mig::types::mach_port_t,
         value: ::mig::types::int,
     ) -> ::mig::Result<()> {
-        let __request = {
-            note::Request {
-                Head: ::mig::__private::HEADER,
-                NDR: ::mig::__private::NDR,
-                value: value,
-            }
-        };
-        unsafe { ::mig::__private::send(__request, server, 19, note::ID, 0, 0) }
+        unsafe {
+            ::mig::__private::post::<
+                note::Request,
+            >(
+                |__writer| {
+                    __writer.put(24, ::mig::__private::NDR);
+                    __writer.put(32, value);
+                },
+                server,
+                19,
+                note::ID,
+                0,
+                0,
+                ::mig::sys::MACH_PORT_NULL,
+                0,
+            )
+        }
     }
     /// The server of subsystem `add`: one method per routine. Serve it with [`Service`] and `mig::serve`, or call [`dispatch`] from your own loop.
     pub trait Server {
@@ -199,19 +220,19 @@ pub mod add {
                 >(
                     request,
                     reply,
-                    |__m, __trailer| {
-                        let __m = &*__m;
+                    |__reader, __trailer| {
+                        let __reader = &*__reader;
                         server
                             .add2(
-                                __m.header().msgh_local_port,
-                                __m.get::<::mig::types::int>(32, 0),
-                                __m.get::<::mig::types::int>(36, 0),
+                                __reader.header().msgh_local_port,
+                                __reader.get::<::mig::types::int>(32, 0),
+                                __reader.get::<::mig::types::int>(36, 0),
                             )
                     },
-                    |c, __w| {
-                        __w.put(24, ::mig::__private::NDR);
-                        __w.put(32, 0i32);
-                        __w.put(36, c);
+                    |c, __writer| {
+                        __writer.put(24, ::mig::__private::NDR);
+                        __writer.put(32, 0i32);
+                        __writer.put(36, c);
                         ::mig::__private::Ok(())
                     },
                 )
@@ -222,12 +243,12 @@ pub mod add {
                 >(
                     request,
                     reply,
-                    |__m, __trailer| {
-                        let __m = &*__m;
+                    |__reader, __trailer| {
+                        let __reader = &*__reader;
                         server
                             .note(
-                                __m.header().msgh_local_port,
-                                __m.get::<::mig::types::int>(32, 0),
+                                __reader.header().msgh_local_port,
+                                __reader.get::<::mig::types::int>(32, 0),
                             )
                     },
                 )

@@ -168,30 +168,55 @@ pub mod bulk {
         w: &[::mig::types::int],
         right: ::mig::SendRight,
     ) -> ::mig::Result<swap::Output> {
-        let __request = {
-            let __w = ::mig::__private::to_wire(w)?;
-            swap::Request {
-                Head: ::mig::__private::HEADER,
-                msgh_body: ::mig::__private::body(1),
-                right: ::mig::__private::port(right.into_raw(), 17),
-                NDR: ::mig::__private::NDR,
-                wCnt: __w.0,
-                w: __w.1,
-            }
-        };
-        let __reply: swap::Reply = unsafe {
-            ::mig::__private::rpc(__request, server, 19, swap::ID, 0, 0)
-        }?;
-        ::mig::__private::Ok(swap::Output {
-            data: unsafe {
-                ::mig::OutOfLine::from_raw(
-                    __reply.data.address as usize as u64,
-                    __reply.dataCnt as usize,
-                )
-            },
-            back: unsafe { ::mig::SendRight::from_raw(__reply.back.name) },
-            w2: ::mig::InlineArray::from_wire(__reply.w2Cnt, __reply.w2),
-        })
+        let __wire_w = ::mig::__private::bounded(w, 16)?;
+        unsafe {
+            ::mig::__private::call::<
+                swap::Request,
+                swap::Reply,
+                _,
+            >(
+                |__writer| {
+                    __writer.put(24, ::mig::__private::body(1));
+                    __writer.put(28, ::mig::__private::port(right.into_raw(), 17));
+                    __writer.put(40, ::mig::__private::NDR);
+                    __writer.put(48, __wire_w.len() as u32);
+                    __writer.elements(52, 16, &*__wire_w);
+                },
+                server,
+                19,
+                swap::ID,
+                0,
+                0,
+                ::mig::__private::ReplyPort::Mig,
+                ::mig::__private::None,
+                |__reader, __trailer| {
+                    let __take_data = {
+                        let __descriptor = __reader.take_out_of_line(28);
+                        unsafe {
+                            ::mig::OutOfLine::from_raw(
+                                __descriptor.address as usize as u64,
+                                __reader.get::<u32>(64, 0) as usize,
+                            )
+                        }
+                    };
+                    let __take_back = unsafe {
+                        ::mig::SendRight::from_raw(__reader.take_port(44).name)
+                    };
+                    let __reader = &*__reader;
+                    ::mig::__private::Ok(swap::Output {
+                        data: __take_data,
+                        back: __take_back,
+                        w2: ::mig::InlineArray::from_slice(
+                            &__reader
+                                .elements::<
+                                    ::mig::types::int,
+                                    16,
+                                >(72, 0, __reader.get::<u32>(68, 0)),
+                        )?,
+                    })
+                },
+            )
+        }
     }
     /// The server of subsystem `bulk`: one method per routine. Serve it with [`Service`] and `mig::serve`, or call [`dispatch`] from your own loop.
     pub trait Server {
@@ -226,32 +251,32 @@ pub mod bulk {
                 >(
                     request,
                     reply,
-                    |__m, __trailer| {
+                    |__reader, __trailer| {
                         let __take_right = unsafe {
-                            ::mig::SendRight::from_raw(__m.take_port(28).name)
+                            ::mig::SendRight::from_raw(__reader.take_port(28).name)
                         };
-                        let __m = &*__m;
+                        let __reader = &*__reader;
                         server
                             .swap(
-                                __m.header().msgh_local_port,
-                                &*__m
+                                __reader.header().msgh_local_port,
+                                &*__reader
                                     .elements::<
                                         ::mig::types::int,
                                         16,
-                                    >(52, 0, __m.get::<u32>(48, 0)),
+                                    >(52, 0, __reader.get::<u32>(48, 0)),
                                 __take_right,
                             )
                     },
-                    |swap::ServerOutput { data, back, w2 }, __w| {
-                        let __data = data.into_wire()?;
-                        let __w2 = w2;
-                        __w.put(24, ::mig::__private::body(2));
-                        __w.put(28, __data.1);
-                        __w.put(44, ::mig::__private::port(back, 20));
-                        __w.put(56, ::mig::__private::NDR);
-                        __w.put(64, __data.0);
-                        __w.put(68, __w2.len() as u32);
-                        __w.elements(72, 16, &*__w2);
+                    |swap::ServerOutput { data, back, w2 }, __writer| {
+                        let __wire_data = data.into_wire()?;
+                        let __wire_w2 = w2;
+                        __writer.put(24, ::mig::__private::body(2));
+                        __writer.put(28, __wire_data.1);
+                        __writer.put(44, ::mig::__private::port(back, 20));
+                        __writer.put(56, ::mig::__private::NDR);
+                        __writer.put(64, __wire_data.0);
+                        __writer.put(68, __wire_w2.len() as u32);
+                        __writer.elements(72, 16, &*__wire_w2);
                         ::mig::__private::Ok(())
                     },
                 )

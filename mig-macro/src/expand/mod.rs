@@ -46,7 +46,11 @@ pub fn subsystem(krate: TokenStream, model: &Subsystem, layout: &SubsystemLayout
         .zip(&layout.routines)
         .enumerate()
         .map(|(index, (routine, l))| structs::routine_module(&paths, routine, l, index));
-    let clients = model.routines.iter().map(|r| client::stub(&paths, r));
+    let clients = model
+        .routines
+        .iter()
+        .zip(&layout.routines)
+        .map(|(r, l)| client::stub(&paths, r, l));
     let server = server::items(&paths, model, layout);
     let table = structs::table(&paths, model, layout);
     quote! {

@@ -333,7 +333,7 @@ fn arm(paths: &Paths, routine: &Routine, layout: &RoutineLayout) -> TokenStream 
     let method = ident(&routine.server_fn);
     let id = lit_i32(routine.id);
     let fields = Fields::new(&layout.request);
-    let reader = quote!(__m);
+    let reader = quote!(__reader);
     let index_of = |a: &Arg| routine.args.iter().position(|b| std::ptr::eq(a, b)).unwrap_or(0);
     // Rights and regions first, while the reader is borrowed mutably.
     let mut taken = TokenStream::new();
@@ -404,7 +404,7 @@ fn arm(paths: &Paths, routine: &Routine, layout: &RoutineLayout) -> TokenStream 
             let Some((t, function)) = intran(a) else {
                 return value;
             };
-            let local = quote::format_ident!("__{}", a.name);
+            let local = quote::format_ident!("__intran_{}", a.name);
             let translated = user_path(&t.translated.path, t.translated.span, Scope::Subsystem);
             let wire = wire_param_type(paths, a);
             let function = user_path(&function.path, function.span, Scope::Subsystem);
@@ -467,7 +467,7 @@ fn arm(paths: &Paths, routine: &Routine, layout: &RoutineLayout) -> TokenStream 
             request,
             reply,
             #handler,
-            |#pattern, __w| {
+            |#pattern, __writer| {
                 #prelude
                 #writes
                 #krate::__private::Ok(())
@@ -477,13 +477,13 @@ fn arm(paths: &Paths, routine: &Routine, layout: &RoutineLayout) -> TokenStream 
 }
 
 /// The conversions and writes of a reply carrying the handler's `outs`, named as the
-/// handler's output pattern binds them, into the `Writer` `__w`.
+/// handler's output pattern binds them, into the `Writer` `__writer`.
 fn reply_writes(paths: &Paths, routine: &Routine, layout: &Message, scope: Scope) -> (TokenStream, TokenStream) {
     wire::write_message(
         paths,
         &Fields::new(layout),
         routine,
-        &quote!(__w),
+        &quote!(__writer),
         |a| out_value(paths, a, quote_ident(&a.name), scope),
         |arg, value| {
             if is_port_array(arg) {
@@ -542,7 +542,7 @@ pub fn deferred_reply(paths: &Paths, routine: &Routine, layout: &RoutineLayout) 
         pub fn reply(to: #owner, result: #krate::Result<#value_type>) -> #krate::Result<()> {
             // Built before the right is taken out of `to`, so a failure cannot lose it.
             let built = result.map(|#pattern| {
-                #krate::__private::build_reply::<Reply>(|__w| {
+                #krate::__private::build_reply::<Reply>(|__writer| {
                     #prelude
                     #writes
                     #krate::__private::Ok(())

@@ -226,7 +226,7 @@ pub fn write_message(
     convert: impl Fn(&Arg, TokenStream) -> TokenStream,
 ) -> (TokenStream, TokenStream) {
     let krate = &paths.krate;
-    let local = |arg: &Arg| quote::format_ident!("__{}", arg.name);
+    let local = |arg: &Arg| quote::format_ident!("__wire_{}", arg.name);
     // In argument order, so that a `SameCount` array's owner is converted first.
     let mut converted: Vec<usize> = fields
         .all()
