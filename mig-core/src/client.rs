@@ -1,8 +1,9 @@
 //! What a client stub does around its message: MIG's user-side protocol.
 //!
-//! The generated stub fills in the request's data fields; these functions set the header,
-//! pack variable-size arrays, call `mach_msg` on the thread's reply port, and check and
-//! unpack the reply the way Apple MIG's `__MIG_check__Reply__*` functions do.
+//! The generated stub writes the request's fields into the stub's buffer and reads its
+//! results where they lie in the reply (see `wire`); these functions set the header, call
+//! `mach_msg` on the thread's reply port, release what a refused request still holds,
+//! and check the reply the way Apple MIG's `__MIG_check__Reply__*` functions do.
 
 use core::mem::size_of;
 
@@ -13,9 +14,9 @@ use crate::message::{
     Descriptor, FIRST_DESCRIPTOR, Message, descriptors_match, measure, min_size, out_of_line_sizes_match,
     port_slots_match, read_u32, release_unused_slots,
 };
-use crate::wire::{Reader, Shape, Writer};
 use crate::sys::{self, mach_msg_header_t, mach_msg_id_t, mach_msg_type_name_t, mach_port_t};
 use crate::trailer::{Trailer, receive_options};
+use crate::wire::{Reader, Shape, Writer};
 
 /// `MACH_NOTIFY_SEND_ONCE`: what arrives on the reply port when the server destroyed the
 /// request's reply right without answering.
@@ -82,7 +83,7 @@ unsafe fn carry_voucher(head: *mut mach_msg_header_t) {
 ///
 /// The header is set here: `dest` with `dest_disposition` as the remote port, the reply
 /// port that `reply` names as the local port, and `id`. Transport errors, a reply that
-/// fails MIG's checks (Apple MIG's `__MIG_check__Reply__*`: see [`check_reply`]) and a
+/// fails MIG's checks (Apple MIG's `__MIG_check__Reply__*`: see `check_reply`) and a
 /// non-zero `RetCode` all come back as `Err`, and so does an `Err` of `read`; the reply
 /// is then destroyed, releasing whatever `read` did not take. With `trailer_elements`,
 /// the reply is received with a trailer holding everything up to them
@@ -136,7 +137,10 @@ pub unsafe fn call<Rq: Message, Rp: Message, T>(
     let start = exchange.as_mut_ptr().cast::<u8>();
     let head = start.cast::<mach_msg_header_t>();
     // SAFETY: the exchange's bytes, borrowed by the writer alone until it is dropped.
-    let send_size = write_request::<Rq>(unsafe { core::slice::from_raw_parts_mut(start.cast(), capacity) }, write);
+    let send_size = write_request::<Rq>(
+        unsafe { core::slice::from_raw_parts_mut(start.cast(), capacity) },
+        write,
+    );
     let (reply_port, reply_disposition) = match reply {
         ReplyPort::Callers(port, disposition) => (port, disposition),
         // SAFETY: the thread's reply ports belong to it; asking for them has no
@@ -229,7 +233,9 @@ pub unsafe fn call<Rq: Message, Rp: Message, T>(
             // Slots past a port array's count have no owner to come: released here.
             release_unused_slots(received, Rp::DESCRIPTORS, &shape, Rp::VARIABLE);
         }
-        let size = read_u32(received, 4).map_or(0, |s| s as usize).min(received.len());
+        let size = read_u32(received, 4)
+            .map_or(0, |s| s as usize)
+            .min(received.len());
         read(&mut Reader::new(&mut received[..size], shape), &trailer)
     });
     if result.is_err() {
@@ -273,10 +279,7 @@ unsafe fn received_bytes<'a>(start: *mut u8, capacity: usize) -> &'a mut [u8] {
         let at = size.next_multiple_of(4).min(capacity - 8);
         (size, start.add(at + 4).cast::<u32>().read_unaligned() as usize)
     };
-    let len = size
-        .next_multiple_of(4)
-        .saturating_add(trailer)
-        .min(capacity);
+    let len = size.next_multiple_of(4).saturating_add(trailer).min(capacity);
     // SAFETY: the kernel wrote those `len` bytes (see above), within the buffer.
     unsafe { core::slice::from_raw_parts_mut(start, len) }
 }
@@ -435,8 +438,10 @@ pub unsafe fn post<Rq: Message>(
     let start = request.as_mut_ptr().cast::<u8>();
     let head = start.cast::<mach_msg_header_t>();
     // SAFETY: the request's bytes, borrowed by the writer alone until it is dropped.
-    let send_size =
-        write_request::<Rq>(unsafe { core::slice::from_raw_parts_mut(start.cast(), size_of::<Rq>()) }, write);
+    let send_size = write_request::<Rq>(
+        unsafe { core::slice::from_raw_parts_mut(start.cast(), size_of::<Rq>()) },
+        write,
+    );
     let bits = sys::MACH_MSGH_BITS(dest_disposition, reply_disposition) | complex_bit::<Rq>();
     // SAFETY: `Rq` starts with a header and is 4-byte aligned (`Message` contract).
     unsafe { set_header(head, bits, dest, reply, id) };
@@ -767,22 +772,6 @@ unsafe fn release_left(message: &[u8], descriptors: &[Descriptor], refused: Refu
             unsafe { sys::mach_vm_deallocate(sys::mach_task_self(), region, bytes as u64) };
         }
     }
-}
-
-/// Releases what a request that was never handed to `mach_msg` was moving (its header
-/// is not set yet: only the descriptors count).
-///
-/// # Safety
-///
-/// As [`release_refused`].
-unsafe fn release_unsent(message: &mut [u8], descriptors: &[Descriptor]) {
-    if descriptors.is_empty() {
-        return;
-    }
-    message[..4].copy_from_slice(&sys::MACH_MSGH_BITS_COMPLEX.to_ne_bytes());
-    message[4..8].fill(0);
-    // SAFETY: per the caller; as built, only `deallocate` regions are moved.
-    unsafe { release_left(message, descriptors, Refused::Untouched) };
 }
 
 /// Releases a right the message was moving: `MOVE_RECEIVE`, `MOVE_SEND` and

@@ -46,9 +46,7 @@ pub const MAX_TRAILER_SIZE: usize = 68;
 #[doc(hidden)]
 pub mod __private {
     pub use crate::array::{bounded, to_wire};
-    pub use crate::client::{
-        ReplyPort, call, post, send_ret_code,
-    };
+    pub use crate::client::{ReplyPort, call, post, send_ret_code};
     pub use crate::layout::check_layout;
     pub use crate::ool::{ool_value, ool_value_moved, physical_copy, slice_to_wire, take_ool_value};
     pub use crate::port_array::{

@@ -43,10 +43,6 @@ pub struct VarArray {
 }
 
 impl VarArray {
-    fn data(&self) -> usize {
-        self.data_offset as usize
-    }
-
     /// Whether the count is another array's (`SameCount`).
     fn shares_count(&self) -> bool {
         self.count_offset + 4 != self.data_offset
@@ -78,95 +74,6 @@ pub(crate) fn min_size(size: usize, arrays: &[VarArray]) -> usize {
     size - arrays.iter().map(VarArray::slot).sum::<usize>()
 }
 
-/// Packs a message built at its maximum layout (`size` bytes at the start of `bytes`):
-/// each array keeps only its count's bytes and everything after it moves down. Returns
-/// the packed size, or `MIG_ARRAY_TOO_LARGE` if a count exceeds its maximum.
-#[inline]
-pub(crate) fn pack(bytes: &mut [u8], size: usize, arrays: &[VarArray]) -> crate::Result<usize> {
-    if arrays.is_empty() {
-        // Fixed-size messages (most): nothing moves.
-        return Ok(size);
-    }
-    pack_arrays(bytes, size, arrays)
-}
-
-fn pack_arrays(bytes: &mut [u8], size: usize, arrays: &[VarArray]) -> crate::Result<usize> {
-    // Counts first, while everything is still where the struct has it.
-    let mut counts = [0u32; MOST_ARRAYS];
-    if arrays.len() > MOST_ARRAYS {
-        return Err(crate::Error::MIG_TYPE_ERROR);
-    }
-    for (i, a) in arrays.iter().enumerate() {
-        counts[i] = read_u32(bytes, a.count_offset as usize).ok_or(crate::Error::MIG_TYPE_ERROR)?;
-    }
-    let mut removed = 0;
-    for (i, a) in arrays.iter().enumerate() {
-        let count = counts[i];
-        if count > a.max {
-            return Err(crate::Error::MIG_ARRAY_TOO_LARGE);
-        }
-        let gap = a.slot() - a.actual(count);
-        let after = a.data() + a.slot() - removed;
-        bytes.copy_within(after..size - removed, after - gap);
-        removed += gap;
-    }
-    Ok(size - removed)
-}
-
-/// Unpacks a received message of `received` bytes in place to the maximum layout of a
-/// `size`-byte struct, checking it as Apple MIG's checks do: the size between the
-/// minimum and the maximum, each count within its maximum, and the counts accounting
-/// for exactly the bytes received. `false` if the message is malformed (then the
-/// buffer is left as it was).
-pub(crate) fn unpack(bytes: &mut [u8], received: usize, size: usize, arrays: &[VarArray]) -> bool {
-    const MOST: usize = MOST_ARRAYS;
-    let min = min_size(size, arrays);
-    if received < min || received > size || bytes.len() < size || arrays.len() > MOST {
-        return false;
-    }
-    // Read each count where the packed message has it, and check it.
-    let mut gaps = [0usize; MOST];
-    let mut removed = 0;
-    let mut remaining = received - min;
-    let mut counts = [0u32; MOST];
-    for (i, a) in arrays.iter().enumerate() {
-        let count = if a.shares_count() {
-            // `SameCount`: the count of the earlier array that owns the field.
-            match arrays[..i].iter().position(|b| b.count_offset == a.count_offset) {
-                Some(j) => counts[j],
-                None => return false,
-            }
-        } else {
-            match read_u32(bytes, a.count_offset as usize - removed) {
-                Some(count) => count,
-                None => return false,
-            }
-        };
-        counts[i] = count;
-        if count > a.max || a.actual(count) > remaining {
-            return false;
-        }
-        remaining -= a.actual(count);
-        gaps[i] = a.slot() - a.actual(count);
-        removed += gaps[i];
-    }
-    if remaining != 0 {
-        return false;
-    }
-    // From the last array back: open each one's gap, moving what follows it up.
-    for (i, a) in arrays.iter().enumerate().rev() {
-        removed -= gaps[i];
-        let end_of_elements = a.data() + a.slot() - gaps[i] - removed;
-        bytes.copy_within(
-            end_of_elements..size - removed - gaps[i],
-            end_of_elements + gaps[i],
-        );
-        // What the sender did not send reads as zeros, never as stale bytes.
-        bytes[end_of_elements..end_of_elements + gaps[i]].fill(0);
-    }
-    true
-}
-
 /// Checks a received message of `received` bytes against the arrays of a `size`-byte
 /// struct as Apple MIG's checks do (the size between the minimum and the maximum, each
 /// count within its maximum, the counts accounting for exactly the bytes received) and
@@ -183,7 +90,9 @@ pub(crate) fn measure(bytes: &[u8], received: usize, size: usize, arrays: &[VarA
     for (i, a) in arrays.iter().enumerate() {
         let count = if a.shares_count() {
             // `SameCount`: the count of the earlier array that owns the field.
-            counts[arrays[..i].iter().position(|b| b.count_offset == a.count_offset)?]
+            counts[arrays[..i]
+                .iter()
+                .position(|b| b.count_offset == a.count_offset)?]
         } else {
             read_u32(bytes, a.count_offset as usize - removed)?
         };
@@ -294,7 +203,7 @@ pub(crate) fn descriptors_match(bytes: &[u8], expected: &[Descriptor]) -> bool {
                     return false;
                 }
             }
-            // The count is known only once the message is unpacked: see `port_slots_match`.
+            // The count is known only once the message is measured: see `port_slots_match`.
             Descriptor::PortSlot { .. } => {
                 if raw[11] != crate::sys::MACH_MSG_PORT_DESCRIPTOR as u8 {
                     return false;
@@ -329,7 +238,7 @@ pub(crate) fn descriptors_match(bytes: &[u8], expected: &[Descriptor]) -> bool {
 }
 
 /// Whether each out-of-line region is exactly as large as its count says: Apple MIG's
-/// `x.size != xCnt` check, made once the message is at its maximum layout.
+/// `x.size != xCnt` check, made once the message is measured (its counts found where they lie).
 pub(crate) fn out_of_line_sizes_match(
     bytes: &[u8],
     expected: &[Descriptor],
@@ -396,9 +305,13 @@ fn port_slots<'a>(
 
 /// Whether every used slot of each variable inline port array carries the array's
 /// disposition (a receive right in a slot of a send-right array is refused, not taken
-/// for a send right). Made once the message is at its maximum layout, where the counts
-/// are.
-pub(crate) fn port_slots_match(bytes: &[u8], expected: &[Descriptor], shape: &Shape, arrays: &[VarArray]) -> bool {
+/// for a send right). Made once the message is measured, with the counts where they lie.
+pub(crate) fn port_slots_match(
+    bytes: &[u8],
+    expected: &[Descriptor],
+    shape: &Shape,
+    arrays: &[VarArray],
+) -> bool {
     port_slots(bytes, expected, shape, arrays)
         .all(|(at, disposition, used)| !used || bytes.get(at + 10) == Some(&disposition))
 }
@@ -406,7 +319,12 @@ pub(crate) fn port_slots_match(bytes: &[u8], expected: &[Descriptor], shape: &Sh
 /// Releases the rights in the slots past the count of each variable inline port array of
 /// a checked message, and clears their names: nobody takes them, and a sender can put
 /// any right there.
-pub(crate) fn release_unused_slots(bytes: &mut [u8], expected: &[Descriptor], shape: &Shape, arrays: &[VarArray]) {
+pub(crate) fn release_unused_slots(
+    bytes: &mut [u8],
+    expected: &[Descriptor],
+    shape: &Shape,
+    arrays: &[VarArray],
+) {
     let mut at = FIRST_DESCRIPTOR;
     for d in expected {
         if let Descriptor::PortSlot {
@@ -574,28 +492,6 @@ pub(crate) fn own_received_memory(bytes: &mut [u8]) {
             }
             _ => return,
         }
-    }
-}
-
-/// Clears a received message's rights and memory once they have been handed to typed
-/// owners, so that destroying the message cannot release them again: port names and
-/// out-of-line addresses and sizes become zero.
-pub(crate) fn forget_resources(bytes: &mut [u8], expected: &[Descriptor]) {
-    let mut offset = FIRST_DESCRIPTOR;
-    for d in expected {
-        let cleared = match d {
-            Descriptor::Port { .. } | Descriptor::PortSlot { .. } => [offset..offset + 4, offset..offset],
-            Descriptor::OutOfLine { .. }
-            | Descriptor::OutOfLinePorts { .. }
-            | Descriptor::OutOfLinePortsExact { .. }
-            | Descriptor::OutOfLineValue { .. } => [offset..offset + 8, offset + 12..offset + 16],
-        };
-        for range in cleared {
-            if let Some(field) = bytes.get_mut(range) {
-                field.fill(0);
-            }
-        }
-        offset += d.size();
     }
 }
 
@@ -775,7 +671,7 @@ impl MessageBuffer {
     }
 
     /// The whole buffer, mutably, keeping the proof: for the dispatch's own edits
-    /// (unpacking, clearing what it handed to owners).
+    /// (realigning out-of-line regions, releasing unused port slots).
     pub(crate) fn bytes_mut_kept(&mut self) -> &mut [u8] {
         let len = self.capacity();
         // SAFETY: the whole allocation is initialized and uniquely borrowed.
@@ -890,29 +786,45 @@ mod tests {
         ]
     }
 
+    /// Writes a message of `size` bytes (maximum layout) with `write`, as a stub does.
+    fn written(size: usize, write: impl FnOnce(&mut crate::wire::Writer<'_>)) -> Vec<u8> {
+        let mut buffer = MessageBuffer::with_capacity(size);
+        let mut writer = buffer.writer(size);
+        write(&mut writer);
+        let len = writer.size();
+        buffer.whole()[..len].to_vec()
+    }
+
     #[test]
-    fn pack_then_unpack_restores_the_struct() {
-        let size = 32;
-        let mut max = [0u8; 40];
-        max[0..4].copy_from_slice(&7u32.to_ne_bytes());
-        max[4..8].copy_from_slice(&1u32.to_ne_bytes()); // one element of the first array
-        max[8..12].copy_from_slice(&0xAAAA_AAAAu32.to_ne_bytes());
-        max[16..20].copy_from_slice(&9u32.to_ne_bytes());
-        max[20..24].copy_from_slice(&3u32.to_ne_bytes()); // three bytes of the second
-        max[24..27].copy_from_slice(&[1, 2, 3]);
-        let mut wire = max;
-        let packed = pack(&mut wire, size, &layout()).unwrap();
-        // 32 - (8 - 4) - (8 - 4)
-        assert_eq!(packed, 24);
+    fn written_in_place_then_read_where_it_lies() {
+        // A fixed field, one element of the first array, a field, three bytes of the
+        // second: 32 - (8 - 4) - (8 - 4) bytes, each later field moved down.
+        let wire = written(32, |w| {
+            w.put(0, 7u32);
+            w.put(4, 1u32);
+            w.elements(8, 2, &[0xAAAA_AAAAu32]);
+            w.put(16, 9u32);
+            w.put(20, 3u32);
+            w.elements(24, 6, &[1u8, 2, 3]);
+        });
+        assert_eq!(wire.len(), 24);
         assert_eq!(
             &wire[12..16],
             &9u32.to_ne_bytes(),
             "the middle field moved down 4"
         );
         assert_eq!(&wire[16..20], &3u32.to_ne_bytes());
-        assert_eq!(&wire[20..23], &[1, 2, 3]);
-        assert!(unpack(&mut wire, packed, size, &layout()));
-        assert_eq!(&wire[..size], &max[..size]);
+        assert_eq!(&wire[20..24], &[1, 2, 3, 0], "padded to 4 with a zero");
+        let shape = measure(&wire, wire.len(), 32, &layout()).unwrap();
+        let mut bytes = wire.clone();
+        let reader = crate::wire::Reader::new(&mut bytes, shape);
+        assert_eq!(reader.get::<u32>(0, 0), 7);
+        assert_eq!(
+            &*reader.elements::<u32, 2>(8, 0, reader.get(4, 0)),
+            &[0xAAAA_AAAA]
+        );
+        assert_eq!(reader.get::<u32>(16, 1), 9);
+        assert_eq!(&*reader.elements::<u8, 6>(24, 1, reader.get(20, 1)), &[1, 2, 3]);
     }
 
     #[test]
@@ -932,31 +844,32 @@ mod tests {
                 max: 3,
             },
         ];
-        let mut max = [0u8; 32];
-        max[0..4].copy_from_slice(&2u32.to_ne_bytes());
-        max[4..12].copy_from_slice(&[1, 0, 0, 0, 2, 0, 0, 0]);
-        max[16..24].copy_from_slice(&[3, 0, 0, 0, 4, 0, 0, 0]);
-        let mut wire = max;
-        let packed = pack(&mut wire, 28, &arrays).unwrap();
-        assert_eq!(packed, 20);
+        let wire = written(28, |w| {
+            w.put(0, 2u32);
+            w.elements(4, 3, &[1u32, 2]);
+            w.elements(16, 3, &[3u32, 4]);
+        });
+        assert_eq!(wire.len(), 20);
         assert_eq!(&wire[12..20], &[3, 0, 0, 0, 4, 0, 0, 0]);
-        assert!(unpack(&mut wire, packed, 28, &arrays));
-        assert_eq!(&wire[..28], &max[..28]);
+        let shape = measure(&wire, 20, 28, &arrays).unwrap();
+        let mut bytes = wire.clone();
+        let reader = crate::wire::Reader::new(&mut bytes, shape);
+        assert_eq!(&*reader.elements::<u32, 3>(16, 1, 2), &[3, 4]);
     }
 
     #[test]
-    fn unpack_rejects_what_migs_checks_reject() {
+    fn measure_rejects_what_migs_checks_reject() {
         let mut buf = [0u8; 40];
         buf[4..8].copy_from_slice(&3u32.to_ne_bytes()); // count above the maximum
-        assert!(!unpack(&mut buf.clone(), 16, 32, &layout()));
+        assert!(measure(&buf, 16, 32, &layout()).is_none());
         buf[4..8].copy_from_slice(&2u32.to_ne_bytes());
-        assert!(!unpack(&mut buf.clone(), 15, 32, &layout()), "below the minimum");
-        assert!(!unpack(&mut buf.clone(), 36, 32, &layout()), "above the maximum");
+        assert!(measure(&buf, 15, 32, &layout()).is_none(), "below the minimum");
+        assert!(measure(&buf, 36, 32, &layout()).is_none(), "above the maximum");
         // Two elements (8 bytes) then a count of 0: 16 + 8 bytes, not 20.
         assert!(
-            !unpack(&mut buf.clone(), 20, 32, &layout()),
+            measure(&buf, 20, 32, &layout()).is_none(),
             "counts and size disagree"
         );
-        assert!(unpack(&mut buf, 24, 32, &layout()));
+        assert!(measure(&buf, 24, 32, &layout()).is_some());
     }
 }

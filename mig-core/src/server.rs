@@ -301,7 +301,7 @@ pub fn build_reply<Rp: Message>(write: impl FnOnce(&mut Writer<'_>) -> Result<()
 ///
 /// # Safety
 ///
-/// As for the requests of [`rpc`](crate::__private::rpc): what `reply` names is the
+/// As for the requests of [`call`](crate::__private::call): what `reply` names is the
 /// caller's to lend or give away.
 pub unsafe fn send_reply(to: mach_port_t, id: i32, mut reply: MessageBuffer) -> Result<()> {
     let head = reply.header_mut();

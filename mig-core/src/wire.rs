@@ -95,7 +95,12 @@ impl<'a> Reader<'a> {
     /// else copied (8-byte elements at an offset that is 4 mod 8, which MIG's
     /// `pack(4)` allows).
     #[inline]
-    pub fn elements<T: Pod, const N: usize>(&self, offset: usize, k: usize, count: u32) -> Elements<'_, T, N> {
+    pub fn elements<T: Pod, const N: usize>(
+        &self,
+        offset: usize,
+        k: usize,
+        count: u32,
+    ) -> Elements<'_, T, N> {
         let at = offset - self.shape.removed[k] as usize;
         let count = (count as usize).min(N);
         let Some(bytes) = self.bytes.get(at..at + count * size_of::<T>()) else {

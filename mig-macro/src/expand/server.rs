@@ -4,7 +4,8 @@ use proc_macro2::TokenStream;
 use quote::quote;
 
 use super::client::{
-    is_out_of_line, is_port_array, is_string, is_variable, port_array_to_wire, received_port_array, sent_port_array,
+    is_out_of_line, is_port_array, is_string, is_variable, port_array_to_wire, received_port_array,
+    sent_port_array,
 };
 use super::names::{Paths, Scope, docs_with, ident, lit_i32, user_path};
 use super::ports;
@@ -16,7 +17,11 @@ use crate::model::{Arg, Role, Routine, Subsystem, TrailerElement, Translation, U
 pub fn items(paths: &Paths, model: &Subsystem, layout: &SubsystemLayout) -> TokenStream {
     let krate = &paths.krate;
     let methods = model.routines.iter().map(|r| method(paths, r));
-    let arms = model.routines.iter().zip(&layout.routines).map(|(r, l)| arm(paths, r, l));
+    let arms = model
+        .routines
+        .iter()
+        .zip(&layout.routines)
+        .map(|(r, l)| arm(paths, r, l));
     let forwards = model.routines.iter().map(|r| forward(paths, r));
     let trait_doc = format!(
         "The server of subsystem `{}`: one method per routine. Serve it with [`Service`] and \
@@ -478,7 +483,12 @@ fn arm(paths: &Paths, routine: &Routine, layout: &RoutineLayout) -> TokenStream 
 
 /// The conversions and writes of a reply carrying the handler's `outs`, named as the
 /// handler's output pattern binds them, into the `Writer` `__writer`.
-fn reply_writes(paths: &Paths, routine: &Routine, layout: &Message, scope: Scope) -> (TokenStream, TokenStream) {
+fn reply_writes(
+    paths: &Paths,
+    routine: &Routine,
+    layout: &Message,
+    scope: Scope,
+) -> (TokenStream, TokenStream) {
     wire::write_message(
         paths,
         &Fields::new(layout),

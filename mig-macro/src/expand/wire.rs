@@ -110,7 +110,13 @@ pub fn count(fields: &Fields, arg: &Arg, reader: &TokenStream) -> TokenStream {
 }
 
 /// The elements of a received variable inline array, where they lie (an `Elements`).
-pub fn elements(paths: &Paths, fields: &Fields, index: usize, arg: &Arg, reader: &TokenStream) -> TokenStream {
+pub fn elements(
+    paths: &Paths,
+    fields: &Fields,
+    index: usize,
+    arg: &Arg,
+    reader: &TokenStream,
+) -> TokenStream {
     let Some(field) = fields.data(index) else {
         return quote!(&[]);
     };
@@ -171,7 +177,13 @@ pub fn take_descriptor(fields: &Fields, index: usize, arg: &Arg, reader: &TokenS
 /// against the routine before any of this runs (descriptor types, dispositions, region
 /// sizes against their counts) and the take clears the descriptor in the buffer: each
 /// right and region gets exactly one owner.
-pub fn take(paths: &Paths, fields: &Fields, index: usize, arg: &Arg, reader: &TokenStream) -> Option<TokenStream> {
+pub fn take(
+    paths: &Paths,
+    fields: &Fields,
+    index: usize,
+    arg: &Arg,
+    reader: &TokenStream,
+) -> Option<TokenStream> {
     let krate = &paths.krate;
     let descriptor = take_descriptor(fields, index, arg, reader);
     Some(match arg.ty.wire {
@@ -232,9 +244,10 @@ pub fn write_message(
         .all()
         .iter()
         .filter_map(|field| match field.kind {
-            FieldKind::Data(i) | FieldKind::PortArray(i) | FieldKind::OutOfLinePorts(i) | FieldKind::OutOfLine(i) => {
-                Some(i)
-            }
+            FieldKind::Data(i)
+            | FieldKind::PortArray(i)
+            | FieldKind::OutOfLinePorts(i)
+            | FieldKind::OutOfLine(i) => Some(i),
             _ => None,
         })
         .filter(|&i| {
@@ -252,7 +265,11 @@ pub fn write_message(
         let name = local(arg);
         let wire = convert(arg, value(arg));
         prelude.extend(quote!(let #name = #wire;));
-        if let Some(owner) = routine.args.iter().find(|a| Some(&a.name) == arg.count_from.as_ref()) {
+        if let Some(owner) = routine
+            .args
+            .iter()
+            .find(|a| Some(&a.name) == arg.count_from.as_ref())
+        {
             let (mine, theirs) = (length(arg, &name), length(owner, &local(owner)));
             prelude.extend(quote!(#krate::__private::same_count(#mine, #theirs)?;));
         }
