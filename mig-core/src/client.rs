@@ -258,6 +258,7 @@ union Exchange<Rq: Copy, Rp: Copy> {
 
 /// Writes a request with `write` after its header (which the caller sets) into `buffer`,
 /// returning its size.
+#[inline(always)]
 fn write_request<Rq: Message>(buffer: &mut [MaybeUninit<u8>], write: impl FnOnce(&mut Writer<'_>)) -> usize {
     let mut writer = Writer::new(buffer, size_of::<Rq>());
     write(&mut writer);
@@ -271,6 +272,7 @@ fn write_request<Rq: Message>(buffer: &mut [MaybeUninit<u8>], write: impl FnOnce
 ///
 /// A receive into the buffer just succeeded, and nothing else refers to it while the
 /// slice lives.
+#[inline]
 unsafe fn received_bytes<'a>(start: *mut u8, capacity: usize) -> &'a mut [u8] {
     // SAFETY: a received message starts with its header, and the kernel appends at least
     // a format-0 trailer (`mach_msg_trailer_t`), whose second word is its size.
@@ -306,6 +308,7 @@ pub enum ReplyPort {
 ///
 /// Any mismatch is `MIG_TYPE_ERROR`. Returns where the reply's fields lie; misaligned
 /// out-of-line regions are realigned (`KERN_RESOURCE_SHORTAGE` if memory runs out).
+#[inline(always)]
 fn check_reply<Rp: Message>(bytes: &mut [u8], reply_id: mach_msg_id_t) -> Result<Shape> {
     let read = |bytes: &[u8], at: usize| read_u32(bytes, at).unwrap_or(0);
     let bits = read(bytes, 0);

@@ -59,6 +59,7 @@ impl VarArray {
     }
 }
 
+#[inline]
 pub(crate) fn read_u32(bytes: &[u8], at: usize) -> Option<u32> {
     bytes
         .get(at..at + 4)
@@ -78,6 +79,7 @@ pub(crate) fn min_size(size: usize, arrays: &[VarArray]) -> usize {
 /// struct as Apple MIG's checks do (the size between the minimum and the maximum, each
 /// count within its maximum, the counts accounting for exactly the bytes received) and
 /// measures where its fields lie, without moving anything. `None` if it is malformed.
+#[inline]
 pub(crate) fn measure(bytes: &[u8], received: usize, size: usize, arrays: &[VarArray]) -> Option<Shape> {
     let min = min_size(size, arrays);
     if received < min || received > size || arrays.len() > MOST_ARRAYS {
@@ -181,6 +183,7 @@ pub(crate) const FIRST_DESCRIPTOR: usize = 28;
 
 /// Checks the descriptors of a complex message against `expected`: Apple MIG's
 /// `MIG_TYPE_ERROR` checks. `bytes` is the message.
+#[inline]
 pub(crate) fn descriptors_match(bytes: &[u8], expected: &[Descriptor]) -> bool {
     let mut offset = FIRST_DESCRIPTOR;
     for d in expected {
@@ -681,6 +684,7 @@ impl MessageBuffer {
     /// The received message, for the dispatch to read where it lies and take from
     /// (laid out as `shape`, which its checks measured). Keeps the proof, which the
     /// dispatch has already used up.
+    #[inline]
     pub(crate) fn reader(&mut self, shape: crate::wire::Shape) -> crate::wire::Reader<'_> {
         let len = (self.header().msgh_size as usize).min(self.capacity());
         crate::wire::Reader::new(&mut self.bytes_mut_kept()[..len], shape)
@@ -688,6 +692,7 @@ impl MessageBuffer {
 
     /// A writer of a message of at most `max` bytes into the buffer, which grows (zeroed)
     /// if it is smaller; takes away the proof of a receive. The header is the caller's.
+    #[inline]
     pub(crate) fn writer(&mut self, max: usize) -> crate::wire::Writer<'_> {
         self.received = false;
         if self.capacity() < max {

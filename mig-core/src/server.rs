@@ -114,6 +114,7 @@ pub fn prepare_reply(request: &MessageBuffer, reply: &mut MessageBuffer) {
 /// within their maxima and account for the size exactly (`MIG_BAD_ARGUMENTS`). Nothing
 /// moves: the returned [`Shape`] says where the fields lie. Misaligned out-of-line
 /// regions are realigned (`KERN_RESOURCE_SHORTAGE` if memory runs out).
+#[inline]
 pub fn request<T: Message>(request: &mut MessageBuffer) -> Result<Shape> {
     let head = *request.header();
     let complex = head.msgh_bits & sys::MACH_MSGH_BITS_COMPLEX != 0;
@@ -166,6 +167,7 @@ fn trailer_of<Rq: Message>(request: &MessageBuffer) -> Trailer {
 ///
 /// Only a buffer with the proof of a kernel receive gets this far (see
 /// [`MessageBuffer`]); the proof is used up here, so a request is taken at most once.
+#[inline]
 fn accept<T: Message>(buffer: &mut MessageBuffer) -> Result<(Shape, Trailer)> {
     if !buffer.take_proof() {
         return Err(Error::MIG_BAD_ARGUMENTS);
@@ -211,6 +213,7 @@ pub fn routine<Rq: Message, Rp: Message, T>(
 
 /// Writes a routine's reply into the buffer [`prepare_reply`] set up: its header, with
 /// the reply's complex bit and size, and what `write` writes after it.
+#[inline]
 fn write_reply<Rp: Message>(
     reply: &mut MessageBuffer,
     write: impl FnOnce(&mut Writer<'_>) -> Result<()>,
