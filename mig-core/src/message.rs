@@ -242,6 +242,7 @@ pub(crate) fn descriptors_match(bytes: &[u8], expected: &[Descriptor]) -> bool {
 
 /// Whether each out-of-line region is exactly as large as its count says: Apple MIG's
 /// `x.size != xCnt` check, made once the message is measured (its counts found where they lie).
+#[inline]
 pub(crate) fn out_of_line_sizes_match(
     bytes: &[u8],
     expected: &[Descriptor],
@@ -278,6 +279,7 @@ pub(crate) fn out_of_line_sizes_match(
 
 /// The slots of a variable inline port array, each with its count: `(offset of the
 /// descriptor, disposition, whether the slot is within the count)`.
+#[inline]
 fn port_slots<'a>(
     bytes: &'a [u8],
     expected: &'a [Descriptor],
@@ -309,6 +311,7 @@ fn port_slots<'a>(
 /// Whether every used slot of each variable inline port array carries the array's
 /// disposition (a receive right in a slot of a send-right array is refused, not taken
 /// for a send right). Made once the message is measured, with the counts where they lie.
+#[inline]
 pub(crate) fn port_slots_match(
     bytes: &[u8],
     expected: &[Descriptor],
@@ -322,6 +325,7 @@ pub(crate) fn port_slots_match(
 /// Releases the rights in the slots past the count of each variable inline port array of
 /// a checked message, and clears their names: nobody takes them, and a sender can put
 /// any right there.
+#[inline]
 pub(crate) fn release_unused_slots(
     bytes: &mut [u8],
     expected: &[Descriptor],
@@ -395,6 +399,7 @@ const fn element_alignment(element_size: u32) -> u64 {
 /// built over it. Copying keeps every message Apple's MIG accepts acceptable, at the
 /// cost of one copy for senders that misalign their data, which well-formed C never
 /// does (its arrays are aligned for their elements).
+#[inline]
 pub(crate) fn realign_out_of_line(bytes: &mut [u8], expected: &[Descriptor]) -> bool {
     let mut offset = FIRST_DESCRIPTOR;
     for d in expected {

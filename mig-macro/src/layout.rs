@@ -29,7 +29,7 @@ pub struct Message {
     pub size: u32,
     pub complex: bool,
     pub descriptors: u32,
-    /// The variable-size arrays, in order: what the runtime needs to pack and unpack.
+    /// The variable-size arrays, in order: what the runtime needs to find the fields after them.
     pub variable: Vec<Variable>,
     /// The out-of-line arrays, in descriptor order: where their counts are.
     pub out_of_line: Vec<OutOfLine>,
