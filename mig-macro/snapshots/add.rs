@@ -47,14 +47,7 @@ pub mod add {
                 ::mig::__private::offset_of!(Request, a),
                 ::mig::__private::offset_of!(Request, b),
             ],
-            &[
-                ::mig::__private::size_of::<::mig::sys::mach_msg_header_t>(),
-                ::mig::__private::size_of::<::mig::sys::NDR_record_t>(),
-                ::mig::__private::size_of::<::mig::types::int>(),
-                ::mig::__private::size_of::<::mig::types::int>(),
-            ],
         );
-        const _: () = ::core::assert!(::mig::__private::size_of:: < Request > () == 40);
         /// The reply's msgh_id (request id + 100).
         pub const REPLY_ID: i32 = 200;
         /// The reply of `add2` as it travels (msgh_id 200, 40 bytes), laid out as Apple MIG's `__Reply__add2_t`.
@@ -83,14 +76,7 @@ pub mod add {
                 ::mig::__private::offset_of!(Reply, RetCode),
                 ::mig::__private::offset_of!(Reply, c),
             ],
-            &[
-                ::mig::__private::size_of::<::mig::sys::mach_msg_header_t>(),
-                ::mig::__private::size_of::<::mig::sys::NDR_record_t>(),
-                ::mig::__private::size_of::<::mig::sys::kern_return_t>(),
-                ::mig::__private::size_of::<::mig::types::int>(),
-            ],
         );
-        const _: () = ::core::assert!(::mig::__private::size_of:: < Reply > () == 40);
     }
     /// The messages of simpleroutine `note` (request msgh_id 101).
     pub mod note {
@@ -119,13 +105,7 @@ pub mod add {
                 ::mig::__private::offset_of!(Request, NDR),
                 ::mig::__private::offset_of!(Request, value),
             ],
-            &[
-                ::mig::__private::size_of::<::mig::sys::mach_msg_header_t>(),
-                ::mig::__private::size_of::<::mig::sys::NDR_record_t>(),
-                ::mig::__private::size_of::<::mig::types::int>(),
-            ],
         );
-        const _: () = ::core::assert!(::mig::__private::size_of:: < Request > () == 36);
     }
     /// Calls routine `add2` on `server`: sends the request (msgh_id 100) and waits for the reply (msgh_id 200).
     pub fn add2(

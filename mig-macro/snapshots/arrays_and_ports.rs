@@ -64,16 +64,7 @@ pub mod bulk {
                 ::mig::__private::offset_of!(Request, wCnt),
                 ::mig::__private::offset_of!(Request, w),
             ],
-            &[
-                ::mig::__private::size_of::<::mig::sys::mach_msg_header_t>(),
-                ::mig::__private::size_of::<::mig::sys::mach_msg_body_t>(),
-                ::mig::__private::size_of::<::mig::sys::mach_msg_port_descriptor_t>(),
-                ::mig::__private::size_of::<::mig::sys::NDR_record_t>(),
-                ::mig::__private::size_of::<::mig::sys::mach_msg_type_number_t>(),
-                ::mig::__private::size_of::<[::mig::types::int; 16]>(),
-            ],
         );
-        const _: () = ::core::assert!(::mig::__private::size_of:: < Request > () == 116);
         /// The reply's msgh_id (request id + 100).
         pub const REPLY_ID: i32 = 300;
         /// The reply of `swap` as it travels (msgh_id 300, 136 bytes), laid out as Apple MIG's `__Reply__swap_t`.
@@ -129,18 +120,7 @@ pub mod bulk {
                 ::mig::__private::offset_of!(Reply, w2Cnt),
                 ::mig::__private::offset_of!(Reply, w2),
             ],
-            &[
-                ::mig::__private::size_of::<::mig::sys::mach_msg_header_t>(),
-                ::mig::__private::size_of::<::mig::sys::mach_msg_body_t>(),
-                ::mig::__private::size_of::<::mig::sys::mach_msg_ool_descriptor_t>(),
-                ::mig::__private::size_of::<::mig::sys::mach_msg_port_descriptor_t>(),
-                ::mig::__private::size_of::<::mig::sys::NDR_record_t>(),
-                ::mig::__private::size_of::<::mig::sys::mach_msg_type_number_t>(),
-                ::mig::__private::size_of::<::mig::sys::mach_msg_type_number_t>(),
-                ::mig::__private::size_of::<[::mig::types::int; 16]>(),
-            ],
         );
-        const _: () = ::core::assert!(::mig::__private::size_of:: < Reply > () == 136);
         /// What `swap` returns.
         #[derive(::core::fmt::Debug)]
         pub struct Output {

@@ -181,7 +181,6 @@ fn message(
         m.size,
         routine.name
     );
-    let size = lit_usize(m.size);
     let index = proc_macro2::Literal::usize_unsuffixed(index);
     let variable = m.variable.iter().map(|v| {
         let (offset, size, max) = (
@@ -278,9 +277,7 @@ fn message(
             &super::ROUTINES[#index].#entry,
             #krate::__private::size_of::<#name>(),
             &[#(#krate::__private::offset_of!(#name, #field_names)),*],
-            &[#(#krate::__private::size_of::<#field_types>()),*],
         );
-        const _: () = ::core::assert!(#krate::__private::size_of::<#name>() == #size);
     }
 }
 
