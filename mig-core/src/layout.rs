@@ -69,7 +69,11 @@ pub const fn check_layout(layout: &Layout, size: usize, offsets: &[usize]) {
         );
         // A packed struct whose every pad is a field: each field ends where the next
         // begins (the last at the end), so the offsets and the size fix every size.
-        let end = if i + 1 < offsets.len() { offsets[i + 1] } else { size };
+        let end = if i + 1 < offsets.len() {
+            offsets[i + 1]
+        } else {
+            size
+        };
         assert!(
             layout.fields[i].offset + layout.fields[i].size == end,
             "field size differs from the layout table"

@@ -3,6 +3,10 @@
 use proc_macro2::TokenStream;
 use quote::quote;
 
+use super::args::{
+    is_out_of_line, is_port_array, is_string, is_variable, port_array_to_wire, read_trailer,
+    received_out_type, sends_names_region, sent_port_array,
+};
 use super::names::{Paths, Scope, docs_with, ident};
 use super::ports;
 use super::wire::{self, Fields};
@@ -166,7 +170,7 @@ pub fn stub(paths: &Paths, routine: &Routine, layout: &RoutineLayout) -> TokenSt
         let index = index_of(arg);
         if let Role::Trailer { element, .. } = arg.role {
             // Present: `call` refused a reply whose trailer lacks it.
-            super::server::read_trailer(element)
+            read_trailer(element)
         } else if arg.ty.wire.is_descriptor() {
             let local = quote::format_ident!("__take_{}", arg.name);
             quote!(#local)
@@ -338,118 +342,4 @@ fn request_writes(paths: &Paths, routine: &Routine, layout: &Message) -> (TokenS
             _ => value,
         },
     )
-}
-
-/// Whether a client sends an out-of-line array of names it keeps rights to in a region
-/// of its own that moves with the request (`dealloc`): the stub takes a
-/// `mig::OutOfLine<mach_port_t>`. Rights that move already travel in a fresh region
-/// that leaves with the message, so `dealloc` changes nothing for them, nor for a fixed
-/// array (`^array[n]`), which is always copied into `n` fresh slots.
-pub fn sends_names_region(arg: &Arg) -> bool {
-    arg.dealloc
-        && matches!(
-            arg.ty.wire,
-            crate::model::Wire::OutOfLinePorts { exact: false, .. }
-        )
-        && !matches!(ports::send_disposition(arg), 16..=18)
-}
-
-/// Whether an argument is an array of ports (inline or out of line).
-pub fn is_port_array(arg: &Arg) -> bool {
-    matches!(
-        arg.ty.wire,
-        crate::model::Wire::PortArray { .. } | crate::model::Wire::OutOfLinePorts { .. }
-    )
-}
-
-/// What a port array's sender passes: names it keeps (a slice, or a `Vec` when `owned`,
-/// as a handler returns them), or owners that move.
-pub fn sent_port_array(paths: &Paths, arg: &Arg, scope: Scope, owned: bool) -> TokenStream {
-    let krate = &paths.krate;
-    match ports::send_disposition(arg) {
-        16..=18 => {
-            let owner = ports::sent_type(paths, arg, scope);
-            quote!(#krate::__private::Vec<#owner>)
-        }
-        _ => {
-            let element = paths.element(&arg.ty, scope);
-            if owned {
-                quote!(#krate::__private::Vec<#element>)
-            } else {
-                quote!(&[#element])
-            }
-        }
-    }
-}
-
-/// What a receiver gets of a port array: its owners.
-pub fn received_port_array(paths: &Paths, arg: &Arg) -> TokenStream {
-    let krate = &paths.krate;
-    let owner = ports::received_type(paths, arg);
-    quote!(#krate::__private::Vec<#owner>)
-}
-
-/// The `(count, descriptors)` of a port array a sender passes (`value`); `owned` when the
-/// names must outlive the call (a server's reply), which copies them out of line.
-pub fn port_array_to_wire(paths: &Paths, arg: &Arg, value: TokenStream, owned: bool) -> TokenStream {
-    let krate = &paths.krate;
-    let moves = matches!(ports::send_disposition(arg), 16..=18);
-    let disposition = proc_macro2::Literal::u8_unsuffixed(ports::send_disposition(arg) as u8);
-    let names = if moves || owned {
-        quote!(#value)
-    } else {
-        quote!(#value.iter().copied())
-    };
-    match arg.ty.wire {
-        crate::model::Wire::PortArray { max, .. } => {
-            let max = proc_macro2::Literal::usize_unsuffixed(max as usize);
-            quote!(#krate::__private::port_array::<_, #max>(#names, #disposition)?)
-        }
-        crate::model::Wire::OutOfLinePorts {
-            max: Some(max),
-            exact: true,
-            ..
-        } => {
-            let max = proc_macro2::Literal::u32_unsuffixed(max);
-            quote!(#krate::__private::ool_ports_exact(#names, #disposition, #max)?)
-        }
-        crate::model::Wire::OutOfLinePorts { max, .. } => {
-            let max = proc_macro2::Literal::u32_unsuffixed(max.unwrap_or(u32::MAX));
-            if moves || owned {
-                quote!(#krate::__private::ool_ports_owned(#names, #disposition, #max)?)
-            } else {
-                quote!(#krate::__private::ool_ports_borrowed(#value, #disposition, #max)?)
-            }
-        }
-        _ => unreachable!("only port arrays"),
-    }
-}
-
-/// Whether an argument is a `c_string`.
-pub fn is_string(arg: &Arg) -> bool {
-    matches!(arg.ty.wire, crate::model::Wire::CString { .. })
-}
-
-/// Whether an argument is an out-of-line array.
-pub fn is_out_of_line(arg: &Arg) -> bool {
-    matches!(arg.ty.wire, crate::model::Wire::OutOfLine { .. })
-}
-
-/// Whether an argument is a variable-size inline array.
-pub fn is_variable(arg: &Arg) -> bool {
-    matches!(arg.ty.wire, crate::model::Wire::Variable { .. })
-}
-
-/// What the client gets for `out` value `arg`: received rights are owned.
-pub fn received_out_type(paths: &Paths, arg: &Arg, scope: Scope) -> TokenStream {
-    let krate = &paths.krate;
-    if ports::is_poly(arg) {
-        quote!(#krate::PolyPort)
-    } else if ports::is_port(arg) {
-        ports::received_type(paths, arg)
-    } else if is_port_array(arg) {
-        received_port_array(paths, arg)
-    } else {
-        paths.ty(&arg.ty, scope)
-    }
 }

@@ -5,6 +5,7 @@
 //! functions, the `Server` trait, `dispatch` and `Service`, and the `ROUTINES` table.
 //! Repeated logic lives in the runtime (`mig::__private`), not in the expansion.
 
+mod args;
 mod client;
 mod names;
 mod ports;

@@ -3,16 +3,15 @@
 use proc_macro2::TokenStream;
 use quote::quote;
 
-use super::client::{
-    is_out_of_line, is_port_array, is_string, is_variable, port_array_to_wire, received_port_array,
-    sent_port_array,
+use super::args::{
+    handler_out_type, is_out_of_line, is_port_array, is_string, is_variable, outtran, port_array_to_wire,
+    read_trailer, received_port_array, sent_out_type, server_output_differs,
 };
 use super::names::{Paths, Scope, docs_with, ident, lit_i32, user_path};
 use super::ports;
-use super::structs::server_output_differs;
 use super::wire::{self, Fields};
 use crate::layout::{Message, RoutineLayout, SubsystemLayout};
-use crate::model::{Arg, Role, Routine, Subsystem, TrailerElement, Translation, UserPath};
+use crate::model::{Arg, Role, Routine, Subsystem, Translation, UserPath};
 
 pub fn items(paths: &Paths, model: &Subsystem, layout: &SubsystemLayout) -> TokenStream {
     let krate = &paths.krate;
@@ -130,24 +129,6 @@ fn destructor(arg: &Arg) -> Option<&UserPath> {
         .filter(|_| matches!(arg.role, Role::RequestPort | Role::In))
 }
 
-/// A trailer element, read from the `__trailer` of a request or reply.
-pub fn read_trailer(element: TrailerElement) -> TokenStream {
-    let read = match element {
-        TrailerElement::Seqno => quote!(seqno),
-        TrailerElement::SecurityToken => quote!(security_token),
-        TrailerElement::AuditToken => quote!(audit_token),
-        TrailerElement::Context => quote!(context),
-    };
-    quote!(__trailer.#read()?)
-}
-
-/// The `outtran:` of an argument the server sends back.
-pub fn outtran(arg: &Arg) -> Option<(&Translation, &UserPath)> {
-    let t = arg.translation.as_ref()?;
-    let sent = matches!(arg.role, Role::Out | Role::InOut);
-    Some((t, t.outtran.as_ref().filter(|_| sent)?))
-}
-
 /// The type the handler gets for a translated argument: the translated value, or a
 /// borrow of it when a destructor takes it afterwards.
 fn translated_param(arg: &Arg) -> Option<TokenStream> {
@@ -157,28 +138,6 @@ fn translated_param(arg: &Arg) -> Option<TokenStream> {
         Some(_) => quote!(&#ty),
         None => ty,
     })
-}
-
-/// What a handler returns for `out` value `arg`, before any `outtran:`.
-pub fn sent_out_type(paths: &Paths, arg: &Arg, scope: Scope) -> TokenStream {
-    let krate = &paths.krate;
-    if ports::is_poly(arg) {
-        quote!(#krate::PolyPort)
-    } else if ports::is_port(arg) {
-        ports::sent_type(paths, arg, scope)
-    } else if is_port_array(arg) {
-        sent_port_array(paths, arg, scope, true)
-    } else {
-        paths.ty(&arg.ty, scope)
-    }
-}
-
-/// What a handler returns for `out` value `arg`: its translated type under `outtran:`.
-pub fn handler_out_type(paths: &Paths, arg: &Arg, scope: Scope) -> TokenStream {
-    match outtran(arg) {
-        Some((t, _)) => user_path(&t.translated.path, t.translated.span, scope),
-        None => sent_out_type(paths, arg, scope),
-    }
 }
 
 /// `value` (a handler's `out` value) made ready for the wire: through its `outtran:`,
