@@ -3,7 +3,9 @@
 //! whose code can then only be 0 (any other code travels alone, shaped like a
 //! `mig_reply_error_t` with the request's id, as `migcom.tproj/user.c` writes the stub
 //! when `rtRetCArg` is set and the request is not simple), and sent like any 32-bit
-//! argument in a simple request.
+//! argument in a simple request. A server takes both shapes, as Apple's does
+//! (`migcom.tproj/server.c`: `WriteRetCArgCheckError`, `WriteConditionalCallArg`): the
+//! code alone reaches the handler with every other argument zero.
 
 #![cfg(not(target_vendor = "apple"))]
 
@@ -23,6 +25,11 @@ mig::mig! {
     simpleroutine x_reply(rp: mach_port_t; kr: kern_return_t, RetCode; data: pointer_t);
     /// Simple: `kr` is in the request.
     simpleroutine y_reply(rp: mach_port_t; kr: kern_return_t, RetCode; v: int);
+    type boxed_int = ^int;
+    /// Complex, with a right, inline data and a value out of line after the code: what
+    /// the handler gets for each when the code comes alone.
+    simpleroutine z_reply(rp: mach_port_t; kr: kern_return_t, RetCode;
+        right: mach_port_move_send_t; v: int; b: boxed_int; data: pointer_t);
 }
 
 /// What the handlers were given, in order.
@@ -30,6 +37,8 @@ mig::mig! {
 enum Seen {
     X(i32, Vec<u8>),
     Y(i32, i32),
+    /// The code, the right's name, `v`, `b` and the data.
+    Z(i32, mach_port_t, i32, i32, Vec<u8>),
 }
 
 static SEEN: Mutex<Vec<Seen>> = Mutex::new(Vec::new());
@@ -43,6 +52,20 @@ impl answers::Server for Answers {
     }
     fn y_reply(&self, _: mach_port_t, kr: i32, v: i32) -> mig::Result<()> {
         SEEN.lock().unwrap().push(Seen::Y(kr, v));
+        Ok(())
+    }
+    fn z_reply(
+        &self,
+        _: mach_port_t,
+        kr: i32,
+        right: mig::SendRight,
+        v: i32,
+        b: i32,
+        data: OutOfLine<u8>,
+    ) -> mig::Result<()> {
+        SEEN.lock()
+            .unwrap()
+            .push(Seen::Z(kr, right.name(), v, b, data.to_vec()));
         Ok(())
     }
 }
@@ -115,4 +138,43 @@ fn ret_code_round_trips_through_a_server() {
         before,
         "the received region was freed"
     );
+}
+
+/// Waits until the handlers have seen `n` requests (a simpleroutine sends nothing back).
+fn wait_for(n: usize) {
+    let started = std::time::Instant::now();
+    while SEEN.lock().unwrap().len() < n && started.elapsed().as_secs() < 10 {
+        std::thread::sleep(std::time::Duration::from_millis(1));
+    }
+}
+
+#[test]
+fn a_server_takes_a_code_sent_alone_as_apples_does() {
+    let _turn = common::one_at_a_time();
+    SEEN.lock().unwrap().clear();
+    let (rights, bytes) = (sys::loopback_live_rights(), sys::loopback_live_ool_bytes());
+    let server = Running::start(answers::Service(Answers));
+    let port = ReceiveRight::allocate().unwrap();
+    // Both shapes of one routine: the complex request (code 0), then the code alone,
+    // which Apple's server hands to the handler with every other argument zero.
+    answers::x_reply(server.port(), 0, b"hello").unwrap();
+    answers::x_reply(server.port(), 17, b"hello").unwrap();
+    answers::z_reply(server.port(), 0, port.make_send().unwrap(), 3, &4, b"hi").unwrap();
+    answers::z_reply(server.port(), 5, port.make_send().unwrap(), 3, &4, b"hi").unwrap();
+    wait_for(4);
+    server.stop();
+    let seen = std::mem::take(&mut *SEEN.lock().unwrap());
+    assert_eq!(
+        seen[..2],
+        [Seen::X(0, b"hello".to_vec()), Seen::X(17, Vec::new())]
+    );
+    assert!(
+        matches!(seen[2], Seen::Z(0, name, 3, 4, ref data) if name != sys::MACH_PORT_NULL && data == b"hi")
+    );
+    assert_eq!(seen[3], Seen::Z(5, sys::MACH_PORT_NULL, 0, 0, Vec::new()));
+    drop(port);
+    // The right and regions of the complex requests were released by their handlers'
+    // values, and the code-only ones carried none (the client released what it held).
+    assert_eq!(sys::loopback_live_rights(), rights, "no right leaked");
+    assert_eq!(sys::loopback_live_ool_bytes(), bytes, "no region leaked");
 }

@@ -97,7 +97,7 @@ pub mod __private {
     }
     pub use crate::server::{
         NDR, build_reply, c_demux, deferred_routine, prepare_reply, routine, send_error_reply, send_reply,
-        simple_routine,
+        simple_routine, simple_routine_with_ret_code,
     };
     pub use crate::wire::{Elements, Reader, Writer};
     pub use core::mem::{offset_of, size_of};

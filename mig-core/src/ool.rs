@@ -256,6 +256,12 @@ pub fn ool_value_moved<T: Pod>(value: &T) -> Result<sys::mach_msg_ool_descriptor
 /// own copy of the address was cleared, so the region is freed exactly once.
 #[doc(hidden)]
 pub unsafe fn take_ool_value<T: Pod>(descriptor: sys::mach_msg_ool_descriptor_t) -> T {
+    if descriptor.address.is_null() {
+        // No region: the zero argument of a request that carried only its `RetCode`
+        // (`simple_routine_with_ret_code`).
+        // SAFETY: `T` is plain data, valid for every bit pattern (zero included).
+        return unsafe { core::mem::zeroed() };
+    }
     // SAFETY: per the contract, `size_of::<T>()` readable bytes at `address`;
     // read_unaligned has no alignment needs and `T` is plain data.
     let value = unsafe { (descriptor.address as *const T).read_unaligned() };

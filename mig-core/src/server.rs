@@ -390,6 +390,47 @@ pub fn simple_routine<Rq: Message>(
     }
 }
 
+/// One `simpleroutine` whose complex request leaves its `RetCode` out (see
+/// `send_ret_code`): a nonzero code travels alone, as a simple message of exactly a
+/// `mig_reply_error_t`'s size. Apple's server takes such a message before checking the
+/// request (`WriteRetCArgCheckError` in `migcom.tproj/server.c`) and calls the handler
+/// with the code and every other argument zero (`WriteConditionalCallArg`); so does
+/// this: the handler reads its arguments from an all-zero request (a null name, empty
+/// arrays and strings, zeroed data) with the received header, and gets the code. Any
+/// other request is checked as usual, and the handler gets `KERN_SUCCESS`.
+pub fn simple_routine_with_ret_code<Rq: Message>(
+    request: &mut MessageBuffer,
+    reply_buffer: &mut MessageBuffer,
+    handler: impl FnOnce(&mut Reader<'_>, &Trailer, kern_return_t) -> Result<()>,
+) {
+    let head = *request.header();
+    let code_only =
+        head.msgh_bits & sys::MACH_MSGH_BITS_COMPLEX == 0 && head.msgh_size as usize == REPLY_ERROR_SIZE;
+    if !code_only {
+        return simple_routine::<Rq>(request, reply_buffer, |reader, trailer| {
+            handler(reader, trailer, sys::KERN_SUCCESS)
+        });
+    }
+    if !request.take_proof() {
+        return failed(request, reply_buffer, Error::MIG_BAD_ARGUMENTS);
+    }
+    let trailer = trailer_of::<Rq>(request);
+    let Some(code) = crate::message::read_u32(request.bytes(), REPLY_ERROR_SIZE - 4) else {
+        return failed(request, reply_buffer, Error::MIG_BAD_ARGUMENTS);
+    };
+    // The arguments the code stands in for: a zeroed request of the routine's maximum
+    // size (every count 0, every descriptor null), with the received header.
+    let mut zero = MessageBuffer::with_capacity(size_of::<Rq>());
+    *zero.header_mut() = mach_msg_header_t {
+        msgh_size: size_of::<Rq>() as u32,
+        ..head
+    };
+    match guarded(|| handler(&mut zero.reader(Shape::FULL), &trailer, code as kern_return_t)) {
+        Ok(()) => success_reply(reply_buffer),
+        Err(error) => failed(request, reply_buffer, error),
+    }
+}
+
 /// Turns the prepared reply into a `mig_reply_error_t` carrying `error`.
 pub fn error_reply(reply: &mut MessageBuffer, error: Error) {
     let head = *reply.header();

@@ -334,9 +334,13 @@ fn arm(paths: &Paths, routine: &Routine, layout: &RoutineLayout) -> TokenStream 
                 quote!(::core::cmp::Ord::min(#capacity, #max))
             }
             Role::Trailer { element, .. } => read_trailer(element),
-            // Not in the request: it arrived complex, which Apple's stubs send only for 0.
+            // Not in a complex request (whose code is 0): the code of one that came alone
+            // (not taken by a handler that holds the reply port: it answers the request).
             _ if crate::layout::left_out_ret_code(routine).is_some_and(|r| std::ptr::eq(r, a)) => {
-                quote!(#krate::sys::KERN_SUCCESS)
+                match routine.server_reply_port() {
+                    None => quote!(__ret_code),
+                    Some(_) => quote!(#krate::sys::KERN_SUCCESS),
+                }
             }
             _ if a.ty.wire.is_descriptor() => {
                 let local = quote::format_ident!("__take_{}", a.name);
@@ -404,6 +408,16 @@ fn arm(paths: &Paths, routine: &Routine, layout: &RoutineLayout) -> TokenStream 
                 request,
                 reply,
                 |#reader, __trailer, __reply_port| { #call },
+            ),
+        };
+    }
+    if crate::layout::left_out_ret_code(routine).is_some() {
+        // A code sent alone (a `mig_reply_error_t`) is taken as well as the request.
+        return quote! {
+            #id => #krate::__private::simple_routine_with_ret_code::<#module::Request>(
+                request,
+                reply,
+                |#reader, __trailer, __ret_code| { #call },
             ),
         };
     }
