@@ -1,12 +1,14 @@
 //! Fixed-capacity arrays for MIG's variable-size inline arrays (`array[*:n] of T`).
 
 use core::fmt;
+use core::mem::MaybeUninit;
 use core::ops::{Deref, DerefMut};
 
 use crate::error::{Error, Result};
 
 /// Plain data that can live in a message: any bit pattern is a valid value, and zero is
-/// a fine default. Implemented for the integers, floats and arrays of them.
+/// a fine default. Implemented for the integers, floats and arrays of them, and for the
+/// header, body, NDR record and descriptors of `sys`.
 ///
 /// # Safety
 ///
@@ -24,13 +26,28 @@ pod!(u8 i8 u16 i16 u32 i32 u64 i64 f32 f64);
 // SAFETY: an array of plain data is plain data.
 unsafe impl<T: Pod, const N: usize> Pod for [T; N] {}
 
+macro_rules! pod_wire_struct {
+    ($($t:ident)*) => { $(
+        // SAFETY: a `#[repr(C)]` struct of integers (and, in out-of-line descriptors, an
+        // address, which any bit pattern is) with no padding: the header, body, NDR
+        // record and descriptors of a message, in XNU's 64-bit layout.
+        unsafe impl Pod for crate::sys::$t {}
+    )* };
+}
+pod_wire_struct!(
+    mach_msg_header_t mach_msg_body_t NDR_record_t mach_msg_port_descriptor_t
+    mach_msg_ool_descriptor_t mach_msg_ool_ports_descriptor_t
+);
+
 /// Up to `N` values of `T`, stored inline: what a variable-size MIG array
 /// (`array[*:N] of T`) holds. It dereferences to the slice of its elements, and never
-/// allocates: receiving one costs no heap memory.
+/// allocates: receiving one costs no heap memory. The room past its elements is left
+/// as it is (never zero-filled), so making one costs its elements' bytes, not `N`'s.
 #[derive(Clone, Copy)]
 pub struct InlineArray<T: Pod, const N: usize> {
     len: usize,
-    items: [T; N],
+    /// Initialized up to `len`.
+    items: [MaybeUninit<T>; N],
 }
 
 impl<T: Pod, const N: usize> InlineArray<T, N> {
@@ -41,8 +58,7 @@ impl<T: Pod, const N: usize> InlineArray<T, N> {
     pub fn new() -> Self {
         InlineArray {
             len: 0,
-            // SAFETY: `Pod` types are valid when zeroed.
-            items: unsafe { core::mem::zeroed() },
+            items: [const { MaybeUninit::uninit() }; N],
         }
     }
 
@@ -60,7 +76,9 @@ impl<T: Pod, const N: usize> InlineArray<T, N> {
         if end > N {
             return Err(Error::MIG_ARRAY_TOO_LARGE);
         }
-        self.items[self.len..end].copy_from_slice(values);
+        for (slot, value) in self.items[self.len..end].iter_mut().zip(values) {
+            slot.write(*value);
+        }
         self.len = end;
         Ok(())
     }
@@ -72,28 +90,35 @@ impl<T: Pod, const N: usize> InlineArray<T, N> {
 
     /// The elements.
     pub fn as_slice(&self) -> &[T] {
-        &self.items[..self.len]
+        // SAFETY: the first `len` items are initialized; `MaybeUninit<T>` has `T`'s layout.
+        unsafe { core::slice::from_raw_parts(self.items.as_ptr().cast::<T>(), self.len) }
     }
 
     /// The elements, mutably.
     pub fn as_mut_slice(&mut self) -> &mut [T] {
-        &mut self.items[..self.len]
+        // SAFETY: as in `as_slice`, uniquely borrowed.
+        unsafe { core::slice::from_raw_parts_mut(self.items.as_mut_ptr().cast::<T>(), self.len) }
     }
 
-    /// The count and storage as a message holds them, for generated code.
+    /// The count and storage as a message struct holds them (the rest zeros), for
+    /// messages built as structs.
     #[doc(hidden)]
     pub fn into_wire(self) -> (u32, [T; N]) {
-        (self.len as u32, self.items)
+        // SAFETY: `Pod` types are valid when zeroed.
+        let mut items: [T; N] = unsafe { core::mem::zeroed() };
+        items[..self.len].copy_from_slice(self.as_slice());
+        (self.len as u32, items)
     }
 
-    /// From a message's count and storage; a count beyond `N` (which the message checks
-    /// rule out) is clamped.
+    /// From a message struct's count and storage; a count beyond `N` (which the message
+    /// checks rule out) is clamped.
     #[doc(hidden)]
     pub fn from_wire(count: u32, items: [T; N]) -> Self {
-        InlineArray {
-            len: (count as usize).min(N),
-            items,
-        }
+        let len = (count as usize).min(N);
+        let mut array = Self::new();
+        // Cannot fail: at most `N`.
+        let _ = array.extend_from_slice(&items[..len]);
+        array
     }
 }
 
@@ -138,6 +163,17 @@ impl<'a, T: Pod, const N: usize> TryFrom<&'a [T]> for InlineArray<T, N> {
     type Error = Error;
     fn try_from(values: &'a [T]) -> Result<Self> {
         Self::from_slice(values)
+    }
+}
+
+/// A slice argument for a variable array of at most `max` elements: itself, or
+/// `MIG_ARRAY_TOO_LARGE` (nothing is ever truncated silently).
+#[doc(hidden)]
+pub fn bounded<T>(values: &[T], max: usize) -> Result<&[T]> {
+    if values.len() > max {
+        Err(Error::MIG_ARRAY_TOO_LARGE)
+    } else {
+        Ok(values)
     }
 }
 

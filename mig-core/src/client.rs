@@ -1,18 +1,22 @@
 //! What a client stub does around its message: MIG's user-side protocol.
 //!
-//! The generated stub fills in the request's data fields; these functions set the header,
-//! pack variable-size arrays, call `mach_msg` on the thread's reply port, and check and
-//! unpack the reply the way Apple MIG's `__MIG_check__Reply__*` functions do.
+//! The generated stub writes the request's fields into the stub's buffer and reads its
+//! results where they lie in the reply (see `wire`); these functions set the header, call
+//! `mach_msg` on the thread's reply port, release what a refused request still holds,
+//! and check the reply the way Apple MIG's `__MIG_check__Reply__*` functions do.
 
 use core::mem::size_of;
 
 use crate::error::{Error, Result};
+use core::mem::MaybeUninit;
+
 use crate::message::{
-    Descriptor, FIRST_DESCRIPTOR, Message, descriptors_match, min_size, out_of_line_sizes_match, pack,
-    port_slots_match, read_u32, release_unused_slots, unpack,
+    Descriptor, FIRST_DESCRIPTOR, Message, descriptors_match, measure, min_size, out_of_line_sizes_match,
+    port_slots_match, read_u32, release_unused_slots,
 };
 use crate::sys::{self, mach_msg_header_t, mach_msg_id_t, mach_msg_type_name_t, mach_port_t};
 use crate::trailer::{Trailer, receive_options};
+use crate::wire::{Reader, Shape, Writer};
 
 /// `MACH_NOTIFY_SEND_ONCE`: what arrives on the reply port when the server destroyed the
 /// request's reply right without answering.
@@ -32,34 +36,19 @@ struct Received<Rp: Copy> {
     trailer: [u8; crate::MAX_TRAILER_SIZE],
 }
 
-/// The stub's one buffer: the request goes out of it and the reply comes back into it.
-#[repr(C)]
-union Exchange<Rq: Copy, Rp: Copy> {
-    request: Rq,
-    reply: Received<Rp>,
-}
-
-/// The whole exchange buffer as bytes.
+/// Writes the header of an outgoing message.
 ///
 /// # Safety
 ///
-/// `exchange` must point at a live `Exchange<Rq, Rp>` that nothing else accesses while the
-/// slice lives. Every byte of it is initialized: the request was written in full and the
-/// union is plain data.
-unsafe fn bytes_of<'a, Rq: Message, Rp: Message>(exchange: *mut Exchange<Rq, Rp>) -> &'a mut [u8] {
-    // SAFETY: per the contract above.
-    unsafe { core::slice::from_raw_parts_mut(exchange.cast::<u8>(), size_of::<Exchange<Rq, Rp>>()) }
-}
-
-/// Writes the header of an outgoing message.
-fn set_header(
-    head: &mut mach_msg_header_t,
+/// `head` points at writable room for a header (possibly uninitialized).
+unsafe fn set_header(
+    head: *mut mach_msg_header_t,
     bits: u32,
     dest: mach_port_t,
     reply: mach_port_t,
     id: mach_msg_id_t,
 ) {
-    *head = mach_msg_header_t {
+    let header = mach_msg_header_t {
         msgh_bits: bits,
         // As Apple's stubs: the size goes to mach_msg, not into the header.
         msgh_size: 0,
@@ -68,6 +57,8 @@ fn set_header(
         msgh_voucher_port: 0,
         msgh_id: id,
     };
+    // SAFETY: per the contract above; `write` needs no initialized target.
+    unsafe { head.write(header) };
 }
 
 /// Puts the thread's voucher (its QoS and importance, an activity's identity) into an
@@ -86,170 +77,48 @@ unsafe fn carry_voucher(head: *mut mach_msg_header_t) {
     unsafe { sys::voucher_mach_msg_set(head) };
 }
 
-/// Sends `request` to `dest` and returns the checked reply: a MIG `routine`.
+/// Calls a MIG `routine`: `write` writes the request's fields into the stub's buffer
+/// (after its header), the request goes to `dest`, and `read` takes the results from the
+/// checked reply where it lies.
 ///
-/// The header is set here: `dest` with `dest_disposition` as the remote port, this
-/// thread's MIG reply port (made send-once) as the local port, and `id`. Transport errors,
-/// a reply that fails MIG's checks, and a non-zero `RetCode` all come back as `Err`.
+/// The header is set here: `dest` with `dest_disposition` as the remote port, the reply
+/// port that `reply` names as the local port, and `id`. Transport errors, a reply that
+/// fails MIG's checks (Apple MIG's `__MIG_check__Reply__*`: see `check_reply`) and a
+/// non-zero `RetCode` all come back as `Err`, and so does an `Err` of `read`; the reply
+/// is then destroyed, releasing whatever `read` did not take. With `trailer_elements`,
+/// the reply is received with a trailer holding everything up to them
+/// (`MACH_RCV_TRAILER_SENDER` or `_AUDIT`, for `UserSecToken`/`UserAuditToken`
+/// arguments), which `read` gets; a reply without it is refused with
+/// `MIG_TRAILER_ERROR`, as Apple's stubs refuse it.
 ///
 /// `options` are ORed into `MACH_SEND_MSG | MACH_RCV_MSG` (`MACH_SEND_TIMEOUT` and
 /// `MACH_RCV_TIMEOUT` from `waittime`, anything from `msgoption`); `timeout` is in
-/// milliseconds.
-///
-/// When the kernel refuses the request, what the caller gave away (moved rights,
-/// `deallocate` memory) and the kernel did not consume is released; the error code comes
-/// back without the bits XNU may or into it (`MACH_MSG_MASK`).
-///
-/// # Safety
-///
-/// The kernel takes what `request` names as given: every port descriptor's name must be a
-/// right the caller holds (one it may give away, for a `MOVE_*` disposition), and every
-/// out-of-line descriptor's address memory the caller may read for the descriptor's size
-/// (and, with `deallocate` set, owns and gives away: the kernel unmaps it). The generated
-/// stubs build requests from owned and borrowed arguments, which meets this.
-pub unsafe fn rpc<Rq: Message, Rp: Message>(
-    request: Rq,
-    dest: mach_port_t,
-    dest_disposition: mach_msg_type_name_t,
-    id: mach_msg_id_t,
-    options: sys::mach_msg_option_t,
-    timeout: sys::mach_msg_timeout_t,
-) -> Result<Rp> {
-    exchange(
-        request,
-        dest,
-        dest_disposition,
-        id,
-        options,
-        timeout,
-        ReplyPort::Mig,
-    )
-}
-
-/// [`rpc`] for subsystems with `UseSpecialReplyPort`: the reply comes back on the
-/// thread's special reply port, with the synchronous-IPC options Apple's stubs add
+/// milliseconds. With the special reply port (`UseSpecialReplyPort`), the
+/// synchronous-IPC options Apple's stubs add are ORed in too
 /// (`MACH_SEND_SYNC_OVERRIDE | MACH_SEND_SYNC_USE_THRPRI | MACH_RCV_SYNC_WAIT`), which
 /// let XNU lend the waiting client's priority to the server.
 ///
-/// # Safety
-///
-/// As for [`rpc`]: what `request` names is the caller's to lend or give away.
-pub unsafe fn rpc_special<Rq: Message, Rp: Message>(
-    request: Rq,
-    dest: mach_port_t,
-    dest_disposition: mach_msg_type_name_t,
-    id: mach_msg_id_t,
-    options: sys::mach_msg_option_t,
-    timeout: sys::mach_msg_timeout_t,
-) -> Result<Rp> {
-    exchange(
-        request,
-        dest,
-        dest_disposition,
-        id,
-        options,
-        timeout,
-        ReplyPort::Special,
-    )
-}
-
-/// [`rpc`], [`rpc_special`] or [`rpc_on`] (as `reply` says) for routines with
-/// `UserSecToken` or `UserAuditToken` arguments: the reply is received with a trailer
-/// holding everything up to `elements` (`MACH_RCV_TRAILER_SENDER` or `_AUDIT`), which
-/// comes back beside it. A reply without it is destroyed and refused with
-/// `MIG_TRAILER_ERROR`, as Apple's stubs refuse it.
+/// When the kernel refuses the request, what the caller gave away (moved rights,
+/// `deallocate` memory) and the kernel did not consume is released; the error code comes
+/// back without the bits XNU may or into it (`MACH_MSG_MASK`). With the caller's own
+/// reply port, a send that timed out and was handed back holding a send-once right made
+/// for the port has that right released and the `MACH_NOTIFY_SEND_ONCE` that sends taken
+/// off the port again (with any message queued ahead of it, which this call would have
+/// taken for its reply), so the port's next call does not read it as its server's death.
 ///
 /// # Safety
 ///
-/// As for [`rpc`]: what `request` names is the caller's to lend or give away.
-#[allow(clippy::too_many_arguments)]
-pub unsafe fn rpc_with_trailer<Rq: Message, Rp: Message>(
-    request: Rq,
-    dest: mach_port_t,
-    dest_disposition: mach_msg_type_name_t,
-    id: mach_msg_id_t,
-    options: sys::mach_msg_option_t,
-    timeout: sys::mach_msg_timeout_t,
-    reply: ReplyPort,
-    elements: u32,
-) -> Result<(Rp, Trailer)> {
-    let (reply, trailer) = exchange_trailer(
-        request,
-        dest,
-        dest_disposition,
-        id,
-        options,
-        timeout,
-        reply,
-        Some(elements),
-    )?;
-    Ok((reply, trailer.expect("asked for")))
-}
-
-/// Where a stub receives its reply.
-#[derive(Clone, Copy, Debug)]
-pub enum ReplyPort {
-    /// The thread's MIG reply port (`mig_get_reply_port`).
-    Mig,
-    /// The thread's special reply port (`UseSpecialReplyPort`).
-    Special,
-    /// The caller's port, sent with this disposition (`ureplyport`, `replyport`).
-    Callers(mach_port_t, mach_msg_type_name_t),
-}
-
-/// [`rpc`] with the caller's own reply port (MIG's `replyport`/`ureplyport` arguments):
-/// `reply` is sent with `reply_disposition` (usually `MAKE_SEND_ONCE` from a receive
-/// right the caller holds) and the reply is received on it. The port stays the caller's,
-/// whatever happens. When a send that timed out is handed back holding a send-once right
-/// made for the port, the right is released and the `MACH_NOTIFY_SEND_ONCE` that sends
-/// is taken off the port again (with any message queued ahead of it, which this call
-/// would have taken for its reply), so the port's next call does not read it as its
-/// server's death. [`send_on`] does the same.
-///
-/// # Safety
-///
-/// As for [`rpc`]: what `request` names is the caller's to lend or give away.
-#[allow(clippy::too_many_arguments)]
-pub unsafe fn rpc_on<Rq: Message, Rp: Message>(
-    request: Rq,
-    dest: mach_port_t,
-    dest_disposition: mach_msg_type_name_t,
-    id: mach_msg_id_t,
-    options: sys::mach_msg_option_t,
-    timeout: sys::mach_msg_timeout_t,
-    reply: mach_port_t,
-    reply_disposition: mach_msg_type_name_t,
-) -> Result<Rp> {
-    exchange(
-        request,
-        dest,
-        dest_disposition,
-        id,
-        options,
-        timeout,
-        ReplyPort::Callers(reply, reply_disposition),
-    )
-}
-
-fn exchange<Rq: Message, Rp: Message>(
-    request: Rq,
-    dest: mach_port_t,
-    dest_disposition: mach_msg_type_name_t,
-    id: mach_msg_id_t,
-    options: sys::mach_msg_option_t,
-    timeout: sys::mach_msg_timeout_t,
-    reply: ReplyPort,
-) -> Result<Rp> {
-    exchange_trailer(request, dest, dest_disposition, id, options, timeout, reply, None)
-        .map(|(reply, _)| reply)
-}
-
-/// The exchange itself; with `trailer_elements`, the reply's trailer is asked for,
-/// checked and returned too.
+/// The kernel takes what the request names as given: every port descriptor `write`
+/// writes must name a right the caller holds (one it may give away, for a `MOVE_*`
+/// disposition), and every out-of-line descriptor's address memory the caller may read
+/// for the descriptor's size (and, with `deallocate` set, owns and gives away: the kernel
+/// unmaps it). `read` may take each right and region of the reply once (the `Reader`
+/// clears what it hands out). The generated stubs write requests from owned and
+/// borrowed arguments and read replies through the `Reader`, which meets this.
 #[allow(clippy::too_many_arguments)]
 #[inline(always)]
-fn exchange_trailer<Rq: Message, Rp: Message>(
-    request: Rq,
+pub unsafe fn call<Rq: Message, Rp: Message, T>(
+    write: impl FnOnce(&mut Writer<'_>),
     dest: mach_port_t,
     dest_disposition: mach_msg_type_name_t,
     id: mach_msg_id_t,
@@ -257,16 +126,21 @@ fn exchange_trailer<Rq: Message, Rp: Message>(
     timeout: sys::mach_msg_timeout_t,
     reply: ReplyPort,
     trailer_elements: Option<u32>,
-) -> Result<(Rp, Option<Trailer>)> {
+    read: impl FnOnce(&mut Reader<'_>, &Trailer) -> Result<T>,
+) -> Result<T> {
     let options = options | trailer_elements.map_or(0, receive_options);
     const { assert!(size_of::<Rp>() >= REPLY_ERROR_SIZE) };
-    let mut exchange = Exchange { request };
-    let exchange_ptr = &raw mut exchange;
-    let head = exchange_ptr.cast::<mach_msg_header_t>();
-    // SAFETY: the exchange is live and only reached through this slice until the call.
-    let send_size = pack(unsafe { bytes_of(exchange_ptr) }, size_of::<Rq>(), Rq::VARIABLE)
-        // SAFETY: the exchange holds the request as built, never sent.
-        .inspect_err(|_| unsafe { release_unsent(bytes_of(exchange_ptr), Rq::DESCRIPTORS) })?;
+    // Never initialized as a whole: the request is written field by field and the kernel
+    // writes the reply; only what either wrote is ever read.
+    let mut exchange = MaybeUninit::<Exchange<Rq, Rp>>::uninit();
+    let capacity = size_of::<Exchange<Rq, Rp>>();
+    let start = exchange.as_mut_ptr().cast::<u8>();
+    let head = start.cast::<mach_msg_header_t>();
+    // SAFETY: the exchange's bytes, borrowed by the writer alone until it is dropped.
+    let send_size = write_request::<Rq>(
+        unsafe { core::slice::from_raw_parts_mut(start.cast(), capacity) },
+        write,
+    );
     let (reply_port, reply_disposition) = match reply {
         ReplyPort::Callers(port, disposition) => (port, disposition),
         // SAFETY: the thread's reply ports belong to it; asking for them has no
@@ -289,19 +163,19 @@ fn exchange_trailer<Rq: Message, Rp: Message>(
         _ => options,
     };
     let bits = sys::MACH_MSGH_BITS(dest_disposition, reply_disposition) | complex_bit::<Rq>();
-    // SAFETY: `Exchange` starts with the request, which starts with a header (`Message`
-    // contract); the union is 4-byte aligned like the header.
-    set_header(unsafe { &mut *head }, bits, dest, reply_port, id);
+    // SAFETY: the exchange starts with the request's header, 8-byte aligned.
+    unsafe { set_header(head, bits, dest, reply_port, id) };
     // SAFETY: `head` points at the request's header, just written.
     unsafe { carry_voucher(head) };
-    // SAFETY: `head` points at a buffer of `size_of::<Exchange>()` bytes, which covers
-    // both the request we send and the reply plus trailer we let the kernel write.
+    // SAFETY: `head` points at a buffer of `capacity` bytes, which covers both the
+    // request we send (its first `send_size` bytes, all written) and the reply plus
+    // trailer we let the kernel write.
     let result = unsafe {
         sys::mach_msg(
             head,
             sys::MACH_SEND_MSG | sys::MACH_RCV_MSG | options,
             send_size as u32,
-            size_of::<Received<Rp>>() as u32,
+            capacity as u32,
             reply_port,
             timeout,
             sys::MACH_PORT_NULL,
@@ -310,16 +184,16 @@ fn exchange_trailer<Rq: Message, Rp: Message>(
     let code = mach_msg_code(result);
     if let Some(error) = Error::from_code(code) {
         if is_send_error(code) {
+            // SAFETY: after a failed send the exchange still holds the request (its
+            // first `send_size` bytes, as built or as pseudo-received into our space);
+            // nothing else refers to it or its resources.
+            let request = unsafe { core::slice::from_raw_parts(start, send_size) };
             let stray = match reply {
-                ReplyPort::Callers(port, disposition) => {
-                    // SAFETY: the exchange is live; nothing else refers to it.
-                    handed_back_send_once(unsafe { bytes_of(exchange_ptr) }, port, disposition)
-                }
+                ReplyPort::Callers(port, disposition) => handed_back_send_once(request, port, disposition),
                 _ => None,
             };
-            // SAFETY: after a failed send the exchange still holds the request, as built
-            // or as pseudo-received into our space; nothing else refers to its resources.
-            unsafe { release_refused(bytes_of(exchange_ptr), Rq::DESCRIPTORS, code) };
+            // SAFETY: as above.
+            unsafe { release_refused(request, Rq::DESCRIPTORS, code) };
             if let Some(port) = stray {
                 take_stray_notification(port);
             }
@@ -344,38 +218,86 @@ fn exchange_trailer<Rq: Message, Rp: Message>(
         }
         return Err(error);
     }
-    // The trailer first: unpacking the reply may overwrite it.
-    let trailer = trailer_elements.map(|_| {
-        // SAFETY: the exchange is live; the kernel wrote the reply and trailer into it.
-        Trailer::after(unsafe { bytes_of(exchange_ptr) })
+    // SAFETY: the kernel wrote the reply and its trailer at the start of the exchange.
+    let received = unsafe { received_bytes(start, capacity) };
+    let trailer = match trailer_elements {
+        Some(_) => Trailer::after(received),
+        None => Trailer::EMPTY,
+    };
+    let checked = check_reply::<Rp>(received, id + 100).and_then(|shape| match trailer_elements {
+        Some(n) if !trailer.holds(n) => Err(Error::MIG_TRAILER_ERROR),
+        _ => Ok(shape),
     });
-    // SAFETY: the exchange is live; the kernel wrote the reply into it.
-    let checked = check_reply::<Rp>(unsafe { bytes_of(exchange_ptr) }, id + 100).and_then(|()| {
-        match (trailer_elements, &trailer) {
-            (Some(n), Some(t)) if !t.holds(n) => Err(Error::MIG_TRAILER_ERROR),
-            _ => Ok(()),
+    let result = checked.and_then(|shape| {
+        if !Rp::DESCRIPTORS.is_empty() {
+            // Slots past a port array's count have no owner to come: released here.
+            release_unused_slots(received, Rp::DESCRIPTORS, &shape, Rp::VARIABLE);
         }
+        let size = read_u32(received, 4)
+            .map_or(0, |s| s as usize)
+            .min(received.len());
+        read(&mut Reader::new(&mut received[..size], shape), &trailer)
     });
-    if let Err(error) = checked {
-        // As Apple's stubs, whatever failed: release what the reply carried, physical
-        // copies included.
-        // SAFETY: the exchange is live; the kernel wrote the reply into it.
-        crate::message::own_received_memory(unsafe { bytes_of(exchange_ptr) });
-        // SAFETY: a received message, which we own and release exactly once.
+    if result.is_err() {
+        // As Apple's stubs, whatever failed: release what the reply carried and `read`
+        // did not take, physical copies included.
+        crate::message::own_received_memory(received);
+        // SAFETY: a received message, which we own; what was taken from it was cleared,
+        // so the rest is released exactly once.
         unsafe { sys::mach_msg_destroy(head) };
-        return Err(error);
     }
-    if !Rp::DESCRIPTORS.is_empty() {
-        // Slots past a port array's count have no owner to come: released here.
-        // SAFETY: the exchange is live; the kernel wrote the reply into it.
-        release_unused_slots(unsafe { bytes_of(exchange_ptr) }, Rp::DESCRIPTORS);
-    }
-    // SAFETY: the reply passed the checks and was unpacked, so the buffer holds a whole
-    // `Rp`, and any bit pattern is a valid `Rp` (`Message` contract).
-    Ok((unsafe { exchange.reply.message }, trailer))
+    result
 }
 
-/// Apple MIG's `__MIG_check__Reply__*`, and the unpacking of variable-size arrays:
+/// The stub's one buffer: the request goes out of it and the reply comes back into it.
+#[repr(C)]
+union Exchange<Rq: Copy, Rp: Copy> {
+    request: Rq,
+    reply: Received<Rp>,
+}
+
+/// Writes a request with `write` after its header (which the caller sets) into `buffer`,
+/// returning its size.
+#[inline(always)]
+fn write_request<Rq: Message>(buffer: &mut [MaybeUninit<u8>], write: impl FnOnce(&mut Writer<'_>)) -> usize {
+    let mut writer = Writer::new(buffer, size_of::<Rq>());
+    write(&mut writer);
+    writer.size()
+}
+
+/// The bytes the kernel wrote into a receive buffer of `capacity` bytes at `start`: the
+/// message and its trailer (at most the buffer).
+///
+/// # Safety
+///
+/// A receive into the buffer just succeeded, and nothing else refers to it while the
+/// slice lives.
+#[inline]
+unsafe fn received_bytes<'a>(start: *mut u8, capacity: usize) -> &'a mut [u8] {
+    // SAFETY: a received message starts with its header, and the kernel appends at least
+    // a format-0 trailer (`mach_msg_trailer_t`), whose second word is its size.
+    let (size, trailer) = unsafe {
+        let size = start.add(4).cast::<u32>().read_unaligned() as usize;
+        let at = size.next_multiple_of(4).min(capacity - 8);
+        (size, start.add(at + 4).cast::<u32>().read_unaligned() as usize)
+    };
+    let len = size.next_multiple_of(4).saturating_add(trailer).min(capacity);
+    // SAFETY: the kernel wrote those `len` bytes (see above), within the buffer.
+    unsafe { core::slice::from_raw_parts_mut(start, len) }
+}
+
+/// Where a stub receives its reply.
+#[derive(Clone, Copy, Debug)]
+pub enum ReplyPort {
+    /// The thread's MIG reply port (`mig_get_reply_port`).
+    Mig,
+    /// The thread's special reply port (`UseSpecialReplyPort`).
+    Special,
+    /// The caller's port, sent with this disposition (`ureplyport`, `replyport`).
+    Callers(mach_port_t, mach_msg_type_name_t),
+}
+
+/// Apple MIG's `__MIG_check__Reply__*`, made where the reply lies:
 /// 1. the id (`MIG_SERVER_DIED` for a send-once notification, else `MIG_REPLY_MISMATCH`);
 /// 2. the shape: `Rp`'s complex bit, descriptor count and size (between its minimum and
 ///    maximum when it has variable arrays), unless it is a 36-byte
@@ -384,13 +306,15 @@ fn exchange_trailer<Rq: Message, Rp: Message>(
 /// 4. the server's `RetCode`;
 /// 5. descriptor types and dispositions, and the array counts against the size.
 ///
-/// Any mismatch is `MIG_TYPE_ERROR`.
-fn check_reply<Rp: Message>(bytes: &mut [u8], reply_id: mach_msg_id_t) -> Result<()> {
-    let read = |bytes: &[u8], at: usize| bytes[at..at + 4].try_into().map(i32::from_ne_bytes).unwrap_or(0);
-    let bits = read(bytes, 0) as u32;
+/// Any mismatch is `MIG_TYPE_ERROR`. Returns where the reply's fields lie; misaligned
+/// out-of-line regions are realigned (`KERN_RESOURCE_SHORTAGE` if memory runs out).
+#[inline(always)]
+fn check_reply<Rp: Message>(bytes: &mut [u8], reply_id: mach_msg_id_t) -> Result<Shape> {
+    let read = |bytes: &[u8], at: usize| read_u32(bytes, at).unwrap_or(0);
+    let bits = read(bytes, 0);
     let received = read(bytes, 4) as usize;
-    let remote = read(bytes, 8) as u32;
-    let id = read(bytes, 20);
+    let remote = read(bytes, 8);
+    let id = read(bytes, 20) as i32;
     if id != reply_id {
         return Err(if id == MACH_NOTIFY_SEND_ONCE {
             Error::MIG_SERVER_DIED
@@ -402,12 +326,15 @@ fn check_reply<Rp: Message>(bytes: &mut [u8], reply_id: mach_msg_id_t) -> Result
     let size = size_of::<Rp>();
     let min = min_size(size, Rp::VARIABLE);
     let retcode = if !complex && received >= REPLY_ERROR_SIZE {
-        read(bytes, RETCODE_OFFSET)
+        read(bytes, RETCODE_OFFSET) as i32
     } else {
         0
     };
     let count_ok = !complex || read(bytes, 24) as usize == Rp::DESCRIPTORS.len();
-    let shape_ok = complex != Rp::DESCRIPTORS.is_empty() && count_ok && (min..=size).contains(&received);
+    let shape_ok = complex != Rp::DESCRIPTORS.is_empty()
+        && count_ok
+        && (min..=size).contains(&received)
+        && received <= bytes.len();
     let error_reply = !complex && received == REPLY_ERROR_SIZE && retcode != 0;
     if !(shape_ok || error_reply) || remote != sys::MACH_PORT_NULL {
         return Err(Error::MIG_TYPE_ERROR);
@@ -416,37 +343,21 @@ fn check_reply<Rp: Message>(bytes: &mut [u8], reply_id: mach_msg_id_t) -> Result
     if complex && !descriptors_match(bytes, Rp::DESCRIPTORS) {
         return Err(Error::MIG_TYPE_ERROR);
     }
-    if !Rp::VARIABLE.is_empty() && !unpack(bytes, received, size, Rp::VARIABLE) {
-        return Err(Error::MIG_TYPE_ERROR);
-    }
+    let shape = if Rp::VARIABLE.is_empty() {
+        Shape::FULL
+    } else {
+        measure(bytes, received, size, Rp::VARIABLE).ok_or(Error::MIG_TYPE_ERROR)?
+    };
     if complex
-        && !(out_of_line_sizes_match(bytes, Rp::DESCRIPTORS) && port_slots_match(bytes, Rp::DESCRIPTORS))
+        && !(out_of_line_sizes_match(bytes, Rp::DESCRIPTORS, &shape, Rp::VARIABLE)
+            && port_slots_match(bytes, Rp::DESCRIPTORS, &shape, Rp::VARIABLE))
     {
         return Err(Error::MIG_TYPE_ERROR);
     }
     if complex && !crate::message::realign_out_of_line(bytes, Rp::DESCRIPTORS) {
         return Err(Error::KERN_RESOURCE_SHORTAGE);
     }
-    Ok(())
-}
-
-/// Refuses a checked reply whose `CountInOut` array holds more elements than the caller
-/// said it can take: releases what the reply carries (nothing has been taken from it) and
-/// returns `MIG_ARRAY_TOO_LARGE`, as Apple's stubs return it. Apple's stubs also copy as
-/// many elements as fit; a stub's `Err` carries none.
-pub fn array_too_large<Rp: Message>(mut reply: Rp) -> Error {
-    if !Rp::DESCRIPTORS.is_empty() {
-        let head = (&raw mut reply).cast::<mach_msg_header_t>();
-        // SAFETY: `Rp` starts with a header (`Message` contract); the descriptors sit at
-        // the same offsets in the unpacked struct as on the wire, and the whole struct is
-        // readable. The reply's rights and regions were never taken, so they are released
-        // once, here.
-        unsafe {
-            (*head).msgh_size = size_of::<Rp>() as u32;
-            sys::mach_msg_destroy(head);
-        }
-    }
-    Error::MIG_ARRAY_TOO_LARGE
+    Ok(shape)
 }
 
 /// A simpleroutine's request reduced to its `RetCode` argument: a `mig_reply_error_t`
@@ -462,7 +373,7 @@ struct RetCodeOnly {
 // SAFETY: packed(4), starts with the header, plain data with no padding.
 unsafe impl Message for RetCodeOnly {}
 
-/// [`send_on`] for a simpleroutine whose complex request has a `RetCode` argument that
+/// [`post`] for a simpleroutine whose complex request has a `RetCode` argument that
 /// is not 0: as Apple's stubs do, only the code travels, in a simple message shaped like
 /// a `mig_reply_error_t` (header, NDR, code) that carries the request's id, and the
 /// request's other arguments are not sent.
@@ -477,24 +388,15 @@ pub fn send_ret_code(
     reply: mach_port_t,
     reply_disposition: mach_msg_type_name_t,
 ) -> Result<()> {
-    let message = RetCodeOnly {
-        // `send_on` fills in the header.
-        head: mach_msg_header_t {
-            msgh_bits: 0,
-            msgh_size: 0,
-            msgh_remote_port: sys::MACH_PORT_NULL,
-            msgh_local_port: sys::MACH_PORT_NULL,
-            msgh_voucher_port: sys::MACH_PORT_NULL,
-            msgh_id: 0,
-        },
-        ndr: crate::ndr::LITTLE_ENDIAN,
-        ret_code: code,
+    let write = |writer: &mut Writer<'_>| {
+        writer.put(24, crate::ndr::LITTLE_ENDIAN);
+        writer.put(32, code);
     };
     // SAFETY: the message carries no descriptors; its header names only what the
     // caller passes, as for any stub.
     unsafe {
-        send_on(
-            message,
+        post::<RetCodeOnly>(
+            write,
             dest,
             dest_disposition,
             id,
@@ -515,43 +417,18 @@ pub(crate) fn complex_bit<M: Message>() -> u32 {
     }
 }
 
-/// Sends `request` to `dest` without waiting: a MIG `simpleroutine`.
+/// Sends a MIG `simpleroutine` without waiting: `write` writes the request's fields after
+/// its header, which is set here (`dest` with `dest_disposition`, `id`, and `reply` with
+/// `reply_disposition` as the local port: a `replyport`/`ureplyport` argument, on which
+/// the receiver may answer; `MACH_PORT_NULL` and 0 without one). A refused request is
+/// handled as [`call`] handles it.
 ///
 /// # Safety
 ///
-/// As for [`rpc`]: what `request` names is the caller's to lend or give away.
-pub unsafe fn send<Rq: Message>(
-    request: Rq,
-    dest: mach_port_t,
-    dest_disposition: mach_msg_type_name_t,
-    id: mach_msg_id_t,
-    options: sys::mach_msg_option_t,
-    timeout: sys::mach_msg_timeout_t,
-) -> Result<()> {
-    // SAFETY: the caller's promise for `request` is the one `send_on` asks for.
-    unsafe {
-        send_on(
-            request,
-            dest,
-            dest_disposition,
-            id,
-            options,
-            timeout,
-            sys::MACH_PORT_NULL,
-            0,
-        )
-    }
-}
-
-/// [`send`] naming a reply port (a simpleroutine's `replyport`/`ureplyport` argument):
-/// the receiver gets `reply` with `reply_disposition` and may answer there.
-///
-/// # Safety
-///
-/// As for [`rpc`]: what `request` names is the caller's to lend or give away.
+/// As for [`call`]: what the request names is the caller's to lend or give away.
 #[allow(clippy::too_many_arguments)]
-pub unsafe fn send_on<Rq: Message>(
-    mut request: Rq,
+pub unsafe fn post<Rq: Message>(
+    write: impl FnOnce(&mut Writer<'_>),
     dest: mach_port_t,
     dest_disposition: mach_msg_type_name_t,
     id: mach_msg_id_t,
@@ -560,19 +437,20 @@ pub unsafe fn send_on<Rq: Message>(
     reply: mach_port_t,
     reply_disposition: mach_msg_type_name_t,
 ) -> Result<()> {
-    let request_ptr = &raw mut request;
-    // SAFETY: the request is live, plain data, and only reached through this slice here.
-    let bytes = unsafe { core::slice::from_raw_parts_mut(request_ptr.cast::<u8>(), size_of::<Rq>()) };
-    let send_size = pack(bytes, size_of::<Rq>(), Rq::VARIABLE)
-        // SAFETY: the request as built, never sent.
-        .inspect_err(|_| unsafe { release_unsent(bytes, Rq::DESCRIPTORS) })?;
-    let head = request_ptr.cast::<mach_msg_header_t>();
+    let mut request = MaybeUninit::<Rq>::uninit();
+    let start = request.as_mut_ptr().cast::<u8>();
+    let head = start.cast::<mach_msg_header_t>();
+    // SAFETY: the request's bytes, borrowed by the writer alone until it is dropped.
+    let send_size = write_request::<Rq>(
+        unsafe { core::slice::from_raw_parts_mut(start.cast(), size_of::<Rq>()) },
+        write,
+    );
     let bits = sys::MACH_MSGH_BITS(dest_disposition, reply_disposition) | complex_bit::<Rq>();
     // SAFETY: `Rq` starts with a header and is 4-byte aligned (`Message` contract).
-    set_header(unsafe { &mut *head }, bits, dest, reply, id);
+    unsafe { set_header(head, bits, dest, reply, id) };
     // SAFETY: `head` points at the request's header, just written.
     unsafe { carry_voucher(head) };
-    // SAFETY: `mach_msg` reads the `send_size` packed bytes of the request.
+    // SAFETY: `mach_msg` reads the `send_size` bytes of the request, all written.
     let result = unsafe {
         sys::mach_msg(
             head,
@@ -586,11 +464,11 @@ pub unsafe fn send_on<Rq: Message>(
     };
     let code = mach_msg_code(result);
     if code != sys::MACH_MSG_SUCCESS {
-        // SAFETY: the request is live, plain data; nothing else refers to it.
-        let message = unsafe { core::slice::from_raw_parts(request_ptr.cast::<u8>(), size_of::<Rq>()) };
+        // SAFETY: the request's first `send_size` bytes, as built or as pseudo-received
+        // into our space; nothing else refers to them.
+        let message = unsafe { core::slice::from_raw_parts(start, send_size) };
         let stray = handed_back_send_once(message, reply, reply_disposition);
-        // SAFETY: the request is still ours, as built or as pseudo-received into our
-        // space; nothing else refers to its resources.
+        // SAFETY: the request is still ours; nothing else refers to its resources.
         unsafe { release_refused(message, Rq::DESCRIPTORS, code) };
         if let Some(port) = stray {
             take_stray_notification(port);
@@ -899,22 +777,6 @@ unsafe fn release_left(message: &[u8], descriptors: &[Descriptor], refused: Refu
     }
 }
 
-/// Releases what a request that was never handed to `mach_msg` was moving (its header
-/// is not set yet: only the descriptors count).
-///
-/// # Safety
-///
-/// As [`release_refused`].
-unsafe fn release_unsent(message: &mut [u8], descriptors: &[Descriptor]) {
-    if descriptors.is_empty() {
-        return;
-    }
-    message[..4].copy_from_slice(&sys::MACH_MSGH_BITS_COMPLEX.to_ne_bytes());
-    message[4..8].fill(0);
-    // SAFETY: per the caller; as built, only `deallocate` regions are moved.
-    unsafe { release_left(message, descriptors, Refused::Untouched) };
-}
-
 /// Releases a right the message was moving: `MOVE_RECEIVE`, `MOVE_SEND` and
 /// `MOVE_SEND_ONCE` (the same numbers as the `PORT_*` forms a pseudo-receive leaves).
 pub(crate) fn release_right(name: mach_port_t, disposition: u32) {
@@ -962,7 +824,7 @@ mod tests {
 
     #[test]
     fn reply_checks_follow_apple_mig() {
-        let check = |mut b: [u8; 48]| check_reply::<Reply40>(&mut b, 200);
+        let check = |mut b: [u8; 48]| check_reply::<Reply40>(&mut b, 200).map(|_| ());
         assert_eq!(check(reply(200, 40, 0x12, 0, 0)), Ok(()));
         assert_eq!(check(reply(201, 40, 0x12, 0, 0)), Err(Error::MIG_REPLY_MISMATCH));
         assert_eq!(check(reply(71, 24, 0x12, 0, 0)), Err(Error::MIG_SERVER_DIED));

@@ -50,15 +50,15 @@ impl Layout {
 
 /// Compile-time check that a generated struct agrees with its table entry: called in a
 /// `const` by the generated code with the struct's real `size_of` and each field's
-/// `offset_of!` and `size_of`, so a mismatch fails the build.
+/// `offset_of!`, so a mismatch fails the build.
 #[doc(hidden)]
-pub const fn check_layout(layout: &Layout, size: usize, offsets: &[usize], sizes: &[usize]) {
+pub const fn check_layout(layout: &Layout, size: usize, offsets: &[usize]) {
     assert!(
         layout.size == size,
         "message size differs from its layout table entry"
     );
     assert!(
-        layout.fields.len() == offsets.len() && offsets.len() == sizes.len(),
+        layout.fields.len() == offsets.len(),
         "field count differs from the layout table entry"
     );
     let mut i = 0;
@@ -67,8 +67,15 @@ pub const fn check_layout(layout: &Layout, size: usize, offsets: &[usize], sizes
             layout.fields[i].offset == offsets[i],
             "field offset differs from the layout table"
         );
+        // A packed struct whose every pad is a field: each field ends where the next
+        // begins (the last at the end), so the offsets and the size fix every size.
+        let end = if i + 1 < offsets.len() {
+            offsets[i + 1]
+        } else {
+            size
+        };
         assert!(
-            layout.fields[i].size == sizes[i],
+            layout.fields[i].offset + layout.fields[i].size == end,
             "field size differs from the layout table"
         );
         i += 1;

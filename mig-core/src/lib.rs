@@ -27,6 +27,7 @@ mod server;
 mod string;
 pub mod sys;
 mod trailer;
+mod wire;
 
 pub use array::{InlineArray, Pod};
 pub use error::{Error, Result};
@@ -44,10 +45,8 @@ pub const MAX_TRAILER_SIZE: usize = 68;
 /// Not public API: what generated code calls.
 #[doc(hidden)]
 pub mod __private {
-    pub use crate::array::to_wire;
-    pub use crate::client::{
-        ReplyPort, array_too_large, rpc, rpc_on, rpc_special, rpc_with_trailer, send, send_on, send_ret_code,
-    };
+    pub use crate::array::{bounded, to_wire};
+    pub use crate::client::{ReplyPort, call, post, send_ret_code};
     pub use crate::layout::check_layout;
     pub use crate::ool::{ool_value, ool_value_moved, physical_copy, slice_to_wire, take_ool_value};
     pub use crate::port_array::{
@@ -97,9 +96,10 @@ pub mod __private {
         }
     }
     pub use crate::server::{
-        NDR, c_demux, deferred_routine, prepare_reply, routine, send_error_reply, send_reply, simple_routine,
-        simple_routine_with_ret_code,
+        NDR, build_reply, c_demux, deferred_routine, prepare_reply, routine, send_error_reply, send_reply,
+        simple_routine, simple_routine_with_ret_code,
     };
+    pub use crate::wire::{Elements, Reader, Writer};
     pub use core::mem::{offset_of, size_of};
     pub use core::option::Option::{None, Some};
     pub use core::result::Result::{Err, Ok};

@@ -8,11 +8,12 @@ use crate::client::complex_bit;
 use crate::client::mach_msg_code;
 use crate::error::{Error, Result};
 use crate::message::{
-    Message, MessageBuffer, descriptors_match, forget_resources, min_size, out_of_line_sizes_match, pack,
-    port_slots_match, release_unused_slots, unpack,
+    Message, MessageBuffer, descriptors_match, measure, min_size, out_of_line_sizes_match, port_slots_match,
+    release_unused_slots,
 };
 use crate::sys::{self, NDR_record_t, kern_return_t, mach_msg_header_t, mach_port_t};
 use crate::trailer::Trailer;
+use crate::wire::{Reader, Shape, Writer};
 
 /// A subsystem's server: generated as `<subsystem>::Service<S>` for any `S` implementing
 /// the subsystem's `Server` trait, and served by [`serve`].
@@ -110,9 +111,11 @@ pub fn prepare_reply(request: &MessageBuffer, reply: &mut MessageBuffer) {
 /// `T`'s (between its minimum and maximum when it has variable-size arrays), and the
 /// complex bit and descriptor count `T`'s (`MIG_BAD_ARGUMENTS` otherwise); descriptors
 /// must have the right types and dispositions (`MIG_TYPE_ERROR`); array counts must be
-/// within their maxima and account for the size exactly (`MIG_BAD_ARGUMENTS`). Variable
-/// arrays are then unpacked in place, so the buffer holds a `T` at its maximum layout.
-pub fn request<T: Message>(request: &mut MessageBuffer) -> Result<&T> {
+/// within their maxima and account for the size exactly (`MIG_BAD_ARGUMENTS`). Nothing
+/// moves: the returned [`Shape`] says where the fields lie. Misaligned out-of-line
+/// regions are realigned (`KERN_RESOURCE_SHORTAGE` if memory runs out).
+#[inline]
+pub fn request<T: Message>(request: &mut MessageBuffer) -> Result<Shape> {
     let head = *request.header();
     let complex = head.msgh_bits & sys::MACH_MSGH_BITS_COMPLEX != 0;
     let received = head.msgh_size as usize;
@@ -122,6 +125,7 @@ pub fn request<T: Message>(request: &mut MessageBuffer) -> Result<&T> {
         .get(24..28)
         .map(|b| u32::from_ne_bytes([b[0], b[1], b[2], b[3]]));
     let shape_ok = (min_size(size, T::VARIABLE)..=size).contains(&received)
+        && received <= request.capacity()
         && complex != T::DESCRIPTORS.is_empty()
         && (!complex || count == Some(T::DESCRIPTORS.len() as u32));
     if !shape_ok {
@@ -130,26 +134,25 @@ pub fn request<T: Message>(request: &mut MessageBuffer) -> Result<&T> {
     if complex && !descriptors_match(request.bytes(), T::DESCRIPTORS) {
         return Err(Error::MIG_TYPE_ERROR);
     }
-    if !T::VARIABLE.is_empty() && !unpack(request.bytes_mut_kept(), received, size, T::VARIABLE) {
-        return Err(Error::MIG_BAD_ARGUMENTS);
-    }
-    // The counts sit where the unpacked (maximum) layout has them, past `msgh_size`
-    // when an array before them was sent short: read the whole buffer.
+    let shape = if T::VARIABLE.is_empty() {
+        Shape::FULL
+    } else {
+        measure(request.bytes(), received, size, T::VARIABLE).ok_or(Error::MIG_BAD_ARGUMENTS)?
+    };
     if complex
-        && !(out_of_line_sizes_match(request.whole(), T::DESCRIPTORS)
-            && port_slots_match(request.whole(), T::DESCRIPTORS))
+        && !(out_of_line_sizes_match(request.bytes(), T::DESCRIPTORS, &shape, T::VARIABLE)
+            && port_slots_match(request.bytes(), T::DESCRIPTORS, &shape, T::VARIABLE))
     {
         return Err(Error::MIG_TYPE_ERROR);
     }
     if complex && !crate::message::realign_out_of_line(request.bytes_mut_kept(), T::DESCRIPTORS) {
         return Err(Error::KERN_RESOURCE_SHORTAGE);
     }
-    request.view::<T>().ok_or(Error::MIG_BAD_ARGUMENTS)
+    Ok(shape)
 }
 
-/// The request's trailer, read before unpacking the message may overwrite it, for
-/// routines whose handler takes trailer values; the others get an empty one (copying it
-/// costs as much as checking the request).
+/// The request's trailer, for routines whose handler takes trailer values; the others
+/// get an empty one (copying it costs as much as checking the request).
 fn trailer_of<Rq: Message>(request: &MessageBuffer) -> Trailer {
     if Rq::TRAILER {
         Trailer::of(request)
@@ -158,28 +161,24 @@ fn trailer_of<Rq: Message>(request: &MessageBuffer) -> Trailer {
     }
 }
 
-/// Checks the request and takes it: a copy of the message for the handler, whose port
-/// rights now belong to the typed values the handler receives, so the names are
-/// cleared in the buffer (destroying it later cannot release them twice), and the
-/// trailer the handler may read.
+/// Checks the request as routine `T` and accepts it: the handler's code then takes its
+/// rights and regions out of the buffer (each taken one is cleared there, so destroying
+/// the request later cannot release it twice) and reads the rest where it lies.
 ///
 /// Only a buffer with the proof of a kernel receive gets this far (see
 /// [`MessageBuffer`]); the proof is used up here, so a request is taken at most once.
-fn take<T: Message>(buffer: &mut MessageBuffer) -> Result<(T, Trailer)> {
+#[inline]
+fn accept<T: Message>(buffer: &mut MessageBuffer) -> Result<(Shape, Trailer)> {
     if !buffer.take_proof() {
         return Err(Error::MIG_BAD_ARGUMENTS);
     }
     let trailer = trailer_of::<T>(buffer);
-    request::<T>(buffer)?;
+    let shape = request::<T>(buffer)?;
     if !T::DESCRIPTORS.is_empty() {
         // Slots past a port array's count have no owner to come: released here.
-        release_unused_slots(buffer.bytes_mut_kept(), T::DESCRIPTORS);
+        release_unused_slots(buffer.bytes_mut_kept(), T::DESCRIPTORS, &shape, T::VARIABLE);
     }
-    let taken = *buffer.view::<T>().ok_or(Error::MIG_BAD_ARGUMENTS)?;
-    if !T::DESCRIPTORS.is_empty() {
-        forget_resources(buffer.bytes_mut_kept(), T::DESCRIPTORS);
-    }
-    Ok((taken, trailer))
+    Ok((shape, trailer))
 }
 
 /// Runs a handler so that its panic does not cross the dispatch (nor unwind into a C
@@ -192,18 +191,40 @@ fn guarded<T>(handler: impl FnOnce() -> Result<T>) -> Result<T> {
     std::panic::catch_unwind(std::panic::AssertUnwindSafe(handler)).unwrap_or(Err(Error::KERN_FAILURE))
 }
 
-/// One `routine` in `dispatch`: checks the request, calls `handler`, and writes the
-/// reply that `reply_of` builds from its result, or the error reply.
+/// One `routine` in `dispatch`: checks the request, calls `handler` (which takes its
+/// arguments from the request where they lie), and writes the reply that `reply_of`
+/// writes from its result straight into the reply buffer, or the error reply.
 pub fn routine<Rq: Message, Rp: Message, T>(
     request: &mut MessageBuffer,
     reply_buffer: &mut MessageBuffer,
-    handler: impl FnOnce(Rq, &Trailer) -> Result<T>,
-    reply_of: impl FnOnce(T) -> Result<Rp>,
+    handler: impl FnOnce(&mut Reader<'_>, &Trailer) -> Result<T>,
+    reply_of: impl FnOnce(T, &mut Writer<'_>) -> Result<()>,
 ) {
-    match take::<Rq>(request).and_then(|(r, trailer)| guarded(|| handler(r, &trailer).and_then(reply_of))) {
-        Ok(message) => reply(reply_buffer, message),
-        Err(error) => failed(request, reply_buffer, error),
+    let result = accept::<Rq>(request).and_then(|(shape, trailer)| {
+        guarded(|| {
+            let out = handler(&mut request.reader(shape), &trailer)?;
+            write_reply::<Rp>(reply_buffer, |writer| reply_of(out, writer))
+        })
+    });
+    if let Err(error) = result {
+        failed(request, reply_buffer, error);
     }
+}
+
+/// Writes a routine's reply into the buffer [`prepare_reply`] set up: its header, with
+/// the reply's complex bit and size, and what `write` writes after it.
+#[inline]
+fn write_reply<Rp: Message>(
+    reply: &mut MessageBuffer,
+    write: impl FnOnce(&mut Writer<'_>) -> Result<()>,
+) -> Result<()> {
+    let mut head = *reply.header();
+    let mut writer = reply.writer(size_of::<Rp>());
+    write(&mut writer)?;
+    head.msgh_bits |= complex_bit::<Rp>();
+    head.msgh_size = writer.size() as u32;
+    *reply.header_mut() = head;
+    Ok(())
 }
 
 /// The reply to a handler that does not hold the reply right and failed with `error`:
@@ -245,10 +266,10 @@ fn release_reply_right(request: &mut MessageBuffer, reply_buffer: &mut MessageBu
 pub fn deferred_routine<Rq: Message>(
     request: &mut MessageBuffer,
     reply_buffer: &mut MessageBuffer,
-    handler: impl FnOnce(Rq, &Trailer, mach_port_t) -> Result<()>,
+    handler: impl FnOnce(&mut Reader<'_>, &Trailer, mach_port_t) -> Result<()>,
 ) {
-    let (taken, trailer) = match take::<Rq>(request) {
-        Ok(taken) => taken,
+    let (shape, trailer) = match accept::<Rq>(request) {
+        Ok(accepted) => accepted,
         // A malformed request is answered at once, like any other.
         Err(error) => return error_reply(reply_buffer, error),
     };
@@ -258,49 +279,41 @@ pub fn deferred_routine<Rq: Message>(
         sys::MACH_PORT_NULL,
     );
     reply_buffer.header_mut().msgh_remote_port = sys::MACH_PORT_NULL;
-    match guarded(|| handler(taken, &trailer, reply_port)) {
+    match guarded(|| handler(&mut request.reader(shape), &trailer, reply_port)) {
         Ok(()) => success_reply(reply_buffer),
         Err(error) => error_reply(reply_buffer, error),
     }
 }
 
-/// Sends a routine's reply later, to the send-once right `to` (a deferred reply).
+/// Builds a routine's reply for a deferred answer: what `write` writes, in a buffer of
+/// its own, whose header [`send_reply`] completes. Fails as `write` fails, having sent
+/// nothing.
+pub fn build_reply<Rp: Message>(write: impl FnOnce(&mut Writer<'_>) -> Result<()>) -> Result<MessageBuffer> {
+    let mut buffer = MessageBuffer::with_capacity(size_of::<Rp>());
+    let mut writer = buffer.writer(size_of::<Rp>());
+    write(&mut writer)?;
+    let size = writer.size() as u32;
+    let head = buffer.header_mut();
+    head.msgh_bits = complex_bit::<Rp>();
+    head.msgh_size = size;
+    Ok(buffer)
+}
+
+/// Sends a reply [`build_reply`] built, later, to the send-once right `to` (a deferred
+/// reply), with id `id`. The right is used up either way.
 ///
 /// # Safety
 ///
-/// As for the requests of [`rpc`](crate::__private::rpc): what `message` names is the
+/// As for the requests of [`call`](crate::__private::call): what `reply` names is the
 /// caller's to lend or give away.
-///
-/// The right is used up either way: a reply that cannot be packed (a count beyond its
-/// maximum) is answered with a `mig_reply_error_t` carrying the error, which is also
-/// returned, so the client is never left waiting.
-pub unsafe fn send_reply<T: Message>(to: mach_port_t, id: i32, mut message: T) -> Result<()> {
-    let head = mach_msg_header_t {
-        msgh_bits: sys::MACH_MSG_TYPE_MOVE_SEND_ONCE | complex_bit::<T>(),
-        msgh_size: 0,
-        msgh_remote_port: to,
-        msgh_local_port: sys::MACH_PORT_NULL,
-        msgh_voucher_port: sys::MACH_PORT_NULL,
-        msgh_id: id,
-    };
-    // SAFETY: `T` starts with a header (`Message` contract) and is 4-byte aligned.
-    unsafe { (&raw mut message).cast::<mach_msg_header_t>().write(head) };
-    let mut buffer = MessageBuffer::with_capacity(size_of::<T>());
-    buffer.write(message);
-    let size = match pack(buffer.bytes_mut(), size_of::<T>(), T::VARIABLE) {
-        Ok(size) => size,
-        Err(error) => {
-            // Release what the unsent reply carries (not the reply right, which the
-            // error reply uses), then answer with the error.
-            buffer.header_mut().msgh_remote_port = sys::MACH_PORT_NULL;
-            buffer.header_mut().msgh_size = size_of::<T>() as u32;
-            destroy_if_complex(&mut buffer);
-            send_error_reply(to, id, error)?;
-            return Err(error);
-        }
-    };
-    buffer.header_mut().msgh_size = size as u32;
-    send_buffer(&mut buffer)
+pub unsafe fn send_reply(to: mach_port_t, id: i32, mut reply: MessageBuffer) -> Result<()> {
+    let head = reply.header_mut();
+    head.msgh_bits |= sys::MACH_MSG_TYPE_MOVE_SEND_ONCE;
+    head.msgh_remote_port = to;
+    head.msgh_local_port = sys::MACH_PORT_NULL;
+    head.msgh_voucher_port = sys::MACH_PORT_NULL;
+    head.msgh_id = id;
+    send_buffer(&mut reply)
 }
 
 /// Sends a `mig_reply_error_t` carrying `error` to the send-once right `to`.
@@ -366,9 +379,11 @@ fn consume_unsent(message: &mut MessageBuffer, sent: sys::mach_msg_return_t) {
 pub fn simple_routine<Rq: Message>(
     request: &mut MessageBuffer,
     reply_buffer: &mut MessageBuffer,
-    handler: impl FnOnce(Rq, &Trailer) -> Result<()>,
+    handler: impl FnOnce(&mut Reader<'_>, &Trailer) -> Result<()>,
 ) {
-    match take::<Rq>(request).and_then(|(r, trailer)| guarded(|| handler(r, &trailer))) {
+    let result = accept::<Rq>(request)
+        .and_then(|(shape, trailer)| guarded(|| handler(&mut request.reader(shape), &trailer)));
+    match result {
         Ok(()) => success_reply(reply_buffer),
         // A peer may send a simpleroutine with a reply right: not kept either.
         Err(error) => failed(request, reply_buffer, error),
@@ -380,21 +395,20 @@ pub fn simple_routine<Rq: Message>(
 /// `mig_reply_error_t`'s size. Apple's server takes such a message before checking the
 /// request (`WriteRetCArgCheckError` in `migcom.tproj/server.c`) and calls the handler
 /// with the code and every other argument zero (`WriteConditionalCallArg`); so does
-/// this: the handler gets the request port, the trailer, the code, and each other
-/// argument as its zero (a null name, empty arrays and strings, zeroed data), through
-/// its `intran:` if it has one. Any other request is checked as usual, and the handler
-/// gets `KERN_SUCCESS`.
+/// this: the handler reads its arguments from an all-zero request (a null name, empty
+/// arrays and strings, zeroed data) with the received header, and gets the code. Any
+/// other request is checked as usual, and the handler gets `KERN_SUCCESS`.
 pub fn simple_routine_with_ret_code<Rq: Message>(
     request: &mut MessageBuffer,
     reply_buffer: &mut MessageBuffer,
-    handler: impl FnOnce(Rq, &Trailer, kern_return_t) -> Result<()>,
+    handler: impl FnOnce(&mut Reader<'_>, &Trailer, kern_return_t) -> Result<()>,
 ) {
     let head = *request.header();
     let code_only =
         head.msgh_bits & sys::MACH_MSGH_BITS_COMPLEX == 0 && head.msgh_size as usize == REPLY_ERROR_SIZE;
     if !code_only {
-        return simple_routine(request, reply_buffer, |r, trailer| {
-            handler(r, trailer, sys::KERN_SUCCESS)
+        return simple_routine::<Rq>(request, reply_buffer, |reader, trailer| {
+            handler(reader, trailer, sys::KERN_SUCCESS)
         });
     }
     if !request.take_proof() {
@@ -404,32 +418,17 @@ pub fn simple_routine_with_ret_code<Rq: Message>(
     let Some(code) = crate::message::read_u32(request.bytes(), REPLY_ERROR_SIZE - 4) else {
         return failed(request, reply_buffer, Error::MIG_BAD_ARGUMENTS);
     };
-    // SAFETY: `Rq` holds only plain data, for which every bit pattern (zero included)
-    // is a valid value (the `Message` contract). Its descriptors are then null: no
-    // name, no region, which is what the handler's arguments are built from.
-    let mut zero: Rq = unsafe { core::mem::zeroed() };
-    // SAFETY: `Rq` starts with a header (`Message` contract) and is 4-byte aligned.
-    unsafe { (&raw mut zero).cast::<mach_msg_header_t>().write(head) };
-    match guarded(|| handler(zero, &trailer, code as kern_return_t)) {
+    // The arguments the code stands in for: a zeroed request of the routine's maximum
+    // size (every count 0, every descriptor null), with the received header.
+    let mut zero = MessageBuffer::with_capacity(size_of::<Rq>());
+    *zero.header_mut() = mach_msg_header_t {
+        msgh_size: size_of::<Rq>() as u32,
+        ..head
+    };
+    match guarded(|| handler(&mut zero.reader(Shape::FULL), &trailer, code as kern_return_t)) {
         Ok(()) => success_reply(reply_buffer),
         Err(error) => failed(request, reply_buffer, error),
     }
-}
-
-/// Writes a routine's reply: `message`'s header is replaced by the one
-/// [`prepare_reply`] set up, with the reply's own size.
-pub fn reply<T: Message>(reply: &mut MessageBuffer, mut message: T) {
-    let mut head = *reply.header();
-    head.msgh_bits |= complex_bit::<T>();
-    // SAFETY: `T` starts with a header (`Message` contract) and is 4-byte aligned.
-    unsafe { (&raw mut message).cast::<mach_msg_header_t>().write(head) };
-    reply.write(message);
-    let size = match pack(reply.bytes_mut(), size_of::<T>(), T::VARIABLE) {
-        Ok(size) => size,
-        // A count beyond its maximum cannot come from an `InlineArray`; refuse anyway.
-        Err(error) => return error_reply(reply, error),
-    };
-    reply.header_mut().msgh_size = size as u32;
 }
 
 /// Turns the prepared reply into a `mig_reply_error_t` carrying `error`.

@@ -12,7 +12,7 @@ use crate::message::MessageBuffer;
 const MAX: usize = crate::MAX_TRAILER_SIZE;
 
 /// The trailer of a received message (a request, or a reply carrying `UserSecToken` or
-/// `UserAuditToken` values), copied out before the message is unpacked.
+/// `UserAuditToken` values), copied out of the receive buffer for the handler or stub.
 #[derive(Clone, Copy, Debug)]
 pub struct Trailer {
     bytes: [u8; MAX],

@@ -47,14 +47,7 @@ pub mod add {
                 ::mig::__private::offset_of!(Request, a),
                 ::mig::__private::offset_of!(Request, b),
             ],
-            &[
-                ::mig::__private::size_of::<::mig::sys::mach_msg_header_t>(),
-                ::mig::__private::size_of::<::mig::sys::NDR_record_t>(),
-                ::mig::__private::size_of::<::mig::types::int>(),
-                ::mig::__private::size_of::<::mig::types::int>(),
-            ],
         );
-        const _: () = ::core::assert!(::mig::__private::size_of:: < Request > () == 40);
         /// The reply's msgh_id (request id + 100).
         pub const REPLY_ID: i32 = 200;
         /// The reply of `add2` as it travels (msgh_id 200, 40 bytes), laid out as Apple MIG's `__Reply__add2_t`.
@@ -83,14 +76,7 @@ pub mod add {
                 ::mig::__private::offset_of!(Reply, RetCode),
                 ::mig::__private::offset_of!(Reply, c),
             ],
-            &[
-                ::mig::__private::size_of::<::mig::sys::mach_msg_header_t>(),
-                ::mig::__private::size_of::<::mig::sys::NDR_record_t>(),
-                ::mig::__private::size_of::<::mig::sys::kern_return_t>(),
-                ::mig::__private::size_of::<::mig::types::int>(),
-            ],
         );
-        const _: () = ::core::assert!(::mig::__private::size_of:: < Reply > () == 40);
     }
     /// The messages of simpleroutine `note` (request msgh_id 101).
     pub mod note {
@@ -119,13 +105,7 @@ pub mod add {
                 ::mig::__private::offset_of!(Request, NDR),
                 ::mig::__private::offset_of!(Request, value),
             ],
-            &[
-                ::mig::__private::size_of::<::mig::sys::mach_msg_header_t>(),
-                ::mig::__private::size_of::<::mig::sys::NDR_record_t>(),
-                ::mig::__private::size_of::<::mig::types::int>(),
-            ],
         );
-        const _: () = ::core::assert!(::mig::__private::size_of:: < Request > () == 36);
     }
     /// Calls routine `add2` on `server`: sends the request (msgh_id 100) and waits for the reply (msgh_id 200).
     pub fn add2(
@@ -133,32 +113,53 @@ pub mod add {
         a: ::mig::types::int,
         b: ::mig::types::int,
     ) -> ::mig::Result<::mig::types::int> {
-        let __request = {
-            add2::Request {
-                Head: ::mig::__private::HEADER,
-                NDR: ::mig::__private::NDR,
-                a: a,
-                b: b,
-            }
-        };
-        let __reply: add2::Reply = unsafe {
-            ::mig::__private::rpc(__request, server, 19, add2::ID, 0, 0)
-        }?;
-        ::mig::__private::Ok(__reply.c)
+        unsafe {
+            ::mig::__private::call::<
+                add2::Request,
+                add2::Reply,
+                _,
+            >(
+                |__writer| {
+                    __writer.put(24, ::mig::__private::NDR);
+                    __writer.put(32, a);
+                    __writer.put(36, b);
+                },
+                server,
+                19,
+                add2::ID,
+                0,
+                0,
+                ::mig::__private::ReplyPort::Mig,
+                ::mig::__private::None,
+                |__reader, __trailer| {
+                    let __reader = &*__reader;
+                    ::mig::__private::Ok(__reader.get::<::mig::types::int>(36, 0))
+                },
+            )
+        }
     }
     /// Sends simpleroutine `note` (msgh_id 101) to `server` without waiting for an answer.
     pub fn note(
         server: ::mig::types::mach_port_t,
         value: ::mig::types::int,
     ) -> ::mig::Result<()> {
-        let __request = {
-            note::Request {
-                Head: ::mig::__private::HEADER,
-                NDR: ::mig::__private::NDR,
-                value: value,
-            }
-        };
-        unsafe { ::mig::__private::send(__request, server, 19, note::ID, 0, 0) }
+        unsafe {
+            ::mig::__private::post::<
+                note::Request,
+            >(
+                |__writer| {
+                    __writer.put(24, ::mig::__private::NDR);
+                    __writer.put(32, value);
+                },
+                server,
+                19,
+                note::ID,
+                0,
+                0,
+                ::mig::sys::MACH_PORT_NULL,
+                0,
+            )
+        }
     }
     /// The server of subsystem `add`: one method per routine. Serve it with [`Service`] and `mig::serve`, or call [`dispatch`] from your own loop.
     pub trait Server {
@@ -192,33 +193,43 @@ pub mod add {
         ::mig::__private::prepare_reply(request, reply);
         match request.header().msgh_id {
             100 => {
-                ::mig::__private::routine(
+                ::mig::__private::routine::<
+                    add2::Request,
+                    add2::Reply,
+                    _,
+                >(
                     request,
                     reply,
-                    |__request: add2::Request, __trailer: &::mig::Trailer| {
+                    |__reader, __trailer| {
+                        let __reader = &*__reader;
                         server
                             .add2(
-                                __request.Head.msgh_local_port,
-                                __request.a,
-                                __request.b,
+                                __reader.header().msgh_local_port,
+                                __reader.get::<::mig::types::int>(32, 0),
+                                __reader.get::<::mig::types::int>(36, 0),
                             )
                     },
-                    |c| {
-                        ::mig::__private::Ok(add2::Reply {
-                            Head: ::mig::__private::HEADER,
-                            NDR: ::mig::__private::NDR,
-                            RetCode: 0,
-                            c: c,
-                        })
+                    |c, __writer| {
+                        __writer.put(24, ::mig::__private::NDR);
+                        __writer.put(32, 0i32);
+                        __writer.put(36, c);
+                        ::mig::__private::Ok(())
                     },
                 )
             }
             101 => {
-                ::mig::__private::simple_routine(
+                ::mig::__private::simple_routine::<
+                    note::Request,
+                >(
                     request,
                     reply,
-                    |__request: note::Request, __trailer: &::mig::Trailer| {
-                        server.note(__request.Head.msgh_local_port, __request.value)
+                    |__reader, __trailer| {
+                        let __reader = &*__reader;
+                        server
+                            .note(
+                                __reader.header().msgh_local_port,
+                                __reader.get::<::mig::types::int>(32, 0),
+                            )
                     },
                 )
             }

@@ -64,16 +64,7 @@ pub mod bulk {
                 ::mig::__private::offset_of!(Request, wCnt),
                 ::mig::__private::offset_of!(Request, w),
             ],
-            &[
-                ::mig::__private::size_of::<::mig::sys::mach_msg_header_t>(),
-                ::mig::__private::size_of::<::mig::sys::mach_msg_body_t>(),
-                ::mig::__private::size_of::<::mig::sys::mach_msg_port_descriptor_t>(),
-                ::mig::__private::size_of::<::mig::sys::NDR_record_t>(),
-                ::mig::__private::size_of::<::mig::sys::mach_msg_type_number_t>(),
-                ::mig::__private::size_of::<[::mig::types::int; 16]>(),
-            ],
         );
-        const _: () = ::core::assert!(::mig::__private::size_of:: < Request > () == 116);
         /// The reply's msgh_id (request id + 100).
         pub const REPLY_ID: i32 = 300;
         /// The reply of `swap` as it travels (msgh_id 300, 136 bytes), laid out as Apple MIG's `__Reply__swap_t`.
@@ -129,18 +120,7 @@ pub mod bulk {
                 ::mig::__private::offset_of!(Reply, w2Cnt),
                 ::mig::__private::offset_of!(Reply, w2),
             ],
-            &[
-                ::mig::__private::size_of::<::mig::sys::mach_msg_header_t>(),
-                ::mig::__private::size_of::<::mig::sys::mach_msg_body_t>(),
-                ::mig::__private::size_of::<::mig::sys::mach_msg_ool_descriptor_t>(),
-                ::mig::__private::size_of::<::mig::sys::mach_msg_port_descriptor_t>(),
-                ::mig::__private::size_of::<::mig::sys::NDR_record_t>(),
-                ::mig::__private::size_of::<::mig::sys::mach_msg_type_number_t>(),
-                ::mig::__private::size_of::<::mig::sys::mach_msg_type_number_t>(),
-                ::mig::__private::size_of::<[::mig::types::int; 16]>(),
-            ],
         );
-        const _: () = ::core::assert!(::mig::__private::size_of:: < Reply > () == 136);
         /// What `swap` returns.
         #[derive(::core::fmt::Debug)]
         pub struct Output {
@@ -168,30 +148,55 @@ pub mod bulk {
         w: &[::mig::types::int],
         right: ::mig::SendRight,
     ) -> ::mig::Result<swap::Output> {
-        let __request = {
-            let __w = ::mig::__private::to_wire(w)?;
-            swap::Request {
-                Head: ::mig::__private::HEADER,
-                msgh_body: ::mig::__private::body(1),
-                right: ::mig::__private::port(right.into_raw(), 17),
-                NDR: ::mig::__private::NDR,
-                wCnt: __w.0,
-                w: __w.1,
-            }
-        };
-        let __reply: swap::Reply = unsafe {
-            ::mig::__private::rpc(__request, server, 19, swap::ID, 0, 0)
-        }?;
-        ::mig::__private::Ok(swap::Output {
-            data: unsafe {
-                ::mig::OutOfLine::from_raw(
-                    __reply.data.address as usize as u64,
-                    __reply.dataCnt as usize,
-                )
-            },
-            back: unsafe { ::mig::SendRight::from_raw(__reply.back.name) },
-            w2: ::mig::InlineArray::from_wire(__reply.w2Cnt, __reply.w2),
-        })
+        let __wire_w = ::mig::__private::bounded(w, 16)?;
+        unsafe {
+            ::mig::__private::call::<
+                swap::Request,
+                swap::Reply,
+                _,
+            >(
+                |__writer| {
+                    __writer.put(24, ::mig::__private::body(1));
+                    __writer.put(28, ::mig::__private::port(right.into_raw(), 17));
+                    __writer.put(40, ::mig::__private::NDR);
+                    __writer.put(48, __wire_w.len() as u32);
+                    __writer.elements(52, 16, &*__wire_w);
+                },
+                server,
+                19,
+                swap::ID,
+                0,
+                0,
+                ::mig::__private::ReplyPort::Mig,
+                ::mig::__private::None,
+                |__reader, __trailer| {
+                    let __take_data = {
+                        let __descriptor = __reader.take_out_of_line(28);
+                        unsafe {
+                            ::mig::OutOfLine::from_raw(
+                                __descriptor.address as usize as u64,
+                                __reader.get::<u32>(64, 0) as usize,
+                            )
+                        }
+                    };
+                    let __take_back = unsafe {
+                        ::mig::SendRight::from_raw(__reader.take_port(44).name)
+                    };
+                    let __reader = &*__reader;
+                    ::mig::__private::Ok(swap::Output {
+                        data: __take_data,
+                        back: __take_back,
+                        w2: ::mig::InlineArray::from_slice(
+                            &__reader
+                                .elements::<
+                                    ::mig::types::int,
+                                    16,
+                                >(72, 0, __reader.get::<u32>(68, 0)),
+                        )?,
+                    })
+                },
+            )
+        }
     }
     /// The server of subsystem `bulk`: one method per routine. Serve it with [`Service`] and `mig::serve`, or call [`dispatch`] from your own loop.
     pub trait Server {
@@ -219,30 +224,40 @@ pub mod bulk {
         ::mig::__private::prepare_reply(request, reply);
         match request.header().msgh_id {
             200 => {
-                ::mig::__private::routine(
+                ::mig::__private::routine::<
+                    swap::Request,
+                    swap::Reply,
+                    _,
+                >(
                     request,
                     reply,
-                    |__request: swap::Request, __trailer: &::mig::Trailer| {
+                    |__reader, __trailer| {
+                        let __take_right = unsafe {
+                            ::mig::SendRight::from_raw(__reader.take_port(28).name)
+                        };
+                        let __reader = &*__reader;
                         server
                             .swap(
-                                __request.Head.msgh_local_port,
-                                &::mig::InlineArray::from_wire(__request.wCnt, __request.w),
-                                unsafe { ::mig::SendRight::from_raw(__request.right.name) },
+                                __reader.header().msgh_local_port,
+                                &*__reader
+                                    .elements::<
+                                        ::mig::types::int,
+                                        16,
+                                    >(52, 0, __reader.get::<u32>(48, 0)),
+                                __take_right,
                             )
                     },
-                    |swap::ServerOutput { data, back, w2 }| {
-                        let __data = data.into_wire()?;
-                        let __w2 = w2.into_wire();
-                        ::mig::__private::Ok(swap::Reply {
-                            Head: ::mig::__private::HEADER,
-                            msgh_body: ::mig::__private::body(2),
-                            data: __data.1,
-                            back: ::mig::__private::port(back, 20),
-                            NDR: ::mig::__private::NDR,
-                            dataCnt: __data.0,
-                            w2Cnt: __w2.0,
-                            w2: __w2.1,
-                        })
+                    |swap::ServerOutput { data, back, w2 }, __writer| {
+                        let __wire_data = data.into_wire()?;
+                        let __wire_w2 = w2;
+                        __writer.put(24, ::mig::__private::body(2));
+                        __writer.put(28, __wire_data.1);
+                        __writer.put(44, ::mig::__private::port(back, 20));
+                        __writer.put(56, ::mig::__private::NDR);
+                        __writer.put(64, __wire_data.0);
+                        __writer.put(68, __wire_w2.len() as u32);
+                        __writer.elements(72, 16, &*__wire_w2);
+                        ::mig::__private::Ok(())
                     },
                 )
             }

@@ -28,11 +28,13 @@ pub const REPLY_ID_OFFSET: i32 = 100;
 #[derive(Debug)]
 pub struct Message {
     pub id: i32,
+    /// Whether it is a reply (a request's id plus 100).
+    pub reply: bool,
     pub fields: Vec<Field>,
     pub size: u32,
     pub complex: bool,
     pub descriptors: u32,
-    /// The variable-size arrays, in order: what the runtime needs to pack and unpack.
+    /// The variable-size arrays, in order: what the runtime needs to find the fields after them.
     pub variable: Vec<Variable>,
     /// The out-of-line arrays, in descriptor order: where their counts are.
     pub out_of_line: Vec<OutOfLine>,
@@ -300,6 +302,7 @@ fn message(id: i32, args: &[(usize, &Arg)], reply: bool) -> Message {
         .collect();
     Message {
         id,
+        reply,
         size: m.offset,
         fields: m.fields,
         complex,

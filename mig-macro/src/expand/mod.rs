@@ -5,11 +5,13 @@
 //! functions, the `Server` trait, `dispatch` and `Service`, and the `ROUTINES` table.
 //! Repeated logic lives in the runtime (`mig::__private`), not in the expansion.
 
+mod args;
 mod client;
 mod names;
 mod ports;
 mod server;
 mod structs;
+mod wire;
 
 use proc_macro2::TokenStream;
 use quote::{quote, quote_spanned};
@@ -60,7 +62,8 @@ pub fn subsystem(
     let clients = model
         .routines
         .iter()
-        .map(|r| names::located_fn(client::stub(&paths, r), r));
+        .zip(&layout.routines)
+        .map(|(r, l)| names::located_fn(client::stub(&paths, r, l), r));
     let server = complete.then(|| server::items(&paths, model, layout));
     let table = structs::table(&paths, model, layout);
     quote! {

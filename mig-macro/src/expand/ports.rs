@@ -9,7 +9,7 @@
 use proc_macro2::{Literal, TokenStream};
 use quote::quote;
 
-use super::names::{Paths, Scope, ident};
+use super::names::{Paths, Scope};
 use crate::model::{Arg, Wire};
 
 /// The disposition a port argument is sent with.
@@ -54,15 +54,6 @@ pub fn descriptor(paths: &Paths, arg: &Arg, value: TokenStream) -> TokenStream {
     };
     let disposition = Literal::u8_unsuffixed(disposition as u8);
     quote!(#krate::__private::port(#name, #disposition))
-}
-
-/// The owner of the right a received descriptor carries. Sound only once MIG's checks
-/// passed and the message's copy of the name was cleared (`mig::__private::routine`
-/// and the client's reply path do both), so each right gets exactly one owner.
-pub fn take(paths: &Paths, arg: &Arg, message: TokenStream) -> TokenStream {
-    let owner = received_type(paths, arg);
-    let field = ident(&arg.name);
-    quote!(unsafe { #owner::from_raw(#message.#field.name) })
 }
 
 /// `Descriptor::Port { disposition }` for the check of a received message.

@@ -3,20 +3,24 @@
 use proc_macro2::TokenStream;
 use quote::quote;
 
-use super::client::{
-    count_field, is_out_of_line, is_port_array, is_string, is_variable, message_fields, port_array_to_wire,
-    received_port_array, received_string, sent_port_array, take_out_of_line, take_port_array,
+use super::args::{
+    handler_out_type, is_out_of_line, is_port_array, is_string, is_variable, outtran, port_array_to_wire,
+    read_trailer, received_port_array, sent_out_type, server_output_differs,
 };
 use super::names::{Paths, Scope, docs_with, ident, lit_i32, user_path};
 use super::ports;
-use super::structs::server_output_differs;
-use crate::layout::SubsystemLayout;
-use crate::model::{Arg, Role, Routine, Subsystem, TrailerElement, Translation, UserPath};
+use super::wire::{self, Fields};
+use crate::layout::{Message, RoutineLayout, SubsystemLayout};
+use crate::model::{Arg, Role, Routine, Subsystem, Translation, UserPath};
 
-pub fn items(paths: &Paths, model: &Subsystem, _layout: &SubsystemLayout) -> TokenStream {
+pub fn items(paths: &Paths, model: &Subsystem, layout: &SubsystemLayout) -> TokenStream {
     let krate = &paths.krate;
     let methods = model.routines.iter().map(|r| method(paths, r));
-    let arms = model.routines.iter().map(|r| arm(paths, r));
+    let arms = model
+        .routines
+        .iter()
+        .zip(&layout.routines)
+        .map(|(r, l)| arm(paths, r, l));
     let forwards = model.routines.iter().map(|r| forward(paths, r));
     let trait_doc = format!(
         "The server of subsystem `{}`: one method per routine. Serve it with [`Service`] and \
@@ -125,24 +129,6 @@ fn destructor(arg: &Arg) -> Option<&UserPath> {
         .filter(|_| matches!(arg.role, Role::RequestPort | Role::In))
 }
 
-/// A trailer element, read from the `__trailer` of a request or reply.
-pub fn read_trailer(element: TrailerElement) -> TokenStream {
-    let read = match element {
-        TrailerElement::Seqno => quote!(seqno),
-        TrailerElement::SecurityToken => quote!(security_token),
-        TrailerElement::AuditToken => quote!(audit_token),
-        TrailerElement::Context => quote!(context),
-    };
-    quote!(__trailer.#read()?)
-}
-
-/// The `outtran:` of an argument the server sends back.
-pub fn outtran(arg: &Arg) -> Option<(&Translation, &UserPath)> {
-    let t = arg.translation.as_ref()?;
-    let sent = matches!(arg.role, Role::Out | Role::InOut);
-    Some((t, t.outtran.as_ref().filter(|_| sent)?))
-}
-
 /// The type the handler gets for a translated argument: the translated value, or a
 /// borrow of it when a destructor takes it afterwards.
 fn translated_param(arg: &Arg) -> Option<TokenStream> {
@@ -152,28 +138,6 @@ fn translated_param(arg: &Arg) -> Option<TokenStream> {
         Some(_) => quote!(&#ty),
         None => ty,
     })
-}
-
-/// What a handler returns for `out` value `arg`, before any `outtran:`.
-pub fn sent_out_type(paths: &Paths, arg: &Arg, scope: Scope) -> TokenStream {
-    let krate = &paths.krate;
-    if ports::is_poly(arg) {
-        quote!(#krate::PolyPort)
-    } else if ports::is_port(arg) {
-        ports::sent_type(paths, arg, scope)
-    } else if is_port_array(arg) {
-        sent_port_array(paths, arg, scope, true)
-    } else {
-        paths.ty(&arg.ty, scope)
-    }
-}
-
-/// What a handler returns for `out` value `arg`: its translated type under `outtran:`.
-pub fn handler_out_type(paths: &Paths, arg: &Arg, scope: Scope) -> TokenStream {
-    match outtran(arg) {
-        Some((t, _)) => user_path(&t.translated.path, t.translated.span, scope),
-        None => sent_out_type(paths, arg, scope),
-    }
 }
 
 /// `value` (a handler's `out` value) made ready for the wire: through its `outtran:`,
@@ -325,64 +289,80 @@ fn forward(paths: &Paths, routine: &Routine) -> TokenStream {
     }
 }
 
-/// The `match` arm of one routine in `dispatch`.
-fn arm(paths: &Paths, routine: &Routine) -> TokenStream {
+/// The `match` arm of one routine in `dispatch`: the handler's arguments are taken from
+/// the request where they lie (rights and regions first, each cleared in the buffer as it
+/// gets its owner; then values, arrays and strings, borrowed), and the reply is written
+/// straight into the reply buffer.
+fn arm(paths: &Paths, routine: &Routine, layout: &RoutineLayout) -> TokenStream {
     let krate = &paths.krate;
     let module = ident(&routine.name);
     let method = ident(&routine.server_fn);
     let id = lit_i32(routine.id);
-    let args = handler_args(routine).map(|a| match a.role {
-        Role::RequestPort => quote!(__request.Head.msgh_local_port),
-        Role::ReplyPort { .. } => {
-            // The reply right, taken out of the request by `deferred_routine`.
-            let owner = ports::received_type(paths, a);
-            quote!(unsafe { #owner::from_raw(__reply_port) })
+    let fields = Fields::new(&layout.request);
+    let reader = quote!(__reader);
+    let index_of = |a: &Arg| routine.args.iter().position(|b| std::ptr::eq(a, b)).unwrap_or(0);
+    // Rights and regions first, while the reader is borrowed mutably.
+    let mut taken = TokenStream::new();
+    for a in handler_args(routine) {
+        if a.role == Role::RequestPort || matches!(a.role, Role::ReplyPort { .. } | Role::Trailer { .. }) {
+            continue;
         }
-        Role::Out => {
-            // `CountInOut`: the caller's capacity, clamped to the array's maximum as
-            // Apple's server does, so a handler never sees more room than the reply has.
-            let count = quote::format_ident!("{}Cnt", a.name);
-            let max = match a.ty.wire {
-                crate::model::Wire::Variable { max, .. } => max,
-                _ => u32::MAX,
-            };
-            let max = proc_macro2::Literal::u32_unsuffixed(max);
-            quote!(::core::cmp::Ord::min(__request.#count, #max))
+        if let Some(owner) = wire::take(paths, &fields, index_of(a), a, &reader) {
+            let local = quote::format_ident!("__take_{}", a.name);
+            taken.extend(quote!(let #local = #owner;));
         }
-        Role::Trailer { element, .. } => read_trailer(element),
-        // Not in a complex request (whose code is 0): the code of one that came alone
-        // (not taken by a handler that holds the reply port: it answers the request).
-        _ if crate::layout::left_out_ret_code(routine).is_some_and(|r| std::ptr::eq(r, a)) => {
-            match routine.server_reply_port() {
-                None => quote!(__ret_code),
-                Some(_) => quote!(#krate::sys::KERN_SUCCESS),
+    }
+    let args = handler_args(routine).map(|a| {
+        let index = index_of(a);
+        match a.role {
+            Role::RequestPort => quote!(#reader.header().msgh_local_port),
+            Role::ReplyPort { .. } => {
+                // The reply right, taken out of the request by `deferred_routine`.
+                let owner = ports::received_type(paths, a);
+                quote!(unsafe { #owner::from_raw(__reply_port) })
             }
-        }
-        _ if ports::is_poly(a) => {
-            let name = ident(&a.name);
-            quote!(#krate::PolyPort::from_descriptor(__request.#name))
-        }
-        _ if matches!(a.ty.wire, crate::model::Wire::OutOfLineValue { .. }) => {
-            // The checks fixed the region's size; the request's copy of the address
-            // was cleared, so the region is freed once, here.
-            let name = ident(&a.name);
-            quote!(unsafe { #krate::__private::take_ool_value(__request.#name) })
-        }
-        _ if ports::is_port(a) => ports::take(paths, a, quote!(__request)),
-        _ if is_out_of_line(a) => take_out_of_line(paths, a, quote!(__request)),
-        _ if is_port_array(a) => take_port_array(paths, a, quote!(__request)),
-        _ if is_string(a) => {
-            let string = received_string(paths, a, quote!(__request));
-            quote!(&*#string.ok_or(#krate::Error::MIG_BAD_ARGUMENTS)?)
-        }
-        _ if is_variable(a) => {
-            let name = ident(&a.name);
-            let count = count_field(a);
-            quote!(&#krate::InlineArray::from_wire(__request.#count, __request.#name))
-        }
-        _ => {
-            let name = ident(&a.name);
-            quote!(__request.#name)
+            Role::Out => {
+                // `CountInOut`: the caller's capacity, clamped to the array's maximum as
+                // Apple's server does, so a handler never sees more room than the reply has.
+                let capacity = match fields.capacity(index) {
+                    Some(field) => wire::get(&fields, field, &reader, quote!(u32)),
+                    None => quote!(0u32),
+                };
+                let max = match a.ty.wire {
+                    crate::model::Wire::Variable { max, .. } => max,
+                    _ => u32::MAX,
+                };
+                let max = proc_macro2::Literal::u32_unsuffixed(max);
+                quote!(::core::cmp::Ord::min(#capacity, #max))
+            }
+            Role::Trailer { element, .. } => read_trailer(element),
+            // Not in a complex request (whose code is 0): the code of one that came alone
+            // (not taken by a handler that holds the reply port: it answers the request).
+            _ if crate::layout::left_out_ret_code(routine).is_some_and(|r| std::ptr::eq(r, a)) => {
+                match routine.server_reply_port() {
+                    None => quote!(__ret_code),
+                    Some(_) => quote!(#krate::sys::KERN_SUCCESS),
+                }
+            }
+            _ if a.ty.wire.is_descriptor() => {
+                let local = quote::format_ident!("__take_{}", a.name);
+                quote!(#local)
+            }
+            _ if is_string(a) => {
+                let string = wire::c_str(&fields, index, a, &reader);
+                quote!(#string.ok_or(#krate::Error::MIG_BAD_ARGUMENTS)?)
+            }
+            _ if is_variable(a) => {
+                let elements = wire::elements(paths, &fields, index, a, &reader);
+                quote!(&*#elements)
+            }
+            _ => match fields.data(index) {
+                Some(field) => {
+                    let ty = paths.ty(&a.ty, Scope::Subsystem);
+                    wire::get(&fields, field, &reader, ty)
+                }
+                None => quote!(::core::default::Default::default()),
+            },
         }
     });
     // Translated arguments go through their `intran:` first, in definition order (so
@@ -394,7 +374,7 @@ fn arm(paths: &Paths, routine: &Routine) -> TokenStream {
             let Some((t, function)) = intran(a) else {
                 return value;
             };
-            let local = quote::format_ident!("__{}", a.name);
+            let local = quote::format_ident!("__intran_{}", a.name);
             let translated = user_path(&t.translated.path, t.translated.span, Scope::Subsystem);
             let wire = wire_param_type(paths, a);
             let function = user_path(&function.path, function.span, Scope::Subsystem);
@@ -417,35 +397,36 @@ fn arm(paths: &Paths, routine: &Routine) -> TokenStream {
             }
         })
         .collect();
-    let call = if translations.is_empty() {
-        quote!(server.#method(#(#args),*))
-    } else {
-        quote!({ #translations server.#method(#(#args),*) })
+    let call = quote! {
+        #taken
+        let #reader = &*#reader;
+        #translations
+        server.#method(#(#args),*)
     };
     if routine.server_reply_port().is_some() {
         // The handler answers when it likes, through `#module::reply`.
         return quote! {
-            #id => #krate::__private::deferred_routine(
+            #id => #krate::__private::deferred_routine::<#module::Request>(
                 request,
                 reply,
-                |__request: #module::Request, __trailer: &#krate::Trailer, __reply_port| #call,
+                |#reader, __trailer, __reply_port| { #call },
             ),
         };
     }
     if crate::layout::left_out_ret_code(routine).is_some() {
         // A code sent alone (a `mig_reply_error_t`) is taken as well as the request.
         return quote! {
-            #id => #krate::__private::simple_routine_with_ret_code(
+            #id => #krate::__private::simple_routine_with_ret_code::<#module::Request>(
                 request,
                 reply,
-                |__request: #module::Request, __trailer: &#krate::Trailer, __ret_code: #krate::sys::kern_return_t| #call,
+                |#reader, __trailer, __ret_code| { #call },
             ),
         };
     }
-    let handler = quote!(|__request: #module::Request, __trailer: &#krate::Trailer| #call);
+    let handler = quote!(|#reader, __trailer| { #call });
     if routine.simple {
         return quote! {
-            #id => #krate::__private::simple_routine(request, reply, #handler),
+            #id => #krate::__private::simple_routine::<#module::Request>(request, reply, #handler),
         };
     }
     let outs: Vec<&Arg> = routine.outs().collect();
@@ -459,19 +440,35 @@ fn arm(paths: &Paths, routine: &Routine) -> TokenStream {
         _ if server_output_differs(routine) => quote!(#module::ServerOutput { #(#names),* }),
         _ => quote!(#module::Output { #(#names),* }),
     };
-    let (prelude, fields) = reply_fields(paths, &outs, Scope::Subsystem);
+    let reply_layout = layout.reply.as_ref().expect("a routine has a reply");
+    let (prelude, writes) = reply_writes(paths, routine, reply_layout, Scope::Subsystem);
     quote! {
-        #id => #krate::__private::routine(request, reply, #handler, |#pattern| { #prelude #krate::__private::Ok(#module::Reply { #fields }) }),
+        #id => #krate::__private::routine::<#module::Request, #module::Reply, _>(
+            request,
+            reply,
+            #handler,
+            |#pattern, __writer| {
+                #prelude
+                #writes
+                #krate::__private::Ok(())
+            },
+        ),
     }
 }
 
-/// The statements and fields of a reply carrying the handler's `outs`, named as the
-/// handler's output pattern binds them.
-fn reply_fields(paths: &Paths, outs: &[&Arg], scope: Scope) -> (TokenStream, TokenStream) {
-    message_fields(
+/// The conversions and writes of a reply carrying the handler's `outs`, named as the
+/// handler's output pattern binds them, into the `Writer` `__writer`.
+fn reply_writes(
+    paths: &Paths,
+    routine: &Routine,
+    layout: &Message,
+    scope: Scope,
+) -> (TokenStream, TokenStream) {
+    wire::write_message(
         paths,
-        outs,
-        true,
+        &Fields::new(layout),
+        routine,
+        &quote!(__writer),
         |a| out_value(paths, a, quote_ident(&a.name), scope),
         |arg, value| {
             if is_port_array(arg) {
@@ -480,7 +477,8 @@ fn reply_fields(paths: &Paths, outs: &[&Arg], scope: Scope) -> (TokenStream, Tok
                 // Fails (releasing the region) past the descriptor's 32-bit size.
                 quote!(#value.into_wire()?)
             } else {
-                quote!(#value.into_wire())
+                // An `InlineArray` or `InlineString`, written where it lies.
+                value
             }
         },
     )
@@ -488,7 +486,7 @@ fn reply_fields(paths: &Paths, outs: &[&Arg], scope: Scope) -> (TokenStream, Tok
 
 /// `<routine>::reply`, for routines whose handler takes the reply port: sends the reply
 /// (or the error) later, from anywhere.
-pub fn deferred_reply(paths: &Paths, routine: &Routine) -> TokenStream {
+pub fn deferred_reply(paths: &Paths, routine: &Routine, layout: &RoutineLayout) -> TokenStream {
     let krate = &paths.krate;
     let Some(reply_port) = routine.server_reply_port() else {
         return TokenStream::new();
@@ -514,7 +512,8 @@ pub fn deferred_reply(paths: &Paths, routine: &Routine) -> TokenStream {
             (output.clone(), quote!(#output { #(#names),* }))
         }
     };
-    let (prelude, fields) = reply_fields(paths, &outs, Scope::Routine);
+    let reply_layout = layout.reply.as_ref().expect("a routine has a reply");
+    let (prelude, writes) = reply_writes(paths, routine, reply_layout, Scope::Routine);
     let doc = format!(
         "Answers a `{}` request later, through the reply port its handler was given: \
          `Ok` sends the reply, `Err` a `mig_reply_error_t` carrying the code. A reply \
@@ -527,9 +526,12 @@ pub fn deferred_reply(paths: &Paths, routine: &Routine) -> TokenStream {
         #doc
         pub fn reply(to: #owner, result: #krate::Result<#value_type>) -> #krate::Result<()> {
             // Built before the right is taken out of `to`, so a failure cannot lose it.
-            let built = result.map(|#pattern| -> #krate::Result<Reply> {
-                #prelude
-                #krate::__private::Ok(Reply { #fields })
+            let built = result.map(|#pattern| {
+                #krate::__private::build_reply::<Reply>(|__writer| {
+                    #prelude
+                    #writes
+                    #krate::__private::Ok(())
+                })
             });
             let to = to.into_raw();
             match built {

@@ -35,7 +35,7 @@ pub fn routine_module(paths: &Paths, routine: &Routine, layout: &RoutineLayout, 
         }
     });
     let output = output_struct(paths, routine);
-    let deferred = super::server::deferred_reply(paths, routine);
+    let deferred = super::server::deferred_reply(paths, routine, layout);
     quote! {
         #module_docs
         pub mod #name {
@@ -55,7 +55,7 @@ pub fn routine_module(paths: &Paths, routine: &Routine, layout: &RoutineLayout, 
 fn output_struct(paths: &Paths, routine: &Routine) -> TokenStream {
     let client_outs: Vec<&Arg> = routine.client_outs().collect();
     let server_outs: Vec<&Arg> = routine.outs().collect();
-    let translated = server_outs.iter().any(|a| super::server::outtran(a).is_some());
+    let translated = server_outs.iter().any(|a| super::args::outtran(a).is_some());
     let build = |name: &str, doc: &str, server: bool| {
         let outs = if server { &server_outs } else { &client_outs };
         // Rights and memory have one owner: no `Clone`, `Copy` or `PartialEq`.
@@ -64,9 +64,9 @@ fn output_struct(paths: &Paths, routine: &Routine) -> TokenStream {
         let fields = outs.iter().map(|arg| {
             let field = ident(&arg.name);
             let ty = if server {
-                super::server::handler_out_type(paths, arg, Scope::Routine)
+                super::args::handler_out_type(paths, arg, Scope::Routine)
             } else {
-                super::client::received_out_type(paths, arg, Scope::Routine)
+                super::args::received_out_type(paths, arg, Scope::Routine)
             };
             let doc = super::names::doc(&format!("`{}`.", arg.name));
             quote!(#doc pub #field: #ty)
@@ -88,7 +88,7 @@ fn output_struct(paths: &Paths, routine: &Routine) -> TokenStream {
     };
     let client = (client_outs.len() > 1)
         .then(|| build("Output", &format!("What `{}` returns.", routine.user_fn), false));
-    let server = server_output_differs(routine).then(|| {
+    let server = super::args::server_output_differs(routine).then(|| {
         build(
             "ServerOutput",
             &format!("What the handler of `{}` returns.", routine.name),
@@ -96,17 +96,6 @@ fn output_struct(paths: &Paths, routine: &Routine) -> TokenStream {
         )
     });
     quote!(#client #server)
-}
-
-/// Whether the handler returns its outs in a different struct than the client gets: a
-/// port copied or made (sent as a name) arrives as an owned right, a translated value
-/// is the user's type on the server's side, and the client also gets trailer values.
-pub fn server_output_differs(routine: &Routine) -> bool {
-    routine.outs().count() > 1
-        && (routine.client_outs().count() != routine.outs().count()
-            || routine.outs().any(|a| {
-                a.ty.wire.port_disposition().is_some_and(|d| d > 18) || super::server::outtran(a).is_some()
-            }))
 }
 
 /// One wire struct, its `Message` impl and the check that it matches the table entry.
@@ -181,7 +170,6 @@ fn message(
         m.size,
         routine.name
     );
-    let size = lit_usize(m.size);
     let index = proc_macro2::Literal::usize_unsuffixed(index);
     let variable = m.variable.iter().map(|v| {
         let (offset, size, max) = (
@@ -278,9 +266,7 @@ fn message(
             &super::ROUTINES[#index].#entry,
             #krate::__private::size_of::<#name>(),
             &[#(#krate::__private::offset_of!(#name, #field_names)),*],
-            &[#(#krate::__private::size_of::<#field_types>()),*],
         );
-        const _: () = ::core::assert!(#krate::__private::size_of::<#name>() == #size);
     }
 }
 
