@@ -5,15 +5,14 @@
 //! up to its `;` and parsing goes on, so one compile reports every syntax error.
 
 use chumsky::error::{Rich, RichPattern, RichReason};
-use chumsky::input::MappedInput;
 use chumsky::prelude::*;
 use proc_macro2::{Delimiter, Span};
 
 use crate::errors::Errors;
-use crate::lex::{Sp, Tok, point};
+use crate::lex::{Sp, Tok, Tokens, point};
 use crate::syntax::*;
 
-type In<'t> = MappedInput<'t, Tok, Sp, &'t [(Tok, Sp)]>;
+type In<'t> = Tokens<'t>;
 type Extra<'t> = extra::Err<Rich<'t, Tok, Sp>>;
 
 /// Parses lowered tokens; syntax errors go to `cx`, the tree keeps what did parse.
@@ -22,7 +21,7 @@ pub fn parse(tokens: &[(Tok, Sp)], cx: &mut Errors) -> File {
         .last()
         .map(|(_, sp)| point(sp.end))
         .unwrap_or_else(|| point(Span::call_site()));
-    let (file, errors) = file().parse(tokens.split_token_span(eoi)).into_output_errors();
+    let (file, errors) = file().parse(Tokens::new(tokens, eoi)).into_output_errors();
     for error in errors {
         cx.error(*error.span(), describe(&error));
     }
@@ -180,7 +179,7 @@ fn group<'t, O: 't>(
         _ => "`{`",
     };
     inner.nested_in(
-        select_ref! { Tok::Group(g) if g.delim == delim => g.tokens[..].split_token_span(point(g.close)) }
+        select_ref! { Tok::Group(g) if g.delim == delim => Tokens::new(&g.tokens, point(g.close)) }
             .labelled(label),
     )
 }
