@@ -47,7 +47,8 @@ struct Checker {
     types: BTreeMap<String, Type>,
     user_types: Vec<TypeDef>,
     builtin_defs: Vec<TypeDef>,
-    loaded: BTreeSet<&'static str>,
+    /// The built-in files already loaded (a few: a `Vec` is all it takes).
+    loaded: Vec<&'static str>,
     routines: Vec<Routine>,
     /// Each routine's name, where it is defined.
     routine_names: BTreeMap<String, crate::lex::Sp>,
@@ -148,19 +149,26 @@ impl Checker {
     }
 
     fn load_builtin(&mut self, text: &'static str, cx: &mut Errors) {
-        if !self.loaded.insert(text) {
+        if self.loaded.contains(&text) {
             return;
         }
+        self.loaded.push(text);
         // The types each built-in file adds are the same every time: check a file once
         // per compiler thread and reuse its types (they hold no spans, which would not
         // outlive one macro invocation).
         thread_local! {
-            static CACHE: std::cell::RefCell<BTreeMap<usize, Vec<TypeDef>>> = const {
-                std::cell::RefCell::new(BTreeMap::new())
+            static CACHE: std::cell::RefCell<Vec<(usize, Vec<TypeDef>)>> = const {
+                std::cell::RefCell::new(Vec::new())
             };
         }
         let key = text.as_ptr() as usize;
-        if let Some(defs) = CACHE.with_borrow(|cache| cache.get(&key).cloned()) {
+        let cached = CACHE.with_borrow(|cache| {
+            cache
+                .iter()
+                .find(|(file, _)| *file == key)
+                .map(|(_, defs)| defs.clone())
+        });
+        if let Some(defs) = cached {
             for def in defs {
                 self.types.insert(def.name.clone(), def.ty.clone());
                 self.builtin_defs.push(def);
@@ -175,7 +183,7 @@ impl Checker {
             self.statement(statement, Origin::Builtin, cx);
         }
         let added = self.builtin_defs[first..].to_vec();
-        CACHE.with_borrow_mut(|cache| cache.insert(key, added));
+        CACHE.with_borrow_mut(|cache| cache.push((key, added)));
     }
 
     fn subsystem(&mut self, s: &syntax::Subsystem, cx: &mut Errors) {
@@ -1269,7 +1277,7 @@ impl Checker {
         let layout = crate::layout::routine(routine);
         let mut ok = true;
         // Each argument is reported once, even when both messages have the field.
-        let mut reported = BTreeSet::new();
+        let mut reported = Vec::new();
         let messages = [
             ("request", Some(&layout.request)),
             ("reply", layout.reply.as_ref()),
@@ -1293,8 +1301,9 @@ impl Checker {
                 };
                 let user = routine.args.iter().position(|a| a.name == field.name);
                 if let Some(index) = user
-                    && reported.insert(index)
+                    && !reported.contains(&index)
                 {
+                    reported.push(index);
                     cx.error(
                         r.args[index].name.span,
                         format!(
