@@ -294,10 +294,10 @@ mod tests {
 
         let mapped = toks[..].split_token_span(eoi);
         let (mut cursor, mut mapped_cache) = mapped.begin();
-        let mut mapped_cursors = vec![cursor.clone()];
+        let mut mapped_cursors = vec![cursor];
         // SAFETY: the cursor comes from `begin` of this input and is used only with it.
         while unsafe { Mapped::next_maybe(&mut mapped_cache, &mut cursor) }.is_some() {
-            mapped_cursors.push(cursor.clone());
+            mapped_cursors.push(cursor);
         }
         let (mut cursor, mut cache) = Tokens::new(&toks, eoi).begin();
         let mut cursors = vec![cursor];
