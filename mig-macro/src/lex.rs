@@ -6,7 +6,9 @@
 //! `Tok::Doc`, and the invisible groups `macro_rules!` wraps around `$x` are spliced.
 
 use std::fmt;
+use std::ops::{Range, RangeFrom};
 
+use chumsky::input::{BorrowInput, ExactSizeInput, Input, ValueInput};
 use chumsky::span::SimpleSpan;
 use proc_macro2::{Delimiter, Literal, Span, TokenStream, TokenTree};
 
@@ -81,6 +83,93 @@ impl fmt::Display for Tok {
                 Delimiter::None => "group",
             }),
         }
+    }
+}
+
+/// What the parser reads: lowered tokens, and where "end of input" is reported.
+///
+/// The spans are those of chumsky's `split_token_span` (from the first token's start to
+/// the last consumed token's end), without its mapping closure: rustc proves that
+/// closure's `Fn` bounds again for every combinator type, which made `parse.rs` take
+/// most of this crate's compile time.
+#[derive(Clone, Copy)]
+pub struct Tokens<'t> {
+    tokens: &'t [(Tok, Sp)],
+    eoi: Sp,
+}
+
+impl<'t> Tokens<'t> {
+    pub fn new(tokens: &'t [(Tok, Sp)], eoi: Sp) -> Self {
+        Tokens { tokens, eoi }
+    }
+
+    fn advance(&self, cursor: &mut usize) -> Option<&'t Tok> {
+        let (tok, _) = self.tokens.get(*cursor)?;
+        *cursor += 1;
+        Some(tok)
+    }
+
+    fn start_of(&self, cursor: usize) -> Span {
+        self.tokens.get(cursor).map_or(self.eoi.end, |(_, sp)| sp.start)
+    }
+}
+
+// The cursor is the index of the next token. chumsky's input functions are `unsafe` so
+// that an input may trust its cursors; these check every index, so nothing relies on that.
+impl<'t> Input<'t> for Tokens<'t> {
+    type Cursor = usize;
+    type Span = Sp;
+    type Token = Tok;
+    type MaybeToken = &'t Tok;
+    type Cache = Self;
+
+    fn begin(self) -> (usize, Self) {
+        (0, self)
+    }
+
+    fn cursor_location(cursor: &usize) -> usize {
+        *cursor
+    }
+
+    unsafe fn next_maybe(cache: &mut Self, cursor: &mut usize) -> Option<&'t Tok> {
+        cache.advance(cursor)
+    }
+
+    unsafe fn span(cache: &mut Self, range: Range<&usize>) -> Sp {
+        if *range.start >= cache.tokens.len() {
+            return point(cache.eoi.end);
+        }
+        let end = match *range.end {
+            0 => cache.eoi.end,
+            after => cache.tokens[after - 1].1.end,
+        };
+        SimpleSpan {
+            start: cache.start_of(*range.start),
+            end,
+            context: (),
+        }
+    }
+}
+
+impl<'t> ExactSizeInput<'t> for Tokens<'t> {
+    unsafe fn span_from(cache: &mut Self, range: RangeFrom<&usize>) -> Sp {
+        SimpleSpan {
+            start: cache.start_of(*range.start),
+            end: cache.eoi.end,
+            context: (),
+        }
+    }
+}
+
+impl<'t> ValueInput<'t> for Tokens<'t> {
+    unsafe fn next(cache: &mut Self, cursor: &mut usize) -> Option<Tok> {
+        cache.advance(cursor).cloned()
+    }
+}
+
+impl<'t> BorrowInput<'t> for Tokens<'t> {
+    unsafe fn next_ref(cache: &mut Self, cursor: &mut usize) -> Option<&'t Tok> {
+        cache.advance(cursor)
     }
 }
 
@@ -189,6 +278,55 @@ mod tests {
         assert_eq!(g.delim, Delimiter::Parenthesis);
         assert_eq!(g.tokens.len(), 8);
         assert!(matches!(&toks[4].0, Tok::Punct(';')));
+    }
+
+    /// `Tokens` must give the spans `split_token_span` gave: every error and every
+    /// syntax node takes its span from here.
+    #[test]
+    fn spans_are_those_of_split_token_span() {
+        use std::str::FromStr;
+
+        // Parsed from text, so that every token has its own span.
+        let toks = lower(TokenStream::from_str("routine add(a: int; out b: int) ;").unwrap());
+        let eoi = point(toks.last().unwrap().1.end);
+        let show = |sp: Sp| format!("{:?}..{:?}", sp.start, sp.end);
+        type Mapped<'t> = chumsky::input::MappedInput<'t, Tok, Sp, &'t [(Tok, Sp)]>;
+
+        let mapped = toks[..].split_token_span(eoi);
+        let (mut cursor, mut mapped_cache) = mapped.begin();
+        let mut mapped_cursors = vec![cursor];
+        // SAFETY: the cursor comes from `begin` of this input and is used only with it.
+        while unsafe { Mapped::next_maybe(&mut mapped_cache, &mut cursor) }.is_some() {
+            mapped_cursors.push(cursor);
+        }
+        let (mut cursor, mut cache) = Tokens::new(&toks, eoi).begin();
+        let mut cursors = vec![cursor];
+        // SAFETY: as above (`Tokens` checks its cursors anyway).
+        while unsafe { Tokens::next_maybe(&mut cache, &mut cursor) }.is_some() {
+            cursors.push(cursor);
+        }
+        assert_eq!(cursors.len(), mapped_cursors.len());
+
+        for i in 0..cursors.len() {
+            for j in 0..cursors.len() {
+                // SAFETY: every cursor was made by its own input's `begin`/`next_maybe`.
+                let (ours, theirs) = unsafe {
+                    (
+                        Tokens::span(&mut cache, &cursors[i]..&cursors[j]),
+                        Mapped::span(&mut mapped_cache, &mapped_cursors[i]..&mapped_cursors[j]),
+                    )
+                };
+                assert_eq!(show(ours), show(theirs), "span of tokens {i}..{j}");
+            }
+            // SAFETY: as above.
+            let (ours, theirs) = unsafe {
+                (
+                    Tokens::span_from(&mut cache, &cursors[i]..),
+                    Mapped::span_from(&mut mapped_cache, &mapped_cursors[i]..),
+                )
+            };
+            assert_eq!(show(ours), show(theirs), "span from token {i}");
+        }
     }
 
     #[test]

@@ -5,16 +5,21 @@
 //! up to its `;` and parsing goes on, so one compile reports every syntax error.
 
 use chumsky::error::{Rich, RichPattern, RichReason};
-use chumsky::input::MappedInput;
 use chumsky::prelude::*;
 use proc_macro2::{Delimiter, Span};
 
 use crate::errors::Errors;
-use crate::lex::{Sp, Tok, point};
+use crate::lex::{Sp, Tok, Tokens, point};
 use crate::syntax::*;
 
-type In<'t> = MappedInput<'t, Tok, Sp, &'t [(Tok, Sp)]>;
+type In<'t> = Tokens<'t>;
 type Extra<'t> = extra::Err<Rich<'t, Tok, Sp>>;
+/// A grammar rule behind a pointer. Each combinator is a generic type wrapping its
+/// parts, and rustc type-checks, instantiates and (chumsky inlines every `go`) compiles
+/// each one at the full depth of what it wraps: boxed at rule boundaries, and at the
+/// alternatives of the larger rules, no type is deeper than one rule. The cost at run
+/// time is one indirect call per rule.
+type Rule<'t, O> = Boxed<'t, 't, In<'t>, O, Extra<'t>>;
 
 /// Parses lowered tokens; syntax errors go to `cx`, the tree keeps what did parse.
 pub fn parse(tokens: &[(Tok, Sp)], cx: &mut Errors) -> File {
@@ -22,7 +27,7 @@ pub fn parse(tokens: &[(Tok, Sp)], cx: &mut Errors) -> File {
         .last()
         .map(|(_, sp)| point(sp.end))
         .unwrap_or_else(|| point(Span::call_site()));
-    let (file, errors) = file().parse(tokens.split_token_span(eoi)).into_output_errors();
+    let (file, errors) = file().parse(Tokens::new(tokens, eoi)).into_output_errors();
     for error in errors {
         cx.error(*error.span(), describe(&error));
     }
@@ -202,7 +207,7 @@ fn group<'t, O: 't>(
         _ => "`{`",
     };
     inner.nested_in(
-        select_ref! { Tok::Group(g) if g.delim == delim => g.tokens[..].split_token_span(point(g.close)) }
+        select_ref! { Tok::Group(g) if g.delim == delim => Tokens::new(&g.tokens, point(g.close)) }
             .labelled(label),
     )
 }
@@ -210,13 +215,14 @@ fn group<'t, O: 't>(
 // ---- expressions ----------------------------------------------------------------------
 
 /// `IntExp`: `+ - * /` over numbers (and names, for `#define`d constants), with parentheses.
-fn expr<'t>() -> impl Parser<'t, In<'t>, Expr, Extra<'t>> + Clone {
+fn expr<'t>() -> Rule<'t, Expr> {
     recursive(|expr| {
         let atom = choice((
             number(),
             ident().map(Expr::Name),
             group(Delimiter::Parenthesis, expr),
-        ));
+        ))
+        .boxed();
         let op = |a: char, b: char| {
             select_ref! { Tok::Punct(p) if *p == a || *p == b => *p }
         };
@@ -224,7 +230,8 @@ fn expr<'t>() -> impl Parser<'t, In<'t>, Expr, Extra<'t>> + Clone {
             .clone()
             .foldl(op('*', '/').then(atom).repeated(), |l, (o, r)| {
                 Expr::Binary(Box::new(l), o, Box::new(r))
-            });
+            })
+            .boxed();
         product
             .clone()
             .foldl(op('+', '-').then(product).repeated(), |l, (o, r)| {
@@ -238,7 +245,7 @@ fn expr<'t>() -> impl Parser<'t, In<'t>, Expr, Extra<'t>> + Clone {
 // ---- types ----------------------------------------------------------------------------
 
 /// `TypeSpec`.
-fn type_spec<'t>() -> impl Parser<'t, In<'t>, TypeSpec, Extra<'t>> + Clone {
+fn type_spec<'t>() -> Rule<'t, TypeSpec> {
     recursive(|spec| {
         // `VarArrayHead` / `ArrayHead` / `CStringSpec` bounds, inside `[ ]`.
         let bound = choice((
@@ -249,7 +256,8 @@ fn type_spec<'t>() -> impl Parser<'t, In<'t>, TypeSpec, Extra<'t>> + Clone {
             punct('*').to(ArrayBound::Unbounded),
             expr().map(ArrayBound::Fixed),
             empty().to(ArrayBound::Unbounded),
-        ));
+        ))
+        .boxed();
         let array = kw("array")
             .ignore_then(group(Delimiter::Bracket, bound.clone()))
             .then_ignore(kw("of"))
@@ -258,7 +266,8 @@ fn type_spec<'t>() -> impl Parser<'t, In<'t>, TypeSpec, Extra<'t>> + Clone {
                 bound,
                 element: Box::new(element),
                 span: e.span(),
-            });
+            })
+            .boxed();
         let structure = kw("struct")
             .ignore_then(group(Delimiter::Bracket, expr()))
             .then_ignore(kw("of"))
@@ -267,19 +276,22 @@ fn type_spec<'t>() -> impl Parser<'t, In<'t>, TypeSpec, Extra<'t>> + Clone {
                 count,
                 element: Box::new(element),
                 span: e.span(),
-            });
+            })
+            .boxed();
         let c_string = kw("c_string")
             .ignore_then(group(Delimiter::Bracket, bound))
             .map_with(|bound, e| TypeSpec::CString {
                 bound,
                 span: e.span(),
-            });
+            })
+            .boxed();
         let pointer = punct('^')
             .ignore_then(spec)
             .map_with(|target, e| TypeSpec::Pointer {
                 target: Box::new(target),
                 span: e.span(),
-            });
+            })
+            .boxed();
         // `BasicTypeSpec: ( IPCType , IntExp )`, and NeXT's `( IPCType [, bits [, dealloc]] )`.
         let sized = group(
             Delimiter::Parenthesis,
@@ -299,21 +311,22 @@ fn type_spec<'t>() -> impl Parser<'t, In<'t>, TypeSpec, Extra<'t>> + Clone {
                 dealloc,
                 span: e.span(),
             }
-        });
+        })
+        .boxed();
         // `IPCType` or `PrevTypeSpec`.
-        let named =
-            ident()
-                .then(punct('|').ignore_then(ident()).or_not())
-                .map_with(|(sender, receiver), e| match receiver {
-                    None => TypeSpec::Name(sender),
-                    Some(receiver) => TypeSpec::Ipc {
-                        sender,
-                        receiver: Some(receiver),
-                        bits: None,
-                        dealloc: None,
-                        span: e.span(),
-                    },
-                });
+        let named = ident()
+            .then(punct('|').ignore_then(ident()).or_not())
+            .map_with(|(sender, receiver), e| match receiver {
+                None => TypeSpec::Name(sender),
+                Some(receiver) => TypeSpec::Ipc {
+                    sender,
+                    receiver: Some(receiver),
+                    bits: None,
+                    dealloc: None,
+                    span: e.span(),
+                },
+            })
+            .boxed();
         choice((array, structure, c_string, pointer, sized, named))
     })
     .labelled("type")
@@ -321,17 +334,18 @@ fn type_spec<'t>() -> impl Parser<'t, In<'t>, TypeSpec, Extra<'t>> + Clone {
 }
 
 /// A Rust path after `ctype:` and friends: `name` or `a::b::name`.
-fn path<'t>() -> impl Parser<'t, In<'t>, Vec<Ident>, Extra<'t>> + Clone {
+fn path<'t>() -> Rule<'t, Vec<Ident>> {
     ident()
         .separated_by(punct(':').then(punct(':')))
         .at_least(1)
         .collect()
+        .boxed()
 }
 
 /// The `TransTypeSpec` suffixes: `ctype: T`, `cusertype: T`, `cservertype: T`,
 /// `intran: T f(U)`, `outtran: U f(T)` and `destructor: f(T)`; and `mig!`'s own
 /// `rusttype: T`, which binds a Rust type of the user's to fixed inline data.
-fn annotations<'t>() -> impl Parser<'t, In<'t>, Vec<Annotation>, Extra<'t>> + Clone {
+fn annotations<'t>() -> Rule<'t, Vec<Annotation>> {
     let argument = group(Delimiter::Parenthesis, path());
     let named = any_kw(
         &["ctype", "cusertype", "cservertype", "rusttype"],
@@ -344,7 +358,8 @@ fn annotations<'t>() -> impl Parser<'t, In<'t>, Vec<Annotation>, Extra<'t>> + Cl
         value,
         function: None,
         argument: None,
-    });
+    })
+    .boxed();
     let translation = any_kw(&["intran", "outtran"], "type annotation")
         .then_ignore(punct(':'))
         .then(path())
@@ -355,7 +370,8 @@ fn annotations<'t>() -> impl Parser<'t, In<'t>, Vec<Annotation>, Extra<'t>> + Cl
             value,
             function: Some(function),
             argument: Some(argument),
-        });
+        })
+        .boxed();
     let destructor = kw("destructor")
         .then_ignore(punct(':'))
         .then(path())
@@ -365,14 +381,18 @@ fn annotations<'t>() -> impl Parser<'t, In<'t>, Vec<Annotation>, Extra<'t>> + Cl
             value,
             function: None,
             argument: Some(argument),
-        });
-    choice((named, translation, destructor)).repeated().collect()
+        })
+        .boxed();
+    choice((named, translation, destructor))
+        .repeated()
+        .collect()
+        .boxed()
 }
 
 // ---- statements -----------------------------------------------------------------------
 
 /// `Subsystem`: `subsystem [KernelUser] [KernelServer] name base`.
-fn subsystem<'t>() -> impl Parser<'t, In<'t>, Statement, Extra<'t>> + Clone {
+fn subsystem<'t>() -> Rule<'t, Statement> {
     kw("subsystem")
         .ignore_then(
             any_kw(&["KernelUser", "KernelServer"], "`KernelUser` or `KernelServer`")
@@ -403,10 +423,11 @@ fn subsystem<'t>() -> impl Parser<'t, In<'t>, Statement, Extra<'t>> + Clone {
                 span: e.span(),
             })
         })
+        .boxed()
 }
 
 /// `TypeDecl`: `type name = spec annotations`.
-fn type_decl<'t>() -> impl Parser<'t, In<'t>, Statement, Extra<'t>> + Clone {
+fn type_decl<'t>() -> Rule<'t, Statement> {
     kw("type")
         .ignore_then(ident())
         .then_ignore(punct('='))
@@ -421,6 +442,7 @@ fn type_decl<'t>() -> impl Parser<'t, In<'t>, Statement, Extra<'t>> + Clone {
                 span: e.span(),
             })
         })
+        .boxed()
 }
 
 const DIRECTIONS: &[&str] = &[
@@ -448,7 +470,7 @@ const DIRECTIONS: &[&str] = &[
 ];
 
 /// `Argument`: `[direction] name : type [, flag]*`.
-fn argument<'t>() -> impl Parser<'t, In<'t>, Arg, Extra<'t>> + Clone {
+fn argument<'t>() -> Rule<'t, Arg> {
     let declared = ident()
         .then_ignore(punct('='))
         .then(type_spec())
@@ -457,8 +479,11 @@ fn argument<'t>() -> impl Parser<'t, In<'t>, Arg, Extra<'t>> + Clone {
             name,
             spec: Box::new(spec),
             annotations,
-        });
-    let arg_type = choice((declared, ident().map(ArgType::Named))).labelled("type name");
+        })
+        .boxed();
+    let arg_type = choice((declared, ident().map(ArgType::Named)))
+        .labelled("type name")
+        .boxed();
     // `, name :` or `, in name :` is the next argument after a mistaken `,`, not a flag.
     let next_argument = ident().then(ident().or_not()).then(punct(':')).ignored();
     let flag = punct(',')
@@ -468,7 +493,8 @@ fn argument<'t>() -> impl Parser<'t, In<'t>, Arg, Extra<'t>> + Clone {
         .map(|(name, brackets)| Flag {
             name,
             brackets: brackets.is_some(),
-        });
+        })
+        .boxed();
     docs()
         .then(any_kw(DIRECTIONS, "argument direction").or_not())
         .then(ident())
@@ -487,7 +513,7 @@ fn argument<'t>() -> impl Parser<'t, In<'t>, Arg, Extra<'t>> + Clone {
 }
 
 /// `RoutineDecl`: `routine name ( args )` or `simpleroutine name ( args )`.
-fn routine<'t>() -> impl Parser<'t, In<'t>, Statement, Extra<'t>> + Clone {
+fn routine<'t>() -> Rule<'t, Statement> {
     // A `,` between arguments, as in Rust or C: reported at each, and read as the `;`
     // it should be, so the arguments after it are still checked.
     let comma = punct(',').validate(|span, _, emitter| {
@@ -500,7 +526,8 @@ fn routine<'t>() -> impl Parser<'t, In<'t>, Statement, Extra<'t>> + Clone {
     let args = argument()
         .separated_by(choice((punct(';'), comma)))
         .allow_trailing()
-        .collect::<Vec<_>>();
+        .collect::<Vec<_>>()
+        .boxed();
     // `-> T`, as a Rust function returns: MIG has no return type.
     let result = punct('-')
         .then(punct('>'))
@@ -581,21 +608,23 @@ fn routine<'t>() -> impl Parser<'t, In<'t>, Statement, Extra<'t>> + Clone {
             span: e.span(),
         })
     })
+    .boxed()
 }
 
 /// The option statements that take one identifier.
-fn name_statement<'t>() -> impl Parser<'t, In<'t>, Statement, Extra<'t>> + Clone {
+fn name_statement<'t>() -> Rule<'t, Statement> {
     any_kw(
         &["serverprefix", "userprefix", "serverdemux", "error", "msgtype"],
         "statement",
     )
     .then(ident())
     .map(|(keyword, value)| Statement::Name { keyword, value })
+    .boxed()
 }
 
 /// `WaitTime`, `SendTime`, `MsgOption`, `ConsumeOnSendError`: migcom's `String` is
 /// `[-/._$A-Za-z0-9]+`, which Rust splits into several tokens, so it is glued back.
-fn text_statement<'t>() -> impl Parser<'t, In<'t>, Statement, Extra<'t>> + Clone {
+fn text_statement<'t>() -> Rule<'t, Statement> {
     let piece = select_ref! {
         Tok::Ident(s) => s.clone(),
         Tok::Number(s) => s.clone(),
@@ -619,19 +648,21 @@ fn text_statement<'t>() -> impl Parser<'t, In<'t>, Statement, Extra<'t>> + Clone
         any_kw(&["nowaittime", "nosendtime"], "statement")
             .map(|keyword| Statement::Text { keyword, value: None }),
     ))
+    .boxed()
 }
 
-fn number_statement<'t>() -> impl Parser<'t, In<'t>, Statement, Extra<'t>> + Clone {
+fn number_statement<'t>() -> Rule<'t, Statement> {
     any_kw(
         &["usespecialreplyport", "usertypelimit", "onstacklimit"],
         "statement",
     )
     .then(expr())
     .map(|(keyword, value)| Statement::Number { keyword, value })
+    .boxed()
 }
 
 /// `Import` (`<file>` arrives as `<`, tokens, `>`) and `RCSDecl`.
-fn c_file_statement<'t>() -> impl Parser<'t, In<'t>, Statement, Extra<'t>> + Clone {
+fn c_file_statement<'t>() -> Rule<'t, Statement> {
     let string = select_ref! { Tok::Str(s) => s.clone() }.labelled("string");
     choice((
         any_kw(
@@ -642,10 +673,11 @@ fn c_file_statement<'t>() -> impl Parser<'t, In<'t>, Statement, Extra<'t>> + Clo
         kw("rcsid").then(string),
     ))
     .map(|(keyword, file)| Statement::CFile { keyword, file })
+    .boxed()
 }
 
 /// `"file"` or `<dir/file.h>`, the latter glued back from its tokens.
-fn file_name<'t>() -> impl Parser<'t, In<'t>, String, Extra<'t>> + Clone {
+fn file_name<'t>() -> Rule<'t, String> {
     let quoted = select_ref! { Tok::Str(s) => s.clone() };
     let piece = select_ref! {
         Tok::Ident(s) => s.clone(),
@@ -656,31 +688,32 @@ fn file_name<'t>() -> impl Parser<'t, In<'t>, String, Extra<'t>> + Clone {
         .ignore_then(piece.repeated().collect::<Vec<_>>())
         .then_ignore(punct('>'))
         .map(|pieces| format!("<{}>", pieces.concat()));
-    choice((quoted, angled)).labelled("file name")
+    choice((quoted, angled)).labelled("file name").boxed()
 }
 
 /// A statement's `;` (`true`), or its absence just before another statement, an
 /// `#include` or the end (`false`): a forgotten `;`, reported without losing either
 /// statement. Anything else is a syntax error in the statement itself.
-fn terminator<'t>() -> impl Parser<'t, In<'t>, bool, Extra<'t>> + Clone {
+fn terminator<'t>() -> Rule<'t, bool> {
     let next = choice((
         select_ref! { Tok::Ident(s) if STATEMENT_KEYWORDS.iter().any(|k| s.eq_ignore_ascii_case(k)) => () },
         punct('#').ignored(),
         end(),
     ));
-    choice((punct(';').to(true), next.rewind().to(false)))
+    choice((punct(';').to(true), next.rewind().to(false))).boxed()
 }
 
 /// `#include <file>`: a preprocessor line, so no `;`.
-fn include<'t>() -> impl Parser<'t, In<'t>, Statement, Extra<'t>> + Clone {
+fn include<'t>() -> Rule<'t, Statement> {
     punct('#')
         .ignore_then(kw("include"))
         .ignore_then(file_name())
         .map_with(|path, e| Statement::Include(Include { path, span: e.span() }))
+        .boxed()
 }
 
 /// `Statements`: every statement ends in `;`; a bad one is skipped up to its `;`.
-fn file<'t>() -> impl Parser<'t, In<'t>, File, Extra<'t>> {
+fn file<'t>() -> Rule<'t, File> {
     let statement = docs()
         .then(
             choice((
@@ -728,7 +761,8 @@ fn file<'t>() -> impl Parser<'t, In<'t>, File, Extra<'t>> {
                 .at_least(1)
                 .then(punct(';'))
                 .to(Statement::Error),
-        ));
+        ))
+        .boxed();
     // A lone `;` is an empty statement, as in migcom.
     let empty_statement = punct(';').to(Statement::Error);
     choice((include(), empty_statement, statement))
