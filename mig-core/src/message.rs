@@ -838,6 +838,22 @@ mod tests {
     }
 
     #[test]
+    fn a_writer_used_out_of_order_writes_nothing_outside_the_message() {
+        // The writer is a safe (if hidden) API: a place before what an array already
+        // left out, or past the message, is not written, and the size never goes below
+        // what was written.
+        let wire = written(32, |w| {
+            w.elements(24, 6, &[1u8]); // leaves 4 of its 8 bytes out: 28 bytes now
+            w.put(0, 7u32); // before what that array left out: ignored
+            w.put(40, 9u32); // past the maximum: ignored
+            w.elements(8, usize::MAX, &[3u32]); // a slot past the maximum: ignored
+        });
+        assert_eq!(wire.len(), 28);
+        assert_eq!(&wire[24..28], &[1, 0, 0, 0]);
+        assert_eq!(&wire[..4], &[0; 4], "nothing was written before the array");
+    }
+
+    #[test]
     fn same_count_arrays_share_the_first_count() {
         // `masks` with its count, then `flavors` (SameCount): two elements each.
         let arrays = [

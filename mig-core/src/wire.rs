@@ -71,11 +71,22 @@ impl<'a> Reader<'a> {
         self.get(0, 0)
     }
 
+    /// Where the field at `offset` (maximum layout) that follows `k` variable arrays
+    /// lies; `usize::MAX` (nothing there) for a place no layout gives.
+    #[inline]
+    fn at(&self, offset: usize, k: usize) -> usize {
+        self.shape
+            .removed
+            .get(k)
+            .and_then(|&removed| offset.checked_sub(removed as usize))
+            .unwrap_or(usize::MAX)
+    }
+
     /// The value at `offset` (maximum layout) that follows `k` variable arrays.
     #[inline]
     pub fn get<T: Pod>(&self, offset: usize, k: usize) -> T {
-        let at = offset - self.shape.removed[k] as usize;
-        match self.bytes.get(at..at + size_of::<T>()) {
+        let at = self.at(offset, k);
+        match self.bytes.get(at..at.saturating_add(size_of::<T>())) {
             // SAFETY: `size_of::<T>()` readable bytes; `read_unaligned` needs no
             // alignment; every bit pattern is a valid `T` (`Pod`).
             Some(field) => unsafe { field.as_ptr().cast::<T>().read_unaligned() },
@@ -101,9 +112,9 @@ impl<'a> Reader<'a> {
         k: usize,
         count: u32,
     ) -> Elements<'_, T, N> {
-        let at = offset - self.shape.removed[k] as usize;
+        let at = self.at(offset, k);
         let count = (count as usize).min(N);
-        let Some(bytes) = self.bytes.get(at..at + count * size_of::<T>()) else {
+        let Some(bytes) = self.bytes.get(at..at.saturating_add(count * size_of::<T>())) else {
             return Elements::Borrowed(&[]);
         };
         if bytes.as_ptr().cast::<T>().is_aligned() {
@@ -127,7 +138,7 @@ impl<'a> Reader<'a> {
     /// NUL there.
     #[inline]
     pub fn c_str(&self, offset: usize, k: usize, limit: usize) -> Option<&CStr> {
-        let at = offset - self.shape.removed[k] as usize;
+        let at = self.at(offset, k);
         CStr::from_bytes_until_nul(self.bytes.get(at..at.checked_add(limit)?)?).ok()
     }
 
@@ -226,13 +237,15 @@ impl<'a> Writer<'a> {
         self.max - self.removed
     }
 
-    /// Writes the bytes of `value` at `offset` of the maximum layout. An offset outside
-    /// it (which `layout` never gives) writes nothing.
+    /// Writes the bytes of `value` at `offset` of the maximum layout. A place outside it,
+    /// or before an array already written (fields are written in layout order), which
+    /// `layout` never gives, writes nothing.
     #[inline]
     pub fn put<T: Pod>(&mut self, offset: usize, value: T) {
-        if offset + size_of::<T>() <= self.max {
-            // SAFETY: `offset - removed + size_of::<T>() <= max - removed <= max`, within
-            // the buffer (`new`); `write_unaligned` needs no alignment.
+        if offset >= self.removed && offset.saturating_add(size_of::<T>()) <= self.max {
+            // SAFETY: `removed <= offset`, and `offset - removed + size_of::<T>() <= max -
+            // removed <= max`, within the buffer (`new`); `write_unaligned` needs no
+            // alignment.
             unsafe {
                 self.start
                     .add(offset - self.removed)
@@ -247,10 +260,17 @@ impl<'a> Writer<'a> {
     #[inline]
     pub fn elements<T: Pod>(&mut self, offset: usize, max: usize, items: &[T]) {
         let count = items.len().min(max);
-        let slot = (max * size_of::<T>()).next_multiple_of(4);
+        let Some(slot) = max
+            .checked_mul(size_of::<T>())
+            .and_then(|bytes| bytes.checked_next_multiple_of(4))
+        else {
+            return;
+        };
         let used = count * size_of::<T>();
         let actual = used.next_multiple_of(4);
-        if offset + slot > self.max {
+        // In layout order and inside the message, so that what is left out (`slot -
+        // actual`) never exceeds what remains: the size stays at least `at + actual`.
+        if offset < self.removed || offset.saturating_add(slot) > self.max {
             return;
         }
         let at = offset - self.removed;
