@@ -72,14 +72,11 @@ impl<'a> Reader<'a> {
     }
 
     /// Where the field at `offset` (maximum layout) that follows `k` variable arrays
-    /// lies; `usize::MAX` (nothing there) for a place no layout gives.
+    /// lies. A place no layout gives wraps around to one past every buffer, where the
+    /// bounds-checked reads below find nothing.
     #[inline]
     fn at(&self, offset: usize, k: usize) -> usize {
-        self.shape
-            .removed
-            .get(k)
-            .and_then(|&removed| offset.checked_sub(removed as usize))
-            .unwrap_or(usize::MAX)
+        offset.wrapping_sub(self.shape.removed[k] as usize)
     }
 
     /// The value at `offset` (maximum layout) that follows `k` variable arrays.
