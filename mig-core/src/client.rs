@@ -169,13 +169,14 @@ pub unsafe fn call<Rq: Message, Rp: Message, T>(
     unsafe { carry_voucher(head) };
     // SAFETY: `head` points at a buffer of `capacity` bytes, which covers both the
     // request we send (its first `send_size` bytes, all written) and the reply plus
-    // trailer we let the kernel write.
+    // trailer we let the kernel write (at most `Received<Rp>`, as Apple's stubs pass
+    // `sizeof(Reply)`: a larger reply is `MACH_RCV_TOO_LARGE`, destroyed by the kernel).
     let result = unsafe {
         sys::mach_msg(
             head,
             sys::MACH_SEND_MSG | sys::MACH_RCV_MSG | options,
             send_size as u32,
-            capacity as u32,
+            size_of::<Received<Rp>>() as u32,
             reply_port,
             timeout,
             sys::MACH_PORT_NULL,
