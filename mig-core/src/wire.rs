@@ -12,7 +12,7 @@
 
 use core::ffi::CStr;
 use core::marker::PhantomData;
-use core::mem::{MaybeUninit, align_of, size_of};
+use core::mem::{MaybeUninit, size_of};
 
 use crate::array::{InlineArray, Pod};
 use crate::message::{MOST_ARRAYS, VarArray};
@@ -162,16 +162,19 @@ impl<'a> Reader<'a> {
     /// received, its address and size cleared in the buffer.
     #[inline]
     pub fn take_out_of_line(&mut self, offset: usize) -> mach_msg_ool_descriptor_t {
-        let descriptor: mach_msg_ool_descriptor_t = self.get(offset, 0);
-        self.clear(offset, 8);
-        self.clear(offset + 12, 4);
-        descriptor
+        self.take_region(offset)
     }
 
     /// Takes the region and rights of the out-of-line ports descriptor at `offset`.
     #[inline]
     pub fn take_out_of_line_ports(&mut self, offset: usize) -> mach_msg_ool_ports_descriptor_t {
-        let descriptor: mach_msg_ool_ports_descriptor_t = self.get(offset, 0);
+        self.take_region(offset)
+    }
+
+    /// Either kind of out-of-line descriptor (address, four bytes of flags, size or
+    /// count): read, then its address and size cleared.
+    fn take_region<D: Pod>(&mut self, offset: usize) -> D {
+        let descriptor = self.get(offset, 0);
         self.clear(offset, 8);
         self.clear(offset + 12, 4);
         descriptor
@@ -280,5 +283,3 @@ impl<'a> Writer<'a> {
         self.removed += slot - actual;
     }
 }
-
-const _: () = assert!(align_of::<mach_msg_header_t>() <= 8);
