@@ -1,25 +1,6 @@
 //! The `mig!` procedural macro. Use it through the `mig` crate, which re-exports it
-//! with its documentation and the runtime the generated code needs.
-//!
-//! The pipeline, one module per stage:
-//! `lex` (tokens with spans) → `preprocess` (`#define`, `#if`, `#include` of files)
-//! → `parse` (chumsky, recovering) → `check` (the model, every error at its span) →
-//! `layout` (the wire format, and the messages it cannot carry) → `expand` (Rust items).
-//! Each stage uses only those before it; `pipeline` drives them, and lexes and parses
-//! the built-in type files `check` reads.
-
-mod builtin;
-mod check;
-mod errors;
-mod expand;
-mod layout;
-mod lex;
-mod model;
-mod parse;
-mod pipeline;
-mod preprocess;
-mod suggest;
-mod syntax;
+//! with its documentation and the runtime the generated code needs. The work is done
+//! by `mig-gen`; this crate only hands it the compiler's tokens.
 
 use proc_macro2::{Delimiter, TokenStream, TokenTree};
 use quote::quote;
@@ -29,14 +10,14 @@ use quote::quote;
 #[proc_macro]
 pub fn mig_impl(input: proc_macro::TokenStream) -> proc_macro::TokenStream {
     let (krate, body) = split_krate(input.into());
-    pipeline::expand_definition(krate, body).into()
+    mig_gen::expand(krate, body).into()
 }
 
 /// Expands to the aliases of every built-in MIG type (for `mig::types`).
 #[doc(hidden)]
 #[proc_macro]
 pub fn builtin_types(input: proc_macro::TokenStream) -> proc_macro::TokenStream {
-    expand::builtin_types(input.into(), &pipeline::builtin_types()).into()
+    mig_gen::builtin_types(input.into()).into()
 }
 
 /// Splits the leading `[path]` off, defaulting to `::mig`.
@@ -49,6 +30,3 @@ fn split_krate(input: TokenStream) -> (TokenStream, TokenStream) {
     }
     (quote!(::mig), input)
 }
-
-#[cfg(test)]
-mod tests;

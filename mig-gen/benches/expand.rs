@@ -1,7 +1,7 @@
 //! Expansion time: the whole `mig!` pipeline, in process, on large definitions.
 //!
-//! `cargo bench -p mig-macro --bench expand`. The pipeline's modules are compiled into
-//! this benchmark from the macro's sources (a proc-macro crate exports nothing else).
+//! `cargo bench -p mig-gen --bench expand`. The pipeline's modules are compiled into
+//! this benchmark from the sources of `mig-gen`, whose API is only the whole pipeline.
 
 #![allow(dead_code, unused_imports)]
 

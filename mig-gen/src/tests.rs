@@ -215,7 +215,7 @@ fn builtin_types_check_cleanly() {
 }
 
 #[test]
-#[ignore = "prints an expansion for eyeballing: cargo test -p mig-macro print_expansion -- --ignored --nocapture"]
+#[ignore = "prints an expansion for eyeballing: cargo test -p mig-gen print_expansion -- --ignored --nocapture"]
 fn print_expansion() {
     let out = crate::pipeline::expand_definition(
         quote::quote!(::mig),
@@ -358,8 +358,8 @@ fn expansions_match_their_snapshots() {
         let kept = std::fs::read_to_string(&path).unwrap_or_default();
         assert!(
             kept == pretty,
-            "the expansion of `{name}` changed: review it with `MIG_BLESS=1 cargo test -p mig-macro` \
-             and `git diff mig-macro/snapshots`"
+            "the expansion of `{name}` changed: review it with `MIG_BLESS=1 cargo test -p mig-gen` \
+             and `git diff mig-gen/snapshots`"
         );
     }
 }
