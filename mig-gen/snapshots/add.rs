@@ -108,6 +108,7 @@ pub mod add {
         );
     }
     /// Calls routine `add2` on `server`: sends the request (msgh_id 100) and waits for the reply (msgh_id 200).
+    #[inline]
     pub fn add2(
         server: ::mig::types::mach_port_t,
         a: ::mig::types::int,
@@ -139,6 +140,7 @@ pub mod add {
         }
     }
     /// Sends simpleroutine `note` (msgh_id 101) to `server` without waiting for an answer.
+    #[inline]
     pub fn note(
         server: ::mig::types::mach_port_t,
         value: ::mig::types::int,

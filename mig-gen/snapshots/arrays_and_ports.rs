@@ -143,6 +143,7 @@ pub mod bulk {
         }
     }
     /// Calls routine `swap` on `server`: sends the request (msgh_id 200) and waits for the reply (msgh_id 300).
+    #[inline]
     pub fn swap(
         server: ::mig::types::mach_port_t,
         w: &[::mig::types::int],

@@ -137,6 +137,7 @@ pub fn stub(paths: &Paths, routine: &Routine, layout: &RoutineLayout) -> TokenSt
         };
         return quote! {
             #doc
+            #[inline]
             pub fn #name(#(#params),*) -> #krate::Result<()> {
                 #ret_code
                 #prelude
@@ -228,6 +229,7 @@ pub fn stub(paths: &Paths, routine: &Routine, layout: &RoutineLayout) -> TokenSt
     };
     quote! {
         #doc
+        #[inline]
         pub fn #name(#(#params),*) -> #krate::Result<#returns> {
             #prelude
             // SAFETY: the request is written from the arguments, whose types own or borrow
