@@ -4,6 +4,8 @@
 //! message structs (`size_of`, `offset_of!`), so the table cannot drift from the code.
 //! Sizes and offsets are Apple MIG's for 64-bit macOS; field names are its C names.
 
+use crate::message::VarArray;
+
 /// One routine: its request and, for a `routine` (not a `simpleroutine`), its reply.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct RoutineLayout {
@@ -28,6 +30,9 @@ pub struct Layout {
     pub descriptors: u32,
     /// Every field, in order: `Head`, `NDR`, `RetCode`, arguments, `<arg>Pad`, ….
     pub fields: &'static [FieldLayout],
+    /// The variable-size inline arrays, in order (empty for a fixed-size message): on the
+    /// wire each takes only its count's bytes, and the fields after it move down.
+    pub variable: &'static [VarArray],
 }
 
 /// One field of a message struct.

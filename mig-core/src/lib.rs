@@ -16,6 +16,7 @@
 mod array;
 pub mod bootstrap;
 mod client;
+mod describe;
 mod error;
 mod layout;
 mod message;
@@ -30,6 +31,7 @@ mod trailer;
 mod wire;
 
 pub use array::{InlineArray, Pod};
+pub use describe::{Description, Direction, SubsystemLayout, describe};
 pub use error::{Error, Result};
 pub use layout::{FieldLayout, Layout, RoutineLayout};
 pub use message::{Descriptor, Message, MessageBuffer, VarArray};
@@ -47,6 +49,7 @@ pub const MAX_TRAILER_SIZE: usize = 68;
 pub mod __private {
     pub use crate::array::{bounded, to_wire};
     pub use crate::client::{ReplyPort, call, post, send_ret_code};
+    pub use crate::describe::debug_message;
     pub use crate::layout::check_layout;
     pub use crate::ool::{ool_value, ool_value_moved, physical_copy, slice_to_wire, take_ool_value};
     pub use crate::port_array::{

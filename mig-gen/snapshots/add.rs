@@ -36,7 +36,16 @@ pub mod add {
         }
         unsafe impl ::mig::Message for Request {
             const DESCRIPTORS: &'static [::mig::Descriptor] = &[];
-            const VARIABLE: &'static [::mig::VarArray] = &[];
+        }
+        impl ::core::fmt::Debug for Request {
+            fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
+                ::mig::__private::debug_message(
+                    f,
+                    "add2::Request",
+                    &super::ROUTINES[0].request,
+                    self,
+                )
+            }
         }
         const _: () = ::mig::__private::check_layout(
             &super::ROUTINES[0].request,
@@ -65,7 +74,16 @@ pub mod add {
         }
         unsafe impl ::mig::Message for Reply {
             const DESCRIPTORS: &'static [::mig::Descriptor] = &[];
-            const VARIABLE: &'static [::mig::VarArray] = &[];
+        }
+        impl ::core::fmt::Debug for Reply {
+            fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
+                ::mig::__private::debug_message(
+                    f,
+                    "add2::Reply",
+                    &super::ROUTINES[0].reply.unwrap(),
+                    self,
+                )
+            }
         }
         const _: () = ::mig::__private::check_layout(
             &super::ROUTINES[0].reply.unwrap(),
@@ -95,7 +113,16 @@ pub mod add {
         }
         unsafe impl ::mig::Message for Request {
             const DESCRIPTORS: &'static [::mig::Descriptor] = &[];
-            const VARIABLE: &'static [::mig::VarArray] = &[];
+        }
+        impl ::core::fmt::Debug for Request {
+            fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
+                ::mig::__private::debug_message(
+                    f,
+                    "note::Request",
+                    &super::ROUTINES[1].request,
+                    self,
+                )
+            }
         }
         const _: () = ::mig::__private::check_layout(
             &super::ROUTINES[1].request,
@@ -320,6 +347,7 @@ pub mod add {
                         size: 4,
                     },
                 ],
+                variable: &[],
             },
             reply: ::core::option::Option::Some(::mig::Layout {
                 id: 200,
@@ -348,6 +376,7 @@ pub mod add {
                         size: 4,
                     },
                 ],
+                variable: &[],
             }),
         },
         ::mig::RoutineLayout {
@@ -374,8 +403,15 @@ pub mod add {
                         size: 4,
                     },
                 ],
+                variable: &[],
             },
             reply: ::core::option::Option::None,
         },
     ];
+    /// The subsystem's name and routines, for describing its messages in logs
+    /// (`mig::describe`).
+    pub const SUBSYSTEM: ::mig::SubsystemLayout = ::mig::SubsystemLayout {
+        name: "add",
+        routines: ROUTINES,
+    };
 }

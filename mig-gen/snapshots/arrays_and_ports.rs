@@ -44,14 +44,19 @@ pub mod bulk {
                     disposition: 17,
                 },
             ];
-            const VARIABLE: &'static [::mig::VarArray] = &[
-                ::mig::VarArray {
-                    count_offset: 48,
-                    data_offset: 52,
-                    element_size: 4,
-                    max: 16,
-                },
-            ];
+            const VARIABLE: &'static [::mig::VarArray] = super::ROUTINES[0usize]
+                .request
+                .variable;
+        }
+        impl ::core::fmt::Debug for Request {
+            fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
+                ::mig::__private::debug_message(
+                    f,
+                    "swap::Request",
+                    &super::ROUTINES[0].request,
+                    self,
+                )
+            }
         }
         const _: () = ::mig::__private::check_layout(
             &super::ROUTINES[0].request,
@@ -98,14 +103,20 @@ pub mod bulk {
                     disposition: 17,
                 },
             ];
-            const VARIABLE: &'static [::mig::VarArray] = &[
-                ::mig::VarArray {
-                    count_offset: 68,
-                    data_offset: 72,
-                    element_size: 4,
-                    max: 16,
-                },
-            ];
+            const VARIABLE: &'static [::mig::VarArray] = super::ROUTINES[0usize]
+                .reply
+                .unwrap()
+                .variable;
+        }
+        impl ::core::fmt::Debug for Reply {
+            fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
+                ::mig::__private::debug_message(
+                    f,
+                    "swap::Reply",
+                    &super::ROUTINES[0].reply.unwrap(),
+                    self,
+                )
+            }
         }
         const _: () = ::mig::__private::check_layout(
             &super::ROUTINES[0].reply.unwrap(),
@@ -350,6 +361,14 @@ pub mod bulk {
                         size: 64,
                     },
                 ],
+                variable: &[
+                    ::mig::VarArray {
+                        count_offset: 48,
+                        data_offset: 52,
+                        element_size: 4,
+                        max: 16,
+                    },
+                ],
             },
             reply: ::core::option::Option::Some(::mig::Layout {
                 id: 300,
@@ -398,7 +417,21 @@ pub mod bulk {
                         size: 64,
                     },
                 ],
+                variable: &[
+                    ::mig::VarArray {
+                        count_offset: 68,
+                        data_offset: 72,
+                        element_size: 4,
+                        max: 16,
+                    },
+                ],
             }),
         },
     ];
+    /// The subsystem's name and routines, for describing its messages in logs
+    /// (`mig::describe`).
+    pub const SUBSYSTEM: ::mig::SubsystemLayout = ::mig::SubsystemLayout {
+        name: "bulk",
+        routines: ROUTINES,
+    };
 }

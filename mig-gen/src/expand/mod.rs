@@ -38,6 +38,7 @@ pub fn subsystem(
     let paths = Paths { krate };
     let krate = &paths.krate;
     let name = ident(&model.name);
+    let subsystem_name = &model.name;
     let module_docs = docs_with(
         &model.docs,
         &format!(
@@ -89,6 +90,10 @@ pub fn subsystem(
             /// sizes and field offsets as Apple's MIG lays them out. Checked at compile
             /// time against the structs above.
             pub const ROUTINES: &[#krate::RoutineLayout] = &[#(#table),*];
+
+            /// The subsystem's name and routines, for describing its messages in logs
+            /// (`mig::describe`).
+            pub const SUBSYSTEM: #krate::SubsystemLayout = #krate::SubsystemLayout { name: #subsystem_name, routines: ROUTINES };
         }
     }
 }

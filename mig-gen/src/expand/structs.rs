@@ -162,6 +162,11 @@ fn message(
         ),
         FieldKind::Padding => "Padding to a 4-byte boundary.".to_owned(),
     });
+    let title = format!("{}::{which}", routine.name);
+    // The table holds the variable arrays; a fixed-size message keeps the trait's `&[]`.
+    let variable = (!m.variable.is_empty()).then(
+        || quote!(const VARIABLE: &'static [#krate::VarArray] = super::ROUTINES[#index].#entry.variable;),
+    );
     let doc = format!(
         "The {} of `{}` as it travels (msgh_id {}, {} bytes), laid out as Apple MIG's `__{which}__{}_t`.",
         which.to_lowercase(),
@@ -171,15 +176,6 @@ fn message(
         routine.name
     );
     let index = proc_macro2::Literal::usize_unsuffixed(index);
-    let variable = m.variable.iter().map(|v| {
-        let (offset, size, max) = (
-            proc_macro2::Literal::u32_unsuffixed(v.count_offset),
-            proc_macro2::Literal::u32_unsuffixed(v.element_size),
-            proc_macro2::Literal::u32_unsuffixed(v.max),
-        );
-        let data = proc_macro2::Literal::u32_unsuffixed(v.data_offset);
-        quote!(#krate::VarArray { count_offset: #offset, data_offset: #data, element_size: #size, max: #max })
-    });
     let mut out_of_line = m.out_of_line.iter();
     let descriptors: Vec<TokenStream> = m
         .fields
@@ -258,8 +254,14 @@ fn message(
         // SAFETY: packed(4), starts with the header, holds only plain data.
         unsafe impl #krate::Message for #name {
             const DESCRIPTORS: &'static [#krate::Descriptor] = &[#(#descriptors),*];
-            const VARIABLE: &'static [#krate::VarArray] = &[#(#variable),*];
+            #variable
             #trailer
+        }
+
+        impl ::core::fmt::Debug for #name {
+            fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
+                #krate::__private::debug_message(f, #title, &super::ROUTINES[#index].#entry, self)
+            }
         }
 
         const _: () = #krate::__private::check_layout(
@@ -303,5 +305,18 @@ fn layout_value(krate: &TokenStream, m: &Message) -> TokenStream {
         let size = lit_usize(f.size);
         quote!(#krate::FieldLayout { name: #name, offset: #offset, size: #size })
     });
-    quote!(#krate::Layout { id: #id, size: #size, complex: #complex, descriptors: #descriptors, fields: &[#(#fields),*] })
+    let variable = m.variable.iter().map(|v| {
+        let lit = proc_macro2::Literal::u32_unsuffixed;
+        let (count, data, size, max) = (
+            lit(v.count_offset),
+            lit(v.data_offset),
+            lit(v.element_size),
+            lit(v.max),
+        );
+        quote!(#krate::VarArray { count_offset: #count, data_offset: #data, element_size: #size, max: #max })
+    });
+    quote!(#krate::Layout {
+        id: #id, size: #size, complex: #complex, descriptors: #descriptors,
+        fields: &[#(#fields),*], variable: &[#(#variable),*],
+    })
 }
