@@ -31,14 +31,34 @@ use cond::{Branch, Conditionals};
 use defines::{Defines, tokens_text};
 use files::Files;
 
-pub use files::INCLUDE_PATH_VAR;
+pub use files::{INCLUDE_PATH_VAR, Search};
+pub use text::{FileError, Mapped};
 
-/// Runs the preprocessor over a whole body: the tokens left, and the files included
-/// (their changes must make the compiler expand the macro again).
+/// Reads and preprocesses the file at `path` as an `#include` of it would (names
+/// predefined as for a `mig!` body): its text, to be lexed as a whole, with where each
+/// line came from, and the files read; or the first preprocessing error.
+pub fn read_file(path: &std::path::Path, search: Search) -> (Result<Mapped, FileError>, Vec<PathBuf>) {
+    let mut files = Files::new(search);
+    let result = text::read(path, &mut Defines::new(), &mut files);
+    (result, files.into_paths())
+}
+
+/// Runs the preprocessor over a whole body, looking for included files as the macro does
+/// ([`Search::from_env`]): the tokens left, and the files included (their changes must
+/// make the compiler expand the macro again).
 pub fn preprocess(tokens: Vec<(Tok, Sp)>, cx: &mut Errors) -> (Vec<(Tok, Sp)>, Vec<PathBuf>) {
+    preprocess_with(tokens, Search::from_env(), cx)
+}
+
+/// [`preprocess`], with included files looked for as `search` says.
+pub fn preprocess_with(
+    tokens: Vec<(Tok, Sp)>,
+    search: Search,
+    cx: &mut Errors,
+) -> (Vec<(Tok, Sp)>, Vec<PathBuf>) {
     let mut state = State {
         defines: Defines::new(),
-        files: Files::default(),
+        files: Files::new(search),
     };
     let tokens = run(tokens, &mut state, cx);
     (tokens, state.files.into_paths())
