@@ -143,4 +143,6 @@ impl Config {
 }
 
 #[cfg(test)]
+mod front_tests;
+#[cfg(test)]
 mod tests;

@@ -59,6 +59,10 @@ impl Search {
     pub fn find(&self, name: &str, angled: bool, from: Option<&Path>) -> Result<PathBuf, String> {
         let mut dirs = Vec::new();
         if !angled {
+            // An absolute path is itself (and `join` keeps it so in every directory).
+            if Path::new(name).is_absolute() {
+                dirs.push(PathBuf::new());
+            }
             match from {
                 Some(file) => dirs.extend(file.parent().map(Path::to_path_buf)),
                 None => dirs.extend(self.body_dir.clone()),
@@ -77,7 +81,11 @@ impl Search {
             ));
         }
         if !self.from_env {
-            let searched: Vec<String> = dirs.iter().map(|d| format!("`{}`", d.display())).collect();
+            let searched: Vec<String> = dirs
+                .iter()
+                .filter(|d| !d.as_os_str().is_empty())
+                .map(|d| format!("`{}`", d.display()))
+                .collect();
             return Err(format!(
                 "cannot find `{}`: it is not a built-in type file and no include directory holds it \
                  (searched: {}); add the directory that holds it to the include directories",
