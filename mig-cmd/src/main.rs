@@ -5,9 +5,9 @@
 //! mig [-I DIR]... [--krate PATH] [-o FILE] FILE
 //! ```
 //!
-//! A `FILE` ending in `.rs` is a Rust file: each of its `mig! { … }` (or
-//! `mig::mig! { … }`) blocks is expanded as the macro expands it, and printed in order,
-//! each under a comment naming its line. Any other `FILE` is MIG text (a `.defs` file):
+//! A `FILE` ending in `.rs` is a Rust file: each of its `mig! { … }` blocks (by any path
+//! ending in `mig`: `mig::mig!`, a renamed crate's) is expanded as the macro expands it,
+//! and printed in order, each under a comment naming its line. Any other `FILE` is MIG text (a `.defs` file):
 //! it is preprocessed as C, as an `#include` of it in a `mig!` body is, and its
 //! expansion printed. Errors print as `file:line:column: error: message` with the line
 //! and a caret, and the command exits with status 1 (2 for a wrong command line).

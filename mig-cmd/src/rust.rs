@@ -15,16 +15,14 @@ struct Block {
     body: TokenStream,
 }
 
-/// Collects the invocations of `mig!` and `mig::mig!` (with or without a leading `::`).
+/// Collects the invocations of `mig!`, `mig::mig!`, and `mig!` through any other path
+/// (a renamed crate's, `renamed::mig!`), with or without a leading `::`.
 #[derive(Default)]
 struct Blocks(Vec<Block>);
 
 impl<'ast> Visit<'ast> for Blocks {
     fn visit_macro(&mut self, mac: &'ast syn::Macro) {
-        let segments: Vec<String> = mac.path.segments.iter().map(|s| s.ident.to_string()).collect();
-        if matches!(segments.as_slice(), [m] | [_, m] if m == "mig")
-            && (segments.len() == 1 || segments[0] == "mig")
-        {
+        if mac.path.segments.last().is_some_and(|s| s.ident == "mig") {
             let first = mac.path.segments.first().expect("a path has a segment");
             self.0.push(Block {
                 line: first.ident.span().start().line,

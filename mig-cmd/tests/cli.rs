@@ -87,7 +87,7 @@ fn the_mig_blocks_of_a_rust_file_print_in_order_under_their_lines() {
                  mig! {{\n{second}\n}}\n\
              }}\n\
              // Not ours.\n\
-             other::mig! {{ x }}\n\
+             other::mig_like! {{ x }}\n\
          }}\n"
     );
     let file = dir.join("two.rs");
