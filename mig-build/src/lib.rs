@@ -16,6 +16,7 @@
 //! In `build.rs`:
 //!
 //! ```no_run
+//! // build.rs
 //! fn main() {
 //!     mig_build::Defs::new()
 //!         .file("defs/calc.defs")
@@ -42,6 +43,9 @@
 //!
 //! The work is `mig-gen`'s (the pipeline behind `mig!`); this crate only drives it and
 //! writes files.
+
+// The example is a build script, whose `main` is the point.
+#![allow(clippy::needless_doctest_main)]
 
 use std::collections::HashMap;
 use std::ffi::OsString;

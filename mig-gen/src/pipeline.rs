@@ -137,7 +137,7 @@ pub fn expand_file(krate: TokenStream, path: &Path, search: Search) -> Expansion
     let mapped = match read {
         Ok(mapped) => mapped,
         Err(error) => {
-            let items = Err(vec![file_error(&error, path, &shown)]);
+            let items = Err(vec![file_error(&error, path, shown)]);
             return Expansion { items, files };
         }
     };
@@ -149,7 +149,7 @@ pub fn expand_file(krate: TokenStream, path: &Path, search: Search) -> Expansion
         Ok(tokens) => tokens,
         Err(error) => {
             let message = format!("after preprocessing, the text is not valid Rust tokens: {error}");
-            let items = Err(vec![diagnostic(message, error.span(), error.span(), &locate)]);
+            let items = Err(vec![diagnostic(message, error.span(), error.span(), locate)]);
             return Expansion { items, files };
         }
     };
