@@ -60,6 +60,7 @@ use mig_gen::{Config, Diagnostic};
 pub struct Defs {
     files: Vec<PathBuf>,
     include_dirs: Vec<PathBuf>,
+    defines: Vec<(String, String)>,
     krate: Option<String>,
     out_dir: Option<PathBuf>,
 }
@@ -89,6 +90,13 @@ impl Defs {
     /// given.
     pub fn include_dir(&mut self, dir: impl Into<PathBuf>) -> &mut Self {
         self.include_dirs.push(dir.into());
+        self
+    }
+
+    /// Defines `name` as `value` before each file's text starts, as `#define name value`
+    /// written first would (as `cc -D name=value` does): names steer the files' `#if`s.
+    pub fn define(&mut self, name: impl Into<String>, value: impl Into<String>) -> &mut Self {
+        self.defines.push((name.into(), value.into()));
         self
     }
 
@@ -138,6 +146,9 @@ impl Defs {
         }
         for dir in &self.include_dirs {
             config = config.include_dir(dir);
+        }
+        for (name, value) in &self.defines {
+            config = config.define(name, value);
         }
         if self.files.is_empty() {
             return Err(Error::other(

@@ -2,7 +2,7 @@
 //! expand macros.
 //!
 //! ```text
-//! mig [-I DIR]... [--krate PATH] [-o FILE] FILE
+//! mig [-I DIR]... [-D NAME[=VALUE]]... [--krate PATH] [-o FILE] FILE
 //! ```
 //!
 //! A `FILE` ending in `.rs` is a Rust file: each of its `mig! { … }` blocks (by any path
@@ -26,7 +26,7 @@ use mig_gen::{Config, Diagnostic};
 use proc_macro2::TokenStream;
 
 const USAGE: &str = "\
-usage: mig [-I DIR]... [--krate PATH] [-o FILE] FILE
+usage: mig [-I DIR]... [-D NAME[=VALUE]]... [--krate PATH] [-o FILE] FILE
 
 Prints the Rust that `mig!` generates for FILE: a `.defs` file (MIG text, preprocessed
 as C), or, for a FILE ending in `.rs`, each `mig! { ... }` block of that Rust file.
@@ -34,6 +34,8 @@ as C), or, for a FILE ending in `.rs`, each `mig! { ... }` block of that Rust fi
 options:
   -I DIR          look for `#include`d files in DIR too (after the including file's
                   directory; repeatable; then each directory of MIG_INCLUDE_PATH)
+  -D NAME[=VALUE] define NAME (as VALUE, else as 1) before the text starts, as
+                  `#define NAME VALUE` written first would (steers `#if`s)
   --krate PATH    the path the generated code names the `mig` crate by (default `::mig`)
   -o FILE         write the Rust to FILE instead of standard output
   -h, --help      print this help
@@ -45,6 +47,7 @@ options:
 struct Options {
     input: PathBuf,
     include_dirs: Vec<PathBuf>,
+    defines: Vec<(String, String)>,
     krate: TokenStream,
     output: Option<PathBuf>,
 }
@@ -118,6 +121,7 @@ fn parse_args(args: impl IntoIterator<Item = PathBuf>) -> Result<Command, String
     let mut args = args.into_iter();
     let mut input = None;
     let mut include_dirs = Vec::new();
+    let mut defines = Vec::new();
     let mut krate = None;
     let mut output = None;
     let mut options_done = false;
@@ -136,10 +140,13 @@ fn parse_args(args: impl IntoIterator<Item = PathBuf>) -> Result<Command, String
             "-V" | "--version" => return Ok(Command::Print(format!("mig {}\n", env!("CARGO_PKG_VERSION")))),
             "-I" | "--include-dir" => include_dirs.push(value(&text)?),
             "-o" | "--output" => output = Some(value(&text)?),
+            "-D" => defines.push(define(&value(&text)?.to_string_lossy())),
             "--krate" => krate = Some(value(&text)?.to_string_lossy().into_owned()),
             _ => {
                 if let Some(dir) = text.strip_prefix("-I") {
                     include_dirs.push(PathBuf::from(dir));
+                } else if let Some(definition) = text.strip_prefix("-D") {
+                    defines.push(define(definition));
                 } else if let Some(path) = text.strip_prefix("--krate=") {
                     krate = Some(path.to_owned());
                 } else if let Some(path) = text.strip_prefix("--output=") {
@@ -164,9 +171,18 @@ fn parse_args(args: impl IntoIterator<Item = PathBuf>) -> Result<Command, String
     Ok(Command::Run(Options {
         input,
         include_dirs,
+        defines,
         krate,
         output,
     }))
+}
+
+/// `NAME=VALUE`, or `NAME` (defined as 1), as `cc -D` reads them.
+fn define(definition: &str) -> (String, String) {
+    match definition.split_once('=') {
+        Some((name, value)) => (name.to_owned(), value.to_owned()),
+        None => (definition.to_owned(), "1".to_owned()),
+    }
 }
 
 fn quote_mig() -> TokenStream {
@@ -176,6 +192,9 @@ fn quote_mig() -> TokenStream {
 /// The Rust for the input, or why there is none.
 fn run(options: &Options) -> Result<String, Failure> {
     let mut config = Config::new().krate(options.krate.clone());
+    for (name, value) in &options.defines {
+        config = config.define(name, value);
+    }
     // The directories of `-I`, then those of the macro's environment variable.
     let from_env = env::var_os("MIG_INCLUDE_PATH");
     let env_dirs = from_env.iter().flat_map(env::split_paths);

@@ -195,6 +195,24 @@ fn include_dirs_and_the_runtime_path_are_options() {
 }
 
 #[test]
+fn defined_names_select_the_branches_of_calc_as_the_macro_does() {
+    let defined = mig(&[
+        Path::new("-DCALC_PREFIXED"),
+        Path::new("-D"),
+        Path::new("CALC_WITH_SCALE=1"),
+        &calc_defs(),
+    ]);
+    // `tests/include.rs` defines the two names before its `#include`.
+    let body = format!(
+        "#define CALC_PREFIXED 1\n#define CALC_WITH_SCALE 1\n#include {:?}",
+        calc_defs().to_str().unwrap()
+    );
+    let printed = stdout(&defined);
+    assert!(printed.contains("pub fn calc_sum("), "{printed}");
+    assert_eq!(printed, macro_expansion(tokens(&body), 2));
+}
+
+#[test]
 fn a_wrong_command_line_exits_with_2_and_the_usage() {
     let output = mig(&[Path::new("--frobnicate")]);
     assert_eq!(output.status.code(), Some(2));

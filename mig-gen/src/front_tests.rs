@@ -178,3 +178,34 @@ fn include_dirs_are_searched_in_order_and_a_miss_lists_them() {
     assert_eq!(expansion.files, [dir.join("x.defs"), dir.join("b/types.defs")]);
     fs::remove_dir_all(&dir).unwrap();
 }
+
+#[test]
+fn defined_names_steer_a_files_ifs_and_a_bad_one_is_an_error() {
+    let dir = files(
+        "defines",
+        &[(
+            "d.defs",
+            "subsystem d 1;\n#include <mach/std_types.defs>\n\
+             routine PREFIX(one)(server: mach_port_t);\n\
+             #if WITH_TWO\nroutine two(server: mach_port_t);\n#endif\n",
+        )],
+    );
+    let routines = |config: Config| {
+        let items = config.expand_file(dir.join("d.defs")).items.unwrap().to_string();
+        ["fn one", "fn d_one", "fn two"].map(|f| items.contains(&format!("{f} (")))
+    };
+    let plain = Config::new().define("PREFIX(n)", "n");
+    assert_eq!(routines(plain), [true, false, false]);
+    let both = Config::new()
+        .define("PREFIX(n)", "d_ ## n")
+        .define("WITH_TWO", "1");
+    assert_eq!(routines(both), [false, true, true]);
+    let bad = Config::new().define("X", "'").expand_file(dir.join("d.defs"));
+    let errors = bad.items.unwrap_err();
+    assert_eq!(
+        errors[0].to_string(),
+        "error: cannot define `X` as `'`: the value of `X` is not valid tokens"
+    );
+    assert!(bad.files.is_empty());
+    fs::remove_dir_all(&dir).unwrap();
+}

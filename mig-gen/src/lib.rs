@@ -74,6 +74,7 @@ pub struct Config {
     krate: TokenStream,
     include_dirs: Vec<PathBuf>,
     body_dir: Option<PathBuf>,
+    defines: Vec<(String, String)>,
 }
 
 impl Default for Config {
@@ -82,6 +83,7 @@ impl Default for Config {
             krate: quote!(::mig),
             include_dirs: Vec::new(),
             body_dir: None,
+            defines: Vec::new(),
         }
     }
 }
@@ -115,6 +117,16 @@ impl Config {
         self
     }
 
+    /// Defines `name` as `value` before the text starts, as `#define name value` written
+    /// first would (and as `cc -D name=value` does): names steer the `#if`s of
+    /// `.defs` files (`KERNEL_SERVER`, a file's own switches). `name` may be a
+    /// function-like macro's `F(a, b)`. A value that is not Rust tokens is an error of
+    /// the expansion.
+    pub fn define(mut self, name: impl Into<String>, value: impl Into<String>) -> Self {
+        self.defines.push((name.into(), value.into()));
+        self
+    }
+
     fn search(&self) -> preprocess::Search {
         preprocess::Search {
             body_dir: self.body_dir.clone(),
@@ -130,7 +142,7 @@ impl Config {
     /// (they are in [`Expansion::files`]); errors name the file and line they are in,
     /// and the column where the text has one.
     pub fn expand_file(&self, path: impl AsRef<Path>) -> Expansion {
-        pipeline::expand_file(self.krate.clone(), path.as_ref(), self.search())
+        pipeline::expand_file(self.krate.clone(), path.as_ref(), self.search(), &self.defines)
     }
 
     /// Expands a `mig!` body (the tokens between its braces) as the macro does, without
@@ -138,7 +150,7 @@ impl Config {
     /// error is at the line and column of its span, with no file
     /// ([`Diagnostic::file`] is `None`).
     pub fn expand_body(&self, body: TokenStream) -> Expansion {
-        pipeline::expand_body(self.krate.clone(), body, self.search())
+        pipeline::expand_body(self.krate.clone(), body, self.search(), &self.defines)
     }
 }
 

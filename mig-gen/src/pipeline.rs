@@ -15,7 +15,7 @@ use crate::builtin::BUILTIN_FILES;
 use crate::errors::Errors;
 use crate::layout::SubsystemLayout;
 use crate::model::{Subsystem, TypeDef};
-use crate::preprocess::{FileError, Search};
+use crate::preprocess::{Defines, FileError, Search};
 use crate::{check, expand, layout, lex, parse, preprocess};
 
 /// The whole pipeline on a MIG text: the generated items, or the errors.
@@ -40,13 +40,14 @@ pub fn front(body: TokenStream, cx: &mut Errors) -> (Option<(Subsystem, Subsyste
     (back(&tokens, cx), files)
 }
 
-/// [`front`], with included files looked for as `search` says.
+/// [`front`], with included files looked for as `search` says and `defines` defined.
 fn front_with(
     body: TokenStream,
     search: Search,
+    defines: Defines,
     cx: &mut Errors,
 ) -> (Option<(Subsystem, SubsystemLayout)>, Vec<PathBuf>) {
-    let (tokens, files) = preprocess::preprocess_with(lex::lower(body), search, cx);
+    let (tokens, files) = preprocess::preprocess_with(lex::lower(body), search, defines, cx);
     (back(&tokens, cx), files)
 }
 
@@ -68,7 +69,8 @@ pub struct Diagnostic {
     /// The file the error is in: a `.defs` file, or a file it includes. `None` for an
     /// error in tokens handed to [`Config::expand_body`](crate::Config::expand_body): the
     /// line and column are then those of the tokens' spans (the place in the Rust file
-    /// the tokens were parsed from).
+    /// the tokens were parsed from); `None` with line 0 for an error in no file (a
+    /// [`Config::define`](crate::Config::define) that cannot be read).
     pub file: Option<PathBuf>,
     /// The line, from 1; 0 when the error is about a whole file (it cannot be read).
     pub line: usize,
@@ -85,6 +87,7 @@ impl fmt::Display for Diagnostic {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match &self.file {
             Some(file) => write!(f, "{}", file.display())?,
+            None if self.line == 0 => return write!(f, "error: {}", self.message),
             None => f.write_str("<tokens>")?,
         }
         if self.line != 0 {
@@ -110,9 +113,18 @@ pub struct Expansion {
 
 /// A `mig!` body expanded as the macro would (included files looked for as `search`
 /// says), without the macro's file tracking; its errors at their spans' lines.
-pub fn expand_body(krate: TokenStream, body: TokenStream, search: Search) -> Expansion {
+pub fn expand_body(
+    krate: TokenStream,
+    body: TokenStream,
+    search: Search,
+    defines: &[(String, String)],
+) -> Expansion {
+    let defines = match preprocess::predefined(defines) {
+        Ok(defines) => defines,
+        Err(message) => return unplaced(message),
+    };
     let mut cx = Errors::new();
-    let (checked, files) = front_with(body, search, &mut cx);
+    let (checked, files) = front_with(body, search, defines, &mut cx);
     let items = finish(krate, checked, &cx, |span| {
         let LineColumn { line, column } = span;
         Some((None, line, column))
@@ -123,8 +135,17 @@ pub fn expand_body(krate: TokenStream, body: TokenStream, search: Search) -> Exp
 /// The `.defs` file at `path` expanded: read and preprocessed as an `#include` of it in
 /// a `mig!` body would be (files it includes looked for as `search` says), then lexed
 /// whole, so that every error is at its line and column in the file it came from.
-pub fn expand_file(krate: TokenStream, path: &Path, search: Search) -> Expansion {
-    let (read, files) = preprocess::read_file(path, search);
+pub fn expand_file(
+    krate: TokenStream,
+    path: &Path,
+    search: Search,
+    defines: &[(String, String)],
+) -> Expansion {
+    let defines = match preprocess::predefined(defines) {
+        Ok(defines) => defines,
+        Err(message) => return unplaced(message),
+    };
+    let (read, files) = preprocess::read_file(path, search, defines);
     // The file as given, not as canonicalized, where its errors are.
     let canonical = path.canonicalize().ok();
     let shown = |file: &Path| {
@@ -157,6 +178,20 @@ pub fn expand_file(krate: TokenStream, path: &Path, search: Search) -> Expansion
     let checked = back(&lex::lower(tokens), &mut cx);
     let items = finish(krate, checked, &cx, locate);
     Expansion { items, files }
+}
+
+/// An error that is in no file (a bad predefined name), before any file was read.
+fn unplaced(message: String) -> Expansion {
+    Expansion {
+        items: Err(vec![Diagnostic {
+            message,
+            file: None,
+            line: 0,
+            column: None,
+            end: None,
+        }]),
+        files: Vec::new(),
+    }
 }
 
 /// The items of a definition that checked, or its errors, each placed by `locate`
