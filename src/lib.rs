@@ -38,6 +38,17 @@ macro_rules! mig {
     };
 }
 
+/// Includes the Rust that the `mig-build` crate wrote for a `.defs` file from a build
+/// script: `mig::include_defs!("calc")` is
+/// `include!(concat!(env!("OUT_DIR"), "/calc.rs"))`, the items `mig!` expands the file
+/// to (see ["Generated code as a file"](crate#generated-code-as-a-file)).
+#[macro_export]
+macro_rules! include_defs {
+    ($stem:literal) => {
+        ::core::include!(::core::concat!(::core::env!("OUT_DIR"), "/", $stem, ".rs"));
+    };
+}
+
 #[doc(hidden)]
 pub mod __private {
     pub use mig_core::__private::*;

@@ -28,17 +28,56 @@ use crate::errors::Errors;
 use crate::lex::{Group, Sp, Tok};
 
 use cond::{Branch, Conditionals};
-use defines::{Defines, tokens_text};
+use defines::tokens_text;
 use files::Files;
 
-pub use files::INCLUDE_PATH_VAR;
+pub use defines::Defines;
+pub use files::{INCLUDE_PATH_VAR, Search};
+pub use text::{FileError, Mapped};
 
-/// Runs the preprocessor over a whole body: the tokens left, and the files included
-/// (their changes must make the compiler expand the macro again).
+/// The names defined before a text starts: those of a `mig!` body, then each
+/// `(name, value)` as if `#define name value` came first (`name` may be `F(a, b)`).
+pub fn predefined(names: &[(String, String)]) -> Result<Defines, String> {
+    let mut defines = Defines::new();
+    for (name, value) in names {
+        defines
+            .define_text(&format!("{name} {value}"))
+            .map_err(|e| format!("cannot define `{name}` as `{value}`: {e}"))?;
+    }
+    Ok(defines)
+}
+
+/// Reads and preprocesses the file at `path` as an `#include` of it would, with the
+/// names in `defines` defined: its text, to be lexed as a whole, with where each line
+/// came from, and the files read; or the first preprocessing error.
+pub fn read_file(
+    path: &std::path::Path,
+    search: Search,
+    mut defines: Defines,
+) -> (Result<Mapped, FileError>, Vec<PathBuf>) {
+    let mut files = Files::new(search);
+    let result = text::read(path, &mut defines, &mut files);
+    (result, files.into_paths())
+}
+
+/// Runs the preprocessor over a whole body, looking for included files as the macro does
+/// ([`Search::from_env`]): the tokens left, and the files included (their changes must
+/// make the compiler expand the macro again).
 pub fn preprocess(tokens: Vec<(Tok, Sp)>, cx: &mut Errors) -> (Vec<(Tok, Sp)>, Vec<PathBuf>) {
+    preprocess_with(tokens, Search::from_env(), Defines::new(), cx)
+}
+
+/// [`preprocess`], with included files looked for as `search` says, and the names in
+/// `defines` defined.
+pub fn preprocess_with(
+    tokens: Vec<(Tok, Sp)>,
+    search: Search,
+    defines: Defines,
+    cx: &mut Errors,
+) -> (Vec<(Tok, Sp)>, Vec<PathBuf>) {
     let mut state = State {
-        defines: Defines::new(),
-        files: Files::default(),
+        defines,
+        files: Files::new(search),
     };
     let tokens = run(tokens, &mut state, cx);
     (tokens, state.files.into_paths())

@@ -6,7 +6,8 @@
 //! at the `#include`'s span (a file's text has no spans of its own), and spliced where
 //! the `#include` stood. Definitions made in a file stay in force after it, as in C.
 
-use std::path::Path;
+use std::fmt;
+use std::path::{Path, PathBuf};
 use std::str::FromStr;
 
 use proc_macro2::{LexError, TokenStream};
@@ -30,16 +31,134 @@ pub fn include(
     defines: &mut Defines,
     files: &mut Files,
 ) -> Result<Vec<(Tok, Sp)>, String> {
-    let path = files::find(name, angled, None)?;
+    let path = files.search.find(name, angled, None)?;
+    let text = read(&path, defines, files).map_err(|e| e.to_string())?;
+    tokens_at(&text.text, span).map_err(|error| {
+        format!("after preprocessing, the text of `{name}` is not valid Rust tokens: {error}")
+    })
+}
+
+/// The file at `path` preprocessed (its `#include`s of other files read in place), with
+/// where each of its lines came from.
+pub fn read(path: &Path, defines: &mut Defines, files: &mut Files) -> Result<Mapped, FileError> {
     let mut reader = Reader {
         defines,
         files,
         depth: 0,
     };
-    let text = reader.file(&path)?;
-    tokens_at(&text, span).map_err(|error| {
-        format!("after preprocessing, the text of `{name}` is not valid Rust tokens: {error}")
-    })
+    reader.file(path)
+}
+
+/// A file's preprocessing error: the file, the line (0 when the file could not be read
+/// or nests too deep), and the message; or, for an error in a file it includes, the line
+/// of the `#include` and that file's error.
+#[derive(Debug)]
+pub struct FileError {
+    pub path: PathBuf,
+    pub line: usize,
+    pub message: String,
+    pub cause: Option<Box<FileError>>,
+}
+
+impl FileError {
+    fn new(path: &Path, line: usize, message: String) -> Self {
+        FileError {
+            path: path.to_path_buf(),
+            line,
+            message,
+            cause: None,
+        }
+    }
+
+    /// The file and line (0 if none) the error is in, innermost first, and its message.
+    pub fn innermost(&self) -> (&Path, usize, &str) {
+        match &self.cause {
+            Some(cause) if cause.line == 0 => (&self.path, self.line, &cause.message),
+            Some(cause) => cause.innermost(),
+            None => (&self.path, self.line, &self.message),
+        }
+    }
+}
+
+/// `outer.defs:3: inner.defs:7: message`: each `#include` on the way, then the error.
+impl fmt::Display for FileError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.line != 0 {
+            write!(f, "{}:{}: ", self.path.display(), self.line)?;
+        }
+        match &self.cause {
+            Some(cause) => cause.fmt(f),
+            None => f.write_str(&self.message),
+        }
+    }
+}
+
+/// Preprocessed text and, for each of its lines, the file (an index into `paths`) and
+/// the line there it came from. Directives leave no line, and a macro call's arguments
+/// spread over lines may leave fewer: the lines after it keep their origin, and the
+/// later lines of such a call count as its last line.
+#[derive(Debug, Default)]
+pub struct Mapped {
+    pub text: String,
+    /// The files text came from, in the order first seen.
+    pub paths: Vec<PathBuf>,
+    /// One entry per line of `text` (the last, open one included).
+    origins: Vec<(usize, usize)>,
+}
+
+impl Mapped {
+    fn new() -> Self {
+        Mapped {
+            text: String::new(),
+            paths: Vec::new(),
+            origins: vec![(0, 0)],
+        }
+    }
+
+    fn file_index(&mut self, path: &Path) -> usize {
+        match self.paths.iter().position(|p| p == path) {
+            Some(index) => index,
+            None => {
+                self.paths.push(path.to_path_buf());
+                self.paths.len() - 1
+            }
+        }
+    }
+
+    fn at_line_start(&self) -> bool {
+        self.text.is_empty() || self.text.ends_with('\n')
+    }
+
+    /// Appends `chunk`, the text of the `lines` lines of `path` from `first` on.
+    fn push(&mut self, chunk: &str, path: &Path, first: usize, lines: usize) {
+        let file = self.file_index(path);
+        if self.at_line_start() {
+            *self.origins.last_mut().expect("one line at least") = (file, first);
+        }
+        let last = first + lines.max(1) - 1;
+        for (k, _) in chunk.match_indices('\n').enumerate() {
+            self.origins.push((file, (first + k + 1).min(last)));
+        }
+        self.text.push_str(chunk);
+    }
+
+    /// Appends an included file's text, keeping its lines' origins.
+    fn append(&mut self, other: Mapped) {
+        let files: Vec<usize> = other.paths.iter().map(|p| self.file_index(p)).collect();
+        let mut origins = other.origins.into_iter().map(|(f, line)| (files[f], line));
+        let first = origins.next().expect("one line at least");
+        if self.at_line_start() && !other.text.is_empty() {
+            *self.origins.last_mut().expect("one line at least") = first;
+        }
+        self.origins.extend(origins);
+        self.text.push_str(&other.text);
+    }
+
+    /// The file and line that line `line` (from 1) of the text came from.
+    pub fn origin(&self, line: usize) -> Option<(&Path, usize)> {
+        let &(file, line) = self.origins.get(line.checked_sub(1)?)?;
+        Some((self.paths.get(file)?, line))
+    }
 }
 
 /// `text` lexed, every token (and every group's closing bracket) at `span`.
@@ -71,66 +190,95 @@ struct Reader<'a> {
 }
 
 impl Reader<'_> {
-    fn file(&mut self, path: &Path) -> Result<String, String> {
+    fn file(&mut self, path: &Path) -> Result<Mapped, FileError> {
+        let fail = |line, message| FileError::new(path, line, message);
         if self.depth == MAX_DEPTH {
-            return Err(format!(
-                "`#include`s nest more than {MAX_DEPTH} deep at `{}`",
-                path.display()
+            return Err(fail(
+                0,
+                format!(
+                    "`#include`s nest more than {MAX_DEPTH} deep at `{}`",
+                    path.display()
+                ),
             ));
         }
-        let (path, text) = self.files.load(path)?;
+        let (path, text) = self.files.load(path).map_err(|message| fail(0, message))?;
         self.depth += 1;
         let result = self.lines(&strip_comments(&text), &path);
         self.depth -= 1;
-        result.map_err(|(line, message)| format!("{}:{line}: {message}", path.display()))
+        result
     }
 
     /// The text's directives applied and its other lines expanded; an error comes with
-    /// its line number.
-    fn lines(&mut self, text: &str, path: &Path) -> Result<String, (usize, String)> {
-        let mut out = String::new();
+    /// its line number, or is an included file's error.
+    fn lines(&mut self, text: &str, path: &Path) -> Result<Mapped, FileError> {
+        let mut out = Mapped::new();
         // Ordinary lines gather here until the next directive, so a macro call may
-        // span lines.
+        // span lines; `pending_from` is the first one's number.
         let mut pending = String::new();
+        let mut pending_from = 1;
         let mut conds = Conditionals::new();
+        let fail = |line, message| FileError::new(path, line, message);
         for (index, line) in text.lines().enumerate() {
             let number = index + 1;
             let Some(directive) = line.trim_start().strip_prefix('#') else {
                 if conds.active() {
+                    if pending.is_empty() {
+                        pending_from = number;
+                    }
                     pending.push_str(line);
                     pending.push('\n');
                 }
                 continue;
             };
-            out.push_str(&self.defines.expand_text(&std::mem::take(&mut pending)));
+            let lines = pending.matches('\n').count();
+            out.push(
+                &self.defines.expand_text(&std::mem::take(&mut pending)),
+                path,
+                pending_from,
+                lines,
+            );
             let directive = directive.trim_start();
             let split = directive
                 .find(|c: char| !c.is_ascii_alphanumeric() && c != '_')
                 .unwrap_or(directive.len());
             let (name, rest) = directive.split_at(split);
             let rest = rest.trim();
-            let fail = |message: String| (number, message);
             if let Some(branch) = Branch::of(name) {
                 conds
                     .apply(branch, number, || self.condition(name, rest))
-                    .map_err(|e| fail(e.to_string()))?;
+                    .map_err(|e| fail(number, e.to_string()))?;
                 continue;
             }
             if !conds.active() {
                 continue;
             }
             match name {
-                "define" => self.defines.define_text(rest).map_err(fail)?,
+                "define" => self.defines.define_text(rest).map_err(|e| fail(number, e))?,
                 "undef" => self.defines.undef(rest),
-                "include" => out.push_str(&self.include(rest, path).map_err(fail)?),
-                "error" => return Err(fail(format!("#error {rest}"))),
+                "include" => match self.include(rest, path).map_err(|e| fail(number, e))? {
+                    Included::Builtin(name) => out.push(&format!("\n#include <{name}>\n"), path, number, 1),
+                    Included::File(Ok(text)) => out.append(text),
+                    Included::File(Err(error)) => {
+                        return Err(FileError {
+                            cause: Some(Box::new(error)),
+                            ..fail(number, String::new())
+                        });
+                    }
+                },
+                "error" => return Err(fail(number, format!("#error {rest}"))),
                 "pragma" | "line" | "" => {}
-                other => return Err(fail(format!("unsupported preprocessor directive `#{other}`"))),
+                other => {
+                    return Err(fail(
+                        number,
+                        format!("unsupported preprocessor directive `#{other}`"),
+                    ));
+                }
             }
         }
-        out.push_str(&self.defines.expand_text(&pending));
+        let lines = pending.matches('\n').count();
+        out.push(&self.defines.expand_text(&pending), path, pending_from, lines);
         if let Some(line) = conds.unclosed() {
-            return Err((line, "this `#if` has no `#endif`".to_owned()));
+            return Err(fail(line, "this `#if` has no `#endif`".to_owned()));
         }
         Ok(out)
     }
@@ -145,8 +293,8 @@ impl Reader<'_> {
     }
 
     /// A nested `#include`: a built-in type file stays a statement for `check`; another
-    /// file's text is read in place.
-    fn include(&mut self, rest: &str, from: &Path) -> Result<String, String> {
+    /// file's text is read in place (its own errors come back as they are).
+    fn include(&mut self, rest: &str, from: &Path) -> Result<Included, String> {
         let (name, angled) = if let Some(name) = rest.strip_prefix('<').and_then(|r| r.strip_suffix('>')) {
             (name.trim(), true)
         } else if let Some(name) = rest.strip_prefix('"').and_then(|r| r.strip_suffix('"')) {
@@ -157,15 +305,24 @@ impl Reader<'_> {
             ));
         };
         if files::is_builtin(name) {
-            return Ok(format!("\n#include <{name}>\n"));
+            return Ok(Included::Builtin(name.to_owned()));
         }
-        let path = files::find(name, angled, Some(from))?;
-        self.file(&path)
+        let path = self.files.search.find(name, angled, Some(from))?;
+        Ok(Included::File(self.file(&path)))
     }
 }
 
+/// What a nested `#include` stands for.
+enum Included {
+    /// A built-in type file, by name.
+    Builtin(String),
+    /// Another file's text, or its error.
+    File(Result<Mapped, FileError>),
+}
+
 /// The text without comments, and with `\`-continued lines joined; line numbers are
-/// kept (a comment's newlines stay, a joined line leaves an empty one after it).
+/// kept (a comment's newlines stay, a joined line leaves an empty one after it), and so
+/// are columns after a block comment.
 fn strip_comments(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
     let mut chars = text.chars().peekable();
@@ -177,19 +334,19 @@ fn strip_comments(text: &str) -> String {
                     chars.next();
                 }
             }
+            // A block comment becomes as many spaces (its newlines kept), so that the
+            // text after it keeps its column.
             '/' if chars.peek() == Some(&'*') => {
                 chars.next();
+                out.push_str("  ");
                 let mut previous = ' ';
                 for c in chars.by_ref() {
-                    if c == '\n' {
-                        out.push('\n');
-                    }
+                    out.push(if c == '\n' { '\n' } else { ' ' });
                     if previous == '*' && c == '/' {
                         break;
                     }
                     previous = c;
                 }
-                out.push(' ');
             }
             '"' => {
                 out.push(c);
@@ -227,7 +384,10 @@ pub fn preprocess_text(text: &str, defines: &mut Defines) -> Result<String, (usi
         files: &mut files,
         depth: 0,
     };
-    reader.lines(&strip_comments(text), Path::new("test.defs"))
+    reader
+        .lines(&strip_comments(text), Path::new("test.defs"))
+        .map(|mapped| mapped.text)
+        .map_err(|e| (e.line, e.message))
 }
 
 #[cfg(test)]
