@@ -713,6 +713,21 @@ impl MessageBuffer {
         crate::wire::Writer::new(bytes, max)
     }
 
+    /// The slots of a reply of at most `max` bytes, for a handler's `out` arrays; the
+    /// buffer grows first if it is smaller (keeping what it holds, the reply header
+    /// `prepare_reply` wrote), so the [`writer`](Self::writer) of the same reply keeps
+    /// what they wrote. Takes away the proof of a receive.
+    #[inline]
+    pub(crate) fn slots(&mut self, max: usize) -> crate::wire::Slots<'_> {
+        self.received = false;
+        if self.capacity() < max {
+            let mut grown = MessageBuffer::with_capacity(max);
+            grown.words[..self.words.len()].copy_from_slice(&self.words);
+            *self = grown;
+        }
+        crate::wire::Slots::new(self.bytes_mut_kept())
+    }
+
     /// The buffer seen as message `T`, if it is large enough to hold one.
     pub fn view<T: Message>(&self) -> Option<&T> {
         const { assert!(align_of::<T>() <= 8) };

@@ -13,7 +13,7 @@ use crate::message::{
 };
 use crate::sys::{self, NDR_record_t, kern_return_t, mach_msg_header_t, mach_port_t};
 use crate::trailer::Trailer;
-use crate::wire::{Reader, Shape, Writer};
+use crate::wire::{Reader, Shape, Slots, Writer};
 
 /// A subsystem's server: generated as `<subsystem>::Service<S>` for any `S` implementing
 /// the subsystem's `Server` trait, and served by [`serve`].
@@ -192,17 +192,22 @@ fn guarded<T>(handler: impl FnOnce() -> Result<T>) -> Result<T> {
 }
 
 /// One `routine` in `dispatch`: checks the request, calls `handler` (which takes its
-/// arguments from the request where they lie), and writes the reply that `reply_of`
-/// writes from its result straight into the reply buffer, or the error reply.
+/// arguments from the request where they lie, and writes its variable `out` arrays
+/// into their slots of the reply), and writes the reply that `reply_of` writes from its
+/// result straight into the reply buffer, or the error reply.
 pub fn routine<Rq: Message, Rp: Message, T>(
     request: &mut MessageBuffer,
     reply_buffer: &mut MessageBuffer,
-    handler: impl FnOnce(&mut Reader<'_>, &Trailer) -> Result<T>,
+    handler: impl FnOnce(&mut Reader<'_>, &Trailer, &mut Slots<'_>) -> Result<T>,
     reply_of: impl FnOnce(T, &mut Writer<'_>) -> Result<()>,
 ) {
     let result = accept::<Rq>(request).and_then(|(shape, trailer)| {
         guarded(|| {
-            let out = handler(&mut request.reader(shape), &trailer)?;
+            let out = handler(
+                &mut request.reader(shape),
+                &trailer,
+                &mut reply_buffer.slots(size_of::<Rp>()),
+            )?;
             write_reply::<Rp>(reply_buffer, |writer| reply_of(out, writer))
         })
     });

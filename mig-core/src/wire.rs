@@ -15,6 +15,7 @@ use core::marker::PhantomData;
 use core::mem::{MaybeUninit, size_of};
 
 use crate::array::{InlineArray, Pod};
+use crate::error::{Error, Result};
 use crate::message::{MOST_ARRAYS, VarArray};
 use crate::sys::{
     mach_msg_header_t, mach_msg_ool_descriptor_t, mach_msg_ool_ports_descriptor_t, mach_msg_port_descriptor_t,
@@ -130,6 +131,21 @@ impl<'a> Reader<'a> {
         }
     }
 
+    /// Copies the first `count` elements (at most `N`) of the array at `offset` that
+    /// follows `k` variable arrays into `into`, replacing what it held: one copy of the
+    /// bytes sent, as Apple's stubs copy into the caller's array.
+    #[inline]
+    pub fn copy_into<T: Pod, const N: usize>(&self, offset: usize, k: usize, count: u32, into: &mut InlineArray<T, N>) {
+        let at = self.at(offset, k);
+        let count = (count as usize).min(N);
+        match self.bytes.get(at..at.saturating_add(count * size_of::<T>())) {
+            // SAFETY: `count <= N` elements' bytes.
+            Some(bytes) => unsafe { into.set_bytes(bytes) },
+            // The checks made the message as long as its arrays: never reached.
+            None => into.clear(),
+        }
+    }
+
     /// The string at `offset` that follows `k` variable arrays: up to its first NUL
     /// within `limit` bytes (its count, or all of a fixed-size string). `None` without a
     /// NUL there.
@@ -207,6 +223,179 @@ impl<T: Pod, const N: usize> core::ops::Deref for Elements<'_, T, N> {
     }
 }
 
+/// The reply buffer, for the handler of a routine whose reply has variable `out` arrays:
+/// each becomes an [`OutArray`] over its slot, at its offset in the reply's maximum
+/// layout, so the handler writes the elements where they are sent from.
+pub struct Slots<'a> {
+    start: *mut u8,
+    len: usize,
+    _buffer: PhantomData<&'a mut [u8]>,
+}
+
+impl<'a> Slots<'a> {
+    /// The slots of a reply of `bytes`, a buffer large enough for its maximum layout,
+    /// initialized (a `MessageBuffer` is zeroed when made), and borrowed for `'a`.
+    pub(crate) fn new(bytes: &'a mut [u8]) -> Self {
+        Slots {
+            start: bytes.as_mut_ptr(),
+            len: bytes.len(),
+            _buffer: PhantomData,
+        }
+    }
+
+    /// The array of at most `max` elements whose slot lies at `offset` of the reply's
+    /// maximum layout. A slot outside the buffer (which `layout` never gives) holds
+    /// nothing: its `OutArray` has no room.
+    #[inline]
+    pub fn array<T: Pod>(&mut self, offset: usize, max: usize) -> OutArray<'a, T> {
+        let fits = max
+            .checked_mul(size_of::<T>())
+            .and_then(|bytes| bytes.checked_add(offset))
+            .is_some_and(|end| end <= self.len);
+        OutArray {
+            // SAFETY: `offset <= len` when it fits; else the pointer is never used to
+            // read or write (the capacity is 0), and `wrapping_add` makes no claim.
+            start: self.start.wrapping_add(if fits { offset } else { 0 }),
+            len: 0,
+            capacity: if fits { max } else { 0 },
+            _slot: PhantomData,
+        }
+    }
+}
+
+/// A variable `out` array that a handler writes straight into its reply: up to
+/// [`capacity`](Self::capacity) elements (the array's maximum), in the slot where the
+/// reply sends them from. Nothing is copied afterwards except, when an earlier array of
+/// the same reply was not full, the elements written, moved down once (MIG's packing).
+///
+/// Only what was written can be read back ([`get`](Self::get), [`iter`](Self::iter)):
+/// the rest of the slot holds whatever an earlier reply left there, and is never sent.
+/// If the handler fails, the reply is MIG's error reply, and nothing written here is sent.
+///
+/// ```
+/// # fn handler(back: &mut mig_core::OutArray<'_, i32>) -> mig_core::Result<()> {
+/// back.extend_from_slice(&[1, 2, 3])?;
+/// back.push(4)?;
+/// assert_eq!((back.len(), back.get(3)), (4, Some(4)));
+/// # Ok(()) }
+/// ```
+pub struct OutArray<'a, T: Pod> {
+    /// The first element's place in the reply buffer (not necessarily aligned for `T`).
+    start: *mut u8,
+    /// Elements written, from the first.
+    len: usize,
+    /// `capacity` elements from `start` lie inside the reply buffer.
+    capacity: usize,
+    _slot: PhantomData<(&'a mut [u8], T)>,
+}
+
+impl<T: Pod> OutArray<'_, T> {
+    /// The most elements the array takes: its maximum in the definition.
+    #[inline]
+    pub fn capacity(&self) -> usize {
+        self.capacity
+    }
+
+    /// How many elements were written.
+    #[inline]
+    pub fn len(&self) -> usize {
+        self.len
+    }
+
+    /// Whether nothing was written.
+    #[inline]
+    pub fn is_empty(&self) -> bool {
+        self.len == 0
+    }
+
+    /// Appends `value`, or fails with `MIG_ARRAY_TOO_LARGE` when the array is full.
+    #[inline]
+    pub fn push(&mut self, value: T) -> Result<()> {
+        if self.len >= self.capacity {
+            return Err(Error::MIG_ARRAY_TOO_LARGE);
+        }
+        // SAFETY: `len < capacity`: the element lies inside the reply buffer (`Slots::array`);
+        // `write_unaligned` needs no alignment.
+        unsafe {
+            self.start
+                .add(self.len * size_of::<T>())
+                .cast::<T>()
+                .write_unaligned(value)
+        };
+        self.len += 1;
+        Ok(())
+    }
+
+    /// Appends `values`, or fails with `MIG_ARRAY_TOO_LARGE` leaving the array as it was
+    /// (nothing is ever truncated silently).
+    #[inline]
+    pub fn extend_from_slice(&mut self, values: &[T]) -> Result<()> {
+        if values.len() > self.capacity - self.len {
+            return Err(Error::MIG_ARRAY_TOO_LARGE);
+        }
+        // SAFETY: `len + values.len() <= capacity` elements lie inside the reply buffer;
+        // `values` is initialized and cannot overlap the buffer, which this array borrows
+        // mutably; bytes need no alignment.
+        unsafe {
+            core::ptr::copy_nonoverlapping(
+                values.as_ptr().cast::<u8>(),
+                self.start.add(self.len * size_of::<T>()),
+                size_of_val(values),
+            )
+        };
+        self.len += values.len();
+        Ok(())
+    }
+
+    /// Element `index`, if it was written.
+    #[inline]
+    pub fn get(&self, index: usize) -> Option<T> {
+        // SAFETY: `index < len <= capacity`: inside the buffer, and written by this array.
+        (index < self.len).then(|| unsafe { self.start.add(index * size_of::<T>()).cast::<T>().read_unaligned() })
+    }
+
+    /// Replaces element `index`, if it was written; returns whether it was.
+    #[inline]
+    pub fn set(&mut self, index: usize, value: T) -> bool {
+        if index >= self.len {
+            return false;
+        }
+        // SAFETY: as in `get`.
+        unsafe { self.start.add(index * size_of::<T>()).cast::<T>().write_unaligned(value) };
+        true
+    }
+
+    /// The elements written, in order (copies: the slot may not be aligned for `T`).
+    pub fn iter(&self) -> impl Iterator<Item = T> + '_ {
+        (0..self.len).filter_map(|i| self.get(i))
+    }
+
+    /// Forgets the elements from `len` on (nothing if there are fewer).
+    #[inline]
+    pub fn truncate(&mut self, len: usize) {
+        self.len = self.len.min(len);
+    }
+
+    /// Forgets every element.
+    #[inline]
+    pub fn clear(&mut self) {
+        self.len = 0;
+    }
+
+    /// The count the reply carries: what was written.
+    #[doc(hidden)]
+    #[inline]
+    pub fn count(&self) -> u32 {
+        self.len as u32
+    }
+}
+
+impl<T: Pod + core::fmt::Debug> core::fmt::Debug for OutArray<'_, T> {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_list().entries(self.iter()).finish()
+    }
+}
+
 /// Writes a message into its buffer, field by field, in the order of its layout: what a
 /// variable array leaves out of its maximum moves every later field down. Every byte up
 /// to [`size`](Self::size) is written (pads as zeros), so nothing of the buffer's earlier
@@ -278,6 +467,45 @@ impl<'a> Writer<'a> {
         // `items` is initialized and does not overlap the buffer we borrow mutably.
         unsafe {
             core::ptr::copy_nonoverlapping(items.as_ptr().cast::<u8>(), self.start.add(at), used);
+            core::ptr::write_bytes(self.start.add(at + used), 0, actual - used);
+        }
+        self.removed += slot - actual;
+    }
+
+    /// Completes a variable array whose `count` elements (at most `max`) an [`OutArray`]
+    /// wrote at `offset`, its slot in the maximum layout: pads them to 4 bytes and, if
+    /// earlier arrays left bytes out, moves them down to where they now lie (once, only
+    /// the bytes written); the rest of the slot is left out of the message.
+    ///
+    /// # Safety
+    ///
+    /// The first `count` elements at `offset` were written for this message (through the
+    /// `OutArray` of that slot, in this buffer). The buffer is always initialized, so a
+    /// breach sends stale bytes of an earlier message rather than reading uninitialized
+    /// memory; the contract keeps them off the wire.
+    #[inline]
+    pub unsafe fn elements_in_place<T: Pod>(&mut self, offset: usize, max: usize, count: u32) {
+        let count = (count as usize).min(max);
+        let Some(slot) = max
+            .checked_mul(size_of::<T>())
+            .and_then(|bytes| bytes.checked_next_multiple_of(4))
+        else {
+            return;
+        };
+        let used = count * size_of::<T>();
+        let actual = used.next_multiple_of(4);
+        // As in `elements`: in layout order and inside the message.
+        if offset < self.removed || offset.saturating_add(slot) > self.max {
+            return;
+        }
+        let at = offset - self.removed;
+        // SAFETY: `offset + used <= offset + slot <= max` and `at + actual <= at + slot <=
+        // max - removed`: both ranges lie within the buffer (`new`); `copy` allows the
+        // overlap of a move down.
+        unsafe {
+            if self.removed != 0 {
+                core::ptr::copy(self.start.add(offset), self.start.add(at), used);
+            }
             core::ptr::write_bytes(self.start.add(at + used), 0, actual - used);
         }
         self.removed += slot - actual;
