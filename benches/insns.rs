@@ -39,8 +39,17 @@ fn client_mach_exception_raise_state_identity(
     new_state: &mut mig::InlineArray<u32, 1296>,
 ) {
     black_box(
-        bench::mach_exception_raise_state_identity(port, port, port, 1, &[1, 0x10], 6, black_box(old_state), new_state)
-            .unwrap(),
+        bench::mach_exception_raise_state_identity(
+            port,
+            port,
+            port,
+            1,
+            &[1, 0x10],
+            6,
+            black_box(old_state),
+            new_state,
+        )
+        .unwrap(),
     );
     black_box(new_state);
 }

@@ -34,7 +34,13 @@ impl bench::Server for Server {
     fn add2(&self, _: mach_port_t, a: i32, b: i32) -> mig::Result<i32> {
         Ok(a.wrapping_add(b))
     }
-    fn echo(&self, _: mach_port_t, data: &[i32], _code: &[i64], back: &mut OutArray<'_, i32>) -> mig::Result<()> {
+    fn echo(
+        &self,
+        _: mach_port_t,
+        data: &[i32],
+        _code: &[i64],
+        back: &mut OutArray<'_, i32>,
+    ) -> mig::Result<()> {
         back.extend_from_slice(data)
     }
     fn ool_send(&self, _: mach_port_t, data: OutOfLine<u8>) -> mig::Result<mach_port_t> {

@@ -135,7 +135,13 @@ impl<'a> Reader<'a> {
     /// follows `k` variable arrays into `into`, replacing what it held: one copy of the
     /// bytes sent, as Apple's stubs copy into the caller's array.
     #[inline]
-    pub fn copy_into<T: Pod, const N: usize>(&self, offset: usize, k: usize, count: u32, into: &mut InlineArray<T, N>) {
+    pub fn copy_into<T: Pod, const N: usize>(
+        &self,
+        offset: usize,
+        k: usize,
+        count: u32,
+        into: &mut InlineArray<T, N>,
+    ) {
         let at = self.at(offset, k);
         let count = (count as usize).min(N);
         match self.bytes.get(at..at.saturating_add(count * size_of::<T>())) {
@@ -351,7 +357,12 @@ impl<T: Pod> OutArray<'_, T> {
     #[inline]
     pub fn get(&self, index: usize) -> Option<T> {
         // SAFETY: `index < len <= capacity`: inside the buffer, and written by this array.
-        (index < self.len).then(|| unsafe { self.start.add(index * size_of::<T>()).cast::<T>().read_unaligned() })
+        (index < self.len).then(|| unsafe {
+            self.start
+                .add(index * size_of::<T>())
+                .cast::<T>()
+                .read_unaligned()
+        })
     }
 
     /// Replaces element `index`, if it was written; returns whether it was.
@@ -361,7 +372,12 @@ impl<T: Pod> OutArray<'_, T> {
             return false;
         }
         // SAFETY: as in `get`.
-        unsafe { self.start.add(index * size_of::<T>()).cast::<T>().write_unaligned(value) };
+        unsafe {
+            self.start
+                .add(index * size_of::<T>())
+                .cast::<T>()
+                .write_unaligned(value)
+        };
         true
     }
 

@@ -5,7 +5,8 @@ use quote::quote;
 
 use super::args::{
     handler_out_type, is_out_of_line, is_port_array, is_string, is_variable, out_array, outtran,
-    port_array_to_wire, read_trailer, received_port_array, sent_out_type, server_output_differs, server_values,
+    port_array_to_wire, read_trailer, received_port_array, sent_out_type, server_output_differs,
+    server_values,
 };
 use super::names::{Paths, Scope, docs_with, ident, lit_i32, user_path};
 use super::ports;
