@@ -200,7 +200,7 @@ pub mod add {
                 >(
                     request,
                     reply,
-                    |__reader, __trailer| {
+                    |__reader, __trailer, _| {
                         let __reader = &*__reader;
                         server
                             .add2(

@@ -229,13 +229,26 @@ pub fn stub(paths: &Paths, routine: &Routine, layout: &RoutineLayout) -> TokenSt
         }
     };
     // The `out` arrays, copied into the caller's once nothing else can fail.
-    let copies = outs.iter().filter(|a| out_array(a)).filter_map(|arg| {
-        let field = fields.data(index_of(arg))?;
-        let wire::At { offset, k } = fields.at(field);
-        let count = wire::count(&fields, arg, &reader);
-        let name = ident(&arg.name);
-        Some(quote!(#reader.copy_into(#offset, #k, #count, #name);))
-    });
+    let copies: Vec<TokenStream> = outs
+        .iter()
+        .filter(|a| out_array(a))
+        .filter_map(|arg| {
+            let field = fields.data(index_of(arg))?;
+            let wire::At { offset, k } = fields.at(field);
+            let count = wire::count(&fields, arg, &reader);
+            let name = ident(&arg.name);
+            Some(quote!(#reader.copy_into(#offset, #k, #count, #name);))
+        })
+        .collect();
+    let result = if copies.is_empty() {
+        quote!(#krate::__private::Ok(#result))
+    } else {
+        quote! {
+            let __result = #result;
+            #(#copies)*
+            #krate::__private::Ok(__result)
+        }
+    };
     // `CountInOut`: a reply with more elements than the caller can take is refused (and
     // destroyed) before anything is taken from it, as Apple's stubs refuse it.
     let capacities = outs.iter().filter(|a| a.count_in_out).map(|arg| {
@@ -274,9 +287,7 @@ pub fn stub(paths: &Paths, routine: &Routine, layout: &RoutineLayout) -> TokenSt
                         #(#capacities)*
                         #taken
                         let #reader = &*#reader;
-                        let __result = #result;
-                        #(#copies)*
-                        #krate::__private::Ok(__result)
+                        #result
                     },
                 )
             }
