@@ -527,3 +527,132 @@ impl<'a> Writer<'a> {
         self.removed += slot - actual;
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A reply buffer holding what an earlier reply left: `0xab` everywhere.
+    fn stale(len: usize) -> Vec<u8> {
+        vec![0xab; len]
+    }
+
+    #[test]
+    fn an_out_array_shows_only_what_was_written() {
+        let mut buffer = stale(64);
+        let mut slots = Slots::new(&mut buffer);
+        let mut a = slots.array::<u32>(8, 4);
+        assert_eq!((a.len(), a.capacity(), a.get(0)), (0, 4, None));
+        assert_eq!(a.iter().count(), 0, "the stale slot is never read");
+        a.push(1).unwrap();
+        assert_eq!((a.get(0), a.get(1)), (Some(1), None));
+        a.extend_from_slice(&[2, 3]).unwrap();
+        assert_eq!(a.iter().collect::<Vec<_>>(), [1, 2, 3]);
+        assert!(a.set(2, 30) && !a.set(3, 4));
+        a.truncate(1);
+        assert_eq!(
+            (a.len(), a.get(1)),
+            (1, None),
+            "truncated elements are not readable again"
+        );
+        a.clear();
+        assert!(a.is_empty() && a.get(0).is_none());
+        assert_eq!(format!("{a:?}"), "[]");
+    }
+
+    #[test]
+    fn an_out_array_is_bounded_by_its_maximum() {
+        let mut buffer = stale(64);
+        let mut slots = Slots::new(&mut buffer);
+        let mut a = slots.array::<u16>(0, 3);
+        assert_eq!(
+            a.extend_from_slice(&[1, 2, 3, 4]),
+            Err(Error::MIG_ARRAY_TOO_LARGE)
+        );
+        assert!(a.is_empty(), "a refused extension writes nothing");
+        a.extend_from_slice(&[1, 2]).unwrap();
+        assert_eq!(a.extend_from_slice(&[3, 4]), Err(Error::MIG_ARRAY_TOO_LARGE));
+        assert_eq!(a.len(), 2);
+        a.push(3).unwrap();
+        assert_eq!(a.push(4), Err(Error::MIG_ARRAY_TOO_LARGE));
+        assert_eq!(a.iter().collect::<Vec<_>>(), [1, 2, 3]);
+        drop(a);
+        // Nothing past the slot was touched.
+        assert_eq!(&buffer[..6], &[1, 0, 2, 0, 3, 0]);
+        assert!(buffer[6..].iter().all(|&b| b == 0xab));
+    }
+
+    #[test]
+    fn a_slot_outside_the_buffer_has_no_room() {
+        let mut buffer = stale(16);
+        let mut slots = Slots::new(&mut buffer);
+        for (offset, max) in [(8, 3), (17, 0), (usize::MAX, 1), (0, usize::MAX)] {
+            let mut a = slots.array::<u32>(offset, max);
+            assert_eq!(a.capacity(), 0, "offset {offset}, max {max}");
+            assert_eq!(a.push(1), Err(Error::MIG_ARRAY_TOO_LARGE));
+        }
+        assert_eq!(slots.array::<u32>(8, 2).capacity(), 2);
+        assert!(buffer.iter().all(|&b| b == 0xab));
+    }
+
+    #[test]
+    fn eight_byte_elements_at_four_byte_offsets() {
+        let mut buffer = stale(64);
+        let mut slots = Slots::new(&mut buffer);
+        let mut a = slots.array::<u64>(4, 2);
+        a.extend_from_slice(&[u64::MAX - 1, 7]).unwrap();
+        assert_eq!(a.iter().collect::<Vec<_>>(), [u64::MAX - 1, 7]);
+        drop(a);
+        assert_eq!(&buffer[4..12], &(u64::MAX - 1).to_ne_bytes());
+    }
+
+    #[test]
+    fn arrays_written_in_place_are_packed_as_mig_packs_them() {
+        // A message of a 4-byte field, then two arrays: 3 bytes at most (slot 4), then
+        // 2 `u32` at most (slot 8), then a last field: 4 + 4 + 4 + 8 + 4 + 4 = 28 bytes.
+        let mut buffer = stale(28);
+        {
+            let mut slots = Slots::new(&mut buffer);
+            slots.array::<u8>(8, 3).push(9).unwrap();
+            slots.array::<u32>(16, 2).push(0x0102_0304).unwrap();
+        }
+        let mut uninit = buffer.iter().map(|&b| MaybeUninit::new(b)).collect::<Vec<_>>();
+        let mut writer = Writer::new(&mut uninit, 28);
+        writer.put(0, 0x11u32);
+        writer.put(4, 1u32);
+        // SAFETY: one element was written at 8 for this message.
+        unsafe { writer.elements_in_place::<u8>(8, 3, 1) };
+        writer.put(12, 1u32);
+        // SAFETY: one element was written at 16 for this message.
+        unsafe { writer.elements_in_place::<u32>(16, 2, 1) };
+        writer.put(24, 0x22u32);
+        // The first array sent 1 byte, padded to 4 (nothing left out: its slot is 4); the
+        // second left out 4 bytes, so the last field moved down by 4.
+        assert_eq!(writer.size(), 24);
+        let bytes: Vec<u8> = uninit[..24]
+            .iter()
+            // SAFETY: made from initialized bytes above, and the writer writes only
+            // initialized bytes.
+            .map(|b| unsafe { b.assume_init() })
+            .collect();
+        let word = |at: usize| u32::from_ne_bytes(bytes[at..at + 4].try_into().unwrap());
+        assert_eq!(
+            [word(0), word(4), word(8), word(12), word(16), word(20)],
+            [0x11, 1, 9, 1, 0x0102_0304, 0x22]
+        );
+    }
+
+    #[test]
+    fn a_count_past_the_maximum_is_clamped() {
+        let mut buffer = stale(24);
+        {
+            let mut slots = Slots::new(&mut buffer);
+            slots.array::<u32>(0, 2).extend_from_slice(&[5, 6]).unwrap();
+        }
+        let mut uninit = buffer.iter().map(|&b| MaybeUninit::new(b)).collect::<Vec<_>>();
+        let mut writer = Writer::new(&mut uninit, 8);
+        // SAFETY: two elements were written at 0; the count claims more, and is clamped.
+        unsafe { writer.elements_in_place::<u32>(0, 2, 99) };
+        assert_eq!(writer.size(), 8);
+    }
+}
