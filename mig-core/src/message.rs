@@ -551,11 +551,13 @@ impl MessageBuffer {
     }
 
     /// Capacity in bytes.
+    #[inline]
     pub fn capacity(&self) -> usize {
         self.words.len() * 8
     }
 
     /// The header.
+    #[inline]
     pub fn header(&self) -> &mach_msg_header_t {
         // SAFETY: the buffer is at least a header long (see `with_capacity`) and 8-byte
         // aligned, which satisfies the header's 4-byte alignment; every bit pattern is a
@@ -564,12 +566,14 @@ impl MessageBuffer {
     }
 
     /// The header, mutably. Takes away the proof of a receive.
+    #[inline]
     pub fn header_mut(&mut self) -> &mut mach_msg_header_t {
         self.received = false;
         self.header_mut_kept()
     }
 
     /// The header, mutably, keeping the proof: for the dispatch's own edits.
+    #[inline]
     pub(crate) fn header_mut_kept(&mut self) -> &mut mach_msg_header_t {
         // SAFETY: as in `header`, and `&mut self` makes the borrow unique.
         unsafe { &mut *self.words.as_mut_ptr().cast::<mach_msg_header_t>() }
@@ -659,11 +663,13 @@ impl MessageBuffer {
 
     /// Takes the proof of a receive away, saying whether there was one: a dispatch calls
     /// it once before trusting anything in the message.
+    #[inline]
     pub(crate) fn take_proof(&mut self) -> bool {
         core::mem::replace(&mut self.received, false)
     }
 
     /// The message's bytes: `msgh_size` of them, at most the capacity.
+    #[inline]
     pub fn bytes(&self) -> &[u8] {
         let len = (self.header().msgh_size as usize).min(self.capacity());
         // SAFETY: `len` bytes lie inside the allocation, which is initialized (zeroed
@@ -680,6 +686,7 @@ impl MessageBuffer {
 
     /// The whole buffer, mutably, keeping the proof: for the dispatch's own edits
     /// (realigning out-of-line regions, releasing unused port slots).
+    #[inline]
     pub(crate) fn bytes_mut_kept(&mut self) -> &mut [u8] {
         let len = self.capacity();
         // SAFETY: the whole allocation is initialized and uniquely borrowed.
@@ -703,12 +710,13 @@ impl MessageBuffer {
         if self.capacity() < max {
             *self = MessageBuffer::with_capacity(max);
         }
-        let len = self.capacity();
-        // SAFETY: the whole allocation, uniquely borrowed; seen as possibly uninitialized
-        // bytes only by the `Writer`, which writes nothing but initialized bytes (the
-        // bytes of `Pod` values and zeros), so the buffer stays initialized.
+        // SAFETY: the first `max` bytes of the allocation (at least that large, made so
+        // above), uniquely borrowed; seen as possibly uninitialized bytes only by the
+        // `Writer`, which writes nothing but initialized bytes (the bytes of `Pod` values
+        // and zeros), so the buffer stays initialized. (Exactly `max` long: the writer's
+        // bounds are then the message's, known where `max` is a constant.)
         let bytes = unsafe {
-            core::slice::from_raw_parts_mut(self.words.as_mut_ptr().cast::<core::mem::MaybeUninit<u8>>(), len)
+            core::slice::from_raw_parts_mut(self.words.as_mut_ptr().cast::<core::mem::MaybeUninit<u8>>(), max)
         };
         crate::wire::Writer::new(bytes, max)
     }
@@ -729,6 +737,7 @@ impl MessageBuffer {
     }
 
     /// The buffer seen as message `T`, if it is large enough to hold one.
+    #[inline]
     pub fn view<T: Message>(&self) -> Option<&T> {
         const { assert!(align_of::<T>() <= 8) };
         (self.capacity() >= size_of::<T>())
@@ -740,6 +749,7 @@ impl MessageBuffer {
     /// Stores `message` at the start of the buffer, taking away the proof of a receive.
     /// The buffer grows (zeroed) if `message` does not fit: a reply buffer smaller than
     /// the subsystem's replies never makes a dispatch fail (nor panic in a C server loop).
+    #[inline]
     pub fn write<T: Message>(&mut self, message: T) {
         self.received = false;
         const { assert!(align_of::<T>() <= 8) };

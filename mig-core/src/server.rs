@@ -91,6 +91,7 @@ pub const NDR: NDR_record_t = crate::ndr::LITTLE_ENDIAN;
 /// Sets up `reply` for `request` as MIG's demux does: reply to the request's reply port
 /// (remote bits kept, no local port), id + 100, sized as a `mig_reply_error_t`
 /// carrying `MIG_BAD_ID` until a routine fills it in.
+#[inline]
 pub fn prepare_reply(request: &MessageBuffer, reply: &mut MessageBuffer) {
     let req = *request.header();
     reply.write(ReplyError {
@@ -461,6 +462,7 @@ pub fn success_reply(reply: &mut MessageBuffer) {
 }
 
 /// The `RetCode` of a non-complex reply.
+#[inline]
 fn ret_code(reply: &MessageBuffer) -> kern_return_t {
     if reply.header().msgh_bits & sys::MACH_MSGH_BITS_COMPLEX != 0 {
         return 0;

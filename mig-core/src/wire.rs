@@ -241,6 +241,7 @@ pub struct Slots<'a> {
 impl<'a> Slots<'a> {
     /// The slots of a reply of `bytes`, a buffer large enough for its maximum layout,
     /// initialized (a `MessageBuffer` is zeroed when made), and borrowed for `'a`.
+    #[inline]
     pub(crate) fn new(bytes: &'a mut [u8]) -> Self {
         Slots {
             start: bytes.as_mut_ptr(),
@@ -428,6 +429,7 @@ impl<'a> Writer<'a> {
     /// A writer of a message of at most `max` bytes into `buffer` (callers make it that
     /// large; a smaller one only gets the fields that fit). The header is the caller's
     /// to write.
+    #[inline]
     pub(crate) fn new(buffer: &'a mut [MaybeUninit<u8>], max: usize) -> Self {
         Writer {
             start: buffer.as_mut_ptr().cast(),
@@ -438,6 +440,7 @@ impl<'a> Writer<'a> {
     }
 
     /// The message's size so far: its maximum, less what arrays left out.
+    #[inline]
     pub fn size(&self) -> usize {
         self.max - self.removed
     }
