@@ -593,6 +593,7 @@ impl MessageBuffer {
     /// dispatch needs; on failure it has none. Returns `mach_msg`'s code.
     ///
     /// `MACH_SEND_MSG` in `options` is ignored: this only receives.
+    #[inline]
     pub fn receive(
         &mut self,
         port: crate::sys::mach_port_t,
