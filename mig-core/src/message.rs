@@ -401,6 +401,27 @@ const fn element_alignment(element_size: u32) -> u64 {
 /// does (its arrays are aligned for their elements).
 #[inline]
 pub(crate) fn realign_out_of_line(bytes: &mut [u8], expected: &[Descriptor]) -> bool {
+    if !has_out_of_line(expected) {
+        return true;
+    }
+    realign_regions(bytes, expected)
+}
+
+/// Whether `expected` has an out-of-line data descriptor: a compile-time fact for a
+/// routine's table, so the walk of [`realign_out_of_line`] costs nothing without one.
+pub(crate) const fn has_out_of_line(expected: &[Descriptor]) -> bool {
+    let mut i = 0;
+    while i < expected.len() {
+        if let Descriptor::OutOfLine { .. } = expected[i] {
+            return true;
+        }
+        i += 1;
+    }
+    false
+}
+
+/// The walk of [`realign_out_of_line`].
+fn realign_regions(bytes: &mut [u8], expected: &[Descriptor]) -> bool {
     let mut offset = FIRST_DESCRIPTOR;
     for d in expected {
         if let Descriptor::OutOfLine { element_size, .. } = *d {

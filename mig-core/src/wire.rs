@@ -121,12 +121,8 @@ impl<'a> Reader<'a> {
             Elements::Borrowed(unsafe { core::slice::from_raw_parts(bytes.as_ptr().cast::<T>(), count) })
         } else {
             let mut copy = InlineArray::<T, N>::new();
-            for chunk in bytes.chunks_exact(size_of::<T>()) {
-                // SAFETY: one element's bytes; see `get`.
-                let value = unsafe { chunk.as_ptr().cast::<T>().read_unaligned() };
-                // Cannot fail: at most `N` elements.
-                let _ = copy.push(value);
-            }
+            // SAFETY: `count <= N` elements' bytes.
+            unsafe { copy.set_bytes(bytes) };
             Elements::Copied(copy)
         }
     }
