@@ -401,18 +401,22 @@ const fn element_alignment(element_size: u32) -> u64 {
 /// does (its arrays are aligned for their elements).
 #[inline]
 pub(crate) fn realign_out_of_line(bytes: &mut [u8], expected: &[Descriptor]) -> bool {
-    if !has_out_of_line(expected) {
+    if !may_need_realigning(expected) {
         return true;
     }
     realign_regions(bytes, expected)
 }
 
-/// Whether `expected` has an out-of-line data descriptor: a compile-time fact for a
-/// routine's table, so the walk of [`realign_out_of_line`] costs nothing without one.
-pub(crate) const fn has_out_of_line(expected: &[Descriptor]) -> bool {
+/// Whether `expected` has an out-of-line data descriptor whose elements need more than
+/// byte alignment: a compile-time fact for a routine's table, so the walk of
+/// [`realign_out_of_line`] costs nothing without one (a region of bytes is always
+/// aligned for its elements).
+pub(crate) const fn may_need_realigning(expected: &[Descriptor]) -> bool {
     let mut i = 0;
     while i < expected.len() {
-        if let Descriptor::OutOfLine { .. } = expected[i] {
+        if let Descriptor::OutOfLine { element_size, .. } = expected[i]
+            && element_alignment(element_size) > 1
+        {
             return true;
         }
         i += 1;

@@ -147,7 +147,7 @@ pub fn request<T: Message>(request: &mut MessageBuffer) -> Result<Shape> {
         return Err(Error::MIG_TYPE_ERROR);
     }
     if complex
-        && const { crate::message::has_out_of_line(T::DESCRIPTORS) }
+        && const { crate::message::may_need_realigning(T::DESCRIPTORS) }
         && !crate::message::realign_out_of_line(request.bytes_mut_kept(), T::DESCRIPTORS)
     {
         return Err(Error::KERN_RESOURCE_SHORTAGE);
