@@ -79,7 +79,7 @@ pub(crate) fn min_size(size: usize, arrays: &[VarArray]) -> usize {
 /// struct as Apple MIG's checks do (the size between the minimum and the maximum, each
 /// count within its maximum, the counts accounting for exactly the bytes received) and
 /// measures where its fields lie, without moving anything. `None` if it is malformed.
-#[inline]
+#[inline(always)]
 pub(crate) fn measure(bytes: &[u8], received: usize, size: usize, arrays: &[VarArray]) -> Option<Shape> {
     let min = min_size(size, arrays);
     if received < min || received > size || arrays.len() > MOST_ARRAYS {
