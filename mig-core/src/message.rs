@@ -728,14 +728,13 @@ impl MessageBuffer {
         crate::wire::Reader::new(&mut self.bytes_mut_kept()[..len], shape)
     }
 
-    /// A writer of a message of at most `max` bytes into the buffer, which grows (zeroed)
-    /// if it is smaller; takes away the proof of a receive. The header is the caller's.
+    /// A writer of a message of at most `max` bytes into the buffer, which grows if it
+    /// is smaller (keeping what it holds: the header is the caller's, and may be written
+    /// first); takes away the proof of a receive.
     #[inline]
     pub(crate) fn writer(&mut self, max: usize) -> crate::wire::Writer<'_> {
         self.received = false;
-        if self.capacity() < max {
-            *self = MessageBuffer::with_capacity(max);
-        }
+        self.grow(max);
         // SAFETY: the first `max` bytes of the allocation (at least that large, made so
         // above), uniquely borrowed; seen as possibly uninitialized bytes only by the
         // `Writer`, which writes nothing but initialized bytes (the bytes of `Pod` values
@@ -754,12 +753,18 @@ impl MessageBuffer {
     #[inline]
     pub(crate) fn slots(&mut self, max: usize) -> crate::wire::Slots<'_> {
         self.received = false;
+        self.grow(max);
+        crate::wire::Slots::new(self.bytes_mut_kept())
+    }
+
+    /// Makes the buffer at least `max` bytes long, keeping what it holds.
+    #[inline]
+    fn grow(&mut self, max: usize) {
         if self.capacity() < max {
             let mut grown = MessageBuffer::with_capacity(max);
             grown.words[..self.words.len()].copy_from_slice(&self.words);
             *self = grown;
         }
-        crate::wire::Slots::new(self.bytes_mut_kept())
     }
 
     /// The buffer seen as message `T`, if it is large enough to hold one.

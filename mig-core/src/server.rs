@@ -227,12 +227,15 @@ fn write_reply<Rp: Message>(
     reply: &mut MessageBuffer,
     write: impl FnOnce(&mut Writer<'_>) -> Result<()>,
 ) -> Result<()> {
-    let mut head = *reply.header();
-    let mut writer = reply.writer(size_of::<Rp>());
-    write(&mut writer)?;
+    let size = {
+        // Keeps the header (the writer writes after it, and grows the buffer keeping it).
+        let mut writer = reply.writer(size_of::<Rp>());
+        write(&mut writer)?;
+        writer.size()
+    };
+    let head = reply.header_mut();
     head.msgh_bits |= complex_bit::<Rp>();
-    head.msgh_size = writer.size() as u32;
-    *reply.header_mut() = head;
+    head.msgh_size = size as u32;
     Ok(())
 }
 
