@@ -111,7 +111,7 @@ impl<T: Pod, const N: usize> InlineArray<T, N> {
     ///
     /// `bytes` holds at most `N` elements' bytes (its length a multiple of `T`'s size).
     pub(crate) unsafe fn set_bytes(&mut self, bytes: &[u8]) {
-        debug_assert!(bytes.len() <= N * size_of::<T>() && bytes.len() % size_of::<T>() == 0);
+        debug_assert!(bytes.len() <= N * size_of::<T>() && bytes.len().is_multiple_of(size_of::<T>()));
         // SAFETY: at most `N` elements fit the storage (the contract); `bytes` does not
         // overlap it (`&mut self`); every bit pattern is a valid `T` (`Pod`).
         unsafe {

@@ -575,7 +575,6 @@ mod tests {
         a.push(3).unwrap();
         assert_eq!(a.push(4), Err(Error::MIG_ARRAY_TOO_LARGE));
         assert_eq!(a.iter().collect::<Vec<_>>(), [1, 2, 3]);
-        drop(a);
         // Nothing past the slot was touched.
         assert_eq!(&buffer[..6], &[1, 0, 2, 0, 3, 0]);
         assert!(buffer[6..].iter().all(|&b| b == 0xab));
@@ -601,7 +600,6 @@ mod tests {
         let mut a = slots.array::<u64>(4, 2);
         a.extend_from_slice(&[u64::MAX - 1, 7]).unwrap();
         assert_eq!(a.iter().collect::<Vec<_>>(), [u64::MAX - 1, 7]);
-        drop(a);
         assert_eq!(&buffer[4..12], &(u64::MAX - 1).to_ne_bytes());
     }
 
