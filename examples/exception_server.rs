@@ -22,7 +22,7 @@
 //! `packed`, no 32-bit `exc.defs` codes mixed with 64-bit `mach_exc.defs` ones.
 
 use mig::sys::mach_port_t;
-use mig::{Error, InlineArray, OutArray, ReceiveRight, SendRight};
+use mig::{Error, OutArray, ReceiveRight, SendRight};
 
 mig::mig! {
     /// The exception messages with 64-bit codes (`mach_exc.defs`, subsystem 2405).
@@ -181,7 +181,7 @@ fn main() -> mig::Result<()> {
     let thread = thread_port.make_send()?;
     let mut state = [0u32; 42]; // x86_THREAD_STATE64_COUNT
     state[RIP] = 0x1000;
-    let mut new_state = InlineArray::new();
+    let mut new_state = mig::InlineArray::new();
     let flavor = mach_exc::mach_exception_raise_state_identity(
         send.name(),
         thread.name(),
