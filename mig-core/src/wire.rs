@@ -127,6 +127,25 @@ impl<'a> Reader<'a> {
         }
     }
 
+    /// The first `count` elements (at most `max`) of the array at `offset` that follows
+    /// `k` variable arrays, borrowed where they lie: for elements of 4 bytes or less,
+    /// which are always aligned there (messages and their fields are 4-byte aligned).
+    /// Misaligned elements (never, for those) give an empty slice; larger ones go through
+    /// [`elements`](Self::elements).
+    #[inline]
+    pub fn slice<T: Pod>(&self, offset: usize, k: usize, count: u32, max: usize) -> &[T] {
+        let at = self.at(offset, k);
+        let count = (count as usize).min(max);
+        match self.bytes.get(at..at.saturating_add(count * size_of::<T>())) {
+            // SAFETY: `count` elements' bytes, aligned for `T` (checked), initialized, and
+            // every bit pattern is a valid `T` (`Pod`); borrowed from `self`.
+            Some(bytes) if bytes.as_ptr().cast::<T>().is_aligned() => unsafe {
+                core::slice::from_raw_parts(bytes.as_ptr().cast::<T>(), count)
+            },
+            _ => &[],
+        }
+    }
+
     /// Copies the first `count` elements (at most `N`) of the array at `offset` that
     /// follows `k` variable arrays into `into`, replacing what it held: one copy of the
     /// bytes sent, as Apple's stubs copy into the caller's array.

@@ -234,10 +234,9 @@ pub mod bulk {
                             .swap(
                                 __reader.header().msgh_local_port,
                                 &*__reader
-                                    .elements::<
+                                    .slice::<
                                         ::mig::types::int,
-                                        16,
-                                    >(52, 0, __reader.get::<u32>(48, 0)),
+                                    >(52, 0, __reader.get::<u32>(48, 0), 16),
                                 __take_right,
                                 &mut __out_w2,
                             )?;

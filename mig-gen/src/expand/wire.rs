@@ -109,7 +109,9 @@ pub fn count(fields: &Fields, arg: &Arg, reader: &TokenStream) -> TokenStream {
     }
 }
 
-/// The elements of a received variable inline array, where they lie (an `Elements`).
+/// The elements of a received variable inline array, where they lie: a slice for
+/// elements of 4 bytes or less, else an `Elements` (a copy where 8-byte elements lie
+/// misaligned).
 pub fn elements(
     paths: &Paths,
     fields: &Fields,
@@ -122,11 +124,15 @@ pub fn elements(
     };
     let At { offset, k } = fields.at(field);
     let element = paths.element(&arg.ty, Scope::Subsystem);
-    let max = match arg.ty.wire {
-        Wire::Variable { max, .. } => Literal::usize_unsuffixed(max as usize),
-        _ => Literal::usize_unsuffixed(0),
+    let (max, small) = match arg.ty.wire {
+        Wire::Variable { max, element_size } => (Literal::usize_unsuffixed(max as usize), element_size <= 4),
+        _ => (Literal::usize_unsuffixed(0), false),
     };
     let count = count(fields, arg, reader);
+    if small {
+        // Always aligned where they lie: a slice, with no copy to fall back on.
+        return quote!(#reader.slice::<#element>(#offset, #k, #count, #max));
+    }
     quote!(#reader.elements::<#element, #max>(#offset, #k, #count))
 }
 
