@@ -18,6 +18,10 @@ mig::mig! {
     /// `c` after both; `how` picks a failure after the arrays are written.
     routine two(server: mach_port_t; n: int; m: int; how: int;
         out a: ints_t; out b: wide_t; out c: int);
+    /// A handler that holds the reply port answers through `later::reply`, its array an
+    /// `InlineArray` in `ServerOutput`.
+    routine later(server: mach_port_t; sreplyport reply: mach_port_make_send_once_t; n: int;
+        out a: ints_t; out c: int);
 }
 
 /// What `how` asks of the handler.
@@ -59,6 +63,26 @@ impl written::Server for Writer {
             _ => Ok(n * 10 + m),
         }
     }
+    fn later(&self, _: mach_port_t, reply: mig::SendOnceRight, n: i32) -> mig::Result<()> {
+        let a = InlineArray::from_slice(&(0..n).map(|i| 200 + i).collect::<Vec<_>>());
+        written::later::reply(reply, a.map(|a| written::later::ServerOutput { a, c: -n }))
+    }
+}
+
+#[test]
+fn a_deferred_reply_carries_its_array() {
+    let server = Running::start(written::Service(Writer));
+    let mut a = InlineArray::from_slice(&[7]).unwrap();
+    for n in [0, 3, 8] {
+        assert_eq!(written::later(server.port(), n, &mut a), Ok(-n));
+        assert_eq!(a.as_slice(), (0..n).map(|i| 200 + i).collect::<Vec<_>>());
+    }
+    // Past the maximum: the handler's error is the answer; the caller's array is kept.
+    assert_eq!(
+        written::later(server.port(), 9, &mut a),
+        Err(Error::MIG_ARRAY_TOO_LARGE)
+    );
+    assert_eq!(a.len(), 8);
 }
 
 #[test]
