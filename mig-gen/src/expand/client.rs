@@ -242,6 +242,11 @@ pub fn stub(paths: &Paths, routine: &Routine, layout: &RoutineLayout) -> TokenSt
         .collect();
     let result = if copies.is_empty() {
         quote!(#krate::__private::Ok(#result))
+    } else if values.is_empty() {
+        quote! {
+            #(#copies)*
+            #krate::__private::Ok(())
+        }
     } else {
         quote! {
             let __result = #result;
