@@ -20,8 +20,9 @@ fn client_add2(port: mach_port_t) {
 }
 
 #[inline(never)]
-fn client_echo(port: mach_port_t, data: &[i32]) {
-    black_box(bench::echo(port, black_box(data), &[1]).unwrap());
+fn client_echo(port: mach_port_t, data: &[i32], back: &mut mig::InlineArray<i32, 512>) {
+    bench::echo(port, black_box(data), &[1], back).unwrap();
+    black_box(back);
 }
 
 #[inline(never)]
@@ -32,11 +33,25 @@ fn client_ool_send(port: mach_port_t, page: &[u8]) {
 /// The anchor's arguments: EXC_BAD_ACCESS, codes KERN_INVALID_ADDRESS and the address,
 /// flavor 6, the thread and task as two copied send rights (here the service port's).
 #[inline(never)]
-fn client_mach_exception_raise_state_identity(port: mach_port_t, old_state: &[u32]) {
+fn client_mach_exception_raise_state_identity(
+    port: mach_port_t,
+    old_state: &[u32],
+    new_state: &mut mig::InlineArray<u32, 1296>,
+) {
     black_box(
-        bench::mach_exception_raise_state_identity(port, port, port, 1, &[1, 0x10], 6, black_box(old_state))
-            .unwrap(),
+        bench::mach_exception_raise_state_identity(
+            port,
+            port,
+            port,
+            1,
+            &[1, 0x10],
+            6,
+            black_box(old_state),
+            new_state,
+        )
+        .unwrap(),
     );
+    black_box(new_state);
 }
 
 /// The server loop, one request per call.
@@ -70,19 +85,21 @@ fn main() {
     let data: Vec<i32> = (0..64).collect();
     let page = vec![7u8; 4096];
     let state: Vec<u32> = (0..68).collect();
+    let mut back = mig::InlineArray::new();
+    let mut new_state = mig::InlineArray::new();
     let all = routine.is_none();
     for _ in 0..calls {
         if all || routine.as_deref() == Some("add2") {
             client_add2(port);
         }
         if all || routine.as_deref() == Some("echo") {
-            client_echo(port, &data);
+            client_echo(port, &data, &mut back);
         }
         if all || routine.as_deref() == Some("ool_send") {
             client_ool_send(port, &page);
         }
         if all || routine.as_deref() == Some("mach_exception_raise_state_identity") {
-            client_mach_exception_raise_state_identity(port, &state);
+            client_mach_exception_raise_state_identity(port, &state, &mut new_state);
         }
     }
     // SAFETY: the server's port lives in this task; destroying it ends the loop.

@@ -63,7 +63,8 @@ fn round_trip(c: &mut Criterion) {
     });
     let data: Vec<i32> = (0..64).collect();
     c.bench_function("round trip echo (64 ints in and out, 1 code)", |b| {
-        b.iter(|| bench::echo(port, black_box(&data), &[1]).unwrap())
+        let mut back = mig::InlineArray::new();
+        b.iter(|| bench::echo(port, black_box(&data), &[1], &mut back).unwrap())
     });
     let page = vec![7u8; 4096];
     c.bench_function("round trip ool_send (4 KiB out of line, a port back)", |b| {

@@ -22,7 +22,7 @@
 //! `packed`, no 32-bit `exc.defs` codes mixed with 64-bit `mach_exc.defs` ones.
 
 use mig::sys::mach_port_t;
-use mig::{Error, InlineArray, ReceiveRight, SendRight};
+use mig::{Error, OutArray, ReceiveRight, SendRight};
 
 mig::mig! {
     /// The exception messages with 64-bit codes (`mach_exc.defs`, subsystem 2405).
@@ -74,7 +74,8 @@ impl mach_exc::Server for Handler {
         _: &[i64],
         _: i32,
         _: &[u32],
-    ) -> mig::Result<mach_exc::mach_exception_raise_state::Output> {
+        _: &mut OutArray<'_, u32>,
+    ) -> mig::Result<i32> {
         Err(Error::KERN_FAILURE)
     }
 
@@ -87,7 +88,8 @@ impl mach_exc::Server for Handler {
         code: &[i64],
         flavor: i32,
         old_state: &[u32],
-    ) -> mig::Result<mach_exc::mach_exception_raise_state_identity::Output> {
+        new_state: &mut OutArray<'_, u32>,
+    ) -> mig::Result<i32> {
         if exception != EXC_BAD_ACCESS {
             return Err(Error::KERN_FAILURE);
         }
@@ -107,11 +109,12 @@ impl mach_exc::Server for Handler {
         }
         let rip = u64::from(old_state[RIP]) | u64::from(old_state[RIP + 1]) << 32;
         println!("handler: rip {rip:#x}");
-        let mut new_state: InlineArray<u32, 1296> = InlineArray::from_slice(old_state)?;
+        // The new state is written straight into the reply.
+        new_state.extend_from_slice(old_state)?;
         let next = rip + 4;
-        new_state[RIP] = next as u32;
-        new_state[RIP + 1] = (next >> 32) as u32;
-        Ok(mach_exc::mach_exception_raise_state_identity::Output { flavor, new_state })
+        new_state.set(RIP, next as u32);
+        new_state.set(RIP + 1, (next >> 32) as u32);
+        Ok(flavor)
     }
 }
 
@@ -178,7 +181,8 @@ fn main() -> mig::Result<()> {
     let thread = thread_port.make_send()?;
     let mut state = [0u32; 42]; // x86_THREAD_STATE64_COUNT
     state[RIP] = 0x1000;
-    let reply = mach_exc::mach_exception_raise_state_identity(
+    let mut new_state = mig::InlineArray::new();
+    let flavor = mach_exc::mach_exception_raise_state_identity(
         send.name(),
         thread.name(),
         thread.name(),
@@ -186,12 +190,13 @@ fn main() -> mig::Result<()> {
         &[1, 0x10], // KERN_INVALID_ADDRESS at 0x10
         X86_THREAD_STATE64,
         &state,
+        &mut new_state,
     )?;
     println!(
         "kernel: resuming with flavor {} and rip {:#x} ({} state words)",
-        reply.flavor,
-        reply.new_state[RIP],
-        reply.new_state.len()
+        flavor,
+        new_state[RIP],
+        new_state.len()
     );
     // An exception the handler does not take comes back as an error: the kernel would
     // then try the next handler (the host's, then the crash reporter).

@@ -7,7 +7,7 @@
 use mig::sys::mach_port_t;
 use std::sync::Arc;
 
-use mig::{Error, InlineArray, ReceiveRight, Shutdown};
+use mig::{Error, InlineArray, OutArray, ReceiveRight, Shutdown};
 
 mig::mig! {
     subsystem policy 3600;
@@ -30,8 +30,9 @@ impl policy::Server for Threads {
         _: mach_port_t,
         flavor: u32,
         policy_info_capacity: u32,
+        policy_info: &mut OutArray<'_, i32>,
         get_default: u32,
-    ) -> mig::Result<policy::thread_policy_get::Output> {
+    ) -> mig::Result<u32> {
         let policy: &[i32] = match flavor {
             THREAD_EXTENDED_POLICY => &[1],   // timeshare
             THREAD_PRECEDENCE_POLICY => &[0], // importance
@@ -40,10 +41,9 @@ impl policy::Server for Threads {
         if (policy_info_capacity as usize) < policy.len() {
             return Err(Error::KERN_INVALID_ARGUMENT);
         }
-        Ok(policy::thread_policy_get::Output {
-            policy_info: InlineArray::from_slice(policy)?,
-            get_default: get_default | 1,
-        })
+        // Written straight into the reply.
+        policy_info.extend_from_slice(policy)?;
+        Ok(get_default | 1)
     }
 }
 
@@ -57,19 +57,21 @@ fn main() -> mig::Result<()> {
         std::thread::spawn(move || mig::serve_until(port.name(), &policy::Service(Threads), &shutdown))
     };
 
-    let out = policy::thread_policy_get(send.name(), THREAD_EXTENDED_POLICY, 1, 0)?;
+    // The reply's array is copied into the caller's.
+    let mut policy_info = InlineArray::new();
+    let get_default = policy::thread_policy_get(send.name(), THREAD_EXTENDED_POLICY, 1, &mut policy_info, 0)?;
     println!(
         "extended policy: timeshare = {} (default: {})",
-        out.policy_info[0],
-        out.get_default != 0
+        policy_info[0],
+        get_default != 0
     );
-    let out = policy::thread_policy_get(send.name(), THREAD_PRECEDENCE_POLICY, 16, 1)?;
+    policy::thread_policy_get(send.name(), THREAD_PRECEDENCE_POLICY, 16, &mut policy_info, 1)?;
     println!(
         "precedence policy: importance = {} ({} word)",
-        out.policy_info[0],
-        out.policy_info.len()
+        policy_info[0],
+        policy_info.len()
     );
-    let refused = policy::thread_policy_get(send.name(), THREAD_EXTENDED_POLICY, 0, 0);
+    let refused = policy::thread_policy_get(send.name(), THREAD_EXTENDED_POLICY, 0, &mut policy_info, 0);
     println!("with no room for the answer: {}", refused.unwrap_err());
 
     shutdown.request()?;

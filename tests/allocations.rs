@@ -44,8 +44,14 @@ impl counted::Server for Adder {
     fn add(&self, _: mach_port_t, a: i32, b: i32) -> mig::Result<i32> {
         Ok(a + b)
     }
-    fn arrays(&self, _: mach_port_t, x: &[u32], _y: &[i64]) -> mig::Result<mig::InlineArray<u32, 1296>> {
-        mig::InlineArray::from_slice(x)
+    fn arrays(
+        &self,
+        _: mach_port_t,
+        x: &[u32],
+        _y: &[i64],
+        z: &mut mig::OutArray<'_, u32>,
+    ) -> mig::Result<()> {
+        z.extend_from_slice(x)
     }
 }
 

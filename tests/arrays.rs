@@ -5,7 +5,7 @@ mod common;
 
 use common::Running;
 use mig::sys::mach_port_t;
-use mig::{Error, InlineArray, MessageBuffer, ReceiveRight};
+use mig::{Error, InlineArray, MessageBuffer, OutArray, ReceiveRight};
 
 mig::mig! {
     /// Exception-style messages: a code array, a flavor, a state in and a state out.
@@ -111,16 +111,15 @@ impl catcher::Server for Catcher {
         code: &[i64],
         flavor: i32,
         old_state: &[u32],
-    ) -> mig::Result<catcher::raise_state::Output> {
+        new_state: &mut OutArray<'_, u32>,
+    ) -> mig::Result<i32> {
         // The new state: the old one reversed, plus the exception and the code count.
-        let mut new_state: InlineArray<u32, 1296> = InlineArray::from_slice(old_state)?;
-        new_state.reverse();
+        for &value in old_state.iter().rev() {
+            new_state.push(value)?;
+        }
         new_state.push(exception as u32)?;
         new_state.push(code.len() as u32)?;
-        Ok(catcher::raise_state::Output {
-            flavor: flavor + 1,
-            new_state,
-        })
+        Ok(flavor + 1)
     }
     fn raise_state_identity(
         &self,
@@ -131,17 +130,14 @@ impl catcher::Server for Catcher {
         code: &[i64],
         flavor: i32,
         old_state: &[u32],
-    ) -> mig::Result<catcher::raise_state_identity::Output> {
-        Ok(catcher::raise_state_identity::Output {
-            flavor,
-            new_state: InlineArray::from_slice(&old_state[..old_state.len().min(code.len())])?,
-        })
+        new_state: &mut OutArray<'_, u32>,
+    ) -> mig::Result<i32> {
+        new_state.extend_from_slice(&old_state[..old_state.len().min(code.len())])?;
+        Ok(flavor)
     }
-    fn echo_bytes(&self, _: mach_port_t, data: &[u8]) -> mig::Result<catcher::echo_bytes::Output> {
-        Ok(catcher::echo_bytes::Output {
-            echoed: InlineArray::from_slice(data)?,
-            count: data.len() as i32,
-        })
+    fn echo_bytes(&self, _: mach_port_t, data: &[u8], echoed: &mut OutArray<'_, u8>) -> mig::Result<i32> {
+        echoed.extend_from_slice(data)?;
+        Ok(data.len() as i32)
     }
 }
 
@@ -163,25 +159,29 @@ fn arrays_round_trip() {
             Err(Error::KERN_INVALID_ARGUMENT)
         );
 
-        let out = catcher::raise_state(port, 5, &[10], 7, &[1, 2, 3]).unwrap();
-        assert_eq!(out.flavor, 8);
-        assert_eq!(&*out.new_state, &[3, 2, 1, 5, 1]);
+        let mut new_state = InlineArray::new();
+        let flavor = catcher::raise_state(port, 5, &[10], 7, &[1, 2, 3], &mut new_state).unwrap();
+        assert_eq!(flavor, 8);
+        assert_eq!(&*new_state, &[3, 2, 1, 5, 1]);
 
         // Empty and full arrays are both fine.
-        let out = catcher::raise_state(port, 0, &[], 0, &[]).unwrap();
-        assert_eq!(&*out.new_state, &[0, 0]);
+        catcher::raise_state(port, 0, &[], 0, &[], &mut new_state).unwrap();
+        assert_eq!(&*new_state, &[0, 0]);
         let full: Vec<u32> = (0..1294).collect();
-        let out = catcher::raise_state(port, 0, &[1, 2], 0, &full).unwrap();
-        assert_eq!(out.new_state.len(), 1296);
-        assert_eq!(out.new_state[0], 1293);
+        catcher::raise_state(port, 0, &[1, 2], 0, &full, &mut new_state).unwrap();
+        assert_eq!(new_state.len(), 1296);
+        assert_eq!(new_state[0], 1293);
 
-        let out = catcher::raise_state_identity(port, task, task, 0, &[1, 2], 9, &[4, 5, 6]).unwrap();
-        assert_eq!((out.flavor, &*out.new_state), (9, &[4, 5][..]));
+        let flavor =
+            catcher::raise_state_identity(port, task, task, 0, &[1, 2], 9, &[4, 5, 6], &mut new_state)
+                .unwrap();
+        assert_eq!((flavor, &*new_state), (9, &[4, 5][..]));
 
+        let mut echoed = InlineArray::new();
         for n in 0..=9 {
             let data: Vec<u8> = (1..=n).collect();
-            let out = catcher::echo_bytes(port, &data).unwrap();
-            assert_eq!((&*out.echoed, out.count), (&data[..], i32::from(n)));
+            let count = catcher::echo_bytes(port, &data, &mut echoed).unwrap();
+            assert_eq!((&*echoed, count), (&data[..], i32::from(n)));
         }
     });
 }
@@ -196,7 +196,7 @@ fn too_many_elements_fail_before_sending() {
         Err(Error::MIG_ARRAY_TOO_LARGE)
     );
     assert_eq!(
-        catcher::echo_bytes(send.name(), &[0; 10]).map(|_| ()),
+        catcher::echo_bytes(send.name(), &[0; 10], &mut InlineArray::new()).map(|_| ()),
         Err(Error::MIG_ARRAY_TOO_LARGE)
     );
 }
@@ -270,9 +270,10 @@ impl stater::Server for Stater {
         _: mach_port_t,
         flavor: i32,
         old_state_capacity: u32,
-    ) -> mig::Result<InlineArray<u32, 1296>> {
+        old_state: &mut OutArray<'_, u32>,
+    ) -> mig::Result<()> {
         let n = (flavor as u32).min(old_state_capacity) as usize;
-        InlineArray::from_slice(&(0..n as u32).collect::<Vec<_>>())
+        old_state.extend_from_slice(&(0..n as u32).collect::<Vec<_>>())
     }
 }
 
@@ -293,8 +294,11 @@ fn count_in_out_carries_the_callers_capacity() {
     assert_eq!(stater::ROUTINES[0].reply.unwrap().size, 5224);
 
     let server = Running::start(stater::Service(Stater));
-    assert_eq!(&*stater::get_state(server.port(), 10, 4).unwrap(), &[0, 1, 2, 3]);
-    assert_eq!(&*stater::get_state(server.port(), 2, 1296).unwrap(), &[0, 1]);
+    let mut old_state = InlineArray::new();
+    stater::get_state(server.port(), 10, 4, &mut old_state).unwrap();
+    assert_eq!(&*old_state, &[0, 1, 2, 3]);
+    stater::get_state(server.port(), 2, 1296, &mut old_state).unwrap();
+    assert_eq!(&*old_state, &[0, 1]);
 }
 
 /// A user's struct for a `struct[2] of int`, bound by `rusttype:`.

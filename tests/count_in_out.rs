@@ -12,7 +12,7 @@ use std::sync::atomic::{AtomicU32, Ordering};
 
 use common::{Running, one_at_a_time};
 use mig::sys::{self, mach_port_t};
-use mig::{Error, InlineArray, ReceiveRight};
+use mig::{Error, InlineArray, OutArray, ReceiveRight};
 
 mig::mig! {
     subsystem counted 9300;
@@ -31,26 +31,25 @@ struct Filler {
 }
 
 impl Filler {
-    fn answer(&self, n: i32, capacity: u32) -> mig::Result<InlineArray<i32, 16>> {
+    fn answer(&self, n: i32, capacity: u32, s: &mut OutArray<'_, i32>) -> mig::Result<()> {
         self.seen.store(capacity, Ordering::SeqCst);
-        InlineArray::from_slice(&(0..n).collect::<Vec<_>>())
+        s.extend_from_slice(&(0..n).collect::<Vec<_>>())
     }
 }
 
 impl counted::Server for Filler {
-    fn fill(&self, _: mach_port_t, n: i32, s_capacity: u32) -> mig::Result<InlineArray<i32, 16>> {
-        self.answer(n, s_capacity)
+    fn fill(&self, _: mach_port_t, n: i32, s_capacity: u32, s: &mut OutArray<'_, i32>) -> mig::Result<()> {
+        self.answer(n, s_capacity, s)
     }
     fn fill_with_port(
         &self,
         _: mach_port_t,
         n: i32,
         s_capacity: u32,
-    ) -> mig::Result<counted::fill_with_port::ServerOutput> {
-        Ok(counted::fill_with_port::ServerOutput {
-            p: self.port.name(),
-            s: self.answer(n, s_capacity)?,
-        })
+        s: &mut OutArray<'_, i32>,
+    ) -> mig::Result<mach_port_t> {
+        self.answer(n, s_capacity, s)?;
+        Ok(self.port.name())
     }
 }
 
@@ -70,13 +69,18 @@ fn filler() -> (Running, Arc<AtomicU32>, mach_port_t) {
 fn servers_clamp_the_callers_capacity_to_the_arrays_maximum() {
     let _turn = one_at_a_time();
     let (server, seen, _) = filler();
-    assert_eq!(&*counted::fill(server.port(), 3, 99).unwrap(), &[0, 1, 2]);
+    let mut s = InlineArray::new();
+    counted::fill(server.port(), 3, 99, &mut s).unwrap();
+    assert_eq!(&*s, &[0, 1, 2]);
     assert_eq!(
         seen.load(Ordering::SeqCst),
         16,
         "the handler saw the array's maximum, not the caller's 99"
     );
-    assert_eq!(counted::fill(server.port(), 3, 5).map(|s| s.len()), Ok(3));
+    assert_eq!(
+        counted::fill(server.port(), 3, 5, &mut s).map(|()| s.len()),
+        Ok(3)
+    );
     assert_eq!(seen.load(Ordering::SeqCst), 5);
     server.stop();
 }
@@ -85,11 +89,19 @@ fn servers_clamp_the_callers_capacity_to_the_arrays_maximum() {
 fn clients_refuse_more_elements_than_their_capacity() {
     let _turn = one_at_a_time();
     let (server, _, port) = filler();
+    let mut s = InlineArray::new();
     assert_eq!(
-        counted::fill(server.port(), 10, 4).map(|s| s.len()),
+        counted::fill(server.port(), 10, 4, &mut s),
         Err(Error::MIG_ARRAY_TOO_LARGE)
     );
-    assert_eq!(counted::fill(server.port(), 4, 4).map(|s| s.len()), Ok(4));
+    assert!(
+        s.is_empty(),
+        "a refused reply leaves the caller's array as it was"
+    );
+    assert_eq!(
+        counted::fill(server.port(), 4, 4, &mut s).map(|()| s.len()),
+        Ok(4)
+    );
 
     // The refused reply's right is released with it.
     let refs = || {
@@ -99,12 +111,13 @@ fn clients_refuse_more_elements_than_their_capacity() {
         refs
     };
     assert_eq!(
-        counted::fill_with_port(server.port(), 10, 4).map(|o| o.s.len()),
+        counted::fill_with_port(server.port(), 10, 4, &mut s).map(|p| p.name()),
         Err(Error::MIG_ARRAY_TOO_LARGE)
     );
+    assert_eq!(s.len(), 4, "a refused reply leaves the caller's array as it was");
     assert_eq!(refs(), 0, "the send right the refused reply carried was released");
-    let fitting = counted::fill_with_port(server.port(), 2, 4).unwrap();
-    assert_eq!((fitting.p.name(), fitting.s.len()), (port, 2));
+    let fitting = counted::fill_with_port(server.port(), 2, 4, &mut s).unwrap();
+    assert_eq!((fitting.name(), s.len()), (port, 2));
     drop(fitting);
     assert_eq!(refs(), 0);
     server.stop();

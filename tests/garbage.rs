@@ -149,7 +149,8 @@ impl everything::Server for Untouchable {
         _: mig::sys::mach_port_t,
         _: &[i32],
         _: &[i32],
-    ) -> mig::Result<mig::InlineArray<i32, 4>> {
+        _: &mut mig::OutArray<'_, i32>,
+    ) -> mig::Result<()> {
         unreachable!("a handler ran on bytes no kernel delivered")
     }
     fn ports(
@@ -171,7 +172,11 @@ impl everything::Server for Untouchable {
     fn strings(&self, _: mig::sys::mach_port_t, _: &std::ffi::CStr) -> mig::Result<mig::InlineString<16>> {
         unreachable!("a handler ran on bytes no kernel delivered")
     }
-    fn handlers(&self, _: mig::sys::mach_port_t) -> mig::Result<everything::handlers::ServerOutput> {
+    fn handlers(
+        &self,
+        _: mig::sys::mach_port_t,
+        _: &mut mig::OutArray<'_, i32>,
+    ) -> mig::Result<Vec<mig::sys::mach_port_t>> {
         unreachable!("a handler ran on bytes no kernel delivered")
     }
     fn poly(&self, _: mig::sys::mach_port_t, _: mig::PolyPort, _: [u32; 8]) -> mig::Result<()> {

@@ -7,7 +7,7 @@ mod common;
 
 use common::Running;
 use mig::sys::{self, mach_port_t};
-use mig::{InlineArray, ReceiveRight, SendRight};
+use mig::{InlineArray, OutArray, ReceiveRight, SendRight};
 
 mig::mig! {
     subsystem xports 9000;
@@ -72,14 +72,19 @@ struct Ports {
 }
 
 impl xports::Server for Ports {
-    fn get_ports(&self, _: mach_port_t, mask: i32) -> mig::Result<xports::get_ports::ServerOutput> {
+    fn get_ports(
+        &self,
+        _: mach_port_t,
+        mask: i32,
+        masks: &mut OutArray<'_, i32>,
+        old_behaviors: &mut OutArray<'_, i32>,
+        old_flavors: &mut OutArray<'_, i32>,
+    ) -> mig::Result<Vec<mach_port_t>> {
         let n = mask as usize;
-        Ok(xports::get_ports::ServerOutput {
-            masks: InlineArray::from_slice(&vec![1; n])?,
-            old_handlers: vec![self.handler.name(); n],
-            old_behaviors: InlineArray::from_slice(&vec![2; n])?,
-            old_flavors: InlineArray::from_slice(&vec![3; n])?,
-        })
+        masks.extend_from_slice(&vec![1; n])?;
+        old_behaviors.extend_from_slice(&vec![2; n])?;
+        old_flavors.extend_from_slice(&vec![3; n])?;
+        Ok(vec![self.handler.name(); n])
     }
     fn pair(&self, _: mach_port_t) -> mig::Result<Vec<mach_port_t>> {
         Ok(vec![self.handler.name(), self.handler.name()])
@@ -114,21 +119,23 @@ fn port_arrays_round_trip() {
     let server = Running::start(xports::Service(Ports { handler }));
     let port = server.port();
 
-    let out = xports::get_ports(port, 3).unwrap();
+    let (mut masks, mut old_behaviors, mut old_flavors) =
+        (InlineArray::new(), InlineArray::new(), InlineArray::new());
+    let old_handlers = xports::get_ports(port, 3, &mut masks, &mut old_behaviors, &mut old_flavors).unwrap();
     assert_eq!(
-        (&*out.masks, &*out.old_behaviors, &*out.old_flavors),
+        (&*masks, &*old_behaviors, &*old_flavors),
         (&[1, 1, 1][..], &[2, 2, 2][..], &[3, 3, 3][..])
     );
-    assert_eq!(out.old_handlers.len(), 3);
-    assert!(out.old_handlers.iter().all(|h| h.name() == handler_name));
+    assert_eq!(old_handlers.len(), 3);
+    assert!(old_handlers.iter().all(|h| h.name() == handler_name));
     // Client and server share this task, so the copies coalesce under one name: the
     // server's reference and the client's three.
     assert_eq!(refs(handler_name), 4, "three references copied to the client");
-    drop(out);
+    drop(old_handlers);
     assert_eq!(refs(handler_name), 1);
 
-    let empty = xports::get_ports(port, 0).unwrap();
-    assert!(empty.old_handlers.is_empty() && empty.masks.is_empty());
+    let empty = xports::get_ports(port, 0, &mut masks, &mut old_behaviors, &mut old_flavors).unwrap();
+    assert!(empty.is_empty() && masks.is_empty());
 
     let pair = xports::pair(port).unwrap();
     assert_eq!(pair.len(), 2);

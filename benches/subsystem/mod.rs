@@ -4,7 +4,7 @@
 use std::hint::black_box;
 
 use mig::sys::mach_port_t;
-use mig::{InlineArray, OutOfLine, ReceiveRight, SendRight};
+use mig::{OutArray, OutOfLine, ReceiveRight, SendRight};
 
 mig::mig! {
     subsystem bench 15000;
@@ -34,8 +34,14 @@ impl bench::Server for Server {
     fn add2(&self, _: mach_port_t, a: i32, b: i32) -> mig::Result<i32> {
         Ok(a.wrapping_add(b))
     }
-    fn echo(&self, _: mach_port_t, data: &[i32], _code: &[i64]) -> mig::Result<InlineArray<i32, 512>> {
-        InlineArray::from_slice(data)
+    fn echo(
+        &self,
+        _: mach_port_t,
+        data: &[i32],
+        _code: &[i64],
+        back: &mut OutArray<'_, i32>,
+    ) -> mig::Result<()> {
+        back.extend_from_slice(data)
     }
     fn ool_send(&self, _: mach_port_t, data: OutOfLine<u8>) -> mig::Result<mach_port_t> {
         black_box(data.len());
@@ -52,11 +58,10 @@ impl bench::Server for Server {
         _code: &[i64],
         flavor: i32,
         old_state: &[u32],
-    ) -> mig::Result<bench::mach_exception_raise_state_identity::Output> {
+        new_state: &mut OutArray<'_, u32>,
+    ) -> mig::Result<i32> {
         drop((thread, task));
-        Ok(bench::mach_exception_raise_state_identity::Output {
-            flavor,
-            new_state: InlineArray::from_slice(old_state)?,
-        })
+        new_state.extend_from_slice(old_state)?;
+        Ok(flavor)
     }
 }

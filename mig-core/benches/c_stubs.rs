@@ -40,7 +40,7 @@ mod loopback {
     use std::thread;
 
     use mig_core::sys::{self, kern_return_t, mach_msg_type_number_t, mach_port_t};
-    use mig_core::{InlineArray, OutOfLine, ReceiveRight, SendRight};
+    use mig_core::{InlineArray, OutArray, OutOfLine, ReceiveRight, SendRight};
 
     /// What the code `mig!` generates names: this crate's runtime and the built-in types.
     mod mig_paths {
@@ -91,8 +91,9 @@ mod loopback {
             _: mach_port_t,
             data: &[i32],
             _code: &[i64],
-        ) -> mig_core::Result<InlineArray<i32, 512>> {
-            InlineArray::from_slice(data)
+            back: &mut OutArray<'_, i32>,
+        ) -> mig_core::Result<()> {
+            back.extend_from_slice(data)
         }
         fn ool_send(&self, _: mach_port_t, data: OutOfLine<u8>) -> mig_core::Result<mach_port_t> {
             black_box(data.len());
@@ -107,12 +108,11 @@ mod loopback {
             _code: &[i64],
             flavor: i32,
             old_state: &[u32],
-        ) -> mig_core::Result<bench::mach_exception_raise_state_identity::Output> {
+            new_state: &mut OutArray<'_, u32>,
+        ) -> mig_core::Result<i32> {
             drop((thread, task));
-            Ok(bench::mach_exception_raise_state_identity::Output {
-                flavor,
-                new_state: InlineArray::from_slice(old_state)?,
-            })
+            new_state.extend_from_slice(old_state)?;
+            Ok(flavor)
         }
     }
 
@@ -337,18 +337,38 @@ mod loopback {
         let states: Vec<u32> = (0..THREAD_STATE_MAX as u32).rev().collect();
         for i in 0..3 {
             assert_eq!(bench::add2(port, i, -2), Ok(i - 2));
-            let back = bench::echo(port, &data[..100 * i as usize], &[1, 2]).unwrap();
+            let mut back = InlineArray::new();
+            bench::echo(port, &data[..100 * i as usize], &[1, 2], &mut back).unwrap();
             assert_eq!(back.as_slice(), &data[..100 * i as usize]);
-            assert_eq!(bench::echo(port, &data, &[]).unwrap().as_slice(), &data[..]);
+            bench::echo(port, &data, &[], &mut back).unwrap();
+            assert_eq!(back.as_slice(), &data[..]);
             drop(bench::ool_send(port, &page).unwrap());
             let state = &states[..68 * i as usize];
-            let back =
-                bench::mach_exception_raise_state_identity(port, thread, thread, 1, &[1, 0x10], i, state)
-                    .unwrap();
-            assert_eq!((back.flavor, back.new_state.as_slice()), (i, state));
-            let back =
-                bench::mach_exception_raise_state_identity(port, thread, thread, 1, &[], 7, &states).unwrap();
-            assert_eq!((back.flavor, back.new_state.as_slice()), (7, &states[..]));
+            let mut new_state = InlineArray::new();
+            let flavor = bench::mach_exception_raise_state_identity(
+                port,
+                thread,
+                thread,
+                1,
+                &[1, 0x10],
+                i,
+                state,
+                &mut new_state,
+            )
+            .unwrap();
+            assert_eq!((flavor, new_state.as_slice()), (i, state));
+            let flavor = bench::mach_exception_raise_state_identity(
+                port,
+                thread,
+                thread,
+                1,
+                &[],
+                7,
+                &states,
+                &mut new_state,
+            )
+            .unwrap();
+            assert_eq!((flavor, new_state.as_slice()), (7, &states[..]));
         }
     }
 

@@ -1,7 +1,7 @@
 //! Fixed-capacity arrays for MIG's variable-size inline arrays (`array[*:n] of T`).
 
 use core::fmt;
-use core::mem::MaybeUninit;
+use core::mem::{MaybeUninit, size_of};
 use core::ops::{Deref, DerefMut};
 
 use crate::error::{Error, Result};
@@ -98,6 +98,26 @@ impl<T: Pod, const N: usize> InlineArray<T, N> {
     pub fn as_mut_slice(&mut self) -> &mut [T] {
         // SAFETY: as in `as_slice`, uniquely borrowed.
         unsafe { core::slice::from_raw_parts_mut(self.items.as_mut_ptr().cast::<T>(), self.len) }
+    }
+
+    /// Forgets every element.
+    pub fn clear(&mut self) {
+        self.len = 0;
+    }
+
+    /// Replaces the elements with those whose bytes are `bytes`, copied as they are.
+    ///
+    /// # Safety
+    ///
+    /// `bytes` holds at most `N` elements' bytes (its length a multiple of `T`'s size).
+    pub(crate) unsafe fn set_bytes(&mut self, bytes: &[u8]) {
+        debug_assert!(bytes.len() <= N * size_of::<T>() && bytes.len().is_multiple_of(size_of::<T>()));
+        // SAFETY: at most `N` elements fit the storage (the contract); `bytes` does not
+        // overlap it (`&mut self`); every bit pattern is a valid `T` (`Pod`).
+        unsafe {
+            core::ptr::copy_nonoverlapping(bytes.as_ptr(), self.items.as_mut_ptr().cast::<u8>(), bytes.len())
+        };
+        self.len = bytes.len() / size_of::<T>();
     }
 
     /// The count and storage as a message struct holds them (the rest zeros), for

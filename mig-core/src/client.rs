@@ -355,7 +355,10 @@ fn check_reply<Rp: Message>(bytes: &mut [u8], reply_id: mach_msg_id_t) -> Result
     {
         return Err(Error::MIG_TYPE_ERROR);
     }
-    if complex && !crate::message::realign_out_of_line(bytes, Rp::DESCRIPTORS) {
+    if complex
+        && const { crate::message::may_need_realigning(Rp::DESCRIPTORS) }
+        && !crate::message::realign_out_of_line(bytes, Rp::DESCRIPTORS)
+    {
         return Err(Error::KERN_RESOURCE_SHORTAGE);
     }
     Ok(shape)

@@ -40,6 +40,7 @@ pub use rights::{PolyPort, ReceiveRight, Right, SendOnceRight, SendRight};
 pub use server::{Demux, Served, Shutdown, StaticServer, serve, serve_one, serve_until};
 pub use string::InlineString;
 pub use trailer::Trailer;
+pub use wire::OutArray;
 
 /// `sizeof(mach_msg_max_trailer_t)`: the most a receive can append after a message.
 pub const MAX_TRAILER_SIZE: usize = 68;
@@ -102,7 +103,7 @@ pub mod __private {
         NDR, build_reply, c_demux, deferred_routine, prepare_reply, routine, send_error_reply, send_reply,
         simple_routine, simple_routine_with_ret_code,
     };
-    pub use crate::wire::{Elements, Reader, Writer};
+    pub use crate::wire::{Elements, Reader, Slots, Writer};
     pub use core::mem::{offset_of, size_of};
     pub use core::option::Option::{None, Some};
     pub use core::result::Result::{Err, Ok};

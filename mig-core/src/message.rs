@@ -79,7 +79,7 @@ pub(crate) fn min_size(size: usize, arrays: &[VarArray]) -> usize {
 /// struct as Apple MIG's checks do (the size between the minimum and the maximum, each
 /// count within its maximum, the counts accounting for exactly the bytes received) and
 /// measures where its fields lie, without moving anything. `None` if it is malformed.
-#[inline]
+#[inline(always)]
 pub(crate) fn measure(bytes: &[u8], received: usize, size: usize, arrays: &[VarArray]) -> Option<Shape> {
     let min = min_size(size, arrays);
     if received < min || received > size || arrays.len() > MOST_ARRAYS {
@@ -401,6 +401,31 @@ const fn element_alignment(element_size: u32) -> u64 {
 /// does (its arrays are aligned for their elements).
 #[inline]
 pub(crate) fn realign_out_of_line(bytes: &mut [u8], expected: &[Descriptor]) -> bool {
+    if !may_need_realigning(expected) {
+        return true;
+    }
+    realign_regions(bytes, expected)
+}
+
+/// Whether `expected` has an out-of-line data descriptor whose elements need more than
+/// byte alignment: a compile-time fact for a routine's table, so the walk of
+/// [`realign_out_of_line`] costs nothing without one (a region of bytes is always
+/// aligned for its elements).
+pub(crate) const fn may_need_realigning(expected: &[Descriptor]) -> bool {
+    let mut i = 0;
+    while i < expected.len() {
+        if let Descriptor::OutOfLine { element_size, .. } = expected[i]
+            && element_alignment(element_size) > 1
+        {
+            return true;
+        }
+        i += 1;
+    }
+    false
+}
+
+/// The walk of [`realign_out_of_line`].
+fn realign_regions(bytes: &mut [u8], expected: &[Descriptor]) -> bool {
     let mut offset = FIRST_DESCRIPTOR;
     for d in expected {
         if let Descriptor::OutOfLine { element_size, .. } = *d {
@@ -551,11 +576,13 @@ impl MessageBuffer {
     }
 
     /// Capacity in bytes.
+    #[inline]
     pub fn capacity(&self) -> usize {
         self.words.len() * 8
     }
 
     /// The header.
+    #[inline]
     pub fn header(&self) -> &mach_msg_header_t {
         // SAFETY: the buffer is at least a header long (see `with_capacity`) and 8-byte
         // aligned, which satisfies the header's 4-byte alignment; every bit pattern is a
@@ -564,12 +591,14 @@ impl MessageBuffer {
     }
 
     /// The header, mutably. Takes away the proof of a receive.
+    #[inline]
     pub fn header_mut(&mut self) -> &mut mach_msg_header_t {
         self.received = false;
         self.header_mut_kept()
     }
 
     /// The header, mutably, keeping the proof: for the dispatch's own edits.
+    #[inline]
     pub(crate) fn header_mut_kept(&mut self) -> &mut mach_msg_header_t {
         // SAFETY: as in `header`, and `&mut self` makes the borrow unique.
         unsafe { &mut *self.words.as_mut_ptr().cast::<mach_msg_header_t>() }
@@ -589,6 +618,7 @@ impl MessageBuffer {
     /// dispatch needs; on failure it has none. Returns `mach_msg`'s code.
     ///
     /// `MACH_SEND_MSG` in `options` is ignored: this only receives.
+    #[inline]
     pub fn receive(
         &mut self,
         port: crate::sys::mach_port_t,
@@ -659,11 +689,13 @@ impl MessageBuffer {
 
     /// Takes the proof of a receive away, saying whether there was one: a dispatch calls
     /// it once before trusting anything in the message.
+    #[inline]
     pub(crate) fn take_proof(&mut self) -> bool {
         core::mem::replace(&mut self.received, false)
     }
 
     /// The message's bytes: `msgh_size` of them, at most the capacity.
+    #[inline]
     pub fn bytes(&self) -> &[u8] {
         let len = (self.header().msgh_size as usize).min(self.capacity());
         // SAFETY: `len` bytes lie inside the allocation, which is initialized (zeroed
@@ -680,6 +712,7 @@ impl MessageBuffer {
 
     /// The whole buffer, mutably, keeping the proof: for the dispatch's own edits
     /// (realigning out-of-line regions, releasing unused port slots).
+    #[inline]
     pub(crate) fn bytes_mut_kept(&mut self) -> &mut [u8] {
         let len = self.capacity();
         // SAFETY: the whole allocation is initialized and uniquely borrowed.
@@ -695,25 +728,47 @@ impl MessageBuffer {
         crate::wire::Reader::new(&mut self.bytes_mut_kept()[..len], shape)
     }
 
-    /// A writer of a message of at most `max` bytes into the buffer, which grows (zeroed)
-    /// if it is smaller; takes away the proof of a receive. The header is the caller's.
+    /// A writer of a message of at most `max` bytes into the buffer, which grows if it
+    /// is smaller (keeping what it holds: the header is the caller's, and may be written
+    /// first); takes away the proof of a receive.
     #[inline]
     pub(crate) fn writer(&mut self, max: usize) -> crate::wire::Writer<'_> {
         self.received = false;
-        if self.capacity() < max {
-            *self = MessageBuffer::with_capacity(max);
-        }
-        let len = self.capacity();
-        // SAFETY: the whole allocation, uniquely borrowed; seen as possibly uninitialized
-        // bytes only by the `Writer`, which writes nothing but initialized bytes (the
-        // bytes of `Pod` values and zeros), so the buffer stays initialized.
+        self.grow(max);
+        // SAFETY: the first `max` bytes of the allocation (at least that large, made so
+        // above), uniquely borrowed; seen as possibly uninitialized bytes only by the
+        // `Writer`, which writes nothing but initialized bytes (the bytes of `Pod` values
+        // and zeros), so the buffer stays initialized. (Exactly `max` long: the writer's
+        // bounds are then the message's, known where `max` is a constant.)
         let bytes = unsafe {
-            core::slice::from_raw_parts_mut(self.words.as_mut_ptr().cast::<core::mem::MaybeUninit<u8>>(), len)
+            core::slice::from_raw_parts_mut(self.words.as_mut_ptr().cast::<core::mem::MaybeUninit<u8>>(), max)
         };
         crate::wire::Writer::new(bytes, max)
     }
 
+    /// The slots of a reply of at most `max` bytes, for a handler's `out` arrays; the
+    /// buffer grows first if it is smaller (keeping what it holds, the reply header
+    /// `prepare_reply` wrote), so the [`writer`](Self::writer) of the same reply keeps
+    /// what they wrote. Takes away the proof of a receive.
+    #[inline]
+    pub(crate) fn slots(&mut self, max: usize) -> crate::wire::Slots<'_> {
+        self.received = false;
+        self.grow(max);
+        crate::wire::Slots::new(self.bytes_mut_kept())
+    }
+
+    /// Makes the buffer at least `max` bytes long, keeping what it holds.
+    #[inline]
+    fn grow(&mut self, max: usize) {
+        if self.capacity() < max {
+            let mut grown = MessageBuffer::with_capacity(max);
+            grown.words[..self.words.len()].copy_from_slice(&self.words);
+            *self = grown;
+        }
+    }
+
     /// The buffer seen as message `T`, if it is large enough to hold one.
+    #[inline]
     pub fn view<T: Message>(&self) -> Option<&T> {
         const { assert!(align_of::<T>() <= 8) };
         (self.capacity() >= size_of::<T>())
@@ -725,6 +780,7 @@ impl MessageBuffer {
     /// Stores `message` at the start of the buffer, taking away the proof of a receive.
     /// The buffer grows (zeroed) if `message` does not fit: a reply buffer smaller than
     /// the subsystem's replies never makes a dispatch fail (nor panic in a C server loop).
+    #[inline]
     pub fn write<T: Message>(&mut self, message: T) {
         self.received = false;
         const { assert!(align_of::<T>() <= 8) };

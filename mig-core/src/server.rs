@@ -13,7 +13,7 @@ use crate::message::{
 };
 use crate::sys::{self, NDR_record_t, kern_return_t, mach_msg_header_t, mach_port_t};
 use crate::trailer::Trailer;
-use crate::wire::{Reader, Shape, Writer};
+use crate::wire::{Reader, Shape, Slots, Writer};
 
 /// A subsystem's server: generated as `<subsystem>::Service<S>` for any `S` implementing
 /// the subsystem's `Server` trait, and served by [`serve`].
@@ -91,6 +91,7 @@ pub const NDR: NDR_record_t = crate::ndr::LITTLE_ENDIAN;
 /// Sets up `reply` for `request` as MIG's demux does: reply to the request's reply port
 /// (remote bits kept, no local port), id + 100, sized as a `mig_reply_error_t`
 /// carrying `MIG_BAD_ID` until a routine fills it in.
+#[inline]
 pub fn prepare_reply(request: &MessageBuffer, reply: &mut MessageBuffer) {
     let req = *request.header();
     reply.write(ReplyError {
@@ -145,7 +146,10 @@ pub fn request<T: Message>(request: &mut MessageBuffer) -> Result<Shape> {
     {
         return Err(Error::MIG_TYPE_ERROR);
     }
-    if complex && !crate::message::realign_out_of_line(request.bytes_mut_kept(), T::DESCRIPTORS) {
+    if complex
+        && const { crate::message::may_need_realigning(T::DESCRIPTORS) }
+        && !crate::message::realign_out_of_line(request.bytes_mut_kept(), T::DESCRIPTORS)
+    {
         return Err(Error::KERN_RESOURCE_SHORTAGE);
     }
     Ok(shape)
@@ -192,17 +196,22 @@ fn guarded<T>(handler: impl FnOnce() -> Result<T>) -> Result<T> {
 }
 
 /// One `routine` in `dispatch`: checks the request, calls `handler` (which takes its
-/// arguments from the request where they lie), and writes the reply that `reply_of`
-/// writes from its result straight into the reply buffer, or the error reply.
+/// arguments from the request where they lie, and writes its variable `out` arrays
+/// into their slots of the reply), and writes the reply that `reply_of` writes from its
+/// result straight into the reply buffer, or the error reply.
 pub fn routine<Rq: Message, Rp: Message, T>(
     request: &mut MessageBuffer,
     reply_buffer: &mut MessageBuffer,
-    handler: impl FnOnce(&mut Reader<'_>, &Trailer) -> Result<T>,
+    handler: impl FnOnce(&mut Reader<'_>, &Trailer, &mut Slots<'_>) -> Result<T>,
     reply_of: impl FnOnce(T, &mut Writer<'_>) -> Result<()>,
 ) {
     let result = accept::<Rq>(request).and_then(|(shape, trailer)| {
         guarded(|| {
-            let out = handler(&mut request.reader(shape), &trailer)?;
+            let out = handler(
+                &mut request.reader(shape),
+                &trailer,
+                &mut reply_buffer.slots(size_of::<Rp>()),
+            )?;
             write_reply::<Rp>(reply_buffer, |writer| reply_of(out, writer))
         })
     });
@@ -218,12 +227,15 @@ fn write_reply<Rp: Message>(
     reply: &mut MessageBuffer,
     write: impl FnOnce(&mut Writer<'_>) -> Result<()>,
 ) -> Result<()> {
-    let mut head = *reply.header();
-    let mut writer = reply.writer(size_of::<Rp>());
-    write(&mut writer)?;
+    let size = {
+        // Keeps the header (the writer writes after it, and grows the buffer keeping it).
+        let mut writer = reply.writer(size_of::<Rp>());
+        write(&mut writer)?;
+        writer.size()
+    };
+    let head = reply.header_mut();
     head.msgh_bits |= complex_bit::<Rp>();
-    head.msgh_size = writer.size() as u32;
-    *reply.header_mut() = head;
+    head.msgh_size = size as u32;
     Ok(())
 }
 
@@ -456,6 +468,7 @@ pub fn success_reply(reply: &mut MessageBuffer) {
 }
 
 /// The `RetCode` of a non-complex reply.
+#[inline]
 fn ret_code(reply: &MessageBuffer) -> kern_return_t {
     if reply.header().msgh_bits & sys::MACH_MSGH_BITS_COMPLEX != 0 {
         return 0;

@@ -229,7 +229,7 @@ pub mod add {
                 >(
                     request,
                     reply,
-                    |__reader, __trailer| {
+                    |__reader, __trailer, _| {
                         let __reader = &*__reader;
                         server
                             .add2(

@@ -139,8 +139,6 @@ pub mod bulk {
             pub data: ::mig::types::pointer_t,
             /// `back`.
             pub back: ::mig::SendRight,
-            /// `w2`.
-            pub w2: super::words_t,
         }
         /// What the handler of `swap` returns.
         #[derive(::core::fmt::Debug)]
@@ -149,16 +147,15 @@ pub mod bulk {
             pub data: ::mig::types::pointer_t,
             /// `back`.
             pub back: ::mig::types::mach_port_make_send_t,
-            /// `w2`.
-            pub w2: super::words_t,
         }
     }
-    /// Calls routine `swap` on `server`: sends the request (msgh_id 200) and waits for the reply (msgh_id 300).
+    /// Calls routine `swap` on `server`: sends the request (msgh_id 200) and waits for the reply (msgh_id 300). The reply's `w2` is copied into `w2` (its elements replaced) when the call succeeds; an `Err` leaves it as it was.
     #[inline]
     pub fn swap(
         server: ::mig::types::mach_port_t,
         w: &[::mig::types::int],
         right: ::mig::SendRight,
+        w2: &mut words_t,
     ) -> ::mig::Result<swap::Output> {
         let __wire_w = ::mig::__private::bounded(w, 16)?;
         unsafe {
@@ -195,29 +192,25 @@ pub mod bulk {
                         ::mig::SendRight::from_raw(__reader.take_port(44).name)
                     };
                     let __reader = &*__reader;
-                    ::mig::__private::Ok(swap::Output {
+                    let __result = swap::Output {
                         data: __take_data,
                         back: __take_back,
-                        w2: ::mig::InlineArray::from_slice(
-                            &__reader
-                                .elements::<
-                                    ::mig::types::int,
-                                    16,
-                                >(72, 0, __reader.get::<u32>(68, 0)),
-                        )?,
-                    })
+                    };
+                    __reader.copy_into(72, 0, __reader.get::<u32>(68, 0), w2);
+                    ::mig::__private::Ok(__result)
                 },
             )
         }
     }
     /// The server of subsystem `bulk`: one method per routine. Serve it with [`Service`] and `mig::serve`, or call [`dispatch`] from your own loop.
     pub trait Server {
-        /// Handles routine `swap` (msgh_id 200). `Ok` sends the reply; `Err` sends a `mig_reply_error_t` carrying the code, except `Error::NO_REPLY`, which sends nothing and releases the reply right (the client gets `MIG_SERVER_DIED`): only a handler that takes the reply port (`sreplyport`) can answer later.
+        /// Handles routine `swap` (msgh_id 200). `Ok` sends the reply; `Err` sends a `mig_reply_error_t` carrying the code, except `Error::NO_REPLY`, which sends nothing and releases the reply right (the client gets `MIG_SERVER_DIED`): only a handler that takes the reply port (`sreplyport`) can answer later. The handler writes `w2` into the reply where it is sent from (up to the array's maximum); an `Err` sends none of it.
         fn swap(
             &self,
             server: ::mig::types::mach_port_t,
             w: &[::mig::types::int],
             right: ::mig::SendRight,
+            w2: &mut ::mig::OutArray<'_, ::mig::types::int>,
         ) -> ::mig::Result<swap::ServerOutput>;
     }
     /// Handles one request as Apple MIG's demux does: prepares the reply header,
@@ -243,32 +236,36 @@ pub mod bulk {
                 >(
                     request,
                     reply,
-                    |__reader, __trailer| {
+                    |__reader, __trailer, __slots| {
                         let __take_right = unsafe {
                             ::mig::SendRight::from_raw(__reader.take_port(28).name)
                         };
                         let __reader = &*__reader;
-                        server
+                        let mut __out_w2 = __slots.array::<::mig::types::int>(72, 16);
+                        let __value = server
                             .swap(
                                 __reader.header().msgh_local_port,
                                 &*__reader
-                                    .elements::<
+                                    .slice::<
                                         ::mig::types::int,
-                                        16,
-                                    >(52, 0, __reader.get::<u32>(48, 0)),
+                                    >(52, 0, __reader.get::<u32>(48, 0), 16),
                                 __take_right,
-                            )
+                                &mut __out_w2,
+                            )?;
+                        ::mig::__private::Ok((__value, __out_w2.count()))
                     },
-                    |swap::ServerOutput { data, back, w2 }, __writer| {
+                    |(swap::ServerOutput { data, back }, __count_w2), __writer| {
                         let __wire_data = data.into_wire()?;
-                        let __wire_w2 = w2;
                         __writer.put(24, ::mig::__private::body(2));
                         __writer.put(28, __wire_data.1);
                         __writer.put(44, ::mig::__private::port(back, 20));
                         __writer.put(56, ::mig::__private::NDR);
                         __writer.put(64, __wire_data.0);
-                        __writer.put(68, __wire_w2.len() as u32);
-                        __writer.elements(72, 16, &*__wire_w2);
+                        __writer.put(68, __count_w2);
+                        unsafe {
+                            __writer
+                                .elements_in_place::<::mig::types::int>(72, 16, __count_w2)
+                        };
                         ::mig::__private::Ok(())
                     },
                 )
@@ -297,8 +294,9 @@ pub mod bulk {
             server: ::mig::types::mach_port_t,
             w: &[::mig::types::int],
             right: ::mig::SendRight,
+            w2: &mut ::mig::OutArray<'_, ::mig::types::int>,
         ) -> ::mig::Result<swap::ServerOutput> {
-            (**self).swap(server, w, right)
+            (**self).swap(server, w, right, w2)
         }
     }
     /// A [`Server`] ready for `mig::serve`: `mig::serve(port, &Service(my_server))`.

@@ -14,7 +14,7 @@
 //! it was.
 
 use mig::sys::{self, mach_msg_header_t, mach_port_t};
-use mig::{InlineArray, InlineString, MessageBuffer, OutOfLine, PolyPort, ReceiveRight, SendRight};
+use mig::{InlineArray, InlineString, MessageBuffer, OutArray, OutOfLine, PolyPort, ReceiveRight, SendRight};
 
 use super::{SCRATCH, everything, fix_descriptors};
 
@@ -158,11 +158,11 @@ impl Harness {
         let port = self.port;
         match everything::ROUTINES[index].name {
             "scalars" => everything::scalars(port, -1, 300, 1 << 40).is_ok(),
-            "arrays" => everything::arrays(port, &[1, 2, 3], &[4]).is_ok(),
+            "arrays" => everything::arrays(port, &[1, 2, 3], &[4], &mut InlineArray::new()).is_ok(),
             "ports" => everything::ports(port, port, self.target.make_send().unwrap()).is_ok(),
             "ool" => everything::ool(port, &[7u8; 100], &[port, port]).is_ok(),
             "strings" => everything::strings(port, c"hostile").is_ok(),
-            "handlers" => everything::handlers(port).is_ok(),
+            "handlers" => everything::handlers(port, &mut InlineArray::new()).is_ok(),
             "poly" => everything::poly(
                 port,
                 PolyPort {
@@ -302,8 +302,8 @@ impl everything::Server for Rich {
     fn scalars(&self, _: mach_port_t, a: i8, b: i16, c: i64) -> mig::Result<i32> {
         Ok(i32::from(a) + i32::from(b) + c as i32)
     }
-    fn arrays(&self, _: mach_port_t, x: &[i32], y: &[i32]) -> mig::Result<InlineArray<i32, 4>> {
-        InlineArray::from_slice(&[x.len() as i32, y.len() as i32, 5])
+    fn arrays(&self, _: mach_port_t, x: &[i32], y: &[i32], z: &mut OutArray<'_, i32>) -> mig::Result<()> {
+        z.extend_from_slice(&[x.len() as i32, y.len() as i32, 5])
     }
     fn ports(&self, _: mach_port_t, _p: SendRight, _q: SendRight) -> mig::Result<mach_port_t> {
         Ok(self.port)
@@ -314,11 +314,9 @@ impl everything::Server for Rich {
     fn strings(&self, _: mach_port_t, _: &std::ffi::CStr) -> mig::Result<InlineString<16>> {
         InlineString::from_c_str(c"an answer")
     }
-    fn handlers(&self, _: mach_port_t) -> mig::Result<everything::handlers::ServerOutput> {
-        Ok(everything::handlers::ServerOutput {
-            masks: InlineArray::from_slice(&[1, 2])?,
-            h: vec![self.port, self.port],
-        })
+    fn handlers(&self, _: mach_port_t, masks: &mut OutArray<'_, i32>) -> mig::Result<Vec<mach_port_t>> {
+        masks.extend_from_slice(&[1, 2])?;
+        Ok(vec![self.port, self.port])
     }
     fn poly(&self, _: mach_port_t, p: PolyPort, _who: [u32; 8]) -> mig::Result<()> {
         // SAFETY: a right this request delivered, owned by this handler alone.

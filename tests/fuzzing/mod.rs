@@ -17,7 +17,7 @@
 pub mod client;
 
 use mig::sys::{self, mach_msg_header_t, mach_port_t};
-use mig::{InlineArray, InlineString, MessageBuffer, OutOfLine, PolyPort, SendRight};
+use mig::{InlineArray, InlineString, MessageBuffer, OutArray, OutOfLine, PolyPort, SendRight};
 
 mig::mig! {
     /// Every wire type at once.
@@ -46,8 +46,8 @@ impl everything::Server for All {
     fn scalars(&self, _: mach_port_t, a: i8, b: i16, c: i64) -> mig::Result<i32> {
         Ok(i32::from(a).wrapping_add(i32::from(b)).wrapping_add(c as i32))
     }
-    fn arrays(&self, _: mach_port_t, x: &[i32], y: &[i32]) -> mig::Result<InlineArray<i32, 4>> {
-        InlineArray::from_slice(if x.len() > y.len() { x } else { y })
+    fn arrays(&self, _: mach_port_t, x: &[i32], y: &[i32], z: &mut OutArray<'_, i32>) -> mig::Result<()> {
+        z.extend_from_slice(if x.len() > y.len() { x } else { y })
     }
     fn ports(&self, _: mach_port_t, _p: SendRight, _q: SendRight) -> mig::Result<mach_port_t> {
         Err(mig::Error::KERN_FAILURE)
@@ -58,11 +58,8 @@ impl everything::Server for All {
     fn strings(&self, _: mach_port_t, s: &std::ffi::CStr) -> mig::Result<InlineString<16>> {
         InlineString::from_c_str(s)
     }
-    fn handlers(&self, _: mach_port_t) -> mig::Result<everything::handlers::ServerOutput> {
-        Ok(everything::handlers::ServerOutput {
-            masks: InlineArray::new(),
-            h: Vec::new(),
-        })
+    fn handlers(&self, _: mach_port_t, _masks: &mut OutArray<'_, i32>) -> mig::Result<Vec<mach_port_t>> {
+        Ok(Vec::new())
     }
     fn poly(&self, _: mach_port_t, p: PolyPort, _who: [u32; 8]) -> mig::Result<()> {
         // SAFETY: a right this request delivered, owned by this handler alone.
@@ -399,11 +396,11 @@ pub fn seeds() -> Vec<Vec<u8>> {
     let right = || mig::ReceiveRight::allocate().unwrap();
     let (a, b) = (right(), right());
     let _ = everything::scalars(port, -1, 300, 1 << 40);
-    let _ = everything::arrays(port, &[1, 2, 3], &[4]);
+    let _ = everything::arrays(port, &[1, 2, 3], &[4], &mut InlineArray::new());
     let _ = everything::ports(port, port, a.make_send().unwrap());
     let _ = everything::ool(port, &[7u8; 100], &[port]);
     let _ = everything::strings(port, c"seed");
-    let _ = everything::handlers(port);
+    let _ = everything::handlers(port, &mut InlineArray::new());
     let _ = everything::poly(
         port,
         PolyPort {

@@ -163,13 +163,37 @@ pub fn handler_out_type(paths: &Paths, arg: &Arg, scope: Scope) -> TokenStream {
     }
 }
 
+/// Whether `arg` is a variable inline `out` array: the handler writes it straight into
+/// its reply (a `mig::OutArray` parameter), and the client copies it into an
+/// `InlineArray` the caller passes, so neither returns it (nor moves its maximum).
+pub fn out_array(arg: &Arg) -> bool {
+    arg.role == Role::Out && is_variable(arg)
+}
+
+/// What the client stub returns: its `out` and trailer values, except [`out_array`]s.
+pub fn client_values(routine: &Routine) -> Vec<&Arg> {
+    routine.client_outs().filter(|a| !out_array(a)).collect()
+}
+
+/// What the handler returns: its `out` values, except the [`out_array`]s it writes in
+/// place. A handler that holds the reply port answers later with all of them (the
+/// routine's `reply`), the arrays as `InlineArray`s.
+pub fn server_values(routine: &Routine) -> Vec<&Arg> {
+    let deferred = routine.server_reply_port().is_some();
+    routine.outs().filter(|a| deferred || !out_array(a)).collect()
+}
+
 /// Whether the handler returns its outs in a different struct than the client gets: a
 /// port copied or made (sent as a name) arrives as an owned right, a translated value
-/// is the user's type on the server's side, and the client also gets trailer values.
+/// is the user's type on the server's side, the client also gets trailer values, and a
+/// handler that answers later returns its `out` arrays too.
 pub fn server_output_differs(routine: &Routine) -> bool {
-    routine.outs().count() > 1
-        && (routine.client_outs().count() != routine.outs().count()
-            || routine
-                .outs()
+    let server = server_values(routine);
+    let client = client_values(routine);
+    server.len() > 1
+        && (client.len() != server.len()
+            || client.iter().zip(&server).any(|(c, s)| !std::ptr::eq(*c, *s))
+            || server
+                .iter()
                 .any(|a| a.ty.wire.port_disposition().is_some_and(|d| d > 18) || outtran(a).is_some()))
 }

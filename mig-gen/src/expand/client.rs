@@ -4,8 +4,8 @@ use proc_macro2::TokenStream;
 use quote::quote;
 
 use super::args::{
-    is_out_of_line, is_port_array, is_string, is_variable, port_array_to_wire, read_trailer,
-    received_out_type, sends_names_region, sent_port_array,
+    client_values, is_out_of_line, is_port_array, is_string, is_variable, out_array, port_array_to_wire,
+    read_trailer, received_out_type, sends_names_region, sent_port_array,
 };
 use super::names::{Paths, Scope, docs_with, ident};
 use super::ports;
@@ -28,7 +28,7 @@ pub fn stub(paths: &Paths, routine: &Routine, layout: &RoutineLayout) -> TokenSt
         16..=18 => (quote!(#port_name.into_raw()), quote!(#literal)),
         _ => (quote!(#port_name), quote!(#literal)),
     };
-    let params = routine
+    let sent = routine
         .args
         .iter()
         .filter(|a| {
@@ -74,6 +74,24 @@ pub fn stub(paths: &Paths, routine: &Routine, layout: &RoutineLayout) -> TokenSt
             };
             quote!(#name: #ty)
         });
+    // In definition order: each `out` array's `&mut InlineArray` after the argument it
+    // stands for (or its `CountInOut` capacity).
+    let mut sent = sent.peekable();
+    let mut params = Vec::new();
+    for a in &routine.args {
+        let is_sent = matches!(
+            a.role,
+            Role::RequestPort | Role::ClientOption | Role::ReplyPort { client: true, .. }
+        ) || a.in_request();
+        if is_sent {
+            params.extend(sent.next());
+        }
+        if out_array(a) && !routine.simple {
+            let name = ident(&a.name);
+            let ty = paths.ty(&a.ty, Scope::Subsystem);
+            params.push(quote!(#name: &mut #ty));
+        }
+    }
     let (options, timeout) = mach_msg_options(paths, routine);
     // `ureplyport`/`replyport`: the caller's own reply port and how it travels.
     let callers_reply = routine.client_reply_port().map(|reply| {
@@ -104,6 +122,13 @@ pub fn stub(paths: &Paths, routine: &Routine, layout: &RoutineLayout) -> TokenSt
         )
     };
     let mut doc = doc;
+    for arg in routine.args.iter().filter(|a| out_array(a)) {
+        doc.push_str(&format!(
+            " The reply's `{0}` is copied into `{0}` (its elements replaced) when the call \
+             succeeds; an `Err` leaves it as it was.",
+            arg.name
+        ));
+    }
     for arg in routine.args.iter().filter(|a| a.count_in_out) {
         doc.push_str(&format!(
             " `{0}_capacity` is the most elements of `{0}` the caller takes: the server is told \
@@ -191,7 +216,8 @@ pub fn stub(paths: &Paths, routine: &Routine, layout: &RoutineLayout) -> TokenSt
             }
         }
     };
-    let (returns, result) = match outs.as_slice() {
+    let values = client_values(routine);
+    let (returns, result) = match values.as_slice() {
         [] => (quote!(()), quote!(())),
         [one] => (received_out_type(paths, one, Scope::Subsystem), value(one)),
         many => {
@@ -201,6 +227,32 @@ pub fn stub(paths: &Paths, routine: &Routine, layout: &RoutineLayout) -> TokenSt
                 quote!(#module::Output),
                 quote!(#module::Output { #(#fields: #values),* }),
             )
+        }
+    };
+    // The `out` arrays, copied into the caller's once nothing else can fail.
+    let copies: Vec<TokenStream> = outs
+        .iter()
+        .filter(|a| out_array(a))
+        .filter_map(|arg| {
+            let field = fields.data(index_of(arg))?;
+            let wire::At { offset, k } = fields.at(field);
+            let count = wire::count(&fields, arg, &reader);
+            let name = ident(&arg.name);
+            Some(quote!(#reader.copy_into(#offset, #k, #count, #name);))
+        })
+        .collect();
+    let result = if copies.is_empty() {
+        quote!(#krate::__private::Ok(#result))
+    } else if values.is_empty() {
+        quote! {
+            #(#copies)*
+            #krate::__private::Ok(())
+        }
+    } else {
+        quote! {
+            let __result = #result;
+            #(#copies)*
+            #krate::__private::Ok(__result)
         }
     };
     // `CountInOut`: a reply with more elements than the caller can take is refused (and
@@ -242,7 +294,7 @@ pub fn stub(paths: &Paths, routine: &Routine, layout: &RoutineLayout) -> TokenSt
                         #(#capacities)*
                         #taken
                         let #reader = &*#reader;
-                        #krate::__private::Ok(#result)
+                        #result
                     },
                 )
             }
@@ -311,6 +363,7 @@ fn request_writes(paths: &Paths, routine: &Routine, layout: &Message) -> (TokenS
         &Fields::new(layout),
         routine,
         &quote!(__writer),
+        false,
         |a| {
             let name = ident(&a.name);
             quote!(#name)

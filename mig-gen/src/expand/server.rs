@@ -4,8 +4,9 @@ use proc_macro2::TokenStream;
 use quote::quote;
 
 use super::args::{
-    handler_out_type, is_out_of_line, is_port_array, is_string, is_variable, outtran, port_array_to_wire,
-    read_trailer, received_port_array, sent_out_type, server_output_differs,
+    handler_out_type, is_out_of_line, is_port_array, is_string, is_variable, out_array, outtran,
+    port_array_to_wire, read_trailer, received_port_array, sent_out_type, server_output_differs,
+    server_values,
 };
 use super::names::{Paths, Scope, docs_with, ident, lit_i32, user_path};
 use super::ports;
@@ -162,13 +163,59 @@ fn handler_args(routine: &Routine) -> impl Iterator<Item = &Arg> {
     })
 }
 
+/// The `out` arrays a handler writes straight into its reply (`OutArray` parameters): all
+/// of them, unless the handler holds the reply port and answers later.
+fn written_arrays(routine: &Routine) -> Vec<&Arg> {
+    if routine.server_reply_port().is_some() {
+        return Vec::new();
+    }
+    routine.args.iter().filter(|a| out_array(a)).collect()
+}
+
+/// One handler parameter.
+#[derive(Clone, Copy)]
+enum Param<'a> {
+    /// An argument received or read for the handler (see `handler_args`).
+    Arg(&'a Arg),
+    /// An `out` array the handler writes into the reply.
+    Written(&'a Arg),
+}
+
+/// The handler's parameters in definition order: its arguments, and after a `CountInOut`
+/// array's capacity (or where an `out` array stands) the `OutArray` it writes.
+fn handler_params(routine: &Routine) -> Vec<Param<'_>> {
+    let args: Vec<&Arg> = handler_args(routine).collect();
+    let written = written_arrays(routine);
+    let mut params = Vec::new();
+    for arg in &routine.args {
+        if args.iter().any(|a| std::ptr::eq(*a, arg)) {
+            params.push(Param::Arg(arg));
+        }
+        if written.iter().any(|a| std::ptr::eq(*a, arg)) {
+            params.push(Param::Written(arg));
+        }
+    }
+    params
+}
+
 /// A handler parameter's name: the argument's, or `<arg>_capacity` for what the caller
 /// can take of a `CountInOut` array.
-fn param_name(arg: &Arg) -> proc_macro2::Ident {
-    if arg.role == Role::Out {
-        quote::format_ident!("{}_capacity", arg.name)
-    } else {
-        ident(&arg.name)
+fn param_name(param: Param) -> proc_macro2::Ident {
+    match param {
+        Param::Arg(arg) if arg.role == Role::Out => quote::format_ident!("{}_capacity", arg.name),
+        Param::Arg(arg) | Param::Written(arg) => ident(&arg.name),
+    }
+}
+
+/// A handler parameter's type.
+fn param_type(paths: &Paths, param: Param) -> TokenStream {
+    match param {
+        Param::Arg(arg) => arg_type(paths, arg),
+        Param::Written(arg) => {
+            let krate = &paths.krate;
+            let element = paths.element(&arg.ty, Scope::Subsystem);
+            quote!(&mut #krate::OutArray<'_, #element>)
+        }
     }
 }
 
@@ -179,7 +226,7 @@ fn returns(paths: &Paths, routine: &Routine) -> TokenStream {
         // The answer goes through `reply`, whenever the handler likes.
         return quote!(());
     }
-    let outs: Vec<&Arg> = routine.outs().collect();
+    let outs = server_values(routine);
     match outs.as_slice() {
         [] => quote!(()),
         [one] => handler_out_type(paths, one, Scope::Subsystem),
@@ -188,9 +235,9 @@ fn returns(paths: &Paths, routine: &Routine) -> TokenStream {
     }
 }
 
-/// A handler parameter's type: ports arrive as owned rights, except the request port,
+/// A handler argument's type: ports arrive as owned rights, except the request port,
 /// which names the server's own receive right.
-fn param_type(paths: &Paths, arg: &Arg) -> TokenStream {
+fn arg_type(paths: &Paths, arg: &Arg) -> TokenStream {
     if let Some(translated) = translated_param(arg) {
         return translated;
     }
@@ -229,9 +276,9 @@ fn wire_param_type(paths: &Paths, arg: &Arg) -> TokenStream {
 fn method(paths: &Paths, routine: &Routine) -> TokenStream {
     let krate = &paths.krate;
     let name = ident(&routine.server_fn);
-    let params = handler_args(routine).map(|a| {
-        let name = param_name(a);
-        let ty = param_type(paths, a);
+    let params = handler_params(routine).into_iter().map(|p| {
+        let name = param_name(p);
+        let ty = param_type(paths, p);
         quote!(#name: #ty)
     });
     let returns = returns(paths, routine);
@@ -259,6 +306,13 @@ fn method(paths: &Paths, routine: &Routine) -> TokenStream {
         }
     };
     let mut doc = doc;
+    for arg in written_arrays(routine) {
+        doc.push_str(&format!(
+            " The handler writes `{0}` into the reply where it is sent from (up to the \
+             array's maximum); an `Err` sends none of it.",
+            arg.name
+        ));
+    }
     for arg in routine.args.iter().filter(|a| a.count_in_out) {
         doc.push_str(&format!(
             " `{0}_capacity` is how many elements of `{0}` the caller takes, already clamped to \
@@ -279,8 +333,8 @@ fn method(paths: &Paths, routine: &Routine) -> TokenStream {
 fn forward(paths: &Paths, routine: &Routine) -> TokenStream {
     let krate = &paths.krate;
     let name = ident(&routine.server_fn);
-    let names: Vec<_> = handler_args(routine).map(param_name).collect();
-    let types = handler_args(routine).map(|a| param_type(paths, a));
+    let names: Vec<_> = handler_params(routine).into_iter().map(param_name).collect();
+    let types = handler_params(routine).into_iter().map(|p| param_type(paths, p));
     let returns = returns(paths, routine);
     quote! {
         fn #name(&self, #(#names: #types),*) -> #krate::Result<#returns> {
@@ -397,11 +451,48 @@ fn arm(paths: &Paths, routine: &Routine, layout: &RoutineLayout) -> TokenStream 
             }
         })
         .collect();
+    // The `out` arrays the handler writes, each an `OutArray` over its slot in the reply.
+    let written = written_arrays(routine);
+    let reply_fields = layout.reply.as_ref().map(Fields::new);
+    let mut slots = TokenStream::new();
+    let mut counts = Vec::new();
+    for arg in &written {
+        let local = quote::format_ident!("__out_{}", arg.name);
+        let field = reply_fields.as_ref().and_then(|f| f.data(index_of(arg)));
+        let (Some(field), crate::model::Wire::Variable { max, .. }) = (field, &arg.ty.wire) else {
+            continue;
+        };
+        let offset = proc_macro2::Literal::usize_unsuffixed(field.offset as usize);
+        let max = proc_macro2::Literal::usize_unsuffixed(*max as usize);
+        let element = paths.element(&arg.ty, Scope::Subsystem);
+        slots.extend(quote!(let mut #local = __slots.array::<#element>(#offset, #max);));
+        counts.push(quote!(#local.count()));
+    }
+    let mut args = args.into_iter();
+    let params: Vec<TokenStream> = handler_params(routine)
+        .into_iter()
+        .map(|p| match p {
+            Param::Arg(_) => args.next().unwrap_or_default(),
+            Param::Written(arg) => {
+                let local = quote::format_ident!("__out_{}", arg.name);
+                quote!(&mut #local)
+            }
+        })
+        .collect();
+    let call = if written.is_empty() {
+        quote!(server.#method(#(#params),*))
+    } else {
+        quote! {
+            let __value = server.#method(#(#params),*)?;
+            #krate::__private::Ok((__value, #(#counts),*))
+        }
+    };
     let call = quote! {
         #taken
         let #reader = &*#reader;
         #translations
-        server.#method(#(#args),*)
+        #slots
+        #call
     };
     if routine.server_reply_port().is_some() {
         // The handler answers when it likes, through `#module::reply`.
@@ -423,13 +514,19 @@ fn arm(paths: &Paths, routine: &Routine, layout: &RoutineLayout) -> TokenStream 
             ),
         };
     }
-    let handler = quote!(|#reader, __trailer| { #call });
     if routine.simple {
+        let handler = quote!(|#reader, __trailer| { #call });
         return quote! {
             #id => #krate::__private::simple_routine::<#module::Request>(request, reply, #handler),
         };
     }
-    let outs: Vec<&Arg> = routine.outs().collect();
+    let slots = if written.is_empty() {
+        quote!(_)
+    } else {
+        quote!(__slots)
+    };
+    let handler = quote!(|#reader, __trailer, #slots| { #call });
+    let outs = server_values(routine);
     let names = outs.iter().map(|a| ident(&a.name));
     let pattern = match outs.as_slice() {
         [] => quote!(()),
@@ -440,8 +537,14 @@ fn arm(paths: &Paths, routine: &Routine, layout: &RoutineLayout) -> TokenStream 
         _ if server_output_differs(routine) => quote!(#module::ServerOutput { #(#names),* }),
         _ => quote!(#module::Output { #(#names),* }),
     };
+    let pattern = if written.is_empty() {
+        pattern
+    } else {
+        let counts = written.iter().map(|a| quote::format_ident!("__count_{}", a.name));
+        quote!((#pattern, #(#counts),*))
+    };
     let reply_layout = layout.reply.as_ref().expect("a routine has a reply");
-    let (prelude, writes) = reply_writes(paths, routine, reply_layout, Scope::Subsystem);
+    let (prelude, writes) = reply_writes(paths, routine, reply_layout, Scope::Subsystem, true);
     quote! {
         #id => #krate::__private::routine::<#module::Request, #module::Reply, _>(
             request,
@@ -463,12 +566,14 @@ fn reply_writes(
     routine: &Routine,
     layout: &Message,
     scope: Scope,
+    in_place: bool,
 ) -> (TokenStream, TokenStream) {
     wire::write_message(
         paths,
         &Fields::new(layout),
         routine,
         &quote!(__writer),
+        in_place,
         |a| out_value(paths, a, quote_ident(&a.name), scope),
         |arg, value| {
             if is_port_array(arg) {
@@ -495,7 +600,7 @@ pub fn deferred_reply(paths: &Paths, routine: &Routine, layout: &RoutineLayout) 
         return TokenStream::new();
     }
     let owner = ports::received_type(paths, reply_port);
-    let outs: Vec<&Arg> = routine.outs().collect();
+    let outs = server_values(routine);
     let (value_type, pattern) = match outs.as_slice() {
         [] => (quote!(()), quote!(())),
         [one] => {
@@ -513,7 +618,7 @@ pub fn deferred_reply(paths: &Paths, routine: &Routine, layout: &RoutineLayout) 
         }
     };
     let reply_layout = layout.reply.as_ref().expect("a routine has a reply");
-    let (prelude, writes) = reply_writes(paths, routine, reply_layout, Scope::Routine);
+    let (prelude, writes) = reply_writes(paths, routine, reply_layout, Scope::Routine, false);
     let doc = format!(
         "Answers a `{}` request later, through the reply port its handler was given: \
          `Ok` sends the reply, `Err` a `mig_reply_error_t` carrying the code. A reply \

@@ -53,8 +53,8 @@ pub fn routine_module(paths: &Paths, routine: &Routine, layout: &RoutineLayout, 
 /// a port is among them and travels as a name on the server's side or a value is
 /// translated (`outtran:`), `ServerOutput`, what the handler returns.
 fn output_struct(paths: &Paths, routine: &Routine) -> TokenStream {
-    let client_outs: Vec<&Arg> = routine.client_outs().collect();
-    let server_outs: Vec<&Arg> = routine.outs().collect();
+    let client_outs: Vec<&Arg> = super::args::client_values(routine);
+    let server_outs: Vec<&Arg> = super::args::server_values(routine);
     let translated = server_outs.iter().any(|a| super::args::outtran(a).is_some());
     let build = |name: &str, doc: &str, server: bool| {
         let outs = if server { &server_outs } else { &client_outs };

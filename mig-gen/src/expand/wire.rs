@@ -109,7 +109,9 @@ pub fn count(fields: &Fields, arg: &Arg, reader: &TokenStream) -> TokenStream {
     }
 }
 
-/// The elements of a received variable inline array, where they lie (an `Elements`).
+/// The elements of a received variable inline array, where they lie: a slice for
+/// elements of 4 bytes or less, else an `Elements` (a copy where 8-byte elements lie
+/// misaligned).
 pub fn elements(
     paths: &Paths,
     fields: &Fields,
@@ -122,11 +124,15 @@ pub fn elements(
     };
     let At { offset, k } = fields.at(field);
     let element = paths.element(&arg.ty, Scope::Subsystem);
-    let max = match arg.ty.wire {
-        Wire::Variable { max, .. } => Literal::usize_unsuffixed(max as usize),
-        _ => Literal::usize_unsuffixed(0),
+    let (max, small) = match arg.ty.wire {
+        Wire::Variable { max, element_size } => (Literal::usize_unsuffixed(max as usize), element_size <= 4),
+        _ => (Literal::usize_unsuffixed(0), false),
     };
     let count = count(fields, arg, reader);
+    if small {
+        // Always aligned where they lie: a slice, with no copy to fall back on.
+        return quote!(#reader.slice::<#element>(#offset, #k, #count, #max));
+    }
     quote!(#reader.elements::<#element, #max>(#offset, #k, #count))
 }
 
@@ -229,16 +235,35 @@ pub fn take(
 /// `value` gives an argument's expression; `convert` turns an array, string or
 /// out-of-line argument into what the writes use: a slice or `InlineString` for inline
 /// arrays and strings, `(count, descriptor)` for the others.
+///
+/// `in_place`: the reply of a dispatch, whose handler wrote its `out` arrays
+/// (`args::out_array`) into their slots through `OutArray`s; the element count of each
+/// is bound as `__count_<arg>`, and the writes complete the arrays where they lie.
 pub fn write_message(
     paths: &Paths,
     fields: &Fields,
     routine: &crate::model::Routine,
     writer: &TokenStream,
+    in_place: bool,
     value: impl Fn(&Arg) -> TokenStream,
     convert: impl Fn(&Arg, TokenStream) -> TokenStream,
 ) -> (TokenStream, TokenStream) {
     let krate = &paths.krate;
-    let local = |arg: &Arg| quote::format_ident!("__wire_{}", arg.name);
+    let written = |arg: &Arg| in_place && super::args::out_array(arg);
+    let local = |arg: &Arg| {
+        if written(arg) {
+            quote::format_ident!("__count_{}", arg.name)
+        } else {
+            quote::format_ident!("__wire_{}", arg.name)
+        }
+    };
+    let length = |arg: &Arg, local: &proc_macro2::Ident| {
+        if written(arg) {
+            quote!(#local)
+        } else {
+            length(arg, local)
+        }
+    };
     // In argument order, so that a `SameCount` array's owner is converted first.
     let mut converted: Vec<usize> = fields
         .all()
@@ -263,8 +288,10 @@ pub fn write_message(
     for &index in &converted {
         let arg = &routine.args[index];
         let name = local(arg);
-        let wire = convert(arg, value(arg));
-        prelude.extend(quote!(let #name = #wire;));
+        if !written(arg) {
+            let wire = convert(arg, value(arg));
+            prelude.extend(quote!(let #name = #wire;));
+        }
         if let Some(owner) = routine
             .args
             .iter()
@@ -337,6 +364,14 @@ pub fn write_message(
                 let arg = &routine.args[i];
                 let local = local(arg);
                 match arg.ty.wire {
+                    Wire::Variable { max, .. } if written(arg) => {
+                        let max = Literal::usize_unsuffixed(max as usize);
+                        let element = paths.element(&arg.ty, Scope::Subsystem);
+                        quote! {
+                            // SAFETY: the handler's `OutArray` wrote `#local` elements here.
+                            unsafe { #writer.elements_in_place::<#element>(#offset, #max, #local) };
+                        }
+                    }
                     Wire::Variable { max, .. } => {
                         let max = Literal::usize_unsuffixed(max as usize);
                         quote!(#writer.elements(#offset, #max, &*#local);)
