@@ -174,7 +174,7 @@ impl everything::Server for Untouchable {
     fn handlers(&self, _: mig::sys::mach_port_t) -> mig::Result<everything::handlers::ServerOutput> {
         unreachable!("a handler ran on bytes no kernel delivered")
     }
-    fn poly(&self, _: mig::sys::mach_port_t, _: mig::PolyPort, _: [u32; 8]) -> mig::Result<()> {
+    fn poly(&self, _: mig::sys::mach_port_t, _: mig::PolyPort, _: mig::AuditToken) -> mig::Result<()> {
         unreachable!("a handler ran on bytes no kernel delivered")
     }
     fn words(&self, _: mig::sys::mach_port_t, _: mig::OutOfLine<i64>) -> mig::Result<mig::OutOfLine<i64>> {

@@ -17,6 +17,7 @@ mod array;
 pub mod bootstrap;
 mod client;
 mod error;
+mod identity;
 mod layout;
 mod message;
 mod ndr;
@@ -31,6 +32,7 @@ mod wire;
 
 pub use array::{InlineArray, Pod};
 pub use error::{Error, Result};
+pub use identity::{AuditToken, SecurityToken};
 pub use layout::{FieldLayout, Layout, RoutineLayout};
 pub use message::{Descriptor, Message, MessageBuffer, VarArray};
 pub use ool::{OutOfLine, Outgoing};

@@ -64,7 +64,7 @@ impl everything::Server for All {
             h: Vec::new(),
         })
     }
-    fn poly(&self, _: mach_port_t, p: PolyPort, _who: [u32; 8]) -> mig::Result<()> {
+    fn poly(&self, _: mach_port_t, p: PolyPort, _who: mig::AuditToken) -> mig::Result<()> {
         // SAFETY: a right this request delivered, owned by this handler alone.
         drop(unsafe { p.into_right() });
         Ok(())
