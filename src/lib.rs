@@ -38,6 +38,9 @@ macro_rules! mig {
     };
 }
 
+mod standard;
+pub use standard::{exc, mach_exc, notify};
+
 #[doc(hidden)]
 pub mod __private {
     pub use mig_core::__private::*;
