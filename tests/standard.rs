@@ -5,8 +5,7 @@
 
 mod common;
 
-use mig::sys::mach_port_t;
-use mig::{Error, InlineArray, RoutineLayout, SendRight};
+use mig::RoutineLayout;
 
 /// A subsystem's bounds as Apple's MIG states them.
 struct Subsystem {
@@ -374,163 +373,171 @@ fn notify_is_apples() {
     check("notify", m::ROUTINES, bounds, NOTIFY, &NOTIFY_SUBSYSTEM);
 }
 
-/// `rip` of `x86_thread_state64_t`, as 32-bit words: index 32.
-const RIP: usize = 32;
-
-/// Takes `EXC_BAD_ACCESS` (1) under every behavior, refuses the rest; under the state
-/// behaviors, moves `rip` on by 4.
-struct Catcher;
-
-fn resume(flavor: i32, old_state: &[u32]) -> mig::Result<(i32, InlineArray<u32, 1296>)> {
-    let mut state = InlineArray::from_slice(old_state)?;
-    state[RIP] += 4;
-    Ok((flavor, state))
-}
-
-impl mig::mach_exc::Server for Catcher {
-    fn catch_mach_exception_raise(
-        &self,
-        _: mach_port_t,
-        _thread: SendRight,
-        _task: SendRight,
-        exception: i32,
-        code: &[i64],
-    ) -> mig::Result<()> {
-        // 64-bit codes arrive whole.
-        if exception == 1 && code == [1, 0x7fff_1234_5678] {
-            Ok(())
-        } else {
-            Err(Error::KERN_FAILURE)
-        }
-    }
-
-    fn catch_mach_exception_raise_state(
-        &self,
-        _: mach_port_t,
-        exception: i32,
-        _: &[i64],
-        flavor: i32,
-        old_state: &[u32],
-    ) -> mig::Result<mig::mach_exc::mach_exception_raise_state::Output> {
-        if exception != 1 {
-            return Err(Error::KERN_FAILURE);
-        }
-        let (flavor, new_state) = resume(flavor, old_state)?;
-        Ok(mig::mach_exc::mach_exception_raise_state::Output { flavor, new_state })
-    }
-
-    fn catch_mach_exception_raise_state_identity(
-        &self,
-        _: mach_port_t,
-        _thread: SendRight,
-        _task: SendRight,
-        exception: i32,
-        _: &[i64],
-        flavor: i32,
-        old_state: &[u32],
-    ) -> mig::Result<mig::mach_exc::mach_exception_raise_state_identity::Output> {
-        if exception != 1 {
-            return Err(Error::KERN_FAILURE);
-        }
-        let (flavor, new_state) = resume(flavor, old_state)?;
-        Ok(mig::mach_exc::mach_exception_raise_state_identity::Output { flavor, new_state })
-    }
-}
-
-impl mig::exc::Server for Catcher {
-    fn catch_exception_raise(
-        &self,
-        _: mach_port_t,
-        _thread: SendRight,
-        _task: SendRight,
-        exception: i32,
-        code: &[i32],
-    ) -> mig::Result<()> {
-        if exception == 1 && code == [1, 0x1234_5678] {
-            Ok(())
-        } else {
-            Err(Error::KERN_FAILURE)
-        }
-    }
-
-    fn catch_exception_raise_state(
-        &self,
-        _: mach_port_t,
-        _: i32,
-        _: &[i32],
-        _: i32,
-        _: &[u32],
-    ) -> mig::Result<mig::exc::exception_raise_state::Output> {
-        Err(Error::KERN_FAILURE)
-    }
-
-    fn catch_exception_raise_state_identity(
-        &self,
-        _: mach_port_t,
-        _: SendRight,
-        _: SendRight,
-        _: i32,
-        _: &[i32],
-        _: i32,
-        _: &[u32],
-    ) -> mig::Result<mig::exc::exception_raise_state_identity::Output> {
-        Err(Error::KERN_FAILURE)
-    }
-}
-
-/// The client side of the built-in modules plays the kernel: every behavior's request
-/// reaches its handler, the answer comes back, the thread and task rights the
-/// handler was given are released, and nothing is left behind.
+/// Round trips over the loopback kernel, whose accounting proves nothing is left behind.
 #[cfg(not(target_vendor = "apple"))]
-#[test]
-fn every_behavior_reaches_its_handler() {
-    // The only test here that makes rights: the process's accounting is its own.
-    let _turn = common::one_at_a_time();
-    {
-        // The thread's MIG reply port, made by the first call, stays: make it now.
-        // SAFETY: returns (creating if needed) the calling thread's reply port.
-        let _ = unsafe { mig::sys::mig_get_reply_port() };
-        let before = common::accounting();
-        {
-            let server = common::Running::start(mig::mach_exc::Service(Catcher));
-            let thread = mig::ReceiveRight::allocate().unwrap();
-            let thread_send = thread.make_send().unwrap();
-            let (port, t) = (server.port(), thread_send.name());
-            let mut state = [0u32; 42];
-            state[RIP] = 0x1000;
+mod behaviors {
+    use super::common;
+    use mig::sys::mach_port_t;
+    use mig::{Error, InlineArray, SendRight};
 
-            assert_eq!(
-                mig::mach_exc::mach_exception_raise(port, t, t, 1, &[1, 0x7fff_1234_5678]),
+    /// `rip` of `x86_thread_state64_t`, as 32-bit words: index 32.
+    const RIP: usize = 32;
+
+    /// Takes `EXC_BAD_ACCESS` (1) under every behavior, refuses the rest; under the state
+    /// behaviors, moves `rip` on by 4.
+    struct Catcher;
+
+    fn resume(flavor: i32, old_state: &[u32]) -> mig::Result<(i32, InlineArray<u32, 1296>)> {
+        let mut state = InlineArray::from_slice(old_state)?;
+        state[RIP] += 4;
+        Ok((flavor, state))
+    }
+
+    impl mig::mach_exc::Server for Catcher {
+        fn catch_mach_exception_raise(
+            &self,
+            _: mach_port_t,
+            _thread: SendRight,
+            _task: SendRight,
+            exception: i32,
+            code: &[i64],
+        ) -> mig::Result<()> {
+            // 64-bit codes arrive whole.
+            if exception == 1 && code == [1, 0x7fff_1234_5678] {
                 Ok(())
-            );
-            assert_eq!(
-                mig::mach_exc::mach_exception_raise(port, t, t, 6, &[1, 0]),
-                Err(Error::KERN_FAILURE),
-                "refused: the kernel would try the next handler"
-            );
-            let out = mig::mach_exc::mach_exception_raise_state(port, 1, &[1, 16], 4, &state).unwrap();
-            assert_eq!(
-                (out.flavor, out.new_state.len(), out.new_state[RIP]),
-                (4, 42, 0x1004)
-            );
-            let out = mig::mach_exc::mach_exception_raise_state_identity(port, t, t, 1, &[1, 16], 4, &state)
-                .unwrap();
-            assert_eq!((out.flavor, out.new_state[RIP]), (4, 0x1004));
-
-            // The 32-bit subsystem is a different one: its ids are not mach_exc's.
-            assert_eq!(
-                mig::exc::exception_raise(port, t, t, 1, &[1, 2]),
-                Err(Error::MIG_BAD_ID)
-            );
-            // And the skipped ids (identity-protected, backtrace) are refused as unknown.
-            assert_eq!(mig::mach_exc::END - mig::mach_exc::BASE, 6);
-
-            let exc = common::Running::start(mig::exc::Service(Catcher));
-            assert_eq!(
-                mig::exc::exception_raise(exc.port(), t, t, 1, &[1, 0x1234_5678]),
-                Ok(())
-            );
+            } else {
+                Err(Error::KERN_FAILURE)
+            }
         }
-        assert_eq!(common::accounting(), before, "rights or memory left behind");
+
+        fn catch_mach_exception_raise_state(
+            &self,
+            _: mach_port_t,
+            exception: i32,
+            _: &[i64],
+            flavor: i32,
+            old_state: &[u32],
+        ) -> mig::Result<mig::mach_exc::mach_exception_raise_state::Output> {
+            if exception != 1 {
+                return Err(Error::KERN_FAILURE);
+            }
+            let (flavor, new_state) = resume(flavor, old_state)?;
+            Ok(mig::mach_exc::mach_exception_raise_state::Output { flavor, new_state })
+        }
+
+        fn catch_mach_exception_raise_state_identity(
+            &self,
+            _: mach_port_t,
+            _thread: SendRight,
+            _task: SendRight,
+            exception: i32,
+            _: &[i64],
+            flavor: i32,
+            old_state: &[u32],
+        ) -> mig::Result<mig::mach_exc::mach_exception_raise_state_identity::Output> {
+            if exception != 1 {
+                return Err(Error::KERN_FAILURE);
+            }
+            let (flavor, new_state) = resume(flavor, old_state)?;
+            Ok(mig::mach_exc::mach_exception_raise_state_identity::Output { flavor, new_state })
+        }
+    }
+
+    impl mig::exc::Server for Catcher {
+        fn catch_exception_raise(
+            &self,
+            _: mach_port_t,
+            _thread: SendRight,
+            _task: SendRight,
+            exception: i32,
+            code: &[i32],
+        ) -> mig::Result<()> {
+            if exception == 1 && code == [1, 0x1234_5678] {
+                Ok(())
+            } else {
+                Err(Error::KERN_FAILURE)
+            }
+        }
+
+        fn catch_exception_raise_state(
+            &self,
+            _: mach_port_t,
+            _: i32,
+            _: &[i32],
+            _: i32,
+            _: &[u32],
+        ) -> mig::Result<mig::exc::exception_raise_state::Output> {
+            Err(Error::KERN_FAILURE)
+        }
+
+        fn catch_exception_raise_state_identity(
+            &self,
+            _: mach_port_t,
+            _: SendRight,
+            _: SendRight,
+            _: i32,
+            _: &[i32],
+            _: i32,
+            _: &[u32],
+        ) -> mig::Result<mig::exc::exception_raise_state_identity::Output> {
+            Err(Error::KERN_FAILURE)
+        }
+    }
+
+    /// The client side of the built-in modules plays the kernel: every behavior's request
+    /// reaches its handler, the answer comes back, the thread and task rights the
+    /// handler was given are released, and nothing is left behind.
+    #[test]
+    fn every_behavior_reaches_its_handler() {
+        // The only test here that makes rights: the process's accounting is its own.
+        let _turn = common::one_at_a_time();
+        {
+            // The thread's MIG reply port, made by the first call, stays: make it now.
+            // SAFETY: returns (creating if needed) the calling thread's reply port.
+            let _ = unsafe { mig::sys::mig_get_reply_port() };
+            let before = common::accounting();
+            {
+                let server = common::Running::start(mig::mach_exc::Service(Catcher));
+                let thread = mig::ReceiveRight::allocate().unwrap();
+                let thread_send = thread.make_send().unwrap();
+                let (port, t) = (server.port(), thread_send.name());
+                let mut state = [0u32; 42];
+                state[RIP] = 0x1000;
+
+                assert_eq!(
+                    mig::mach_exc::mach_exception_raise(port, t, t, 1, &[1, 0x7fff_1234_5678]),
+                    Ok(())
+                );
+                assert_eq!(
+                    mig::mach_exc::mach_exception_raise(port, t, t, 6, &[1, 0]),
+                    Err(Error::KERN_FAILURE),
+                    "refused: the kernel would try the next handler"
+                );
+                let out = mig::mach_exc::mach_exception_raise_state(port, 1, &[1, 16], 4, &state).unwrap();
+                assert_eq!(
+                    (out.flavor, out.new_state.len(), out.new_state[RIP]),
+                    (4, 42, 0x1004)
+                );
+                let out =
+                    mig::mach_exc::mach_exception_raise_state_identity(port, t, t, 1, &[1, 16], 4, &state)
+                        .unwrap();
+                assert_eq!((out.flavor, out.new_state[RIP]), (4, 0x1004));
+
+                // The 32-bit subsystem is a different one: its ids are not mach_exc's.
+                assert_eq!(
+                    mig::exc::exception_raise(port, t, t, 1, &[1, 2]),
+                    Err(Error::MIG_BAD_ID)
+                );
+                // And the skipped ids (identity-protected, backtrace) are refused as unknown.
+                assert_eq!(mig::mach_exc::END - mig::mach_exc::BASE, 6);
+
+                let exc = common::Running::start(mig::exc::Service(Catcher));
+                assert_eq!(
+                    mig::exc::exception_raise(exc.port(), t, t, 1, &[1, 0x1234_5678]),
+                    Ok(())
+                );
+            }
+            assert_eq!(common::accounting(), before, "rights or memory left behind");
+        }
     }
 }
