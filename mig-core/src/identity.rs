@@ -45,7 +45,9 @@ use crate::error::{Error, Result};
 /// `[6]` the audit session id, `[7]` the pid version.
 ///
 /// ```
-/// # use mig::AuditToken;
+/// # use mig_core as mig;
+/// use mig::AuditToken;
+///
 /// fn handle(caller: AuditToken) -> mig::Result<()> {
 ///     caller.require_euid(0)?; // only root: anyone else gets KERN_DENIED
 ///     Ok(())
