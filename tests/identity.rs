@@ -82,13 +82,13 @@ fn a_server_refuses_a_caller_by_euid() {
     let server = std::thread::spawn(move || mig::serve_until(port.name(), &guarded::Service(Guarded), &stop));
 
     // A user's process is refused, root's is not: the handler's one line decides.
-    let refused = as_task(user(4242, 501), service, |server| guarded::reboot(server));
+    let refused = as_task(user(4242, 501), service, guarded::reboot);
     assert_eq!(refused, Err(Error::KERN_DENIED));
-    let allowed = as_task(user(4243, 0), service, |server| guarded::reboot(server));
+    let allowed = as_task(user(4243, 0), service, guarded::reboot);
     assert_eq!(allowed, Ok(()));
 
     // The handler sees what the kernel wrote for the sender: its pid and euid.
-    let seen = as_task(user(4242, 501), service, |server| guarded::whoami(server)).unwrap();
+    let seen = as_task(user(4242, 501), service, guarded::whoami).unwrap();
     assert_eq!((seen.pid, seen.euid), (4242, 501));
     // A task whose tokens nobody set is the process itself.
     let own = guarded::whoami(mig::bootstrap::look_up(service).unwrap().name()).unwrap();
