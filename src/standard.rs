@@ -19,7 +19,7 @@ crate::mig! {
     /// ```no_run
     /// use mig::mach_exc;
     /// use mig::sys::mach_port_t;
-    /// use mig::{Error, SendRight};
+    /// use mig::{Error, OutArray, SendRight};
     ///
     /// struct Handler;
     ///
@@ -35,12 +35,14 @@ crate::mig! {
     ///     // Behaviors this handler is not installed with.
     ///     fn catch_mach_exception_raise_state(
     ///         &self, _: mach_port_t, _: i32, _: &[i64], _: i32, _: &[u32],
-    ///     ) -> mig::Result<mach_exc::mach_exception_raise_state::Output> {
+    ///         _new_state: &mut OutArray<'_, u32>,
+    ///     ) -> mig::Result<i32> {
     ///         Err(Error::KERN_FAILURE)
     ///     }
     ///     fn catch_mach_exception_raise_state_identity(
     ///         &self, _: mach_port_t, _: SendRight, _: SendRight, _: i32, _: &[i64], _: i32, _: &[u32],
-    ///     ) -> mig::Result<mach_exc::mach_exception_raise_state_identity::Output> {
+    ///         _new_state: &mut OutArray<'_, u32>,
+    ///     ) -> mig::Result<i32> {
     ///         Err(Error::KERN_FAILURE)
     ///     }
     /// }
