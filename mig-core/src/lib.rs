@@ -22,6 +22,8 @@ mod message;
 mod ndr;
 mod ool;
 mod port_array;
+#[cfg(any(target_vendor = "apple", target_os = "linux", target_os = "android"))]
+mod readiness;
 mod rights;
 mod server;
 mod string;
@@ -34,6 +36,8 @@ pub use error::{Error, Result};
 pub use layout::{FieldLayout, Layout, RoutineLayout};
 pub use message::{Descriptor, Message, MessageBuffer, VarArray};
 pub use ool::{OutOfLine, Outgoing};
+#[cfg(any(target_vendor = "apple", target_os = "linux", target_os = "android"))]
+pub use readiness::Readiness;
 pub use rights::{PolyPort, ReceiveRight, Right, SendOnceRight, SendRight};
 pub use server::{Demux, Served, Shutdown, StaticServer, serve, serve_one, serve_until};
 pub use string::InlineString;

@@ -76,6 +76,8 @@ mod mig;
 mod msg;
 mod notify;
 mod port;
+#[cfg(any(target_os = "linux", target_os = "android"))]
+mod readiness;
 mod right;
 mod space;
 mod task;
@@ -116,6 +118,8 @@ pub use self::notify::{
     mach_dead_name_notification_t, mach_no_senders_notification_t, mach_port_deleted_notification_t,
     mach_port_destroyed_notification_t, mach_port_request_notification,
 };
+#[cfg(any(target_os = "linux", target_os = "android"))]
+pub use self::readiness::{LoopbackSignal, loopback_port_set_signal};
 pub use self::task::{
     loopback_live_tasks, loopback_task_create, loopback_task_terminate, loopback_with_task,
 };
