@@ -14,6 +14,8 @@
 #![warn(missing_docs)]
 
 mod array;
+#[cfg(feature = "tokio")]
+mod asynchronous;
 pub mod bootstrap;
 mod client;
 mod error;
@@ -32,6 +34,8 @@ mod trailer;
 mod wire;
 
 pub use array::{InlineArray, Pod};
+#[cfg(feature = "tokio")]
+pub use asynchronous::serve_async;
 pub use error::{Error, Result};
 pub use layout::{FieldLayout, Layout, RoutineLayout};
 pub use message::{Descriptor, Message, MessageBuffer, VarArray};
@@ -43,13 +47,34 @@ pub use server::{Demux, Served, Shutdown, StaticServer, serve, serve_one, serve_
 pub use string::InlineString;
 pub use trailer::Trailer;
 
+/// Not public API: wraps the `_async` client stubs of generated code, which exist only
+/// with the `tokio` feature (the macro cannot see the user's features; this crate can).
+#[cfg(feature = "tokio")]
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __async_stubs {
+    ($($stubs:tt)*) => { $($stubs)* };
+}
+
+/// Not public API: without the `tokio` feature, the `_async` client stubs are left out.
+#[cfg(not(feature = "tokio"))]
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __async_stubs {
+    ($($stubs:tt)*) => {};
+}
+
 /// `sizeof(mach_msg_max_trailer_t)`: the most a receive can append after a message.
 pub const MAX_TRAILER_SIZE: usize = 68;
 
 /// Not public API: what generated code calls.
 #[doc(hidden)]
 pub mod __private {
+    #[doc(hidden)]
+    pub use crate::__async_stubs as async_stubs;
     pub use crate::array::{bounded, to_wire};
+    #[cfg(feature = "tokio")]
+    pub use crate::asynchronous::{call_async, post_async, send_ret_code_async};
     pub use crate::client::{ReplyPort, call, post, send_ret_code};
     pub use crate::layout::check_layout;
     pub use crate::ool::{ool_value, ool_value_moved, physical_copy, slice_to_wire, take_ool_value};
