@@ -1,31 +1,31 @@
-//! [`Readiness`]: a port set whose messages announce themselves on a file descriptor,
-//! for event loops (tokio's `AsyncFd`, `poll`, `epoll`, a kqueue) to wait on.
-//!
-//! On Apple platforms the descriptor is a kqueue holding one `EVFILT_MACHPORT` filter on
-//! the port set. XNU supports that filter on port sets (`bsd/sys/event.h`: "Only
-//! portsets are supported at this time"), and without `MACH_RCV_MSG` in its `fflags` the
-//! filter only reports that a member has a message (`filt_machport` and
-//! `filt_pset_filter_result` in `osfmk/ipc/ipc_pset.c`); the kqueue's own descriptor is
-//! readable while it has an event to report. On the loopback the descriptor is an
-//! eventfd the loopback kernel signals when it queues a message on a member
-//! (`sys::loopback_port_set_signal`).
-//!
-//! The contract is the same on both, and the code above it is one code path:
-//!
-//! 1. wait until the descriptor is readable;
-//! 2. [`clear`](Readiness::clear) it;
-//! 3. receive from [`name`](Readiness::name) with `MACH_RCV_TIMEOUT` and a zero timeout
-//!    until `MACH_RCV_TIMED_OUT`: one wake-up may stand for many messages (an event loop
-//!    that takes one message per wake-up strands the rest), and for none;
-//! 4. go back to 1.
-//!
-//! A message queued after step 2 makes the descriptor readable again, so none is missed.
+//! [`Readiness`]: a port set whose messages announce themselves on a file descriptor.
 
 use crate::error::{Error, Result};
 use crate::sys::{self, mach_port_t};
 
 /// A port set and a file descriptor that becomes readable when a message is queued on
-/// any of its members (see the [module docs](self) for how to wait on it).
+/// any of its members, for event loops (tokio's `AsyncFd`, `poll`, `epoll`, a kqueue) to
+/// wait on.
+///
+/// On Apple platforms the descriptor is a kqueue holding one `EVFILT_MACHPORT` filter on
+/// the port set. XNU supports that filter on port sets (`bsd/sys/event.h`: "Only
+/// portsets are supported at this time"), and without `MACH_RCV_MSG` in its `fflags` the
+/// filter only reports that a member has a message (`filt_machportattach` and
+/// `filt_pset_filter_result` in `osfmk/ipc/ipc_pset.c`); the kqueue's own descriptor is
+/// readable while it has an event to report. On the loopback the descriptor is an
+/// eventfd the loopback kernel signals when it queues a message on a member
+/// (`sys::loopback_port_set_signal`).
+///
+/// The contract is the same on both, and the code above it is one code path:
+///
+/// 1. wait until the descriptor is readable;
+/// 2. [`clear`](Readiness::clear) it;
+/// 3. receive from [`name`](Readiness::name) with `MACH_RCV_TIMEOUT` and a zero timeout
+///    until `MACH_RCV_TIMED_OUT`: one wake-up may stand for many messages (an event loop
+///    that takes one message per wake-up strands the rest), and for none;
+/// 4. go back to 1.
+///
+/// A message queued after step 2 makes the descriptor readable again, so none is missed.
 ///
 /// Dropping it destroys the set (its members stay, out of any set) and closes the
 /// descriptor.

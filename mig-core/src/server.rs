@@ -579,6 +579,7 @@ pub(crate) fn resend_reply(reply: &mut MessageBuffer) -> bool {
 }
 
 /// Releases a reply [`serve_received`] kept, which will not be sent.
+#[cfg(feature = "tokio")]
 pub(crate) fn release_unsent(reply: &mut MessageBuffer) {
     consume_unsent(reply, sys::MACH_SEND_TIMED_OUT);
 }

@@ -31,10 +31,10 @@ pub fn stub(stub: TokenStream) -> TokenStream {
                 out.extend(quote!(async fn));
                 if let Some(TokenTree::Ident(name)) = tokens.next() {
                     let doc = format!(
-                        "The `.await`able form of [`{name}`]: the request is sent, and the reply \
-                         awaited, without blocking the thread (tokio; see `mig::serve_async` for \
-                         how). Dropping the future cancels the call: its reply port is \
-                         destroyed, and a reply that comes later with it.\n\n"
+                        "The `.await`able form of [`{name}`], for tokio: a full queue and the \
+                         reply are waited for without blocking the thread. Dropping the future \
+                         cancels the call (its reply port is destroyed, and a reply that comes \
+                         later with it).\n\n"
                     );
                     let renamed = Ident::new(&format!("{name}_async"), name.span());
                     out.extend([TokenTree::Ident(renamed)]);
