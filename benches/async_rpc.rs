@@ -7,7 +7,8 @@
 //!   call at a time (every call is two readiness wake-ups on one thread);
 //! - async, 64 in flight: the same runtime, 64 client tasks calling at once;
 //! - async, server on its own thread: `serve_async` on a second runtime, one call at a
-//!   time, so every wake-up crosses threads as in the blocking case.
+//!   time, so every wake-up crosses threads as in the blocking case;
+//! - per-call setup alone: the reply port, port set and eventfd each async call makes.
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -158,6 +159,23 @@ fn async_server_thread() {
     server.join().unwrap().unwrap();
 }
 
+/// What each async call sets up and tears down besides the messages: a reply port, a port
+/// set and its eventfd (the epoll registration not included).
+fn per_call_setup() {
+    let started = Instant::now();
+    for _ in 0..CALLS {
+        let port = ReceiveRight::allocate().unwrap();
+        let readiness = Readiness::new().unwrap();
+        readiness.insert(port.name()).unwrap();
+        drop((port, readiness));
+    }
+    report(
+        "per-call setup alone: port, set, eventfd",
+        CALLS,
+        started.elapsed(),
+    );
+}
+
 fn main() {
     // `cargo test --benches` runs bench binaries with no arguments but `--bench` absent:
     // keep that quick.
@@ -168,4 +186,5 @@ fn main() {
     async_same_thread();
     async_in_flight(64);
     async_server_thread();
+    per_call_setup();
 }

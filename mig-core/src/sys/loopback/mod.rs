@@ -25,7 +25,8 @@
 //! `loopback_queued_messages`, `loopback_vm_is_allocated`,
 //! `loopback_guard_exceptions`), the test switches
 //! `loopback_pseudo_receive_timeouts` and `loopback_vm_limit` (a resource shortage on
-//! demand) and, with the
+//! demand), the readiness descriptor of a port set (`loopback_port_set_signal`,
+//! [`LoopbackSignal`]) and, with the
 //! `c-abi` feature, the C-linkage exports (`loopback_c_abi_symbols`).
 //!
 //! # Fidelity to XNU
@@ -44,6 +45,7 @@
 //! | received OOL memory: `deallocate` set only for a virtual copy, and `mach_msg_destroy` frees only regions so marked | implemented; placed at the start of a page unless `loopback_set_ool_placement` asks for XNU's sender's page offset (or any offset) |
 //! | trailers up to `mach_msg_mac_trailer_t` | implemented; audit token from the real uid/gid/pid, no audit session, MAC labels 0 |
 //! | port sets | implemented |
+//! | readiness of a port set as a descriptor (XNU: a kqueue with `EVFILT_MACHPORT` on the set) | an eventfd (`loopback_port_set_signal`, Linux and Android only) signalled when a message is queued on a member and when a member joins with messages queued; like a level-triggered kqueue it may wake with nothing to receive, and one wake may stand for many messages. XNU's direct delivery through the filter (`MACH_RCV_MSG` in `fflags`) is not modelled |
 //! | `MACH_NOTIFY_SEND_ONCE` | implemented |
 //! | `MACH_NOTIFY_DEAD_NAME`, with the extra dead-name reference and immediate (`sync`) firing | implemented |
 //! | `MACH_NOTIFY_PORT_DELETED` when a name with a dead-name request goes first | implemented |
