@@ -574,6 +574,7 @@ pub(crate) fn serve_received<D: Demux>(
 /// Sends a reply [`serve_received`] kept, without waiting: `true` if it is gone (sent,
 /// or refused and released), `false` if the queue is still full and it is still in
 /// `reply`.
+#[cfg(feature = "tokio")]
 pub(crate) fn resend_reply(reply: &mut MessageBuffer) -> bool {
     send_prepared(reply, true)
 }
