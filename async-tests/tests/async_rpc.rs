@@ -148,6 +148,36 @@ fn full_request_queue_waits_for_room() {
     });
 }
 
+/// The same with XNU's handling of a send that times out: the request comes back
+/// pseudo-received (its rights renamed in our space, the reply right made for the call
+/// now a send-once right of ours), and sending it again as it is delivers it.
+#[test]
+fn full_request_queue_with_pseudo_receive() {
+    run(|| async {
+        sys::loopback_pseudo_receive_timeouts(Some(0));
+        let port = port_with_queue_limit(1);
+        let send = port.make_send().unwrap();
+        let (stop, server) = spawn_server(Arc::new(Adder::default()), vec![port]);
+        let calls: Vec<_> = (0..20)
+            .map(|i| {
+                let name = send.name();
+                tokio::spawn(async move { arith::add_async(name, i, 1).await })
+            })
+            .collect();
+        for (i, call) in calls.into_iter().enumerate() {
+            assert_eq!(call.await.unwrap(), Ok(i as i32 + 1));
+        }
+        // Cancelled while waiting for room, holding a pseudo-received request.
+        let (full, full_send) = full_queue();
+        let call = tokio::time::timeout(Duration::from_millis(5), arith::add_async(full_send.name(), 1, 1));
+        assert!(call.await.is_err());
+        stop.send(()).unwrap();
+        server.await.unwrap().unwrap();
+        sys::loopback_pseudo_receive_timeouts(None);
+        drop((full, full_send, send));
+    });
+}
+
 /// Dropping a call's future mid-call (a tokio timeout) destroys its reply port; the
 /// server's late reply is discarded by the kernel and nothing is left.
 #[test]
