@@ -29,6 +29,9 @@ mig::mig! {
     routine add_waiting(server: mach_port_t; a: int; b: int; out c: int);
 }
 
+/// The `a` on which `add` panics.
+const PANIC: i32 = -666;
+
 #[derive(Default)]
 struct Adder {
     notes: AtomicUsize,
@@ -36,6 +39,7 @@ struct Adder {
 
 impl arith::Server for Arc<Adder> {
     fn add(&self, _server: mach_port_t, a: i32, b: i32) -> mig::Result<i32> {
+        assert_ne!(a, PANIC, "the handler panics");
         a.checked_add(b).ok_or(Error::KERN_INVALID_ARGUMENT)
     }
 
@@ -123,6 +127,65 @@ fn many_clients_several_ports_one_task() {
         stop.send(()).unwrap();
         server.await.unwrap().unwrap();
         assert_eq!(adder.notes.load(Ordering::SeqCst), 16 * 150);
+    });
+}
+
+/// Two subsystems on one port (a tuple of services), and a second loop with a service of
+/// its own on the same task (`tokio::join!`); a handler's panic is contained as in the
+/// blocking loop: the client gets `KERN_FAILURE`, and the loop goes on.
+#[test]
+fn subsystems_and_loops_on_one_task() {
+    mig::mig! {
+        subsystem other 4300;
+        #include <mach/std_types.defs>
+        routine negate(server: mach_port_t; a: int; out b: int);
+    }
+    struct Negator;
+    impl other::Server for Negator {
+        fn negate(&self, _server: mach_port_t, a: i32) -> mig::Result<i32> {
+            a.checked_neg().ok_or(Error::KERN_INVALID_ARGUMENT)
+        }
+    }
+    run(|| async {
+        let (both, alone) = (
+            ReceiveRight::allocate().unwrap(),
+            ReceiveRight::allocate().unwrap(),
+        );
+        let (to_both, to_alone) = (both.make_send().unwrap(), alone.make_send().unwrap());
+        let (first, second) = (Readiness::new().unwrap(), Readiness::new().unwrap());
+        first.insert(both.name()).unwrap();
+        second.insert(alone.name()).unwrap();
+        let stop = tokio::sync::Notify::new();
+        let pair = (
+            arith::Service(Arc::new(Adder::default())),
+            other::Service(Negator),
+        );
+        let clients = async {
+            for i in 0..100 {
+                assert_eq!(arith::add_async(to_both.name(), i, 1).await, Ok(i + 1));
+                assert_eq!(other::negate_async(to_both.name(), i).await, Ok(-i));
+                assert_eq!(other::negate_async(to_alone.name(), i).await, Ok(-i));
+            }
+            // The second loop serves only `other`: `add` is an unknown id there.
+            assert_eq!(
+                arith::add_async(to_alone.name(), 1, 1).await,
+                Err(Error::MIG_BAD_ID)
+            );
+            assert_eq!(
+                arith::add_async(to_both.name(), PANIC, 1).await,
+                Err(Error::KERN_FAILURE)
+            );
+            assert_eq!(arith::add_async(to_both.name(), 2, 2).await, Ok(4));
+            stop.notify_waiters();
+        };
+        let (a, b, ()) = tokio::join!(
+            mig::serve_async(&first, &pair, stop.notified()),
+            mig::serve_async(&second, &other::Service(Negator), stop.notified()),
+            clients
+        );
+        a.unwrap();
+        b.unwrap();
+        drop((first, second, both, alone));
     });
 }
 
