@@ -10,6 +10,9 @@
 //! - [`serve`], [`serve_until`] with [`Shutdown`], [`serve_one`], [`Demux`],
 //!   [`MessageBuffer`]: the server side;
 //! - [`ReceiveRight`], [`SendRight`] and [`bootstrap`]: ports and their names.
+//! - `Readiness` (Apple platforms, Linux, Android): a port set whose messages make a file
+//!   descriptor readable, for event loops; with the `tokio` feature, `serve_async` and the
+//!   `_async` form of every client stub build on it.
 
 #![warn(missing_docs)]
 
