@@ -190,6 +190,28 @@ pub mod add {
             )
         }
     }
+    ::mig::__private::async_stubs! {
+        #[doc =
+        "The `.await`able form of [`add2`], for tokio: a full queue and the reply are waited for without blocking the thread. Dropping the future cancels the call (its reply port is destroyed, and a reply that comes later with it).\n\n"]
+        #[doc =
+        " Calls routine `add2` on `server`: sends the request (msgh_id 100) and waits for the reply (msgh_id 200)."]
+        #[inline] pub async fn add2_async(server : ::mig::types::mach_port_t, a :
+        ::mig::types::int, b : ::mig::types::int) -> ::mig::Result < ::mig::types::int >
+        { unsafe { ::mig::__private::call_async:: < add2::Request, add2::Reply, _ > (|
+        __writer | { __writer.put(24, ::mig::__private::NDR); __writer.put(32, a);
+        __writer.put(36, b); }, server, 19, add2::ID, 0, 0,
+        ::mig::__private::ReplyPort::Mig, ::mig::__private::None, | __reader, __trailer |
+        { let __reader = & * __reader; ::mig::__private::Ok(__reader.get:: <
+        ::mig::types::int > (36, 0)) },). await } } #[doc =
+        "The `.await`able form of [`note`], for tokio: a full queue and the reply are waited for without blocking the thread. Dropping the future cancels the call (its reply port is destroyed, and a reply that comes later with it).\n\n"]
+        #[doc =
+        " Sends simpleroutine `note` (msgh_id 101) to `server` without waiting for an answer."]
+        #[inline] pub async fn note_async(server : ::mig::types::mach_port_t, value :
+        ::mig::types::int) -> ::mig::Result < () > { unsafe {
+        ::mig::__private::post_async:: < note::Request > (| __writer | { __writer.put(24,
+        ::mig::__private::NDR); __writer.put(32, value); }, server, 19, note::ID, 0, 0,
+        ::mig::sys::MACH_PORT_NULL, 0,). await } }
+    }
     /// The server of subsystem `add`: one method per routine. Serve it with [`Service`] and `mig::serve`, or call [`dispatch`] from your own loop.
     pub trait Server {
         /// Handles routine `add2` (msgh_id 100). `Ok` sends the reply; `Err` sends a `mig_reply_error_t` carrying the code, except `Error::NO_REPLY`, which sends nothing and releases the reply right (the client gets `MIG_SERVER_DIED`): only a handler that takes the reply port (`sreplyport`) can answer later.

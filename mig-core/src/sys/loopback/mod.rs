@@ -26,7 +26,8 @@
 //! `loopback_queued_messages`, `loopback_vm_is_allocated`,
 //! `loopback_guard_exceptions`), the test switches
 //! `loopback_pseudo_receive_timeouts` and `loopback_vm_limit` (a resource shortage on
-//! demand) and, with the
+//! demand), the readiness descriptor of a port set (`loopback_port_set_signal`,
+//! [`LoopbackSignal`]) and, with the
 //! `c-abi` feature, the C-linkage exports (`loopback_c_abi_symbols`).
 //!
 //! # Fidelity to XNU
@@ -45,6 +46,7 @@
 //! | received OOL memory: `deallocate` set only for a virtual copy, and `mach_msg_destroy` frees only regions so marked | implemented; placed at the start of a page unless `loopback_set_ool_placement` asks for XNU's sender's page offset (or any offset) |
 //! | trailers up to `mach_msg_mac_trailer_t` | implemented; the sender's tokens are stamped at send, from its task (the process's real uid/gid/pid, no audit session nor pid version, unless a test set them with `loopback_task_set_tokens`), the kernel's (`KERNEL_SECURITY_TOKEN_VALUE`, `KERNEL_AUDIT_TOKEN_VALUE`) on notifications and kernel replies; MAC labels 0 |
 //! | port sets | implemented |
+//! | readiness of a port set as a descriptor (XNU: a kqueue with `EVFILT_MACHPORT` on the set) | an eventfd (`loopback_port_set_signal`, Linux and Android only) signalled when a message is queued on a member and when a member joins with messages queued; like a level-triggered kqueue it may wake with nothing to receive, and one wake may stand for many messages. XNU's direct delivery through the filter (`MACH_RCV_MSG` in `fflags`) is not modelled |
 //! | `MACH_NOTIFY_SEND_ONCE` | implemented |
 //! | `MACH_NOTIFY_DEAD_NAME`, with the extra dead-name reference and immediate (`sync`) firing | implemented |
 //! | `MACH_NOTIFY_PORT_DELETED` when a name with a dead-name request goes first | implemented |
@@ -77,6 +79,8 @@ mod mig;
 mod msg;
 mod notify;
 mod port;
+#[cfg(any(target_os = "linux", target_os = "android"))]
+mod readiness;
 mod right;
 mod space;
 mod task;
@@ -117,6 +121,8 @@ pub use self::notify::{
     mach_dead_name_notification_t, mach_no_senders_notification_t, mach_port_deleted_notification_t,
     mach_port_destroyed_notification_t, mach_port_request_notification,
 };
+#[cfg(any(target_os = "linux", target_os = "android"))]
+pub use self::readiness::{LoopbackSignal, loopback_port_set_signal};
 pub use self::task::{
     loopback_live_tasks, loopback_task_create, loopback_task_terminate, loopback_with_task,
 };

@@ -208,4 +208,7 @@ impl Port {
 #[derive(Debug, Default)]
 pub(super) struct PortSet {
     pub members: Vec<ObjId>,
+    /// The descriptor signalled when a member has a message queued (see `readiness`).
+    #[cfg(any(target_os = "linux", target_os = "android"))]
+    pub signal: Option<super::readiness::LoopbackSignal>,
 }
