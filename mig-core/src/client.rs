@@ -15,6 +15,7 @@ use crate::message::{
     port_slots_match, read_u32, release_unused_slots,
 };
 use crate::sys::{self, mach_msg_header_t, mach_msg_id_t, mach_msg_type_name_t, mach_port_t};
+use crate::trace;
 use crate::trailer::{Trailer, receive_options};
 use crate::wire::{Reader, Shape, Writer};
 
@@ -118,6 +119,43 @@ pub(crate) unsafe fn carry_voucher(head: *mut mach_msg_header_t) {
 #[allow(clippy::too_many_arguments)]
 #[inline(always)]
 pub unsafe fn call<Rq: Message, Rp: Message, T>(
+    write: impl FnOnce(&mut Writer<'_>),
+    dest: mach_port_t,
+    dest_disposition: mach_msg_type_name_t,
+    id: mach_msg_id_t,
+    options: sys::mach_msg_option_t,
+    timeout: sys::mach_msg_timeout_t,
+    reply: ReplyPort,
+    trailer_elements: Option<u32>,
+    read: impl FnOnce(&mut Reader<'_>, &Trailer) -> Result<T>,
+) -> Result<T> {
+    let span = trace::client::<Rq>(id);
+    // SAFETY: the caller's promise, passed on unchanged.
+    let result = unsafe {
+        exchange::<Rq, Rp, T>(
+            write,
+            dest,
+            dest_disposition,
+            id,
+            options,
+            timeout,
+            reply,
+            trailer_elements,
+            read,
+        )
+    };
+    span.finish(&result);
+    result
+}
+
+/// [`call`] without its span: sends the request and reads the reply.
+///
+/// # Safety
+///
+/// As [`call`].
+#[allow(clippy::too_many_arguments)]
+#[inline(always)]
+unsafe fn exchange<Rq: Message, Rp: Message, T>(
     write: impl FnOnce(&mut Writer<'_>),
     dest: mach_port_t,
     dest_disposition: mach_msg_type_name_t,
@@ -456,6 +494,41 @@ pub(crate) fn complex_bit<M: Message>() -> u32 {
 /// As for [`call`]: what the request names is the caller's to lend or give away.
 #[allow(clippy::too_many_arguments)]
 pub unsafe fn post<Rq: Message>(
+    write: impl FnOnce(&mut Writer<'_>),
+    dest: mach_port_t,
+    dest_disposition: mach_msg_type_name_t,
+    id: mach_msg_id_t,
+    options: sys::mach_msg_option_t,
+    timeout: sys::mach_msg_timeout_t,
+    reply: mach_port_t,
+    reply_disposition: mach_msg_type_name_t,
+) -> Result<()> {
+    let span = trace::client::<Rq>(id);
+    // SAFETY: the caller's promise, passed on unchanged.
+    let result = unsafe {
+        send::<Rq>(
+            write,
+            dest,
+            dest_disposition,
+            id,
+            options,
+            timeout,
+            reply,
+            reply_disposition,
+        )
+    };
+    span.finish(&result);
+    result
+}
+
+/// [`post`] without its span: sends the request.
+///
+/// # Safety
+///
+/// As [`post`].
+#[allow(clippy::too_many_arguments)]
+#[inline(always)]
+unsafe fn send<Rq: Message>(
     write: impl FnOnce(&mut Writer<'_>),
     dest: mach_port_t,
     dest_disposition: mach_msg_type_name_t,

@@ -35,6 +35,7 @@ mod rights;
 mod server;
 mod string;
 pub mod sys;
+mod trace;
 mod trailer;
 mod wire;
 

@@ -205,19 +205,21 @@ pub fn routine<Rq: Message, Rp: Message, T>(
     handler: impl FnOnce(&mut Reader<'_>, &Trailer, &mut Slots<'_>) -> Result<T>,
     reply_of: impl FnOnce(T, &mut Writer<'_>) -> Result<()>,
 ) {
-    let result = accept::<Rq>(request).and_then(|(shape, trailer)| {
-        guarded(|| {
-            let out = handler(
-                &mut request.reader(shape),
-                &trailer,
-                &mut reply_buffer.slots(size_of::<Rp>()),
-            )?;
-            write_reply::<Rp>(reply_buffer, |writer| reply_of(out, writer))
-        })
-    });
-    if let Err(error) = result {
-        failed(request, reply_buffer, error);
-    }
+    traced::<Rq>(request, reply_buffer, |request, reply_buffer| {
+        let result = accept::<Rq>(request).and_then(|(shape, trailer)| {
+            guarded(|| {
+                let out = handler(
+                    &mut request.reader(shape),
+                    &trailer,
+                    &mut reply_buffer.slots(size_of::<Rp>()),
+                )?;
+                write_reply::<Rp>(reply_buffer, |writer| reply_of(out, writer))
+            })
+        });
+        if let Err(error) = result {
+            failed(request, reply_buffer, error);
+        }
+    })
 }
 
 /// Writes a routine's reply into the buffer [`prepare_reply`] set up: its header, with
@@ -280,21 +282,23 @@ pub fn deferred_routine<Rq: Message>(
     reply_buffer: &mut MessageBuffer,
     handler: impl FnOnce(&mut Reader<'_>, &Trailer, mach_port_t) -> Result<()>,
 ) {
-    let (shape, trailer) = match accept::<Rq>(request) {
-        Ok(accepted) => accepted,
-        // A malformed request is answered at once, like any other.
-        Err(error) => return error_reply(reply_buffer, error),
-    };
-    // The reply port moves to the handler: neither the loop nor the request keep it.
-    let reply_port = core::mem::replace(
-        &mut request.header_mut_kept().msgh_remote_port,
-        sys::MACH_PORT_NULL,
-    );
-    reply_buffer.header_mut().msgh_remote_port = sys::MACH_PORT_NULL;
-    match guarded(|| handler(&mut request.reader(shape), &trailer, reply_port)) {
-        Ok(()) => success_reply(reply_buffer),
-        Err(error) => error_reply(reply_buffer, error),
-    }
+    traced::<Rq>(request, reply_buffer, |request, reply_buffer| {
+        let (shape, trailer) = match accept::<Rq>(request) {
+            Ok(accepted) => accepted,
+            // A malformed request is answered at once, like any other.
+            Err(error) => return error_reply(reply_buffer, error),
+        };
+        // The reply port moves to the handler: neither the loop nor the request keep it.
+        let reply_port = core::mem::replace(
+            &mut request.header_mut_kept().msgh_remote_port,
+            sys::MACH_PORT_NULL,
+        );
+        reply_buffer.header_mut().msgh_remote_port = sys::MACH_PORT_NULL;
+        match guarded(|| handler(&mut request.reader(shape), &trailer, reply_port)) {
+            Ok(()) => success_reply(reply_buffer),
+            Err(error) => error_reply(reply_buffer, error),
+        }
+    })
 }
 
 /// Builds a routine's reply for a deferred answer: what `write` writes, in a buffer of
@@ -393,6 +397,18 @@ pub fn simple_routine<Rq: Message>(
     reply_buffer: &mut MessageBuffer,
     handler: impl FnOnce(&mut Reader<'_>, &Trailer) -> Result<()>,
 ) {
+    traced::<Rq>(request, reply_buffer, |request, reply_buffer| {
+        simple_routine_body::<Rq>(request, reply_buffer, handler)
+    })
+}
+
+/// [`simple_routine`] without its span.
+#[inline(always)]
+fn simple_routine_body<Rq: Message>(
+    request: &mut MessageBuffer,
+    reply_buffer: &mut MessageBuffer,
+    handler: impl FnOnce(&mut Reader<'_>, &Trailer) -> Result<()>,
+) {
     let result = accept::<Rq>(request)
         .and_then(|(shape, trailer)| guarded(|| handler(&mut request.reader(shape), &trailer)));
     match result {
@@ -400,6 +416,30 @@ pub fn simple_routine<Rq: Message>(
         // A peer may send a simpleroutine with a reply right: not kept either.
         Err(error) => failed(request, reply_buffer, error),
     }
+}
+
+/// Runs the server side of `Rq` on a request in its span (feature `tracing`), which
+/// records the code the reply carries.
+#[inline(always)]
+fn traced<Rq: Message>(
+    request: &mut MessageBuffer,
+    reply_buffer: &mut MessageBuffer,
+    body: impl FnOnce(&mut MessageBuffer, &mut MessageBuffer),
+) {
+    let span = crate::trace::server::<Rq>(request.header().msgh_id);
+    body(request, reply_buffer);
+    span.finish_code(reply_code(reply_buffer));
+}
+
+/// The code a reply carries: none (success) in a complex reply, else its `RetCode`.
+#[inline(always)]
+fn reply_code(reply: &MessageBuffer) -> kern_return_t {
+    let head = reply.header();
+    if head.msgh_bits & sys::MACH_MSGH_BITS_COMPLEX != 0 {
+        return sys::KERN_SUCCESS;
+    }
+    crate::message::read_u32(reply.bytes(), REPLY_ERROR_SIZE - 4)
+        .map_or(sys::KERN_SUCCESS, |code| code as kern_return_t)
 }
 
 /// One `simpleroutine` whose complex request leaves its `RetCode` out (see
@@ -415,32 +455,34 @@ pub fn simple_routine_with_ret_code<Rq: Message>(
     reply_buffer: &mut MessageBuffer,
     handler: impl FnOnce(&mut Reader<'_>, &Trailer, kern_return_t) -> Result<()>,
 ) {
-    let head = *request.header();
-    let code_only =
-        head.msgh_bits & sys::MACH_MSGH_BITS_COMPLEX == 0 && head.msgh_size as usize == REPLY_ERROR_SIZE;
-    if !code_only {
-        return simple_routine::<Rq>(request, reply_buffer, |reader, trailer| {
-            handler(reader, trailer, sys::KERN_SUCCESS)
-        });
-    }
-    if !request.take_proof() {
-        return failed(request, reply_buffer, Error::MIG_BAD_ARGUMENTS);
-    }
-    let trailer = trailer_of::<Rq>(request);
-    let Some(code) = crate::message::read_u32(request.bytes(), REPLY_ERROR_SIZE - 4) else {
-        return failed(request, reply_buffer, Error::MIG_BAD_ARGUMENTS);
-    };
-    // The arguments the code stands in for: a zeroed request of the routine's maximum
-    // size (every count 0, every descriptor null), with the received header.
-    let mut zero = MessageBuffer::with_capacity(size_of::<Rq>());
-    *zero.header_mut() = mach_msg_header_t {
-        msgh_size: size_of::<Rq>() as u32,
-        ..head
-    };
-    match guarded(|| handler(&mut zero.reader(Shape::FULL), &trailer, code as kern_return_t)) {
-        Ok(()) => success_reply(reply_buffer),
-        Err(error) => failed(request, reply_buffer, error),
-    }
+    traced::<Rq>(request, reply_buffer, |request, reply_buffer| {
+        let head = *request.header();
+        let code_only =
+            head.msgh_bits & sys::MACH_MSGH_BITS_COMPLEX == 0 && head.msgh_size as usize == REPLY_ERROR_SIZE;
+        if !code_only {
+            return simple_routine_body::<Rq>(request, reply_buffer, |reader, trailer| {
+                handler(reader, trailer, sys::KERN_SUCCESS)
+            });
+        }
+        if !request.take_proof() {
+            return failed(request, reply_buffer, Error::MIG_BAD_ARGUMENTS);
+        }
+        let trailer = trailer_of::<Rq>(request);
+        let Some(code) = crate::message::read_u32(request.bytes(), REPLY_ERROR_SIZE - 4) else {
+            return failed(request, reply_buffer, Error::MIG_BAD_ARGUMENTS);
+        };
+        // The arguments the code stands in for: a zeroed request of the routine's maximum
+        // size (every count 0, every descriptor null), with the received header.
+        let mut zero = MessageBuffer::with_capacity(size_of::<Rq>());
+        *zero.header_mut() = mach_msg_header_t {
+            msgh_size: size_of::<Rq>() as u32,
+            ..head
+        };
+        match guarded(|| handler(&mut zero.reader(Shape::FULL), &trailer, code as kern_return_t)) {
+            Ok(()) => success_reply(reply_buffer),
+            Err(error) => failed(request, reply_buffer, error),
+        }
+    })
 }
 
 /// Turns the prepared reply into a `mig_reply_error_t` carrying `error`.
