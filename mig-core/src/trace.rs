@@ -68,14 +68,49 @@ pub(crate) fn server<Rq>(id: i32) -> Span {
     }
 }
 
+/// Runs an async client call in its span (the `.await`able stubs): the span is entered
+/// each time the future is polled, and records the call's code when it ends.
+#[cfg(feature = "tokio")]
+pub(crate) async fn client_async<Rq, T>(id: i32, call: impl Future<Output = Result<T>>) -> Result<T> {
+    #[cfg(feature = "tracing")]
+    {
+        use tracing::Instrument;
+        let (subsystem, routine) = names::<Rq>();
+        let span = tracing::debug_span!(
+            "mig.call",
+            subsystem,
+            routine,
+            msgh_id = id,
+            kr = tracing::field::Empty
+        );
+        let result = call.instrument(span.clone()).await;
+        span.record("kr", code(&result));
+        result
+    }
+    #[cfg(not(feature = "tracing"))]
+    {
+        let _ = id;
+        call.await
+    }
+}
+
+/// The code of a call's result: 0 for success.
+#[cfg(feature = "tracing")]
+fn code<T>(result: &Result<T>) -> i32 {
+    match result {
+        Ok(_) => 0,
+        Err(error) => error.code(),
+    }
+}
+
 impl Span {
     /// Records `result`'s code and leaves the span.
     #[inline(always)]
     pub(crate) fn finish<T>(self, result: &Result<T>) {
-        self.finish_code(match result {
-            Ok(_) => 0,
-            Err(error) => error.code(),
-        });
+        #[cfg(feature = "tracing")]
+        self.finish_code(code(result));
+        #[cfg(not(feature = "tracing"))]
+        let _ = result;
     }
 
     /// Records `code` and leaves the span.

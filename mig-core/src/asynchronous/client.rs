@@ -177,71 +177,74 @@ pub async unsafe fn call_async<Rq: Message, Rp: Message, T>(
     trailer_elements: Option<u32>,
     read: impl FnOnce(&mut Reader<'_>, &Trailer) -> Result<T>,
 ) -> Result<T> {
-    let receive_deadline = deadline(options, sys::MACH_RCV_TIMEOUT, timeout);
-    let send_deadline = deadline(options, sys::MACH_SEND_TIMEOUT, timeout);
-    let send_options = options & !(sys::MACH_RCV_TIMEOUT | sys::MACH_SEND_TIMEOUT);
-    let receive_options = send_options | trailer_elements.map_or(0, receive_options);
-    let (reply_to, reply_disposition) = ReplyTo::new(reply)?;
-    let capacity = size_of::<Exchange<Rq, Rp>>();
-    let mut buffer = Buffer::<Exchange<Rq, Rp>>::new();
-    let start = buffer.start();
-    // SAFETY: the exchange's bytes, borrowed by the writer alone until it is dropped.
-    let size = write_request::<Rq>(
-        unsafe { core::slice::from_raw_parts_mut(start.cast(), capacity) },
-        write,
-    );
-    let bits = sys::MACH_MSGH_BITS(dest_disposition, reply_disposition) | complex_bit::<Rq>();
-    // SAFETY: the exchange starts with the request's header, 8-byte aligned.
-    unsafe { set_header(start.cast(), bits, dest, reply_to.name, id) };
-    // SAFETY: the request's header, just written.
-    unsafe { carry_voucher(start.cast()) };
-    let mut request = Outgoing {
-        buffer,
-        size,
-        descriptors: Rq::DESCRIPTORS,
-        reply: (reply_to.name, reply_disposition),
-        refused: None,
-    };
-    let code = request.send(send_options, send_deadline).await;
-    if let Some(error) = Error::from_code(code) {
-        request.release();
-        return Err(error);
-    }
-    let fd = watch(&reply_to.readiness)?;
-    let received = async {
-        loop {
-            let mut guard = ready(&fd, &reply_to.readiness).await?;
-            let start = request.buffer.start();
-            // SAFETY: the exchange is writable for `capacity` bytes, of which the kernel
-            // writes at most `Received<Rp>` (the reply and its trailer), as `call` lets it.
-            let code = mach_msg_code(unsafe {
-                sys::mach_msg(
-                    start.cast(),
-                    sys::MACH_RCV_MSG | sys::MACH_RCV_TIMEOUT | receive_options,
-                    0,
-                    size_of::<crate::client::Received<Rp>>() as u32,
-                    reply_to.name,
-                    0,
-                    sys::MACH_PORT_NULL,
-                )
-            });
-            match code {
-                sys::MACH_RCV_TIMED_OUT => guard.clear_ready(),
-                sys::MACH_RCV_PORT_CHANGED | sys::MACH_RCV_INTERRUPTED => {}
-                code => return Error::check(code),
-            }
+    let call = async move {
+        let receive_deadline = deadline(options, sys::MACH_RCV_TIMEOUT, timeout);
+        let send_deadline = deadline(options, sys::MACH_SEND_TIMEOUT, timeout);
+        let send_options = options & !(sys::MACH_RCV_TIMEOUT | sys::MACH_SEND_TIMEOUT);
+        let receive_options = send_options | trailer_elements.map_or(0, receive_options);
+        let (reply_to, reply_disposition) = ReplyTo::new(reply)?;
+        let capacity = size_of::<Exchange<Rq, Rp>>();
+        let mut buffer = Buffer::<Exchange<Rq, Rp>>::new();
+        let start = buffer.start();
+        // SAFETY: the exchange's bytes, borrowed by the writer alone until it is dropped.
+        let size = write_request::<Rq>(
+            unsafe { core::slice::from_raw_parts_mut(start.cast(), capacity) },
+            write,
+        );
+        let bits = sys::MACH_MSGH_BITS(dest_disposition, reply_disposition) | complex_bit::<Rq>();
+        // SAFETY: the exchange starts with the request's header, 8-byte aligned.
+        unsafe { set_header(start.cast(), bits, dest, reply_to.name, id) };
+        // SAFETY: the request's header, just written.
+        unsafe { carry_voucher(start.cast()) };
+        let mut request = Outgoing {
+            buffer,
+            size,
+            descriptors: Rq::DESCRIPTORS,
+            reply: (reply_to.name, reply_disposition),
+            refused: None,
+        };
+        let code = request.send(send_options, send_deadline).await;
+        if let Some(error) = Error::from_code(code) {
+            request.release();
+            return Err(error);
         }
+        let fd = watch(&reply_to.readiness)?;
+        let received = async {
+            loop {
+                let mut guard = ready(&fd, &reply_to.readiness).await?;
+                let start = request.buffer.start();
+                // SAFETY: the exchange is writable for `capacity` bytes, of which the kernel
+                // writes at most `Received<Rp>` (the reply and its trailer), as `call` lets it.
+                let code = mach_msg_code(unsafe {
+                    sys::mach_msg(
+                        start.cast(),
+                        sys::MACH_RCV_MSG | sys::MACH_RCV_TIMEOUT | receive_options,
+                        0,
+                        size_of::<crate::client::Received<Rp>>() as u32,
+                        reply_to.name,
+                        0,
+                        sys::MACH_PORT_NULL,
+                    )
+                });
+                match code {
+                    sys::MACH_RCV_TIMED_OUT => guard.clear_ready(),
+                    sys::MACH_RCV_PORT_CHANGED | sys::MACH_RCV_INTERRUPTED => {}
+                    code => return Error::check(code),
+                }
+            }
+        };
+        match receive_deadline {
+            None => received.await?,
+            Some(at) => tokio::time::timeout_at(at.into(), received)
+                .await
+                .map_err(|_| Error::from_code(sys::MACH_RCV_TIMED_OUT).unwrap_or(Error::KERN_FAILURE))??,
+        }
+        let start = request.buffer.start();
+        // SAFETY: the kernel just wrote the reply and its trailer at the start of the
+        // exchange, of `capacity` bytes, which nothing else refers to.
+        unsafe { take_reply::<Rp, T>(start, capacity, id, trailer_elements, read) }
     };
-    match receive_deadline {
-        None => received.await?,
-        Some(at) => tokio::time::timeout_at(at.into(), received)
-            .await
-            .map_err(|_| Error::from_code(sys::MACH_RCV_TIMED_OUT).unwrap_or(Error::KERN_FAILURE))??,
-    }
-    let start = request.buffer.start();
-    // SAFETY: the kernel just wrote the reply and its trailer at the start of the
-    // exchange, of `capacity` bytes, which nothing else refers to.
-    unsafe { take_reply::<Rp, T>(start, capacity, id, trailer_elements, read) }
+    crate::trace::client_async::<Rq, _>(id, call).await
 }
 
 /// [`post`](crate::__private::post) as a future: a simpleroutine's request, sent again
@@ -263,30 +266,33 @@ pub async unsafe fn post_async<Rq: Message>(
     reply: mach_port_t,
     reply_disposition: mach_msg_type_name_t,
 ) -> Result<()> {
-    let send_deadline = deadline(options, sys::MACH_SEND_TIMEOUT, timeout);
-    let options = options & !(sys::MACH_RCV_TIMEOUT | sys::MACH_SEND_TIMEOUT);
-    let mut buffer = Buffer::<Rq>::new();
-    let start = buffer.start();
-    // SAFETY: the request's bytes, borrowed by the writer alone until it is dropped.
-    let size = write_request::<Rq>(
-        unsafe { core::slice::from_raw_parts_mut(start.cast(), size_of::<Rq>()) },
-        write,
-    );
-    let bits = sys::MACH_MSGH_BITS(dest_disposition, reply_disposition) | complex_bit::<Rq>();
-    // SAFETY: `Rq` starts with a header and is 4-byte aligned (`Message` contract).
-    unsafe { set_header(start.cast(), bits, dest, reply, id) };
-    // SAFETY: the request's header, just written.
-    unsafe { carry_voucher(start.cast()) };
-    let mut request = Outgoing {
-        buffer,
-        size,
-        descriptors: Rq::DESCRIPTORS,
-        reply: (reply, reply_disposition),
-        refused: None,
+    let call = async move {
+        let send_deadline = deadline(options, sys::MACH_SEND_TIMEOUT, timeout);
+        let options = options & !(sys::MACH_RCV_TIMEOUT | sys::MACH_SEND_TIMEOUT);
+        let mut buffer = Buffer::<Rq>::new();
+        let start = buffer.start();
+        // SAFETY: the request's bytes, borrowed by the writer alone until it is dropped.
+        let size = write_request::<Rq>(
+            unsafe { core::slice::from_raw_parts_mut(start.cast(), size_of::<Rq>()) },
+            write,
+        );
+        let bits = sys::MACH_MSGH_BITS(dest_disposition, reply_disposition) | complex_bit::<Rq>();
+        // SAFETY: `Rq` starts with a header and is 4-byte aligned (`Message` contract).
+        unsafe { set_header(start.cast(), bits, dest, reply, id) };
+        // SAFETY: the request's header, just written.
+        unsafe { carry_voucher(start.cast()) };
+        let mut request = Outgoing {
+            buffer,
+            size,
+            descriptors: Rq::DESCRIPTORS,
+            reply: (reply, reply_disposition),
+            refused: None,
+        };
+        let code = request.send(options, send_deadline).await;
+        request.release();
+        Error::check(code)
     };
-    let code = request.send(options, send_deadline).await;
-    request.release();
-    Error::check(code)
+    crate::trace::client_async::<Rq, _>(id, call).await
 }
 
 /// [`send_ret_code`](crate::__private::send_ret_code) as a future, sent as

@@ -112,9 +112,22 @@ mod tests {
         let overflow = calc::add(server.port(), i32::MAX, 1);
         assert_eq!(overflow, Err(Error::KERN_INVALID_ARGUMENT));
         calc::note(server.port(), 7).unwrap();
+        // The `.await`able stubs (feature `tokio`): the span follows the future.
+        #[cfg(not(target_vendor = "apple"))]
+        {
+            let runtime = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .unwrap();
+            assert_eq!(runtime.block_on(calc::add_async(server.port(), 40, 2)), Ok(42));
+        }
+        #[cfg(target_vendor = "apple")]
+        assert_eq!(calc::add(server.port(), 40, 2), Ok(42));
         server.stop();
 
         let seen = spans.lock().unwrap().clone();
+        let calls = seen.iter().filter(|s| s.name == "mig.call").count();
+        assert_eq!(calls, 4, "three blocking calls and one awaited: {seen:#?}");
         let invalid = Error::KERN_INVALID_ARGUMENT.code();
         for expected in [
             span("mig.call", "add", 4700, 0),
@@ -123,6 +136,7 @@ mod tests {
             span("mig.serve", "add", 4700, invalid),
             span("mig.call", "note", 4701, 0),
             span("mig.serve", "note", 4701, 0),
+            span("mig.call", "add", 4700, 0),
         ] {
             assert!(seen.contains(&expected), "no {expected:?} in {seen:#?}");
         }
