@@ -21,6 +21,8 @@ pub(crate) struct Span {
 }
 
 /// The span of a client stub sending `Rq` with msgh_id `id`.
+// Without the feature the routine is not named: `Rq` is there for the feature's sake.
+#[cfg_attr(not(feature = "tracing"), allow(clippy::extra_unused_type_parameters))]
 #[inline(always)]
 pub(crate) fn client<Rq>(id: i32) -> Span {
     #[cfg(feature = "tracing")]
@@ -45,6 +47,8 @@ pub(crate) fn client<Rq>(id: i32) -> Span {
 }
 
 /// The span of the server side of `Rq`, for a request with msgh_id `id`.
+// Without the feature the routine is not named: `Rq` is there for the feature's sake.
+#[cfg_attr(not(feature = "tracing"), allow(clippy::extra_unused_type_parameters))]
 #[inline(always)]
 pub(crate) fn server<Rq>(id: i32) -> Span {
     #[cfg(feature = "tracing")]
@@ -70,6 +74,8 @@ pub(crate) fn server<Rq>(id: i32) -> Span {
 
 /// Runs an async client call in its span (the `.await`able stubs): the span is entered
 /// each time the future is polled, and records the call's code when it ends.
+// Without the feature the routine is not named: `Rq` is there for the feature's sake.
+#[cfg_attr(not(feature = "tracing"), allow(clippy::extra_unused_type_parameters))]
 #[cfg(feature = "tokio")]
 pub(crate) async fn client_async<Rq, T>(id: i32, call: impl Future<Output = Result<T>>) -> Result<T> {
     #[cfg(feature = "tracing")]
