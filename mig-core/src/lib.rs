@@ -9,7 +9,8 @@
 //!   subsystem module carries as `ROUTINES`;
 //! - [`serve`], [`serve_until`] with [`Shutdown`], [`serve_one`], [`Demux`],
 //!   [`MessageBuffer`]: the server side;
-//! - [`ReceiveRight`], [`SendRight`] and [`bootstrap`]: ports and their names.
+//! - [`ReceiveRight`], [`SendRight`] and [`bootstrap`]: ports and their names;
+//! - [`SendPort`] and [`BorrowedName`]: what a generated subsystem's `Client` sends through.
 
 #![warn(missing_docs)]
 
@@ -24,6 +25,7 @@ mod ndr;
 mod ool;
 mod port_array;
 mod rights;
+mod send_port;
 mod server;
 mod string;
 pub mod sys;
@@ -37,6 +39,7 @@ pub use layout::{FieldLayout, Layout, RoutineLayout};
 pub use message::{Descriptor, Message, MessageBuffer, VarArray};
 pub use ool::{OutOfLine, Outgoing};
 pub use rights::{PolyPort, ReceiveRight, Right, SendOnceRight, SendRight};
+pub use send_port::{BorrowedName, SendPort};
 pub use server::{Demux, Served, Shutdown, StaticServer, serve, serve_one, serve_until};
 pub use string::InlineString;
 pub use trailer::Trailer;

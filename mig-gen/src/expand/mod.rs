@@ -2,11 +2,12 @@
 //!
 //! One module per subsystem holds, in order: the `type` aliases, the subsystem's bounds,
 //! one module per routine with its wire structs and their layout assertions, the client
-//! functions, the `Server` trait, `dispatch` and `Service`, and the `ROUTINES` table.
+//! functions, the `Client` handle, the `Server` trait, `dispatch` and `Service`, and the `ROUTINES` table.
 //! Repeated logic lives in the runtime (`mig::__private`), not in the expansion.
 
 mod args;
 mod client;
+mod handle;
 mod names;
 mod ports;
 mod server;
@@ -60,11 +61,17 @@ pub fn subsystem(
         .zip(&layout.routines)
         .enumerate()
         .map(|(index, (routine, l))| structs::routine_module(&paths, routine, l, index));
-    let clients = model
+    let stubs: Vec<TokenStream> = model
         .routines
         .iter()
         .zip(&layout.routines)
-        .map(|(r, l)| names::located_fn(client::stub(&paths, r, l), r));
+        .map(|(r, l)| client::stub(&paths, r, l))
+        .collect();
+    let handle = handle::client(&paths, model, &stubs);
+    let clients = stubs
+        .into_iter()
+        .zip(&model.routines)
+        .map(|(stub, r)| names::located_fn(stub, r));
     let server = complete.then(|| server::items(&paths, model, layout));
     let table = structs::table(&paths, model, layout);
     quote! {
@@ -84,6 +91,7 @@ pub fn subsystem(
 
             #(#routine_modules)*
             #(#clients)*
+            #handle
             #server
 
             /// Every routine's messages, in definition order (`skip`s left out): msgh_ids,
