@@ -202,7 +202,7 @@ pub mod bulk {
             )
         }
     }
-    /// A client of subsystem `bulk`: the port its requests go to, and one method per routine that calls the routine's function with it. `P` is anything that names a send right (`mig::SendPort`): an owned `mig::SendRight` (the default; released with the client), a `&SendRight` or `Arc<SendRight>` (the compiler keeps the right alive as long as the client), or a `mig::BorrowedName` for a bare name someone else keeps alive. A routine whose request port moves a right (`mach_port_move_send_t`, `…_send_once_t`) is a method of a client owning that right, which the call consumes.
+    /// A client of subsystem `bulk`: the port its requests go to, and one method per routine that calls the routine's function with it. `P` names a send right (`mig::SendPort`): an owned `mig::SendRight` (the default, released with the client), a `&SendRight` or an `Arc<SendRight>` (the right outlives the client), or a `mig::BorrowedName`, a bare name whose right the caller keeps alive.
     #[derive(Clone, Copy, Debug)]
     pub struct Client<P = ::mig::SendRight> {
         port: P,

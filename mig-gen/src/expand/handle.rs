@@ -68,14 +68,18 @@ pub fn client(paths: &Paths, model: &Subsystem, stubs: &[TokenStream]) -> TokenS
     }
     let mut doc = format!(
         "A client of subsystem `{}`: the port its requests go to, and one method per routine \
-         that calls the routine's function with it. `{generic}` is anything that names a send right \
-         (`mig::SendPort`): an owned `mig::SendRight` (the default; released with the client), \
-         a `&SendRight` or `Arc<SendRight>` (the compiler keeps the right alive as long as the \
-         client), or a `mig::BorrowedName` for a bare name someone else keeps alive. A routine \
-         whose request port moves a right (`mach_port_move_send_t`, `…_send_once_t`) is a \
-         method of a client owning that right, which the call consumes.",
+         that calls the routine's function with it. `{generic}` names a send right \
+         (`mig::SendPort`): an owned `mig::SendRight` (the default, released with the client), \
+         a `&SendRight` or an `Arc<SendRight>` (the right outlives the client), or a \
+         `mig::BorrowedName`, a bare name whose right the caller keeps alive.",
         model.name
     );
+    if !consuming.is_empty() {
+        doc.push_str(
+            " A routine whose request port moves a right is a method of the client that owns \
+             that right (`Client<SendRight>`, `Client<SendOnceRight>`), and consumes it.",
+        );
+    }
     if !skipped.is_empty() {
         doc.push_str(&format!(
             " Routines without a method (call their functions): {}.",
@@ -171,10 +175,19 @@ fn method(stub: &TokenStream, routine: &Routine, receiver: TokenStream, port: To
             None => {}
         }
     }
-    let note = names::doc(&format!(
-        "Through the client's port (the routine's `{}`); forwards to the function `{name}`.",
-        routine.request_port().name
-    ));
+    let note = if receiver.to_string() == "self" {
+        format!(
+            "The client's right goes with the request (as the routine's `{}`), used up; \
+             forwards to the function `{name}`.",
+            routine.request_port().name
+        )
+    } else {
+        format!(
+            "Through the client's port (the routine's `{}`); forwards to the function `{name}`.",
+            routine.request_port().name
+        )
+    };
+    let note = names::doc(&note);
     let method: TokenStream = quote! {
         #docs
         #[doc = ""]
