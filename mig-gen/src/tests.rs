@@ -501,3 +501,21 @@ fn the_client_handle_names_its_methods_as_the_functions() {
         "{text}"
     );
 }
+
+/// `Client` is the handle's name: a type or routine named so is refused where it is
+/// written, not by rustc as a second definition in the module.
+#[test]
+fn a_type_or_routine_named_client_is_refused() {
+    let errors = errors_of(tokens(
+        "subsystem h 100;
+        #include <mach/std_types.defs>
+        type Client = int;
+        routine Client(server: mach_port_t);
+        ",
+    ));
+    assert_eq!(errors.len(), 2, "{errors:?}");
+    assert!(
+        errors.iter().all(|e| e.contains("the generated client handle")),
+        "{errors:?}"
+    );
+}
