@@ -295,13 +295,10 @@ fn count_in_out_carries_the_callers_capacity() {
 
     let server = Running::start(stater::Service(Stater));
     let mut old_state = InlineArray::new();
-    stater::Client::new(server.right())
-        .get_state(10, 4, &mut old_state)
-        .unwrap();
+    let client = stater::Client::new(server.right());
+    client.get_state(10, 4, &mut old_state).unwrap();
     assert_eq!(&*old_state, &[0, 1, 2, 3]);
-    stater::Client::new(server.right())
-        .get_state(2, 1296, &mut old_state)
-        .unwrap();
+    client.get_state(2, 1296, &mut old_state).unwrap();
     assert_eq!(&*old_state, &[0, 1]);
 }
 

@@ -147,12 +147,10 @@ fn ids_follow_skips() {
 #[test]
 fn handler_errors_reach_the_client() {
     let server = Running::start(shapes::Service(Impl::default()));
-    assert_eq!(
-        shapes::Client::new(server.right()).refuse(),
-        Err(Error::KERN_NO_ACCESS)
-    );
+    let client = shapes::Client::new(server.right());
+    assert_eq!(client.refuse(), Err(Error::KERN_NO_ACCESS));
     // The connection stays usable.
-    assert_eq!(shapes::Client::new(server.right()).add(1, 1), Ok(2));
+    assert_eq!(client.add(1, 1), Ok(2));
 }
 
 #[test]
@@ -176,9 +174,10 @@ fn prefixes_rename_functions() {
 fn a_ret_code_argument_travels_as_an_integer() {
     assert_eq!(prefixed::ROUTINES[1].request.size, 24 + 8 + 4);
     let server = Running::start(prefixed::Service(Twice));
-    prefixed::Client::new(server.right()).U_done(5).unwrap();
+    let client = prefixed::Client::new(server.right());
+    client.U_done(5).unwrap();
     // The reply to a routine sent after it proves the note was handled.
-    assert_eq!(prefixed::Client::new(server.right()).U_twice(1), Ok(2));
+    assert_eq!(client.U_twice(1), Ok(2));
     server.stop();
     assert_eq!(LAST_STATUS.load(Ordering::SeqCst), 5);
 }
@@ -531,10 +530,11 @@ impl whoareyou::Server for Answering {
 #[test]
 fn user_trailer_arguments_identify_the_server() {
     let server = Running::start(whoareyou::Service(Answering));
+    let client = whoareyou::Client::new(server.right());
     let pid = std::process::id();
-    let out = whoareyou::Client::new(server.right()).answer().unwrap();
+    let out = client.answer().unwrap();
     assert_eq!((out.n, out.server_token[5]), (7, pid));
-    let out = whoareyou::Client::new(server.right()).both().unwrap();
+    let out = client.both().unwrap();
     assert_eq!(out.n, 8);
     assert_eq!(
         out.uid, out.token[0],
@@ -545,7 +545,7 @@ fn user_trailer_arguments_identify_the_server() {
         out.server_token[1], out.token[0],
         "audit euid and security uid agree"
     );
-    let token: [u32; 2] = whoareyou::Client::new(server.right()).bare().unwrap();
+    let token: [u32; 2] = client.bare().unwrap();
     assert_eq!(token, out.token);
 }
 
@@ -589,9 +589,10 @@ fn waittime_makes_a_silent_server_a_timeout() {
         }
     }
     let server = Running::start(patient::Service(Answer));
-    assert_eq!(patient::Client::new(server.right()).quick(), Ok(1));
-    assert_eq!(patient::Client::new(server.right()).chosen(1000, 0), Ok(2));
-    assert_eq!(patient::Client::new(server.right()).with_option(), Ok(3));
+    let client = patient::Client::new(server.right());
+    assert_eq!(client.quick(), Ok(1));
+    assert_eq!(client.chosen(1000, 0), Ok(2));
+    assert_eq!(client.with_option(), Ok(3));
 }
 
 #[test]
