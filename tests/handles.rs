@@ -34,12 +34,15 @@ mig::mig! {
     simpleroutine answer(reply: mach_port_move_send_once_t; value: int);
 }
 
+/// What the handler saw, shared with the test.
 #[derive(Default)]
-struct Impl {
+struct Seen {
     notes: AtomicI32,
     answers: AtomicI32,
     last_words: AtomicU32,
 }
+
+struct Impl(Arc<Seen>);
 
 impl handles::Server for Impl {
     fn add(&self, _server: mach_port_t, a: i32, b: i32) -> mig::Result<i32> {
@@ -47,26 +50,25 @@ impl handles::Server for Impl {
     }
 
     fn note(&self, _server: mach_port_t, value: i32) -> mig::Result<()> {
-        self.notes.store(value, Ordering::SeqCst);
+        self.0.notes.store(value, Ordering::SeqCst);
         Ok(())
     }
 
     fn last_word(&self, _server: mach_port_t, value: i32) -> mig::Result<i32> {
-        self.last_words.fetch_add(1, Ordering::SeqCst);
+        self.0.last_words.fetch_add(1, Ordering::SeqCst);
         Ok(value)
     }
 
     fn answer(&self, _reply: mach_port_t, value: i32) -> mig::Result<()> {
-        self.answers.store(value, Ordering::SeqCst);
+        self.0.answers.store(value, Ordering::SeqCst);
         Ok(())
     }
 }
 
-/// Serves an `Impl` on a fresh port, and gives the handler to look into (leaked: the
-/// server thread borrows it).
-fn serve() -> (Running, &'static Impl) {
-    let handler: &'static Impl = Box::leak(Box::default());
-    (Running::start(handles::Service(handler)), handler)
+/// Serves an `Impl` on a fresh port, and gives what its handler sees to look into.
+fn serve() -> (Running, Arc<Seen>) {
+    let seen = Arc::new(Seen::default());
+    (Running::start(handles::Service(Impl(Arc::clone(&seen)))), seen)
 }
 
 /// The user references of the send right under `name` (0 once the name is gone).
@@ -205,7 +207,7 @@ fn a_method_moving_its_request_port_consumes_the_client() {
 fn a_method_of_a_send_once_request_port_uses_the_right_up() {
     in_new_task(|_| {
         let port = ReceiveRight::allocate().unwrap();
-        let handler = Impl::default();
+        let handler = Impl(Arc::default());
         let before = accounting();
         let once = {
             let mut name = 0;
@@ -230,7 +232,7 @@ fn a_method_of_a_send_once_request_port_uses_the_right_up() {
         let mut reply = mig::MessageBuffer::with_capacity(handles::MAX_REPLY_SIZE);
         let served = mig::serve_one(port.name(), &handles::Service(&handler), &mut request, &mut reply);
         assert_eq!(served, Ok(mig::Served::Handled));
-        assert_eq!(handler.answers.load(Ordering::SeqCst), 11);
+        assert_eq!(handler.0.answers.load(Ordering::SeqCst), 11);
         assert_eq!(accounting(), before, "the send-once right was used up");
     });
 }
