@@ -53,4 +53,6 @@ macro_rules! include_defs {
 pub mod __private {
     pub use mig_core::__private::*;
     pub use mig_macro::mig_impl;
+    // Generated code names the built-in types as `__mig::types::…`.
+    pub use crate::types;
 }

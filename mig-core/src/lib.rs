@@ -48,6 +48,11 @@ pub const MAX_TRAILER_SIZE: usize = 68;
 /// Not public API: what generated code calls.
 #[doc(hidden)]
 pub mod __private {
+    // Generated code reaches everything through one `use` of this module
+    // (`use mig::__private as __mig;`): the public API too, so each mention is
+    // `__mig::Name`, not a path of six tokens.
+    pub use crate::*;
+
     pub use crate::array::{bounded, to_wire};
     pub use crate::client::{ReplyPort, call, post, send_ret_code};
     pub use crate::describe::debug_message;
@@ -120,6 +125,12 @@ pub mod __private {
             disposition,
             type_: crate::sys::MACH_MSG_PORT_DESCRIPTOR as u8,
         }
+    }
+
+    /// A row of a generated `ROUTINES` table: `field("a", 32, 4)` is field `a`, 4 bytes
+    /// at offset 32 (a third of the tokens of the struct literal).
+    pub const fn field(name: &'static str, offset: usize, size: usize) -> crate::FieldLayout {
+        crate::FieldLayout { name, offset, size }
     }
 
     /// `msgh_body` for `count` descriptors.

@@ -3,7 +3,9 @@
 //! One module per subsystem holds, in order: the `type` aliases, the subsystem's bounds,
 //! one module per routine with its wire structs and their layout assertions, the client
 //! functions, the `Server` trait, `dispatch` and `Service`, and the `ROUTINES` table.
-//! Repeated logic lives in the runtime (`mig::__private`), not in the expansion.
+//! Repeated logic lives in the runtime (`mig::__private`), not in the expansion, and
+//! the expansion names the runtime through one `use` of it per module
+//! (`use ::mig::__private as __mig;`): `__mig::Name`, not a path of six tokens.
 
 mod args;
 mod client;
@@ -30,12 +32,12 @@ use names::{Scope, docs, docs_with, ident, lit_i32, lit_usize};
 /// which rustc does not report after a macro's error; the stubs and routine modules
 /// that did check are still there and still checked.
 pub fn subsystem(
-    krate: TokenStream,
+    runtime: TokenStream,
     model: &Subsystem,
     layout: &SubsystemLayout,
     complete: bool,
 ) -> TokenStream {
-    let paths = Paths { krate };
+    let paths = Paths::private();
     let krate = &paths.krate;
     let name = ident(&model.name);
     let subsystem_name = &model.name;
@@ -71,6 +73,7 @@ pub fn subsystem(
         #module_docs
         #[allow(non_camel_case_types, non_snake_case, non_upper_case_globals, dead_code, clippy::all)]
         pub mod #name {
+            use #runtime::__private as __mig;
             #(#aliases)*
 
             /// The msgh_id of the subsystem's first routine.
@@ -137,8 +140,11 @@ fn alias(paths: &Paths, def: &TypeDef, scope: Scope) -> TokenStream {
 }
 
 /// The aliases of the built-in types, for `mig::types`.
-pub fn builtin_types(krate: TokenStream, defs: &[TypeDef]) -> TokenStream {
-    let paths = Paths { krate };
+pub fn builtin_types(runtime: TokenStream, defs: &[TypeDef]) -> TokenStream {
+    let paths = Paths::private();
     let aliases = defs.iter().map(|t| alias(&paths, t, Scope::Subsystem));
-    quote!(#(#aliases)*)
+    quote! {
+        use #runtime::__private as __mig;
+        #(#aliases)*
+    }
 }

@@ -34,11 +34,21 @@ pub enum Scope {
 
 /// Paths into the runtime and into the subsystem module.
 pub struct Paths {
-    /// The `mig` crate as the invocation names it (`::mig`, or `$crate` via `mig::mig!`).
+    /// How generated code names the runtime: `__mig`, which each generated module
+    /// imports (`use <the mig crate>::__private as __mig;` in the subsystem module,
+    /// `use super::__mig;` in a routine's), and through which the runtime's public
+    /// items and its private helpers alike are reached.
     pub krate: TokenStream,
 }
 
 impl Paths {
+    /// Paths through the `__mig` import.
+    pub fn private() -> Self {
+        Paths {
+            krate: TokenTree::Ident(Ident::new("__mig", Span::call_site())).into(),
+        }
+    }
+
     /// The Rust type of a MIG type, written from `scope`.
     pub fn ty(&self, ty: &Type, scope: Scope) -> TokenStream {
         match ty.origin {
@@ -72,7 +82,7 @@ impl Paths {
             Rust::Ports(element) => {
                 let krate = &self.krate;
                 let element = self.rust(element, scope);
-                quote!(#krate::__private::Vec<#element>)
+                quote!(#krate::Vec<#element>)
             }
             Rust::CString(max) => {
                 let krate = &self.krate;

@@ -64,7 +64,7 @@ pub fn items(paths: &Paths, model: &Subsystem, layout: &SubsystemLayout) -> Toke
             request: &mut #krate::MessageBuffer,
             reply: &mut #krate::MessageBuffer,
         ) -> bool {
-            #krate::__private::prepare_reply(request, reply);
+            #krate::prepare_reply(request, reply);
             #body
         }
 
@@ -80,7 +80,7 @@ pub fn items(paths: &Paths, model: &Subsystem, layout: &SubsystemLayout) -> Toke
             reply: *mut #krate::sys::mach_msg_header_t,
         ) -> #krate::sys::boolean_t {
             // SAFETY: the caller upholds the demux contract, forwarded unchanged.
-            unsafe { #krate::__private::c_demux(&Service(S::instance()), request, reply) }
+            unsafe { #krate::c_demux(&Service(S::instance()), request, reply) }
         }
 
         #[automatically_derived]
@@ -437,7 +437,7 @@ fn arm(paths: &Paths, routine: &Routine, layout: &RoutineLayout) -> TokenStream 
                 Some(destructor) => {
                     let destructor = user_path(&destructor.path, destructor.span, Scope::Subsystem);
                     translations.extend(quote! {
-                        let #local = #krate::__private::Destroyed::new(#value, {
+                        let #local = #krate::Destroyed::new(#value, {
                             let __destructor: fn(#translated) = #destructor;
                             __destructor
                         });
@@ -484,7 +484,7 @@ fn arm(paths: &Paths, routine: &Routine, layout: &RoutineLayout) -> TokenStream 
     } else {
         quote! {
             let __value = server.#method(#(#params),*)?;
-            #krate::__private::Ok((__value, #(#counts),*))
+            #krate::Ok((__value, #(#counts),*))
         }
     };
     let call = quote! {
@@ -497,7 +497,7 @@ fn arm(paths: &Paths, routine: &Routine, layout: &RoutineLayout) -> TokenStream 
     if routine.server_reply_port().is_some() {
         // The handler answers when it likes, through `#module::reply`.
         return quote! {
-            #id => #krate::__private::deferred_routine::<#module::Request>(
+            #id => #krate::deferred_routine::<#module::Request>(
                 request,
                 reply,
                 |#reader, __trailer, __reply_port| { #call },
@@ -507,7 +507,7 @@ fn arm(paths: &Paths, routine: &Routine, layout: &RoutineLayout) -> TokenStream 
     if crate::layout::left_out_ret_code(routine).is_some() {
         // A code sent alone (a `mig_reply_error_t`) is taken as well as the request.
         return quote! {
-            #id => #krate::__private::simple_routine_with_ret_code::<#module::Request>(
+            #id => #krate::simple_routine_with_ret_code::<#module::Request>(
                 request,
                 reply,
                 |#reader, __trailer, __ret_code| { #call },
@@ -517,7 +517,7 @@ fn arm(paths: &Paths, routine: &Routine, layout: &RoutineLayout) -> TokenStream 
     if routine.simple {
         let handler = quote!(|#reader, __trailer| { #call });
         return quote! {
-            #id => #krate::__private::simple_routine::<#module::Request>(request, reply, #handler),
+            #id => #krate::simple_routine::<#module::Request>(request, reply, #handler),
         };
     }
     let slots = if written.is_empty() {
@@ -546,14 +546,14 @@ fn arm(paths: &Paths, routine: &Routine, layout: &RoutineLayout) -> TokenStream 
     let reply_layout = layout.reply.as_ref().expect("a routine has a reply");
     let (prelude, writes) = reply_writes(paths, routine, reply_layout, Scope::Subsystem, true);
     quote! {
-        #id => #krate::__private::routine::<#module::Request, #module::Reply, _>(
+        #id => #krate::routine::<#module::Request, #module::Reply, _>(
             request,
             reply,
             #handler,
             |#pattern, __writer| {
                 #prelude
                 #writes
-                #krate::__private::Ok(())
+                #krate::Ok(())
             },
         ),
     }
@@ -632,22 +632,22 @@ pub fn deferred_reply(paths: &Paths, routine: &Routine, layout: &RoutineLayout) 
         pub fn reply(to: #owner, result: #krate::Result<#value_type>) -> #krate::Result<()> {
             // Built before the right is taken out of `to`, so a failure cannot lose it.
             let built = result.map(|#pattern| {
-                #krate::__private::build_reply::<Reply>(|__writer| {
+                #krate::build_reply::<Reply>(|__writer| {
                     #prelude
                     #writes
-                    #krate::__private::Ok(())
+                    #krate::Ok(())
                 })
             });
             let to = to.into_raw();
             match built {
                 // SAFETY: built from the handler's values, whose types own every right
                 // and region the reply carries.
-                #krate::__private::Ok(#krate::__private::Ok(reply)) => unsafe { #krate::__private::send_reply(to, REPLY_ID, reply) },
-                #krate::__private::Ok(#krate::__private::Err(__error)) => {
-                    #krate::__private::send_error_reply(to, REPLY_ID, __error)?;
-                    #krate::__private::Err(__error)
+                #krate::Ok(#krate::Ok(reply)) => unsafe { #krate::send_reply(to, REPLY_ID, reply) },
+                #krate::Ok(#krate::Err(__error)) => {
+                    #krate::send_error_reply(to, REPLY_ID, __error)?;
+                    #krate::Err(__error)
                 }
-                #krate::__private::Err(__error) => #krate::__private::send_error_reply(to, REPLY_ID, __error),
+                #krate::Err(__error) => #krate::send_error_reply(to, REPLY_ID, __error),
             }
         }
     }

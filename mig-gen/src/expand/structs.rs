@@ -39,6 +39,7 @@ pub fn routine_module(paths: &Paths, routine: &Routine, layout: &RoutineLayout, 
     quote! {
         #module_docs
         pub mod #name {
+            use super::__mig;
             /// The request's msgh_id.
             pub const ID: i32 = #id;
             #request
@@ -259,15 +260,18 @@ fn message(
         }
 
         impl ::core::fmt::Debug for #name {
+            // Compiled only where it is used, as the stubs are: most structs are never
+            // printed, and a large subsystem's would cost its crate's every rebuild.
+            #[inline]
             fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
-                #krate::__private::debug_message(f, #title, &super::ROUTINES[#index].#entry, self)
+                #krate::debug_message(f, #title, &super::ROUTINES[#index].#entry, self)
             }
         }
 
-        const _: () = #krate::__private::check_layout(
+        const _: () = #krate::check_layout(
             &super::ROUTINES[#index].#entry,
-            #krate::__private::size_of::<#name>(),
-            &[#(#krate::__private::offset_of!(#name, #field_names)),*],
+            #krate::size_of::<#name>(),
+            &[#(#krate::offset_of!(#name, #field_names)),*],
         );
     }
 }
@@ -303,7 +307,7 @@ fn layout_value(krate: &TokenStream, m: &Message) -> TokenStream {
         let name = &f.name;
         let offset = lit_usize(f.offset);
         let size = lit_usize(f.size);
-        quote!(#krate::FieldLayout { name: #name, offset: #offset, size: #size })
+        quote!(#krate::field(#name, #offset, #size))
     });
     let variable = m.variable.iter().map(|v| {
         let lit = proc_macro2::Literal::u32_unsuffixed;
