@@ -109,8 +109,14 @@ pub mod __private {
         simple_routine, simple_routine_with_ret_code,
     };
     pub use crate::wire::{Elements, Reader, Slots, Writer};
+    pub use core::clone::Clone;
+    pub use core::cmp::PartialEq;
+    pub use core::fmt::{Debug, Formatter};
+    pub use core::marker::Copy;
     pub use core::mem::{offset_of, size_of};
     pub use core::option::Option::{None, Some};
+    /// `core::fmt::Result`, beside the crate's own `Result`.
+    pub type FmtResult = core::fmt::Result;
     pub use core::result::Result::{Err, Ok};
 
     /// A port descriptor carrying `name` with `disposition`.

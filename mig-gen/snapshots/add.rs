@@ -25,7 +25,7 @@ pub mod add {
         pub const ID: i32 = 100;
         /// The request of `add2` as it travels (msgh_id 100, 40 bytes), laid out as Apple MIG's `__Request__add2_t`.
         #[repr(C, packed(4))]
-        #[derive(::core::clone::Clone, ::core::marker::Copy)]
+        #[derive(__mig::Clone, __mig::Copy)]
         pub struct Request {
             /// The message header.
             pub Head: __mig::sys::mach_msg_header_t,
@@ -39,9 +39,9 @@ pub mod add {
         unsafe impl __mig::Message for Request {
             const DESCRIPTORS: &'static [__mig::Descriptor] = &[];
         }
-        impl ::core::fmt::Debug for Request {
+        impl __mig::Debug for Request {
             #[inline]
-            fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
+            fn fmt(&self, f: &mut __mig::Formatter<'_>) -> __mig::FmtResult {
                 __mig::debug_message(
                     f,
                     "add2::Request",
@@ -64,7 +64,7 @@ pub mod add {
         pub const REPLY_ID: i32 = 200;
         /// The reply of `add2` as it travels (msgh_id 200, 40 bytes), laid out as Apple MIG's `__Reply__add2_t`.
         #[repr(C, packed(4))]
-        #[derive(::core::clone::Clone, ::core::marker::Copy)]
+        #[derive(__mig::Clone, __mig::Copy)]
         pub struct Reply {
             /// The message header.
             pub Head: __mig::sys::mach_msg_header_t,
@@ -78,9 +78,9 @@ pub mod add {
         unsafe impl __mig::Message for Reply {
             const DESCRIPTORS: &'static [__mig::Descriptor] = &[];
         }
-        impl ::core::fmt::Debug for Reply {
+        impl __mig::Debug for Reply {
             #[inline]
-            fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
+            fn fmt(&self, f: &mut __mig::Formatter<'_>) -> __mig::FmtResult {
                 __mig::debug_message(
                     f,
                     "add2::Reply",
@@ -107,7 +107,7 @@ pub mod add {
         pub const ID: i32 = 101;
         /// The request of `note` as it travels (msgh_id 101, 36 bytes), laid out as Apple MIG's `__Request__note_t`.
         #[repr(C, packed(4))]
-        #[derive(::core::clone::Clone, ::core::marker::Copy)]
+        #[derive(__mig::Clone, __mig::Copy)]
         pub struct Request {
             /// The message header.
             pub Head: __mig::sys::mach_msg_header_t,
@@ -119,9 +119,9 @@ pub mod add {
         unsafe impl __mig::Message for Request {
             const DESCRIPTORS: &'static [__mig::Descriptor] = &[];
         }
-        impl ::core::fmt::Debug for Request {
+        impl __mig::Debug for Request {
             #[inline]
-            fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
+            fn fmt(&self, f: &mut __mig::Formatter<'_>) -> __mig::FmtResult {
                 __mig::debug_message(
                     f,
                     "note::Request",
@@ -225,49 +225,59 @@ pub mod add {
         request: &mut __mig::MessageBuffer,
         reply: &mut __mig::MessageBuffer,
     ) -> bool {
+        fn add2<S: Server + ?::core::marker::Sized>(
+            server: &S,
+            request: &mut __mig::MessageBuffer,
+            reply: &mut __mig::MessageBuffer,
+        ) {
+            __mig::routine::<
+                add2::Request,
+                add2::Reply,
+                _,
+            >(
+                request,
+                reply,
+                |__reader, __trailer, _| {
+                    let __reader = &*__reader;
+                    server
+                        .add2(
+                            __reader.header().msgh_local_port,
+                            __reader.get::<__mig::types::int>(32, 0),
+                            __reader.get::<__mig::types::int>(36, 0),
+                        )
+                },
+                |c, __writer| {
+                    __writer.put(24, __mig::NDR);
+                    __writer.put(32, 0i32);
+                    __writer.put(36, c);
+                    __mig::Ok(())
+                },
+            )
+        }
+        fn note<S: Server + ?::core::marker::Sized>(
+            server: &S,
+            request: &mut __mig::MessageBuffer,
+            reply: &mut __mig::MessageBuffer,
+        ) {
+            __mig::simple_routine::<
+                note::Request,
+            >(
+                request,
+                reply,
+                |__reader, __trailer| {
+                    let __reader = &*__reader;
+                    server
+                        .note(
+                            __reader.header().msgh_local_port,
+                            __reader.get::<__mig::types::int>(32, 0),
+                        )
+                },
+            )
+        }
         __mig::prepare_reply(request, reply);
         match request.header().msgh_id {
-            100 => {
-                __mig::routine::<
-                    add2::Request,
-                    add2::Reply,
-                    _,
-                >(
-                    request,
-                    reply,
-                    |__reader, __trailer, _| {
-                        let __reader = &*__reader;
-                        server
-                            .add2(
-                                __reader.header().msgh_local_port,
-                                __reader.get::<__mig::types::int>(32, 0),
-                                __reader.get::<__mig::types::int>(36, 0),
-                            )
-                    },
-                    |c, __writer| {
-                        __writer.put(24, __mig::NDR);
-                        __writer.put(32, 0i32);
-                        __writer.put(36, c);
-                        __mig::Ok(())
-                    },
-                )
-            }
-            101 => {
-                __mig::simple_routine::<
-                    note::Request,
-                >(
-                    request,
-                    reply,
-                    |__reader, __trailer| {
-                        let __reader = &*__reader;
-                        server
-                            .note(
-                                __reader.header().msgh_local_port,
-                                __reader.get::<__mig::types::int>(32, 0),
-                            )
-                    },
-                )
-            }
+            100 => add2(server, request, reply),
+            101 => note(server, request, reply),
             _ => return false,
         }
         true
@@ -339,7 +349,7 @@ pub mod add {
                 ],
                 variable: &[],
             },
-            reply: ::core::option::Option::Some(__mig::Layout {
+            reply: __mig::Some(__mig::Layout {
                 id: 200,
                 size: 40,
                 complex: false,
@@ -367,7 +377,7 @@ pub mod add {
                 ],
                 variable: &[],
             },
-            reply: ::core::option::Option::None,
+            reply: __mig::None,
         },
     ];
     /// The subsystem's name and routines, for describing its messages in logs

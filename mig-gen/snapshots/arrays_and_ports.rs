@@ -25,7 +25,7 @@ pub mod bulk {
         pub const ID: i32 = 200;
         /// The request of `swap` as it travels (msgh_id 200, 116 bytes), laid out as Apple MIG's `__Request__swap_t`.
         #[repr(C, packed(4))]
-        #[derive(::core::clone::Clone, ::core::marker::Copy)]
+        #[derive(__mig::Clone, __mig::Copy)]
         pub struct Request {
             /// The message header.
             pub Head: __mig::sys::mach_msg_header_t,
@@ -50,9 +50,9 @@ pub mod bulk {
                 .request
                 .variable;
         }
-        impl ::core::fmt::Debug for Request {
+        impl __mig::Debug for Request {
             #[inline]
-            fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
+            fn fmt(&self, f: &mut __mig::Formatter<'_>) -> __mig::FmtResult {
                 __mig::debug_message(
                     f,
                     "swap::Request",
@@ -77,7 +77,7 @@ pub mod bulk {
         pub const REPLY_ID: i32 = 300;
         /// The reply of `swap` as it travels (msgh_id 300, 136 bytes), laid out as Apple MIG's `__Reply__swap_t`.
         #[repr(C, packed(4))]
-        #[derive(::core::clone::Clone, ::core::marker::Copy)]
+        #[derive(__mig::Clone, __mig::Copy)]
         pub struct Reply {
             /// The message header.
             pub Head: __mig::sys::mach_msg_header_t,
@@ -111,9 +111,9 @@ pub mod bulk {
                 .unwrap()
                 .variable;
         }
-        impl ::core::fmt::Debug for Reply {
+        impl __mig::Debug for Reply {
             #[inline]
-            fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
+            fn fmt(&self, f: &mut __mig::Formatter<'_>) -> __mig::FmtResult {
                 __mig::debug_message(
                     f,
                     "swap::Reply",
@@ -137,7 +137,7 @@ pub mod bulk {
             ],
         );
         /// What `swap` returns.
-        #[derive(::core::fmt::Debug)]
+        #[derive(__mig::Debug)]
         pub struct Output {
             /// `data`.
             pub data: __mig::types::pointer_t,
@@ -145,7 +145,7 @@ pub mod bulk {
             pub back: __mig::SendRight,
         }
         /// What the handler of `swap` returns.
-        #[derive(::core::fmt::Debug)]
+        #[derive(__mig::Debug)]
         pub struct ServerOutput {
             /// `data`.
             pub data: __mig::types::pointer_t,
@@ -230,50 +230,55 @@ pub mod bulk {
         request: &mut __mig::MessageBuffer,
         reply: &mut __mig::MessageBuffer,
     ) -> bool {
+        fn swap<S: Server + ?::core::marker::Sized>(
+            server: &S,
+            request: &mut __mig::MessageBuffer,
+            reply: &mut __mig::MessageBuffer,
+        ) {
+            __mig::routine::<
+                swap::Request,
+                swap::Reply,
+                _,
+            >(
+                request,
+                reply,
+                |__reader, __trailer, __slots| {
+                    let __take_right = unsafe {
+                        __mig::SendRight::from_raw(__reader.take_port(28).name)
+                    };
+                    let __reader = &*__reader;
+                    let mut __out_w2 = __slots.array::<__mig::types::int>(72, 16);
+                    let __value = server
+                        .swap(
+                            __reader.header().msgh_local_port,
+                            &*__reader
+                                .slice::<
+                                    __mig::types::int,
+                                >(52, 0, __reader.get::<u32>(48, 0), 16),
+                            __take_right,
+                            &mut __out_w2,
+                        )?;
+                    __mig::Ok((__value, __out_w2.count()))
+                },
+                |(swap::ServerOutput { data, back }, __count_w2), __writer| {
+                    let __wire_data = data.into_wire()?;
+                    __writer.put(24, __mig::body(2));
+                    __writer.put(28, __wire_data.1);
+                    __writer.put(44, __mig::port(back, 20));
+                    __writer.put(56, __mig::NDR);
+                    __writer.put(64, __wire_data.0);
+                    __writer.put(68, __count_w2);
+                    unsafe {
+                        __writer
+                            .elements_in_place::<__mig::types::int>(72, 16, __count_w2)
+                    };
+                    __mig::Ok(())
+                },
+            )
+        }
         __mig::prepare_reply(request, reply);
         match request.header().msgh_id {
-            200 => {
-                __mig::routine::<
-                    swap::Request,
-                    swap::Reply,
-                    _,
-                >(
-                    request,
-                    reply,
-                    |__reader, __trailer, __slots| {
-                        let __take_right = unsafe {
-                            __mig::SendRight::from_raw(__reader.take_port(28).name)
-                        };
-                        let __reader = &*__reader;
-                        let mut __out_w2 = __slots.array::<__mig::types::int>(72, 16);
-                        let __value = server
-                            .swap(
-                                __reader.header().msgh_local_port,
-                                &*__reader
-                                    .slice::<
-                                        __mig::types::int,
-                                    >(52, 0, __reader.get::<u32>(48, 0), 16),
-                                __take_right,
-                                &mut __out_w2,
-                            )?;
-                        __mig::Ok((__value, __out_w2.count()))
-                    },
-                    |(swap::ServerOutput { data, back }, __count_w2), __writer| {
-                        let __wire_data = data.into_wire()?;
-                        __writer.put(24, __mig::body(2));
-                        __writer.put(28, __wire_data.1);
-                        __writer.put(44, __mig::port(back, 20));
-                        __writer.put(56, __mig::NDR);
-                        __writer.put(64, __wire_data.0);
-                        __writer.put(68, __count_w2);
-                        unsafe {
-                            __writer
-                                .elements_in_place::<__mig::types::int>(72, 16, __count_w2)
-                        };
-                        __mig::Ok(())
-                    },
-                )
-            }
+            200 => swap(server, request, reply),
             _ => return false,
         }
         true
@@ -348,7 +353,7 @@ pub mod bulk {
                     },
                 ],
             },
-            reply: ::core::option::Option::Some(__mig::Layout {
+            reply: __mig::Some(__mig::Layout {
                 id: 300,
                 size: 136,
                 complex: true,

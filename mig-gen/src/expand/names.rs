@@ -129,14 +129,32 @@ pub fn user_path(path: &[String], span: Span, scope: Scope) -> TokenStream {
 
 /// `#[doc = "…"]` for each line.
 pub fn docs<'a>(lines: impl IntoIterator<Item = &'a String>) -> TokenStream {
-    lines.into_iter().map(|line| quote!(#[doc = #line])).collect()
+    let mut out = TokenStream::new();
+    for line in lines {
+        out.extend(doc_attribute(line));
+    }
+    out
+}
+
+/// `#[doc = "<text>"]`, built as its two token trees (the attribute is most of the
+/// expansion's token streams: `quote!` would build and join four streams for it).
+fn doc_attribute(text: &str) -> [TokenTree; 2] {
+    let span = Span::call_site();
+    let inner = [
+        TokenTree::Ident(Ident::new("doc", span)),
+        TokenTree::Punct(proc_macro2::Punct::new('=', Spacing::Alone)),
+        TokenTree::Literal(proc_macro2::Literal::string(text)),
+    ];
+    [
+        TokenTree::Punct(proc_macro2::Punct::new('#', Spacing::Alone)),
+        TokenTree::Group(Group::new(Delimiter::Bracket, inner.into_iter().collect())),
+    ]
 }
 
 /// A generated doc line, written as `///` writes it (a space after the slashes), so the
 /// expansion reads like hand-written code under `cargo expand`.
 pub fn doc(text: &str) -> TokenStream {
-    let text = format!(" {text}");
-    quote!(#[doc = #text])
+    doc_attribute(&format!(" {text}")).into_iter().collect()
 }
 
 /// A generated paragraph, after the user's own docs (with an empty line between).

@@ -17,11 +17,13 @@ use crate::model::{Arg, Role, Routine, Subsystem, Translation, UserPath};
 pub fn items(paths: &Paths, model: &Subsystem, layout: &SubsystemLayout) -> TokenStream {
     let krate = &paths.krate;
     let methods = model.routines.iter().map(|r| method(paths, r));
-    let arms = model
-        .routines
-        .iter()
-        .zip(&layout.routines)
-        .map(|(r, l)| arm(paths, r, l));
+    let mut routines = TokenStream::new();
+    let mut arms = TokenStream::new();
+    for (r, l) in model.routines.iter().zip(&layout.routines) {
+        let (function, arm) = routine_fn(paths, r, l);
+        routines.extend(function);
+        arms.extend(arm);
+    }
     let forwards = model.routines.iter().map(|r| forward(paths, r));
     let trait_doc = format!(
         "The server of subsystem `{}`: one method per routine. Serve it with [`Service`] and \
@@ -39,7 +41,7 @@ pub fn items(paths: &Paths, model: &Subsystem, layout: &SubsystemLayout) -> Toke
     } else {
         quote! {
             match request.header().msgh_id {
-                #(#arms)*
+                #arms
                 _ => return false,
             }
             true
@@ -64,6 +66,7 @@ pub fn items(paths: &Paths, model: &Subsystem, layout: &SubsystemLayout) -> Toke
             request: &mut #krate::MessageBuffer,
             reply: &mut #krate::MessageBuffer,
         ) -> bool {
+            #routines
             #krate::prepare_reply(request, reply);
             #body
         }
@@ -343,7 +346,30 @@ fn forward(paths: &Paths, routine: &Routine) -> TokenStream {
     }
 }
 
-/// The `match` arm of one routine in `dispatch`: the handler's arguments are taken from
+/// One routine's part of `dispatch`: a function of its own inside `dispatch`'s body,
+/// named after the routine, and the `match` arm that calls it. A function each, not an
+/// arm's expression each: rustc type-checks a body with its closures as one, and hashes
+/// that result again for each closure when it builds incrementally, so one `dispatch`
+/// holding every routine's closures cost a large subsystem's crate a quadratic share
+/// of each rebuild.
+fn routine_fn(paths: &Paths, routine: &Routine, layout: &RoutineLayout) -> (TokenStream, TokenStream) {
+    let krate = &paths.krate;
+    let name = ident(&routine.name);
+    let id = lit_i32(routine.id);
+    let body = arm(paths, routine, layout);
+    let function = quote! {
+        fn #name<S: Server + ?::core::marker::Sized>(
+            server: &S,
+            request: &mut #krate::MessageBuffer,
+            reply: &mut #krate::MessageBuffer,
+        ) {
+            #body
+        }
+    };
+    (function, quote!(#id => #name(server, request, reply),))
+}
+
+/// The body of one routine's function in `dispatch`: the handler's arguments are taken from
 /// the request where they lie (rights and regions first, each cleared in the buffer as it
 /// gets its owner; then values, arrays and strings, borrowed), and the reply is written
 /// straight into the reply buffer.
@@ -351,7 +377,6 @@ fn arm(paths: &Paths, routine: &Routine, layout: &RoutineLayout) -> TokenStream 
     let krate = &paths.krate;
     let module = ident(&routine.name);
     let method = ident(&routine.server_fn);
-    let id = lit_i32(routine.id);
     let fields = Fields::new(&layout.request);
     let reader = quote!(__reader);
     let index_of = |a: &Arg| routine.args.iter().position(|b| std::ptr::eq(a, b)).unwrap_or(0);
@@ -497,27 +522,27 @@ fn arm(paths: &Paths, routine: &Routine, layout: &RoutineLayout) -> TokenStream 
     if routine.server_reply_port().is_some() {
         // The handler answers when it likes, through `#module::reply`.
         return quote! {
-            #id => #krate::deferred_routine::<#module::Request>(
+            #krate::deferred_routine::<#module::Request>(
                 request,
                 reply,
                 |#reader, __trailer, __reply_port| { #call },
-            ),
+            )
         };
     }
     if crate::layout::left_out_ret_code(routine).is_some() {
         // A code sent alone (a `mig_reply_error_t`) is taken as well as the request.
         return quote! {
-            #id => #krate::simple_routine_with_ret_code::<#module::Request>(
+            #krate::simple_routine_with_ret_code::<#module::Request>(
                 request,
                 reply,
                 |#reader, __trailer, __ret_code| { #call },
-            ),
+            )
         };
     }
     if routine.simple {
         let handler = quote!(|#reader, __trailer| { #call });
         return quote! {
-            #id => #krate::simple_routine::<#module::Request>(request, reply, #handler),
+            #krate::simple_routine::<#module::Request>(request, reply, #handler)
         };
     }
     let slots = if written.is_empty() {
@@ -546,7 +571,7 @@ fn arm(paths: &Paths, routine: &Routine, layout: &RoutineLayout) -> TokenStream 
     let reply_layout = layout.reply.as_ref().expect("a routine has a reply");
     let (prelude, writes) = reply_writes(paths, routine, reply_layout, Scope::Subsystem, true);
     quote! {
-        #id => #krate::routine::<#module::Request, #module::Reply, _>(
+        #krate::routine::<#module::Request, #module::Reply, _>(
             request,
             reply,
             #handler,
@@ -555,7 +580,7 @@ fn arm(paths: &Paths, routine: &Routine, layout: &RoutineLayout) -> TokenStream 
                 #writes
                 #krate::Ok(())
             },
-        ),
+        )
     }
 }
 
