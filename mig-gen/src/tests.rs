@@ -414,3 +414,24 @@ fn a_definition_with_errors_expands_to_its_errors_and_what_checked() {
     );
     assert!(expanded.to_string().contains("trait Server"));
 }
+
+#[test]
+fn the_runtime_import_is_a_reserved_name() {
+    // Each subsystem module imports the runtime as `__mig`: a type alias or a routine's
+    // module of that name would clash with the import (E0255, away from the definition).
+    let errors = errors_of(tokens(
+        r#"
+        subsystem demo 100;
+        #include <mach/std_types.defs>
+        type __mig = int;
+        routine __mig(server: mach_port_t);
+        "#,
+    ));
+    assert_eq!(
+        errors,
+        [
+            "type `__mig` has the name of the generated import of the runtime: both would be `__mig` in the subsystem's module; rename one",
+            "routine `__mig` has the name of the generated import of the runtime: both would be `__mig` in the subsystem's module; rename one",
+        ]
+    );
+}

@@ -37,8 +37,8 @@ pub fn subsystem(
     layout: &SubsystemLayout,
     complete: bool,
 ) -> TokenStream {
-    let paths = Paths::private();
-    let krate = &paths.krate;
+    let paths = Paths::private(runtime);
+    let (krate, runtime) = (&paths.krate, &paths.runtime);
     let name = ident(&model.name);
     let subsystem_name = &model.name;
     let module_docs = docs_with(
@@ -114,7 +114,7 @@ fn alias(paths: &Paths, def: &TypeDef, scope: Scope) -> TokenStream {
     // checked where its `rusttype:` is written.
     let checks = match &def.ty.rust {
         crate::model::Rust::User { span, size, .. } => {
-            let krate = &paths.krate;
+            let runtime = &paths.runtime;
             let message = format!(
                 "the `rusttype:` of MIG type `{}` must be {size} bytes, as its definition says",
                 def.name
@@ -123,7 +123,7 @@ fn alias(paths: &Paths, def: &TypeDef, scope: Scope) -> TokenStream {
             quote_spanned! {*span=>
                 const _: () = ::core::assert!(::core::mem::size_of::<#target>() == #size, #message);
                 const _: fn() = || {
-                    fn plain_data<T: #krate::Pod>() {}
+                    fn plain_data<T: #runtime::Pod>() {}
                     plain_data::<#target>();
                 };
             }
@@ -141,7 +141,8 @@ fn alias(paths: &Paths, def: &TypeDef, scope: Scope) -> TokenStream {
 
 /// The aliases of the built-in types, for `mig::types`.
 pub fn builtin_types(runtime: TokenStream, defs: &[TypeDef]) -> TokenStream {
-    let paths = Paths::private();
+    let paths = Paths::private(runtime);
+    let runtime = &paths.runtime;
     let aliases = defs.iter().map(|t| alias(&paths, t, Scope::Subsystem));
     quote! {
         use #runtime::__private as __mig;

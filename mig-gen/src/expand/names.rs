@@ -39,13 +39,19 @@ pub struct Paths {
     /// `use super::__mig;` in a routine's), and through which the runtime's public
     /// items and its private helpers alike are reached.
     pub krate: TokenStream,
+    /// The `mig` crate as the invocation names it (`::mig`, or `$crate` via `mig::mig!`),
+    /// for the one bound whose span rustc's error about it names (a `rusttype:` that is
+    /// not plain data): written with the caller's path, the error says it comes from
+    /// `mig!`.
+    pub runtime: TokenStream,
 }
 
 impl Paths {
-    /// Paths through the `__mig` import.
-    pub fn private() -> Self {
+    /// Paths through the `__mig` import of `runtime`.
+    pub fn private(runtime: TokenStream) -> Self {
         Paths {
             krate: TokenTree::Ident(Ident::new("__mig", Span::call_site())).into(),
+            runtime,
         }
     }
 
