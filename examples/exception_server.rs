@@ -1,4 +1,4 @@
-//! A `mach_exc` exception server: the definitions of `mach_exc.defs`, a handler that
+//! A `mach_exc` exception server on the built-in `mig::mach_exc` module: a handler that
 //! inspects the faulting thread's state and answers with a new one.
 //!
 //! On macOS it does what a crash reporter does: installs its port with
@@ -19,28 +19,15 @@
 //!
 //! Compared with hand-written handlers (wasmtime's or crash-handling's): no hand-copied
 //! `#[repr(C, packed(4))]` request and reply structs, no manual size checks, no forgotten
-//! `packed`, no 32-bit `exc.defs` codes mixed with 64-bit `mach_exc.defs` ones.
+//! `packed` or receive trailer, no 32-bit `exc.defs` codes mixed with 64-bit
+//! `mach_exc.defs` ones: `impl mig::mach_exc::Server` and a `mig::serve` call.
 
 use mig::sys::mach_port_t;
 use mig::{Error, OutArray, ReceiveRight, SendRight};
 
-mig::mig! {
-    /// The exception messages with 64-bit codes (`mach_exc.defs`, subsystem 2405).
-    subsystem mach_exc 2405;
-    #include <mach/mach_types.defs>
-
-    type exception_type_t = int;
-    type mach_exception_data_t = array[*:2] of int64_t;
-
-    routine mach_exception_raise(exception_port: mach_port_t; thread: mach_port_t;
-        task: mach_port_t; exception: exception_type_t; code: mach_exception_data_t);
-    routine mach_exception_raise_state(exception_port: mach_port_t; exception: exception_type_t;
-        code: mach_exception_data_t, const; inout flavor: int; old_state: thread_state_t, const;
-        out new_state: thread_state_t);
-    routine mach_exception_raise_state_identity(exception_port: mach_port_t; thread: mach_port_t;
-        task: mach_port_t; exception: exception_type_t; code: mach_exception_data_t;
-        inout flavor: int; old_state: thread_state_t; out new_state: thread_state_t);
-}
+// The built-in `mach_exc.defs` subsystem (64-bit codes, ids 2405...): no definitions
+// to copy, no `exc` (32-bit, 2401...) to mix it up with.
+use mig::mach_exc;
 
 const EXC_BAD_ACCESS: i32 = 1;
 const X86_THREAD_STATE64: i32 = 4;
@@ -55,7 +42,7 @@ struct Handler {
 }
 
 impl mach_exc::Server for Handler {
-    fn mach_exception_raise(
+    fn catch_mach_exception_raise(
         &self,
         _: mach_port_t,
         _: SendRight,
@@ -67,7 +54,7 @@ impl mach_exc::Server for Handler {
         Err(Error::KERN_FAILURE)
     }
 
-    fn mach_exception_raise_state(
+    fn catch_mach_exception_raise_state(
         &self,
         _: mach_port_t,
         _: i32,
@@ -79,7 +66,7 @@ impl mach_exc::Server for Handler {
         Err(Error::KERN_FAILURE)
     }
 
-    fn mach_exception_raise_state_identity(
+    fn catch_mach_exception_raise_state_identity(
         &self,
         _: mach_port_t,
         thread: SendRight,

@@ -1,24 +1,14 @@
-//! A server generated from notify.defs receiving the kernel's notifications: no-senders
-//! when the last client lets go of a port, dead-name when a port we talk to dies.
+//! A server on the built-in `mig::notify` module receiving the kernel's notifications:
+//! no-senders when the last client lets go of a port, dead-name when a port we talk to
+//! dies.
 //!
 //! `cargo run --example notifications`
 
 use mig::sys::{self, mach_port_t};
 use mig::{MessageBuffer, ReceiveRight};
 
-mig::mig! {
-    /// The notifications the kernel sends (notify.defs, ids 64 to 72).
-    subsystem notify 64;
-    #include <mach/mach_types.defs>
-    serverprefix do_;
-    skip;
-    simpleroutine mach_notify_port_deleted(notify: mach_port_move_send_once_t; name: mach_port_name_t);
-    skip; skip; skip;
-    simpleroutine mach_notify_port_destroyed(notify: mach_port_move_send_once_t; rights: mach_port_move_receive_t);
-    simpleroutine mach_notify_no_senders(notify: mach_port_move_send_once_t; mscount: mach_port_mscount_t);
-    simpleroutine mach_notify_send_once(notify: mach_port_move_send_once_t);
-    simpleroutine mach_notify_dead_name(notify: mach_port_move_send_once_t; name: mach_port_name_t);
-}
+// The built-in `notify.defs` subsystem (ids 64 to 72).
+use mig::notify;
 
 struct Watcher;
 

@@ -49,6 +49,9 @@ macro_rules! include_defs {
     };
 }
 
+mod standard;
+pub use standard::{exc, mach_exc, notify};
+
 #[doc(hidden)]
 pub mod __private {
     pub use mig_core::__private::*;

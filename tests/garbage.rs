@@ -179,7 +179,7 @@ impl everything::Server for Untouchable {
     ) -> mig::Result<Vec<mig::sys::mach_port_t>> {
         unreachable!("a handler ran on bytes no kernel delivered")
     }
-    fn poly(&self, _: mig::sys::mach_port_t, _: mig::PolyPort, _: [u32; 8]) -> mig::Result<()> {
+    fn poly(&self, _: mig::sys::mach_port_t, _: mig::PolyPort, _: mig::AuditToken) -> mig::Result<()> {
         unreachable!("a handler ran on bytes no kernel delivered")
     }
     fn words(&self, _: mig::sys::mach_port_t, _: mig::OutOfLine<i64>) -> mig::Result<mig::OutOfLine<i64>> {

@@ -60,7 +60,7 @@ mig::mig! {
 std::thread_local! {
     /// What `who` saw: the sequence number and audit token its handler was given, kept
     /// by the thread that served it (tests that serve `who` run in parallel).
-    static SEEN: std::cell::RefCell<Option<(u32, [u32; 8])>> = const { std::cell::RefCell::new(None) };
+    static SEEN: std::cell::RefCell<Option<(u32, mig::AuditToken)>> = const { std::cell::RefCell::new(None) };
 }
 /// The port `relay` takes its relayed request from.
 static RELAY_FROM: AtomicU32 = AtomicU32::new(0);
@@ -74,7 +74,7 @@ impl hostile::Server for Hostile {
     fn filler(&self, _: mach_port_t, _: [i32; 32]) -> mig::Result<()> {
         Ok(())
     }
-    fn who(&self, _: mach_port_t, seqno: u32, caller: [u32; 8]) -> mig::Result<i32> {
+    fn who(&self, _: mach_port_t, seqno: u32, caller: mig::AuditToken) -> mig::Result<i32> {
         SEEN.set(Some((seqno, caller)));
         Ok(0)
     }
@@ -330,7 +330,7 @@ fn c_demux_handlers_never_see_a_stale_trailer() {
             assert_eq!(trailer.len(), 52);
             let word = |at: usize| u32::from_ne_bytes(trailer[at..at + 4].try_into().unwrap());
             assert_eq!(seqno, word(8));
-            assert_eq!(token, core::array::from_fn(|i| word(20 + 4 * i)));
+            assert_eq!(token.as_raw(), core::array::from_fn(|i| word(20 + 4 * i)));
             assert_ne!(seqno, 1234, "the sender's bytes are not a sequence number");
         });
     });

@@ -1,5 +1,5 @@
-//! A server generated from notify.defs-style definitions handles the notifications the
-//! (loopback) kernel sends: the kernel's messages and `mig!`'s layouts agree.
+//! The built-in `mig::notify` subsystem handles the notifications the (loopback) kernel
+//! sends: the kernel's messages and the module's layouts agree.
 
 #![cfg(not(target_vendor = "apple"))]
 
@@ -8,19 +8,8 @@ use std::sync::Mutex;
 use mig::sys::{self, mach_port_t};
 use mig::{MessageBuffer, ReceiveRight};
 
-mig::mig! {
-    /// The notifications XNU sends, ids 64 to 72.
-    subsystem notify 64;
-    #include <mach/mach_types.defs>
-    serverprefix do_;
-    skip;
-    simpleroutine mach_notify_port_deleted(notify: mach_port_move_send_once_t; name: mach_port_name_t);
-    skip; skip; skip;
-    simpleroutine mach_notify_port_destroyed(notify: mach_port_move_send_once_t; rights: mach_port_move_receive_t);
-    simpleroutine mach_notify_no_senders(notify: mach_port_move_send_once_t; mscount: mach_port_mscount_t);
-    simpleroutine mach_notify_send_once(notify: mach_port_move_send_once_t);
-    simpleroutine mach_notify_dead_name(notify: mach_port_move_send_once_t; name: mach_port_name_t);
-}
+// The built-in notify.defs subsystem.
+use mig::notify;
 
 #[derive(Debug, PartialEq)]
 enum Seen {

@@ -434,17 +434,17 @@ impl whoami::Server for WhoAmI {
     fn who(
         &self,
         _: mach_port_t,
-        caller: [u32; 8],
+        caller: mig::AuditToken,
         _seqno: u32,
-        sender: [u32; 2],
+        sender: mig::SecurityToken,
     ) -> mig::Result<whoami::who::Output> {
         // The audit token's euid and the security token's uid agree.
-        if caller[1] != sender[0] {
+        if caller.euid() != sender.uid() {
             return Err(Error::KERN_FAILURE);
         }
         Ok(whoami::who::Output {
-            pid: caller[5] as i32,
-            uid: caller[1],
+            pid: caller.pid(),
+            uid: caller.euid(),
         })
     }
 }
@@ -467,7 +467,13 @@ fn trailer_arguments_identify_the_caller() {
 fn a_trailer_written_by_hand_is_not_an_identity() {
     struct Refuses;
     impl whoami::Server for Refuses {
-        fn who(&self, _: mach_port_t, _: [u32; 8], _: u32, _: [u32; 2]) -> mig::Result<whoami::who::Output> {
+        fn who(
+            &self,
+            _: mach_port_t,
+            _: mig::AuditToken,
+            _: u32,
+            _: mig::SecurityToken,
+        ) -> mig::Result<whoami::who::Output> {
             panic!("a handler saw a forged caller identity");
         }
     }
@@ -514,8 +520,11 @@ impl whoareyou::Server for Answering {
     fn answer(&self, _: mach_port_t) -> mig::Result<i32> {
         Ok(7)
     }
-    fn both(&self, _: mach_port_t, token: [u32; 2]) -> mig::Result<whoareyou::both::ServerOutput> {
-        Ok(whoareyou::both::ServerOutput { uid: token[0], n: 8 })
+    fn both(&self, _: mach_port_t, token: mig::SecurityToken) -> mig::Result<whoareyou::both::ServerOutput> {
+        Ok(whoareyou::both::ServerOutput {
+            uid: token.uid(),
+            n: 8,
+        })
     }
     fn bare(&self, _: mach_port_t) -> mig::Result<()> {
         Ok(())
@@ -527,19 +536,21 @@ fn user_trailer_arguments_identify_the_server() {
     let server = Running::start(whoareyou::Service(Answering));
     let pid = std::process::id();
     let out = whoareyou::answer(server.port()).unwrap();
-    assert_eq!((out.n, out.server_token[5]), (7, pid));
+    assert_eq!((out.n, out.server_token.pid() as u32), (7, pid));
     let out = whoareyou::both(server.port()).unwrap();
     assert_eq!(out.n, 8);
     assert_eq!(
-        out.uid, out.token[0],
+        out.uid,
+        out.token.uid(),
         "the server saw the client's uid, the client the server's"
     );
-    assert_eq!(out.server_token[5], pid);
+    assert_eq!(out.server_token.pid() as u32, pid);
     assert_eq!(
-        out.server_token[1], out.token[0],
+        out.server_token.euid(),
+        out.token.uid(),
         "audit euid and security uid agree"
     );
-    let token: [u32; 2] = whoareyou::bare(server.port()).unwrap();
+    let token: mig::SecurityToken = whoareyou::bare(server.port()).unwrap();
     assert_eq!(token, out.token);
 }
 

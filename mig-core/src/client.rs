@@ -15,6 +15,7 @@ use crate::message::{
     port_slots_match, read_u32, release_unused_slots,
 };
 use crate::sys::{self, mach_msg_header_t, mach_msg_id_t, mach_msg_type_name_t, mach_port_t};
+use crate::trace;
 use crate::trailer::{Trailer, receive_options};
 use crate::wire::{Reader, Shape, Writer};
 
@@ -29,7 +30,7 @@ pub(crate) const REPLY_ERROR_SIZE: usize = 36;
 /// The reply as received: the message and the trailer the kernel appends.
 #[repr(C, packed(4))]
 #[derive(Clone, Copy)]
-struct Received<Rp: Copy> {
+pub(crate) struct Received<Rp: Copy> {
     message: Rp,
     /// Room for the largest trailer (`mach_msg_max_trailer_t`): replies whose routine
     /// has `UserSecToken` or `UserAuditToken` arguments ask for more than format 0.
@@ -41,7 +42,7 @@ struct Received<Rp: Copy> {
 /// # Safety
 ///
 /// `head` points at writable room for a header (possibly uninitialized).
-unsafe fn set_header(
+pub(crate) unsafe fn set_header(
     head: *mut mach_msg_header_t,
     bits: u32,
     dest: mach_port_t,
@@ -72,7 +73,7 @@ unsafe fn set_header(
 /// # Safety
 ///
 /// `head` points at a writable message header.
-unsafe fn carry_voucher(head: *mut mach_msg_header_t) {
+pub(crate) unsafe fn carry_voucher(head: *mut mach_msg_header_t) {
     // SAFETY: per the contract above; the call reads and writes only the header.
     unsafe { sys::voucher_mach_msg_set(head) };
 }
@@ -118,6 +119,43 @@ unsafe fn carry_voucher(head: *mut mach_msg_header_t) {
 #[allow(clippy::too_many_arguments)]
 #[inline(always)]
 pub unsafe fn call<Rq: Message, Rp: Message, T>(
+    write: impl FnOnce(&mut Writer<'_>),
+    dest: mach_port_t,
+    dest_disposition: mach_msg_type_name_t,
+    id: mach_msg_id_t,
+    options: sys::mach_msg_option_t,
+    timeout: sys::mach_msg_timeout_t,
+    reply: ReplyPort,
+    trailer_elements: Option<u32>,
+    read: impl FnOnce(&mut Reader<'_>, &Trailer) -> Result<T>,
+) -> Result<T> {
+    let span = trace::client::<Rq>(id);
+    // SAFETY: the caller's promise, passed on unchanged.
+    let result = unsafe {
+        exchange::<Rq, Rp, T>(
+            write,
+            dest,
+            dest_disposition,
+            id,
+            options,
+            timeout,
+            reply,
+            trailer_elements,
+            read,
+        )
+    };
+    span.finish(&result);
+    result
+}
+
+/// [`call`] without its span: sends the request and reads the reply.
+///
+/// # Safety
+///
+/// As [`call`].
+#[allow(clippy::too_many_arguments)]
+#[inline(always)]
+unsafe fn exchange<Rq: Message, Rp: Message, T>(
     write: impl FnOnce(&mut Writer<'_>),
     dest: mach_port_t,
     dest_disposition: mach_msg_type_name_t,
@@ -219,7 +257,28 @@ pub unsafe fn call<Rq: Message, Rp: Message, T>(
         }
         return Err(error);
     }
-    // SAFETY: the kernel wrote the reply and its trailer at the start of the exchange.
+    // SAFETY: the kernel just wrote the reply and its trailer at the start of the
+    // exchange, of `capacity` bytes.
+    unsafe { take_reply::<Rp, T>(start, capacity, id, trailer_elements, read) }
+}
+
+/// The end of [`call`] (and of its `async` form), once the reply is received: checks it,
+/// lets `read` take the results where they lie, and on any error destroys it.
+///
+/// # Safety
+///
+/// A receive into the `capacity` bytes at `start` (8-byte aligned) just succeeded, and
+/// nothing else refers to them.
+#[inline(always)]
+pub(crate) unsafe fn take_reply<Rp: Message, T>(
+    start: *mut u8,
+    capacity: usize,
+    id: mach_msg_id_t,
+    trailer_elements: Option<u32>,
+    read: impl FnOnce(&mut Reader<'_>, &Trailer) -> Result<T>,
+) -> Result<T> {
+    let head = start.cast::<mach_msg_header_t>();
+    // SAFETY: per the contract above.
     let received = unsafe { received_bytes(start, capacity) };
     let trailer = match trailer_elements {
         Some(_) => Trailer::after(received),
@@ -252,7 +311,7 @@ pub unsafe fn call<Rq: Message, Rp: Message, T>(
 
 /// The stub's one buffer: the request goes out of it and the reply comes back into it.
 #[repr(C)]
-union Exchange<Rq: Copy, Rp: Copy> {
+pub(crate) union Exchange<Rq: Copy, Rp: Copy> {
     request: Rq,
     reply: Received<Rp>,
 }
@@ -260,7 +319,10 @@ union Exchange<Rq: Copy, Rp: Copy> {
 /// Writes a request with `write` after its header (which the caller sets) into `buffer`,
 /// returning its size.
 #[inline(always)]
-fn write_request<Rq: Message>(buffer: &mut [MaybeUninit<u8>], write: impl FnOnce(&mut Writer<'_>)) -> usize {
+pub(crate) fn write_request<Rq: Message>(
+    buffer: &mut [MaybeUninit<u8>],
+    write: impl FnOnce(&mut Writer<'_>),
+) -> usize {
     let mut writer = Writer::new(buffer, size_of::<Rq>());
     write(&mut writer);
     writer.size()
@@ -368,7 +430,7 @@ fn check_reply<Rp: Message>(bytes: &mut [u8], reply_id: mach_msg_id_t) -> Result
 /// with the request's id.
 #[repr(C, packed(4))]
 #[derive(Clone, Copy)]
-struct RetCodeOnly {
+pub(crate) struct RetCodeOnly {
     head: mach_msg_header_t,
     ndr: sys::NDR_record_t,
     ret_code: sys::kern_return_t,
@@ -441,6 +503,41 @@ pub unsafe fn post<Rq: Message>(
     reply: mach_port_t,
     reply_disposition: mach_msg_type_name_t,
 ) -> Result<()> {
+    let span = trace::client::<Rq>(id);
+    // SAFETY: the caller's promise, passed on unchanged.
+    let result = unsafe {
+        send::<Rq>(
+            write,
+            dest,
+            dest_disposition,
+            id,
+            options,
+            timeout,
+            reply,
+            reply_disposition,
+        )
+    };
+    span.finish(&result);
+    result
+}
+
+/// [`post`] without its span: sends the request.
+///
+/// # Safety
+///
+/// As [`post`].
+#[allow(clippy::too_many_arguments)]
+#[inline(always)]
+unsafe fn send<Rq: Message>(
+    write: impl FnOnce(&mut Writer<'_>),
+    dest: mach_port_t,
+    dest_disposition: mach_msg_type_name_t,
+    id: mach_msg_id_t,
+    options: sys::mach_msg_option_t,
+    timeout: sys::mach_msg_timeout_t,
+    reply: mach_port_t,
+    reply_disposition: mach_msg_type_name_t,
+) -> Result<()> {
     let mut request = MaybeUninit::<Rq>::uninit();
     let start = request.as_mut_ptr().cast::<u8>();
     let head = start.cast::<mach_msg_header_t>();
@@ -489,7 +586,7 @@ pub unsafe fn post<Rq: Message>(
 /// `mach_reply_port` in a hardened process, comes back as `MAKE_SEND_ONCE` under the
 /// receive right's name instead, the send-once right dropped without a notification:
 /// nothing to release, nothing to take.)
-fn handed_back_send_once(
+pub(crate) fn handed_back_send_once(
     message: &[u8],
     reply: mach_port_t,
     reply_disposition: mach_msg_type_name_t,
@@ -511,7 +608,7 @@ fn handed_back_send_once(
 /// in bootstrap_cmds' `migcom.tproj/user.c`), which leaks it instead. Messages queued
 /// ahead of the notification are destroyed: a call that had been sent would have taken
 /// the first of them as its reply, and refused it. Receives never wait.
-fn take_stray_notification(port: mach_port_t) {
+pub(crate) fn take_stray_notification(port: mach_port_t) {
     // A notification and the largest trailer fit; a larger message ahead of it is
     // destroyed by the kernel (`MACH_RCV_TOO_LARGE` without `MACH_RCV_LARGE`).
     let mut buffer = [0u64; 32];
@@ -563,7 +660,7 @@ pub(crate) fn mach_msg_code(result: sys::mach_msg_return_t) -> sys::mach_msg_ret
 
 /// Whether `code` (masked) is a `MACH_SEND_*` error: the request was not sent. (After a
 /// receive error the request was delivered, and its resources are the server's.)
-fn is_send_error(code: sys::mach_msg_return_t) -> bool {
+pub(crate) fn is_send_error(code: sys::mach_msg_return_t) -> bool {
     const SEND_ERRORS: sys::mach_msg_return_t = 0x1000_0000;
     code & !0x3fff == SEND_ERRORS && code != SEND_ERRORS
 }
@@ -626,7 +723,11 @@ impl Refused {
 /// `message` is the request after `mach_msg` refused it (or before it was ever sent,
 /// with a zero `msgh_size`); the names and addresses it holds are the caller's to
 /// release.
-unsafe fn release_refused(message: &[u8], descriptors: &[Descriptor], code: sys::mach_msg_return_t) {
+pub(crate) unsafe fn release_refused(
+    message: &[u8],
+    descriptors: &[Descriptor],
+    code: sys::mach_msg_return_t,
+) {
     let word = |at: usize| read_u32(message, at).unwrap_or(0);
     // The stubs send with a zero `msgh_size`; a pseudo-receive writes the size back.
     let refused = if word(4) != 0 {

@@ -10,37 +10,68 @@
 //! - [`serve`], [`serve_until`] with [`Shutdown`], [`serve_one`], [`Demux`],
 //!   [`MessageBuffer`]: the server side;
 //! - [`ReceiveRight`], [`SendRight`] and [`bootstrap`]: ports and their names.
+//! - `Readiness` (Apple platforms, Linux, Android): a port set whose messages make a file
+//!   descriptor readable, for event loops; with the `tokio` feature, `serve_async` and the
+//!   `_async` form of every client stub build on it.
 
 #![warn(missing_docs)]
 
 mod array;
+#[cfg(feature = "tokio")]
+mod asynchronous;
 pub mod bootstrap;
 mod client;
 mod describe;
 mod error;
+mod identity;
 mod layout;
 mod message;
 mod ndr;
 mod ool;
 mod port_array;
+#[cfg(any(target_vendor = "apple", target_os = "linux", target_os = "android"))]
+mod readiness;
 mod rights;
 mod server;
 mod string;
 pub mod sys;
+mod trace;
 mod trailer;
 mod wire;
 
 pub use array::{InlineArray, Pod};
+#[cfg(feature = "tokio")]
+pub use asynchronous::serve_async;
 pub use describe::{Description, Direction, SubsystemLayout, describe};
 pub use error::{Error, Result};
+pub use identity::{AuditToken, SecurityToken};
 pub use layout::{FieldLayout, Layout, RoutineLayout};
 pub use message::{Descriptor, Message, MessageBuffer, VarArray};
 pub use ool::{OutOfLine, Outgoing};
+#[cfg(any(target_vendor = "apple", target_os = "linux", target_os = "android"))]
+pub use readiness::Readiness;
 pub use rights::{PolyPort, ReceiveRight, Right, SendOnceRight, SendRight};
 pub use server::{Demux, Served, Shutdown, StaticServer, serve, serve_one, serve_until};
 pub use string::InlineString;
 pub use trailer::Trailer;
 pub use wire::OutArray;
+
+/// Not public API: wraps the `_async` client stubs of generated code, which exist only
+/// with the `tokio` feature (the macro cannot see the user's features; this crate can).
+#[cfg(feature = "tokio")]
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __async_stubs {
+    ($($stubs:tt)*) => { $($stubs)* };
+}
+
+/// Not public API: without the `tokio` feature, the `_async` client stubs are left out.
+#[cfg(not(feature = "tokio"))]
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __async_stubs {
+    ($($stubs:tt)*) => {};
+}
 
 /// `sizeof(mach_msg_max_trailer_t)`: the most a receive can append after a message.
 pub const MAX_TRAILER_SIZE: usize = 68;
@@ -53,7 +84,11 @@ pub mod __private {
     // `__mig::Name`, not a path of six tokens.
     pub use crate::*;
 
+    #[doc(hidden)]
+    pub use crate::__async_stubs as async_stubs;
     pub use crate::array::{bounded, to_wire};
+    #[cfg(feature = "tokio")]
+    pub use crate::asynchronous::{call_async, post_async, send_ret_code_async};
     pub use crate::client::{ReplyPort, call, post, send_ret_code};
     pub use crate::describe::debug_message;
     pub use crate::layout::check_layout;

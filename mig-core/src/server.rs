@@ -205,19 +205,21 @@ pub fn routine<Rq: Message, Rp: Message, T>(
     handler: impl FnOnce(&mut Reader<'_>, &Trailer, &mut Slots<'_>) -> Result<T>,
     reply_of: impl FnOnce(T, &mut Writer<'_>) -> Result<()>,
 ) {
-    let result = accept::<Rq>(request).and_then(|(shape, trailer)| {
-        guarded(|| {
-            let out = handler(
-                &mut request.reader(shape),
-                &trailer,
-                &mut reply_buffer.slots(size_of::<Rp>()),
-            )?;
-            write_reply::<Rp>(reply_buffer, |writer| reply_of(out, writer))
-        })
-    });
-    if let Err(error) = result {
-        failed(request, reply_buffer, error);
-    }
+    traced::<Rq>(request, reply_buffer, |request, reply_buffer| {
+        let result = accept::<Rq>(request).and_then(|(shape, trailer)| {
+            guarded(|| {
+                let out = handler(
+                    &mut request.reader(shape),
+                    &trailer,
+                    &mut reply_buffer.slots(size_of::<Rp>()),
+                )?;
+                write_reply::<Rp>(reply_buffer, |writer| reply_of(out, writer))
+            })
+        });
+        if let Err(error) = result {
+            failed(request, reply_buffer, error);
+        }
+    })
 }
 
 /// Writes a routine's reply into the buffer [`prepare_reply`] set up: its header, with
@@ -280,21 +282,23 @@ pub fn deferred_routine<Rq: Message>(
     reply_buffer: &mut MessageBuffer,
     handler: impl FnOnce(&mut Reader<'_>, &Trailer, mach_port_t) -> Result<()>,
 ) {
-    let (shape, trailer) = match accept::<Rq>(request) {
-        Ok(accepted) => accepted,
-        // A malformed request is answered at once, like any other.
-        Err(error) => return error_reply(reply_buffer, error),
-    };
-    // The reply port moves to the handler: neither the loop nor the request keep it.
-    let reply_port = core::mem::replace(
-        &mut request.header_mut_kept().msgh_remote_port,
-        sys::MACH_PORT_NULL,
-    );
-    reply_buffer.header_mut().msgh_remote_port = sys::MACH_PORT_NULL;
-    match guarded(|| handler(&mut request.reader(shape), &trailer, reply_port)) {
-        Ok(()) => success_reply(reply_buffer),
-        Err(error) => error_reply(reply_buffer, error),
-    }
+    traced::<Rq>(request, reply_buffer, |request, reply_buffer| {
+        let (shape, trailer) = match accept::<Rq>(request) {
+            Ok(accepted) => accepted,
+            // A malformed request is answered at once, like any other.
+            Err(error) => return error_reply(reply_buffer, error),
+        };
+        // The reply port moves to the handler: neither the loop nor the request keep it.
+        let reply_port = core::mem::replace(
+            &mut request.header_mut_kept().msgh_remote_port,
+            sys::MACH_PORT_NULL,
+        );
+        reply_buffer.header_mut().msgh_remote_port = sys::MACH_PORT_NULL;
+        match guarded(|| handler(&mut request.reader(shape), &trailer, reply_port)) {
+            Ok(()) => success_reply(reply_buffer),
+            Err(error) => error_reply(reply_buffer, error),
+        }
+    })
 }
 
 /// Builds a routine's reply for a deferred answer: what `write` writes, in a buffer of
@@ -393,6 +397,18 @@ pub fn simple_routine<Rq: Message>(
     reply_buffer: &mut MessageBuffer,
     handler: impl FnOnce(&mut Reader<'_>, &Trailer) -> Result<()>,
 ) {
+    traced::<Rq>(request, reply_buffer, |request, reply_buffer| {
+        simple_routine_body::<Rq>(request, reply_buffer, handler)
+    })
+}
+
+/// [`simple_routine`] without its span.
+#[inline(always)]
+fn simple_routine_body<Rq: Message>(
+    request: &mut MessageBuffer,
+    reply_buffer: &mut MessageBuffer,
+    handler: impl FnOnce(&mut Reader<'_>, &Trailer) -> Result<()>,
+) {
     let result = accept::<Rq>(request)
         .and_then(|(shape, trailer)| guarded(|| handler(&mut request.reader(shape), &trailer)));
     match result {
@@ -400,6 +416,30 @@ pub fn simple_routine<Rq: Message>(
         // A peer may send a simpleroutine with a reply right: not kept either.
         Err(error) => failed(request, reply_buffer, error),
     }
+}
+
+/// Runs the server side of `Rq` on a request in its span (feature `tracing`), which
+/// records the code the reply carries.
+#[inline(always)]
+fn traced<Rq: Message>(
+    request: &mut MessageBuffer,
+    reply_buffer: &mut MessageBuffer,
+    body: impl FnOnce(&mut MessageBuffer, &mut MessageBuffer),
+) {
+    let span = crate::trace::server::<Rq>(request.header().msgh_id);
+    body(request, reply_buffer);
+    span.finish_code(reply_code(reply_buffer));
+}
+
+/// The code a reply carries: none (success) in a complex reply, else its `RetCode`.
+#[inline(always)]
+fn reply_code(reply: &MessageBuffer) -> kern_return_t {
+    let head = reply.header();
+    if head.msgh_bits & sys::MACH_MSGH_BITS_COMPLEX != 0 {
+        return sys::KERN_SUCCESS;
+    }
+    crate::message::read_u32(reply.bytes(), REPLY_ERROR_SIZE - 4)
+        .map_or(sys::KERN_SUCCESS, |code| code as kern_return_t)
 }
 
 /// One `simpleroutine` whose complex request leaves its `RetCode` out (see
@@ -415,32 +455,34 @@ pub fn simple_routine_with_ret_code<Rq: Message>(
     reply_buffer: &mut MessageBuffer,
     handler: impl FnOnce(&mut Reader<'_>, &Trailer, kern_return_t) -> Result<()>,
 ) {
-    let head = *request.header();
-    let code_only =
-        head.msgh_bits & sys::MACH_MSGH_BITS_COMPLEX == 0 && head.msgh_size as usize == REPLY_ERROR_SIZE;
-    if !code_only {
-        return simple_routine::<Rq>(request, reply_buffer, |reader, trailer| {
-            handler(reader, trailer, sys::KERN_SUCCESS)
-        });
-    }
-    if !request.take_proof() {
-        return failed(request, reply_buffer, Error::MIG_BAD_ARGUMENTS);
-    }
-    let trailer = trailer_of::<Rq>(request);
-    let Some(code) = crate::message::read_u32(request.bytes(), REPLY_ERROR_SIZE - 4) else {
-        return failed(request, reply_buffer, Error::MIG_BAD_ARGUMENTS);
-    };
-    // The arguments the code stands in for: a zeroed request of the routine's maximum
-    // size (every count 0, every descriptor null), with the received header.
-    let mut zero = MessageBuffer::with_capacity(size_of::<Rq>());
-    *zero.header_mut() = mach_msg_header_t {
-        msgh_size: size_of::<Rq>() as u32,
-        ..head
-    };
-    match guarded(|| handler(&mut zero.reader(Shape::FULL), &trailer, code as kern_return_t)) {
-        Ok(()) => success_reply(reply_buffer),
-        Err(error) => failed(request, reply_buffer, error),
-    }
+    traced::<Rq>(request, reply_buffer, |request, reply_buffer| {
+        let head = *request.header();
+        let code_only =
+            head.msgh_bits & sys::MACH_MSGH_BITS_COMPLEX == 0 && head.msgh_size as usize == REPLY_ERROR_SIZE;
+        if !code_only {
+            return simple_routine_body::<Rq>(request, reply_buffer, |reader, trailer| {
+                handler(reader, trailer, sys::KERN_SUCCESS)
+            });
+        }
+        if !request.take_proof() {
+            return failed(request, reply_buffer, Error::MIG_BAD_ARGUMENTS);
+        }
+        let trailer = trailer_of::<Rq>(request);
+        let Some(code) = crate::message::read_u32(request.bytes(), REPLY_ERROR_SIZE - 4) else {
+            return failed(request, reply_buffer, Error::MIG_BAD_ARGUMENTS);
+        };
+        // The arguments the code stands in for: a zeroed request of the routine's maximum
+        // size (every count 0, every descriptor null), with the received header.
+        let mut zero = MessageBuffer::with_capacity(size_of::<Rq>());
+        *zero.header_mut() = mach_msg_header_t {
+            msgh_size: size_of::<Rq>() as u32,
+            ..head
+        };
+        match guarded(|| handler(&mut zero.reader(Shape::FULL), &trailer, code as kern_return_t)) {
+            Ok(()) => success_reply(reply_buffer),
+            Err(error) => failed(request, reply_buffer, error),
+        }
+    })
 }
 
 /// Turns the prepared reply into a `mig_reply_error_t` carrying `error`.
@@ -507,21 +549,44 @@ pub fn serve_one<D: Demux>(
         *reply = MessageBuffer::with_capacity(D::MAX_REPLY_SIZE.max(REPLY_ERROR_SIZE));
     }
     // Codes are matched without the bits XNU may or into them (`MACH_MSG_MASK`).
-    let received = loop {
-        match mach_msg_code(request.receive(port, sys::MACH_RCV_VOUCHER, sys::MACH_MSG_TIMEOUT_NONE)) {
-            // Nothing was received (`ipc_mqueue_receive_results` in XNU's
-            // osfmk/ipc/ipc_mqueue.c: the wait was restarted or interrupted): receive
-            // again, which tells whether the port is still ours.
-            sys::MACH_RCV_PORT_CHANGED | sys::MACH_RCV_INTERRUPTED => continue,
-            received => break received,
+    loop {
+        let code = mach_msg_code(request.receive(port, sys::MACH_RCV_VOUCHER, sys::MACH_MSG_TIMEOUT_NONE));
+        match receipt(code, request) {
+            Receipt::Request => break,
+            Receipt::Again => continue,
+            Receipt::Done(served) => return Ok(served),
+            Receipt::Failed(error) => return Err(error),
         }
-    };
-    match received {
-        sys::MACH_MSG_SUCCESS => {}
-        sys::MACH_RCV_PORT_DIED | sys::MACH_RCV_INVALID_NAME => return Ok(Served::PortGone),
+    }
+    serve_received(demux, request, reply, false);
+    Ok(Served::Handled)
+}
+
+/// What a server's receive came to.
+pub(crate) enum Receipt {
+    /// A request to serve is in the buffer.
+    Request,
+    /// Nothing was received: receive again.
+    Again,
+    /// Nothing to serve: the port is gone, or what arrived was dealt with here.
+    Done(Served),
+    /// The receive failed.
+    Failed(Error),
+}
+
+/// Sorts out the (masked) code of a server's receive into `request`, releasing a request
+/// the kernel delivered only in part.
+pub(crate) fn receipt(code: sys::mach_msg_return_t, request: &mut MessageBuffer) -> Receipt {
+    match code {
+        sys::MACH_MSG_SUCCESS => Receipt::Request,
+        // Nothing was received (`ipc_mqueue_receive_results` in XNU's
+        // osfmk/ipc/ipc_mqueue.c: the wait was restarted or interrupted): receive
+        // again, which tells whether the port is still ours.
+        sys::MACH_RCV_PORT_CHANGED | sys::MACH_RCV_INTERRUPTED => Receipt::Again,
+        sys::MACH_RCV_PORT_DIED | sys::MACH_RCV_INVALID_NAME => Receipt::Done(Served::PortGone),
         // The kernel destroyed a request too large for any routine; its sender learns
         // from the reply right's death.
-        sys::MACH_RCV_TOO_LARGE => return Ok(Served::Handled),
+        sys::MACH_RCV_TOO_LARGE => Receipt::Done(Served::Handled),
         // A message was received, but some of its body's rights or memory could not be
         // (XNU's `ipc_kmsg_copyout_descriptors`; the code carries `MACH_MSG_IPC_SPACE` or
         // `MACH_MSG_VM_SPACE` bits): an incomplete request is no request. Release what
@@ -529,10 +594,22 @@ pub fn serve_one<D: Demux>(
         sys::MACH_RCV_BODY_ERROR => {
             // SAFETY: a received message we own; what failed to arrive is null.
             unsafe { sys::mach_msg_destroy(request.as_mut_ptr()) };
-            return Ok(Served::Handled);
+            Receipt::Done(Served::Handled)
         }
-        code => return Err(Error::from_code(code).unwrap_or(Error::KERN_FAILURE)),
+        code => Receipt::Failed(Error::from_code(code).unwrap_or(Error::KERN_FAILURE)),
     }
+}
+
+/// Serves a request just received into `request`: dispatches it and sends its reply.
+/// With `keep_timed_out`, a reply to a send right whose queue is full
+/// (`MACH_SEND_TIMED_OUT`) is left in `reply`, as the kernel handed it back, for the
+/// caller to send again or release ([`release_unsent`]), and `true` is returned.
+pub(crate) fn serve_received<D: Demux>(
+    demux: &D,
+    request: &mut MessageBuffer,
+    reply: &mut MessageBuffer,
+    keep_timed_out: bool,
+) -> bool {
     // As libsystem's `mach_msg_server` (`libsyscall/mach/mach_msg.c`): the request is
     // received with its voucher (`MACH_RCV_VOUCHER`), which the thread adopts while the
     // handler runs and the reply is sent, so the client's QoS and importance carry
@@ -543,18 +620,38 @@ pub fn serve_one<D: Demux>(
     let head: *mut mach_msg_header_t = request.header_mut_kept();
     // SAFETY: `head` points at the received message's header, in the request buffer.
     let adopted = unsafe { sys::voucher_mach_msg_adopt(head) };
-    handle(demux, request, reply);
+    let kept = handle(demux, request, reply, keep_timed_out);
     // SAFETY: the state the adopt above returned, restored once.
     unsafe { sys::voucher_mach_msg_revert(adopted) };
-    Ok(Served::Handled)
+    kept
 }
 
-/// Dispatches a received request and sends its reply (see [`serve_one`]).
-fn handle<D: Demux>(demux: &D, request: &mut MessageBuffer, reply: &mut MessageBuffer) {
+/// Sends a reply [`serve_received`] kept, without waiting: `true` if it is gone (sent,
+/// or refused and released), `false` if the queue is still full and it is still in
+/// `reply`.
+#[cfg(feature = "tokio")]
+pub(crate) fn resend_reply(reply: &mut MessageBuffer) -> bool {
+    send_prepared(reply, true)
+}
+
+/// Releases a reply [`serve_received`] kept, which will not be sent.
+#[cfg(feature = "tokio")]
+pub(crate) fn release_unsent(reply: &mut MessageBuffer) {
+    consume_unsent(reply, sys::MACH_SEND_TIMED_OUT);
+}
+
+/// Dispatches a received request and sends its reply (see [`serve_one`]), returning
+/// whether a timed-out reply was kept (see [`serve_received`]).
+fn handle<D: Demux>(
+    demux: &D,
+    request: &mut MessageBuffer,
+    reply: &mut MessageBuffer,
+    keep_timed_out: bool,
+) -> bool {
     demux.demux(request, reply);
     let code = ret_code(reply);
     if code == Error::MIG_NO_REPLY.code() {
-        return;
+        return false;
     }
     if code != 0 {
         // The request failed: release what it carried, but not the reply right, which
@@ -567,8 +664,14 @@ fn handle<D: Demux>(demux: &D, request: &mut MessageBuffer, reply: &mut MessageB
     if reply.header().msgh_remote_port == sys::MACH_PORT_NULL {
         // No reply port: a simpleroutine, or a sender that wants no answer.
         destroy_if_complex(reply);
-        return;
+        return false;
     }
+    !send_prepared(reply, keep_timed_out)
+}
+
+/// Sends the reply in `reply`; `true` if it is gone (sent, or refused and released),
+/// `false` if, with `keep_timed_out`, it timed out and is still there.
+fn send_prepared(reply: &mut MessageBuffer, keep_timed_out: bool) -> bool {
     let send_once =
         reply.header().msgh_bits & sys::MACH_MSGH_BITS_REMOTE_MASK == sys::MACH_MSG_TYPE_MOVE_SEND_ONCE;
     // A send-once reply always gets through; to a send right, never block the server.
@@ -590,9 +693,17 @@ fn handle<D: Demux>(demux: &D, request: &mut MessageBuffer, reply: &mut MessageB
             sys::MACH_PORT_NULL,
         )
     };
-    if mach_msg_code(sent) != sys::MACH_MSG_SUCCESS {
+    let code = mach_msg_code(sent);
+    if code == sys::MACH_SEND_TIMED_OUT && keep_timed_out {
+        // The kernel handed it back whole (XNU pseudo-received it: its rights renamed in
+        // our space with dispositions that send them again as they are, its size written
+        // into the header); it can be sent again.
+        return false;
+    }
+    if code != sys::MACH_MSG_SUCCESS {
         consume_unsent(reply, sent);
     }
+    true
 }
 
 fn destroy_if_complex(reply: &mut MessageBuffer) {

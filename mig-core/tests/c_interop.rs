@@ -223,9 +223,8 @@ impl names::Server for Names {
     fn bytes(&self, _: mach_port_t, data: mig_core::OutOfLine<u8>) -> mig_core::Result<i32> {
         Ok(data.len() as i32)
     }
-    fn whoami(&self, _: mach_port_t, token: [u32; 8]) -> mig_core::Result<i32> {
-        // audit_token_t's sixth word is the pid.
-        Ok(token[5] as i32)
+    fn whoami(&self, _: mach_port_t, token: mig_core::AuditToken) -> mig_core::Result<i32> {
+        Ok(token.pid())
     }
 }
 

@@ -196,6 +196,26 @@ pub mod add {
             )
         }
     }
+    __mig::async_stubs! {
+        #[doc =
+        "The `.await`able form of [`add2`], for tokio: a full queue and the reply are waited for without blocking the thread. Dropping the future cancels the call (its reply port is destroyed, and a reply that comes later with it).\n\n"]
+        #[doc =
+        " Calls routine `add2` on `server`: sends the request (msgh_id 100) and waits for the reply (msgh_id 200)."]
+        #[inline] pub async fn add2_async(server : __mig::types::mach_port_t, a :
+        __mig::types::int, b : __mig::types::int) -> __mig::Result < __mig::types::int >
+        { unsafe { __mig::call_async:: < add2::Request, add2::Reply, _ > (| __writer | {
+        __writer.put(24, __mig::NDR); __writer.put(32, a); __writer.put(36, b); },
+        server, 19, add2::ID, 0, 0, __mig::ReplyPort::Mig, __mig::None, | __reader,
+        __trailer | { let __reader = & * __reader; __mig::Ok(__reader.get:: <
+        __mig::types::int > (36, 0)) },). await } } #[doc =
+        "The `.await`able form of [`note`], for tokio: a full queue and the reply are waited for without blocking the thread. Dropping the future cancels the call (its reply port is destroyed, and a reply that comes later with it).\n\n"]
+        #[doc =
+        " Sends simpleroutine `note` (msgh_id 101) to `server` without waiting for an answer."]
+        #[inline] pub async fn note_async(server : __mig::types::mach_port_t, value :
+        __mig::types::int) -> __mig::Result < () > { unsafe { __mig::post_async:: <
+        note::Request > (| __writer | { __writer.put(24, __mig::NDR); __writer.put(32,
+        value); }, server, 19, note::ID, 0, 0, __mig::sys::MACH_PORT_NULL, 0,). await } }
+    }
     /// The server of subsystem `add`: one method per routine. Serve it with [`Service`] and `mig::serve`, or call [`dispatch`] from your own loop.
     pub trait Server {
         /// Handles routine `add2` (msgh_id 100). `Ok` sends the reply; `Err` sends a `mig_reply_error_t` carrying the code, except `Error::NO_REPLY`, which sends nothing and releases the reply right (the client gets `MIG_SERVER_DIED`): only a handler that takes the reply port (`sreplyport`) can answer later.

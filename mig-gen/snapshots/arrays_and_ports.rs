@@ -206,6 +206,27 @@ pub mod bulk {
             )
         }
     }
+    __mig::async_stubs! {
+        #[doc =
+        "The `.await`able form of [`swap`], for tokio: a full queue and the reply are waited for without blocking the thread. Dropping the future cancels the call (its reply port is destroyed, and a reply that comes later with it).\n\n"]
+        #[doc =
+        " Calls routine `swap` on `server`: sends the request (msgh_id 200) and waits for the reply (msgh_id 300). The reply's `w2` is copied into `w2` (its elements replaced) when the call succeeds; an `Err` leaves it as it was."]
+        #[inline] pub async fn swap_async(server : __mig::types::mach_port_t, w : &
+        [__mig::types::int], right : __mig::SendRight, w2 : & mut words_t) ->
+        __mig::Result < swap::Output > { let __wire_w = __mig::bounded(w, 16) ?; unsafe {
+        __mig::call_async:: < swap::Request, swap::Reply, _ > (| __writer | { __writer
+        .put(24, __mig::body(1)); __writer.put(28, __mig::port(right.into_raw(), 17));
+        __writer.put(40, __mig::NDR); __writer.put(48, __wire_w.len() as u32); __writer
+        .elements(52, 16, & * __wire_w); }, server, 19, swap::ID, 0, 0,
+        __mig::ReplyPort::Mig, __mig::None, | __reader, __trailer | { let __take_data = {
+        let __descriptor = __reader.take_out_of_line(28); unsafe {
+        __mig::OutOfLine::from_raw(__descriptor.address as usize as u64, __reader.get:: <
+        u32 > (64, 0) as usize) } }; let __take_back = unsafe {
+        __mig::SendRight::from_raw(__reader.take_port(44).name) }; let __reader = & *
+        __reader; let __result = swap::Output { data : __take_data, back : __take_back };
+        __reader.copy_into(72, 0, __reader.get:: < u32 > (68, 0), w2);
+        __mig::Ok(__result) },). await } }
+    }
     /// The server of subsystem `bulk`: one method per routine. Serve it with [`Service`] and `mig::serve`, or call [`dispatch`] from your own loop.
     pub trait Server {
         /// Handles routine `swap` (msgh_id 200). `Ok` sends the reply; `Err` sends a `mig_reply_error_t` carrying the code, except `Error::NO_REPLY`, which sends nothing and releases the reply right (the client gets `MIG_SERVER_DIED`): only a handler that takes the reply port (`sreplyport`) can answer later. The handler writes `w2` into the reply where it is sent from (up to the array's maximum); an `Err` sends none of it.

@@ -318,7 +318,7 @@ impl everything::Server for Rich {
         masks.extend_from_slice(&[1, 2])?;
         Ok(vec![self.port, self.port])
     }
-    fn poly(&self, _: mach_port_t, p: PolyPort, _who: [u32; 8]) -> mig::Result<()> {
+    fn poly(&self, _: mach_port_t, p: PolyPort, _who: mig::AuditToken) -> mig::Result<()> {
         // SAFETY: a right this request delivered, owned by this handler alone.
         drop(unsafe { p.into_right() });
         Ok(())

@@ -61,7 +61,7 @@ impl everything::Server for All {
     fn handlers(&self, _: mach_port_t, _masks: &mut OutArray<'_, i32>) -> mig::Result<Vec<mach_port_t>> {
         Ok(Vec::new())
     }
-    fn poly(&self, _: mach_port_t, p: PolyPort, _who: [u32; 8]) -> mig::Result<()> {
+    fn poly(&self, _: mach_port_t, p: PolyPort, _who: mig::AuditToken) -> mig::Result<()> {
         // SAFETY: a right this request delivered, owned by this handler alone.
         drop(unsafe { p.into_right() });
         Ok(())

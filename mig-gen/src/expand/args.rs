@@ -109,10 +109,30 @@ pub fn is_variable(arg: &Arg) -> bool {
     matches!(arg.ty.wire, crate::model::Wire::Variable { .. })
 }
 
+/// The typed identity a security or audit token argument (`ServerAuditToken`,
+/// `UserSecToken`, …) is read as: `mig::AuditToken` or `mig::SecurityToken`, whatever
+/// 8- or 32-byte MIG type names it, unless that type is the user's own (`rusttype:`).
+pub fn token_type(paths: &Paths, arg: &Arg) -> Option<TokenStream> {
+    let krate = &paths.krate;
+    let Role::Trailer { element, .. } = arg.role else {
+        return None;
+    };
+    if matches!(arg.ty.rust, crate::model::Rust::User { .. }) {
+        return None;
+    }
+    match element {
+        TrailerElement::AuditToken => Some(quote!(#krate::AuditToken)),
+        TrailerElement::SecurityToken => Some(quote!(#krate::SecurityToken)),
+        TrailerElement::Seqno | TrailerElement::Context => None,
+    }
+}
+
 /// What the client gets for `out` value `arg`: received rights are owned.
 pub fn received_out_type(paths: &Paths, arg: &Arg, scope: Scope) -> TokenStream {
     let krate = &paths.krate;
-    if ports::is_poly(arg) {
+    if let Some(token) = token_type(paths, arg) {
+        token
+    } else if ports::is_poly(arg) {
         quote!(#krate::PolyPort)
     } else if ports::is_port(arg) {
         ports::received_type(paths, arg)

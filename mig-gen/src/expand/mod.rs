@@ -8,6 +8,7 @@
 //! (`use ::mig::__private as __mig;`): `__mig::Name`, not a path of six tokens.
 
 mod args;
+mod asynchronous;
 mod client;
 mod names;
 mod ports;
@@ -62,11 +63,20 @@ pub fn subsystem(
         .zip(&layout.routines)
         .enumerate()
         .map(|(index, (routine, l))| structs::routine_module(&paths, routine, l, index));
-    let clients = model
+    let stubs: Vec<_> = model
         .routines
         .iter()
         .zip(&layout.routines)
-        .map(|(r, l)| names::located_fn(client::stub(&paths, r, l), r));
+        .map(|(r, l)| (r, client::stub(&paths, r, l)))
+        .collect();
+    let async_clients = asynchronous::stubs(
+        &paths,
+        stubs
+            .iter()
+            .map(|(r, stub)| names::located_fn(asynchronous::stub(stub.clone()), r))
+            .collect(),
+    );
+    let clients = stubs.into_iter().map(|(r, stub)| names::located_fn(stub, r));
     let server = complete.then(|| server::items(&paths, model, layout));
     let table = structs::table(&paths, model, layout);
     quote! {
@@ -87,6 +97,7 @@ pub fn subsystem(
 
             #(#routine_modules)*
             #(#clients)*
+            #async_clients
             #server
 
             /// Every routine's messages, in definition order (`skip`s left out): msgh_ids,

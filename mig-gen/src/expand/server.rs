@@ -6,7 +6,7 @@ use quote::quote;
 use super::args::{
     handler_out_type, is_out_of_line, is_port_array, is_string, is_variable, out_array, outtran,
     port_array_to_wire, read_trailer, received_port_array, sent_out_type, server_output_differs,
-    server_values,
+    server_values, token_type,
 };
 use super::names::{Paths, Scope, docs_with, ident, lit_i32, user_path};
 use super::ports;
@@ -250,7 +250,9 @@ fn arg_type(paths: &Paths, arg: &Arg) -> TokenStream {
 /// A handler parameter's type before any `intran:`.
 fn wire_param_type(paths: &Paths, arg: &Arg) -> TokenStream {
     let krate = &paths.krate;
-    if arg.role == Role::Out {
+    if let Some(token) = token_type(paths, arg) {
+        token
+    } else if arg.role == Role::Out {
         quote!(#krate::sys::mach_msg_type_number_t)
     } else if matches!(arg.role, Role::ReplyPort { .. }) {
         ports::received_type(paths, arg)

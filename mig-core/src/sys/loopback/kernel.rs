@@ -197,6 +197,8 @@ impl Kernel {
             p.set = Some(set);
             s.members.push(port);
         }
+        #[cfg(any(target_os = "linux", target_os = "android"))]
+        self.signal_if_queued(port);
     }
 
     /// The name holding `port`'s receive right, if the right is in a space.
@@ -241,6 +243,8 @@ impl Kernel {
         if let Some(p) = self.ports.get_mut(&port) {
             p.queue.push_back(kmsg);
         }
+        #[cfg(any(target_os = "linux", target_os = "android"))]
+        self.signal_ready(port);
     }
 
     /// Whether `from` is `to`, or is in transit (transitively) inside `to`.

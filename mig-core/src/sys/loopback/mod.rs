@@ -15,7 +15,8 @@
 //! `mach_port_move_member`, `vm_allocate`/`vm_deallocate`, libsystem's
 //! `mach_msg_server`/`mach_msg_server_once`, the voucher calls
 //! (`voucher_mach_msg_set`, `voucher_mach_msg_adopt`, `voucher_mach_msg_revert`) and
-//! `thread_get_special_reply_port`, the test switch placing received
+//! `thread_get_special_reply_port`, the test switch setting the identity a task's
+//! messages carry in their trailers (`loopback_task_set_tokens`), the test switch placing received
 //! out-of-line memory within its page (`loopback_set_ool_placement`), the trailer
 //! option helpers (`MACH_RCV_TRAILER_ELEMENTS`, ...), the notification
 //! structs `mach2` keeps in its `notify` module, the tasks
@@ -25,7 +26,8 @@
 //! `loopback_queued_messages`, `loopback_vm_is_allocated`,
 //! `loopback_guard_exceptions`), the test switches
 //! `loopback_pseudo_receive_timeouts` and `loopback_vm_limit` (a resource shortage on
-//! demand) and, with the
+//! demand), the readiness descriptor of a port set (`loopback_port_set_signal`,
+//! [`LoopbackSignal`]) and, with the
 //! `c-abi` feature, the C-linkage exports (`loopback_c_abi_symbols`).
 //!
 //! # Fidelity to XNU
@@ -42,8 +44,9 @@
 //! | a receiver without room for out-of-line memory (`MACH_RCV_BODY_ERROR \| MACH_MSG_VM_SPACE`) | on demand: `loopback_vm_limit` caps a task's memory |
 //! | complex messages: port, OOL and OOL-ports descriptors | implemented; fields checked as XNU's copyin checks them (a port array's `copy` byte and every pad byte ignored; a disposition checked only with a valid name); OOL data is always copied; guarded port descriptors are rejected (`MACH_SEND_INVALID_TYPE`) |
 //! | received OOL memory: `deallocate` set only for a virtual copy, and `mach_msg_destroy` frees only regions so marked | implemented; placed at the start of a page unless `loopback_set_ool_placement` asks for XNU's sender's page offset (or any offset) |
-//! | trailers up to `mach_msg_mac_trailer_t` | implemented; audit token from the real uid/gid/pid, no audit session, MAC labels 0 |
+//! | trailers up to `mach_msg_mac_trailer_t` | implemented; the sender's tokens are stamped at send, from its task (the process's real uid/gid/pid, no audit session nor pid version, unless a test set them with `loopback_task_set_tokens`), the kernel's (`KERNEL_SECURITY_TOKEN_VALUE`, `KERNEL_AUDIT_TOKEN_VALUE`) on notifications and kernel replies; MAC labels 0 |
 //! | port sets | implemented |
+//! | readiness of a port set as a descriptor (XNU: a kqueue with `EVFILT_MACHPORT` on the set) | an eventfd (`loopback_port_set_signal`, Linux and Android only) signalled when a message is queued on a member and when a member joins with messages queued; like a level-triggered kqueue it may wake with nothing to receive, and one wake may stand for many messages. XNU's direct delivery through the filter (`MACH_RCV_MSG` in `fflags`) is not modelled |
 //! | `MACH_NOTIFY_SEND_ONCE` | implemented |
 //! | `MACH_NOTIFY_DEAD_NAME`, with the extra dead-name reference and immediate (`sync`) firing | implemented |
 //! | `MACH_NOTIFY_PORT_DELETED` when a name with a dead-name request goes first | implemented |
@@ -76,6 +79,8 @@ mod mig;
 mod msg;
 mod notify;
 mod port;
+#[cfg(any(target_os = "linux", target_os = "android"))]
+mod readiness;
 mod right;
 mod space;
 mod task;
@@ -116,13 +121,16 @@ pub use self::notify::{
     mach_dead_name_notification_t, mach_no_senders_notification_t, mach_port_deleted_notification_t,
     mach_port_destroyed_notification_t, mach_port_request_notification,
 };
+#[cfg(any(target_os = "linux", target_os = "android"))]
+pub use self::readiness::{LoopbackSignal, loopback_port_set_signal};
 pub use self::task::{
     loopback_live_tasks, loopback_task_create, loopback_task_terminate, loopback_with_task,
 };
 pub use self::trailer::{
     GET_RCV_ELEMENTS, MACH_MSG_TRAILER_MINIMUM_SIZE, MACH_RCV_TRAILER_ELEMENTS, MACH_RCV_TRAILER_MASK,
-    MACH_RCV_TRAILER_TYPE, MAX_TRAILER_SIZE, REQUESTED_TRAILER_SIZE, mach_msg_context_trailer_t,
-    mach_msg_format_0_trailer_t, mach_msg_mac_trailer_t, mach_msg_max_trailer_t, msg_labels_t,
+    MACH_RCV_TRAILER_TYPE, MAX_TRAILER_SIZE, REQUESTED_TRAILER_SIZE, loopback_task_set_tokens,
+    mach_msg_context_trailer_t, mach_msg_format_0_trailer_t, mach_msg_mac_trailer_t, mach_msg_max_trailer_t,
+    msg_labels_t,
 };
 pub use self::types::*;
 pub use self::vm::{

@@ -20,7 +20,7 @@ use super::port::{Carried, KDesc, Kind, Kmsg, ObjId, Target};
 use super::right::Ledger;
 use super::space::{Name, SpaceId, TASK_SELF_NAME, name_valid};
 use super::task;
-use super::trailer::{self, REQUESTED_TRAILER_SIZE};
+use super::trailer::{self, REQUESTED_TRAILER_SIZE, Tokens};
 use super::types::{
     MACH_MSG_OOL_DESCRIPTOR, MACH_MSG_OOL_PORTS_DESCRIPTOR, MACH_MSG_OOL_VOLATILE_DESCRIPTOR,
     MACH_MSG_PHYSICAL_COPY, MACH_MSG_PORT_DESCRIPTOR, MACH_MSG_SUCCESS, MACH_MSG_TIMEOUT_NONE,
@@ -446,12 +446,14 @@ impl Outgoing {
                 }
             });
         }
+        let sender = k.space(sid).map_or(Tokens::KERNEL, |s| s.tokens);
         let kmsg = Kmsg {
             bytes: self.bytes,
             dest: dest_right,
             reply,
             descs,
             stamp: 0,
+            sender,
         };
         k.enqueue(dest, kmsg);
     }
@@ -725,10 +727,11 @@ unsafe fn deliver(
         kernel::wake_all();
         return MACH_RCV_TOO_LARGE;
     }
+    let sender = kmsg.sender;
     let (mut bytes, status) = copyout(&mut k, sid, kmsg, local, option);
     drop(k);
     kernel::wake_all();
-    bytes.extend(trailer::build(option, seqno, context));
+    bytes.extend(trailer::build(option, seqno, context, sender));
     // SAFETY: `bytes.len()` == `needed` <= `rcv_size`, for which the caller
     // guarantees `msg` is writable; `bytes` is a separate allocation.
     unsafe { ptr::copy_nonoverlapping(bytes.as_ptr(), msg.cast::<u8>(), bytes.len()) };

@@ -19,6 +19,7 @@ use super::port::{Carried, KDesc, Kind, Kmsg, ObjId, Target};
 use super::right::Ledger;
 use super::space::{Name, Right, SpaceId, is_kernel_name, name_valid};
 use super::task;
+use super::trailer::Tokens;
 use super::types::{
     MACH_MSG_TYPE_MAKE_SEND_ONCE, MACH_MSG_TYPE_MOVE_RECEIVE, MACH_MSG_TYPE_MOVE_SEND_ONCE,
     MACH_MSGH_BITS_COMPLEX, MACH_NOTIFY_DEAD_NAME, MACH_NOTIFY_NO_SENDERS, MACH_NOTIFY_PORT_DELETED,
@@ -126,6 +127,7 @@ impl Kernel {
             reply: None,
             descs,
             stamp: 0,
+            sender: Tokens::KERNEL,
         };
         self.enqueue(notify, kmsg);
     }

@@ -4,6 +4,7 @@
 use std::collections::VecDeque;
 
 use super::space::SpaceId;
+use super::trailer::Tokens;
 use super::types::MACH_MSG_TYPE_COPY_SEND;
 use super::types::{
     MACH_MSG_TYPE_MAKE_SEND, MACH_MSG_TYPE_MAKE_SEND_ONCE, MACH_MSG_TYPE_MOVE_RECEIVE,
@@ -93,6 +94,8 @@ pub(super) struct Kmsg {
     pub descs: Vec<KDesc>,
     /// Global arrival order, so a port set hands out the oldest message first.
     pub stamp: u64,
+    /// The sender's identity, stamped at send: what the receiver's trailer says.
+    pub sender: Tokens,
 }
 
 impl Kmsg {
@@ -205,4 +208,7 @@ impl Port {
 #[derive(Debug, Default)]
 pub(super) struct PortSet {
     pub members: Vec<ObjId>,
+    /// The descriptor signalled when a member has a message queued (see `readiness`).
+    #[cfg(any(target_os = "linux", target_os = "android"))]
+    pub signal: Option<super::readiness::LoopbackSignal>,
 }

@@ -6,6 +6,7 @@ use std::collections::{HashMap, VecDeque};
 
 use super::kern_return::{KERN_INVALID_VALUE, KERN_NAME_EXISTS, kern_return_t};
 use super::port::ObjId;
+use super::trailer::Tokens;
 use super::types::{
     MACH_PORT_DEAD, MACH_PORT_NULL, MACH_PORT_TYPE_DEAD_NAME, MACH_PORT_TYPE_PORT_SET,
     MACH_PORT_TYPE_RECEIVE, MACH_PORT_TYPE_SEND, MACH_PORT_TYPE_SEND_ONCE, mach_port_name_t,
@@ -111,6 +112,8 @@ pub(super) struct Space {
     /// Mach port guard exceptions XNU would have raised in this task
     /// (`kGUARD_EXC_INVALID_NAME`: a right released under a name that holds none).
     pub guard_exceptions: usize,
+    /// The identity written into the trailers of the messages this task sends.
+    pub tokens: Tokens,
 }
 
 impl Space {
@@ -123,6 +126,7 @@ impl Space {
             by_port: HashMap::new(),
             task_port,
             guard_exceptions: 0,
+            tokens: Tokens::of_process(),
         }
     }
 

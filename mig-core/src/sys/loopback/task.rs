@@ -15,6 +15,7 @@ use super::kern_return::{KERN_INVALID_ARGUMENT, KERN_INVALID_TASK, KERN_SUCCESS,
 use super::kernel::{self, Kernel, header_bytes};
 use super::port::{Carried, Kind, Kmsg, Target};
 use super::space::{DEFAULT_SPACE, Right, SpaceId, TASK_SELF_NAME, name_valid};
+use super::trailer::Tokens;
 use super::types::{MACH_PORT_NULL, NDR_record, mach_msg_header_t, mach_port_t, task_t};
 use super::vm;
 
@@ -106,6 +107,7 @@ impl Kernel {
             reply: None,
             descs: Vec::new(),
             stamp: 0,
+            sender: Tokens::KERNEL,
         };
         self.enqueue(port, answer);
     }

@@ -108,35 +108,80 @@ unsafe extern "C" {
     safe fn getegid() -> u32;
 }
 
-/// The bytes of the trailer `option` asks for, for a message dequeued with
-/// sequence number `seqno` from a port whose context is `context`.
+/// A task's identity as the kernel writes it into the trailers of the messages the
+/// task sends: its security and audit tokens (XNU keeps them in the task, set from the
+/// process's credentials by `set_security_token` in bsd/kern/kern_prot.c, and copies
+/// them into each message at send in `ipc_kmsg_init_trailer_and_sign`,
+/// osfmk/ipc/ipc_kmsg.c).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(super) struct Tokens {
+    pub security: security_token_t,
+    pub audit: audit_token_t,
+}
+
+impl Tokens {
+    /// What messages the kernel itself sends carry (`KERNEL_SECURITY_TOKEN_VALUE`,
+    /// `KERNEL_AUDIT_TOKEN_VALUE`): uid 0 gid 1, and an all-zero audit token.
+    pub(super) const KERNEL: Tokens = Tokens {
+        security: security_token_t { val: [0, 1] },
+        audit: audit_token_t { val: [0; 8] },
+    };
+
+    /// The process's own: its effective ids in the security token and, in the audit
+    /// token, the audit user id (taken to be the real uid), effective and real ids and
+    /// pid; the audit session id and pid version have no Linux counterpart (0).
+    pub(super) fn of_process() -> Tokens {
+        let (ruid, euid, rgid, egid) = (getuid(), geteuid(), getgid(), getegid());
+        Tokens {
+            security: security_token_t { val: [euid, egid] },
+            audit: audit_token_t {
+                val: [ruid, euid, egid, ruid, rgid, std::process::id(), 0, 0],
+            },
+        }
+    }
+}
+
+/// Loopback-only, for tests: sets the identity the kernel writes into the trailers of
+/// the messages `task` sends from now on (a name in the caller's space:
+/// `mach_task_self()` or a task from `loopback_task_create`), as XNU's
+/// `task_set_security_tokens` does when a process changes credentials. A task starts
+/// with the process's own ids; messages the kernel sends (notifications) always carry
+/// the kernel's tokens. `KERN_INVALID_TASK` if `task` names no live task.
+pub fn loopback_task_set_tokens(
+    task: mach_port_name_t,
+    security: security_token_t,
+    audit: audit_token_t,
+) -> super::kern_return::kern_return_t {
+    super::kernel::with(|k| {
+        let sid = match k.task_space(task) {
+            Ok(sid) => sid,
+            Err(e) => return e,
+        };
+        match k.spaces.get_mut(&sid) {
+            Some(space) => {
+                space.tokens = Tokens { security, audit };
+                super::kern_return::KERN_SUCCESS
+            }
+            None => super::kern_return::KERN_INVALID_TASK,
+        }
+    })
+}
+
+/// The bytes of the trailer `option` asks for, for a message sent with `sender`'s
+/// tokens and dequeued with sequence number `seqno` from a port whose context is
+/// `context`.
 pub(super) fn build(
     option: mach_msg_option_t,
     seqno: mach_port_seqno_t,
     context: mach_port_context_t,
+    sender: Tokens,
 ) -> Vec<u8> {
     let size = REQUESTED_TRAILER_SIZE(option);
-    let (ruid, euid, rgid, egid) = (getuid(), geteuid(), getgid(), getegid());
     // Laid out as `mach_msg_max_trailer_t` (packed, so no padding), then cut
     // to the requested size.
-    let words = [
-        MACH_MSG_TRAILER_FORMAT_0,
-        size,
-        seqno,
-        // msgh_sender: the kernel's task security token is the effective ids.
-        euid,
-        egid,
-        // msgh_audit: the audit user id is taken to be the real uid; the
-        // audit session id and pid version have no Linux counterpart.
-        ruid,
-        euid,
-        egid,
-        ruid,
-        rgid,
-        std::process::id(),
-        0,
-        0,
-    ];
+    let mut words = vec![MACH_MSG_TRAILER_FORMAT_0, size, seqno];
+    words.extend(sender.security.val);
+    words.extend(sender.audit.val);
     let mut bytes: Vec<u8> = words.iter().flat_map(|w| w.to_ne_bytes()).collect();
     bytes.extend_from_slice(&context.to_ne_bytes());
     // msgh_ad and msgh_labels.sender: no MAC framework.
@@ -160,6 +205,9 @@ mod tests {
         assert_eq!(size(MACH_RCV_TRAILER_CTX), 60);
         assert_eq!(size(MACH_RCV_TRAILER_AV), 68);
         assert_eq!(MAX_TRAILER_SIZE, 68);
-        assert_eq!(build(MACH_RCV_TRAILER_ELEMENTS(4), 7, 9).len(), 60);
+        assert_eq!(
+            build(MACH_RCV_TRAILER_ELEMENTS(4), 7, 9, Tokens::KERNEL).len(),
+            60
+        );
     }
 }

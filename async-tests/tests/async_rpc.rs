@@ -1,0 +1,455 @@
+//! Async servers and clients over the loopback: `mig::serve_async` and the `_async`
+//! client stubs on tokio, with many concurrent calls, several ports on one task,
+//! cancellation, timeouts, a server dying mid-call, shutdown and full queues; and the
+//! loopback's accounting showing that nothing leaks.
+
+#![cfg(not(target_vendor = "apple"))]
+
+#[path = "../../tests/common/mod.rs"]
+mod common;
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::Duration;
+
+use common::{accounting, full_queue, in_new_task, port_with_queue_limit};
+use mig::sys::{self, mach_port_t};
+use mig::{Error, MessageBuffer, Readiness, ReceiveRight};
+
+mig::mig! {
+    subsystem arith 4200;
+    #include <mach/std_types.defs>
+
+    /// Adds two numbers.
+    routine add(server: mach_port_t; a: int; b: int; out c: int);
+    /// Counts a number.
+    simpleroutine note(server: mach_port_t; v: int);
+    waittime 30;
+    /// Adds two numbers, waiting at most 30 ms for the answer.
+    routine add_waiting(server: mach_port_t; a: int; b: int; out c: int);
+}
+
+/// The `a` on which `add` panics.
+const PANIC: i32 = -666;
+
+#[derive(Default)]
+struct Adder {
+    notes: AtomicUsize,
+}
+
+impl arith::Server for Arc<Adder> {
+    fn add(&self, _server: mach_port_t, a: i32, b: i32) -> mig::Result<i32> {
+        assert_ne!(a, PANIC, "the handler panics");
+        a.checked_add(b).ok_or(Error::KERN_INVALID_ARGUMENT)
+    }
+
+    fn note(&self, _server: mach_port_t, v: i32) -> mig::Result<()> {
+        self.notes.fetch_add(v as usize, Ordering::SeqCst);
+        Ok(())
+    }
+
+    fn add_waiting(&self, server: mach_port_t, a: i32, b: i32) -> mig::Result<i32> {
+        self.add(server, a, b)
+    }
+}
+
+/// Runs `test` on a one-thread runtime in a task of its own, then checks that the task
+/// holds no rights and no memory: everything the test made was released.
+fn run<F: std::future::Future<Output = ()>>(test: impl FnOnce() -> F) {
+    let _turn = common::one_at_a_time();
+    in_new_task(|_| {
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap();
+        runtime.block_on(test());
+        drop(runtime);
+        assert_eq!(accounting(), (0, 0), "rights and memory left in the task");
+        assert_eq!(sys::loopback_guard_exceptions(), 0);
+    });
+}
+
+/// A server task serving `ports` (moved in: they die with it) with one `serve_async`
+/// until the returned sender fires; its handle returns the loop's result.
+fn spawn_server(
+    adder: Arc<Adder>,
+    ports: Vec<ReceiveRight>,
+) -> (
+    tokio::sync::oneshot::Sender<()>,
+    tokio::task::JoinHandle<mig::Result<()>>,
+) {
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let readiness = Readiness::new().unwrap();
+    for port in &ports {
+        readiness.insert(port.name()).unwrap();
+    }
+    let server = tokio::spawn(async move {
+        let result = mig::serve_async(&readiness, &arith::Service(adder), async {
+            let _ = stopped.await;
+        })
+        .await;
+        drop(ports);
+        result
+    });
+    (stop, server)
+}
+
+/// Thousands of calls from many concurrent clients, spread over three ports that one
+/// `serve_async` serves from one task; simpleroutines too.
+#[test]
+fn many_clients_several_ports_one_task() {
+    run(|| async {
+        let adder = Arc::new(Adder::default());
+        let ports: Vec<ReceiveRight> = (0..3).map(|_| ReceiveRight::allocate().unwrap()).collect();
+        let sends: Vec<_> = ports.iter().map(|p| p.make_send().unwrap()).collect();
+        let (stop, server) = spawn_server(Arc::clone(&adder), ports);
+        let sends = Arc::new(sends);
+        let clients: Vec<_> = (0..16)
+            .map(|client| {
+                let sends = Arc::clone(&sends);
+                tokio::spawn(async move {
+                    for call in 0..150 {
+                        let port = sends[(client + call) % 3].name();
+                        let sum = arith::add_async(port, client as i32, call as i32).await.unwrap();
+                        assert_eq!(sum, (client + call) as i32);
+                        arith::note_async(port, 1).await.unwrap();
+                    }
+                })
+            })
+            .collect();
+        for client in clients {
+            client.await.unwrap();
+        }
+        assert_eq!(
+            arith::add_async(sends[0].name(), i32::MAX, 1).await,
+            Err(Error::KERN_INVALID_ARGUMENT)
+        );
+        stop.send(()).unwrap();
+        server.await.unwrap().unwrap();
+        assert_eq!(adder.notes.load(Ordering::SeqCst), 16 * 150);
+    });
+}
+
+/// Two subsystems on one port (a tuple of services), and a second loop with a service of
+/// its own on the same task (`tokio::join!`); a handler's panic is contained as in the
+/// blocking loop: the client gets `KERN_FAILURE`, and the loop goes on.
+#[test]
+fn subsystems_and_loops_on_one_task() {
+    mig::mig! {
+        subsystem other 4300;
+        #include <mach/std_types.defs>
+        routine negate(server: mach_port_t; a: int; out b: int);
+    }
+    struct Negator;
+    impl other::Server for Negator {
+        fn negate(&self, _server: mach_port_t, a: i32) -> mig::Result<i32> {
+            a.checked_neg().ok_or(Error::KERN_INVALID_ARGUMENT)
+        }
+    }
+    run(|| async {
+        let (both, alone) = (
+            ReceiveRight::allocate().unwrap(),
+            ReceiveRight::allocate().unwrap(),
+        );
+        let (to_both, to_alone) = (both.make_send().unwrap(), alone.make_send().unwrap());
+        let (first, second) = (Readiness::new().unwrap(), Readiness::new().unwrap());
+        first.insert(both.name()).unwrap();
+        second.insert(alone.name()).unwrap();
+        let stop = tokio::sync::Notify::new();
+        let pair = (
+            arith::Service(Arc::new(Adder::default())),
+            other::Service(Negator),
+        );
+        let clients = async {
+            for i in 0..100 {
+                assert_eq!(arith::add_async(to_both.name(), i, 1).await, Ok(i + 1));
+                assert_eq!(other::negate_async(to_both.name(), i).await, Ok(-i));
+                assert_eq!(other::negate_async(to_alone.name(), i).await, Ok(-i));
+            }
+            // The second loop serves only `other`: `add` is an unknown id there.
+            assert_eq!(
+                arith::add_async(to_alone.name(), 1, 1).await,
+                Err(Error::MIG_BAD_ID)
+            );
+            assert_eq!(
+                arith::add_async(to_both.name(), PANIC, 1).await,
+                Err(Error::KERN_FAILURE)
+            );
+            assert_eq!(arith::add_async(to_both.name(), 2, 2).await, Ok(4));
+            stop.notify_waiters();
+        };
+        let (a, b, ()) = tokio::join!(
+            mig::serve_async(&first, &pair, stop.notified()),
+            mig::serve_async(&second, &other::Service(Negator), stop.notified()),
+            clients
+        );
+        a.unwrap();
+        b.unwrap();
+        drop((first, second, both, alone));
+    });
+}
+
+/// A request queue with room for one message: senders wait (without blocking the
+/// thread the server runs on) and every call gets through.
+#[test]
+fn full_request_queue_waits_for_room() {
+    run(|| async {
+        let port = port_with_queue_limit(1);
+        let send = port.make_send().unwrap();
+        let (stop, server) = spawn_server(Arc::new(Adder::default()), vec![port]);
+        let calls: Vec<_> = (0..50)
+            .map(|i| {
+                let name = send.name();
+                tokio::spawn(async move { arith::add_async(name, i, 1).await })
+            })
+            .collect();
+        for (i, call) in calls.into_iter().enumerate() {
+            assert_eq!(call.await.unwrap(), Ok(i as i32 + 1));
+        }
+        stop.send(()).unwrap();
+        server.await.unwrap().unwrap();
+    });
+}
+
+/// The same with XNU's handling of a send that times out: the request comes back
+/// pseudo-received (its rights renamed in our space, the reply right made for the call
+/// now a send-once right of ours), and sending it again as it is delivers it.
+#[test]
+fn full_request_queue_with_pseudo_receive() {
+    run(|| async {
+        sys::loopback_pseudo_receive_timeouts(Some(0));
+        let port = port_with_queue_limit(1);
+        let send = port.make_send().unwrap();
+        let (stop, server) = spawn_server(Arc::new(Adder::default()), vec![port]);
+        let calls: Vec<_> = (0..20)
+            .map(|i| {
+                let name = send.name();
+                tokio::spawn(async move { arith::add_async(name, i, 1).await })
+            })
+            .collect();
+        for (i, call) in calls.into_iter().enumerate() {
+            assert_eq!(call.await.unwrap(), Ok(i as i32 + 1));
+        }
+        // Cancelled while waiting for room, holding a pseudo-received request.
+        let (full, full_send) = full_queue();
+        let call = tokio::time::timeout(Duration::from_millis(5), arith::add_async(full_send.name(), 1, 1));
+        assert!(call.await.is_err());
+        stop.send(()).unwrap();
+        server.await.unwrap().unwrap();
+        sys::loopback_pseudo_receive_timeouts(None);
+        drop((full, full_send, send));
+    });
+}
+
+/// Dropping a call's future mid-call (a tokio timeout) destroys its reply port; the
+/// server's late reply is discarded by the kernel and nothing is left.
+#[test]
+fn cancelled_calls_leave_nothing() {
+    run(|| async {
+        // A server that has not got round to its requests yet.
+        let idle = ReceiveRight::allocate().unwrap();
+        let send = idle.make_send().unwrap();
+        // The first calls are cancelled waiting for their reply, the rest waiting for
+        // room in the full queue to send their request.
+        for i in 0..20 {
+            let call = tokio::time::timeout(Duration::from_millis(2), arith::add_async(send.name(), i, 1));
+            assert!(call.await.is_err(), "no answer yet");
+        }
+        let limit = sys::MACH_PORT_QLIMIT_DEFAULT as usize;
+        assert_eq!(sys::loopback_queued_messages(idle.name()), Some(limit));
+        // Now it serves them: every reply goes to a dead port.
+        let (stop, server) = spawn_server(Arc::new(Adder::default()), vec![idle]);
+        // And still answers calls that wait.
+        assert_eq!(arith::add_async(send.name(), 2, 3).await, Ok(5));
+        stop.send(()).unwrap();
+        server.await.unwrap().unwrap();
+    });
+}
+
+/// `waittime` in the definitions is a tokio timeout on the reply: `MACH_RCV_TIMED_OUT`.
+#[test]
+fn waittime_times_out_the_reply() {
+    run(|| async {
+        let idle = ReceiveRight::allocate().unwrap();
+        let send = idle.make_send().unwrap();
+        let started = std::time::Instant::now();
+        let result = arith::add_waiting_async(send.name(), 1, 2).await;
+        assert_eq!(result.map_err(Error::code), Err(sys::MACH_RCV_TIMED_OUT));
+        assert!(started.elapsed() >= Duration::from_millis(30));
+        drop(idle);
+    });
+}
+
+/// A server that dies with calls in flight: each gets `MIG_SERVER_DIED` (the kernel
+/// destroys the queued requests, and their reply rights send the notification).
+#[test]
+fn server_death_mid_call() {
+    run(|| async {
+        let doomed = port_with_queue_limit(16);
+        let send = doomed.make_send().unwrap();
+        let calls: Vec<_> = (0..10)
+            .map(|i| {
+                let name = send.name();
+                tokio::spawn(async move { arith::add_async(name, i, 1).await })
+            })
+            .collect();
+        while sys::loopback_queued_messages(doomed.name()) != Some(10) {
+            tokio::task::yield_now().await;
+        }
+        drop(doomed);
+        for call in calls {
+            assert_eq!(call.await.unwrap(), Err(Error::MIG_SERVER_DIED));
+        }
+        // The port is dead: a new call is refused at once.
+        assert_eq!(
+            arith::add_async(send.name(), 1, 1).await.map_err(Error::code),
+            Err(sys::MACH_SEND_INVALID_DEST)
+        );
+    });
+}
+
+/// A server task that is dropped (aborted) mid-serve: its ports die with it, and the
+/// calls waiting on it get `MIG_SERVER_DIED`.
+#[test]
+fn server_task_aborted() {
+    run(|| async {
+        let port = ReceiveRight::allocate().unwrap();
+        let send = port.make_send().unwrap();
+        let (_stop, server) = spawn_server(Arc::new(Adder::default()), vec![port]);
+        assert_eq!(arith::add_async(send.name(), 1, 1).await, Ok(2));
+        server.abort();
+        assert!(server.await.unwrap_err().is_cancelled());
+        assert_eq!(
+            arith::add_async(send.name(), 1, 1).await.map_err(Error::code),
+            Err(sys::MACH_SEND_INVALID_DEST)
+        );
+    });
+}
+
+/// Shutdown: the loop returns, leaving queued requests on the port for another loop.
+#[test]
+fn shutdown_leaves_queued_requests() {
+    run(|| async {
+        let port = ReceiveRight::allocate().unwrap();
+        let name = port.name();
+        let send = port.make_send().unwrap();
+        let readiness = Readiness::new().unwrap();
+        readiness.insert(name).unwrap();
+        let adder = Arc::new(Adder::default());
+        let service = arith::Service(Arc::clone(&adder));
+        // Already stopped: serves nothing.
+        mig::serve_async(&readiness, &service, async {}).await.unwrap();
+        arith::note_async(send.name(), 7).await.unwrap();
+        mig::serve_async(&readiness, &service, async {}).await.unwrap();
+        assert_eq!(sys::loopback_queued_messages(name), Some(1));
+        assert_eq!(adder.notes.load(Ordering::SeqCst), 0);
+        // Served by the next loop.
+        let stop = tokio::sync::Notify::new();
+        let serving = mig::serve_async(&readiness, &service, stop.notified());
+        let stopping = async {
+            while sys::loopback_queued_messages(name) != Some(0) {
+                tokio::task::yield_now().await;
+            }
+            stop.notify_one();
+        };
+        let (served, ()) = tokio::join!(serving, stopping);
+        served.unwrap();
+        assert_eq!(adder.notes.load(Ordering::SeqCst), 7);
+        drop(readiness);
+        drop(port);
+    });
+}
+
+/// The header, NDR record and arguments of an `add` request, built by hand so that its
+/// reply right can be a send right (`MAKE_SEND`), whose queue can be full.
+#[repr(C)]
+#[derive(Clone, Copy)]
+struct AddRequest {
+    head: sys::mach_msg_header_t,
+    ndr: sys::NDR_record_t,
+    a: i32,
+    b: i32,
+}
+
+fn send_add_replying_to(server: mach_port_t, reply_to: mach_port_t) {
+    let mut request = AddRequest {
+        head: sys::mach_msg_header_t {
+            msgh_bits: sys::MACH_MSGH_BITS(sys::MACH_MSG_TYPE_COPY_SEND, sys::MACH_MSG_TYPE_MAKE_SEND),
+            msgh_size: 0,
+            msgh_remote_port: server,
+            msgh_local_port: reply_to,
+            msgh_voucher_port: sys::MACH_PORT_NULL,
+            msgh_id: arith::add::ID,
+        },
+        ndr: mig::__private::NDR,
+        a: 20,
+        b: 22,
+    };
+    // SAFETY: a complete simple message; its header names our send right to `server` and
+    // the receive right `reply_to`, from which a send right is made.
+    let sent = unsafe {
+        sys::mach_msg(
+            &mut request.head,
+            sys::MACH_SEND_MSG,
+            size_of::<AddRequest>() as u32,
+            0,
+            sys::MACH_PORT_NULL,
+            0,
+            sys::MACH_PORT_NULL,
+        )
+    };
+    assert_eq!(sent, sys::MACH_MSG_SUCCESS);
+}
+
+/// A reply to a send right whose queue is full is kept and sent once there is room,
+/// while the server goes on serving; and released if the loop ends first.
+#[test]
+fn reply_to_full_queue_is_kept_then_sent_or_released() {
+    run(|| async {
+        let port = ReceiveRight::allocate().unwrap();
+        let send = port.make_send().unwrap();
+        let (stop, server) = spawn_server(Arc::new(Adder::default()), vec![port]);
+        let (full, _full_send) = full_queue();
+        send_add_replying_to(send.name(), full.name());
+        // The server answers other calls meanwhile.
+        assert_eq!(arith::add_async(send.name(), 1, 1).await, Ok(2));
+        assert_eq!(
+            sys::loopback_queued_messages(full.name()),
+            Some(1),
+            "the reply waits"
+        );
+        // Room: the filler goes, and the kept reply arrives.
+        let mut buffer = MessageBuffer::for_receive(256);
+        assert_eq!(
+            buffer.receive(full.name(), sys::MACH_RCV_TIMEOUT, 0),
+            sys::MACH_MSG_SUCCESS
+        );
+        buffer.destroy();
+        let mut waited = 0;
+        while sys::loopback_queued_messages(full.name()) != Some(1) {
+            tokio::time::sleep(Duration::from_millis(1)).await;
+            waited += 1;
+            assert!(waited < 1000, "the kept reply never came");
+        }
+        assert_eq!(
+            buffer.receive(full.name(), sys::MACH_RCV_TIMEOUT, 0),
+            sys::MACH_MSG_SUCCESS
+        );
+        assert_eq!(buffer.header().msgh_id, arith::add::ID + 100);
+        let result = buffer.bytes()[32..40].to_vec();
+        assert_eq!(result, [0, 0, 0, 0, 42, 0, 0, 0], "RetCode 0, c = 42");
+        buffer.destroy();
+        // Full again, and the loop ends before there is room: the reply is released.
+        let (full, full_send) = full_queue();
+        send_add_replying_to(send.name(), full.name());
+        assert_eq!(arith::add_async(send.name(), 1, 1).await, Ok(2));
+        stop.send(()).unwrap();
+        server.await.unwrap().unwrap();
+        assert_eq!(
+            sys::loopback_queued_messages(full.name()),
+            Some(1),
+            "only the filler"
+        );
+        drop((full, full_send, send));
+    });
+}

@@ -1,0 +1,330 @@
+//! The `async` forms of the client stubs' runtime calls: [`call_async`],
+//! [`post_async`] and [`send_ret_code_async`].
+
+use core::mem::{MaybeUninit, size_of};
+use std::time::{Duration, Instant};
+
+use super::{backoff, ready, watch};
+use crate::client::{
+    Exchange, ReplyPort, RetCodeOnly, carry_voucher, complex_bit, handed_back_send_once, is_send_error,
+    mach_msg_code, release_refused, set_header, take_reply, take_stray_notification, write_request,
+};
+use crate::error::{Error, Result};
+use crate::message::{Descriptor, Message};
+use crate::readiness::Readiness;
+use crate::rights::ReceiveRight;
+use crate::sys::{self, mach_msg_id_t, mach_msg_type_name_t, mach_port_t};
+use crate::trailer::{Trailer, receive_options};
+use crate::wire::{Reader, Writer};
+
+/// A message buffer owned by one call's future.
+struct Buffer<B>(Box<MaybeUninit<B>>);
+
+// SAFETY: plain bytes that this call alone owns and uses. The names and addresses a
+// request holds are used only by the `mach_msg` calls this future makes, from whichever
+// thread polls it; names and mappings belong to the task, not to a thread.
+unsafe impl<B> Send for Buffer<B> {}
+
+impl<B> Buffer<B> {
+    fn new() -> Self {
+        Buffer(Box::new(MaybeUninit::uninit()))
+    }
+
+    fn start(&mut self) -> *mut u8 {
+        self.0.as_mut_ptr().cast()
+    }
+}
+
+/// A request being sent: while `refused` holds the code of a send that handed it back,
+/// it still owns what it carries, and dropping it (the caller's future dropped while it
+/// waits for room) releases that as a refused request's stub does.
+struct Outgoing<B> {
+    buffer: Buffer<B>,
+    size: usize,
+    descriptors: &'static [Descriptor],
+    /// The caller's reply port and the disposition the request makes for it.
+    reply: (mach_port_t, mach_msg_type_name_t),
+    refused: Option<sys::mach_msg_return_t>,
+}
+
+impl<B> Outgoing<B> {
+    /// Sends the request, trying again while the destination's queue is full
+    /// (`MACH_SEND_TIMED_OUT`), until `deadline` if there is one. Returns the masked
+    /// code of the last try; on failure the request is still the caller's (`refused`).
+    async fn send(
+        &mut self,
+        options: sys::mach_msg_option_t,
+        deadline: Option<Instant>,
+    ) -> sys::mach_msg_return_t {
+        let mut attempt = 0;
+        loop {
+            let head = self.buffer.start().cast();
+            // SAFETY: the buffer holds the request's `size` bytes, all written (or as a
+            // timed-out send handed them back: XNU's pseudo-receive leaves every right
+            // under a disposition that sends it again as it is).
+            let code = mach_msg_code(unsafe {
+                sys::mach_msg(
+                    head,
+                    sys::MACH_SEND_MSG | sys::MACH_SEND_TIMEOUT | options,
+                    self.size as u32,
+                    0,
+                    sys::MACH_PORT_NULL,
+                    0,
+                    sys::MACH_PORT_NULL,
+                )
+            });
+            self.refused = (code != sys::MACH_MSG_SUCCESS).then_some(code);
+            let wait = backoff(attempt);
+            let in_time = deadline.is_none_or(|d| Instant::now() + wait <= d);
+            if code != sys::MACH_SEND_TIMED_OUT || !in_time {
+                return code;
+            }
+            tokio::time::sleep(wait).await;
+            attempt += 1;
+        }
+    }
+
+    /// Releases what a refused request still holds (see [`call`](crate::__private::call)).
+    fn release(&mut self) {
+        let Some(code) = self.refused.take() else { return };
+        let start = self.buffer.start();
+        if !is_send_error(code) {
+            return;
+        }
+        // SAFETY: the refused request's `size` bytes, ours alone.
+        let message = unsafe { core::slice::from_raw_parts(start, self.size) };
+        let stray = handed_back_send_once(message, self.reply.0, self.reply.1);
+        // SAFETY: as above; what the request holds is ours to release, once.
+        unsafe { release_refused(message, self.descriptors, code) };
+        if let Some(port) = stray {
+            take_stray_notification(port);
+        }
+    }
+}
+
+impl<B> Drop for Outgoing<B> {
+    fn drop(&mut self) {
+        self.release();
+    }
+}
+
+/// The port a call's reply comes to, in a [`Readiness`] set: a fresh port for the call
+/// (destroyed with it, and with it any reply still to come: XNU and the loopback destroy
+/// a message sent to a dead port), or the caller's own port, taken out of the set again.
+struct ReplyTo {
+    readiness: Readiness,
+    own: Option<ReceiveRight>,
+    name: mach_port_t,
+}
+
+impl ReplyTo {
+    fn new(reply: ReplyPort) -> Result<(Self, mach_msg_type_name_t)> {
+        let readiness = Readiness::new()?;
+        let (own, name, disposition) = match reply {
+            ReplyPort::Callers(port, disposition) => (None, port, disposition),
+            ReplyPort::Mig | ReplyPort::Special => {
+                let port = ReceiveRight::allocate()?;
+                let name = port.name();
+                (Some(port), name, sys::MACH_MSG_TYPE_MAKE_SEND_ONCE)
+            }
+        };
+        readiness.insert(name)?;
+        Ok((ReplyTo { readiness, own, name }, disposition))
+    }
+}
+
+impl Drop for ReplyTo {
+    fn drop(&mut self) {
+        if self.own.is_none() {
+            // The caller's port goes back out of our set, which is destroyed next.
+            let _ = self.readiness.remove(self.name);
+        }
+    }
+}
+
+/// The deadline `MACH_*_TIMEOUT` in `options` sets, `timeout` milliseconds from now.
+fn deadline(options: sys::mach_msg_option_t, flag: sys::mach_msg_option_t, timeout: u32) -> Option<Instant> {
+    (options & flag != 0).then(|| Instant::now() + Duration::from_millis(u64::from(timeout)))
+}
+
+/// [`call`](crate::__private::call) as a future: what the `_async` client stubs call.
+/// The same request, the same checks of the reply and the same release of what a refused
+/// request or a failed reply holds, with the waiting done by the runtime:
+///
+/// - the reply comes to a port made for the call (or to the caller's port, for
+///   `ureplyport` routines), watched through a [`Readiness`]; dropping the future
+///   destroys that port, and with it a reply that comes late;
+/// - a request to a full queue is sent again after a short sleep rather than blocking a
+///   thread; with `MACH_SEND_TIMEOUT` in `options` (MIG's `waittime`/`sendtime`), only
+///   until `timeout` milliseconds have passed (then `MACH_SEND_TIMED_OUT`);
+/// - with `MACH_RCV_TIMEOUT`, the reply is awaited for at most `timeout` milliseconds
+///   (`MACH_RCV_TIMED_OUT`, the port and any later reply destroyed); any other time limit
+///   is the caller's `tokio::time::timeout` around the future.
+///
+/// # Safety
+///
+/// As for [`call`](crate::__private::call): every right and region the request names is
+/// the caller's to lend or give away, until the future completes or is dropped.
+#[allow(clippy::too_many_arguments)]
+pub async unsafe fn call_async<Rq: Message, Rp: Message, T>(
+    write: impl FnOnce(&mut Writer<'_>),
+    dest: mach_port_t,
+    dest_disposition: mach_msg_type_name_t,
+    id: mach_msg_id_t,
+    options: sys::mach_msg_option_t,
+    timeout: sys::mach_msg_timeout_t,
+    reply: ReplyPort,
+    trailer_elements: Option<u32>,
+    read: impl FnOnce(&mut Reader<'_>, &Trailer) -> Result<T>,
+) -> Result<T> {
+    let call = async move {
+        let receive_deadline = deadline(options, sys::MACH_RCV_TIMEOUT, timeout);
+        let send_deadline = deadline(options, sys::MACH_SEND_TIMEOUT, timeout);
+        let send_options = options & !(sys::MACH_RCV_TIMEOUT | sys::MACH_SEND_TIMEOUT);
+        let receive_options = send_options | trailer_elements.map_or(0, receive_options);
+        let (reply_to, reply_disposition) = ReplyTo::new(reply)?;
+        let capacity = size_of::<Exchange<Rq, Rp>>();
+        let mut buffer = Buffer::<Exchange<Rq, Rp>>::new();
+        let start = buffer.start();
+        // SAFETY: the exchange's bytes, borrowed by the writer alone until it is dropped.
+        let size = write_request::<Rq>(
+            unsafe { core::slice::from_raw_parts_mut(start.cast(), capacity) },
+            write,
+        );
+        let bits = sys::MACH_MSGH_BITS(dest_disposition, reply_disposition) | complex_bit::<Rq>();
+        // SAFETY: the exchange starts with the request's header, 8-byte aligned.
+        unsafe { set_header(start.cast(), bits, dest, reply_to.name, id) };
+        // SAFETY: the request's header, just written.
+        unsafe { carry_voucher(start.cast()) };
+        let mut request = Outgoing {
+            buffer,
+            size,
+            descriptors: Rq::DESCRIPTORS,
+            reply: (reply_to.name, reply_disposition),
+            refused: None,
+        };
+        let code = request.send(send_options, send_deadline).await;
+        if let Some(error) = Error::from_code(code) {
+            request.release();
+            return Err(error);
+        }
+        let fd = watch(&reply_to.readiness)?;
+        let received = async {
+            loop {
+                let mut guard = ready(&fd, &reply_to.readiness).await?;
+                let start = request.buffer.start();
+                // SAFETY: the exchange is writable for `capacity` bytes, of which the kernel
+                // writes at most `Received<Rp>` (the reply and its trailer), as `call` lets it.
+                let code = mach_msg_code(unsafe {
+                    sys::mach_msg(
+                        start.cast(),
+                        sys::MACH_RCV_MSG | sys::MACH_RCV_TIMEOUT | receive_options,
+                        0,
+                        size_of::<crate::client::Received<Rp>>() as u32,
+                        reply_to.name,
+                        0,
+                        sys::MACH_PORT_NULL,
+                    )
+                });
+                match code {
+                    sys::MACH_RCV_TIMED_OUT => guard.clear_ready(),
+                    sys::MACH_RCV_PORT_CHANGED | sys::MACH_RCV_INTERRUPTED => {}
+                    code => return Error::check(code),
+                }
+            }
+        };
+        match receive_deadline {
+            None => received.await?,
+            Some(at) => tokio::time::timeout_at(at.into(), received)
+                .await
+                .map_err(|_| Error::from_code(sys::MACH_RCV_TIMED_OUT).unwrap_or(Error::KERN_FAILURE))??,
+        }
+        let start = request.buffer.start();
+        // SAFETY: the kernel just wrote the reply and its trailer at the start of the
+        // exchange, of `capacity` bytes, which nothing else refers to.
+        unsafe { take_reply::<Rp, T>(start, capacity, id, trailer_elements, read) }
+    };
+    crate::trace::client_async::<Rq, _>(id, call).await
+}
+
+/// [`post`](crate::__private::post) as a future: a simpleroutine's request, sent again
+/// after a short sleep while the destination's queue is full (until `timeout`
+/// milliseconds with `MACH_SEND_TIMEOUT` in `options`). Dropping the future while it
+/// waits releases the request as a refused one.
+///
+/// # Safety
+///
+/// As for [`post`](crate::__private::post).
+#[allow(clippy::too_many_arguments)]
+pub async unsafe fn post_async<Rq: Message>(
+    write: impl FnOnce(&mut Writer<'_>),
+    dest: mach_port_t,
+    dest_disposition: mach_msg_type_name_t,
+    id: mach_msg_id_t,
+    options: sys::mach_msg_option_t,
+    timeout: sys::mach_msg_timeout_t,
+    reply: mach_port_t,
+    reply_disposition: mach_msg_type_name_t,
+) -> Result<()> {
+    let call = async move {
+        let send_deadline = deadline(options, sys::MACH_SEND_TIMEOUT, timeout);
+        let options = options & !(sys::MACH_RCV_TIMEOUT | sys::MACH_SEND_TIMEOUT);
+        let mut buffer = Buffer::<Rq>::new();
+        let start = buffer.start();
+        // SAFETY: the request's bytes, borrowed by the writer alone until it is dropped.
+        let size = write_request::<Rq>(
+            unsafe { core::slice::from_raw_parts_mut(start.cast(), size_of::<Rq>()) },
+            write,
+        );
+        let bits = sys::MACH_MSGH_BITS(dest_disposition, reply_disposition) | complex_bit::<Rq>();
+        // SAFETY: `Rq` starts with a header and is 4-byte aligned (`Message` contract).
+        unsafe { set_header(start.cast(), bits, dest, reply, id) };
+        // SAFETY: the request's header, just written.
+        unsafe { carry_voucher(start.cast()) };
+        let mut request = Outgoing {
+            buffer,
+            size,
+            descriptors: Rq::DESCRIPTORS,
+            reply: (reply, reply_disposition),
+            refused: None,
+        };
+        let code = request.send(options, send_deadline).await;
+        request.release();
+        Error::check(code)
+    };
+    crate::trace::client_async::<Rq, _>(id, call).await
+}
+
+/// [`send_ret_code`](crate::__private::send_ret_code) as a future, sent as
+/// [`post_async`] sends.
+#[allow(clippy::too_many_arguments)]
+pub async fn send_ret_code_async(
+    code: sys::kern_return_t,
+    dest: mach_port_t,
+    dest_disposition: mach_msg_type_name_t,
+    id: mach_msg_id_t,
+    options: sys::mach_msg_option_t,
+    timeout: sys::mach_msg_timeout_t,
+    reply: mach_port_t,
+    reply_disposition: mach_msg_type_name_t,
+) -> Result<()> {
+    let write = move |writer: &mut Writer<'_>| {
+        writer.put(24, crate::ndr::LITTLE_ENDIAN);
+        writer.put(32, code);
+    };
+    // SAFETY: the message carries no descriptors; its header names only what the caller
+    // passes, as for any stub.
+    unsafe {
+        post_async::<RetCodeOnly>(
+            write,
+            dest,
+            dest_disposition,
+            id,
+            options,
+            timeout,
+            reply,
+            reply_disposition,
+        )
+        .await
+    }
+}

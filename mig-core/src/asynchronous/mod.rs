@@ -1,0 +1,64 @@
+//! Mach IPC on tokio (the `tokio` feature): [`serve_async`] serves the ports of a
+//! [`Readiness`] from a task, and every generated client stub has an `_async` form that
+//! awaits its reply (through [`call_async`](crate::__private::call_async)).
+//!
+//! Both wait on a [`Readiness`] descriptor with tokio's `AsyncFd` and follow its
+//! contract: once the descriptor is readable, clear it, then receive without waiting
+//! until `MACH_RCV_TIMED_OUT`. Nothing here blocks a runtime thread: receives and sends
+//! use a zero timeout, and a send that finds a full queue (`MACH_SEND_TIMED_OUT`) is
+//! retried later from the task that made it (Mach has no portable "room again" event:
+//! XNU's `MACH_NOTIFY_SEND_POSSIBLE` is not in the loopback).
+//!
+//! The runtime must have its I/O and time drivers (`Runtime::new`, or a builder with
+//! `enable_all`).
+
+mod client;
+mod server;
+
+use std::os::fd::{AsFd, AsRawFd, BorrowedFd, RawFd};
+use std::time::Duration;
+
+use tokio::io::Interest;
+use tokio::io::unix::AsyncFd;
+
+use crate::error::{Error, Result};
+use crate::readiness::Readiness;
+
+pub use client::{call_async, post_async, send_ret_code_async};
+pub use server::serve_async;
+
+/// A [`Readiness`] descriptor tokio watches but does not own: borrowed, so the
+/// `AsyncFd` holding it cannot outlive the `Readiness`, which keeps it open.
+struct Watched<'a>(BorrowedFd<'a>);
+
+impl AsRawFd for Watched<'_> {
+    fn as_raw_fd(&self) -> RawFd {
+        self.0.as_raw_fd()
+    }
+}
+
+/// Registers `readiness`'s descriptor with the current runtime's reactor.
+fn watch(readiness: &Readiness) -> Result<AsyncFd<Watched<'_>>> {
+    // SAFETY: the descriptor is open, and stays open and the same for as long as the
+    // `AsyncFd` lives: it is borrowed from `readiness` (see `Watched`), which closes it
+    // only when dropped.
+    unsafe { AsyncFd::register_with_interest(Watched(readiness.as_fd()), Interest::READABLE) }
+        .map_err(|_| Error::KERN_RESOURCE_SHORTAGE)
+}
+
+/// Waits until `readiness` may have a message, then clears it (steps 1 and 2 of its
+/// contract). The returned guard is to be cleared once a receive finds nothing.
+async fn ready<'a>(
+    fd: &'a AsyncFd<Watched<'_>>,
+    readiness: &Readiness,
+) -> Result<tokio::io::unix::AsyncFdReadyGuard<'a, Watched<'a>>> {
+    let guard = fd.readable().await.map_err(|_| Error::KERN_FAILURE)?;
+    readiness.clear();
+    Ok(guard)
+}
+
+/// How long to wait before sending again to a full queue, after `attempt` tries: 1 ms,
+/// doubling, at most 16 ms.
+fn backoff(attempt: u32) -> Duration {
+    Duration::from_millis(1 << attempt.min(4))
+}
