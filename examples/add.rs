@@ -53,13 +53,14 @@ fn main() -> Result<(), Error> {
         std::thread::spawn(move || mig::serve_until(port.name(), &add::Service(Adder), &shutdown))
     };
 
-    // The client: find the server by name, then call it.
-    let add_server = bootstrap::look_up(ADD_SERVER_NAME)?;
-    let sum = add::add2nums(add_server.name(), 2, 3)?;
+    // The client: find the server by name, then call it. The client owns the send
+    // right the look-up returned, and releases it when it goes.
+    let adder = add::Client::new(bootstrap::look_up(ADD_SERVER_NAME)?);
+    let sum = adder.add2nums(2, 3)?;
     println!("According to the server, 2 + 3 = {sum}.");
-    let sum = add::add3nums(add_server.name(), 2, 3, 4)?;
+    let sum = adder.add3nums(2, 3, 4)?;
     println!("According to the server, 2 + 3 + 4 = {sum}.");
-    match add::add2nums(add_server.name(), i32::MAX, 1) {
+    match adder.add2nums(i32::MAX, 1) {
         Err(e) => println!("And i32::MAX + 1 is refused: {e}."),
         Ok(sum) => println!("The server claims i32::MAX + 1 = {sum}!"),
     }

@@ -43,10 +43,11 @@ fn main() -> mig::Result<()> {
     let clients: Vec<_> = (1..=4)
         .map(|i| {
             std::thread::spawn(move || -> mig::Result<i32> {
-                let service = bootstrap::look_up(NAME)?;
+                // The client owns the looked-up right and releases it when it goes.
+                let service = counter::Client::new(bootstrap::look_up(NAME)?);
                 let mut last = 0;
                 for _ in 0..10 {
-                    last = counter::bump(service.name(), i)?;
+                    last = service.bump(i)?;
                 }
                 Ok(last)
             })
@@ -56,11 +57,8 @@ fn main() -> mig::Result<()> {
         let last = client.join().expect("client thread")?;
         println!("client {} saw a total of {last} after its last call", i + 1);
     }
-    let service = bootstrap::look_up(NAME)?;
-    println!(
-        "final total: {} (10 × (1 + 2 + 3 + 4) = 100)",
-        counter::bump(service.name(), 0)?
-    );
+    let service = counter::Client::new(bootstrap::look_up(NAME)?);
+    println!("final total: {} (10 × (1 + 2 + 3 + 4) = 100)", service.bump(0)?);
     match bootstrap::look_up("com.example.nobody") {
         Err(e) => println!("an unknown name: {e}"),
         Ok(_) => println!("an unknown name was found?"),

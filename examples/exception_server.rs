@@ -169,8 +169,9 @@ fn main() -> mig::Result<()> {
     let mut state = [0u32; 42]; // x86_THREAD_STATE64_COUNT
     state[RIP] = 0x1000;
     let mut new_state = mig::InlineArray::new();
-    let flavor = mach_exc::mach_exception_raise_state_identity(
-        send.name(),
+    // The kernel's side of the exception port, through the built-in module's client.
+    let kernel = mach_exc::Client::new(&send);
+    let flavor = kernel.mach_exception_raise_state_identity(
         thread.name(),
         thread.name(),
         EXC_BAD_ACCESS,
@@ -187,7 +188,7 @@ fn main() -> mig::Result<()> {
     );
     // An exception the handler does not take comes back as an error: the kernel would
     // then try the next handler (the host's, then the crash reporter).
-    let refused = mach_exc::mach_exception_raise(send.name(), thread.name(), thread.name(), 6, &[0]);
+    let refused = kernel.mach_exception_raise(thread.name(), thread.name(), 6, &[0]);
     println!(
         "kernel: EXC_BREAKPOINT refused by the handler: {}",
         refused.unwrap_err()

@@ -44,7 +44,7 @@ impl files::Server for Files {
 
 fn main() -> mig::Result<()> {
     let port = ReceiveRight::allocate()?;
-    let send = port.make_send()?;
+    let client = files::Client::new(port.make_send()?);
     let shutdown = Arc::new(Shutdown::new(port.make_send()?));
     let server = {
         let shutdown = Arc::clone(&shutdown);
@@ -57,7 +57,7 @@ fn main() -> mig::Result<()> {
         })
     };
 
-    let out = files::read_file(send.name(), c"/etc/motd")?;
+    let out = client.read_file(c"/etc/motd")?;
     let data: &OutOfLine<u8> = &out.data;
     let watcher: &SendRight = &out.watcher;
     println!(

@@ -49,7 +49,7 @@ impl policy::Server for Threads {
 
 fn main() -> mig::Result<()> {
     let port = ReceiveRight::allocate()?;
-    let send = port.make_send()?;
+    let threads = policy::Client::new(port.make_send()?);
     let shutdown = Arc::new(Shutdown::new(port.make_send()?));
     let server = {
         let shutdown = Arc::clone(&shutdown);
@@ -59,19 +59,19 @@ fn main() -> mig::Result<()> {
 
     // The reply's array is copied into the caller's.
     let mut policy_info = InlineArray::new();
-    let get_default = policy::thread_policy_get(send.name(), THREAD_EXTENDED_POLICY, 1, &mut policy_info, 0)?;
+    let get_default = threads.thread_policy_get(THREAD_EXTENDED_POLICY, 1, &mut policy_info, 0)?;
     println!(
         "extended policy: timeshare = {} (default: {})",
         policy_info[0],
         get_default != 0
     );
-    policy::thread_policy_get(send.name(), THREAD_PRECEDENCE_POLICY, 16, &mut policy_info, 1)?;
+    threads.thread_policy_get(THREAD_PRECEDENCE_POLICY, 16, &mut policy_info, 1)?;
     println!(
         "precedence policy: importance = {} ({} word)",
         policy_info[0],
         policy_info.len()
     );
-    let refused = policy::thread_policy_get(send.name(), THREAD_EXTENDED_POLICY, 0, &mut policy_info, 0);
+    let refused = threads.thread_policy_get(THREAD_EXTENDED_POLICY, 0, &mut policy_info, 0);
     println!("with no room for the answer: {}", refused.unwrap_err());
 
     shutdown.request()?;

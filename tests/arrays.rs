@@ -295,9 +295,10 @@ fn count_in_out_carries_the_callers_capacity() {
 
     let server = Running::start(stater::Service(Stater));
     let mut old_state = InlineArray::new();
-    stater::get_state(server.port(), 10, 4, &mut old_state).unwrap();
+    let client = stater::Client::new(server.right());
+    client.get_state(10, 4, &mut old_state).unwrap();
     assert_eq!(&*old_state, &[0, 1, 2, 3]);
-    stater::get_state(server.port(), 2, 1296, &mut old_state).unwrap();
+    client.get_state(2, 1296, &mut old_state).unwrap();
     assert_eq!(&*old_state, &[0, 1]);
 }
 
@@ -335,7 +336,7 @@ fn rusttype_binds_a_rust_struct_to_fixed_data() {
     let server = Running::start(clocks::Service(Clock));
     let t = Timespec { sec: 10, nsec: 5 };
     assert_eq!(
-        clocks::later(server.port(), t, 32),
+        clocks::Client::new(server.right()).later(t, 32),
         Ok(Timespec { sec: 42, nsec: 5 })
     );
     // On the wire it is MIG's 8 bytes: header, NDR, the struct, the int.

@@ -69,18 +69,16 @@ fn filler() -> (Running, Arc<AtomicU32>, mach_port_t) {
 fn servers_clamp_the_callers_capacity_to_the_arrays_maximum() {
     let _turn = one_at_a_time();
     let (server, seen, _) = filler();
+    let client = counted::Client::new(server.right());
     let mut s = InlineArray::new();
-    counted::fill(server.port(), 3, 99, &mut s).unwrap();
+    client.fill(3, 99, &mut s).unwrap();
     assert_eq!(&*s, &[0, 1, 2]);
     assert_eq!(
         seen.load(Ordering::SeqCst),
         16,
         "the handler saw the array's maximum, not the caller's 99"
     );
-    assert_eq!(
-        counted::fill(server.port(), 3, 5, &mut s).map(|()| s.len()),
-        Ok(3)
-    );
+    assert_eq!(client.fill(3, 5, &mut s).map(|()| s.len()), Ok(3));
     assert_eq!(seen.load(Ordering::SeqCst), 5);
     server.stop();
 }
@@ -89,19 +87,14 @@ fn servers_clamp_the_callers_capacity_to_the_arrays_maximum() {
 fn clients_refuse_more_elements_than_their_capacity() {
     let _turn = one_at_a_time();
     let (server, _, port) = filler();
+    let client = counted::Client::new(server.right());
     let mut s = InlineArray::new();
-    assert_eq!(
-        counted::fill(server.port(), 10, 4, &mut s),
-        Err(Error::MIG_ARRAY_TOO_LARGE)
-    );
+    assert_eq!(client.fill(10, 4, &mut s), Err(Error::MIG_ARRAY_TOO_LARGE));
     assert!(
         s.is_empty(),
         "a refused reply leaves the caller's array as it was"
     );
-    assert_eq!(
-        counted::fill(server.port(), 4, 4, &mut s).map(|()| s.len()),
-        Ok(4)
-    );
+    assert_eq!(client.fill(4, 4, &mut s).map(|()| s.len()), Ok(4));
 
     // The refused reply's right is released with it.
     let refs = || {
@@ -111,12 +104,12 @@ fn clients_refuse_more_elements_than_their_capacity() {
         refs
     };
     assert_eq!(
-        counted::fill_with_port(server.port(), 10, 4, &mut s).map(|p| p.name()),
+        client.fill_with_port(10, 4, &mut s).map(|p| p.name()),
         Err(Error::MIG_ARRAY_TOO_LARGE)
     );
     assert_eq!(s.len(), 4, "a refused reply leaves the caller's array as it was");
     assert_eq!(refs(), 0, "the send right the refused reply carried was released");
-    let fitting = counted::fill_with_port(server.port(), 2, 4, &mut s).unwrap();
+    let fitting = client.fill_with_port(2, 4, &mut s).unwrap();
     assert_eq!((fitting.name(), s.len()), (port, 2));
     drop(fitting);
     assert_eq!(refs(), 0);

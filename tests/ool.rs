@@ -365,9 +365,10 @@ fn physical_copy_sets_the_descriptor_copy_option() {
     let _turn = common::one_at_a_time();
     let seen = std::sync::Arc::default();
     let server = Running::start(CopyOptions(std::sync::Arc::clone(&seen)));
+    let client = copies::Client::new(server.right());
     let data = [1u8, 2, 3, 4];
-    assert_eq!(copies::physical(server.port(), &data), Ok(10));
-    assert_eq!(copies::virtual_(server.port(), &data), Ok(10));
+    assert_eq!(client.physical(&data), Ok(10));
+    assert_eq!(client.virtual_(&data), Ok(10));
     server.stop();
     let (physical, virtual_) = (
         sys::MACH_MSG_PHYSICAL_COPY as u8,
@@ -380,16 +381,14 @@ fn physical_copy_sets_the_descriptor_copy_option() {
 fn dealloc_at_runtime_lets_each_call_borrow_or_move() {
     let _turn = common::one_at_a_time();
     let server = Running::start(copies::Service(Copies));
+    let client = copies::Client::new(server.right());
     let data = [5u8; 8];
     // Borrowed: the kernel copies, the caller keeps its slice.
-    assert_eq!(
-        copies::maybe_give(server.port(), Outgoing::Borrowed(&data)),
-        Ok(40)
-    );
+    assert_eq!(client.maybe_give(Outgoing::Borrowed(&data)), Ok(40));
     // Moved: the pages leave with the request.
     let moved = OutOfLine::copy_from(&data).unwrap();
     let address = moved.as_ptr() as u64;
-    assert_eq!(copies::maybe_give(server.port(), moved.into()), Ok(40));
+    assert_eq!(client.maybe_give(moved.into()), Ok(40));
     assert!(
         !sys::loopback_vm_is_allocated(address as _),
         "the region left with the request"
@@ -446,7 +445,7 @@ fn misaligned_out_of_line_replies_are_realigned_for_the_client() {
     let before = sys::loopback_live_ool_bytes();
     let server = Running::start(bulk::Service(Bulk));
     let previous = sys::loopback_set_ool_placement(sys::OolPlacement::Offset(2));
-    let reversed = bulk::reverse(server.port(), &[1, 2, 3]);
+    let reversed = bulk::Client::new(server.right()).reverse(&[1, 2, 3]);
     sys::loopback_set_ool_placement(previous);
     let reversed = reversed.unwrap();
     assert!(reversed.as_ptr().is_aligned());

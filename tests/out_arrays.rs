@@ -72,16 +72,14 @@ impl written::Server for Writer {
 #[test]
 fn a_deferred_reply_carries_its_array() {
     let server = Running::start(written::Service(Writer));
+    let client = written::Client::new(server.right());
     let mut a = InlineArray::from_slice(&[7]).unwrap();
     for n in [0, 3, 8] {
-        assert_eq!(written::later(server.port(), n, &mut a), Ok(-n));
+        assert_eq!(client.later(n, &mut a), Ok(-n));
         assert_eq!(a.as_slice(), (0..n).map(|i| 200 + i).collect::<Vec<_>>());
     }
     // Past the maximum: the handler's error is the answer; the caller's array is kept.
-    assert_eq!(
-        written::later(server.port(), 9, &mut a),
-        Err(Error::MIG_ARRAY_TOO_LARGE)
-    );
+    assert_eq!(client.later(9, &mut a), Err(Error::MIG_ARRAY_TOO_LARGE));
     assert_eq!(a.len(), 8);
 }
 
@@ -90,7 +88,9 @@ fn arrays_written_in_place_round_trip() {
     let server = Running::start(written::Service(Writer));
     let (mut a, mut b) = (InlineArray::new(), InlineArray::new());
     for (n, m) in [(0, 0), (1, 1), (3, 4), (8, 0), (0, 4), (8, 4), (5, 2)] {
-        let c = written::two(server.port(), n, m, SUCCEED, &mut a, &mut b).unwrap();
+        let c = written::Client::new(server.right())
+            .two(n, m, SUCCEED, &mut a, &mut b)
+            .unwrap();
         assert_eq!(c, n * 10 + m);
         assert_eq!(a.as_slice(), (0..n).map(|i| 100 + i).collect::<Vec<_>>());
         assert_eq!(
@@ -103,6 +103,7 @@ fn arrays_written_in_place_round_trip() {
 #[test]
 fn a_failing_handler_sends_nothing_it_wrote_and_leaves_the_callers_arrays() {
     let server = Running::start(written::Service(Writer));
+    let client = written::Client::new(server.right());
     let mut a = InlineArray::from_slice(&[7]).unwrap();
     let mut b = InlineArray::from_slice(&[9]).unwrap();
     for (how, error) in [
@@ -110,16 +111,16 @@ fn a_failing_handler_sends_nothing_it_wrote_and_leaves_the_callers_arrays() {
         (PANIC, Error::KERN_FAILURE),
         (OVERFILL, Error::MIG_ARRAY_TOO_LARGE),
     ] {
-        assert_eq!(written::two(server.port(), 3, 2, how, &mut a, &mut b), Err(error));
+        assert_eq!(client.two(3, 2, how, &mut a, &mut b), Err(error));
         assert_eq!((a.as_slice(), b.as_slice()), (&[7][..], &[9][..]));
     }
     // Past the maximum, on the client's side: before anything is sent.
     assert_eq!(
-        written::two(server.port(), 9, 0, SUCCEED, &mut a, &mut b),
+        client.two(9, 0, SUCCEED, &mut a, &mut b),
         Err(Error::MIG_ARRAY_TOO_LARGE)
     );
     assert_eq!(
-        written::two(server.port(), 0, 5, SUCCEED, &mut a, &mut b),
+        client.two(0, 5, SUCCEED, &mut a, &mut b),
         Err(Error::MIG_ARRAY_TOO_LARGE)
     );
     assert_eq!((a.as_slice(), b.as_slice()), (&[7][..], &[9][..]));

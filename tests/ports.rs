@@ -137,11 +137,12 @@ fn rights_travel_with_their_dispositions() {
     // COPY_SEND: the client keeps its reference, the server holds one more.
     let mine = ReceiveRight::allocate().unwrap();
     let send = mine.make_send().unwrap();
-    porter::copy_in(server.port(), send.name()).unwrap();
+    let client = porter::Client::new(server.right());
+    client.copy_in(send.name()).unwrap();
     assert_eq!(refs(mine.name(), sys::MACH_PORT_RIGHT_SEND), 2);
 
     // MOVE_SEND: the client's reference goes; the server dropped it.
-    porter::move_in(server.port(), send).unwrap();
+    client.move_in(send).unwrap();
     assert_eq!(
         refs(mine.name(), sys::MACH_PORT_RIGHT_SEND),
         1,
@@ -149,21 +150,21 @@ fn rights_travel_with_their_dispositions() {
     );
 
     // MAKE_SEND out: the client owns a new send right to the server's port.
-    let made: SendRight = porter::make_out(server.port()).unwrap();
+    let made: SendRight = client.make_out().unwrap();
     assert_eq!(refs(made.name(), sys::MACH_PORT_RIGHT_SEND), 1);
 
     // MAKE_SEND_ONCE out: a send-once right.
-    let once: SendOnceRight = porter::once_out(server.port()).unwrap();
+    let once: SendOnceRight = client.once_out().unwrap();
     assert_eq!(refs(once.name(), sys::MACH_PORT_RIGHT_SEND_ONCE), 1);
     drop(once);
 
     // MOVE_RECEIVE out, with inline structs and a padded byte array.
-    let out = porter::receive_out(server.port(), [1, 2], [1, 2, 3, 4, 5, 6]).unwrap();
+    let out = client.receive_out([1, 2], [1, 2, 3, 4, 5, 6]).unwrap();
     assert_eq!(out.q, [2, 1]);
     assert_eq!(out.sum, 21);
     assert_eq!(refs(out.right.name(), sys::MACH_PORT_RIGHT_RECEIVE), 1);
 
-    let mixed = porter::mixed_out(server.port()).unwrap();
+    let mixed = client.mixed_out().unwrap();
     assert_eq!(mixed.b, 7);
     assert_eq!(
         mixed.a.name(),

@@ -147,9 +147,10 @@ fn ids_follow_skips() {
 #[test]
 fn handler_errors_reach_the_client() {
     let server = Running::start(shapes::Service(Impl::default()));
-    assert_eq!(shapes::refuse(server.port()), Err(Error::KERN_NO_ACCESS));
+    let client = shapes::Client::new(server.right());
+    assert_eq!(client.refuse(), Err(Error::KERN_NO_ACCESS));
     // The connection stays usable.
-    assert_eq!(shapes::add(server.port(), 1, 1), Ok(2));
+    assert_eq!(client.add(1, 1), Ok(2));
 }
 
 #[test]
@@ -166,16 +167,17 @@ fn simpleroutines_do_not_wait() {
 #[test]
 fn prefixes_rename_functions() {
     let server = Running::start(prefixed::Service(Twice));
-    assert_eq!(prefixed::U_twice(server.port(), 21), Ok(42));
+    assert_eq!(prefixed::Client::new(server.right()).U_twice(21), Ok(42));
 }
 
 #[test]
 fn a_ret_code_argument_travels_as_an_integer() {
     assert_eq!(prefixed::ROUTINES[1].request.size, 24 + 8 + 4);
     let server = Running::start(prefixed::Service(Twice));
-    prefixed::U_done(server.port(), 5).unwrap();
+    let client = prefixed::Client::new(server.right());
+    client.U_done(5).unwrap();
     // The reply to a routine sent after it proves the note was handled.
-    assert_eq!(prefixed::U_twice(server.port(), 1), Ok(2));
+    assert_eq!(client.U_twice(1), Ok(2));
     server.stop();
     assert_eq!(LAST_STATUS.load(Ordering::SeqCst), 5);
 }
@@ -184,7 +186,10 @@ fn a_ret_code_argument_travels_as_an_integer() {
 fn unknown_id_gets_mig_bad_id() {
     let server = Running::start(shapes::Service(Impl::default()));
     // Call `prefixed::twice` (id 4300) on the `shapes` server, which has no such id.
-    assert_eq!(prefixed::U_twice(server.port(), 1), Err(Error::MIG_BAD_ID));
+    assert_eq!(
+        prefixed::Client::new(server.right()).U_twice(1),
+        Err(Error::MIG_BAD_ID)
+    );
     // The skipped id 4202 is unknown as well.
     let mut request = MessageBuffer::with_capacity(64);
     request.header_mut().msgh_id = 4202;
@@ -198,8 +203,8 @@ fn unknown_id_gets_mig_bad_id() {
 #[test]
 fn two_subsystems_can_share_a_port() {
     let server = Running::start((shapes::Service(Impl::default()), prefixed::Service(Twice)));
-    assert_eq!(shapes::add(server.port(), 2, 3), Ok(5));
-    assert_eq!(prefixed::U_twice(server.port(), 21), Ok(42));
+    assert_eq!(shapes::Client::new(server.right()).add(2, 3), Ok(5));
+    assert_eq!(prefixed::Client::new(server.right()).U_twice(21), Ok(42));
     // Each subsystem checks its own ids: the skipped 4202 is still unknown, and so is
     // an id outside both ranges.
     let mut request = MessageBuffer::with_capacity(64);
@@ -457,7 +462,7 @@ fn trailer_arguments_identify_the_caller() {
         "trailer arguments are not in the message"
     );
     let server = Running::start(whoami::Service(WhoAmI));
-    let out = whoami::who(server.port()).unwrap();
+    let out = whoami::Client::new(server.right()).who().unwrap();
     assert_eq!(out.pid as u32, std::process::id());
 }
 
@@ -534,10 +539,11 @@ impl whoareyou::Server for Answering {
 #[test]
 fn user_trailer_arguments_identify_the_server() {
     let server = Running::start(whoareyou::Service(Answering));
+    let client = whoareyou::Client::new(server.right());
     let pid = std::process::id();
-    let out = whoareyou::answer(server.port()).unwrap();
+    let out = client.answer().unwrap();
     assert_eq!((out.n, out.server_token.pid() as u32), (7, pid));
-    let out = whoareyou::both(server.port()).unwrap();
+    let out = client.both().unwrap();
     assert_eq!(out.n, 8);
     assert_eq!(
         out.uid,
@@ -550,7 +556,7 @@ fn user_trailer_arguments_identify_the_server() {
         out.token.uid(),
         "audit euid and security uid agree"
     );
-    let token: mig::SecurityToken = whoareyou::bare(server.port()).unwrap();
+    let token: mig::SecurityToken = client.bare().unwrap();
     assert_eq!(token, out.token);
 }
 
@@ -594,9 +600,10 @@ fn waittime_makes_a_silent_server_a_timeout() {
         }
     }
     let server = Running::start(patient::Service(Answer));
-    assert_eq!(patient::quick(server.port()), Ok(1));
-    assert_eq!(patient::chosen(server.port(), 1000, 0), Ok(2));
-    assert_eq!(patient::with_option(server.port()), Ok(3));
+    let client = patient::Client::new(server.right());
+    assert_eq!(client.quick(), Ok(1));
+    assert_eq!(client.chosen(1000, 0), Ok(2));
+    assert_eq!(client.with_option(), Ok(3));
 }
 
 #[test]
@@ -760,8 +767,8 @@ fn use_special_reply_port_receives_on_the_threads_special_port() {
         let (mig_port, special_port) =
             unsafe { (sys::mig_get_reply_port(), sys::mig_get_special_reply_port()) };
         assert_ne!(mig_port, special_port);
-        assert_eq!(special::echo(server.port(), 5), Ok(5));
-        assert_eq!(special::plain(server.port()), Ok(2));
+        assert_eq!(special::Client::new(server.right()).echo(5), Ok(5));
+        assert_eq!(special::Client::new(server.right()).plain(), Ok(2));
         // SAFETY: as above.
         assert_eq!(
             unsafe { sys::mig_get_special_reply_port() },
@@ -778,7 +785,7 @@ fn use_special_reply_port_receives_on_the_threads_special_port() {
             unsafe { (sys::mig_get_reply_port(), sys::mig_get_special_reply_port()) };
         assert_eq!(mig_after, mig_port);
         assert_ne!(special_after, special_port);
-        assert_eq!(special::echo(server.port(), 6), Ok(6));
+        assert_eq!(special::Client::new(server.right()).echo(6), Ok(6));
     })
     .join()
     .unwrap();

@@ -70,23 +70,23 @@ fn layouts_follow_apple_mig() {
 #[test]
 fn strings_round_trip() {
     let server = Running::start(names::Service(Names));
-    let port = server.port();
+    let client = names::Client::new(server.right());
 
     assert_eq!(
-        names::look_up(port, c"host", c"service").unwrap().as_c_str(),
+        client.look_up(c"host", c"service").unwrap().as_c_str(),
         c"host:service"
     );
-    assert_eq!(names::look_up(port, c"", c"").unwrap().as_c_str(), c":");
-    let out = names::label(port, c"ninechars").unwrap();
+    assert_eq!(client.look_up(c"", c"").unwrap().as_c_str(), c":");
+    let out = client.label(c"ninechars").unwrap();
     assert_eq!((out.back.as_c_str(), out.len), (c"ninechars", 9));
     // Ten characters need eleven bytes: refused before sending, never truncated.
     assert_eq!(
-        names::label(port, c"tencharss!").map(|_| ()),
+        client.label(c"tencharss!").map(|_| ()),
         Err(Error::MIG_ARRAY_TOO_LARGE)
     );
     let long = std::ffi::CString::new(vec![b'x'; 80]).unwrap();
     assert_eq!(
-        names::look_up(port, &long, c"").map(|_| ()),
+        client.look_up(&long, c"").map(|_| ()),
         Err(Error::MIG_ARRAY_TOO_LARGE)
     );
 

@@ -120,13 +120,14 @@ impl translated::Server for Server {
 #[test]
 fn the_server_sees_translated_values_and_destroys_them() {
     let server = Running::start(translated::Service(Server));
+    let client = translated::Client::new(server.right());
     let port = ReceiveRight::allocate().unwrap();
     let (targets, tasks) = (
         TARGETS_RELEASED.load(Ordering::SeqCst),
         TASKS_RELEASED.load(Ordering::SeqCst),
     );
 
-    let out = translated::inspect(server.port(), port.make_send().unwrap(), 21, 1).unwrap();
+    let out = client.inspect(port.make_send().unwrap(), 21, 1).unwrap();
     assert_eq!((out.bumped, out.doubled), (2, 42));
     assert_eq!(
         out.again.name(),
@@ -135,11 +136,8 @@ fn the_server_sees_translated_values_and_destroys_them() {
     );
 
     // A handler's error still runs the destructors.
-    assert_eq!(
-        translated::fail(server.port(), port.make_send().unwrap()),
-        Err(Error::KERN_NO_ACCESS)
-    );
-    assert_eq!(translated::only_out(server.port()), Ok(7));
+    assert_eq!(client.fail(port.make_send().unwrap()), Err(Error::KERN_NO_ACCESS));
+    assert_eq!(client.only_out(), Ok(7));
     // Each test runs its own subsystem, so these counts are this test's alone.
     assert_eq!(TARGETS_RELEASED.load(Ordering::SeqCst) - targets, 3);
     assert_eq!(TASKS_RELEASED.load(Ordering::SeqCst) - tasks, 2);

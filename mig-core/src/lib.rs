@@ -9,10 +9,11 @@
 //!   subsystem module carries as `ROUTINES`;
 //! - [`serve`], [`serve_until`] with [`Shutdown`], [`serve_one`], [`Demux`],
 //!   [`MessageBuffer`]: the server side;
-//! - [`ReceiveRight`], [`SendRight`] and [`bootstrap`]: ports and their names.
+//! - [`ReceiveRight`], [`SendRight`] and [`bootstrap`]: ports and their names;
 //! - `Readiness` (Apple platforms, Linux, Android): a port set whose messages make a file
 //!   descriptor readable, for event loops; with the `tokio` feature, `serve_async` and the
 //!   `_async` form of every client stub build on it.
+//! - [`SendPort`] and [`BorrowedName`]: what a generated subsystem's `Client` sends through.
 
 #![warn(missing_docs)]
 
@@ -32,6 +33,7 @@ mod port_array;
 #[cfg(any(target_vendor = "apple", target_os = "linux", target_os = "android"))]
 mod readiness;
 mod rights;
+mod send_port;
 mod server;
 mod string;
 pub mod sys;
@@ -51,6 +53,7 @@ pub use ool::{OutOfLine, Outgoing};
 #[cfg(any(target_vendor = "apple", target_os = "linux", target_os = "android"))]
 pub use readiness::Readiness;
 pub use rights::{PolyPort, ReceiveRight, Right, SendOnceRight, SendRight};
+pub use send_port::{BorrowedName, SendPort};
 pub use server::{Demux, Served, Shutdown, StaticServer, serve, serve_one, serve_until};
 pub use string::InlineString;
 pub use trailer::Trailer;

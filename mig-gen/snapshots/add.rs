@@ -216,6 +216,45 @@ pub mod add {
         note::Request > (| __writer | { __writer.put(24, __mig::NDR); __writer.put(32,
         value); }, server, 19, note::ID, 0, 0, __mig::sys::MACH_PORT_NULL, 0,). await } }
     }
+    /// A client of subsystem `add`: the port its requests go to, and one method per routine that calls the routine's function with it. `P` names a send right (`mig::SendPort`): an owned `mig::SendRight` (the default, released with the client), a `&SendRight` or an `Arc<SendRight>` (the right outlives the client), or a `mig::BorrowedName`, a bare name whose right the caller keeps alive.
+    #[derive(Clone, Copy, Debug)]
+    pub struct Client<P = __mig::SendRight> {
+        port: P,
+    }
+    impl<P> Client<P> {
+        /// A client sending its requests to `port`.
+        pub const fn new(port: P) -> Self {
+            Client { port }
+        }
+        /// The port requests go to.
+        pub fn port(&self) -> &P {
+            &self.port
+        }
+        /// Gives the port back.
+        pub fn into_inner(self) -> P {
+            self.port
+        }
+    }
+    impl<P: __mig::SendPort> Client<P> {
+        /// Calls routine `add2` on `server`: sends the request (msgh_id 100) and waits for the reply (msgh_id 200).
+        ///
+        /// Through the client's port (the routine's `server`); forwards to the function `add2`.
+        #[inline]
+        pub fn add2(
+            &self,
+            a: __mig::types::int,
+            b: __mig::types::int,
+        ) -> __mig::Result<__mig::types::int> {
+            add2(__mig::SendPort::name(&self.port), a, b)
+        }
+        /// Sends simpleroutine `note` (msgh_id 101) to `server` without waiting for an answer.
+        ///
+        /// Through the client's port (the routine's `server`); forwards to the function `note`.
+        #[inline]
+        pub fn note(&self, value: __mig::types::int) -> __mig::Result<()> {
+            note(__mig::SendPort::name(&self.port), value)
+        }
+    }
     /// The server of subsystem `add`: one method per routine. Serve it with [`Service`] and `mig::serve`, or call [`dispatch`] from your own loop.
     pub trait Server {
         /// Handles routine `add2` (msgh_id 100). `Ok` sends the reply; `Err` sends a `mig_reply_error_t` carrying the code, except `Error::NO_REPLY`, which sends nothing and releases the reply right (the client gets `MIG_SERVER_DIED`): only a handler that takes the reply port (`sreplyport`) can answer later.

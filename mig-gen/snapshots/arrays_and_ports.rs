@@ -227,6 +227,39 @@ pub mod bulk {
         __reader.copy_into(72, 0, __reader.get:: < u32 > (68, 0), w2);
         __mig::Ok(__result) },). await } }
     }
+    /// A client of subsystem `bulk`: the port its requests go to, and one method per routine that calls the routine's function with it. `P` names a send right (`mig::SendPort`): an owned `mig::SendRight` (the default, released with the client), a `&SendRight` or an `Arc<SendRight>` (the right outlives the client), or a `mig::BorrowedName`, a bare name whose right the caller keeps alive.
+    #[derive(Clone, Copy, Debug)]
+    pub struct Client<P = __mig::SendRight> {
+        port: P,
+    }
+    impl<P> Client<P> {
+        /// A client sending its requests to `port`.
+        pub const fn new(port: P) -> Self {
+            Client { port }
+        }
+        /// The port requests go to.
+        pub fn port(&self) -> &P {
+            &self.port
+        }
+        /// Gives the port back.
+        pub fn into_inner(self) -> P {
+            self.port
+        }
+    }
+    impl<P: __mig::SendPort> Client<P> {
+        /// Calls routine `swap` on `server`: sends the request (msgh_id 200) and waits for the reply (msgh_id 300). The reply's `w2` is copied into `w2` (its elements replaced) when the call succeeds; an `Err` leaves it as it was.
+        ///
+        /// Through the client's port (the routine's `server`); forwards to the function `swap`.
+        #[inline]
+        pub fn swap(
+            &self,
+            w: &[__mig::types::int],
+            right: __mig::SendRight,
+            w2: &mut words_t,
+        ) -> __mig::Result<swap::Output> {
+            swap(__mig::SendPort::name(&self.port), w, right, w2)
+        }
+    }
     /// The server of subsystem `bulk`: one method per routine. Serve it with [`Service`] and `mig::serve`, or call [`dispatch`] from your own loop.
     pub trait Server {
         /// Handles routine `swap` (msgh_id 200). `Ok` sends the reply; `Err` sends a `mig_reply_error_t` carrying the code, except `Error::NO_REPLY`, which sends nothing and releases the reply right (the client gets `MIG_SERVER_DIED`): only a handler that takes the reply port (`sreplyport`) can answer later. The handler writes `w2` into the reply where it is sent from (up to the array's maximum); an `Err` sends none of it.

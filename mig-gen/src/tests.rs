@@ -435,3 +435,108 @@ fn the_runtime_import_is_a_reserved_name() {
         ]
     );
 }
+
+/// The expansion of `definition`, pretty-printed.
+fn expanded_text(definition: &str) -> String {
+    let expanded = crate::pipeline::expand_definition(quote::quote!(::mig), tokens(definition));
+    let file: syn::File = syn::parse2(expanded).expect("the expansion parses as a file");
+    prettyplease::unparse(&file)
+}
+
+/// `Client` has a method for each routine it can call through its port: borrowing for a
+/// copied send right, consuming for a moved one; none for a polymorphic or a made
+/// request port, nor for a function named like the handle's own methods, each named in
+/// its docs. The port's type parameter is named unlike the subsystem's types.
+#[test]
+fn the_client_handle_has_a_method_per_routine_it_can_call() {
+    let text = expanded_text(
+        r#"
+        subsystem h 100;
+        #include <mach/std_types.defs>
+        #include <mach/mach_types.defs>
+        type P = int;
+        routine plain(server: mach_port_t; a: P; out b: P);
+        routine moved(server: mach_port_move_send_t; out b: int);
+        simpleroutine once(server: mach_port_move_send_once_t);
+        simpleroutine poly(server: polymorphic; a: int);
+        simpleroutine made(server: mach_port_make_send_t; a: int);
+        routine new(server: mach_port_t);
+        routine port(server: mach_port_t);
+        "#,
+    );
+    assert!(
+        text.contains("pub struct Client<P_ = __mig::SendRight>"),
+        "{text}"
+    );
+    assert!(text.contains("impl<P_: __mig::SendPort> Client<P_>"), "{text}");
+    assert!(
+        text.contains("pub fn plain(&self, a: P) -> __mig::Result<P>"),
+        "{text}"
+    );
+    assert!(
+        text.contains("plain(__mig::SendPort::name(&self.port), a)"),
+        "{text}"
+    );
+    assert!(text.contains("impl Client<__mig::SendRight> {"), "{text}");
+    assert!(
+        text.contains("pub fn moved(self) -> __mig::Result<__mig::types::int>"),
+        "{text}"
+    );
+    assert!(text.contains("impl Client<__mig::SendOnceRight> {"), "{text}");
+    assert!(text.contains("pub fn once(self) -> __mig::Result<()>"), "{text}");
+    for skipped in ["poly", "made"] {
+        assert!(!text.contains(&format!("pub fn {skipped}(&self")), "{text}");
+        assert!(!text.contains(&format!("pub fn {skipped}(self")), "{text}");
+        assert!(
+            text.contains(&format!("`{skipped}` (its request port `server`")),
+            "{text}"
+        );
+    }
+    // The handle's own `new` and `port`, once each, and the routines' functions.
+    assert_eq!(text.matches("pub const fn new(").count(), 1, "{text}");
+    assert_eq!(text.matches("pub fn port(&self)").count(), 1, "{text}");
+    assert!(
+        text.contains("pub fn new(server: __mig::types::mach_port_t)"),
+        "{text}"
+    );
+    assert!(text.contains("`new` (the name of `Client::new`)"), "{text}");
+}
+
+/// The methods are named as the client functions are: with the `userprefix`.
+#[test]
+fn the_client_handle_names_its_methods_as_the_functions() {
+    let text = expanded_text(
+        r#"
+        subsystem h 100;
+        #include <mach/std_types.defs>
+        userprefix u_;
+        routine add(server: mach_port_t; a: int; out b: int);
+        "#,
+    );
+    assert!(
+        text.contains("pub fn u_add(&self, a: __mig::types::int)"),
+        "{text}"
+    );
+    assert!(
+        text.contains("u_add(__mig::SendPort::name(&self.port), a)"),
+        "{text}"
+    );
+}
+
+/// `Client` is the handle's name: a type or routine named so is refused where it is
+/// written, not by rustc as a second definition in the module.
+#[test]
+fn a_type_or_routine_named_client_is_refused() {
+    let errors = errors_of(tokens(
+        "subsystem h 100;
+        #include <mach/std_types.defs>
+        type Client = int;
+        routine Client(server: mach_port_t);
+        ",
+    ));
+    assert_eq!(errors.len(), 2, "{errors:?}");
+    assert!(
+        errors.iter().all(|e| e.contains("the generated client handle")),
+        "{errors:?}"
+    );
+}

@@ -39,6 +39,11 @@ impl Running {
         self.send.name()
     }
 
+    /// That send right, borrowed: for a client handle (`foo::Client::new(server.right())`).
+    pub fn right(&self) -> &SendRight {
+        &self.send
+    }
+
     /// Another reference to that send right, to outlive the server.
     pub fn send_right(&self) -> SendRight {
         self.send.clone()

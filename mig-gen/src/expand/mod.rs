@@ -2,7 +2,7 @@
 //!
 //! One module per subsystem holds, in order: the `type` aliases, the subsystem's bounds,
 //! one module per routine with its wire structs and their layout assertions, the client
-//! functions, the `Server` trait, `dispatch` and `Service`, and the `ROUTINES` table.
+//! functions, the `Client` handle, the `Server` trait, `dispatch` and `Service`, and the `ROUTINES` table.
 //! Repeated logic lives in the runtime (`mig::__private`), not in the expansion, and
 //! the expansion names the runtime through one `use` of it per module
 //! (`use ::mig::__private as __mig;`): `__mig::Name`, not a path of six tokens.
@@ -10,6 +10,7 @@
 mod args;
 mod asynchronous;
 mod client;
+mod handle;
 mod names;
 mod ports;
 mod server;
@@ -20,7 +21,7 @@ use proc_macro2::TokenStream;
 use quote::{quote, quote_spanned};
 
 use crate::layout::SubsystemLayout;
-use crate::model::{Subsystem, TypeDef};
+use crate::model::{Routine, Subsystem, TypeDef};
 pub use names::Paths;
 use names::{Scope, docs, docs_with, ident, lit_i32, lit_usize};
 
@@ -63,12 +64,17 @@ pub fn subsystem(
         .zip(&layout.routines)
         .enumerate()
         .map(|(index, (routine, l))| structs::routine_module(&paths, routine, l, index));
-    let stubs: Vec<_> = model
+    let stubs: Vec<(&Routine, TokenStream)> = model
         .routines
         .iter()
         .zip(&layout.routines)
         .map(|(r, l)| (r, client::stub(&paths, r, l)))
         .collect();
+    let handle = handle::client(
+        &paths,
+        model,
+        &stubs.iter().map(|(_, stub)| stub.clone()).collect::<Vec<_>>(),
+    );
     let async_clients = asynchronous::stubs(
         &paths,
         stubs
@@ -98,6 +104,7 @@ pub fn subsystem(
             #(#routine_modules)*
             #(#clients)*
             #async_clients
+            #handle
             #server
 
             /// Every routine's messages, in definition order (`skip`s left out): msgh_ids,

@@ -307,7 +307,7 @@ fn located_params(params: TokenStream, routine: &Routine) -> TokenStream {
 }
 
 /// Splits a parameter list at its top-level commas (not those of `A<B, C>`).
-fn split_params(params: TokenStream) -> Vec<(Vec<TokenTree>, Option<TokenTree>)> {
+pub(super) fn split_params(params: TokenStream) -> Vec<(Vec<TokenTree>, Option<TokenTree>)> {
     let mut split = Vec::new();
     let mut current = Vec::new();
     let mut depth = 0i32;
