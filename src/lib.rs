@@ -56,4 +56,6 @@ pub use standard::{exc, mach_exc, notify};
 pub mod __private {
     pub use mig_core::__private::*;
     pub use mig_macro::mig_impl;
+    // Generated code names the built-in types as `__mig::types::…`.
+    pub use crate::types;
 }

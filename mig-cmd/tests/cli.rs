@@ -185,10 +185,12 @@ fn include_dirs_and_the_runtime_path_are_options() {
     ]);
     assert!(stdout(&output).is_empty());
     let written = fs::read_to_string(&out).unwrap();
+    // The runtime is named through the `--krate` path, imported once.
     assert!(
-        written.contains("pub type t = crate::rt::types::int;"),
+        written.contains("use crate::rt::__private as __mig;"),
         "{written}"
     );
+    assert!(written.contains("pub type t = __mig::types::int;"), "{written}");
     assert!(!written.contains("::mig::"));
     // The file holds the items as Rust parses them.
     TokenStream::from_str(&written).unwrap();

@@ -45,6 +45,12 @@ mod loopback {
     /// What the code `mig!` generates names: this crate's runtime and the built-in types.
     mod mig_paths {
         pub use mig_core::*;
+        /// What generated code reaches through its `use` of `__private`: the runtime's
+        /// own and the built-in types, as the `mig` facade's `__private` holds them.
+        pub mod __private {
+            pub use super::types;
+            pub use mig_core::__private::*;
+        }
         #[allow(non_camel_case_types)]
         pub mod types {
             mig_macro::builtin_types!(crate::loopback::mig_paths);

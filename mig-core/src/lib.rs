@@ -82,6 +82,11 @@ pub const MAX_TRAILER_SIZE: usize = 68;
 /// Not public API: what generated code calls.
 #[doc(hidden)]
 pub mod __private {
+    // Generated code reaches everything through one `use` of this module
+    // (`use mig::__private as __mig;`): the public API too, so each mention is
+    // `__mig::Name`, not a path of six tokens.
+    pub use crate::*;
+
     #[doc(hidden)]
     pub use crate::__async_stubs as async_stubs;
     pub use crate::array::{bounded, to_wire};
@@ -142,8 +147,14 @@ pub mod __private {
         simple_routine, simple_routine_with_ret_code,
     };
     pub use crate::wire::{Elements, Reader, Slots, Writer};
+    pub use core::clone::Clone;
+    pub use core::cmp::PartialEq;
+    pub use core::fmt::{Debug, Formatter};
+    pub use core::marker::Copy;
     pub use core::mem::{offset_of, size_of};
     pub use core::option::Option::{None, Some};
+    /// `core::fmt::Result`, beside the crate's own `Result`.
+    pub type FmtResult = core::fmt::Result;
     pub use core::result::Result::{Err, Ok};
 
     /// A port descriptor carrying `name` with `disposition`.
@@ -158,6 +169,12 @@ pub mod __private {
             disposition,
             type_: crate::sys::MACH_MSG_PORT_DESCRIPTOR as u8,
         }
+    }
+
+    /// A row of a generated `ROUTINES` table: `field("a", 32, 4)` is field `a`, 4 bytes
+    /// at offset 32 (a third of the tokens of the struct literal).
+    pub const fn field(name: &'static str, offset: usize, size: usize) -> crate::FieldLayout {
+        crate::FieldLayout { name, offset, size }
     }
 
     /// `msgh_body` for `count` descriptors.

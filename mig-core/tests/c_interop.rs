@@ -84,6 +84,12 @@ fn c_client_and_c_server_rpc_through_the_loopback() {
 /// (the `mig` facade provides the same, but depends on this crate).
 mod mig_paths {
     pub use mig_core::*;
+    /// What generated code reaches through its `use` of `__private`: the runtime's
+    /// own and the built-in types, as the `mig` facade's `__private` holds them.
+    pub mod __private {
+        pub use super::types;
+        pub use mig_core::__private::*;
+    }
     #[allow(non_camel_case_types)]
     pub mod types {
         mig_macro::builtin_types!(crate::mig_paths);

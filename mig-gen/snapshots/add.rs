@@ -9,6 +9,7 @@
     clippy::all
 )]
 pub mod add {
+    use ::mig::__private as __mig;
     /// The msgh_id of the subsystem's first routine.
     pub const BASE: i32 = 100;
     /// One past the msgh_id of its last routine.
@@ -19,27 +20,29 @@ pub mod add {
     pub const MAX_REPLY_SIZE: usize = 40;
     /// The messages of routine `add2` (request msgh_id 100).
     pub mod add2 {
+        use super::__mig;
         /// The request's msgh_id.
         pub const ID: i32 = 100;
         /// The request of `add2` as it travels (msgh_id 100, 40 bytes), laid out as Apple MIG's `__Request__add2_t`.
         #[repr(C, packed(4))]
-        #[derive(::core::clone::Clone, ::core::marker::Copy)]
+        #[derive(__mig::Clone, __mig::Copy)]
         pub struct Request {
             /// The message header.
-            pub Head: ::mig::sys::mach_msg_header_t,
+            pub Head: __mig::sys::mach_msg_header_t,
             /// The NDR record (data representation).
-            pub NDR: ::mig::sys::NDR_record_t,
+            pub NDR: __mig::sys::NDR_record_t,
             /// Argument `a`.
-            pub a: ::mig::types::int,
+            pub a: __mig::types::int,
             /// Argument `b`.
-            pub b: ::mig::types::int,
+            pub b: __mig::types::int,
         }
-        unsafe impl ::mig::Message for Request {
-            const DESCRIPTORS: &'static [::mig::Descriptor] = &[];
+        unsafe impl __mig::Message for Request {
+            const DESCRIPTORS: &'static [__mig::Descriptor] = &[];
         }
-        impl ::core::fmt::Debug for Request {
-            fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
-                ::mig::__private::debug_message(
+        impl __mig::Debug for Request {
+            #[inline]
+            fn fmt(&self, f: &mut __mig::Formatter<'_>) -> __mig::FmtResult {
+                __mig::debug_message(
                     f,
                     "add2::Request",
                     &super::ROUTINES[0].request,
@@ -47,37 +50,38 @@ pub mod add {
                 )
             }
         }
-        const _: () = ::mig::__private::check_layout(
+        const _: () = __mig::check_layout(
             &super::ROUTINES[0].request,
-            ::mig::__private::size_of::<Request>(),
+            __mig::size_of::<Request>(),
             &[
-                ::mig::__private::offset_of!(Request, Head),
-                ::mig::__private::offset_of!(Request, NDR),
-                ::mig::__private::offset_of!(Request, a),
-                ::mig::__private::offset_of!(Request, b),
+                __mig::offset_of!(Request, Head),
+                __mig::offset_of!(Request, NDR),
+                __mig::offset_of!(Request, a),
+                __mig::offset_of!(Request, b),
             ],
         );
         /// The reply's msgh_id (request id + 100).
         pub const REPLY_ID: i32 = 200;
         /// The reply of `add2` as it travels (msgh_id 200, 40 bytes), laid out as Apple MIG's `__Reply__add2_t`.
         #[repr(C, packed(4))]
-        #[derive(::core::clone::Clone, ::core::marker::Copy)]
+        #[derive(__mig::Clone, __mig::Copy)]
         pub struct Reply {
             /// The message header.
-            pub Head: ::mig::sys::mach_msg_header_t,
+            pub Head: __mig::sys::mach_msg_header_t,
             /// The NDR record (data representation).
-            pub NDR: ::mig::sys::NDR_record_t,
+            pub NDR: __mig::sys::NDR_record_t,
             /// The server's return code.
-            pub RetCode: ::mig::sys::kern_return_t,
+            pub RetCode: __mig::sys::kern_return_t,
             /// Argument `c`.
-            pub c: ::mig::types::int,
+            pub c: __mig::types::int,
         }
-        unsafe impl ::mig::Message for Reply {
-            const DESCRIPTORS: &'static [::mig::Descriptor] = &[];
+        unsafe impl __mig::Message for Reply {
+            const DESCRIPTORS: &'static [__mig::Descriptor] = &[];
         }
-        impl ::core::fmt::Debug for Reply {
-            fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
-                ::mig::__private::debug_message(
+        impl __mig::Debug for Reply {
+            #[inline]
+            fn fmt(&self, f: &mut __mig::Formatter<'_>) -> __mig::FmtResult {
+                __mig::debug_message(
                     f,
                     "add2::Reply",
                     &super::ROUTINES[0].reply.unwrap(),
@@ -85,38 +89,40 @@ pub mod add {
                 )
             }
         }
-        const _: () = ::mig::__private::check_layout(
+        const _: () = __mig::check_layout(
             &super::ROUTINES[0].reply.unwrap(),
-            ::mig::__private::size_of::<Reply>(),
+            __mig::size_of::<Reply>(),
             &[
-                ::mig::__private::offset_of!(Reply, Head),
-                ::mig::__private::offset_of!(Reply, NDR),
-                ::mig::__private::offset_of!(Reply, RetCode),
-                ::mig::__private::offset_of!(Reply, c),
+                __mig::offset_of!(Reply, Head),
+                __mig::offset_of!(Reply, NDR),
+                __mig::offset_of!(Reply, RetCode),
+                __mig::offset_of!(Reply, c),
             ],
         );
     }
     /// The messages of simpleroutine `note` (request msgh_id 101).
     pub mod note {
+        use super::__mig;
         /// The request's msgh_id.
         pub const ID: i32 = 101;
         /// The request of `note` as it travels (msgh_id 101, 36 bytes), laid out as Apple MIG's `__Request__note_t`.
         #[repr(C, packed(4))]
-        #[derive(::core::clone::Clone, ::core::marker::Copy)]
+        #[derive(__mig::Clone, __mig::Copy)]
         pub struct Request {
             /// The message header.
-            pub Head: ::mig::sys::mach_msg_header_t,
+            pub Head: __mig::sys::mach_msg_header_t,
             /// The NDR record (data representation).
-            pub NDR: ::mig::sys::NDR_record_t,
+            pub NDR: __mig::sys::NDR_record_t,
             /// Argument `value`.
-            pub value: ::mig::types::int,
+            pub value: __mig::types::int,
         }
-        unsafe impl ::mig::Message for Request {
-            const DESCRIPTORS: &'static [::mig::Descriptor] = &[];
+        unsafe impl __mig::Message for Request {
+            const DESCRIPTORS: &'static [__mig::Descriptor] = &[];
         }
-        impl ::core::fmt::Debug for Request {
-            fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
-                ::mig::__private::debug_message(
+        impl __mig::Debug for Request {
+            #[inline]
+            fn fmt(&self, f: &mut __mig::Formatter<'_>) -> __mig::FmtResult {
+                __mig::debug_message(
                     f,
                     "note::Request",
                     &super::ROUTINES[1].request,
@@ -124,31 +130,31 @@ pub mod add {
                 )
             }
         }
-        const _: () = ::mig::__private::check_layout(
+        const _: () = __mig::check_layout(
             &super::ROUTINES[1].request,
-            ::mig::__private::size_of::<Request>(),
+            __mig::size_of::<Request>(),
             &[
-                ::mig::__private::offset_of!(Request, Head),
-                ::mig::__private::offset_of!(Request, NDR),
-                ::mig::__private::offset_of!(Request, value),
+                __mig::offset_of!(Request, Head),
+                __mig::offset_of!(Request, NDR),
+                __mig::offset_of!(Request, value),
             ],
         );
     }
     /// Calls routine `add2` on `server`: sends the request (msgh_id 100) and waits for the reply (msgh_id 200).
     #[inline]
     pub fn add2(
-        server: ::mig::types::mach_port_t,
-        a: ::mig::types::int,
-        b: ::mig::types::int,
-    ) -> ::mig::Result<::mig::types::int> {
+        server: __mig::types::mach_port_t,
+        a: __mig::types::int,
+        b: __mig::types::int,
+    ) -> __mig::Result<__mig::types::int> {
         unsafe {
-            ::mig::__private::call::<
+            __mig::call::<
                 add2::Request,
                 add2::Reply,
                 _,
             >(
                 |__writer| {
-                    __writer.put(24, ::mig::__private::NDR);
+                    __writer.put(24, __mig::NDR);
                     __writer.put(32, a);
                     __writer.put(36, b);
                 },
@@ -157,11 +163,11 @@ pub mod add {
                 add2::ID,
                 0,
                 0,
-                ::mig::__private::ReplyPort::Mig,
-                ::mig::__private::None,
+                __mig::ReplyPort::Mig,
+                __mig::None,
                 |__reader, __trailer| {
                     let __reader = &*__reader;
-                    ::mig::__private::Ok(__reader.get::<::mig::types::int>(36, 0))
+                    __mig::Ok(__reader.get::<__mig::types::int>(36, 0))
                 },
             )
         }
@@ -169,15 +175,15 @@ pub mod add {
     /// Sends simpleroutine `note` (msgh_id 101) to `server` without waiting for an answer.
     #[inline]
     pub fn note(
-        server: ::mig::types::mach_port_t,
-        value: ::mig::types::int,
-    ) -> ::mig::Result<()> {
+        server: __mig::types::mach_port_t,
+        value: __mig::types::int,
+    ) -> __mig::Result<()> {
         unsafe {
-            ::mig::__private::post::<
+            __mig::post::<
                 note::Request,
             >(
                 |__writer| {
-                    __writer.put(24, ::mig::__private::NDR);
+                    __writer.put(24, __mig::NDR);
                     __writer.put(32, value);
                 },
                 server,
@@ -185,36 +191,34 @@ pub mod add {
                 note::ID,
                 0,
                 0,
-                ::mig::sys::MACH_PORT_NULL,
+                __mig::sys::MACH_PORT_NULL,
                 0,
             )
         }
     }
-    ::mig::__private::async_stubs! {
+    __mig::async_stubs! {
         #[doc =
         "The `.await`able form of [`add2`], for tokio: a full queue and the reply are waited for without blocking the thread. Dropping the future cancels the call (its reply port is destroyed, and a reply that comes later with it).\n\n"]
         #[doc =
         " Calls routine `add2` on `server`: sends the request (msgh_id 100) and waits for the reply (msgh_id 200)."]
-        #[inline] pub async fn add2_async(server : ::mig::types::mach_port_t, a :
-        ::mig::types::int, b : ::mig::types::int) -> ::mig::Result < ::mig::types::int >
-        { unsafe { ::mig::__private::call_async:: < add2::Request, add2::Reply, _ > (|
-        __writer | { __writer.put(24, ::mig::__private::NDR); __writer.put(32, a);
-        __writer.put(36, b); }, server, 19, add2::ID, 0, 0,
-        ::mig::__private::ReplyPort::Mig, ::mig::__private::None, | __reader, __trailer |
-        { let __reader = & * __reader; ::mig::__private::Ok(__reader.get:: <
-        ::mig::types::int > (36, 0)) },). await } } #[doc =
+        #[inline] pub async fn add2_async(server : __mig::types::mach_port_t, a :
+        __mig::types::int, b : __mig::types::int) -> __mig::Result < __mig::types::int >
+        { unsafe { __mig::call_async:: < add2::Request, add2::Reply, _ > (| __writer | {
+        __writer.put(24, __mig::NDR); __writer.put(32, a); __writer.put(36, b); },
+        server, 19, add2::ID, 0, 0, __mig::ReplyPort::Mig, __mig::None, | __reader,
+        __trailer | { let __reader = & * __reader; __mig::Ok(__reader.get:: <
+        __mig::types::int > (36, 0)) },). await } } #[doc =
         "The `.await`able form of [`note`], for tokio: a full queue and the reply are waited for without blocking the thread. Dropping the future cancels the call (its reply port is destroyed, and a reply that comes later with it).\n\n"]
         #[doc =
         " Sends simpleroutine `note` (msgh_id 101) to `server` without waiting for an answer."]
-        #[inline] pub async fn note_async(server : ::mig::types::mach_port_t, value :
-        ::mig::types::int) -> ::mig::Result < () > { unsafe {
-        ::mig::__private::post_async:: < note::Request > (| __writer | { __writer.put(24,
-        ::mig::__private::NDR); __writer.put(32, value); }, server, 19, note::ID, 0, 0,
-        ::mig::sys::MACH_PORT_NULL, 0,). await } }
+        #[inline] pub async fn note_async(server : __mig::types::mach_port_t, value :
+        __mig::types::int) -> __mig::Result < () > { unsafe { __mig::post_async:: <
+        note::Request > (| __writer | { __writer.put(24, __mig::NDR); __writer.put(32,
+        value); }, server, 19, note::ID, 0, 0, __mig::sys::MACH_PORT_NULL, 0,). await } }
     }
     /// A client of subsystem `add`: the port its requests go to, and one method per routine that calls the routine's function with it. `P` names a send right (`mig::SendPort`): an owned `mig::SendRight` (the default, released with the client), a `&SendRight` or an `Arc<SendRight>` (the right outlives the client), or a `mig::BorrowedName`, a bare name whose right the caller keeps alive.
     #[derive(Clone, Copy, Debug)]
-    pub struct Client<P = ::mig::SendRight> {
+    pub struct Client<P = __mig::SendRight> {
         port: P,
     }
     impl<P> Client<P> {
@@ -231,24 +235,24 @@ pub mod add {
             self.port
         }
     }
-    impl<P: ::mig::SendPort> Client<P> {
+    impl<P: __mig::SendPort> Client<P> {
         /// Calls routine `add2` on `server`: sends the request (msgh_id 100) and waits for the reply (msgh_id 200).
         ///
         /// Through the client's port (the routine's `server`); forwards to the function `add2`.
         #[inline]
         pub fn add2(
             &self,
-            a: ::mig::types::int,
-            b: ::mig::types::int,
-        ) -> ::mig::Result<::mig::types::int> {
-            add2(::mig::SendPort::name(&self.port), a, b)
+            a: __mig::types::int,
+            b: __mig::types::int,
+        ) -> __mig::Result<__mig::types::int> {
+            add2(__mig::SendPort::name(&self.port), a, b)
         }
         /// Sends simpleroutine `note` (msgh_id 101) to `server` without waiting for an answer.
         ///
         /// Through the client's port (the routine's `server`); forwards to the function `note`.
         #[inline]
-        pub fn note(&self, value: ::mig::types::int) -> ::mig::Result<()> {
-            note(::mig::SendPort::name(&self.port), value)
+        pub fn note(&self, value: __mig::types::int) -> __mig::Result<()> {
+            note(__mig::SendPort::name(&self.port), value)
         }
     }
     /// The server of subsystem `add`: one method per routine. Serve it with [`Service`] and `mig::serve`, or call [`dispatch`] from your own loop.
@@ -256,16 +260,16 @@ pub mod add {
         /// Handles routine `add2` (msgh_id 100). `Ok` sends the reply; `Err` sends a `mig_reply_error_t` carrying the code, except `Error::NO_REPLY`, which sends nothing and releases the reply right (the client gets `MIG_SERVER_DIED`): only a handler that takes the reply port (`sreplyport`) can answer later.
         fn add2(
             &self,
-            server: ::mig::types::mach_port_t,
-            a: ::mig::types::int,
-            b: ::mig::types::int,
-        ) -> ::mig::Result<::mig::types::int>;
+            server: __mig::types::mach_port_t,
+            a: __mig::types::int,
+            b: __mig::types::int,
+        ) -> __mig::Result<__mig::types::int>;
         /// Handles simpleroutine `note` (msgh_id 101); no reply is sent. An error releases the request.
         fn note(
             &self,
-            server: ::mig::types::mach_port_t,
-            value: ::mig::types::int,
-        ) -> ::mig::Result<()>;
+            server: __mig::types::mach_port_t,
+            value: __mig::types::int,
+        ) -> __mig::Result<()>;
     }
     /// Handles one request as Apple MIG's demux does: prepares the reply header,
     /// checks the request, calls the handler and writes the reply (or a
@@ -277,52 +281,62 @@ pub mod add {
     /// `MIG_BAD_ARGUMENTS` before its names, addresses or trailer are trusted.
     pub fn dispatch<S: Server + ?::core::marker::Sized>(
         server: &S,
-        request: &mut ::mig::MessageBuffer,
-        reply: &mut ::mig::MessageBuffer,
+        request: &mut __mig::MessageBuffer,
+        reply: &mut __mig::MessageBuffer,
     ) -> bool {
-        ::mig::__private::prepare_reply(request, reply);
+        fn add2<S: Server + ?::core::marker::Sized>(
+            server: &S,
+            request: &mut __mig::MessageBuffer,
+            reply: &mut __mig::MessageBuffer,
+        ) {
+            __mig::routine::<
+                add2::Request,
+                add2::Reply,
+                _,
+            >(
+                request,
+                reply,
+                |__reader, __trailer, _| {
+                    let __reader = &*__reader;
+                    server
+                        .add2(
+                            __reader.header().msgh_local_port,
+                            __reader.get::<__mig::types::int>(32, 0),
+                            __reader.get::<__mig::types::int>(36, 0),
+                        )
+                },
+                |c, __writer| {
+                    __writer.put(24, __mig::NDR);
+                    __writer.put(32, 0i32);
+                    __writer.put(36, c);
+                    __mig::Ok(())
+                },
+            )
+        }
+        fn note<S: Server + ?::core::marker::Sized>(
+            server: &S,
+            request: &mut __mig::MessageBuffer,
+            reply: &mut __mig::MessageBuffer,
+        ) {
+            __mig::simple_routine::<
+                note::Request,
+            >(
+                request,
+                reply,
+                |__reader, __trailer| {
+                    let __reader = &*__reader;
+                    server
+                        .note(
+                            __reader.header().msgh_local_port,
+                            __reader.get::<__mig::types::int>(32, 0),
+                        )
+                },
+            )
+        }
+        __mig::prepare_reply(request, reply);
         match request.header().msgh_id {
-            100 => {
-                ::mig::__private::routine::<
-                    add2::Request,
-                    add2::Reply,
-                    _,
-                >(
-                    request,
-                    reply,
-                    |__reader, __trailer, _| {
-                        let __reader = &*__reader;
-                        server
-                            .add2(
-                                __reader.header().msgh_local_port,
-                                __reader.get::<::mig::types::int>(32, 0),
-                                __reader.get::<::mig::types::int>(36, 0),
-                            )
-                    },
-                    |c, __writer| {
-                        __writer.put(24, ::mig::__private::NDR);
-                        __writer.put(32, 0i32);
-                        __writer.put(36, c);
-                        ::mig::__private::Ok(())
-                    },
-                )
-            }
-            101 => {
-                ::mig::__private::simple_routine::<
-                    note::Request,
-                >(
-                    request,
-                    reply,
-                    |__reader, __trailer| {
-                        let __reader = &*__reader;
-                        server
-                            .note(
-                                __reader.header().msgh_local_port,
-                                __reader.get::<::mig::types::int>(32, 0),
-                            )
-                    },
-                )
-            }
+            100 => add2(server, request, reply),
+            101 => note(server, request, reply),
             _ => return false,
         }
         true
@@ -334,27 +348,27 @@ pub mod add {
     ///
     /// As for any MIG demux: `request` points at a received message and its trailer,
     /// `reply` at a writable buffer of at least [`MAX_REPLY_SIZE`] bytes.
-    pub unsafe extern "C" fn demux<S: Server + ::mig::StaticServer>(
-        request: *mut ::mig::sys::mach_msg_header_t,
-        reply: *mut ::mig::sys::mach_msg_header_t,
-    ) -> ::mig::sys::boolean_t {
-        unsafe { ::mig::__private::c_demux(&Service(S::instance()), request, reply) }
+    pub unsafe extern "C" fn demux<S: Server + __mig::StaticServer>(
+        request: *mut __mig::sys::mach_msg_header_t,
+        reply: *mut __mig::sys::mach_msg_header_t,
+    ) -> __mig::sys::boolean_t {
+        unsafe { __mig::c_demux(&Service(S::instance()), request, reply) }
     }
     #[automatically_derived]
     impl<S: Server + ?::core::marker::Sized> Server for &S {
         fn add2(
             &self,
-            server: ::mig::types::mach_port_t,
-            a: ::mig::types::int,
-            b: ::mig::types::int,
-        ) -> ::mig::Result<::mig::types::int> {
+            server: __mig::types::mach_port_t,
+            a: __mig::types::int,
+            b: __mig::types::int,
+        ) -> __mig::Result<__mig::types::int> {
             (**self).add2(server, a, b)
         }
         fn note(
             &self,
-            server: ::mig::types::mach_port_t,
-            value: ::mig::types::int,
-        ) -> ::mig::Result<()> {
+            server: __mig::types::mach_port_t,
+            value: __mig::types::int,
+        ) -> __mig::Result<()> {
             (**self).note(server, value)
         }
     }
@@ -362,15 +376,15 @@ pub mod add {
     #[derive(::core::fmt::Debug, ::core::default::Default)]
     pub struct Service<S>(pub S);
     #[automatically_derived]
-    unsafe impl<S: Server> ::mig::Demux for Service<S> {
+    unsafe impl<S: Server> __mig::Demux for Service<S> {
         const BASE: i32 = BASE;
         const END: i32 = END;
         const MAX_REQUEST_SIZE: usize = MAX_REQUEST_SIZE;
         const MAX_REPLY_SIZE: usize = MAX_REPLY_SIZE;
         fn demux(
             &self,
-            request: &mut ::mig::MessageBuffer,
-            reply: &mut ::mig::MessageBuffer,
+            request: &mut __mig::MessageBuffer,
+            reply: &mut __mig::MessageBuffer,
         ) -> bool {
             dispatch(&self.0, request, reply)
         }
@@ -378,100 +392,56 @@ pub mod add {
     /// Every routine's messages, in definition order (`skip`s left out): msgh_ids,
     /// sizes and field offsets as Apple's MIG lays them out. Checked at compile
     /// time against the structs above.
-    pub const ROUTINES: &[::mig::RoutineLayout] = &[
-        ::mig::RoutineLayout {
+    pub const ROUTINES: &[__mig::RoutineLayout] = &[
+        __mig::RoutineLayout {
             name: "add2",
-            request: ::mig::Layout {
+            request: __mig::Layout {
                 id: 100,
                 size: 40,
                 complex: false,
                 descriptors: 0,
                 fields: &[
-                    ::mig::FieldLayout {
-                        name: "Head",
-                        offset: 0,
-                        size: 24,
-                    },
-                    ::mig::FieldLayout {
-                        name: "NDR",
-                        offset: 24,
-                        size: 8,
-                    },
-                    ::mig::FieldLayout {
-                        name: "a",
-                        offset: 32,
-                        size: 4,
-                    },
-                    ::mig::FieldLayout {
-                        name: "b",
-                        offset: 36,
-                        size: 4,
-                    },
+                    __mig::field("Head", 0, 24),
+                    __mig::field("NDR", 24, 8),
+                    __mig::field("a", 32, 4),
+                    __mig::field("b", 36, 4),
                 ],
                 variable: &[],
             },
-            reply: ::core::option::Option::Some(::mig::Layout {
+            reply: __mig::Some(__mig::Layout {
                 id: 200,
                 size: 40,
                 complex: false,
                 descriptors: 0,
                 fields: &[
-                    ::mig::FieldLayout {
-                        name: "Head",
-                        offset: 0,
-                        size: 24,
-                    },
-                    ::mig::FieldLayout {
-                        name: "NDR",
-                        offset: 24,
-                        size: 8,
-                    },
-                    ::mig::FieldLayout {
-                        name: "RetCode",
-                        offset: 32,
-                        size: 4,
-                    },
-                    ::mig::FieldLayout {
-                        name: "c",
-                        offset: 36,
-                        size: 4,
-                    },
+                    __mig::field("Head", 0, 24),
+                    __mig::field("NDR", 24, 8),
+                    __mig::field("RetCode", 32, 4),
+                    __mig::field("c", 36, 4),
                 ],
                 variable: &[],
             }),
         },
-        ::mig::RoutineLayout {
+        __mig::RoutineLayout {
             name: "note",
-            request: ::mig::Layout {
+            request: __mig::Layout {
                 id: 101,
                 size: 36,
                 complex: false,
                 descriptors: 0,
                 fields: &[
-                    ::mig::FieldLayout {
-                        name: "Head",
-                        offset: 0,
-                        size: 24,
-                    },
-                    ::mig::FieldLayout {
-                        name: "NDR",
-                        offset: 24,
-                        size: 8,
-                    },
-                    ::mig::FieldLayout {
-                        name: "value",
-                        offset: 32,
-                        size: 4,
-                    },
+                    __mig::field("Head", 0, 24),
+                    __mig::field("NDR", 24, 8),
+                    __mig::field("value", 32, 4),
                 ],
                 variable: &[],
             },
-            reply: ::core::option::Option::None,
+            reply: __mig::None,
         },
     ];
     /// The subsystem's name and routines, for describing its messages in logs
     /// (`mig::describe`).
-    pub const SUBSYSTEM: ::mig::SubsystemLayout = ::mig::SubsystemLayout {
+    pub const SUBSYSTEM: __mig::SubsystemLayout = __mig::SubsystemLayout {
         name: "add",
         routines: ROUTINES,
     };

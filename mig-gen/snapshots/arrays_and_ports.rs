@@ -7,8 +7,9 @@
     clippy::all
 )]
 pub mod bulk {
+    use ::mig::__private as __mig;
     /// MIG type `words_t`.
-    pub type words_t = ::mig::InlineArray<::mig::types::int, 16>;
+    pub type words_t = __mig::InlineArray<__mig::types::int, 16>;
     /// The msgh_id of the subsystem's first routine.
     pub const BASE: i32 = 200;
     /// One past the msgh_id of its last routine.
@@ -19,38 +20,40 @@ pub mod bulk {
     pub const MAX_REPLY_SIZE: usize = 136;
     /// The messages of routine `swap` (request msgh_id 200).
     pub mod swap {
+        use super::__mig;
         /// The request's msgh_id.
         pub const ID: i32 = 200;
         /// The request of `swap` as it travels (msgh_id 200, 116 bytes), laid out as Apple MIG's `__Request__swap_t`.
         #[repr(C, packed(4))]
-        #[derive(::core::clone::Clone, ::core::marker::Copy)]
+        #[derive(__mig::Clone, __mig::Copy)]
         pub struct Request {
             /// The message header.
-            pub Head: ::mig::sys::mach_msg_header_t,
+            pub Head: __mig::sys::mach_msg_header_t,
             /// The descriptor count.
-            pub msgh_body: ::mig::sys::mach_msg_body_t,
+            pub msgh_body: __mig::sys::mach_msg_body_t,
             /// Port argument `right`.
-            pub right: ::mig::sys::mach_msg_port_descriptor_t,
+            pub right: __mig::sys::mach_msg_port_descriptor_t,
             /// The NDR record (data representation).
-            pub NDR: ::mig::sys::NDR_record_t,
+            pub NDR: __mig::sys::NDR_record_t,
             /// The number of elements of `w`.
-            pub wCnt: ::mig::sys::mach_msg_type_number_t,
+            pub wCnt: __mig::sys::mach_msg_type_number_t,
             /// Argument `w`.
-            pub w: [::mig::types::int; 16],
+            pub w: [__mig::types::int; 16],
         }
-        unsafe impl ::mig::Message for Request {
-            const DESCRIPTORS: &'static [::mig::Descriptor] = &[
-                ::mig::Descriptor::Port {
+        unsafe impl __mig::Message for Request {
+            const DESCRIPTORS: &'static [__mig::Descriptor] = &[
+                __mig::Descriptor::Port {
                     disposition: 17,
                 },
             ];
-            const VARIABLE: &'static [::mig::VarArray] = super::ROUTINES[0usize]
+            const VARIABLE: &'static [__mig::VarArray] = super::ROUTINES[0usize]
                 .request
                 .variable;
         }
-        impl ::core::fmt::Debug for Request {
-            fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
-                ::mig::__private::debug_message(
+        impl __mig::Debug for Request {
+            #[inline]
+            fn fmt(&self, f: &mut __mig::Formatter<'_>) -> __mig::FmtResult {
+                __mig::debug_message(
                     f,
                     "swap::Request",
                     &super::ROUTINES[0].request,
@@ -58,59 +61,60 @@ pub mod bulk {
                 )
             }
         }
-        const _: () = ::mig::__private::check_layout(
+        const _: () = __mig::check_layout(
             &super::ROUTINES[0].request,
-            ::mig::__private::size_of::<Request>(),
+            __mig::size_of::<Request>(),
             &[
-                ::mig::__private::offset_of!(Request, Head),
-                ::mig::__private::offset_of!(Request, msgh_body),
-                ::mig::__private::offset_of!(Request, right),
-                ::mig::__private::offset_of!(Request, NDR),
-                ::mig::__private::offset_of!(Request, wCnt),
-                ::mig::__private::offset_of!(Request, w),
+                __mig::offset_of!(Request, Head),
+                __mig::offset_of!(Request, msgh_body),
+                __mig::offset_of!(Request, right),
+                __mig::offset_of!(Request, NDR),
+                __mig::offset_of!(Request, wCnt),
+                __mig::offset_of!(Request, w),
             ],
         );
         /// The reply's msgh_id (request id + 100).
         pub const REPLY_ID: i32 = 300;
         /// The reply of `swap` as it travels (msgh_id 300, 136 bytes), laid out as Apple MIG's `__Reply__swap_t`.
         #[repr(C, packed(4))]
-        #[derive(::core::clone::Clone, ::core::marker::Copy)]
+        #[derive(__mig::Clone, __mig::Copy)]
         pub struct Reply {
             /// The message header.
-            pub Head: ::mig::sys::mach_msg_header_t,
+            pub Head: __mig::sys::mach_msg_header_t,
             /// The descriptor count.
-            pub msgh_body: ::mig::sys::mach_msg_body_t,
+            pub msgh_body: __mig::sys::mach_msg_body_t,
             /// Out-of-line array `data`.
-            pub data: ::mig::sys::mach_msg_ool_descriptor_t,
+            pub data: __mig::sys::mach_msg_ool_descriptor_t,
             /// Port argument `back`.
-            pub back: ::mig::sys::mach_msg_port_descriptor_t,
+            pub back: __mig::sys::mach_msg_port_descriptor_t,
             /// The NDR record (data representation).
-            pub NDR: ::mig::sys::NDR_record_t,
+            pub NDR: __mig::sys::NDR_record_t,
             /// The number of elements of `data`.
-            pub dataCnt: ::mig::sys::mach_msg_type_number_t,
+            pub dataCnt: __mig::sys::mach_msg_type_number_t,
             /// The number of elements of `w2`.
-            pub w2Cnt: ::mig::sys::mach_msg_type_number_t,
+            pub w2Cnt: __mig::sys::mach_msg_type_number_t,
             /// Argument `w2`.
-            pub w2: [::mig::types::int; 16],
+            pub w2: [__mig::types::int; 16],
         }
-        unsafe impl ::mig::Message for Reply {
-            const DESCRIPTORS: &'static [::mig::Descriptor] = &[
-                ::mig::Descriptor::OutOfLine {
+        unsafe impl __mig::Message for Reply {
+            const DESCRIPTORS: &'static [__mig::Descriptor] = &[
+                __mig::Descriptor::OutOfLine {
                     element_size: 1,
                     count_offset: 64,
                 },
-                ::mig::Descriptor::Port {
+                __mig::Descriptor::Port {
                     disposition: 17,
                 },
             ];
-            const VARIABLE: &'static [::mig::VarArray] = super::ROUTINES[0usize]
+            const VARIABLE: &'static [__mig::VarArray] = super::ROUTINES[0usize]
                 .reply
                 .unwrap()
                 .variable;
         }
-        impl ::core::fmt::Debug for Reply {
-            fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
-                ::mig::__private::debug_message(
+        impl __mig::Debug for Reply {
+            #[inline]
+            fn fmt(&self, f: &mut __mig::Formatter<'_>) -> __mig::FmtResult {
+                __mig::debug_message(
                     f,
                     "swap::Reply",
                     &super::ROUTINES[0].reply.unwrap(),
@@ -118,56 +122,56 @@ pub mod bulk {
                 )
             }
         }
-        const _: () = ::mig::__private::check_layout(
+        const _: () = __mig::check_layout(
             &super::ROUTINES[0].reply.unwrap(),
-            ::mig::__private::size_of::<Reply>(),
+            __mig::size_of::<Reply>(),
             &[
-                ::mig::__private::offset_of!(Reply, Head),
-                ::mig::__private::offset_of!(Reply, msgh_body),
-                ::mig::__private::offset_of!(Reply, data),
-                ::mig::__private::offset_of!(Reply, back),
-                ::mig::__private::offset_of!(Reply, NDR),
-                ::mig::__private::offset_of!(Reply, dataCnt),
-                ::mig::__private::offset_of!(Reply, w2Cnt),
-                ::mig::__private::offset_of!(Reply, w2),
+                __mig::offset_of!(Reply, Head),
+                __mig::offset_of!(Reply, msgh_body),
+                __mig::offset_of!(Reply, data),
+                __mig::offset_of!(Reply, back),
+                __mig::offset_of!(Reply, NDR),
+                __mig::offset_of!(Reply, dataCnt),
+                __mig::offset_of!(Reply, w2Cnt),
+                __mig::offset_of!(Reply, w2),
             ],
         );
         /// What `swap` returns.
-        #[derive(::core::fmt::Debug)]
+        #[derive(__mig::Debug)]
         pub struct Output {
             /// `data`.
-            pub data: ::mig::types::pointer_t,
+            pub data: __mig::types::pointer_t,
             /// `back`.
-            pub back: ::mig::SendRight,
+            pub back: __mig::SendRight,
         }
         /// What the handler of `swap` returns.
-        #[derive(::core::fmt::Debug)]
+        #[derive(__mig::Debug)]
         pub struct ServerOutput {
             /// `data`.
-            pub data: ::mig::types::pointer_t,
+            pub data: __mig::types::pointer_t,
             /// `back`.
-            pub back: ::mig::types::mach_port_make_send_t,
+            pub back: __mig::types::mach_port_make_send_t,
         }
     }
     /// Calls routine `swap` on `server`: sends the request (msgh_id 200) and waits for the reply (msgh_id 300). The reply's `w2` is copied into `w2` (its elements replaced) when the call succeeds; an `Err` leaves it as it was.
     #[inline]
     pub fn swap(
-        server: ::mig::types::mach_port_t,
-        w: &[::mig::types::int],
-        right: ::mig::SendRight,
+        server: __mig::types::mach_port_t,
+        w: &[__mig::types::int],
+        right: __mig::SendRight,
         w2: &mut words_t,
-    ) -> ::mig::Result<swap::Output> {
-        let __wire_w = ::mig::__private::bounded(w, 16)?;
+    ) -> __mig::Result<swap::Output> {
+        let __wire_w = __mig::bounded(w, 16)?;
         unsafe {
-            ::mig::__private::call::<
+            __mig::call::<
                 swap::Request,
                 swap::Reply,
                 _,
             >(
                 |__writer| {
-                    __writer.put(24, ::mig::__private::body(1));
-                    __writer.put(28, ::mig::__private::port(right.into_raw(), 17));
-                    __writer.put(40, ::mig::__private::NDR);
+                    __writer.put(24, __mig::body(1));
+                    __writer.put(28, __mig::port(right.into_raw(), 17));
+                    __writer.put(40, __mig::NDR);
                     __writer.put(48, __wire_w.len() as u32);
                     __writer.elements(52, 16, &*__wire_w);
                 },
@@ -176,20 +180,20 @@ pub mod bulk {
                 swap::ID,
                 0,
                 0,
-                ::mig::__private::ReplyPort::Mig,
-                ::mig::__private::None,
+                __mig::ReplyPort::Mig,
+                __mig::None,
                 |__reader, __trailer| {
                     let __take_data = {
                         let __descriptor = __reader.take_out_of_line(28);
                         unsafe {
-                            ::mig::OutOfLine::from_raw(
+                            __mig::OutOfLine::from_raw(
                                 __descriptor.address as usize as u64,
                                 __reader.get::<u32>(64, 0) as usize,
                             )
                         }
                     };
                     let __take_back = unsafe {
-                        ::mig::SendRight::from_raw(__reader.take_port(44).name)
+                        __mig::SendRight::from_raw(__reader.take_port(44).name)
                     };
                     let __reader = &*__reader;
                     let __result = swap::Output {
@@ -197,36 +201,35 @@ pub mod bulk {
                         back: __take_back,
                     };
                     __reader.copy_into(72, 0, __reader.get::<u32>(68, 0), w2);
-                    ::mig::__private::Ok(__result)
+                    __mig::Ok(__result)
                 },
             )
         }
     }
-    ::mig::__private::async_stubs! {
+    __mig::async_stubs! {
         #[doc =
         "The `.await`able form of [`swap`], for tokio: a full queue and the reply are waited for without blocking the thread. Dropping the future cancels the call (its reply port is destroyed, and a reply that comes later with it).\n\n"]
         #[doc =
         " Calls routine `swap` on `server`: sends the request (msgh_id 200) and waits for the reply (msgh_id 300). The reply's `w2` is copied into `w2` (its elements replaced) when the call succeeds; an `Err` leaves it as it was."]
-        #[inline] pub async fn swap_async(server : ::mig::types::mach_port_t, w : &
-        [::mig::types::int], right : ::mig::SendRight, w2 : & mut words_t) ->
-        ::mig::Result < swap::Output > { let __wire_w = ::mig::__private::bounded(w, 16)
-        ?; unsafe { ::mig::__private::call_async:: < swap::Request, swap::Reply, _ > (|
-        __writer | { __writer.put(24, ::mig::__private::body(1)); __writer.put(28,
-        ::mig::__private::port(right.into_raw(), 17)); __writer.put(40,
-        ::mig::__private::NDR); __writer.put(48, __wire_w.len() as u32); __writer
+        #[inline] pub async fn swap_async(server : __mig::types::mach_port_t, w : &
+        [__mig::types::int], right : __mig::SendRight, w2 : & mut words_t) ->
+        __mig::Result < swap::Output > { let __wire_w = __mig::bounded(w, 16) ?; unsafe {
+        __mig::call_async:: < swap::Request, swap::Reply, _ > (| __writer | { __writer
+        .put(24, __mig::body(1)); __writer.put(28, __mig::port(right.into_raw(), 17));
+        __writer.put(40, __mig::NDR); __writer.put(48, __wire_w.len() as u32); __writer
         .elements(52, 16, & * __wire_w); }, server, 19, swap::ID, 0, 0,
-        ::mig::__private::ReplyPort::Mig, ::mig::__private::None, | __reader, __trailer |
-        { let __take_data = { let __descriptor = __reader.take_out_of_line(28); unsafe {
-        ::mig::OutOfLine::from_raw(__descriptor.address as usize as u64, __reader.get:: <
+        __mig::ReplyPort::Mig, __mig::None, | __reader, __trailer | { let __take_data = {
+        let __descriptor = __reader.take_out_of_line(28); unsafe {
+        __mig::OutOfLine::from_raw(__descriptor.address as usize as u64, __reader.get:: <
         u32 > (64, 0) as usize) } }; let __take_back = unsafe {
-        ::mig::SendRight::from_raw(__reader.take_port(44).name) }; let __reader = & *
+        __mig::SendRight::from_raw(__reader.take_port(44).name) }; let __reader = & *
         __reader; let __result = swap::Output { data : __take_data, back : __take_back };
         __reader.copy_into(72, 0, __reader.get:: < u32 > (68, 0), w2);
-        ::mig::__private::Ok(__result) },). await } }
+        __mig::Ok(__result) },). await } }
     }
     /// A client of subsystem `bulk`: the port its requests go to, and one method per routine that calls the routine's function with it. `P` names a send right (`mig::SendPort`): an owned `mig::SendRight` (the default, released with the client), a `&SendRight` or an `Arc<SendRight>` (the right outlives the client), or a `mig::BorrowedName`, a bare name whose right the caller keeps alive.
     #[derive(Clone, Copy, Debug)]
-    pub struct Client<P = ::mig::SendRight> {
+    pub struct Client<P = __mig::SendRight> {
         port: P,
     }
     impl<P> Client<P> {
@@ -243,18 +246,18 @@ pub mod bulk {
             self.port
         }
     }
-    impl<P: ::mig::SendPort> Client<P> {
+    impl<P: __mig::SendPort> Client<P> {
         /// Calls routine `swap` on `server`: sends the request (msgh_id 200) and waits for the reply (msgh_id 300). The reply's `w2` is copied into `w2` (its elements replaced) when the call succeeds; an `Err` leaves it as it was.
         ///
         /// Through the client's port (the routine's `server`); forwards to the function `swap`.
         #[inline]
         pub fn swap(
             &self,
-            w: &[::mig::types::int],
-            right: ::mig::SendRight,
+            w: &[__mig::types::int],
+            right: __mig::SendRight,
             w2: &mut words_t,
-        ) -> ::mig::Result<swap::Output> {
-            swap(::mig::SendPort::name(&self.port), w, right, w2)
+        ) -> __mig::Result<swap::Output> {
+            swap(__mig::SendPort::name(&self.port), w, right, w2)
         }
     }
     /// The server of subsystem `bulk`: one method per routine. Serve it with [`Service`] and `mig::serve`, or call [`dispatch`] from your own loop.
@@ -262,11 +265,11 @@ pub mod bulk {
         /// Handles routine `swap` (msgh_id 200). `Ok` sends the reply; `Err` sends a `mig_reply_error_t` carrying the code, except `Error::NO_REPLY`, which sends nothing and releases the reply right (the client gets `MIG_SERVER_DIED`): only a handler that takes the reply port (`sreplyport`) can answer later. The handler writes `w2` into the reply where it is sent from (up to the array's maximum); an `Err` sends none of it.
         fn swap(
             &self,
-            server: ::mig::types::mach_port_t,
-            w: &[::mig::types::int],
-            right: ::mig::SendRight,
-            w2: &mut ::mig::OutArray<'_, ::mig::types::int>,
-        ) -> ::mig::Result<swap::ServerOutput>;
+            server: __mig::types::mach_port_t,
+            w: &[__mig::types::int],
+            right: __mig::SendRight,
+            w2: &mut __mig::OutArray<'_, __mig::types::int>,
+        ) -> __mig::Result<swap::ServerOutput>;
     }
     /// Handles one request as Apple MIG's demux does: prepares the reply header,
     /// checks the request, calls the handler and writes the reply (or a
@@ -278,53 +281,58 @@ pub mod bulk {
     /// `MIG_BAD_ARGUMENTS` before its names, addresses or trailer are trusted.
     pub fn dispatch<S: Server + ?::core::marker::Sized>(
         server: &S,
-        request: &mut ::mig::MessageBuffer,
-        reply: &mut ::mig::MessageBuffer,
+        request: &mut __mig::MessageBuffer,
+        reply: &mut __mig::MessageBuffer,
     ) -> bool {
-        ::mig::__private::prepare_reply(request, reply);
+        fn swap<S: Server + ?::core::marker::Sized>(
+            server: &S,
+            request: &mut __mig::MessageBuffer,
+            reply: &mut __mig::MessageBuffer,
+        ) {
+            __mig::routine::<
+                swap::Request,
+                swap::Reply,
+                _,
+            >(
+                request,
+                reply,
+                |__reader, __trailer, __slots| {
+                    let __take_right = unsafe {
+                        __mig::SendRight::from_raw(__reader.take_port(28).name)
+                    };
+                    let __reader = &*__reader;
+                    let mut __out_w2 = __slots.array::<__mig::types::int>(72, 16);
+                    let __value = server
+                        .swap(
+                            __reader.header().msgh_local_port,
+                            &*__reader
+                                .slice::<
+                                    __mig::types::int,
+                                >(52, 0, __reader.get::<u32>(48, 0), 16),
+                            __take_right,
+                            &mut __out_w2,
+                        )?;
+                    __mig::Ok((__value, __out_w2.count()))
+                },
+                |(swap::ServerOutput { data, back }, __count_w2), __writer| {
+                    let __wire_data = data.into_wire()?;
+                    __writer.put(24, __mig::body(2));
+                    __writer.put(28, __wire_data.1);
+                    __writer.put(44, __mig::port(back, 20));
+                    __writer.put(56, __mig::NDR);
+                    __writer.put(64, __wire_data.0);
+                    __writer.put(68, __count_w2);
+                    unsafe {
+                        __writer
+                            .elements_in_place::<__mig::types::int>(72, 16, __count_w2)
+                    };
+                    __mig::Ok(())
+                },
+            )
+        }
+        __mig::prepare_reply(request, reply);
         match request.header().msgh_id {
-            200 => {
-                ::mig::__private::routine::<
-                    swap::Request,
-                    swap::Reply,
-                    _,
-                >(
-                    request,
-                    reply,
-                    |__reader, __trailer, __slots| {
-                        let __take_right = unsafe {
-                            ::mig::SendRight::from_raw(__reader.take_port(28).name)
-                        };
-                        let __reader = &*__reader;
-                        let mut __out_w2 = __slots.array::<::mig::types::int>(72, 16);
-                        let __value = server
-                            .swap(
-                                __reader.header().msgh_local_port,
-                                &*__reader
-                                    .slice::<
-                                        ::mig::types::int,
-                                    >(52, 0, __reader.get::<u32>(48, 0), 16),
-                                __take_right,
-                                &mut __out_w2,
-                            )?;
-                        ::mig::__private::Ok((__value, __out_w2.count()))
-                    },
-                    |(swap::ServerOutput { data, back }, __count_w2), __writer| {
-                        let __wire_data = data.into_wire()?;
-                        __writer.put(24, ::mig::__private::body(2));
-                        __writer.put(28, __wire_data.1);
-                        __writer.put(44, ::mig::__private::port(back, 20));
-                        __writer.put(56, ::mig::__private::NDR);
-                        __writer.put(64, __wire_data.0);
-                        __writer.put(68, __count_w2);
-                        unsafe {
-                            __writer
-                                .elements_in_place::<::mig::types::int>(72, 16, __count_w2)
-                        };
-                        ::mig::__private::Ok(())
-                    },
-                )
-            }
+            200 => swap(server, request, reply),
             _ => return false,
         }
         true
@@ -336,21 +344,21 @@ pub mod bulk {
     ///
     /// As for any MIG demux: `request` points at a received message and its trailer,
     /// `reply` at a writable buffer of at least [`MAX_REPLY_SIZE`] bytes.
-    pub unsafe extern "C" fn demux<S: Server + ::mig::StaticServer>(
-        request: *mut ::mig::sys::mach_msg_header_t,
-        reply: *mut ::mig::sys::mach_msg_header_t,
-    ) -> ::mig::sys::boolean_t {
-        unsafe { ::mig::__private::c_demux(&Service(S::instance()), request, reply) }
+    pub unsafe extern "C" fn demux<S: Server + __mig::StaticServer>(
+        request: *mut __mig::sys::mach_msg_header_t,
+        reply: *mut __mig::sys::mach_msg_header_t,
+    ) -> __mig::sys::boolean_t {
+        unsafe { __mig::c_demux(&Service(S::instance()), request, reply) }
     }
     #[automatically_derived]
     impl<S: Server + ?::core::marker::Sized> Server for &S {
         fn swap(
             &self,
-            server: ::mig::types::mach_port_t,
-            w: &[::mig::types::int],
-            right: ::mig::SendRight,
-            w2: &mut ::mig::OutArray<'_, ::mig::types::int>,
-        ) -> ::mig::Result<swap::ServerOutput> {
+            server: __mig::types::mach_port_t,
+            w: &[__mig::types::int],
+            right: __mig::SendRight,
+            w2: &mut __mig::OutArray<'_, __mig::types::int>,
+        ) -> __mig::Result<swap::ServerOutput> {
             (**self).swap(server, w, right, w2)
         }
     }
@@ -358,15 +366,15 @@ pub mod bulk {
     #[derive(::core::fmt::Debug, ::core::default::Default)]
     pub struct Service<S>(pub S);
     #[automatically_derived]
-    unsafe impl<S: Server> ::mig::Demux for Service<S> {
+    unsafe impl<S: Server> __mig::Demux for Service<S> {
         const BASE: i32 = BASE;
         const END: i32 = END;
         const MAX_REQUEST_SIZE: usize = MAX_REQUEST_SIZE;
         const MAX_REPLY_SIZE: usize = MAX_REPLY_SIZE;
         fn demux(
             &self,
-            request: &mut ::mig::MessageBuffer,
-            reply: &mut ::mig::MessageBuffer,
+            request: &mut __mig::MessageBuffer,
+            reply: &mut __mig::MessageBuffer,
         ) -> bool {
             dispatch(&self.0, request, reply)
         }
@@ -374,48 +382,24 @@ pub mod bulk {
     /// Every routine's messages, in definition order (`skip`s left out): msgh_ids,
     /// sizes and field offsets as Apple's MIG lays them out. Checked at compile
     /// time against the structs above.
-    pub const ROUTINES: &[::mig::RoutineLayout] = &[
-        ::mig::RoutineLayout {
+    pub const ROUTINES: &[__mig::RoutineLayout] = &[
+        __mig::RoutineLayout {
             name: "swap",
-            request: ::mig::Layout {
+            request: __mig::Layout {
                 id: 200,
                 size: 116,
                 complex: true,
                 descriptors: 1,
                 fields: &[
-                    ::mig::FieldLayout {
-                        name: "Head",
-                        offset: 0,
-                        size: 24,
-                    },
-                    ::mig::FieldLayout {
-                        name: "msgh_body",
-                        offset: 24,
-                        size: 4,
-                    },
-                    ::mig::FieldLayout {
-                        name: "right",
-                        offset: 28,
-                        size: 12,
-                    },
-                    ::mig::FieldLayout {
-                        name: "NDR",
-                        offset: 40,
-                        size: 8,
-                    },
-                    ::mig::FieldLayout {
-                        name: "wCnt",
-                        offset: 48,
-                        size: 4,
-                    },
-                    ::mig::FieldLayout {
-                        name: "w",
-                        offset: 52,
-                        size: 64,
-                    },
+                    __mig::field("Head", 0, 24),
+                    __mig::field("msgh_body", 24, 4),
+                    __mig::field("right", 28, 12),
+                    __mig::field("NDR", 40, 8),
+                    __mig::field("wCnt", 48, 4),
+                    __mig::field("w", 52, 64),
                 ],
                 variable: &[
-                    ::mig::VarArray {
+                    __mig::VarArray {
                         count_offset: 48,
                         data_offset: 52,
                         element_size: 4,
@@ -423,55 +407,23 @@ pub mod bulk {
                     },
                 ],
             },
-            reply: ::core::option::Option::Some(::mig::Layout {
+            reply: __mig::Some(__mig::Layout {
                 id: 300,
                 size: 136,
                 complex: true,
                 descriptors: 2,
                 fields: &[
-                    ::mig::FieldLayout {
-                        name: "Head",
-                        offset: 0,
-                        size: 24,
-                    },
-                    ::mig::FieldLayout {
-                        name: "msgh_body",
-                        offset: 24,
-                        size: 4,
-                    },
-                    ::mig::FieldLayout {
-                        name: "data",
-                        offset: 28,
-                        size: 16,
-                    },
-                    ::mig::FieldLayout {
-                        name: "back",
-                        offset: 44,
-                        size: 12,
-                    },
-                    ::mig::FieldLayout {
-                        name: "NDR",
-                        offset: 56,
-                        size: 8,
-                    },
-                    ::mig::FieldLayout {
-                        name: "dataCnt",
-                        offset: 64,
-                        size: 4,
-                    },
-                    ::mig::FieldLayout {
-                        name: "w2Cnt",
-                        offset: 68,
-                        size: 4,
-                    },
-                    ::mig::FieldLayout {
-                        name: "w2",
-                        offset: 72,
-                        size: 64,
-                    },
+                    __mig::field("Head", 0, 24),
+                    __mig::field("msgh_body", 24, 4),
+                    __mig::field("data", 28, 16),
+                    __mig::field("back", 44, 12),
+                    __mig::field("NDR", 56, 8),
+                    __mig::field("dataCnt", 64, 4),
+                    __mig::field("w2Cnt", 68, 4),
+                    __mig::field("w2", 72, 64),
                 ],
                 variable: &[
-                    ::mig::VarArray {
+                    __mig::VarArray {
                         count_offset: 68,
                         data_offset: 72,
                         element_size: 4,
@@ -483,7 +435,7 @@ pub mod bulk {
     ];
     /// The subsystem's name and routines, for describing its messages in logs
     /// (`mig::describe`).
-    pub const SUBSYSTEM: ::mig::SubsystemLayout = ::mig::SubsystemLayout {
+    pub const SUBSYSTEM: __mig::SubsystemLayout = __mig::SubsystemLayout {
         name: "bulk",
         routines: ROUTINES,
     };

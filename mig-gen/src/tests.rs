@@ -415,6 +415,27 @@ fn a_definition_with_errors_expands_to_its_errors_and_what_checked() {
     assert!(expanded.to_string().contains("trait Server"));
 }
 
+#[test]
+fn the_runtime_import_is_a_reserved_name() {
+    // Each subsystem module imports the runtime as `__mig`: a type alias or a routine's
+    // module of that name would clash with the import (E0255, away from the definition).
+    let errors = errors_of(tokens(
+        r#"
+        subsystem demo 100;
+        #include <mach/std_types.defs>
+        type __mig = int;
+        routine __mig(server: mach_port_t);
+        "#,
+    ));
+    assert_eq!(
+        errors,
+        [
+            "type `__mig` has the name of the generated import of the runtime: both would be `__mig` in the subsystem's module; rename one",
+            "routine `__mig` has the name of the generated import of the runtime: both would be `__mig` in the subsystem's module; rename one",
+        ]
+    );
+}
+
 /// The expansion of `definition`, pretty-printed.
 fn expanded_text(definition: &str) -> String {
     let expanded = crate::pipeline::expand_definition(quote::quote!(::mig), tokens(definition));
@@ -444,25 +465,25 @@ fn the_client_handle_has_a_method_per_routine_it_can_call() {
         "#,
     );
     assert!(
-        text.contains("pub struct Client<P_ = ::mig::SendRight>"),
+        text.contains("pub struct Client<P_ = __mig::SendRight>"),
         "{text}"
     );
-    assert!(text.contains("impl<P_: ::mig::SendPort> Client<P_>"), "{text}");
+    assert!(text.contains("impl<P_: __mig::SendPort> Client<P_>"), "{text}");
     assert!(
-        text.contains("pub fn plain(&self, a: P) -> ::mig::Result<P>"),
+        text.contains("pub fn plain(&self, a: P) -> __mig::Result<P>"),
         "{text}"
     );
     assert!(
-        text.contains("plain(::mig::SendPort::name(&self.port), a)"),
+        text.contains("plain(__mig::SendPort::name(&self.port), a)"),
         "{text}"
     );
-    assert!(text.contains("impl Client<::mig::SendRight> {"), "{text}");
+    assert!(text.contains("impl Client<__mig::SendRight> {"), "{text}");
     assert!(
-        text.contains("pub fn moved(self) -> ::mig::Result<::mig::types::int>"),
+        text.contains("pub fn moved(self) -> __mig::Result<__mig::types::int>"),
         "{text}"
     );
-    assert!(text.contains("impl Client<::mig::SendOnceRight> {"), "{text}");
-    assert!(text.contains("pub fn once(self) -> ::mig::Result<()>"), "{text}");
+    assert!(text.contains("impl Client<__mig::SendOnceRight> {"), "{text}");
+    assert!(text.contains("pub fn once(self) -> __mig::Result<()>"), "{text}");
     for skipped in ["poly", "made"] {
         assert!(!text.contains(&format!("pub fn {skipped}(&self")), "{text}");
         assert!(!text.contains(&format!("pub fn {skipped}(self")), "{text}");
@@ -475,7 +496,7 @@ fn the_client_handle_has_a_method_per_routine_it_can_call() {
     assert_eq!(text.matches("pub const fn new(").count(), 1, "{text}");
     assert_eq!(text.matches("pub fn port(&self)").count(), 1, "{text}");
     assert!(
-        text.contains("pub fn new(server: ::mig::types::mach_port_t)"),
+        text.contains("pub fn new(server: __mig::types::mach_port_t)"),
         "{text}"
     );
     assert!(text.contains("`new` (the name of `Client::new`)"), "{text}");
@@ -493,11 +514,11 @@ fn the_client_handle_names_its_methods_as_the_functions() {
         "#,
     );
     assert!(
-        text.contains("pub fn u_add(&self, a: ::mig::types::int)"),
+        text.contains("pub fn u_add(&self, a: __mig::types::int)"),
         "{text}"
     );
     assert!(
-        text.contains("u_add(::mig::SendPort::name(&self.port), a)"),
+        text.contains("u_add(__mig::SendPort::name(&self.port), a)"),
         "{text}"
     );
 }

@@ -132,6 +132,7 @@ fn generated_type_name(name: &str) -> Option<&'static str> {
         "Server" => Some("the generated server trait"),
         "Service" => Some("the generated `Service` wrapper"),
         "Client" => Some("the generated client handle"),
+        "__mig" => Some("the generated import of the runtime"),
         _ => None,
     }
 }

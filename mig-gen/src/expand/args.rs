@@ -38,12 +38,12 @@ pub fn sent_port_array(paths: &Paths, arg: &Arg, scope: Scope, owned: bool) -> T
     match ports::send_disposition(arg) {
         16..=18 => {
             let owner = ports::sent_type(paths, arg, scope);
-            quote!(#krate::__private::Vec<#owner>)
+            quote!(#krate::Vec<#owner>)
         }
         _ => {
             let element = paths.element(&arg.ty, scope);
             if owned {
-                quote!(#krate::__private::Vec<#element>)
+                quote!(#krate::Vec<#element>)
             } else {
                 quote!(&[#element])
             }
@@ -55,7 +55,7 @@ pub fn sent_port_array(paths: &Paths, arg: &Arg, scope: Scope, owned: bool) -> T
 pub fn received_port_array(paths: &Paths, arg: &Arg) -> TokenStream {
     let krate = &paths.krate;
     let owner = ports::received_type(paths, arg);
-    quote!(#krate::__private::Vec<#owner>)
+    quote!(#krate::Vec<#owner>)
 }
 
 /// The `(count, descriptors)` of a port array a sender passes (`value`); `owned` when the
@@ -72,7 +72,7 @@ pub fn port_array_to_wire(paths: &Paths, arg: &Arg, value: TokenStream, owned: b
     match arg.ty.wire {
         crate::model::Wire::PortArray { max, .. } => {
             let max = proc_macro2::Literal::usize_unsuffixed(max as usize);
-            quote!(#krate::__private::port_array::<_, #max>(#names, #disposition)?)
+            quote!(#krate::port_array::<_, #max>(#names, #disposition)?)
         }
         crate::model::Wire::OutOfLinePorts {
             max: Some(max),
@@ -80,14 +80,14 @@ pub fn port_array_to_wire(paths: &Paths, arg: &Arg, value: TokenStream, owned: b
             ..
         } => {
             let max = proc_macro2::Literal::u32_unsuffixed(max);
-            quote!(#krate::__private::ool_ports_exact(#names, #disposition, #max)?)
+            quote!(#krate::ool_ports_exact(#names, #disposition, #max)?)
         }
         crate::model::Wire::OutOfLinePorts { max, .. } => {
             let max = proc_macro2::Literal::u32_unsuffixed(max.unwrap_or(u32::MAX));
             if moves || owned {
-                quote!(#krate::__private::ool_ports_owned(#names, #disposition, #max)?)
+                quote!(#krate::ool_ports_owned(#names, #disposition, #max)?)
             } else {
-                quote!(#krate::__private::ool_ports_borrowed(#value, #disposition, #max)?)
+                quote!(#krate::ool_ports_borrowed(#value, #disposition, #max)?)
             }
         }
         _ => unreachable!("only port arrays"),

@@ -3,7 +3,7 @@
 //! and awaited. Everything else (the arguments, what is written into the request, how
 //! the reply is read) is the blocking stub's, token for token, so the two cannot drift.
 //!
-//! The stubs are emitted inside `__private::async_stubs! { ... }`, a macro of the runtime
+//! The stubs are emitted inside `__mig::async_stubs! { ... }`, a macro of the runtime
 //! crate that expands to them only when its `tokio` feature is on: the macro cannot see
 //! the user's features, and the generated tokens are the same either way.
 
@@ -82,7 +82,8 @@ fn awaited(group: Group) -> Group {
     new
 }
 
-/// Whether `out` ends with `__private ::`, the path of the runtime's calls.
+/// Whether `out` ends with `__mig ::`, the path of the runtime's calls (the module's
+/// import of `mig::__private`).
 fn is_private(out: &TokenStream) -> bool {
     let tail: Vec<TokenTree> = out.clone().into_iter().collect();
     match tail.as_slice() {
@@ -91,7 +92,7 @@ fn is_private(out: &TokenStream) -> bool {
             TokenTree::Ident(module),
             TokenTree::Punct(a),
             TokenTree::Punct(b),
-        ] => module == "__private" && a.as_char() == ':' && b.as_char() == ':',
+        ] => module == "__mig" && a.as_char() == ':' && b.as_char() == ':',
         _ => false,
     }
 }
@@ -103,7 +104,7 @@ pub fn stubs(paths: &Paths, stubs: Vec<TokenStream>) -> TokenStream {
     }
     let krate = &paths.krate;
     quote! {
-        #krate::__private::async_stubs! {
+        #krate::async_stubs! {
             #(#stubs)*
         }
     }

@@ -152,7 +152,7 @@ pub fn stub(paths: &Paths, routine: &Routine, layout: &RoutineLayout) -> TokenSt
             };
             quote! {
                 if #code != 0 {
-                    return #krate::__private::send_ret_code(#code, #port_value, #disposition, #module::ID, #options, #timeout #reply);
+                    return #krate::send_ret_code(#code, #port_value, #disposition, #module::ID, #options, #timeout #reply);
                 }
             }
         });
@@ -169,7 +169,7 @@ pub fn stub(paths: &Paths, routine: &Routine, layout: &RoutineLayout) -> TokenSt
                 // SAFETY: the request is written from the arguments, whose types own or
                 // borrow every right and region it carries.
                 unsafe {
-                    #krate::__private::post::<#module::Request>(
+                    #krate::post::<#module::Request>(
                         #write, #port_value, #disposition, #module::ID, #options, #timeout, #reply,
                     )
                 }
@@ -242,17 +242,17 @@ pub fn stub(paths: &Paths, routine: &Routine, layout: &RoutineLayout) -> TokenSt
         })
         .collect();
     let result = if copies.is_empty() {
-        quote!(#krate::__private::Ok(#result))
+        quote!(#krate::Ok(#result))
     } else if values.is_empty() {
         quote! {
             #(#copies)*
-            #krate::__private::Ok(())
+            #krate::Ok(())
         }
     } else {
         quote! {
             let __result = #result;
             #(#copies)*
-            #krate::__private::Ok(__result)
+            #krate::Ok(__result)
         }
     };
     // `CountInOut`: a reply with more elements than the caller can take is refused (and
@@ -262,22 +262,22 @@ pub fn stub(paths: &Paths, routine: &Routine, layout: &RoutineLayout) -> TokenSt
         let capacity = quote::format_ident!("{}_capacity", arg.name);
         quote! {
             if #count > #capacity {
-                return #krate::__private::Err(#krate::Error::MIG_ARRAY_TOO_LARGE);
+                return #krate::Err(#krate::Error::MIG_ARRAY_TOO_LARGE);
             }
         }
     });
     let via = match &callers_reply {
-        Some(reply) => quote!(#krate::__private::ReplyPort::Callers(#reply)),
-        None if routine.special_reply_port => quote!(#krate::__private::ReplyPort::Special),
-        None => quote!(#krate::__private::ReplyPort::Mig),
+        Some(reply) => quote!(#krate::ReplyPort::Callers(#reply)),
+        None if routine.special_reply_port => quote!(#krate::ReplyPort::Special),
+        None => quote!(#krate::ReplyPort::Mig),
     };
     // `UserSecToken`/`UserAuditToken`: the reply comes with the trailer that holds them.
     let trailer = match routine.client_trailer_elements() {
         Some(elements) => {
             let elements = proc_macro2::Literal::u32_unsuffixed(elements);
-            quote!(#krate::__private::Some(#elements))
+            quote!(#krate::Some(#elements))
         }
-        None => quote!(#krate::__private::None),
+        None => quote!(#krate::None),
     };
     quote! {
         #doc
@@ -288,7 +288,7 @@ pub fn stub(paths: &Paths, routine: &Routine, layout: &RoutineLayout) -> TokenSt
             // every right and region it carries; the reply is read through the `Reader`,
             // which hands out each right and region once.
             unsafe {
-                #krate::__private::call::<#module::Request, #module::Reply, _>(
+                #krate::call::<#module::Request, #module::Reply, _>(
                     #write, #port_value, #disposition, #module::ID, #options, #timeout, #via, #trailer,
                     |#reader, __trailer| {
                         #(#capacities)*
@@ -372,7 +372,7 @@ fn request_writes(paths: &Paths, routine: &Routine, layout: &Message) -> (TokenS
             crate::model::Wire::OutOfLinePorts { max, .. } if sends_names_region(arg) => {
                 let max = proc_macro2::Literal::u32_unsuffixed(max.unwrap_or(u32::MAX));
                 let disposition = proc_macro2::Literal::u8_unsuffixed(ports::send_disposition(arg) as u8);
-                quote!(#krate::__private::ool_ports_moved(#value, #disposition, #max)?)
+                quote!(#krate::ool_ports_moved(#value, #disposition, #max)?)
             }
             crate::model::Wire::PortArray { .. } | crate::model::Wire::OutOfLinePorts { .. } => {
                 port_array_to_wire(paths, arg, value, false)
@@ -388,11 +388,11 @@ fn request_writes(paths: &Paths, routine: &Routine, layout: &Message) -> (TokenS
             crate::model::Wire::OutOfLine { .. } if arg.dealloc => quote!(#value.into_wire()?),
             crate::model::Wire::OutOfLine { max, .. } => {
                 let max = proc_macro2::Literal::u32_unsuffixed(max.unwrap_or(u32::MAX));
-                quote!(#krate::__private::slice_to_wire(#value, #max)?)
+                quote!(#krate::slice_to_wire(#value, #max)?)
             }
             crate::model::Wire::Variable { max, .. } => {
                 let max = proc_macro2::Literal::usize_unsuffixed(max as usize);
-                quote!(#krate::__private::bounded(#value, #max)?)
+                quote!(#krate::bounded(#value, #max)?)
             }
             _ => value,
         },

@@ -3,7 +3,9 @@
 //! One module per subsystem holds, in order: the `type` aliases, the subsystem's bounds,
 //! one module per routine with its wire structs and their layout assertions, the client
 //! functions, the `Client` handle, the `Server` trait, `dispatch` and `Service`, and the `ROUTINES` table.
-//! Repeated logic lives in the runtime (`mig::__private`), not in the expansion.
+//! Repeated logic lives in the runtime (`mig::__private`), not in the expansion, and
+//! the expansion names the runtime through one `use` of it per module
+//! (`use ::mig::__private as __mig;`): `__mig::Name`, not a path of six tokens.
 
 mod args;
 mod asynchronous;
@@ -32,13 +34,13 @@ use names::{Scope, docs, docs_with, ident, lit_i32, lit_usize};
 /// which rustc does not report after a macro's error; the stubs and routine modules
 /// that did check are still there and still checked.
 pub fn subsystem(
-    krate: TokenStream,
+    runtime: TokenStream,
     model: &Subsystem,
     layout: &SubsystemLayout,
     complete: bool,
 ) -> TokenStream {
-    let paths = Paths { krate };
-    let krate = &paths.krate;
+    let paths = Paths::private(runtime);
+    let (krate, runtime) = (&paths.krate, &paths.runtime);
     let name = ident(&model.name);
     let subsystem_name = &model.name;
     let module_docs = docs_with(
@@ -87,6 +89,7 @@ pub fn subsystem(
         #module_docs
         #[allow(non_camel_case_types, non_snake_case, non_upper_case_globals, dead_code, clippy::all)]
         pub mod #name {
+            use #runtime::__private as __mig;
             #(#aliases)*
 
             /// The msgh_id of the subsystem's first routine.
@@ -129,7 +132,7 @@ fn alias(paths: &Paths, def: &TypeDef, scope: Scope) -> TokenStream {
     // checked where its `rusttype:` is written.
     let checks = match &def.ty.rust {
         crate::model::Rust::User { span, size, .. } => {
-            let krate = &paths.krate;
+            let runtime = &paths.runtime;
             let message = format!(
                 "the `rusttype:` of MIG type `{}` must be {size} bytes, as its definition says",
                 def.name
@@ -138,7 +141,7 @@ fn alias(paths: &Paths, def: &TypeDef, scope: Scope) -> TokenStream {
             quote_spanned! {*span=>
                 const _: () = ::core::assert!(::core::mem::size_of::<#target>() == #size, #message);
                 const _: fn() = || {
-                    fn plain_data<T: #krate::Pod>() {}
+                    fn plain_data<T: #runtime::Pod>() {}
                     plain_data::<#target>();
                 };
             }
@@ -155,8 +158,12 @@ fn alias(paths: &Paths, def: &TypeDef, scope: Scope) -> TokenStream {
 }
 
 /// The aliases of the built-in types, for `mig::types`.
-pub fn builtin_types(krate: TokenStream, defs: &[TypeDef]) -> TokenStream {
-    let paths = Paths { krate };
+pub fn builtin_types(runtime: TokenStream, defs: &[TypeDef]) -> TokenStream {
+    let paths = Paths::private(runtime);
+    let runtime = &paths.runtime;
     let aliases = defs.iter().map(|t| alias(&paths, t, Scope::Subsystem));
-    quote!(#(#aliases)*)
+    quote! {
+        use #runtime::__private as __mig;
+        #(#aliases)*
+    }
 }

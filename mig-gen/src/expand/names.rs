@@ -34,11 +34,27 @@ pub enum Scope {
 
 /// Paths into the runtime and into the subsystem module.
 pub struct Paths {
-    /// The `mig` crate as the invocation names it (`::mig`, or `$crate` via `mig::mig!`).
+    /// How generated code names the runtime: `__mig`, which each generated module
+    /// imports (`use <the mig crate>::__private as __mig;` in the subsystem module,
+    /// `use super::__mig;` in a routine's), and through which the runtime's public
+    /// items and its private helpers alike are reached.
     pub krate: TokenStream,
+    /// The `mig` crate as the invocation names it (`::mig`, or `$crate` via `mig::mig!`),
+    /// for the one bound whose span rustc's error about it names (a `rusttype:` that is
+    /// not plain data): written with the caller's path, the error says it comes from
+    /// `mig!`.
+    pub runtime: TokenStream,
 }
 
 impl Paths {
+    /// Paths through the `__mig` import of `runtime`.
+    pub fn private(runtime: TokenStream) -> Self {
+        Paths {
+            krate: TokenTree::Ident(Ident::new("__mig", Span::call_site())).into(),
+            runtime,
+        }
+    }
+
     /// The Rust type of a MIG type, written from `scope`.
     pub fn ty(&self, ty: &Type, scope: Scope) -> TokenStream {
         match ty.origin {
@@ -72,7 +88,7 @@ impl Paths {
             Rust::Ports(element) => {
                 let krate = &self.krate;
                 let element = self.rust(element, scope);
-                quote!(#krate::__private::Vec<#element>)
+                quote!(#krate::Vec<#element>)
             }
             Rust::CString(max) => {
                 let krate = &self.krate;
@@ -119,14 +135,32 @@ pub fn user_path(path: &[String], span: Span, scope: Scope) -> TokenStream {
 
 /// `#[doc = "…"]` for each line.
 pub fn docs<'a>(lines: impl IntoIterator<Item = &'a String>) -> TokenStream {
-    lines.into_iter().map(|line| quote!(#[doc = #line])).collect()
+    let mut out = TokenStream::new();
+    for line in lines {
+        out.extend(doc_attribute(line));
+    }
+    out
+}
+
+/// `#[doc = "<text>"]`, built as its two token trees (the attribute is most of the
+/// expansion's token streams: `quote!` would build and join four streams for it).
+fn doc_attribute(text: &str) -> [TokenTree; 2] {
+    let span = Span::call_site();
+    let inner = [
+        TokenTree::Ident(Ident::new("doc", span)),
+        TokenTree::Punct(proc_macro2::Punct::new('=', Spacing::Alone)),
+        TokenTree::Literal(proc_macro2::Literal::string(text)),
+    ];
+    [
+        TokenTree::Punct(proc_macro2::Punct::new('#', Spacing::Alone)),
+        TokenTree::Group(Group::new(Delimiter::Bracket, inner.into_iter().collect())),
+    ]
 }
 
 /// A generated doc line, written as `///` writes it (a space after the slashes), so the
 /// expansion reads like hand-written code under `cargo expand`.
 pub fn doc(text: &str) -> TokenStream {
-    let text = format!(" {text}");
-    quote!(#[doc = #text])
+    doc_attribute(&format!(" {text}")).into_iter().collect()
 }
 
 /// A generated paragraph, after the user's own docs (with an empty line between).

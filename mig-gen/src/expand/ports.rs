@@ -53,7 +53,7 @@ pub fn descriptor(paths: &Paths, arg: &Arg, value: TokenStream) -> TokenStream {
         None => value,
     };
     let disposition = Literal::u8_unsuffixed(disposition as u8);
-    quote!(#krate::__private::port(#name, #disposition))
+    quote!(#krate::port(#name, #disposition))
 }
 
 /// `Descriptor::Port { disposition }` for the check of a received message.

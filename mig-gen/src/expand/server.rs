@@ -17,11 +17,13 @@ use crate::model::{Arg, Role, Routine, Subsystem, Translation, UserPath};
 pub fn items(paths: &Paths, model: &Subsystem, layout: &SubsystemLayout) -> TokenStream {
     let krate = &paths.krate;
     let methods = model.routines.iter().map(|r| method(paths, r));
-    let arms = model
-        .routines
-        .iter()
-        .zip(&layout.routines)
-        .map(|(r, l)| arm(paths, r, l));
+    let mut routines = TokenStream::new();
+    let mut arms = TokenStream::new();
+    for (r, l) in model.routines.iter().zip(&layout.routines) {
+        let (function, arm) = routine_fn(paths, r, l);
+        routines.extend(function);
+        arms.extend(arm);
+    }
     let forwards = model.routines.iter().map(|r| forward(paths, r));
     let trait_doc = format!(
         "The server of subsystem `{}`: one method per routine. Serve it with [`Service`] and \
@@ -39,7 +41,7 @@ pub fn items(paths: &Paths, model: &Subsystem, layout: &SubsystemLayout) -> Toke
     } else {
         quote! {
             match request.header().msgh_id {
-                #(#arms)*
+                #arms
                 _ => return false,
             }
             true
@@ -64,7 +66,8 @@ pub fn items(paths: &Paths, model: &Subsystem, layout: &SubsystemLayout) -> Toke
             request: &mut #krate::MessageBuffer,
             reply: &mut #krate::MessageBuffer,
         ) -> bool {
-            #krate::__private::prepare_reply(request, reply);
+            #routines
+            #krate::prepare_reply(request, reply);
             #body
         }
 
@@ -80,7 +83,7 @@ pub fn items(paths: &Paths, model: &Subsystem, layout: &SubsystemLayout) -> Toke
             reply: *mut #krate::sys::mach_msg_header_t,
         ) -> #krate::sys::boolean_t {
             // SAFETY: the caller upholds the demux contract, forwarded unchanged.
-            unsafe { #krate::__private::c_demux(&Service(S::instance()), request, reply) }
+            unsafe { #krate::c_demux(&Service(S::instance()), request, reply) }
         }
 
         #[automatically_derived]
@@ -345,7 +348,30 @@ fn forward(paths: &Paths, routine: &Routine) -> TokenStream {
     }
 }
 
-/// The `match` arm of one routine in `dispatch`: the handler's arguments are taken from
+/// One routine's part of `dispatch`: a function of its own inside `dispatch`'s body,
+/// named after the routine, and the `match` arm that calls it. A function each, not an
+/// arm's expression each: rustc type-checks a body with its closures as one, and hashes
+/// that result again for each closure when it builds incrementally, so one `dispatch`
+/// holding every routine's closures cost a large subsystem's crate a quadratic share
+/// of each rebuild.
+fn routine_fn(paths: &Paths, routine: &Routine, layout: &RoutineLayout) -> (TokenStream, TokenStream) {
+    let krate = &paths.krate;
+    let name = ident(&routine.name);
+    let id = lit_i32(routine.id);
+    let body = arm(paths, routine, layout);
+    let function = quote! {
+        fn #name<S: Server + ?::core::marker::Sized>(
+            server: &S,
+            request: &mut #krate::MessageBuffer,
+            reply: &mut #krate::MessageBuffer,
+        ) {
+            #body
+        }
+    };
+    (function, quote!(#id => #name(server, request, reply),))
+}
+
+/// The body of one routine's function in `dispatch`: the handler's arguments are taken from
 /// the request where they lie (rights and regions first, each cleared in the buffer as it
 /// gets its owner; then values, arrays and strings, borrowed), and the reply is written
 /// straight into the reply buffer.
@@ -353,7 +379,6 @@ fn arm(paths: &Paths, routine: &Routine, layout: &RoutineLayout) -> TokenStream 
     let krate = &paths.krate;
     let module = ident(&routine.name);
     let method = ident(&routine.server_fn);
-    let id = lit_i32(routine.id);
     let fields = Fields::new(&layout.request);
     let reader = quote!(__reader);
     let index_of = |a: &Arg| routine.args.iter().position(|b| std::ptr::eq(a, b)).unwrap_or(0);
@@ -439,7 +464,7 @@ fn arm(paths: &Paths, routine: &Routine, layout: &RoutineLayout) -> TokenStream 
                 Some(destructor) => {
                     let destructor = user_path(&destructor.path, destructor.span, Scope::Subsystem);
                     translations.extend(quote! {
-                        let #local = #krate::__private::Destroyed::new(#value, {
+                        let #local = #krate::Destroyed::new(#value, {
                             let __destructor: fn(#translated) = #destructor;
                             __destructor
                         });
@@ -486,7 +511,7 @@ fn arm(paths: &Paths, routine: &Routine, layout: &RoutineLayout) -> TokenStream 
     } else {
         quote! {
             let __value = server.#method(#(#params),*)?;
-            #krate::__private::Ok((__value, #(#counts),*))
+            #krate::Ok((__value, #(#counts),*))
         }
     };
     let call = quote! {
@@ -499,27 +524,27 @@ fn arm(paths: &Paths, routine: &Routine, layout: &RoutineLayout) -> TokenStream 
     if routine.server_reply_port().is_some() {
         // The handler answers when it likes, through `#module::reply`.
         return quote! {
-            #id => #krate::__private::deferred_routine::<#module::Request>(
+            #krate::deferred_routine::<#module::Request>(
                 request,
                 reply,
                 |#reader, __trailer, __reply_port| { #call },
-            ),
+            )
         };
     }
     if crate::layout::left_out_ret_code(routine).is_some() {
         // A code sent alone (a `mig_reply_error_t`) is taken as well as the request.
         return quote! {
-            #id => #krate::__private::simple_routine_with_ret_code::<#module::Request>(
+            #krate::simple_routine_with_ret_code::<#module::Request>(
                 request,
                 reply,
                 |#reader, __trailer, __ret_code| { #call },
-            ),
+            )
         };
     }
     if routine.simple {
         let handler = quote!(|#reader, __trailer| { #call });
         return quote! {
-            #id => #krate::__private::simple_routine::<#module::Request>(request, reply, #handler),
+            #krate::simple_routine::<#module::Request>(request, reply, #handler)
         };
     }
     let slots = if written.is_empty() {
@@ -548,16 +573,16 @@ fn arm(paths: &Paths, routine: &Routine, layout: &RoutineLayout) -> TokenStream 
     let reply_layout = layout.reply.as_ref().expect("a routine has a reply");
     let (prelude, writes) = reply_writes(paths, routine, reply_layout, Scope::Subsystem, true);
     quote! {
-        #id => #krate::__private::routine::<#module::Request, #module::Reply, _>(
+        #krate::routine::<#module::Request, #module::Reply, _>(
             request,
             reply,
             #handler,
             |#pattern, __writer| {
                 #prelude
                 #writes
-                #krate::__private::Ok(())
+                #krate::Ok(())
             },
-        ),
+        )
     }
 }
 
@@ -634,22 +659,22 @@ pub fn deferred_reply(paths: &Paths, routine: &Routine, layout: &RoutineLayout) 
         pub fn reply(to: #owner, result: #krate::Result<#value_type>) -> #krate::Result<()> {
             // Built before the right is taken out of `to`, so a failure cannot lose it.
             let built = result.map(|#pattern| {
-                #krate::__private::build_reply::<Reply>(|__writer| {
+                #krate::build_reply::<Reply>(|__writer| {
                     #prelude
                     #writes
-                    #krate::__private::Ok(())
+                    #krate::Ok(())
                 })
             });
             let to = to.into_raw();
             match built {
                 // SAFETY: built from the handler's values, whose types own every right
                 // and region the reply carries.
-                #krate::__private::Ok(#krate::__private::Ok(reply)) => unsafe { #krate::__private::send_reply(to, REPLY_ID, reply) },
-                #krate::__private::Ok(#krate::__private::Err(__error)) => {
-                    #krate::__private::send_error_reply(to, REPLY_ID, __error)?;
-                    #krate::__private::Err(__error)
+                #krate::Ok(#krate::Ok(reply)) => unsafe { #krate::send_reply(to, REPLY_ID, reply) },
+                #krate::Ok(#krate::Err(__error)) => {
+                    #krate::send_error_reply(to, REPLY_ID, __error)?;
+                    #krate::Err(__error)
                 }
-                #krate::__private::Err(__error) => #krate::__private::send_error_reply(to, REPLY_ID, __error),
+                #krate::Err(__error) => #krate::send_error_reply(to, REPLY_ID, __error),
             }
         }
     }

@@ -39,6 +39,7 @@ pub fn routine_module(paths: &Paths, routine: &Routine, layout: &RoutineLayout, 
     quote! {
         #module_docs
         pub mod #name {
+            use super::__mig;
             /// The request's msgh_id.
             pub const ID: i32 = #id;
             #request
@@ -56,6 +57,7 @@ fn output_struct(paths: &Paths, routine: &Routine) -> TokenStream {
     let client_outs: Vec<&Arg> = super::args::client_values(routine);
     let server_outs: Vec<&Arg> = super::args::server_values(routine);
     let translated = server_outs.iter().any(|a| super::args::outtran(a).is_some());
+    let krate = &paths.krate;
     let build = |name: &str, doc: &str, server: bool| {
         let outs = if server { &server_outs } else { &client_outs };
         // Rights and memory have one owner: no `Clone`, `Copy` or `PartialEq`.
@@ -75,9 +77,9 @@ fn output_struct(paths: &Paths, routine: &Routine) -> TokenStream {
             // The user's translated types may implement none of these.
             quote!()
         } else if has_ports {
-            quote!(#[derive(::core::fmt::Debug)])
+            quote!(#[derive(#krate::Debug)])
         } else {
-            quote!(#[derive(::core::clone::Clone, ::core::marker::Copy, ::core::fmt::Debug, ::core::cmp::PartialEq)])
+            quote!(#[derive(#krate::Clone, #krate::Copy, #krate::Debug, #krate::PartialEq)])
         };
         let doc = super::names::doc(doc);
         quote! {
@@ -246,7 +248,7 @@ fn message(
     quote! {
         #doc
         #[repr(C, packed(4))]
-        #[derive(::core::clone::Clone, ::core::marker::Copy)]
+        #[derive(#krate::Clone, #krate::Copy)]
         pub struct #name {
             #(#field_docs pub #field_names: #field_types,)*
         }
@@ -258,16 +260,19 @@ fn message(
             #trailer
         }
 
-        impl ::core::fmt::Debug for #name {
-            fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
-                #krate::__private::debug_message(f, #title, &super::ROUTINES[#index].#entry, self)
+        impl #krate::Debug for #name {
+            // Compiled only where it is used, as the stubs are: most structs are never
+            // printed, and a large subsystem's would cost its crate's every rebuild.
+            #[inline]
+            fn fmt(&self, f: &mut #krate::Formatter<'_>) -> #krate::FmtResult {
+                #krate::debug_message(f, #title, &super::ROUTINES[#index].#entry, self)
             }
         }
 
-        const _: () = #krate::__private::check_layout(
+        const _: () = #krate::check_layout(
             &super::ROUTINES[#index].#entry,
-            #krate::__private::size_of::<#name>(),
-            &[#(#krate::__private::offset_of!(#name, #field_names)),*],
+            #krate::size_of::<#name>(),
+            &[#(#krate::offset_of!(#name, #field_names)),*],
         );
     }
 }
@@ -285,9 +290,9 @@ pub fn table(paths: &Paths, model: &Subsystem, layout: &SubsystemLayout) -> Vec<
             let reply = match &l.reply {
                 Some(reply) => {
                     let reply = layout_value(krate, reply);
-                    quote!(::core::option::Option::Some(#reply))
+                    quote!(#krate::Some(#reply))
                 }
-                None => quote!(::core::option::Option::None),
+                None => quote!(#krate::None),
             };
             quote!(#krate::RoutineLayout { name: #name, request: #request, reply: #reply })
         })
@@ -303,7 +308,7 @@ fn layout_value(krate: &TokenStream, m: &Message) -> TokenStream {
         let name = &f.name;
         let offset = lit_usize(f.offset);
         let size = lit_usize(f.size);
-        quote!(#krate::FieldLayout { name: #name, offset: #offset, size: #size })
+        quote!(#krate::field(#name, #offset, #size))
     });
     let variable = m.variable.iter().map(|v| {
         let lit = proc_macro2::Literal::u32_unsuffixed;

@@ -198,7 +198,7 @@ pub fn take(
             let owner = ports::received_type(paths, arg);
             quote!(unsafe { #owner::from_raw(#descriptor.name) })
         }
-        Wire::OutOfLineValue { .. } => quote!(unsafe { #krate::__private::take_ool_value(#descriptor) }),
+        Wire::OutOfLineValue { .. } => quote!(unsafe { #krate::take_ool_value(#descriptor) }),
         Wire::OutOfLine { .. } => {
             let count = count(fields, arg, reader);
             quote!({
@@ -216,12 +216,12 @@ pub fn take(
             };
             quote!({
                 let __descriptors = #descriptor;
-                unsafe { #krate::__private::take_port_array::<#owner, _>(__descriptors, #count) }
+                unsafe { #krate::take_port_array::<#owner, _>(__descriptors, #count) }
             })
         }
         Wire::OutOfLinePorts { .. } => {
             let owner = ports::received_type(paths, arg);
-            quote!(unsafe { #krate::__private::take_ool_ports::<#owner>(#descriptor) })
+            quote!(unsafe { #krate::take_ool_ports::<#owner>(#descriptor) })
         }
         _ => return None,
     })
@@ -298,7 +298,7 @@ pub fn write_message(
             .find(|a| Some(&a.name) == arg.count_from.as_ref())
         {
             let (mine, theirs) = (length(arg, &name), length(owner, &local(owner)));
-            prelude.extend(quote!(#krate::__private::same_count(#mine, #theirs)?;));
+            prelude.extend(quote!(#krate::same_count(#mine, #theirs)?;));
         }
     }
     let mut writes = TokenStream::new();
@@ -309,9 +309,9 @@ pub fn write_message(
             FieldKind::Header => continue,
             FieldKind::Body => {
                 let count = Literal::u32_unsuffixed(fields.message.descriptors);
-                put(quote!(#krate::__private::body(#count)))
+                put(quote!(#krate::body(#count)))
             }
-            FieldKind::Ndr => put(quote!(#krate::__private::NDR)),
+            FieldKind::Ndr => put(quote!(#krate::NDR)),
             FieldKind::RetCode => put(quote!(0i32)),
             // A variable array's pad is part of its slot: `elements` writes what is sent.
             FieldKind::Padding if fields.in_variable_slot(field) => continue,
@@ -336,13 +336,13 @@ pub fn write_message(
                 let descriptor = match arg.ty.wire {
                     Wire::OutOfLineValue { .. } if !fields.is_reply() => {
                         let v = value(arg);
-                        quote!(#krate::__private::ool_value(#v))
+                        quote!(#krate::ool_value(#v))
                     }
                     // The handler's value dies with the reply's writing: a copy in
                     // memory of its own moves with the message.
                     Wire::OutOfLineValue { .. } => {
                         let v = value(arg);
-                        quote!(#krate::__private::ool_value_moved(&#v)?)
+                        quote!(#krate::ool_value_moved(&#v)?)
                     }
                     Wire::PolymorphicPort => {
                         let v = value(arg);
@@ -355,7 +355,7 @@ pub fn write_message(
                     }
                 };
                 if arg.physical_copy {
-                    put(quote!(#krate::__private::physical_copy(#descriptor)))
+                    put(quote!(#krate::physical_copy(#descriptor)))
                 } else {
                     put(descriptor)
                 }
