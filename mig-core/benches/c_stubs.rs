@@ -44,7 +44,6 @@ mod loopback {
 
     /// What the code `mig!` generates names: this crate's runtime and the built-in types.
     mod mig_paths {
-        pub use mig_core::*;
         /// What generated code reaches through its `use` of `__private`: the runtime's
         /// own and the built-in types, as the `mig` facade's `__private` holds them.
         pub mod __private {

@@ -83,7 +83,6 @@ fn c_client_and_c_server_rpc_through_the_loopback() {
 /// What the code `mig!` generates names: this crate's runtime and the built-in types
 /// (the `mig` facade provides the same, but depends on this crate).
 mod mig_paths {
-    pub use mig_core::*;
     /// What generated code reaches through its `use` of `__private`: the runtime's
     /// own and the built-in types, as the `mig` facade's `__private` holds them.
     pub mod __private {
