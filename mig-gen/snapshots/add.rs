@@ -257,14 +257,18 @@ pub mod add {
     }
     /// The server of subsystem `add`: one method per routine. Serve it with [`Service`] and `mig::serve`, or call [`dispatch`] from your own loop.
     pub trait Server {
-        /// Handles routine `add2` (msgh_id 100). `Ok` sends the reply; `Err` sends a `mig_reply_error_t` carrying the code, except `Error::NO_REPLY`, which sends nothing and releases the reply right (the client gets `MIG_SERVER_DIED`): only a handler that takes the reply port (`sreplyport`) can answer later.
+        /** Handles routine `add2` (msgh_id 100). `Ok` sends the reply; `Err` sends a `mig_reply_error_t` carrying the code, except `Error::NO_REPLY`, which sends nothing and releases the reply right (the client gets `MIG_SERVER_DIED`): only a handler that takes the reply port (`sreplyport`) can answer later.
+
+In Rust types: `fn add2(&self, server: mach_port_t, a: i32, b: i32) -> mig::Result<i32>`.*/
         fn add2(
             &self,
             server: __mig::types::mach_port_t,
             a: __mig::types::int,
             b: __mig::types::int,
         ) -> __mig::Result<__mig::types::int>;
-        /// Handles simpleroutine `note` (msgh_id 101); no reply is sent. An error releases the request.
+        /** Handles simpleroutine `note` (msgh_id 101); no reply is sent. An error releases the request.
+
+In Rust types: `fn note(&self, server: mach_port_t, value: i32) -> mig::Result<()>`.*/
         fn note(
             &self,
             server: __mig::types::mach_port_t,

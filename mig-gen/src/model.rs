@@ -19,6 +19,9 @@ pub struct Subsystem {
     pub routines: Vec<Routine>,
     /// The msgh_id one past the last routine (skips included): MIG's `end`.
     pub end: i32,
+    /// What each MIG type name in scope stands for in Rust, aliases followed to the end
+    /// (`int` → `i32`), for the handlers' docs.
+    pub rust_names: std::collections::BTreeMap<String, String>,
 }
 
 /// A user `type` statement, which becomes a Rust type alias.

@@ -540,3 +540,20 @@ fn a_type_or_routine_named_client_is_refused() {
         "{errors:?}"
     );
 }
+
+/// The handlers' docs spell each MIG type name as the Rust it stands for, through alias
+/// chains, arrays, strings and out-of-line data.
+#[test]
+fn handler_docs_show_the_rust_types() {
+    let definition = "subsystem t 100;
+        #include <mach/mach_types.defs>
+        type my_int = int;
+        type my_alias = my_int;
+        type quad = array[4] of my_alias;
+        type name_t = c_string[*:16];
+        routine f(server: mach_port_t; data: pointer_t; a: my_alias; q: quad; s: name_t; out o: my_alias);";
+    let expanded = crate::pipeline::expand_definition(quote::quote!(::mig), tokens(definition)).to_string();
+    let expected = "In Rust types: `fn f(&self, server: mach_port_t, data: mig::OutOfLine<u8>, a: i32, q: [i32; 4], \
+                    s: &::core::ffi::CStr) -> mig::Result<i32>`.";
+    assert!(expanded.contains(expected), "{expanded}");
+}

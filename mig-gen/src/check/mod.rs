@@ -206,10 +206,12 @@ impl<'b> Checker<'b> {
             }
             return None;
         };
+        let rust_names = self.types.rust_names();
         Some(Subsystem {
             name: name.text,
             docs,
             base,
+            rust_names,
             types: self.types.into_user_types(),
             routines: self.routines,
             end: self.next_id,

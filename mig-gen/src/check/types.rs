@@ -82,6 +82,38 @@ pub(super) struct Types {
 }
 
 impl Types {
+    /// Every type name in scope and the Rust it stands for, aliases followed to the end
+    /// (`int` → `i32`, `pointer_t` → `mig::OutOfLine<u8>`).
+    pub fn rust_names(&self) -> BTreeMap<String, String> {
+        self.by_name
+            .keys()
+            .map(|name| (name.clone(), self.rust_name(name, 0)))
+            .collect()
+    }
+
+    fn rust_name(&self, name: &str, depth: usize) -> String {
+        match self.by_name.get(name) {
+            // An alias chain is short; a cycle cannot pass `check`, but stop anyway.
+            Some(ty) if depth < 32 => self.render(&ty.rust, depth + 1),
+            _ => name.to_owned(),
+        }
+    }
+
+    fn render(&self, rust: &Rust, depth: usize) -> String {
+        match rust {
+            Rust::Primitive(p) => p.rsplit("::").next().unwrap_or(p).to_owned(),
+            Rust::Sys(name) => (*name).to_owned(),
+            Rust::Named { name, .. } => self.rust_name(name, depth),
+            Rust::Array(element, n) => format!("[{}; {n}]", self.render(element, depth)),
+            Rust::Inline(element, n) => format!("mig::InlineArray<{}, {n}>", self.render(element, depth)),
+            Rust::OutOfLine(element) => format!("mig::OutOfLine<{}>", self.render(element, depth)),
+            Rust::CString(n) => format!("mig::InlineString<{n}>"),
+            Rust::Ports(element) => format!("Vec<{}>", self.render(element, depth)),
+            Rust::User { path, .. } => path.join("::"),
+            Rust::None => "()".to_owned(),
+        }
+    }
+
     /// `#include`: brings in the built-in files the path names.
     pub(super) fn include(&mut self, path: &str, builtins: &Builtins) {
         let Some(files) = builtin_files(path) else {

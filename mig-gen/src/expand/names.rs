@@ -335,3 +335,68 @@ pub(super) fn split_params(params: TokenStream) -> Vec<(Vec<TokenTree>, Option<T
     }
     split
 }
+
+/// A signature's tokens as a user reads them in rustdoc: the runtime's `__mig::` as
+/// `mig::`, and each MIG type name (`__mig::types::int`, or a `type` of the definition)
+/// as the Rust it stands for (`i32`).
+pub fn rust_signature(tokens: TokenStream, names: &std::collections::BTreeMap<String, String>) -> String {
+    let mut words = Vec::new();
+    flatten(tokens, &mut words);
+    let mut out: Vec<String> = Vec::new();
+    let mut i = 0;
+    while i < words.len() {
+        let word = &words[i];
+        let types_path = words
+            .get(i..i + 5)
+            .is_some_and(|w| w[0] == "__mig" && w[1] == "::" && w[2] == "types" && w[3] == "::");
+        if types_path && let Some(rust) = names.get(&words[i + 4]) {
+            out.push(rust.clone());
+            i += 5;
+            continue;
+        }
+        let after_path = out.last().is_some_and(|w| w == "::");
+        match names.get(word) {
+            Some(rust) if !after_path && words.get(i + 1).is_none_or(|w| w != "::") => out.push(rust.clone()),
+            _ if word == "__mig" => out.push("mig".to_owned()),
+            _ => out.push(word.clone()),
+        }
+        i += 1;
+    }
+    let mut text = String::new();
+    for (n, word) in out.iter().enumerate() {
+        let glued_left = [",", "::", ">", ")", "]", ";", ":", "<", "("].contains(&word.as_str());
+        let glued_right = n > 0 && ["::", "<", "(", "[", "&", "'"].contains(&out[n - 1].as_str());
+        if n > 0 && !glued_left && !glued_right {
+            text.push(' ');
+        }
+        text.push_str(word);
+    }
+    text
+}
+
+/// The tokens' texts, a joint punctuation (`::`, `->`) as one word.
+fn flatten(tokens: TokenStream, words: &mut Vec<String>) {
+    let mut joint = String::new();
+    for token in tokens {
+        match token {
+            TokenTree::Punct(p) => {
+                joint.push(p.as_char());
+                if p.spacing() == proc_macro2::Spacing::Alone || p.as_char() == '\'' {
+                    words.push(std::mem::take(&mut joint));
+                }
+            }
+            TokenTree::Group(g) => {
+                let (open, close) = match g.delimiter() {
+                    proc_macro2::Delimiter::Parenthesis => ("(", ")"),
+                    proc_macro2::Delimiter::Bracket => ("[", "]"),
+                    proc_macro2::Delimiter::Brace => ("{", "}"),
+                    proc_macro2::Delimiter::None => ("", ""),
+                };
+                words.push(open.to_owned());
+                flatten(g.stream(), words);
+                words.push(close.to_owned());
+            }
+            other => words.push(other.to_string()),
+        }
+    }
+}

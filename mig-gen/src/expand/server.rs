@@ -16,7 +16,7 @@ use crate::model::{Arg, Role, Routine, Subsystem, Translation, UserPath};
 
 pub fn items(paths: &Paths, model: &Subsystem, layout: &SubsystemLayout) -> TokenStream {
     let krate = &paths.krate;
-    let methods = model.routines.iter().map(|r| method(paths, r));
+    let methods = model.routines.iter().map(|r| method(paths, r, &model.rust_names));
     let mut routines = TokenStream::new();
     let mut arms = TokenStream::new();
     for (r, l) in model.routines.iter().zip(&layout.routines) {
@@ -278,7 +278,11 @@ fn wire_param_type(paths: &Paths, arg: &Arg) -> TokenStream {
     }
 }
 
-fn method(paths: &Paths, routine: &Routine) -> TokenStream {
+fn method(
+    paths: &Paths,
+    routine: &Routine,
+    rust_names: &std::collections::BTreeMap<String, String>,
+) -> TokenStream {
     let krate = &paths.krate;
     let name = ident(&routine.server_fn);
     let params = handler_params(routine).into_iter().map(|p| {
@@ -325,6 +329,13 @@ fn method(paths: &Paths, routine: &Routine) -> TokenStream {
             arg.name
         ));
     }
+    // The signature with every MIG type name spelled as the Rust it stands for.
+    let params: Vec<TokenStream> = params.collect();
+    let signature = super::names::rust_signature(
+        quote!(fn #name(&self, #(#params),*) -> #krate::Result<#returns>),
+        rust_names,
+    );
+    doc.push_str(&format!("\n\nIn Rust types: `{signature}`."));
     let doc = docs_with(&routine.docs, &doc);
     // At the routine: rustc's errors about a handler (wrong arguments, missing) show it.
     let method = quote! {
