@@ -454,15 +454,11 @@ pub fn send_ret_code(
     reply: mach_port_t,
     reply_disposition: mach_msg_type_name_t,
 ) -> Result<()> {
-    let write = |writer: &mut Writer<'_>| {
-        writer.put(24, crate::ndr::LITTLE_ENDIAN);
-        writer.put(32, code);
-    };
     // SAFETY: the message carries no descriptors; its header names only what the
     // caller passes, as for any stub.
     unsafe {
         post::<RetCodeOnly>(
-            write,
+            write_ret_code(code),
             dest,
             dest_disposition,
             id,
@@ -471,6 +467,15 @@ pub fn send_ret_code(
             reply,
             reply_disposition,
         )
+    }
+}
+
+/// Writes the body of a code-only `RetCodeOnly` message: NDR and the code.
+#[inline(always)]
+pub(crate) fn write_ret_code(code: sys::kern_return_t) -> impl FnOnce(&mut Writer<'_>) {
+    move |writer| {
+        writer.put(24, crate::ndr::LITTLE_ENDIAN);
+        writer.put(32, code);
     }
 }
 

@@ -428,18 +428,7 @@ fn traced<Rq: Message>(
 ) {
     let span = crate::trace::server::<Rq>(request.header().msgh_id);
     body(request, reply_buffer);
-    span.finish_code(reply_code(reply_buffer));
-}
-
-/// The code a reply carries: none (success) in a complex reply, else its `RetCode`.
-#[inline(always)]
-fn reply_code(reply: &MessageBuffer) -> kern_return_t {
-    let head = reply.header();
-    if head.msgh_bits & sys::MACH_MSGH_BITS_COMPLEX != 0 {
-        return sys::KERN_SUCCESS;
-    }
-    crate::message::read_u32(reply.bytes(), REPLY_ERROR_SIZE - 4)
-        .map_or(sys::KERN_SUCCESS, |code| code as kern_return_t)
+    span.finish_code(ret_code(reply_buffer));
 }
 
 /// One `simpleroutine` whose complex request leaves its `RetCode` out (see

@@ -308,15 +308,11 @@ pub async fn send_ret_code_async(
     reply: mach_port_t,
     reply_disposition: mach_msg_type_name_t,
 ) -> Result<()> {
-    let write = move |writer: &mut Writer<'_>| {
-        writer.put(24, crate::ndr::LITTLE_ENDIAN);
-        writer.put(32, code);
-    };
     // SAFETY: the message carries no descriptors; its header names only what the caller
     // passes, as for any stub.
     unsafe {
         post_async::<RetCodeOnly>(
-            write,
+            crate::client::write_ret_code(code),
             dest,
             dest_disposition,
             id,
