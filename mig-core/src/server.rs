@@ -498,13 +498,15 @@ pub fn success_reply(reply: &mut MessageBuffer) {
     });
 }
 
-/// The `RetCode` of a non-complex reply.
-#[inline]
+/// The code a reply carries: none (success) in a complex reply, else its `RetCode` (0
+/// when the reply is too short to hold one).
+#[inline(always)]
 fn ret_code(reply: &MessageBuffer) -> kern_return_t {
     if reply.header().msgh_bits & sys::MACH_MSGH_BITS_COMPLEX != 0 {
-        return 0;
+        return sys::KERN_SUCCESS;
     }
-    reply.view::<ReplyError>().map_or(0, |r| r.ret_code)
+    crate::message::read_u32(reply.bytes(), REPLY_ERROR_SIZE - 4)
+        .map_or(sys::KERN_SUCCESS, |code| code as kern_return_t)
 }
 
 /// What [`serve_one`] did with one message.
@@ -565,6 +567,7 @@ pub(crate) enum Receipt {
 
 /// Sorts out the (masked) code of a server's receive into `request`, releasing a request
 /// the kernel delivered only in part.
+#[inline]
 pub(crate) fn receipt(code: sys::mach_msg_return_t, request: &mut MessageBuffer) -> Receipt {
     match code {
         sys::MACH_MSG_SUCCESS => Receipt::Request,
@@ -593,6 +596,7 @@ pub(crate) fn receipt(code: sys::mach_msg_return_t, request: &mut MessageBuffer)
 /// With `keep_timed_out`, a reply to a send right whose queue is full
 /// (`MACH_SEND_TIMED_OUT`) is left in `reply`, as the kernel handed it back, for the
 /// caller to send again or release ([`release_unsent`]), and `true` is returned.
+#[inline]
 pub(crate) fn serve_received<D: Demux>(
     demux: &D,
     request: &mut MessageBuffer,
@@ -660,6 +664,7 @@ fn handle<D: Demux>(
 
 /// Sends the reply in `reply`; `true` if it is gone (sent, or refused and released),
 /// `false` if, with `keep_timed_out`, it timed out and is still there.
+#[inline]
 fn send_prepared(reply: &mut MessageBuffer, keep_timed_out: bool) -> bool {
     let send_once =
         reply.header().msgh_bits & sys::MACH_MSGH_BITS_REMOTE_MASK == sys::MACH_MSG_TYPE_MOVE_SEND_ONCE;

@@ -20,31 +20,30 @@ pub(crate) struct Span {
     entered: tracing::span::EnteredSpan,
 }
 
-/// A `DEBUG` span named `$name` for routine `Rq`'s message `$id`, its result code still
-/// to be recorded.
-#[cfg(feature = "tracing")]
-macro_rules! routine_span {
-    ($name:literal, $rq:ty, $id:expr) => {{
-        let (subsystem, routine) = names::<$rq>();
-        tracing::debug_span!(
-            $name,
-            subsystem,
-            routine,
-            msgh_id = $id,
-            kr = tracing::field::Empty
-        )
-    }};
-}
-
 /// The span of a client stub sending `Rq` with msgh_id `id`.
 // Without the feature the routine is not named: `Rq` is there for the feature's sake.
 #[cfg_attr(not(feature = "tracing"), allow(clippy::extra_unused_type_parameters))]
 #[inline(always)]
 pub(crate) fn client<Rq>(id: i32) -> Span {
     #[cfg(feature = "tracing")]
-    return Span::enter(routine_span!("mig.call", Rq, id));
+    {
+        let (subsystem, routine) = names::<Rq>();
+        let span = tracing::debug_span!(
+            "mig.call",
+            subsystem,
+            routine,
+            msgh_id = id,
+            kr = tracing::field::Empty
+        );
+        Span {
+            entered: span.entered(),
+        }
+    }
     #[cfg(not(feature = "tracing"))]
-    Span::enter(id)
+    {
+        let _ = id;
+        Span {}
+    }
 }
 
 /// The span of the server side of `Rq`, for a request with msgh_id `id`.
@@ -53,9 +52,24 @@ pub(crate) fn client<Rq>(id: i32) -> Span {
 #[inline(always)]
 pub(crate) fn server<Rq>(id: i32) -> Span {
     #[cfg(feature = "tracing")]
-    return Span::enter(routine_span!("mig.serve", Rq, id));
+    {
+        let (subsystem, routine) = names::<Rq>();
+        let span = tracing::debug_span!(
+            "mig.serve",
+            subsystem,
+            routine,
+            msgh_id = id,
+            kr = tracing::field::Empty
+        );
+        Span {
+            entered: span.entered(),
+        }
+    }
     #[cfg(not(feature = "tracing"))]
-    Span::enter(id)
+    {
+        let _ = id;
+        Span {}
+    }
 }
 
 /// Runs an async client call in its span (the `.await`able stubs): the span is entered
@@ -67,7 +81,14 @@ pub(crate) async fn client_async<Rq, T>(id: i32, call: impl Future<Output = Resu
     #[cfg(feature = "tracing")]
     {
         use tracing::Instrument;
-        let span = routine_span!("mig.call", Rq, id);
+        let (subsystem, routine) = names::<Rq>();
+        let span = tracing::debug_span!(
+            "mig.call",
+            subsystem,
+            routine,
+            msgh_id = id,
+            kr = tracing::field::Empty
+        );
         let result = call.instrument(span.clone()).await;
         span.record("kr", code(&result));
         result
@@ -89,22 +110,6 @@ fn code<T>(result: &Result<T>) -> i32 {
 }
 
 impl Span {
-    /// Enters `span`.
-    #[cfg(feature = "tracing")]
-    #[inline(always)]
-    fn enter(span: tracing::Span) -> Span {
-        Span {
-            entered: span.entered(),
-        }
-    }
-
-    /// Nothing to enter without the feature.
-    #[cfg(not(feature = "tracing"))]
-    #[inline(always)]
-    fn enter(_id: i32) -> Span {
-        Span {}
-    }
-
     /// Records `result`'s code and leaves the span.
     #[inline(always)]
     pub(crate) fn finish<T>(self, result: &Result<T>) {
