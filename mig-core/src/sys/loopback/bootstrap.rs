@@ -5,11 +5,12 @@
 
 use std::ffi::{c_char, c_int, c_uint};
 
+use super::ids::{BOOTSTRAP_NAME, ObjId, SpaceId};
 use super::kern_return::{KERN_INVALID_ARGUMENT, KERN_SUCCESS, kern_return_t};
 use super::kernel::{self, Kernel};
-use super::port::{Carried, Kind, ObjId, Target};
+use super::port::{Carried, Kind, Target};
 use super::right::Ledger;
-use super::space::{BOOTSTRAP_NAME, Right, SpaceId};
+use super::space::Right;
 use super::task;
 use super::types::{
     MACH_MSG_TYPE_COPY_SEND, MACH_MSG_TYPE_MAKE_SEND, MACH_SEND_INVALID_DEST, MACH_SEND_INVALID_RIGHT,

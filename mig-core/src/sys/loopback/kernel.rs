@@ -9,9 +9,10 @@ use std::sync::{Condvar, LazyLock, Mutex, MutexGuard, PoisonError};
 use std::time::Instant;
 
 use super::bootstrap::Service;
+use super::ids::{DEFAULT_SPACE, Name, ObjId, SpaceId};
 use super::kern_return::{KERN_NO_SPACE, kern_return_t};
-use super::port::{Kmsg, ObjId, Port, PortSet};
-use super::space::{DEFAULT_SPACE, Name, Right, Space, SpaceId};
+use super::port::{Kmsg, Port, PortSet};
+use super::space::{Right, Space};
 use super::types::mach_msg_header_t;
 
 /// What a receive operation waits on.

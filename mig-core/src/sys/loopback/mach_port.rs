@@ -7,15 +7,16 @@
 // Parameter names are the C ones (`polyPoly`, `port_info_outCnt`).
 #![allow(non_snake_case)]
 
+use super::ids::{Name, ObjId, SpaceId, TASK_SELF_NAME, is_kernel_name, name_valid};
 use super::kern_return::{
     KERN_ALREADY_IN_SET, KERN_FAILURE, KERN_INVALID_ARGUMENT, KERN_INVALID_CAPABILITY, KERN_INVALID_NAME,
     KERN_INVALID_RIGHT, KERN_INVALID_VALUE, KERN_NO_SPACE, KERN_NOT_IN_SET, KERN_SUCCESS,
     KERN_UREFS_OVERFLOW, kern_return_t,
 };
 use super::kernel::{self, Kernel};
-use super::port::{Carried, Kind, ObjId, Target};
+use super::port::{Carried, Kind, Target};
 use super::right::Ledger;
-use super::space::{Name, Right, SpaceId, TASK_SELF_NAME, is_kernel_name, name_valid};
+use super::space::Right;
 use super::task;
 use super::types::{
     MACH_MSG_TYPE_MAKE_SEND, MACH_PORT_DEAD, MACH_PORT_DNREQUESTS_SIZE, MACH_PORT_LIMITS_INFO,

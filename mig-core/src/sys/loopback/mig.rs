@@ -4,9 +4,9 @@
 use std::cell::RefCell;
 use std::ffi::{c_char, c_int};
 
+use super::ids::{SpaceId, TASK_SELF_NAME, name_valid};
 use super::kernel;
 use super::mach_port::mach_port_deallocate;
-use super::space::{SpaceId, TASK_SELF_NAME, name_valid};
 use super::task;
 use super::types::{MACH_PORT_NULL, MACH_PORT_RIGHT_RECEIVE, mach_port_t, vm_address_t, vm_size_t};
 use super::vm::{VM_FLAGS_ANYWHERE, vm_allocate, vm_deallocate};

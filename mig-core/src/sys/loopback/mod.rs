@@ -72,6 +72,7 @@ mod accounting;
 mod bootstrap;
 #[cfg(feature = "c-abi")]
 mod c_abi;
+mod ids;
 mod kern_return;
 mod kernel;
 mod mach_port;

@@ -13,12 +13,12 @@ use std::ptr;
 use std::sync::MutexGuard;
 use std::time::{Duration, Instant};
 
+use super::ids::{Name, ObjId, SpaceId, TASK_SELF_NAME, name_valid};
 use super::kern_return::KERN_SUCCESS;
 use super::kernel::{self, Kernel, Source};
 use super::mach_port::{mach_port_deallocate, mach_port_extract_right, mach_port_mod_refs};
-use super::port::{Carried, KDesc, Kind, Kmsg, ObjId, Target};
+use super::port::{Carried, KDesc, Kind, Kmsg, Target};
 use super::right::Ledger;
-use super::space::{Name, SpaceId, TASK_SELF_NAME, name_valid};
 use super::task;
 use super::trailer::{self, REQUESTED_TRAILER_SIZE, Tokens};
 use super::types::{

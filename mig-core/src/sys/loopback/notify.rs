@@ -10,14 +10,15 @@
 // Parameter names are the C ones (`notifyPoly`).
 #![allow(non_snake_case, non_camel_case_types, missing_docs)]
 
+use super::ids::{Name, ObjId, SpaceId, is_kernel_name, name_valid};
 use super::kern_return::{
     KERN_INVALID_ARGUMENT, KERN_INVALID_NAME, KERN_INVALID_RIGHT, KERN_INVALID_VALUE, KERN_NOT_SUPPORTED,
     KERN_SUCCESS, kern_return_t,
 };
 use super::kernel::{self, Kernel, header_bytes};
-use super::port::{Carried, KDesc, Kind, Kmsg, ObjId, Target};
+use super::port::{Carried, KDesc, Kind, Kmsg, Target};
 use super::right::Ledger;
-use super::space::{Name, Right, SpaceId, is_kernel_name, name_valid};
+use super::space::Right;
 use super::task;
 use super::trailer::Tokens;
 use super::types::{

@@ -23,9 +23,9 @@ use std::io::{Read, Write};
 use std::os::fd::{AsFd, AsRawFd, BorrowedFd, FromRawFd, RawFd};
 use std::sync::Arc;
 
+use super::ids::ObjId;
 use super::kern_return::{KERN_INVALID_NAME, KERN_INVALID_RIGHT, KERN_RESOURCE_SHORTAGE, kern_return_t};
 use super::kernel::{self, Kernel};
-use super::port::ObjId;
 use super::space::Right;
 use super::types::{ipc_space_t, mach_port_name_t};
 

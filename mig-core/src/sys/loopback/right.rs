@@ -7,13 +7,14 @@
 //! references, as does each right in a message. When the count drops to zero
 //! the port's no-senders request fires.
 
+use super::ids::{Name, ObjId, SpaceId, is_kernel_name};
 use super::kern_return::{
     KERN_INVALID_CAPABILITY, KERN_INVALID_NAME, KERN_INVALID_RIGHT, KERN_INVALID_VALUE, KERN_NAME_EXISTS,
     KERN_RIGHT_EXISTS, KERN_UREFS_OVERFLOW, kern_return_t,
 };
 use super::kernel::Kernel;
-use super::port::{Carried, Kind, ObjId, Port, Target};
-use super::space::{Name, Right, SpaceId, is_kernel_name};
+use super::port::{Carried, Kind, Port, Target};
+use super::space::Right;
 use super::types::{
     MACH_MSG_TYPE_COPY_SEND, MACH_MSG_TYPE_MAKE_SEND, MACH_MSG_TYPE_MAKE_SEND_ONCE,
     MACH_MSG_TYPE_MOVE_RECEIVE, MACH_MSG_TYPE_MOVE_SEND, MACH_MSG_TYPE_MOVE_SEND_ONCE, MACH_PORT_DEAD,

@@ -11,10 +11,11 @@
 
 use std::cell::Cell;
 
+use super::ids::{DEFAULT_SPACE, SpaceId, TASK_SELF_NAME, name_valid};
 use super::kern_return::{KERN_INVALID_ARGUMENT, KERN_INVALID_TASK, KERN_SUCCESS, kern_return_t};
 use super::kernel::{self, Kernel, header_bytes};
 use super::port::{Carried, Kind, Kmsg, Target};
-use super::space::{DEFAULT_SPACE, Right, SpaceId, TASK_SELF_NAME, name_valid};
+use super::space::Right;
 use super::trailer::Tokens;
 use super::types::{MACH_PORT_NULL, NDR_record, mach_msg_header_t, mach_port_t, task_t};
 use super::vm;

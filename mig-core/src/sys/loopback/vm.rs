@@ -13,12 +13,12 @@ use std::collections::BTreeMap;
 use std::ffi::c_int;
 use std::sync::{Mutex, PoisonError};
 
+use super::ids::SpaceId;
 use super::kern_return::{
     KERN_INVALID_ADDRESS, KERN_INVALID_ARGUMENT, KERN_NO_SPACE, KERN_RESOURCE_SHORTAGE, KERN_SUCCESS,
     kern_return_t,
 };
 use super::kernel;
-use super::space::SpaceId;
 use super::types::{mach_vm_address_t, mach_vm_size_t, vm_address_t, vm_map_t, vm_size_t};
 
 /// Page size of the loopback's regions.
