@@ -2,9 +2,9 @@
 //! nothing leaks: names, ports, memory regions and queued messages.
 
 use super::kernel;
+use super::region;
 use super::task;
 use super::types::mach_port_name_t;
-use super::vm;
 
 /// Names in use in the calling thread's space (each holding send/receive,
 /// send-once, dead-name or port-set rights; the reserved task and bootstrap
@@ -23,7 +23,7 @@ pub fn loopback_live_ports() -> usize {
 /// Bytes of loopback memory regions (out-of-line data received, `vm_allocate`)
 /// live in the calling thread's space, each counted in whole pages.
 pub fn loopback_live_ool_bytes() -> usize {
-    vm::live_bytes(task::current())
+    region::live_bytes(task::current())
 }
 
 /// Messages queued on the port whose receive right `name` holds in the

@@ -5,11 +5,12 @@
 
 use std::ffi::{c_char, c_int, c_uint};
 
-use super::ids::{BOOTSTRAP_NAME, ObjId, SpaceId};
+use super::ids::{BOOTSTRAP_NAME, SpaceId};
 use super::kern_return::{KERN_INVALID_ARGUMENT, KERN_SUCCESS, kern_return_t};
 use super::kernel::{self, Kernel};
 use super::port::{Carried, Kind, Target};
 use super::right::Ledger;
+use super::service::Service;
 use super::space::Right;
 use super::task;
 use super::types::{
@@ -49,15 +50,6 @@ pub static bootstrap_port: mach_port_t = BOOTSTRAP_NAME;
 fn caller(k: &Kernel) -> Result<SpaceId, kern_return_t> {
     let sid = task::current();
     k.space(sid).map(|_| sid).ok_or(MACH_SEND_INVALID_DEST)
-}
-
-/// A registration: the registry holds a send right to `port` (so a
-/// registered port never sees no-senders, as with launchd).
-#[derive(Debug)]
-pub(super) struct Service {
-    pub port: ObjId,
-    /// Created by `bootstrap_check_in` (the registry made the port).
-    pub checked_in: bool,
 }
 
 /// Reads a service name, truncated to `name_t`'s 127 characters as the MIG

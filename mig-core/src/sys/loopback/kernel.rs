@@ -8,10 +8,10 @@ use std::collections::HashMap;
 use std::sync::{Condvar, LazyLock, Mutex, MutexGuard, PoisonError};
 use std::time::Instant;
 
-use super::bootstrap::Service;
 use super::ids::{DEFAULT_SPACE, Name, ObjId, SpaceId};
 use super::kern_return::{KERN_NO_SPACE, kern_return_t};
 use super::port::{Kmsg, Port, PortSet};
+use super::service::Service;
 use super::space::{Right, Space};
 use super::types::mach_msg_header_t;
 
@@ -287,6 +287,27 @@ impl Kernel {
                 .filter_map(|m| Some((*m, self.ports.get(m)?.queue.front()?.stamp)))
                 .min_by_key(|(_, stamp)| *stamp)
                 .map(|(m, _)| m),
+        }
+    }
+}
+
+#[cfg(any(target_os = "linux", target_os = "android"))]
+impl Kernel {
+    /// A message was queued on `port`: signals its set's descriptor, if any.
+    pub(super) fn signal_ready(&self, port: ObjId) {
+        let set = self.ports.get(&port).and_then(|p| p.set);
+        if let Some(signal) = set
+            .and_then(|s| self.sets.get(&s))
+            .and_then(|s| s.signal.as_ref())
+        {
+            signal.signal();
+        }
+    }
+
+    /// `port` joined a set: signals it if messages are already queued.
+    pub(super) fn signal_if_queued(&self, port: ObjId) {
+        if self.ports.get(&port).is_some_and(|p| !p.queue.is_empty()) {
+            self.signal_ready(port);
         }
     }
 }

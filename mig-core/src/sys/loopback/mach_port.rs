@@ -15,6 +15,8 @@ use super::kern_return::{
 };
 use super::kernel::{self, Kernel};
 use super::port::{Carried, Kind, Target};
+#[cfg(any(target_os = "linux", target_os = "android"))]
+use super::readiness::LoopbackSignal;
 use super::right::Ledger;
 use super::space::Right;
 use super::task;
@@ -776,4 +778,35 @@ fn member_and_set(
 /// Always safe to call; `unsafe` only for consistency with the other calls.
 pub unsafe extern "C" fn mach_reply_port() -> mach_port_t {
     kernel::with(|k| k.new_port(task::current()).map_or(MACH_PORT_NULL, |(_, n)| n))
+}
+
+/// Loopback-only: attaches a fresh eventfd to the port set `pset` in `task`'s space and
+/// returns it: the loopback signals it whenever a message is queued on a member, and
+/// when a port joins the set with messages queued. The reader clears it
+/// ([`LoopbackSignal::clear`]) before draining the set with non-blocking receives.
+/// A set has one descriptor at a time; attaching another replaces it. The descriptor is
+/// signalled at once if a member already has messages.
+///
+/// `KERN_INVALID_NAME` if `pset` names nothing, `KERN_INVALID_RIGHT` if it is not a
+/// port set, `KERN_RESOURCE_SHORTAGE` if no descriptor can be made.
+#[cfg(any(target_os = "linux", target_os = "android"))]
+pub fn loopback_port_set_signal(
+    task: ipc_space_t,
+    pset: mach_port_name_t,
+) -> Result<LoopbackSignal, kern_return_t> {
+    let signal = LoopbackSignal::new().map_err(|_| super::kern_return::KERN_RESOURCE_SHORTAGE)?;
+    let mut k = kernel::lock();
+    let sid = k.task_space(task)?;
+    let set = match k.lookup(sid, pset) {
+        Some(Right::PortSet { set }) => set,
+        Some(_) => return Err(KERN_INVALID_RIGHT),
+        None => return Err(KERN_INVALID_NAME),
+    };
+    let entry = k.sets.get_mut(&set).ok_or(KERN_INVALID_NAME)?;
+    entry.signal = Some(signal.clone());
+    let members = entry.members.clone();
+    for member in members {
+        k.signal_if_queued(member);
+    }
+    Ok(signal)
 }

@@ -82,7 +82,9 @@ mod notify;
 mod port;
 #[cfg(any(target_os = "linux", target_os = "android"))]
 mod readiness;
+mod region;
 mod right;
+mod service;
 mod space;
 mod task;
 mod trailer;
@@ -101,6 +103,8 @@ pub use self::bootstrap::{
 #[cfg(feature = "c-abi")]
 pub use self::c_abi::loopback_c_abi_symbols;
 pub use self::kern_return::*;
+#[cfg(any(target_os = "linux", target_os = "android"))]
+pub use self::mach_port::loopback_port_set_signal;
 pub use self::mach_port::{
     loopback_guard_exceptions, mach_port_allocate, mach_port_construct, mach_port_deallocate,
     mach_port_destroy, mach_port_destruct, mach_port_extract_member, mach_port_extract_right,
@@ -123,19 +127,19 @@ pub use self::notify::{
     mach_port_destroyed_notification_t, mach_port_request_notification,
 };
 #[cfg(any(target_os = "linux", target_os = "android"))]
-pub use self::readiness::{LoopbackSignal, loopback_port_set_signal};
+pub use self::readiness::LoopbackSignal;
+pub use self::region::{OolPlacement, PAGE_SIZE};
+pub use self::task::loopback_task_set_tokens;
 pub use self::task::{
     loopback_live_tasks, loopback_task_create, loopback_task_terminate, loopback_with_task,
 };
 pub use self::trailer::{
     GET_RCV_ELEMENTS, MACH_MSG_TRAILER_MINIMUM_SIZE, MACH_RCV_TRAILER_ELEMENTS, MACH_RCV_TRAILER_MASK,
-    MACH_RCV_TRAILER_TYPE, MAX_TRAILER_SIZE, REQUESTED_TRAILER_SIZE, loopback_task_set_tokens,
-    mach_msg_context_trailer_t, mach_msg_format_0_trailer_t, mach_msg_mac_trailer_t, mach_msg_max_trailer_t,
-    msg_labels_t,
+    MACH_RCV_TRAILER_TYPE, MAX_TRAILER_SIZE, REQUESTED_TRAILER_SIZE, mach_msg_context_trailer_t,
+    mach_msg_format_0_trailer_t, mach_msg_mac_trailer_t, mach_msg_max_trailer_t, msg_labels_t,
 };
 pub use self::types::*;
 pub use self::vm::{
-    OolPlacement, PAGE_SIZE, VM_FLAGS_ANYWHERE, VM_FLAGS_FIXED, loopback_set_ool_placement,
-    loopback_vm_is_allocated, loopback_vm_limit, mach_vm_allocate, mach_vm_deallocate, vm_allocate,
-    vm_deallocate,
+    VM_FLAGS_ANYWHERE, VM_FLAGS_FIXED, loopback_set_ool_placement, loopback_vm_is_allocated,
+    loopback_vm_limit, mach_vm_allocate, mach_vm_deallocate, vm_allocate, vm_deallocate,
 };

@@ -15,10 +15,13 @@ use super::ids::{DEFAULT_SPACE, SpaceId, TASK_SELF_NAME, name_valid};
 use super::kern_return::{KERN_INVALID_ARGUMENT, KERN_INVALID_TASK, KERN_SUCCESS, kern_return_t};
 use super::kernel::{self, Kernel, header_bytes};
 use super::port::{Carried, Kind, Kmsg, Target};
+use super::region;
 use super::space::Right;
 use super::trailer::Tokens;
-use super::types::{MACH_PORT_NULL, NDR_record, mach_msg_header_t, mach_port_t, task_t};
-use super::vm;
+use super::types::{
+    MACH_PORT_NULL, NDR_record, audit_token_t, mach_msg_header_t, mach_port_name_t, mach_port_t,
+    security_token_t, task_t,
+};
 
 /// MIG's `MIG_BAD_ID`: the kernel's answer to a routine it does not serve.
 const MIG_BAD_ID: i32 = -303;
@@ -200,7 +203,7 @@ pub fn loopback_task_terminate(task: mach_port_t) -> kern_return_t {
     });
     match result {
         Ok(sid) => {
-            vm::release_space(sid);
+            region::release_space(sid);
             KERN_SUCCESS
         }
         Err(e) => e,
@@ -211,4 +214,30 @@ pub fn loopback_task_terminate(task: mach_port_t) -> kern_return_t {
 /// included.
 pub fn loopback_live_tasks() -> usize {
     kernel::lock().spaces.len()
+}
+
+/// Loopback-only, for tests: sets the identity the kernel writes into the trailers of
+/// the messages `task` sends from now on (a name in the caller's space:
+/// `mach_task_self()` or a task from `loopback_task_create`), as XNU's
+/// `task_set_security_tokens` does when a process changes credentials. A task starts
+/// with the process's own ids; messages the kernel sends (notifications) always carry
+/// the kernel's tokens. `KERN_INVALID_TASK` if `task` names no live task.
+pub fn loopback_task_set_tokens(
+    task: mach_port_name_t,
+    security: security_token_t,
+    audit: audit_token_t,
+) -> super::kern_return::kern_return_t {
+    super::kernel::with(|k| {
+        let sid = match k.task_space(task) {
+            Ok(sid) => sid,
+            Err(e) => return e,
+        };
+        match k.spaces.get_mut(&sid) {
+            Some(space) => {
+                space.tokens = Tokens { security, audit };
+                super::kern_return::KERN_SUCCESS
+            }
+            None => super::kern_return::KERN_INVALID_TASK,
+        }
+    })
 }
