@@ -72,6 +72,7 @@ mod accounting;
 mod bootstrap;
 #[cfg(feature = "c-abi")]
 mod c_abi;
+mod current;
 mod ids;
 mod kern_return;
 mod kernel;
@@ -80,6 +81,7 @@ mod mig;
 mod msg;
 mod notify;
 mod port;
+mod queue;
 #[cfg(any(target_os = "linux", target_os = "android"))]
 mod readiness;
 mod region;

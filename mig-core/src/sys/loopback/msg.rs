@@ -13,6 +13,7 @@ use std::ptr;
 use std::sync::MutexGuard;
 use std::time::{Duration, Instant};
 
+use super::current;
 use super::ids::{Name, ObjId, SpaceId, TASK_SELF_NAME, name_valid};
 use super::kern_return::KERN_SUCCESS;
 use super::kernel::{self, Kernel, Source};
@@ -20,7 +21,6 @@ use super::mach_port::{mach_port_deallocate, mach_port_extract_right, mach_port_
 use super::port::{Carried, KDesc, Kind, Kmsg, Target};
 use super::region;
 use super::right::Ledger;
-use super::task;
 use super::trailer::{self, REQUESTED_TRAILER_SIZE, Tokens};
 use super::types::{
     MACH_MSG_OOL_DESCRIPTOR, MACH_MSG_OOL_PORTS_DESCRIPTOR, MACH_MSG_OOL_VOLATILE_DESCRIPTOR,
@@ -578,7 +578,7 @@ unsafe fn send(
     let deadline = deadline(option, MACH_SEND_TIMEOUT, timeout);
     // Messages sent through send-once rights (replies) ignore the queue limit.
     let bypass = Kind::of_disposition(outgoing.dest.1) == Some(Kind::SendOnce);
-    let sid = task::current();
+    let sid = current::current();
     let mut k = kernel::lock();
     loop {
         // Re-checked after every wait: the destination may have died, or
@@ -654,7 +654,7 @@ unsafe fn receive(
         return MACH_RCV_INVALID_TRAILER;
     }
     let deadline = deadline(option, MACH_RCV_TIMEOUT, timeout);
-    let sid = task::current();
+    let sid = current::current();
     let mut k = kernel::lock();
     let Some(source) = k.receive_source(sid, rcv_name) else {
         return MACH_RCV_INVALID_NAME;
@@ -1041,7 +1041,7 @@ pub unsafe extern "C" fn mach_msg_destroy(msg: *mut mach_msg_header_t) {
                 };
                 // Only regions the loopback allocated are actually freed.
                 if deallocate {
-                    region::deallocate(task::current(), address, len);
+                    region::deallocate(current::current(), address, len);
                 }
                 offset += OOL_DESC_SIZE;
             }

@@ -30,7 +30,7 @@ pub const VM_FLAGS_ANYWHERE: c_int = 0x1;
 /// `ipc_kmsg_copyout_ool_descriptor` reports a failed `vm_map_copyout`), so
 /// tests can reach what receivers do on a resource shortage.
 pub fn loopback_vm_limit(limit: Option<usize>) {
-    let owner = super::task::current();
+    let owner = super::current::current();
     match limit {
         Some(limit) => limits().insert(owner, limit),
         None => limits().remove(&owner),
