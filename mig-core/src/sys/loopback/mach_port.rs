@@ -1,5 +1,6 @@
-//! The `mach_port_*` calls (`mach/mach_port.h`), `mach_task_self` and
-//! `mach_reply_port`. Each works on the space its `task` argument names.
+//! The `mach_port_*` calls (`mach/mach_port.h`), `mach_task_self`,
+//! `mach_reply_port` and the loopback's `loopback_port_set_signal`. Each works
+//! on the space its `task` argument names.
 //!
 //! Error codes follow XNU's port traps: `KERN_INVALID_NAME` for an unknown
 //! name, `KERN_INVALID_RIGHT` for a name lacking the right, and so on.

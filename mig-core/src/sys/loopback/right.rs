@@ -1,6 +1,8 @@
 //! Moving rights between names and the kernel: taking a right from a name
 //! (copyin), naming a right in a space (copyout), destroying rights, and
-//! what happens when a port dies.
+//! what happens when a port dies; and the user-reference operations the port
+//! calls, task termination and the MIG runtime share (`deallocate`,
+//! `mod_refs`, `destroy_name`).
 //!
 //! Send rights are counted per port (`Port::srights`, as XNU's
 //! `ip_srights`): a name holding send rights counts once whatever its user
