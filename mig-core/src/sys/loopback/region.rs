@@ -87,7 +87,8 @@ pub(super) fn allocate_copy_at(owner: SpaceId, data: &[u8], at: usize) -> Option
 }
 
 /// Where in its first page the loopback puts out-of-line memory a thread
-/// receives (loopback-only test switch, see [`loopback_set_ool_placement`]).
+/// receives (loopback-only test switch, see
+/// [`loopback_set_ool_placement`](crate::sys::loopback_set_ool_placement)).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub enum OolPlacement {
     /// At the start of a page (the default).
