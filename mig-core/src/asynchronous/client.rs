@@ -4,6 +4,7 @@
 use core::mem::{MaybeUninit, size_of};
 use std::time::{Duration, Instant};
 
+use super::reply_pool::PooledPort;
 use super::{backoff, ready, watch};
 use crate::client::{
     Exchange, ReplyPort, RetCodeOnly, carry_voucher, complex_bit, handed_back_send_once, is_send_error,
@@ -12,7 +13,6 @@ use crate::client::{
 use crate::error::{Error, Result};
 use crate::message::{Descriptor, Message};
 use crate::readiness::Readiness;
-use crate::rights::ReceiveRight;
 use crate::sys::{self, mach_msg_id_t, mach_msg_type_name_t, mach_port_t};
 use crate::trailer::{Trailer, receive_options};
 use crate::wire::{Reader, Writer};
@@ -108,36 +108,66 @@ impl<B> Drop for Outgoing<B> {
     }
 }
 
-/// The port a call's reply comes to, in a [`Readiness`] set: a fresh port for the call
-/// (destroyed with it, and with it any reply still to come: XNU and the loopback destroy
-/// a message sent to a dead port), or the caller's own port, taken out of the set again.
-struct ReplyTo {
+/// The port a call's reply comes to, in a [`Readiness`] set: a port of the pool's
+/// (see `reply_pool`), for this call alone, or the caller's own port (`ureplyport`),
+/// put in a set made for the call.
+enum ReplyTo {
+    /// Given back to the pool by [`finish`](ReplyTo::finish), once the call received
+    /// and accepted its reply; dropped otherwise, which destroys the port and with it
+    /// a reply still to come (XNU and the loopback destroy a message sent to a dead
+    /// port).
+    Pooled(PooledPort),
+    /// Taken out of the set again when dropped.
+    Callers(CallersPort),
+}
+
+/// The caller's reply port in a set of the call's own.
+struct CallersPort {
     readiness: Readiness,
-    own: Option<ReceiveRight>,
     name: mach_port_t,
+}
+
+impl Drop for CallersPort {
+    fn drop(&mut self) {
+        // The caller's port goes back out of our set, which is destroyed next.
+        let _ = self.readiness.remove(self.name);
+    }
 }
 
 impl ReplyTo {
     fn new(reply: ReplyPort) -> Result<(Self, mach_msg_type_name_t)> {
-        let readiness = Readiness::new()?;
-        let (own, name, disposition) = match reply {
-            ReplyPort::Callers(port, disposition) => (None, port, disposition),
-            ReplyPort::Mig | ReplyPort::Special => {
-                let port = ReceiveRight::allocate()?;
-                let name = port.name();
-                (Some(port), name, sys::MACH_MSG_TYPE_MAKE_SEND_ONCE)
+        match reply {
+            ReplyPort::Callers(name, disposition) => {
+                let readiness = Readiness::new()?;
+                readiness.insert(name)?;
+                Ok((ReplyTo::Callers(CallersPort { readiness, name }), disposition))
             }
-        };
-        readiness.insert(name)?;
-        Ok((ReplyTo { readiness, own, name }, disposition))
+            ReplyPort::Mig | ReplyPort::Special => Ok((
+                ReplyTo::Pooled(PooledPort::take()?),
+                sys::MACH_MSG_TYPE_MAKE_SEND_ONCE,
+            )),
+        }
     }
-}
 
-impl Drop for ReplyTo {
-    fn drop(&mut self) {
-        if self.own.is_none() {
-            // The caller's port goes back out of our set, which is destroyed next.
-            let _ = self.readiness.remove(self.name);
+    fn name(&self) -> mach_port_t {
+        match self {
+            ReplyTo::Pooled(port) => port.name(),
+            ReplyTo::Callers(port) => port.name,
+        }
+    }
+
+    fn readiness(&self) -> &Readiness {
+        match self {
+            ReplyTo::Pooled(port) => port.readiness(),
+            ReplyTo::Callers(port) => &port.readiness,
+        }
+    }
+
+    /// The call received its reply, which used up the one right to the port it made,
+    /// and accepted it: the port is clean, and goes back to the pool.
+    fn finish(self) {
+        if let ReplyTo::Pooled(port) = self {
+            port.give_back();
         }
     }
 }
@@ -193,14 +223,14 @@ pub async unsafe fn call_async<Rq: Message, Rp: Message, T>(
         );
         let bits = sys::MACH_MSGH_BITS(dest_disposition, reply_disposition) | complex_bit::<Rq>();
         // SAFETY: the exchange starts with the request's header, 8-byte aligned.
-        unsafe { set_header(start.cast(), bits, dest, reply_to.name, id) };
+        unsafe { set_header(start.cast(), bits, dest, reply_to.name(), id) };
         // SAFETY: the request's header, just written.
         unsafe { carry_voucher(start.cast()) };
         let mut request = Outgoing {
             buffer,
             size,
             descriptors: Rq::DESCRIPTORS,
-            reply: (reply_to.name, reply_disposition),
+            reply: (reply_to.name(), reply_disposition),
             refused: None,
         };
         let code = request.send(send_options, send_deadline).await;
@@ -208,10 +238,10 @@ pub async unsafe fn call_async<Rq: Message, Rp: Message, T>(
             request.release();
             return Err(error);
         }
-        let fd = watch(&reply_to.readiness)?;
+        let fd = watch(reply_to.readiness())?;
         let received = async {
             loop {
-                let mut guard = ready(&fd, &reply_to.readiness).await?;
+                let mut guard = ready(&fd, reply_to.readiness()).await?;
                 let start = request.buffer.start();
                 // SAFETY: the exchange is writable for `capacity` bytes, of which the kernel
                 // writes at most `Received<Rp>` (the reply and its trailer), as `call` lets it.
@@ -221,7 +251,7 @@ pub async unsafe fn call_async<Rq: Message, Rp: Message, T>(
                         sys::MACH_RCV_MSG | sys::MACH_RCV_TIMEOUT | receive_options,
                         0,
                         size_of::<crate::client::Received<Rp>>() as u32,
-                        reply_to.name,
+                        reply_to.name(),
                         0,
                         sys::MACH_PORT_NULL,
                     )
@@ -239,10 +269,15 @@ pub async unsafe fn call_async<Rq: Message, Rp: Message, T>(
                 .await
                 .map_err(|_| Error::from_code(sys::MACH_RCV_TIMED_OUT).unwrap_or(Error::KERN_FAILURE))??,
         }
+        drop(fd);
         let start = request.buffer.start();
         // SAFETY: the kernel just wrote the reply and its trailer at the start of the
         // exchange, of `capacity` bytes, which nothing else refers to.
-        unsafe { take_reply::<Rp, T>(start, capacity, id, trailer_elements, read) }
+        let result = unsafe { take_reply::<Rp, T>(start, capacity, id, trailer_elements, read) };
+        if result.is_ok() {
+            reply_to.finish();
+        }
+        result
     };
     crate::trace::client_async::<Rq, _>(id, call).await
 }

@@ -13,6 +13,7 @@
 //! `enable_all`).
 
 mod client;
+mod reply_pool;
 mod server;
 
 use std::os::fd::{AsFd, AsRawFd, BorrowedFd, RawFd};
@@ -25,6 +26,7 @@ use crate::error::{Error, Result};
 use crate::readiness::Readiness;
 
 pub use client::{call_async, post_async, send_ret_code_async};
+pub use reply_pool::{CAPACITY as REPLY_POOL_CAPACITY, pooled_reply_ports, release_pooled_reply_ports};
 pub use server::serve_async;
 
 /// A [`Readiness`] descriptor tokio watches but does not own: borrowed, so the
