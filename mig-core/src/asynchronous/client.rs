@@ -2,7 +2,10 @@
 //! [`post_async`] and [`send_ret_code_async`].
 
 use core::mem::{MaybeUninit, size_of};
+use std::os::fd::AsRawFd;
 use std::time::{Duration, Instant};
+
+use tokio::io::unix::AsyncFd;
 
 use super::reply_pool::PooledPort;
 use super::{backoff, ready, watch};
@@ -156,18 +159,53 @@ impl ReplyTo {
         }
     }
 
-    fn readiness(&self) -> &Readiness {
-        match self {
-            ReplyTo::Pooled(port) => port.readiness(),
-            ReplyTo::Callers(port) => &port.readiness,
-        }
-    }
-
     /// The call received its reply, which used up the one right to the port it made,
     /// and accepted it: the port is clean, and goes back to the pool.
     fn finish(self) {
         if let ReplyTo::Pooled(port) = self {
             port.give_back();
+        }
+    }
+}
+
+/// Receives a reply on `name`, a member of `readiness`, whose descriptor `fd` watches,
+/// into `buffer`, of which the kernel may write `limit` bytes (the reply and its
+/// trailer): waits for the descriptor, clears it, receives without waiting, and again
+/// until a receive finds a message or fails.
+async fn receive<T: AsRawFd, B>(
+    fd: &AsyncFd<T>,
+    readiness: &Readiness,
+    name: mach_port_t,
+    buffer: &mut Buffer<B>,
+    options: sys::mach_msg_option_t,
+    limit: u32,
+) -> Result<()> {
+    loop {
+        let mut guard = ready(fd, readiness).await?;
+        let start = buffer.start();
+        // SAFETY: the buffer is writable for at least `limit` bytes (`call` lets the
+        // kernel write the reply and its trailer into its exchange).
+        let code = mach_msg_code(unsafe {
+            sys::mach_msg(
+                start.cast(),
+                sys::MACH_RCV_MSG | sys::MACH_RCV_TIMEOUT | options,
+                0,
+                limit,
+                name,
+                0,
+                sys::MACH_PORT_NULL,
+            )
+        });
+        match code {
+            sys::MACH_RCV_TIMED_OUT => guard.clear_ready(),
+            sys::MACH_RCV_PORT_CHANGED | sys::MACH_RCV_INTERRUPTED => {}
+            code => {
+                // The one message the call waits for (or a failure, after which the
+                // port is destroyed): the wake-up is used up, and a pooled port's next
+                // call must wait for a wake-up of its own.
+                guard.clear_ready();
+                return Error::check(code);
+            }
         }
     }
 }
@@ -181,9 +219,12 @@ fn deadline(options: sys::mach_msg_option_t, flag: sys::mach_msg_option_t, timeo
 /// The same request, the same checks of the reply and the same release of what a refused
 /// request or a failed reply holds, with the waiting done by the runtime:
 ///
-/// - the reply comes to a port made for the call (or to the caller's port, for
-///   `ureplyport` routines), watched through a [`Readiness`]; dropping the future
-///   destroys that port, and with it a reply that comes late;
+/// - the reply comes to a port of the call's own (or to the caller's port, for
+///   `ureplyport` routines), watched through a [`Readiness`]: one from the process's
+///   pool, given back there once the call has received and accepted its reply (see
+///   [`release_pooled_reply_ports`](crate::release_pooled_reply_ports)); dropping the
+///   future, or any other ending, destroys that port, and with it a reply that comes
+///   late;
 /// - a request to a full queue is sent again after a short sleep rather than blocking a
 ///   thread; with `MACH_SEND_TIMEOUT` in `options` (MIG's `waittime`/`sendtime`), only
 ///   until `timeout` milliseconds have passed (then `MACH_SEND_TIMED_OUT`);
@@ -238,28 +279,32 @@ pub async unsafe fn call_async<Rq: Message, Rp: Message, T>(
             request.release();
             return Err(error);
         }
-        let fd = watch(reply_to.readiness())?;
+        let limit = size_of::<crate::client::Received<Rp>>() as u32;
         let received = async {
-            loop {
-                let mut guard = ready(&fd, reply_to.readiness()).await?;
-                let start = request.buffer.start();
-                // SAFETY: the exchange is writable for `capacity` bytes, of which the kernel
-                // writes at most `Received<Rp>` (the reply and its trailer), as `call` lets it.
-                let code = mach_msg_code(unsafe {
-                    sys::mach_msg(
-                        start.cast(),
-                        sys::MACH_RCV_MSG | sys::MACH_RCV_TIMEOUT | receive_options,
-                        0,
-                        size_of::<crate::client::Received<Rp>>() as u32,
-                        reply_to.name(),
-                        0,
-                        sys::MACH_PORT_NULL,
+            let name = reply_to.name();
+            match &reply_to {
+                ReplyTo::Pooled(port) => {
+                    receive(
+                        port.fd(),
+                        port.readiness(),
+                        name,
+                        &mut request.buffer,
+                        receive_options,
+                        limit,
                     )
-                });
-                match code {
-                    sys::MACH_RCV_TIMED_OUT => guard.clear_ready(),
-                    sys::MACH_RCV_PORT_CHANGED | sys::MACH_RCV_INTERRUPTED => {}
-                    code => return Error::check(code),
+                    .await
+                }
+                ReplyTo::Callers(port) => {
+                    let fd = watch(&port.readiness)?;
+                    receive(
+                        &fd,
+                        &port.readiness,
+                        name,
+                        &mut request.buffer,
+                        receive_options,
+                        limit,
+                    )
+                    .await
                 }
             }
         };
@@ -269,7 +314,6 @@ pub async unsafe fn call_async<Rq: Message, Rp: Message, T>(
                 .await
                 .map_err(|_| Error::from_code(sys::MACH_RCV_TIMED_OUT).unwrap_or(Error::KERN_FAILURE))??,
         }
-        drop(fd);
         let start = request.buffer.start();
         // SAFETY: the kernel just wrote the reply and its trailer at the start of the
         // exchange, of `capacity` bytes, which nothing else refers to.

@@ -24,19 +24,27 @@
 //! threads that no longer call, and futures move between threads anyway. The pool is a
 //! mutex around a short vector, held for a push or a pop.
 //!
-//! The tokio registration (`AsyncFd`) is not kept: it belongs to one runtime's reactor,
-//! and a pool per runtime has no home (tokio has no runtime-local storage, nor a hook
-//! to release it when the runtime ends). Registering costs two `epoll_ctl` calls per
-//! call; BENCHMARKS.md has the figure.
+//! **The registration is kept too.** Each entry keeps its descriptor registered with
+//! the reactor of the runtime that last used it (an `AsyncFd`), which saves an
+//! `epoll_ctl` add and delete per call (about 2 µs of a 9–13 µs round trip here:
+//! BENCHMARKS.md). A registration belongs to one runtime, so a call takes a port of its
+//! own runtime's first, and otherwise any port of its task, which it moves to its
+//! runtime (deregistered, registered again). Ports of a runtime that has ended are so
+//! taken over by the next runtime, or pushed out as the oldest when the pool is full.
 //!
 //! **Bounded** at [`CAPACITY`] entries per task: each holds a descriptor, and macOS
 //! gives a process 256 by default (`ulimit -n`). A pool that large covers that many
 //! calls in flight at once; past it, calls make and destroy their own ports as before,
-//! and a port given back to a full pool is destroyed.
+//! and a port given back to a full pool takes the place of the oldest, which is
+//! destroyed.
 
 use std::sync::{Mutex, MutexGuard, PoisonError};
 
-use crate::error::Result;
+use tokio::io::Interest;
+use tokio::io::unix::AsyncFd;
+use tokio::runtime::{Handle, Id};
+
+use crate::error::{Error, Result};
 use crate::readiness::Readiness;
 use crate::rights::ReceiveRight;
 use crate::sys::mach_port_t;
@@ -95,39 +103,62 @@ impl Task {
     }
 }
 
-/// A reply port for one call at a time, the one member of its own [`Readiness`] set.
-/// Dropping it destroys the port (with any message or right still to come) and the set.
+/// A reply port for one call at a time, the one member of its own [`Readiness`] set,
+/// whose descriptor is registered with a runtime's reactor. Dropping it deregisters the
+/// descriptor, closes it, and destroys the set and the port (with any message or right
+/// still to come).
 #[derive(Debug)]
 pub(super) struct PooledPort {
-    readiness: Readiness,
+    fd: AsyncFd<Readiness>,
+    runtime: Id,
     port: ReceiveRight,
     task: Task,
 }
 
+/// Registers `readiness`'s descriptor with the current runtime's reactor.
+fn register(readiness: Readiness) -> Result<AsyncFd<Readiness>> {
+    // SAFETY: a `Readiness` owns its descriptor, which stays open and the same until the
+    // `Readiness` is dropped (only its `Drop` closes it), and the `AsyncFd` owns the
+    // `Readiness`: it is dropped after the registration ends, or handed back by
+    // `into_inner` after it ended.
+    unsafe { AsyncFd::register_with_interest(readiness, Interest::READABLE) }
+        .map_err(|_| Error::KERN_RESOURCE_SHORTAGE)
+}
+
 impl PooledPort {
-    /// A port from the pool if it has one for this task, else a new one.
+    /// A port from the pool if it has one for this task (one registered with this
+    /// runtime if it can), else a new one.
     pub(super) fn take() -> Result<Self> {
+        let runtime = Handle::try_current().map_err(|_| Error::KERN_FAILURE)?.id();
         let task = Task::current();
         let pooled = {
             let mut pool = pool();
             let ports = &mut pool.ports;
             ports
                 .iter()
-                .rposition(|p| p.task == task)
+                .rposition(|p| p.task == task && p.runtime == runtime)
+                .or_else(|| ports.iter().rposition(|p| p.task == task))
                 .map(|at| ports.swap_remove(at))
         };
         match pooled {
-            Some(port) => Ok(port),
-            None => Self::new(task),
+            Some(port) if port.runtime == runtime => Ok(port),
+            Some(PooledPort { fd, port, task, .. }) => Ok(PooledPort {
+                fd: register(fd.into_inner())?,
+                runtime,
+                port,
+                task,
+            }),
+            None => Self::new(task, runtime),
         }
     }
 
-    fn new(task: Task) -> Result<Self> {
+    fn new(task: Task, runtime: Id) -> Result<Self> {
         let readiness = Readiness::new()?;
         let port = ReceiveRight::allocate()?;
         readiness.insert(port.name())?;
         Ok(PooledPort {
-            readiness,
+            fd: register(readiness)?,
+            runtime,
             port,
             task,
         })
@@ -140,25 +171,35 @@ impl PooledPort {
 
     /// Its set and descriptor.
     pub(super) fn readiness(&self) -> &Readiness {
-        &self.readiness
+        self.fd.get_ref()
     }
 
-    /// Gives the port back for the next call, or destroys it if the pool is full. Only
-    /// for a clean port (see the module's docs): no right to it outstanding, nothing
-    /// queued.
+    /// The descriptor's registration.
+    pub(super) fn fd(&self) -> &AsyncFd<Readiness> {
+        &self.fd
+    }
+
+    /// Gives the port back for the next call, in place of the task's oldest if the pool
+    /// is full (that one is destroyed). Only for a clean port (see the module's docs): no
+    /// right to it outstanding, nothing queued.
     pub(super) fn give_back(self) {
-        let refused = {
+        let pushed_out = {
             let mut pool = pool();
-            let kept = pool.ports.iter().filter(|p| p.task == self.task).count();
+            let ports = &mut pool.ports;
+            let kept = ports.iter().filter(|p| p.task == self.task).count();
             if kept < CAPACITY {
-                pool.ports.push(self);
+                ports.push(self);
                 None
+            } else if let Some(at) = ports.iter().position(|p| p.task == self.task) {
+                let oldest = ports.remove(at);
+                ports.push(self);
+                Some(oldest)
             } else {
                 Some(self)
             }
         };
         // Destroyed outside the lock.
-        drop(refused);
+        drop(pushed_out);
     }
 }
 
