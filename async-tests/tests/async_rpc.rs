@@ -710,3 +710,101 @@ fn client_async_methods() {
         drop((readiness, port));
     });
 }
+
+/// A pooled port keeps its registration with the runtime that used it last; a call on
+/// another runtime takes it over (registered again there), also once the first runtime
+/// is gone.
+#[test]
+fn pooled_ports_move_between_runtimes() {
+    let _turn = common::one_at_a_time();
+    in_new_task(|_| {
+        let runtime = || {
+            tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .unwrap()
+        };
+        let port = ReceiveRight::allocate().unwrap();
+        let send = port.make_send().unwrap();
+        let readiness = Readiness::new().unwrap();
+        readiness.insert(port.name()).unwrap();
+        let service = arith::Service(Arc::new(Adder::default()));
+        let serve_and_call = |a: i32| {
+            let (readiness, service, send) = (&readiness, &service, &send);
+            async move {
+                let done = tokio::sync::Notify::new();
+                let (served, sum) =
+                    tokio::join!(mig::serve_async(readiness, service, done.notified()), async {
+                        let sum = arith::add_async(send.name(), a, 1).await;
+                        done.notify_one();
+                        sum
+                    });
+                served.unwrap();
+                sum
+            }
+        };
+        let (first, second) = (runtime(), runtime());
+        assert_eq!(first.block_on(serve_and_call(1)), Ok(2));
+        let warm = pooled();
+        assert_eq!(warm.len(), 1);
+        assert_eq!(second.block_on(serve_and_call(2)), Ok(3));
+        assert_eq!(
+            pooled(),
+            warm,
+            "the second runtime took the first one's port over"
+        );
+        drop(second);
+        assert_eq!(first.block_on(serve_and_call(3)), Ok(4));
+        drop(first);
+        assert_eq!(runtime().block_on(serve_and_call(4)), Ok(5));
+        assert_eq!(pooled(), warm, "and a third runtime, the others gone");
+        drop((readiness, port, send));
+        assert_eq!(mig::release_pooled_reply_ports(), 1);
+        assert_eq!(accounting(), (0, 0), "rights and memory left in the task");
+    });
+}
+
+/// On a multi-thread runtime, calls move between worker threads (a call taking a port on
+/// one and giving it back from another): every call gets its own answer, the pool stays
+/// within its bound, and nothing is left once it is released. In the process's own task
+/// (the loopback runs a thread in another task only inside a closure, and a runtime's
+/// workers outlive any closure), so the accounting is a difference.
+#[test]
+fn multi_thread_runtime() {
+    let _turn = common::one_at_a_time();
+    let before = accounting();
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(4)
+        .enable_all()
+        .build()
+        .unwrap();
+    runtime.block_on(async {
+        let adder = Arc::new(Adder::default());
+        let port = ReceiveRight::allocate().unwrap();
+        let send = Arc::new(port.make_send().unwrap());
+        let (stop, server) = spawn_server(Arc::clone(&adder), vec![port]);
+        let calls: Vec<_> = (0..64)
+            .map(|task| {
+                let client = arith::Client::new(Arc::clone(&send));
+                tokio::spawn(async move {
+                    for call in 0..50 {
+                        assert_eq!(client.add_async(task, call).await, Ok(task + call));
+                        if call % 10 == 0 {
+                            tokio::task::yield_now().await;
+                        }
+                    }
+                })
+            })
+            .collect();
+        for call in calls {
+            call.await.unwrap();
+        }
+        assert!(pooled().len() <= mig::__private::REPLY_POOL_CAPACITY);
+        assert!(!pooled().is_empty());
+        stop.send(()).unwrap();
+        server.await.unwrap().unwrap();
+    });
+    drop(runtime);
+    mig::release_pooled_reply_ports();
+    assert_eq!(accounting(), before, "rights and memory left in the task");
+}
