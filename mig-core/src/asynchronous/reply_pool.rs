@@ -210,6 +210,11 @@ impl PooledPort {
 /// it is for code that counts the task's rights or descriptors (a leak check at the end
 /// of a test), or that wants them back after a burst of concurrent calls. Ports in use
 /// by calls in flight are not touched, and go back to the pool when their calls end.
+///
+/// On the loopback, where a process has several tasks, it releases the calling thread's
+/// task's ports: call it in a task whose threads made async calls before terminating
+/// the task, or the pool keeps that task's entries (a descriptor each) until the
+/// process ends.
 pub fn release_pooled_reply_ports() -> usize {
     let task = Task::current();
     let released: Vec<PooledPort> = {
