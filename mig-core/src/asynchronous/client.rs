@@ -170,8 +170,8 @@ impl ReplyTo {
 
 /// Receives a reply on `name`, a member of `readiness`, whose descriptor `fd` watches,
 /// into `buffer`, of which the kernel may write `limit` bytes (the reply and its
-/// trailer): waits for the descriptor, clears it, receives without waiting, and again
-/// until a receive finds a message or fails.
+/// trailer; never more than the buffer holds): waits for the descriptor, clears it,
+/// receives without waiting, and again until a receive finds a message or fails.
 async fn receive<T: AsRawFd, B>(
     fd: &AsyncFd<T>,
     readiness: &Readiness,
@@ -180,11 +180,12 @@ async fn receive<T: AsRawFd, B>(
     options: sys::mach_msg_option_t,
     limit: u32,
 ) -> Result<()> {
+    let limit = limit.min(u32::try_from(size_of::<B>()).unwrap_or(u32::MAX));
     loop {
         let mut guard = ready(fd, readiness).await?;
         let start = buffer.start();
-        // SAFETY: the buffer is writable for at least `limit` bytes (`call` lets the
-        // kernel write the reply and its trailer into its exchange).
+        // SAFETY: the buffer is ours alone and writable for `size_of::<B>()` bytes, at
+        // least `limit`: the most the kernel writes.
         let code = mach_msg_code(unsafe {
             sys::mach_msg(
                 start.cast(),
