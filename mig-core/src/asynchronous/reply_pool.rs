@@ -26,8 +26,8 @@
 //!
 //! **The registration is kept too.** Each entry keeps its descriptor registered with
 //! the reactor of the runtime that last used it (an `AsyncFd`), which saves an
-//! `epoll_ctl` add and delete per call (about 2 µs of a 9–10 µs round trip on the loopback:
-//! BENCHMARKS.md). A registration belongs to one runtime, so a call takes a port of its
+//! `epoll_ctl` add and delete per call (about 2 µs of a 9–10 µs round trip on the
+//! loopback: BENCHMARKS.md). A registration belongs to one runtime, so a call takes a port of its
 //! own runtime's first, and otherwise any port of its task, which it moves to its
 //! runtime (deregistered, registered again). Ports of a runtime that has ended are so
 //! taken over by the next runtime, or pushed out as the oldest when the pool is full.
