@@ -70,16 +70,22 @@ pub fn subsystem(
         .zip(&layout.routines)
         .map(|(r, l)| (r, client::stub(&paths, r, l)))
         .collect();
+    let async_stubs: Vec<TokenStream> = stubs
+        .iter()
+        .map(|(_, stub)| asynchronous::stub(stub.clone()))
+        .collect();
     let handle = handle::client(
         &paths,
         model,
         &stubs.iter().map(|(_, stub)| stub.clone()).collect::<Vec<_>>(),
+        &async_stubs,
     );
     let async_clients = asynchronous::stubs(
         &paths,
         stubs
             .iter()
-            .map(|(r, stub)| names::located_fn(asynchronous::stub(stub.clone()), r))
+            .zip(async_stubs)
+            .map(|((r, _), stub)| names::located_fn(stub, r))
             .collect(),
     );
     let clients = stubs.into_iter().map(|(r, stub)| names::located_fn(stub, r));

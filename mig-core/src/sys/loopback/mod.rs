@@ -157,7 +157,8 @@ pub use self::readiness::LoopbackSignal;
 pub use self::region::{OolPlacement, PAGE_SIZE};
 pub use self::task::loopback_task_set_tokens;
 pub use self::task::{
-    loopback_live_tasks, loopback_task_create, loopback_task_terminate, loopback_with_task,
+    loopback_current_task_id, loopback_live_tasks, loopback_task_create, loopback_task_terminate,
+    loopback_with_task,
 };
 pub use self::trailer::{
     GET_RCV_ELEMENTS, MACH_MSG_TRAILER_MINIMUM_SIZE, MACH_RCV_TRAILER_ELEMENTS, MACH_RCV_TRAILER_MASK,

@@ -117,6 +117,14 @@ pub fn loopback_task_terminate(task: mach_port_t) -> kern_return_t {
     }
 }
 
+/// Loopback-only: the task (IPC space) the calling thread runs in, as a number no
+/// other task of the process has or will have (spaces are numbered in creation order,
+/// the process's own 0): for caches of port names, which mean something only in the
+/// space that holds them.
+pub fn loopback_current_task_id() -> u64 {
+    current()
+}
+
 /// Loopback-only: number of live tasks (IPC spaces), the process's own
 /// included.
 pub fn loopback_live_tasks() -> usize {
