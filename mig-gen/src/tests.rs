@@ -557,3 +557,23 @@ fn handler_docs_show_the_rust_types() {
                     s: &::core::ffi::CStr) -> mig::Result<i32>`.";
     assert!(expanded.contains(expected), "{expanded}");
 }
+
+#[test]
+fn a_routine_named_like_the_async_form_of_another_is_refused() {
+    let errors = errors_of(tokens(
+        r#"
+        subsystem s 100;
+        #include <mach/std_types.defs>
+        routine ping(server: mach_port_t);
+        routine ping_async(server: mach_port_t);
+        routine SUBSYSTEM(server: mach_port_t);
+    "#,
+    ));
+    assert_eq!(
+        errors,
+        [
+            "the client function of `ping_async` would be `ping_async`, which is already the `.await`able form of routine `ping`'s client function; rename the routine or change `userprefix`",
+            "the client function of `SUBSYSTEM` would be `SUBSYSTEM`, which is already a constant `mig!` generates; rename the routine or change `userprefix`",
+        ]
+    );
+}

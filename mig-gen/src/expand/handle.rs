@@ -14,9 +14,10 @@ use super::names::{self, Paths, Scope, ident};
 use super::ports;
 use crate::model::{Routine, Subsystem};
 
-/// Names the handle's own methods take: a routine whose function is named like one of
-/// them gets no method (its stub is still there).
-const RESERVED: &[&str] = &["new", "port", "into_inner"];
+/// Names the handle's own methods take, and those of the traits it derives (an inherent
+/// `clone` would be called by `client.clone()` instead of `Clone::clone`): a routine
+/// whose function is named like one of them gets no method (its stub is still there).
+const RESERVED: &[&str] = &["new", "port", "into_inner", "clone", "clone_from"];
 
 /// The `Client` struct of a subsystem and its methods, from the stubs (`stubs[i]` is
 /// `model.routines[i]`'s, before `located_fn` moved its spans), and the methods' `async`
