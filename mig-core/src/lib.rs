@@ -43,7 +43,7 @@ mod wire;
 
 pub use array::{InlineArray, Pod};
 #[cfg(feature = "tokio")]
-pub use asynchronous::serve_async;
+pub use asynchronous::{AsyncDemux, serve_async, serve_async_concurrent};
 pub use describe::{Description, Direction, SubsystemLayout, describe};
 pub use error::{Error, Result};
 pub use identity::{AuditToken, SecurityToken};
@@ -100,6 +100,8 @@ pub mod __private {
         IntoName, PortOwner, ool_ports_borrowed, ool_ports_exact, ool_ports_moved, ool_ports_owned,
         port_array, take_ool_ports, take_port_array,
     };
+    #[cfg(feature = "tokio")]
+    pub use crate::server::guarded_async;
     pub use std::vec::Vec;
 
     /// A translated request value (MIG's `intran:`) whose `destructor:` runs once the
@@ -143,8 +145,9 @@ pub mod __private {
         }
     }
     pub use crate::server::{
-        NDR, build_reply, c_demux, deferred_routine, prepare_reply, routine, send_error_reply, send_reply,
-        simple_routine, simple_routine_with_ret_code,
+        Accepted, NDR, accept_deferred, accept_routine, accept_with_ret_code, build_reply, c_demux,
+        deferred_routine, finish_deferred, finish_routine, finish_simple, prepare_reply, routine,
+        send_error_reply, send_reply, simple_routine, simple_routine_with_ret_code,
     };
     pub use crate::wire::{Elements, Reader, Slots, Writer};
     pub use core::clone::Clone;

@@ -75,13 +75,14 @@ pub fn subsystem(
         model,
         &stubs.iter().map(|(_, stub)| stub.clone()).collect::<Vec<_>>(),
     );
-    let async_clients = asynchronous::stubs(
-        &paths,
-        stubs
-            .iter()
-            .map(|(r, stub)| names::located_fn(asynchronous::stub(stub.clone()), r))
-            .collect(),
-    );
+    let mut async_items: Vec<TokenStream> = stubs
+        .iter()
+        .map(|(r, stub)| names::located_fn(asynchronous::stub(stub.clone()), r))
+        .collect();
+    if complete {
+        async_items.push(server::async_items(&paths, model, layout));
+    }
+    let async_clients = asynchronous::stubs(&paths, async_items);
     let clients = stubs.into_iter().map(|(r, stub)| names::located_fn(stub, r));
     let server = complete.then(|| server::items(&paths, model, layout));
     let table = structs::table(&paths, model, layout);
