@@ -450,10 +450,47 @@ fn dropping_the_loop_mid_handler_releases_everything() {
         server.task.abort();
         assert!(server.task.await.unwrap_err().is_cancelled());
         for call in calls {
-            assert_eq!(call.await.unwrap(), Some(Error::MIG_SERVER_DIED));
+            let answer = tokio::time::timeout(Duration::from_secs(5), call).await;
+            assert_eq!(
+                answer.expect("no answer: the reply right was kept").unwrap(),
+                Some(Error::MIG_SERVER_DIED)
+            );
         }
         assert_eq!(server.handlers.0.in_flight.load(Ordering::SeqCst), 0);
         drop(server.send);
         drop(server.stop);
+    });
+}
+
+/// `dispatch_async` itself contains a handler's panic (a loop of one's own gets the
+/// `KERN_FAILURE` reply to send, not the panic), as `dispatch` does.
+#[test]
+fn dispatch_async_contains_a_handler_panic() {
+    run(|| async {
+        let port = ReceiveRight::allocate().unwrap();
+        let name = port.make_send().unwrap();
+        let call = {
+            let name = name.name();
+            tokio::task::spawn_local(async move { tasks::slow_add_async(name, PANIC, 0, 1).await })
+        };
+        while sys::loopback_queued_messages(port.name()) != Some(1) {
+            tokio::task::yield_now().await;
+        }
+        let mut request = mig::MessageBuffer::for_receive(tasks::MAX_REQUEST_SIZE);
+        assert_eq!(
+            request.receive(port.name(), sys::MACH_RCV_TIMEOUT, 0),
+            sys::MACH_MSG_SUCCESS
+        );
+        let mut reply = mig::MessageBuffer::with_capacity(tasks::MAX_REPLY_SIZE);
+        assert!(tasks::dispatch_async(&Handlers::default(), &mut request, &mut reply).await);
+        let code = i32::from_ne_bytes(reply.bytes()[32..36].try_into().unwrap());
+        assert_eq!(code, Error::KERN_FAILURE.code());
+        let size = reply.header().msgh_size;
+        // SAFETY: the reply `dispatch_async` built: a `mig_reply_error_t` to the
+        // request's reply right.
+        let sent = unsafe { sys::mach_msg(reply.as_mut_ptr(), sys::MACH_SEND_MSG, size, 0, 0, 0, 0) };
+        assert_eq!(sent, sys::MACH_MSG_SUCCESS);
+        assert_eq!(call.await.unwrap(), Err(Error::KERN_FAILURE));
+        drop((port, name));
     });
 }
