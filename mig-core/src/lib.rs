@@ -59,7 +59,8 @@ pub use string::InlineString;
 pub use trailer::Trailer;
 pub use wire::OutArray;
 
-/// Not public API: wraps the `_async` client stubs of generated code, which exist only
+/// Not public API: wraps the `_async` client stubs and the `async` server items
+/// (`AsyncServer`, `dispatch_async`, `AsyncService`) of generated code, which exist only
 /// with the `tokio` feature (the macro cannot see the user's features; this crate can).
 #[cfg(feature = "tokio")]
 #[doc(hidden)]
@@ -68,7 +69,8 @@ macro_rules! __async_stubs {
     ($($stubs:tt)*) => { $($stubs)* };
 }
 
-/// Not public API: without the `tokio` feature, the `_async` client stubs are left out.
+/// Not public API: without the `tokio` feature, the `_async` client stubs and the
+/// `async` server items are left out.
 #[cfg(not(feature = "tokio"))]
 #[doc(hidden)]
 #[macro_export]
