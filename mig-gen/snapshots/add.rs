@@ -239,26 +239,25 @@ pub mod add {
         S, request : & mut __mig::MessageBuffer, reply : & mut __mig::MessageBuffer,) ->
         bool { async fn add2 < S : AsyncServer + ? ::core::marker::Sized > (server : & S,
         request : & mut __mig::MessageBuffer, reply : & mut __mig::MessageBuffer,) { let
-        mut __accepted = match __mig::accept_routine:: < add2::Request > (request, reply)
-        { __mig::Some(__accepted) => __accepted, __mig::None => return, }; let __result =
-        { let (mut __reader, __trailer) = __accepted.reader(request); let __reader = &
-        mut __reader; __mig::guarded_async(async move { let __reader = & * __reader;
-        server.add2(__reader.header().msgh_local_port, __reader.get:: < __mig::types::int
-        > (32, 0), __reader.get:: < __mig::types::int > (36, 0)). await }). await };
+        __mig::Some(mut __accepted) = __mig::accept_routine:: < add2::Request > (request,
+        reply) else { return }; let __result = { let (mut __reader, __trailer) =
+        __accepted.reader(request); let __reader = & mut __reader;
+        __mig::guarded_async(async move { let __reader = & * __reader; server
+        .add2(__reader.header().msgh_local_port, __reader.get:: < __mig::types::int >
+        (32, 0), __reader.get:: < __mig::types::int > (36, 0)). await }). await };
         __mig::finish_routine:: < add2::Reply, _ > (request, reply, __result, | c,
         __writer | { __writer.put(24, __mig::NDR); __writer.put(32, 0i32); __writer
         .put(36, c); __mig::Ok(()) }); } async fn note < S : AsyncServer + ?
         ::core::marker::Sized > (server : & S, request : & mut __mig::MessageBuffer,
-        reply : & mut __mig::MessageBuffer,) { let mut __accepted = match
-        __mig::accept_routine:: < note::Request > (request, reply) {
-        __mig::Some(__accepted) => __accepted, __mig::None => return, }; let __result = {
-        let (mut __reader, __trailer) = __accepted.reader(request); let __reader = & mut
-        __reader; __mig::guarded_async(async move { let __reader = & * __reader; server
-        .note(__reader.header().msgh_local_port, __reader.get:: < __mig::types::int >
-        (32, 0)). await }). await }; __mig::finish_simple(request, reply, __result); }
-        __mig::prepare_reply(request, reply); match request.header().msgh_id { 100 =>
-        add2(server, request, reply). await, 101 => note(server, request, reply). await,
-        _ => return false, } true } #[doc =
+        reply : & mut __mig::MessageBuffer,) { let __mig::Some(mut __accepted) =
+        __mig::accept_routine:: < note::Request > (request, reply) else { return }; let
+        __result = { let (mut __reader, __trailer) = __accepted.reader(request); let
+        __reader = & mut __reader; __mig::guarded_async(async move { let __reader = & *
+        __reader; server.note(__reader.header().msgh_local_port, __reader.get:: <
+        __mig::types::int > (32, 0)). await }). await }; __mig::finish_simple(request,
+        reply, __result); } __mig::prepare_reply(request, reply); match request.header()
+        .msgh_id { 100 => add2(server, request, reply). await, 101 => note(server,
+        request, reply). await, _ => return false, } true } #[doc =
         r" An [`AsyncServer`] ready for `mig::serve_async_concurrent`:"] #[doc =
         r" `mig::serve_async_concurrent(&readiness, Arc::new(AsyncService(my_server)), 64, shutdown)`."]
         #[derive(::core::fmt::Debug, ::core::default::Default)] pub struct AsyncService <

@@ -246,25 +246,24 @@ pub mod bulk {
         S, request : & mut __mig::MessageBuffer, reply : & mut __mig::MessageBuffer,) ->
         bool { async fn swap < S : AsyncServer + ? ::core::marker::Sized > (server : & S,
         request : & mut __mig::MessageBuffer, reply : & mut __mig::MessageBuffer,) { let
-        mut __accepted = match __mig::accept_routine:: < swap::Request > (request, reply)
-        { __mig::Some(__accepted) => __accepted, __mig::None => return, }; let __result =
-        { let (mut __reader, __trailer, mut __slots) = __accepted.with_slots:: <
-        swap::Reply > (request, reply); let (__reader, __slots) = (& mut __reader, & mut
-        __slots); __mig::guarded_async(async move { let __take_right = unsafe {
-        __mig::SendRight::from_raw(__reader.take_port(28).name) }; let __reader = & *
-        __reader; let mut __out_w2 = __slots.array:: < __mig::types::int > (72, 16); let
-        __value = server.swap(__reader.header().msgh_local_port, & * __reader.slice:: <
-        __mig::types::int > (52, 0, __reader.get:: < u32 > (48, 0), 16), __take_right, &
-        mut __out_w2). await ?; __mig::Ok((__value, __out_w2.count())) }). await };
-        __mig::finish_routine:: < swap::Reply, _ > (request, reply, __result, |
-        (swap::ServerOutput { data, back }, __count_w2), __writer | { let __wire_data =
-        data.into_wire() ?; __writer.put(24, __mig::body(2)); __writer.put(28,
-        __wire_data.1); __writer.put(44, __mig::port(back, 20)); __writer.put(56,
-        __mig::NDR); __writer.put(64, __wire_data.0); __writer.put(68, __count_w2);
-        unsafe { __writer.elements_in_place:: < __mig::types::int > (72, 16, __count_w2)
-        }; __mig::Ok(()) }); } __mig::prepare_reply(request, reply); match request
-        .header().msgh_id { 200 => swap(server, request, reply). await, _ => return
-        false, } true } #[doc =
+        __mig::Some(mut __accepted) = __mig::accept_routine:: < swap::Request > (request,
+        reply) else { return }; let __result = { let (mut __reader, __trailer, mut
+        __slots) = __accepted.with_slots:: < swap::Reply > (request, reply); let
+        (__reader, __slots) = (& mut __reader, & mut __slots); __mig::guarded_async(async
+        move { let __take_right = unsafe { __mig::SendRight::from_raw(__reader
+        .take_port(28).name) }; let __reader = & * __reader; let mut __out_w2 = __slots
+        .array:: < __mig::types::int > (72, 16); let __value = server.swap(__reader
+        .header().msgh_local_port, & * __reader.slice:: < __mig::types::int > (52, 0,
+        __reader.get:: < u32 > (48, 0), 16), __take_right, & mut __out_w2). await ?;
+        __mig::Ok((__value, __out_w2.count())) }). await }; __mig::finish_routine:: <
+        swap::Reply, _ > (request, reply, __result, | (swap::ServerOutput { data, back },
+        __count_w2), __writer | { let __wire_data = data.into_wire() ?; __writer.put(24,
+        __mig::body(2)); __writer.put(28, __wire_data.1); __writer.put(44,
+        __mig::port(back, 20)); __writer.put(56, __mig::NDR); __writer.put(64,
+        __wire_data.0); __writer.put(68, __count_w2); unsafe { __writer
+        .elements_in_place:: < __mig::types::int > (72, 16, __count_w2) }; __mig::Ok(())
+        }); } __mig::prepare_reply(request, reply); match request.header().msgh_id { 200
+        => swap(server, request, reply). await, _ => return false, } true } #[doc =
         r" An [`AsyncServer`] ready for `mig::serve_async_concurrent`:"] #[doc =
         r" `mig::serve_async_concurrent(&readiness, Arc::new(AsyncService(my_server)), 64, shutdown)`."]
         #[derive(::core::fmt::Debug, ::core::default::Default)] pub struct AsyncService <

@@ -755,31 +755,23 @@ fn async_arm(
     };
     if routine.server_reply_port().is_some() {
         return quote! {
-            let (mut __accepted, __reply_port) =
-                match #krate::accept_deferred::<#module::Request>(request, reply) {
-                    #krate::Some(__accepted) => __accepted,
-                    #krate::None => return,
-                };
+            let #krate::Some((mut __accepted, __reply_port)) =
+                #krate::accept_deferred::<#module::Request>(request, reply) else { return };
             let __result = { #read #handled };
             #krate::finish_deferred(reply, __result);
         };
     }
     if crate::layout::left_out_ret_code(routine).is_some() {
         return quote! {
-            let (mut __accepted, __ret_code) =
-                match #krate::accept_with_ret_code::<#module::Request>(request, reply) {
-                    #krate::Some(__accepted) => __accepted,
-                    #krate::None => return,
-                };
+            let #krate::Some((mut __accepted, __ret_code)) =
+                #krate::accept_with_ret_code::<#module::Request>(request, reply) else { return };
             let __result = { #read #handled };
             #krate::finish_simple(request, reply, __result);
         };
     }
     let accept = quote! {
-        let mut __accepted = match #krate::accept_routine::<#module::Request>(request, reply) {
-            #krate::Some(__accepted) => __accepted,
-            #krate::None => return,
-        };
+        let #krate::Some(mut __accepted) =
+            #krate::accept_routine::<#module::Request>(request, reply) else { return };
     };
     if routine.simple {
         return quote! {
