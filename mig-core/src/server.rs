@@ -195,9 +195,10 @@ fn guarded<T>(handler: impl FnOnce() -> Result<T>) -> Result<T> {
     std::panic::catch_unwind(std::panic::AssertUnwindSafe(handler)).unwrap_or(Err(Error::KERN_FAILURE))
 }
 
-/// [`guarded`] for a handler's future: a panic while it is polled ends it with
-/// `KERN_FAILURE` (what it held dropped as it unwinds, the rest of it when this future
-/// returns), so the request is answered and released as in the blocking loop.
+/// The blocking dispatch's panic guard (`guarded`) for a handler's future: a panic
+/// while it is polled ends it with `KERN_FAILURE` (what it held dropped as it unwinds,
+/// the rest of it when this future returns), so the request is answered and released as
+/// in the blocking loop.
 #[cfg(feature = "tokio")]
 pub async fn guarded_async<T>(handler: impl core::future::Future<Output = Result<T>>) -> Result<T> {
     crate::asynchronous::contained(handler)
