@@ -39,6 +39,11 @@ mig::mig! {
     /// Reads a string and an array across an await and writes an `out` array.
     routine echo(server: mach_port_t; name: name_t; values: values_t;
                  out doubled: values_t; out len: int);
+    /// The handler takes the reply port and answers later, from another task.
+    routine square(server: mach_port_t; sreplyport reply: mach_port_make_send_once_t;
+                   x: int; out y: int);
+    /// A code, sent alone when it is not 0, or memory.
+    simpleroutine report(server: mach_port_t; kr: kern_return_t, RetCode; data: pointer_t);
 }
 
 /// The `a` (or `mode`) on which a handler panics, after an await.
@@ -50,6 +55,8 @@ const HANG: i32 = -2;
 
 #[derive(Default)]
 struct Handlers {
+    /// What `report` got: its code and the length of its memory.
+    reports: Mutex<Vec<(i32, usize)>>,
     in_flight: AtomicUsize,
     peak: AtomicUsize,
     opened: Mutex<HashSet<i32>>,
@@ -121,6 +128,29 @@ impl tasks::AsyncServer for Handlers {
             back: right,
             reversed: OutOfLine::copy_from(&reversed)?,
         })
+    }
+
+    async fn square(&self, _: mach_port_t, reply: mig::SendOnceRight, x: i32) -> mig::Result<()> {
+        let _busy = self.enter();
+        tokio::time::sleep(Duration::from_millis(5)).await;
+        match x {
+            PANIC => panic!("the handler panics holding the reply port"),
+            FAIL => Err(Error::KERN_INVALID_ARGUMENT),
+            // Answered later, from another task.
+            _ => {
+                tokio::spawn(async move {
+                    tokio::time::sleep(Duration::from_millis(5)).await;
+                    tasks::square::reply(reply, Ok(x * x)).unwrap();
+                });
+                Ok(())
+            }
+        }
+    }
+
+    async fn report(&self, _: mach_port_t, kr: i32, data: OutOfLine<u8>) -> mig::Result<()> {
+        tokio::task::yield_now().await;
+        self.reports.lock().unwrap().push((kr, data.len()));
+        Ok(())
     }
 
     async fn echo(
@@ -492,5 +522,37 @@ fn dispatch_async_contains_a_handler_panic() {
         assert_eq!(sent, sys::MACH_MSG_SUCCESS);
         assert_eq!(call.await.unwrap(), Err(Error::KERN_FAILURE));
         drop((port, name));
+    });
+}
+
+/// A handler that takes the reply port answers from another task (or fails, or panics:
+/// the reply right is dropped with its future and the client learns `MIG_SERVER_DIED`);
+/// a `RetCode` sent alone reaches the handler with zeroed arguments.
+#[test]
+fn deferred_replies_and_codes_sent_alone() {
+    run(|| async {
+        let server = Server::start(8);
+        let port = server.port();
+        let calls: Vec<_> = (1..=10)
+            .map(|x| tokio::spawn(async move { tasks::square_async(port, x).await }))
+            .collect();
+        for (x, call) in (1..=10).zip(calls) {
+            assert_eq!(call.await.unwrap(), Ok(x * x));
+        }
+        assert_eq!(tasks::square_async(port, FAIL).await, Err(Error::MIG_SERVER_DIED));
+        assert_eq!(
+            tasks::square_async(port, PANIC).await,
+            Err(Error::MIG_SERVER_DIED)
+        );
+        tasks::report_async(port, 0, &[5u8; 100]).await.unwrap();
+        tasks::report_async(port, 7, &[5u8; 100]).await.unwrap();
+        while server.handlers.0.reports.lock().unwrap().len() < 2 {
+            tokio::time::sleep(Duration::from_millis(1)).await;
+        }
+        // (Their handlers ran concurrently: in either order.)
+        let mut reports = server.handlers.0.reports.lock().unwrap().clone();
+        reports.sort();
+        assert_eq!(reports, [(0, 100), (7, 0)]);
+        server.stop().await;
     });
 }
