@@ -11,8 +11,9 @@
 //!   [`MessageBuffer`]: the server side;
 //! - [`ReceiveRight`], [`SendRight`] and [`bootstrap`]: ports and their names;
 //! - `Readiness` (Apple platforms, Linux, Android): a port set whose messages make a file
-//!   descriptor readable, for event loops; with the `tokio` feature, `serve_async` and the
-//!   `_async` form of every client stub build on it.
+//!   descriptor readable, for event loops; with the `tokio` feature, `serve_async`,
+//!   `serve_async_concurrent` (for `AsyncDemux`es: a subsystem's `AsyncServer` with
+//!   `async` handlers) and the `_async` form of every client stub build on it.
 //! - [`SendPort`] and [`BorrowedName`]: what a generated subsystem's `Client` sends through.
 
 #![warn(missing_docs)]
