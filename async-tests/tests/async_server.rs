@@ -595,3 +595,104 @@ fn handlers_run_in_parallel_on_a_multi_threaded_runtime() {
     drop(runtime);
     assert_eq!(accounting(), before, "rights and memory left");
 }
+
+/// The header, NDR record and arguments of a `slow_add` request, built by hand so that
+/// its reply right can be a send right (`MAKE_SEND`), whose queue can be full.
+#[repr(C)]
+#[derive(Clone, Copy)]
+struct SlowAddRequest {
+    head: sys::mach_msg_header_t,
+    ndr: sys::NDR_record_t,
+    a: i32,
+    b: i32,
+    millis: i32,
+}
+
+fn send_slow_add_replying_to(server: mach_port_t, reply_to: mach_port_t) {
+    let mut request = SlowAddRequest {
+        head: sys::mach_msg_header_t {
+            msgh_bits: sys::MACH_MSGH_BITS(sys::MACH_MSG_TYPE_COPY_SEND, sys::MACH_MSG_TYPE_MAKE_SEND),
+            msgh_size: 0,
+            msgh_remote_port: server,
+            msgh_local_port: reply_to,
+            msgh_voucher_port: sys::MACH_PORT_NULL,
+            msgh_id: tasks::slow_add::ID,
+        },
+        ndr: mig::__private::NDR,
+        a: 20,
+        b: 22,
+        millis: 1,
+    };
+    // SAFETY: a complete simple message; its header names our send right to `server` and
+    // the receive right `reply_to`, from which a send right is made.
+    let sent = unsafe {
+        sys::mach_msg(
+            &mut request.head,
+            sys::MACH_SEND_MSG,
+            core::mem::size_of::<SlowAddRequest>() as u32,
+            0,
+            sys::MACH_PORT_NULL,
+            0,
+            sys::MACH_PORT_NULL,
+        )
+    };
+    assert_eq!(sent, sys::MACH_MSG_SUCCESS);
+}
+
+/// A reply to a send right whose queue is full is kept by its task and sent once there
+/// is room, while the loop serves on; and released if the loop is dropped first.
+#[test]
+fn reply_to_full_queue_is_kept_then_sent_or_released() {
+    run(|| async {
+        let server = Server::start(8);
+        let port = server.port();
+        let (full, _full_send) = common::full_queue();
+        send_slow_add_replying_to(port, full.name());
+        // The server answers other calls meanwhile.
+        assert_eq!(tasks::slow_add_async(port, 1, 1, 20).await, Ok(2));
+        assert_eq!(
+            sys::loopback_queued_messages(full.name()),
+            Some(1),
+            "the reply waits"
+        );
+        // Room: the filler goes, and the kept reply arrives.
+        let mut buffer = mig::MessageBuffer::for_receive(256);
+        assert_eq!(
+            buffer.receive(full.name(), sys::MACH_RCV_TIMEOUT, 0),
+            sys::MACH_MSG_SUCCESS
+        );
+        buffer.destroy();
+        let mut waited = 0;
+        while sys::loopback_queued_messages(full.name()) != Some(1) {
+            tokio::time::sleep(Duration::from_millis(1)).await;
+            waited += 1;
+            assert!(waited < 1000, "the kept reply never came");
+        }
+        assert_eq!(
+            buffer.receive(full.name(), sys::MACH_RCV_TIMEOUT, 0),
+            sys::MACH_MSG_SUCCESS
+        );
+        assert_eq!(buffer.header().msgh_id, tasks::slow_add::ID + 100);
+        assert_eq!(
+            buffer.bytes()[32..40],
+            [0, 0, 0, 0, 42, 0, 0, 0],
+            "RetCode 0, c = 42"
+        );
+        buffer.destroy();
+        // Full again, and the loop is dropped before there is room: the reply (and the
+        // send right it carries) is released.
+        let (full, full_send) = common::full_queue();
+        send_slow_add_replying_to(port, full.name());
+        assert_eq!(tasks::slow_add_async(port, 1, 1, 20).await, Ok(2));
+        assert_eq!(server.in_flight(), 0);
+        server.task.abort();
+        assert!(server.task.await.unwrap_err().is_cancelled());
+        tokio::task::yield_now().await;
+        assert_eq!(
+            sys::loopback_queued_messages(full.name()),
+            Some(1),
+            "only the filler"
+        );
+        drop((full, full_send, server.send, server.stop));
+    });
+}
