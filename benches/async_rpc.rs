@@ -8,7 +8,10 @@
 //! - async, 64 in flight: the same runtime, 64 client tasks calling at once;
 //! - async, server on its own thread: `serve_async` on a second runtime, one call at a
 //!   time, so every wake-up crosses threads as in the blocking case;
-//! - per-call setup alone: the reply port, port set and eventfd each async call makes.
+//! - per-call setup alone: the reply port, port set and eventfd an async call made before
+//!   the reply-port pool (and still makes when the pool has none to give);
+//! - per-call registration alone: the `AsyncFd` registration each async call still makes
+//!   for the pooled port's descriptor (the pool does not keep it: it is per runtime).
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -176,6 +179,30 @@ fn per_call_setup() {
     );
 }
 
+/// What each async call still sets up with a pooled port: the reactor registration of
+/// its descriptor (`AsyncFd::new` and drop: an `epoll_ctl` add and delete).
+fn per_call_registration() {
+    struct Fd(std::os::fd::RawFd);
+    impl std::os::fd::AsRawFd for Fd {
+        fn as_raw_fd(&self) -> std::os::fd::RawFd {
+            self.0
+        }
+    }
+    let readiness = Readiness::new().unwrap();
+    let fd = std::os::fd::AsRawFd::as_raw_fd(&readiness);
+    current_thread().block_on(async {
+        let started = Instant::now();
+        for _ in 0..CALLS {
+            // SAFETY: `readiness` keeps the descriptor open, and outlives the loop.
+            let registered = unsafe {
+                tokio::io::unix::AsyncFd::register_with_interest(Fd(fd), tokio::io::Interest::READABLE)
+            };
+            drop(registered.unwrap());
+        }
+        report("per-call registration alone: AsyncFd", CALLS, started.elapsed());
+    });
+}
+
 fn main() {
     // `cargo test --benches` runs bench binaries with no arguments but `--bench` absent:
     // keep that quick.
@@ -187,4 +214,5 @@ fn main() {
     async_in_flight(64);
     async_server_thread();
     per_call_setup();
+    per_call_registration();
 }

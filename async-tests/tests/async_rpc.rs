@@ -64,6 +64,8 @@ fn run<F: std::future::Future<Output = ()>>(test: impl FnOnce() -> F) {
             .unwrap();
         runtime.block_on(test());
         drop(runtime);
+        // The `_async` stubs keep reply ports for the next call; give them back first.
+        assert!(mig::release_pooled_reply_ports() <= mig::__private::REPLY_POOL_CAPACITY);
         assert_eq!(accounting(), (0, 0), "rights and memory left in the task");
         assert_eq!(sys::loopback_guard_exceptions(), 0);
     });
@@ -452,4 +454,357 @@ fn reply_to_full_queue_is_kept_then_sent_or_released() {
         );
         drop((full, full_send, send));
     });
+}
+
+/// The reply ports the pool keeps for this task.
+fn pooled() -> Vec<mach_port_t> {
+    mig::__private::pooled_reply_ports()
+}
+
+/// Whether `name` still names a right in this task.
+fn is_live(name: mach_port_t) -> bool {
+    let mut kind = 0;
+    // SAFETY: `kind` is a valid out-pointer; the task is our own.
+    unsafe { sys::mach_port_type(sys::mach_task_self(), name, &mut kind) == sys::KERN_SUCCESS }
+}
+
+/// Sequential calls reuse one reply port: after the first call the pool holds one port,
+/// every later call takes it and gives it back, and the task's rights and the kernel's
+/// ports stay flat over a thousand calls (without the pool each call would make and
+/// destroy a port, a port set and a descriptor, and the pool would be empty).
+#[test]
+fn sequential_calls_reuse_one_reply_port() {
+    run(|| async {
+        let port = ReceiveRight::allocate().unwrap();
+        let send = port.make_send().unwrap();
+        let (stop, server) = spawn_server(Arc::new(Adder::default()), vec![port]);
+        assert_eq!(pooled(), []);
+        assert_eq!(arith::add_async(send.name(), 1, 1).await, Ok(2));
+        let warm = pooled();
+        assert_eq!(warm.len(), 1, "the first call's port is kept");
+        let (rights, ports) = (accounting().0, sys::loopback_live_ports());
+        for i in 0..1000 {
+            assert_eq!(arith::add_async(send.name(), i, 1).await, Ok(i + 1));
+            assert_eq!(pooled(), warm, "call {i} used and gave back the same port");
+            assert_eq!(
+                accounting().0,
+                rights,
+                "call {i} left the task's rights as they were"
+            );
+            assert_eq!(sys::loopback_live_ports(), ports);
+        }
+        // A simpleroutine makes no reply port: the pool is untouched.
+        arith::note_async(send.name(), 1).await.unwrap();
+        assert_eq!(pooled(), warm);
+        stop.send(()).unwrap();
+        server.await.unwrap().unwrap();
+        assert_eq!(mig::release_pooled_reply_ports(), 1);
+        assert!(!is_live(warm[0]), "released: the port and its set are destroyed");
+    });
+}
+
+/// A call that ends without its reply does not give its port back: `end` ends a call to
+/// a server that has not answered yet (a cancellation or a `waittime`), then the server
+/// answers it, to a dead port, and a new call gets a port of its own and its own answer,
+/// not the stale one, which would come first were the port reused.
+fn unanswered_call_port_is_destroyed<F: std::future::Future<Output = ()>>(
+    end: impl FnOnce(mach_port_t) -> F,
+) {
+    run(|| async {
+        let adder = Arc::new(Adder::default());
+        let (up, slow) = (
+            ReceiveRight::allocate().unwrap(),
+            ReceiveRight::allocate().unwrap(),
+        );
+        let (to_up, to_slow) = (up.make_send().unwrap(), slow.make_send().unwrap());
+        let (stop, server) = spawn_server(Arc::clone(&adder), vec![up]);
+        assert_eq!(arith::add_async(to_up.name(), 1, 1).await, Ok(2));
+        let [first] = pooled()[..] else {
+            panic!("one port kept")
+        };
+        // The call takes the pooled port, and ends before the server answers.
+        end(to_slow.name()).await;
+        assert_eq!(
+            sys::loopback_queued_messages(slow.name()),
+            Some(1),
+            "its request waits"
+        );
+        assert_eq!(pooled(), [], "the port did not come back");
+        assert!(!is_live(first), "it was destroyed");
+        // Now the slow server answers the old request (1 + 1), then a new one.
+        let (stop_slow, slow_server) = spawn_server(adder, vec![slow]);
+        assert_eq!(arith::add_async(to_slow.name(), 20, 22).await, Ok(42));
+        let [second] = pooled()[..] else {
+            panic!("one port kept")
+        };
+        assert_ne!(second, first);
+        stop_slow.send(()).unwrap();
+        slow_server.await.unwrap().unwrap();
+        stop.send(()).unwrap();
+        server.await.unwrap().unwrap();
+    });
+}
+
+/// A cancelled call (its future dropped waiting for the reply): see
+/// [`unanswered_call_port_is_destroyed`].
+#[test]
+fn cancelled_call_port_is_not_reused() {
+    unanswered_call_port_is_destroyed(|slow| async move {
+        let call = tokio::time::timeout(Duration::from_millis(5), arith::add_async(slow, 1, 1));
+        assert!(call.await.is_err(), "no answer yet");
+    });
+}
+
+/// A call whose `waittime` runs out (`MACH_RCV_TIMED_OUT`): see
+/// [`unanswered_call_port_is_destroyed`].
+#[test]
+fn timed_out_call_port_is_not_reused() {
+    unanswered_call_port_is_destroyed(|slow| async move {
+        let result = arith::add_waiting_async(slow, 1, 1).await;
+        assert_eq!(result.map_err(Error::code), Err(sys::MACH_RCV_TIMED_OUT));
+    });
+}
+
+/// A reply that fails the stub's checks (here one field too many: the server is of a
+/// subsystem whose `add` answers differently) costs the call its port; a good reply
+/// after it gets a new one, which the pool keeps.
+#[test]
+fn rejected_reply_port_is_not_reused() {
+    mig::mig! {
+        subsystem liar 4200;
+        #include <mach/std_types.defs>
+        routine add(server: mach_port_t; a: int; b: int; out c: int; out d: int);
+    }
+    struct Liar;
+    impl liar::Server for Liar {
+        fn add(&self, _server: mach_port_t, a: i32, b: i32) -> mig::Result<liar::add::Output> {
+            Ok(liar::add::Output { c: a + b, d: 0 })
+        }
+    }
+    run(|| async {
+        let (honest, lying) = (
+            ReceiveRight::allocate().unwrap(),
+            ReceiveRight::allocate().unwrap(),
+        );
+        let (to_honest, to_lying) = (honest.make_send().unwrap(), lying.make_send().unwrap());
+        let (stop, server) = spawn_server(Arc::new(Adder::default()), vec![honest]);
+        assert_eq!(arith::add_async(to_honest.name(), 1, 1).await, Ok(2));
+        let [first] = pooled()[..] else {
+            panic!("one port kept")
+        };
+        let readiness = Readiness::new().unwrap();
+        readiness.insert(lying.name()).unwrap();
+        let stop_liar = tokio::sync::Notify::new();
+        let (served, rejected) = tokio::join!(
+            mig::serve_async(&readiness, &liar::Service(Liar), stop_liar.notified()),
+            async {
+                let rejected = arith::add_async(to_lying.name(), 1, 1).await;
+                stop_liar.notify_one();
+                rejected
+            }
+        );
+        served.unwrap();
+        assert_eq!(rejected, Err(Error::MIG_TYPE_ERROR));
+        assert_eq!(pooled(), [], "the port did not come back");
+        assert!(!is_live(first), "it was destroyed");
+        assert_eq!(arith::add_async(to_honest.name(), 2, 2).await, Ok(4));
+        assert_eq!(pooled().len(), 1);
+        assert_ne!(pooled(), [first]);
+        stop.send(()).unwrap();
+        server.await.unwrap().unwrap();
+        drop((readiness, lying));
+    });
+}
+
+/// Calls in flight at once each have a port of their own (each gets its own answer);
+/// when they end the pool keeps as many as its bound allows and destroys the rest.
+#[test]
+fn concurrent_calls_have_their_own_ports_and_the_pool_is_bounded() {
+    run(|| async {
+        let port = ReceiveRight::allocate().unwrap();
+        let send = port.make_send().unwrap();
+        let (stop, server) = spawn_server(Arc::new(Adder::default()), vec![port]);
+        let rights = accounting().0;
+        let tasks = 3 * mig::__private::REPLY_POOL_CAPACITY;
+        for round in 0..3 {
+            // All in flight before the server (on this thread too) answers any.
+            let started = Arc::new(tokio::sync::Barrier::new(tasks));
+            let calls: Vec<_> = (0..tasks as i32)
+                .map(|i| {
+                    let (name, started) = (send.name(), Arc::clone(&started));
+                    tokio::spawn(async move {
+                        started.wait().await;
+                        arith::add_async(name, i, round).await
+                    })
+                })
+                .collect();
+            for (i, call) in calls.into_iter().enumerate() {
+                assert_eq!(call.await.unwrap(), Ok(i as i32 + round));
+            }
+            let kept = pooled();
+            assert_eq!(
+                kept.len(),
+                mig::__private::REPLY_POOL_CAPACITY,
+                "the pool's bound"
+            );
+            let mut distinct = kept.clone();
+            distinct.sort_unstable();
+            distinct.dedup();
+            assert_eq!(distinct.len(), kept.len(), "each call had a port of its own");
+            // A port and its set per kept port, nothing else.
+            assert_eq!(accounting().0, rights + 2 * kept.len());
+        }
+        stop.send(()).unwrap();
+        server.await.unwrap().unwrap();
+    });
+}
+
+/// The `Client` handle's `_async` methods, end to end: borrowing ones through a shared
+/// right (the future is `Send`: spawned), and a consuming one whose request moves the
+/// client's right to the server.
+#[test]
+fn client_async_methods() {
+    mig::mig! {
+        subsystem mover 4400;
+        #include <mach/std_types.defs>
+        /// Hands over a send right to the server's port, with a number.
+        routine give(server: mach_port_move_send_t; a: int; out b: int);
+    }
+    struct Taker;
+    impl mover::Server for Taker {
+        fn give(&self, _server: mach_port_t, a: i32) -> mig::Result<i32> {
+            Ok(a * 2)
+        }
+    }
+    run(|| async {
+        let port = ReceiveRight::allocate().unwrap();
+        let send = Arc::new(port.make_send().unwrap());
+        let adder = Arc::new(Adder::default());
+        let (stop, server) = spawn_server(Arc::clone(&adder), vec![port]);
+        let client = arith::Client::new(Arc::clone(&send));
+        assert_eq!(client.add_async(2, 3).await, Ok(5));
+        client.note_async(4).await.unwrap();
+        let spawned = tokio::spawn(async move { client.add_async(40, 2).await });
+        assert_eq!(spawned.await.unwrap(), Ok(42));
+        assert_eq!(arith::Client::new(&*send).add_waiting_async(1, 1).await, Ok(2));
+        stop.send(()).unwrap();
+        server.await.unwrap().unwrap();
+        assert_eq!(adder.notes.load(Ordering::SeqCst), 4);
+
+        let port = ReceiveRight::allocate().unwrap();
+        let readiness = Readiness::new().unwrap();
+        readiness.insert(port.name()).unwrap();
+        let mover = mover::Client::new(port.make_send().unwrap());
+        let done = tokio::sync::Notify::new();
+        let (served, given) = tokio::join!(
+            mig::serve_async(&readiness, &mover::Service(Taker), done.notified()),
+            async {
+                // Consumes the client: its right goes with the request.
+                let given = mover.give_async(21).await;
+                done.notify_one();
+                given
+            }
+        );
+        served.unwrap();
+        assert_eq!(given, Ok(42));
+        drop((readiness, port));
+    });
+}
+
+/// A pooled port keeps its registration with the runtime that used it last; a call on
+/// another runtime takes it over (registered again there), also once the first runtime
+/// is gone.
+#[test]
+fn pooled_ports_move_between_runtimes() {
+    let _turn = common::one_at_a_time();
+    in_new_task(|_| {
+        let runtime = || {
+            tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .unwrap()
+        };
+        let port = ReceiveRight::allocate().unwrap();
+        let send = port.make_send().unwrap();
+        let readiness = Readiness::new().unwrap();
+        readiness.insert(port.name()).unwrap();
+        let service = arith::Service(Arc::new(Adder::default()));
+        let serve_and_call = |a: i32| {
+            let (readiness, service, send) = (&readiness, &service, &send);
+            async move {
+                let done = tokio::sync::Notify::new();
+                let (served, sum) =
+                    tokio::join!(mig::serve_async(readiness, service, done.notified()), async {
+                        let sum = arith::add_async(send.name(), a, 1).await;
+                        done.notify_one();
+                        sum
+                    });
+                served.unwrap();
+                sum
+            }
+        };
+        let (first, second) = (runtime(), runtime());
+        assert_eq!(first.block_on(serve_and_call(1)), Ok(2));
+        let warm = pooled();
+        assert_eq!(warm.len(), 1);
+        assert_eq!(second.block_on(serve_and_call(2)), Ok(3));
+        assert_eq!(
+            pooled(),
+            warm,
+            "the second runtime took the first one's port over"
+        );
+        drop(second);
+        assert_eq!(first.block_on(serve_and_call(3)), Ok(4));
+        drop(first);
+        assert_eq!(runtime().block_on(serve_and_call(4)), Ok(5));
+        assert_eq!(pooled(), warm, "and a third runtime, the others gone");
+        drop((readiness, port, send));
+        assert_eq!(mig::release_pooled_reply_ports(), 1);
+        assert_eq!(accounting(), (0, 0), "rights and memory left in the task");
+    });
+}
+
+/// On a multi-thread runtime, calls move between worker threads (a call taking a port on
+/// one and giving it back from another): every call gets its own answer, the pool stays
+/// within its bound, and nothing is left once it is released. In the process's own task
+/// (the loopback runs a thread in another task only inside a closure, and a runtime's
+/// workers outlive any closure), so the accounting is a difference.
+#[test]
+fn multi_thread_runtime() {
+    let _turn = common::one_at_a_time();
+    let before = accounting();
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(4)
+        .enable_all()
+        .build()
+        .unwrap();
+    runtime.block_on(async {
+        let adder = Arc::new(Adder::default());
+        let port = ReceiveRight::allocate().unwrap();
+        let send = Arc::new(port.make_send().unwrap());
+        let (stop, server) = spawn_server(Arc::clone(&adder), vec![port]);
+        let calls: Vec<_> = (0..64)
+            .map(|task| {
+                let client = arith::Client::new(Arc::clone(&send));
+                tokio::spawn(async move {
+                    for call in 0..50 {
+                        assert_eq!(client.add_async(task, call).await, Ok(task + call));
+                        if call % 10 == 0 {
+                            tokio::task::yield_now().await;
+                        }
+                    }
+                })
+            })
+            .collect();
+        for call in calls {
+            call.await.unwrap();
+        }
+        assert!(pooled().len() <= mig::__private::REPLY_POOL_CAPACITY);
+        assert!(!pooled().is_empty());
+        stop.send(()).unwrap();
+        server.await.unwrap().unwrap();
+    });
+    drop(runtime);
+    mig::release_pooled_reply_ports();
+    assert_eq!(accounting(), before, "rights and memory left in the task");
 }

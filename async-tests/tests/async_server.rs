@@ -192,6 +192,8 @@ fn run<F: std::future::Future<Output = ()>>(test: impl FnOnce() -> F) {
         // tasks (`spawn_local`).
         runtime.block_on(tokio::task::LocalSet::new().run_until(test()));
         drop(runtime);
+        // The clients' pooled reply ports are the pool's, not leaks: released first.
+        assert!(mig::release_pooled_reply_ports() <= mig::__private::REPLY_POOL_CAPACITY);
         assert_eq!(accounting(), (0, 0), "rights and memory left in the task");
         assert_eq!(sys::loopback_guard_exceptions(), 0);
     });
@@ -593,6 +595,7 @@ fn handlers_run_in_parallel_on_a_multi_threaded_runtime() {
         server.stop().await;
     });
     drop(runtime);
+    assert!(mig::release_pooled_reply_ports() <= mig::__private::REPLY_POOL_CAPACITY);
     assert_eq!(accounting(), before, "rights and memory left");
 }
 

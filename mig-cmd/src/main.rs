@@ -215,8 +215,7 @@ fn run(options: &Options) -> Result<String, Failure> {
 /// Generated items, formatted.
 fn pretty(items: TokenStream) -> String {
     // The pipeline's output is always a file's worth of items.
-    let file: syn::File = syn::parse2(items).expect("generated code parses as Rust items");
-    prettyplease::unparse(&file)
+    mig_build::format_items(items).expect("generated code parses as Rust items")
 }
 
 /// The directory of the crate a Rust file belongs to (the nearest one above it with a

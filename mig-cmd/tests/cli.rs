@@ -6,7 +6,7 @@ use std::str::FromStr;
 use std::{fs, str};
 
 use proc_macro2::TokenStream;
-use quote::quote;
+use quote::{ToTokens, quote};
 
 fn mig(args: &[&Path]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_mig"))
@@ -39,7 +39,7 @@ fn macro_expansion(body: TokenStream, tracked: usize) -> String {
     assert_eq!(tracking, if tracked == 0 { 0 } else { tracked + 1 });
     file.items
         .retain(|item| !matches!(item, syn::Item::Const(c) if c.ident == "_"));
-    prettyplease::unparse(&file)
+    mig_build::format_items(file.into_token_stream()).unwrap()
 }
 
 fn tokens(text: &str) -> TokenStream {

@@ -44,7 +44,7 @@ mod wire;
 
 pub use array::{InlineArray, Pod};
 #[cfg(feature = "tokio")]
-pub use asynchronous::{AsyncDemux, serve_async, serve_async_concurrent};
+pub use asynchronous::{AsyncDemux, release_pooled_reply_ports, serve_async, serve_async_concurrent};
 pub use describe::{Description, Direction, SubsystemLayout, describe};
 pub use error::{Error, Result};
 pub use identity::{AuditToken, SecurityToken};
@@ -94,7 +94,9 @@ pub mod __private {
     pub use crate::__async_stubs as async_stubs;
     pub use crate::array::{bounded, to_wire};
     #[cfg(feature = "tokio")]
-    pub use crate::asynchronous::{call_async, post_async, send_ret_code_async};
+    pub use crate::asynchronous::{
+        REPLY_POOL_CAPACITY, call_async, pooled_reply_ports, post_async, send_ret_code_async,
+    };
     pub use crate::client::{ReplyPort, call, post, send_ret_code};
     pub use crate::describe::debug_message;
     pub use crate::layout::check_layout;

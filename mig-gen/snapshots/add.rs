@@ -269,7 +269,7 @@ pub mod add {
         ::core::future::Future < Output = bool > + ::core::marker::Send + 'a {
         dispatch_async(& self.0, request, reply) } }
     }
-    /// A client of subsystem `add`: the port its requests go to, and one method per routine that calls the routine's function with it. `P` names a send right (`mig::SendPort`): an owned `mig::SendRight` (the default, released with the client), a `&SendRight` or an `Arc<SendRight>` (the right outlives the client), or a `mig::BorrowedName`, a bare name whose right the caller keeps alive.
+    /// A client of subsystem `add`: the port its requests go to, and one method per routine that calls the routine's function with it. `P` names a send right (`mig::SendPort`): an owned `mig::SendRight` (the default, released with the client), a `&SendRight` or an `Arc<SendRight>` (the right outlives the client), or a `mig::BorrowedName`, a bare name whose right the caller keeps alive. With mig's `tokio` feature each method has an `.await`able form, `…_async`, which calls the routine's `_async` function.
     #[derive(Clone, Copy, Debug)]
     pub struct Client<P = __mig::SendRight> {
         port: P,
@@ -307,6 +307,25 @@ pub mod add {
         pub fn note(&self, value: __mig::types::int) -> __mig::Result<()> {
             note(__mig::SendPort::name(&self.port), value)
         }
+    }
+    __mig::async_stubs! {
+        impl < P : __mig::SendPort > Client < P > { #[doc =
+        "The `.await`able form of [`add2`], for tokio: a full queue and the reply are waited for without blocking the thread. Dropping the future cancels the call (its reply port is destroyed, and a reply that comes later with it).\n\n"]
+        #[doc =
+        " Calls routine `add2` on `server`: sends the request (msgh_id 100) and waits for the reply (msgh_id 200)."]
+        #[doc = ""] #[doc =
+        " Through the client's port (the routine's `server`); forwards to the function `add2_async`."]
+        #[inline] pub async fn add2_async(& self, a : __mig::types::int, b :
+        __mig::types::int) -> __mig::Result < __mig::types::int > {
+        add2_async(__mig::SendPort::name(& self.port), a, b). await } #[doc =
+        "The `.await`able form of [`note`], for tokio: a full queue and the reply are waited for without blocking the thread. Dropping the future cancels the call (its reply port is destroyed, and a reply that comes later with it).\n\n"]
+        #[doc =
+        " Sends simpleroutine `note` (msgh_id 101) to `server` without waiting for an answer."]
+        #[doc = ""] #[doc =
+        " Through the client's port (the routine's `server`); forwards to the function `note_async`."]
+        #[inline] pub async fn note_async(& self, value : __mig::types::int) ->
+        __mig::Result < () > { note_async(__mig::SendPort::name(& self.port), value).
+        await } }
     }
     /// The server of subsystem `add`: one method per routine. Serve it with [`Service`] and `mig::serve`, or call [`dispatch`] from your own loop.
     pub trait Server {

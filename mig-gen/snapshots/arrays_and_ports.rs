@@ -275,7 +275,7 @@ pub mod bulk {
         ::core::future::Future < Output = bool > + ::core::marker::Send + 'a {
         dispatch_async(& self.0, request, reply) } }
     }
-    /// A client of subsystem `bulk`: the port its requests go to, and one method per routine that calls the routine's function with it. `P` names a send right (`mig::SendPort`): an owned `mig::SendRight` (the default, released with the client), a `&SendRight` or an `Arc<SendRight>` (the right outlives the client), or a `mig::BorrowedName`, a bare name whose right the caller keeps alive.
+    /// A client of subsystem `bulk`: the port its requests go to, and one method per routine that calls the routine's function with it. `P` names a send right (`mig::SendPort`): an owned `mig::SendRight` (the default, released with the client), a `&SendRight` or an `Arc<SendRight>` (the right outlives the client), or a `mig::BorrowedName`, a bare name whose right the caller keeps alive. With mig's `tokio` feature each method has an `.await`able form, `…_async`, which calls the routine's `_async` function.
     #[derive(Clone, Copy, Debug)]
     pub struct Client<P = __mig::SendRight> {
         port: P,
@@ -307,6 +307,17 @@ pub mod bulk {
         ) -> __mig::Result<swap::Output> {
             swap(__mig::SendPort::name(&self.port), w, right, w2)
         }
+    }
+    __mig::async_stubs! {
+        impl < P : __mig::SendPort > Client < P > { #[doc =
+        "The `.await`able form of [`swap`], for tokio: a full queue and the reply are waited for without blocking the thread. Dropping the future cancels the call (its reply port is destroyed, and a reply that comes later with it).\n\n"]
+        #[doc =
+        " Calls routine `swap` on `server`: sends the request (msgh_id 200) and waits for the reply (msgh_id 300). The reply's `w2` is copied into `w2` (its elements replaced) when the call succeeds; an `Err` leaves it as it was."]
+        #[doc = ""] #[doc =
+        " Through the client's port (the routine's `server`); forwards to the function `swap_async`."]
+        #[inline] pub async fn swap_async(& self, w : & [__mig::types::int], right :
+        __mig::SendRight, w2 : & mut words_t) -> __mig::Result < swap::Output > {
+        swap_async(__mig::SendPort::name(& self.port), w, right, w2). await } }
     }
     /// The server of subsystem `bulk`: one method per routine. Serve it with [`Service`] and `mig::serve`, or call [`dispatch`] from your own loop.
     pub trait Server {

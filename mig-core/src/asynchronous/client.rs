@@ -2,8 +2,12 @@
 //! [`post_async`] and [`send_ret_code_async`].
 
 use core::mem::{MaybeUninit, size_of};
+use std::os::fd::AsRawFd;
 use std::time::{Duration, Instant};
 
+use tokio::io::unix::AsyncFd;
+
+use super::reply_pool::PooledPort;
 use super::{backoff, ready, watch};
 use crate::client::{
     Exchange, ReplyPort, RetCodeOnly, carry_voucher, complex_bit, handed_back_send_once, is_send_error,
@@ -12,7 +16,6 @@ use crate::client::{
 use crate::error::{Error, Result};
 use crate::message::{Descriptor, Message};
 use crate::readiness::Readiness;
-use crate::rights::ReceiveRight;
 use crate::sys::{self, mach_msg_id_t, mach_msg_type_name_t, mach_port_t};
 use crate::trailer::{Trailer, receive_options};
 use crate::wire::{Reader, Writer};
@@ -108,36 +111,102 @@ impl<B> Drop for Outgoing<B> {
     }
 }
 
-/// The port a call's reply comes to, in a [`Readiness`] set: a fresh port for the call
-/// (destroyed with it, and with it any reply still to come: XNU and the loopback destroy
-/// a message sent to a dead port), or the caller's own port, taken out of the set again.
-struct ReplyTo {
+/// The port a call's reply comes to, in a [`Readiness`] set: a port of the pool's
+/// (see `reply_pool`), for this call alone, or the caller's own port (`ureplyport`),
+/// put in a set made for the call.
+enum ReplyTo {
+    /// Given back to the pool by [`finish`](ReplyTo::finish), once the call received
+    /// and accepted its reply; dropped otherwise, which destroys the port and with it
+    /// a reply still to come (XNU and the loopback destroy a message sent to a dead
+    /// port).
+    Pooled(PooledPort),
+    /// Taken out of the set again when dropped.
+    Callers(CallersPort),
+}
+
+/// The caller's reply port in a set of the call's own.
+struct CallersPort {
     readiness: Readiness,
-    own: Option<ReceiveRight>,
     name: mach_port_t,
+}
+
+impl Drop for CallersPort {
+    fn drop(&mut self) {
+        // The caller's port goes back out of our set, which is destroyed next.
+        let _ = self.readiness.remove(self.name);
+    }
 }
 
 impl ReplyTo {
     fn new(reply: ReplyPort) -> Result<(Self, mach_msg_type_name_t)> {
-        let readiness = Readiness::new()?;
-        let (own, name, disposition) = match reply {
-            ReplyPort::Callers(port, disposition) => (None, port, disposition),
-            ReplyPort::Mig | ReplyPort::Special => {
-                let port = ReceiveRight::allocate()?;
-                let name = port.name();
-                (Some(port), name, sys::MACH_MSG_TYPE_MAKE_SEND_ONCE)
+        match reply {
+            ReplyPort::Callers(name, disposition) => {
+                let readiness = Readiness::new()?;
+                readiness.insert(name)?;
+                Ok((ReplyTo::Callers(CallersPort { readiness, name }), disposition))
             }
-        };
-        readiness.insert(name)?;
-        Ok((ReplyTo { readiness, own, name }, disposition))
+            ReplyPort::Mig | ReplyPort::Special => Ok((
+                ReplyTo::Pooled(PooledPort::take()?),
+                sys::MACH_MSG_TYPE_MAKE_SEND_ONCE,
+            )),
+        }
+    }
+
+    fn name(&self) -> mach_port_t {
+        match self {
+            ReplyTo::Pooled(port) => port.name(),
+            ReplyTo::Callers(port) => port.name,
+        }
+    }
+
+    /// The call received its reply, which used up the one right to the port it made,
+    /// and accepted it: the port is clean, and goes back to the pool.
+    fn finish(self) {
+        if let ReplyTo::Pooled(port) = self {
+            port.give_back();
+        }
     }
 }
 
-impl Drop for ReplyTo {
-    fn drop(&mut self) {
-        if self.own.is_none() {
-            // The caller's port goes back out of our set, which is destroyed next.
-            let _ = self.readiness.remove(self.name);
+/// Receives a reply on `name`, a member of `readiness`, whose descriptor `fd` watches,
+/// into `buffer`, of which the kernel may write `limit` bytes (the reply and its
+/// trailer; never more than the buffer holds): waits for the descriptor, clears it,
+/// receives without waiting, and again until a receive finds a message or fails.
+async fn receive<T: AsRawFd, B>(
+    fd: &AsyncFd<T>,
+    readiness: &Readiness,
+    name: mach_port_t,
+    buffer: &mut Buffer<B>,
+    options: sys::mach_msg_option_t,
+    limit: u32,
+) -> Result<()> {
+    let limit = limit.min(u32::try_from(size_of::<B>()).unwrap_or(u32::MAX));
+    loop {
+        let mut guard = ready(fd, readiness).await?;
+        let start = buffer.start();
+        // SAFETY: the buffer is ours alone and writable for `size_of::<B>()` bytes, at
+        // least `limit`: the most the kernel writes.
+        let code = mach_msg_code(unsafe {
+            sys::mach_msg(
+                start.cast(),
+                sys::MACH_RCV_MSG | sys::MACH_RCV_TIMEOUT | options,
+                0,
+                limit,
+                name,
+                0,
+                sys::MACH_PORT_NULL,
+            )
+        });
+        match code {
+            sys::MACH_RCV_TIMED_OUT => guard.clear_ready(),
+            sys::MACH_RCV_PORT_CHANGED | sys::MACH_RCV_INTERRUPTED => {}
+            code => {
+                // The one message the call waits for (or a failure, after which the
+                // port is destroyed): the wake-up is used up, and a pooled port's next
+                // call must wait for a wake-up of its own.
+                guard.clear_ready();
+                return Error::check(code);
+            }
         }
     }
 }
@@ -151,9 +220,12 @@ fn deadline(options: sys::mach_msg_option_t, flag: sys::mach_msg_option_t, timeo
 /// The same request, the same checks of the reply and the same release of what a refused
 /// request or a failed reply holds, with the waiting done by the runtime:
 ///
-/// - the reply comes to a port made for the call (or to the caller's port, for
-///   `ureplyport` routines), watched through a [`Readiness`]; dropping the future
-///   destroys that port, and with it a reply that comes late;
+/// - the reply comes to a port of the call's own (or to the caller's port, for
+///   `ureplyport` routines), watched through a [`Readiness`]: one from the process's
+///   pool, given back there once the call has received and accepted its reply (see
+///   [`release_pooled_reply_ports`](crate::release_pooled_reply_ports)); dropping the
+///   future, or any other ending, destroys that port, and with it a reply that comes
+///   late;
 /// - a request to a full queue is sent again after a short sleep rather than blocking a
 ///   thread; with `MACH_SEND_TIMEOUT` in `options` (MIG's `waittime`/`sendtime`), only
 ///   until `timeout` milliseconds have passed (then `MACH_SEND_TIMED_OUT`);
@@ -193,14 +265,14 @@ pub async unsafe fn call_async<Rq: Message, Rp: Message, T>(
         );
         let bits = sys::MACH_MSGH_BITS(dest_disposition, reply_disposition) | complex_bit::<Rq>();
         // SAFETY: the exchange starts with the request's header, 8-byte aligned.
-        unsafe { set_header(start.cast(), bits, dest, reply_to.name, id) };
+        unsafe { set_header(start.cast(), bits, dest, reply_to.name(), id) };
         // SAFETY: the request's header, just written.
         unsafe { carry_voucher(start.cast()) };
         let mut request = Outgoing {
             buffer,
             size,
             descriptors: Rq::DESCRIPTORS,
-            reply: (reply_to.name, reply_disposition),
+            reply: (reply_to.name(), reply_disposition),
             refused: None,
         };
         let code = request.send(send_options, send_deadline).await;
@@ -208,28 +280,32 @@ pub async unsafe fn call_async<Rq: Message, Rp: Message, T>(
             request.release();
             return Err(error);
         }
-        let fd = watch(&reply_to.readiness)?;
+        let limit = size_of::<crate::client::Received<Rp>>() as u32;
         let received = async {
-            loop {
-                let mut guard = ready(&fd, &reply_to.readiness).await?;
-                let start = request.buffer.start();
-                // SAFETY: the exchange is writable for `capacity` bytes, of which the kernel
-                // writes at most `Received<Rp>` (the reply and its trailer), as `call` lets it.
-                let code = mach_msg_code(unsafe {
-                    sys::mach_msg(
-                        start.cast(),
-                        sys::MACH_RCV_MSG | sys::MACH_RCV_TIMEOUT | receive_options,
-                        0,
-                        size_of::<crate::client::Received<Rp>>() as u32,
-                        reply_to.name,
-                        0,
-                        sys::MACH_PORT_NULL,
+            let name = reply_to.name();
+            match &reply_to {
+                ReplyTo::Pooled(port) => {
+                    receive(
+                        port.fd(),
+                        port.readiness(),
+                        name,
+                        &mut request.buffer,
+                        receive_options,
+                        limit,
                     )
-                });
-                match code {
-                    sys::MACH_RCV_TIMED_OUT => guard.clear_ready(),
-                    sys::MACH_RCV_PORT_CHANGED | sys::MACH_RCV_INTERRUPTED => {}
-                    code => return Error::check(code),
+                    .await
+                }
+                ReplyTo::Callers(port) => {
+                    let fd = watch(&port.readiness)?;
+                    receive(
+                        &fd,
+                        &port.readiness,
+                        name,
+                        &mut request.buffer,
+                        receive_options,
+                        limit,
+                    )
+                    .await
                 }
             }
         };
@@ -242,7 +318,11 @@ pub async unsafe fn call_async<Rq: Message, Rp: Message, T>(
         let start = request.buffer.start();
         // SAFETY: the kernel just wrote the reply and its trailer at the start of the
         // exchange, of `capacity` bytes, which nothing else refers to.
-        unsafe { take_reply::<Rp, T>(start, capacity, id, trailer_elements, read) }
+        let result = unsafe { take_reply::<Rp, T>(start, capacity, id, trailer_elements, read) };
+        if result.is_ok() {
+            reply_to.finish();
+        }
+        result
     };
     crate::trace::client_async::<Rq, _>(id, call).await
 }

@@ -10,11 +10,16 @@
 //! retried later from the task that made it (Mach has no portable "room again" event:
 //! XNU's `MACH_NOTIFY_SEND_POSSIBLE` is not in the loopback).
 //!
+//! A call's reply port, its port set and descriptor, and the descriptor's registration
+//! are kept for the next call once the call has received and accepted its reply (see
+//! `reply_pool` and [`release_pooled_reply_ports`]).
+//!
 //! The runtime must have its I/O and time drivers (`Runtime::new`, or a builder with
 //! `enable_all`).
 
 mod client;
 mod concurrent;
+mod reply_pool;
 mod server;
 
 use std::future::Future;
@@ -31,6 +36,7 @@ use crate::readiness::Readiness;
 
 pub use client::{call_async, post_async, send_ret_code_async};
 pub use concurrent::{AsyncDemux, serve_async_concurrent};
+pub use reply_pool::{CAPACITY as REPLY_POOL_CAPACITY, pooled_reply_ports, release_pooled_reply_ports};
 pub use server::serve_async;
 
 /// A [`Readiness`] descriptor tokio watches but does not own: borrowed, so the
@@ -54,10 +60,10 @@ fn watch(readiness: &Readiness) -> Result<AsyncFd<Watched<'_>>> {
 
 /// Waits until `readiness` may have a message, then clears it (steps 1 and 2 of its
 /// contract). The returned guard is to be cleared once a receive finds nothing.
-async fn ready<'a>(
-    fd: &'a AsyncFd<Watched<'_>>,
+async fn ready<'a, T: AsRawFd>(
+    fd: &'a AsyncFd<T>,
     readiness: &Readiness,
-) -> Result<tokio::io::unix::AsyncFdReadyGuard<'a, Watched<'a>>> {
+) -> Result<tokio::io::unix::AsyncFdReadyGuard<'a, T>> {
     let guard = fd.readable().await.map_err(|_| Error::KERN_FAILURE)?;
     readiness.clear();
     Ok(guard)

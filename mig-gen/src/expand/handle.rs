@@ -19,8 +19,15 @@ use crate::model::{Routine, Subsystem};
 const RESERVED: &[&str] = &["new", "port", "into_inner"];
 
 /// The `Client` struct of a subsystem and its methods, from the stubs (`stubs[i]` is
-/// `model.routines[i]`'s, before `located_fn` moved its spans).
-pub fn client(paths: &Paths, model: &Subsystem, stubs: &[TokenStream]) -> TokenStream {
+/// `model.routines[i]`'s, before `located_fn` moved its spans), and the methods' `async`
+/// forms from the stubs' (`async_stubs[i]`, as `asynchronous::stub` makes them), behind
+/// the runtime's `tokio` switch as those are.
+pub fn client(
+    paths: &Paths,
+    model: &Subsystem,
+    stubs: &[TokenStream],
+    async_stubs: &[TokenStream],
+) -> TokenStream {
     let krate = &paths.krate;
     // The port's type parameter, named unlike any type of the subsystem the methods'
     // signatures name.
@@ -31,8 +38,10 @@ pub fn client(paths: &Paths, model: &Subsystem, stubs: &[TokenStream]) -> TokenS
     let generic = ident(&generic);
     let mut borrowing = Vec::new();
     let mut consuming = Vec::new();
+    let mut borrowing_async = Vec::new();
+    let mut consuming_async = Vec::new();
     let mut skipped = Vec::new();
-    for (routine, stub) in model.routines.iter().zip(stubs) {
+    for ((routine, stub), async_stub) in model.routines.iter().zip(stubs).zip(async_stubs) {
         let port = routine.request_port();
         let function = ident(&routine.user_fn).to_string();
         let disposition = ports::send_disposition(port);
@@ -46,19 +55,23 @@ pub fn client(paths: &Paths, model: &Subsystem, stubs: &[TokenStream]) -> TokenS
         } else if let 16..=18 = disposition {
             // The call consumes the right: a method on a client that owns exactly it.
             let owner = ports::sent_type(paths, port, Scope::Subsystem);
-            let method = method(stub, routine, quote!(self), quote!(self.port));
-            consuming.push(quote! {
-                impl Client<#owner> {
-                    #method
-                }
-            });
+            for (stub, impls) in [(stub, &mut consuming), (async_stub, &mut consuming_async)] {
+                let method = method(stub, routine, quote!(self), quote!(self.port));
+                impls.push(quote! {
+                    impl Client<#owner> {
+                        #method
+                    }
+                });
+            }
         } else if disposition == 19 {
-            borrowing.push(method(
-                stub,
-                routine,
-                quote!(&self),
-                quote!(#krate::SendPort::name(&self.port)),
-            ));
+            for (stub, methods) in [(stub, &mut borrowing), (async_stub, &mut borrowing_async)] {
+                methods.push(method(
+                    stub,
+                    routine,
+                    quote!(&self),
+                    quote!(#krate::SendPort::name(&self.port)),
+                ));
+            }
         } else {
             skipped.push(format!(
                 "`{function}` (its request port `{}` is made from a receive right, which a client's send right does not stand for)",
@@ -80,6 +93,12 @@ pub fn client(paths: &Paths, model: &Subsystem, stubs: &[TokenStream]) -> TokenS
              that right (`Client<SendRight>`, `Client<SendOnceRight>`), and consumes it.",
         );
     }
+    if !borrowing.is_empty() || !consuming.is_empty() {
+        doc.push_str(
+            " With mig's `tokio` feature each method has an `.await`able form, `…_async`, \
+             which calls the routine's `_async` function.",
+        );
+    }
     if !skipped.is_empty() {
         doc.push_str(&format!(
             " Routines without a method (call their functions): {}.",
@@ -89,6 +108,19 @@ pub fn client(paths: &Paths, model: &Subsystem, stubs: &[TokenStream]) -> TokenS
     let doc = names::doc(&doc);
     let default = quote!(#krate::SendRight);
     let p = &generic;
+    let async_methods = if borrowing_async.is_empty() && consuming_async.is_empty() {
+        TokenStream::new()
+    } else {
+        quote! {
+            #krate::async_stubs! {
+                impl<#p: #krate::SendPort> Client<#p> {
+                    #(#borrowing_async)*
+                }
+
+                #(#consuming_async)*
+            }
+        }
+    };
     quote! {
         #doc
         #[derive(Clone, Copy, Debug)]
@@ -118,11 +150,14 @@ pub fn client(paths: &Paths, model: &Subsystem, stubs: &[TokenStream]) -> TokenS
         }
 
         #(#consuming)*
+
+        #async_methods
     }
 }
 
 /// The method of one routine: the stub's docs and signature without its request port
-/// (taken as `receiver`), whose body calls the stub with `port` in its place.
+/// (taken as `receiver`), whose body calls the stub with `port` in its place. From an
+/// `async` stub, an `async` method that awaits it.
 fn method(stub: &TokenStream, routine: &Routine, receiver: TokenStream, port: TokenStream) -> TokenStream {
     let port_name = ident(&routine.request_port().name);
     let mut tokens = stub.clone().into_iter();
@@ -130,8 +165,10 @@ fn method(stub: &TokenStream, routine: &Routine, receiver: TokenStream, port: To
     let mut name = None;
     let mut params = TokenStream::new();
     let mut returns = TokenStream::new();
+    let mut is_async = false;
     while let Some(token) = tokens.next() {
         match token {
+            TokenTree::Ident(i) if i == "async" => is_async = true,
             TokenTree::Punct(p) if p.as_char() == '#' => {
                 let attribute = tokens.next();
                 let is_doc = matches!(&attribute, Some(TokenTree::Group(g))
@@ -188,13 +225,18 @@ fn method(stub: &TokenStream, routine: &Routine, receiver: TokenStream, port: To
         )
     };
     let note = names::doc(&note);
+    let (asyncness, awaited) = if is_async {
+        (quote!(async), quote!(.await))
+    } else {
+        (TokenStream::new(), TokenStream::new())
+    };
     let method: TokenStream = quote! {
         #docs
         #[doc = ""]
         #note
         #[inline]
-        pub fn #name(#receiver, #(#kept),*) #returns {
-            #name(#(#forwarded),*)
+        pub #asyncness fn #name(#receiver, #(#kept),*) #returns {
+            #name(#(#forwarded),*) #awaited
         }
     };
     // Placed at the routine, as its stub is: rustc's errors about a call land there.

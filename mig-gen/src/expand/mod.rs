@@ -72,14 +72,20 @@ pub fn subsystem(
         .zip(&layout.routines)
         .map(|(r, l)| (r, client::stub(&paths, r, l)))
         .collect();
+    let async_stubs: Vec<TokenStream> = stubs
+        .iter()
+        .map(|(_, stub)| asynchronous::stub(stub.clone()))
+        .collect();
     let handle = handle::client(
         &paths,
         model,
         &stubs.iter().map(|(_, stub)| stub.clone()).collect::<Vec<_>>(),
+        &async_stubs,
     );
     let mut async_items: Vec<TokenStream> = stubs
         .iter()
-        .map(|(r, stub)| names::located_fn(asynchronous::stub(stub.clone()), r))
+        .zip(async_stubs)
+        .map(|((r, _), stub)| names::located_fn(stub, r))
         .collect();
     if complete {
         async_items.push(server::async_items(&paths, model, layout));

@@ -5,12 +5,14 @@
 
 use std::ffi::{c_char, c_int, c_uint};
 
+use super::current;
+use super::ids::{BOOTSTRAP_NAME, SpaceId};
 use super::kern_return::{KERN_INVALID_ARGUMENT, KERN_SUCCESS, kern_return_t};
 use super::kernel::{self, Kernel};
-use super::port::{Carried, Kind, ObjId, Target};
+use super::port::{Carried, Kind, Target};
 use super::right::Ledger;
-use super::space::{BOOTSTRAP_NAME, Right, SpaceId};
-use super::task;
+use super::service::Service;
+use super::space::Right;
 use super::types::{
     MACH_MSG_TYPE_COPY_SEND, MACH_MSG_TYPE_MAKE_SEND, MACH_SEND_INVALID_DEST, MACH_SEND_INVALID_RIGHT,
     mach_port_t,
@@ -46,17 +48,8 @@ pub static bootstrap_port: mach_port_t = BOOTSTRAP_NAME;
 
 /// The caller's space, if it is alive (a terminated task reaches no server).
 fn caller(k: &Kernel) -> Result<SpaceId, kern_return_t> {
-    let sid = task::current();
+    let sid = current::current();
     k.space(sid).map(|_| sid).ok_or(MACH_SEND_INVALID_DEST)
-}
-
-/// A registration: the registry holds a send right to `port` (so a
-/// registered port never sees no-senders, as with launchd).
-#[derive(Debug)]
-pub(super) struct Service {
-    pub port: ObjId,
-    /// Created by `bootstrap_check_in` (the registry made the port).
-    pub checked_in: bool,
 }
 
 /// Reads a service name, truncated to `name_t`'s 127 characters as the MIG

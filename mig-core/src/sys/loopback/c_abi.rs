@@ -17,8 +17,8 @@
 
 use std::ffi::{c_char, c_int, c_void};
 
+use super::ids::{BOOTSTRAP_NAME, TASK_SELF_NAME};
 use super::kern_return::kern_return_t;
-use super::space::{BOOTSTRAP_NAME, TASK_SELF_NAME};
 use super::types::{
     NDR_record_t, boolean_t, ipc_space_t, mach_msg_header_t, mach_msg_id_t, mach_msg_option_t,
     mach_msg_return_t, mach_msg_size_t, mach_msg_timeout_t, mach_msg_type_name_t, mach_port_delta_t,

@@ -1,5 +1,8 @@
 //! The kernel: every IPC space, port, port set and the bootstrap registry,
-//! behind one global mutex; plus object creation and message queues.
+//! behind one global mutex; plus object creation, set membership, what a
+//! receive waits on, and the signalling of port sets' descriptors. What
+//! rights do, notifications and delivering messages are the mechanisms above
+//! it (`right.rs`, `notify.rs`, `queue.rs`).
 //!
 //! A single condition variable is signalled after every change, and blocked
 //! senders and receivers re-check their condition when woken.
@@ -8,10 +11,11 @@ use std::collections::HashMap;
 use std::sync::{Condvar, LazyLock, Mutex, MutexGuard, PoisonError};
 use std::time::Instant;
 
-use super::bootstrap::Service;
+use super::ids::{DEFAULT_SPACE, Name, ObjId, SpaceId};
 use super::kern_return::{KERN_NO_SPACE, kern_return_t};
-use super::port::{Kmsg, ObjId, Port, PortSet};
-use super::space::{DEFAULT_SPACE, Name, Right, Space, SpaceId};
+use super::port::{Port, PortSet};
+use super::service::Service;
+use super::space::{Right, Space};
 use super::types::mach_msg_header_t;
 
 /// What a receive operation waits on.
@@ -27,7 +31,8 @@ pub(super) struct Kernel {
     pub(super) spaces: HashMap<SpaceId, Space>,
     next_space: SpaceId,
     next_obj: ObjId,
-    next_stamp: u64,
+    /// Arrival stamp of the next queued message.
+    pub(super) next_stamp: u64,
     pub(super) ports: HashMap<ObjId, Port>,
     pub(super) sets: HashMap<ObjId, PortSet>,
     /// Bootstrap registrations by service name (each holds a send right).
@@ -213,56 +218,6 @@ impl Kernel {
 
     // ------------------------------------------------------------ queues
 
-    /// Queues a message on `port`. A message that would carry a port's
-    /// receive right into that port's own queue (directly or through other
-    /// in-transit receive rights) is destroyed instead, as XNU does; so is a
-    /// message to a dead port. Messages to a task port are handled by the
-    /// kernel (see `kobject`).
-    pub(super) fn enqueue(&mut self, port: ObjId, mut kmsg: Kmsg) {
-        let receives = kmsg.carried_receives();
-        let circular = receives.iter().any(|&r| self.leads_to(port, r));
-        let Some(target) = self.ports.get(&port) else {
-            self.release_all(kmsg.into_rights());
-            return;
-        };
-        if target.task.is_some() {
-            self.kobject_message(kmsg);
-            return;
-        }
-        if circular {
-            self.release_all(kmsg.into_rights());
-            return;
-        }
-        for r in receives {
-            if let Some(p) = self.ports.get_mut(&r) {
-                p.transit = Some(port);
-            }
-        }
-        kmsg.stamp = self.next_stamp;
-        self.next_stamp += 1;
-        if let Some(p) = self.ports.get_mut(&port) {
-            p.queue.push_back(kmsg);
-        }
-        #[cfg(any(target_os = "linux", target_os = "android"))]
-        self.signal_ready(port);
-    }
-
-    /// Whether `from` is `to`, or is in transit (transitively) inside `to`.
-    fn leads_to(&self, from: ObjId, to: ObjId) -> bool {
-        let mut current = from;
-        for _ in 0..=self.ports.len() {
-            if current == to {
-                return true;
-            }
-            match self.ports.get(&current).and_then(|p| p.transit) {
-                Some(next) => current = next,
-                None => return false,
-            }
-        }
-        // A loop not through `to` cannot exist; be conservative anyway.
-        true
-    }
-
     /// What receiving on `name` in `sid` waits on.
     pub(super) fn receive_source(&self, sid: SpaceId, name: Name) -> Option<Source> {
         match self.lookup(sid, name)? {
@@ -286,6 +241,27 @@ impl Kernel {
                 .filter_map(|m| Some((*m, self.ports.get(m)?.queue.front()?.stamp)))
                 .min_by_key(|(_, stamp)| *stamp)
                 .map(|(m, _)| m),
+        }
+    }
+}
+
+#[cfg(any(target_os = "linux", target_os = "android"))]
+impl Kernel {
+    /// A message was queued on `port`: signals its set's descriptor, if any.
+    pub(super) fn signal_ready(&self, port: ObjId) {
+        let set = self.ports.get(&port).and_then(|p| p.set);
+        if let Some(signal) = set
+            .and_then(|s| self.sets.get(&s))
+            .and_then(|s| s.signal.as_ref())
+        {
+            signal.signal();
+        }
+    }
+
+    /// `port` joined a set: signals it if messages are already queued.
+    pub(super) fn signal_if_queued(&self, port: ObjId) {
+        if self.ports.get(&port).is_some_and(|p| !p.queue.is_empty()) {
+            self.signal_ready(port);
         }
     }
 }

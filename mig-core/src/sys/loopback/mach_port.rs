@@ -1,5 +1,6 @@
-//! The `mach_port_*` calls (`mach/mach_port.h`), `mach_task_self` and
-//! `mach_reply_port`. Each works on the space its `task` argument names.
+//! The `mach_port_*` calls (`mach/mach_port.h`), `mach_task_self`,
+//! `mach_reply_port` and the loopback's `loopback_port_set_signal`. Each works
+//! on the space its `task` argument names.
 //!
 //! Error codes follow XNU's port traps: `KERN_INVALID_NAME` for an unknown
 //! name, `KERN_INVALID_RIGHT` for a name lacking the right, and so on.
@@ -7,24 +8,26 @@
 // Parameter names are the C ones (`polyPoly`, `port_info_outCnt`).
 #![allow(non_snake_case)]
 
+use super::current;
+use super::ids::{Name, ObjId, SpaceId, TASK_SELF_NAME, is_kernel_name, name_valid};
 use super::kern_return::{
     KERN_ALREADY_IN_SET, KERN_FAILURE, KERN_INVALID_ARGUMENT, KERN_INVALID_CAPABILITY, KERN_INVALID_NAME,
-    KERN_INVALID_RIGHT, KERN_INVALID_VALUE, KERN_NO_SPACE, KERN_NOT_IN_SET, KERN_SUCCESS,
-    KERN_UREFS_OVERFLOW, kern_return_t,
+    KERN_INVALID_RIGHT, KERN_INVALID_VALUE, KERN_NO_SPACE, KERN_NOT_IN_SET, KERN_SUCCESS, kern_return_t,
 };
 use super::kernel::{self, Kernel};
-use super::port::{Carried, Kind, ObjId, Target};
-use super::right::Ledger;
-use super::space::{Name, Right, SpaceId, TASK_SELF_NAME, is_kernel_name, name_valid};
-use super::task;
+use super::port::{Carried, Kind, Target};
+#[cfg(any(target_os = "linux", target_os = "android"))]
+use super::readiness::LoopbackSignal;
+use super::right::{Ledger, apply_delta};
+use super::space::Right;
 use super::types::{
     MACH_MSG_TYPE_MAKE_SEND, MACH_PORT_DEAD, MACH_PORT_DNREQUESTS_SIZE, MACH_PORT_LIMITS_INFO,
     MACH_PORT_NULL, MACH_PORT_QLIMIT_MAX, MACH_PORT_RIGHT_DEAD_NAME, MACH_PORT_RIGHT_NUMBER,
     MACH_PORT_RIGHT_PORT_SET, MACH_PORT_RIGHT_RECEIVE, MACH_PORT_RIGHT_SEND, MACH_PORT_RIGHT_SEND_ONCE,
-    MACH_PORT_TYPE_DEAD_NAME, MACH_PORT_TYPE_SEND, MACH_PORT_UREFS_MAX, MPO_INSERT_SEND_RIGHT, MPO_QLIMIT,
-    ipc_space_t, mach_msg_type_name_t, mach_msg_type_number_t, mach_port_context_t, mach_port_delta_t,
-    mach_port_flavor_t, mach_port_info_t, mach_port_name_t, mach_port_options_t, mach_port_right_t,
-    mach_port_t, mach_port_type_t, mach_port_urefs_t,
+    MACH_PORT_TYPE_DEAD_NAME, MACH_PORT_TYPE_SEND, MPO_INSERT_SEND_RIGHT, MPO_QLIMIT, ipc_space_t,
+    mach_msg_type_name_t, mach_msg_type_number_t, mach_port_context_t, mach_port_delta_t, mach_port_flavor_t,
+    mach_port_info_t, mach_port_name_t, mach_port_options_t, mach_port_right_t, mach_port_t,
+    mach_port_type_t, mach_port_urefs_t,
 };
 
 /// Checks that `task` names a live task, before any argument is looked at
@@ -48,153 +51,7 @@ fn in_task<R>(
     })
 }
 
-/// `urefs + delta`, checked against 0 and `MACH_PORT_UREFS_MAX`.
-fn apply_delta(urefs: u32, delta: mach_port_delta_t) -> Result<u32, kern_return_t> {
-    let left = i64::from(urefs) + i64::from(delta);
-    if left < 0 {
-        Err(KERN_INVALID_VALUE)
-    } else if left > i64::from(MACH_PORT_UREFS_MAX) {
-        Err(KERN_UREFS_OVERFLOW)
-    } else {
-        Ok(left as u32)
-    }
-}
-
 impl Kernel {
-    /// Drops one user reference (`mach_port_deallocate`).
-    fn deallocate(&mut self, sid: SpaceId, name: Name) -> Result<(), kern_return_t> {
-        match self.lookup(sid, name).ok_or(KERN_INVALID_NAME)? {
-            Right::Port { port, receive, urefs } if urefs > 0 => {
-                self.set_send_urefs(sid, name, port, receive, urefs, urefs - 1);
-                Ok(())
-            }
-            Right::SendOnce { port } => {
-                self.remove_name(sid, name);
-                self.release(Carried {
-                    target: Target::Port(port),
-                    kind: Kind::SendOnce,
-                });
-                Ok(())
-            }
-            Right::DeadName { urefs } => {
-                self.add_dead_urefs(sid, name, urefs, -1);
-                Ok(())
-            }
-            // Receive-only names and port sets have no user references.
-            Right::Port { .. } | Right::PortSet { .. } => Err(KERN_INVALID_RIGHT),
-        }
-    }
-
-    /// Destroys the receive right `name` holds: the name keeps its send
-    /// rights (which become a dead name when the port dies) or is freed.
-    fn destroy_receive(&mut self, sid: SpaceId, name: Name, port: ObjId, urefs: u32) {
-        if urefs > 0 {
-            self.set_right(
-                sid,
-                name,
-                Right::Port {
-                    port,
-                    receive: false,
-                    urefs,
-                },
-            );
-        } else {
-            self.remove_name(sid, name);
-        }
-        self.release(Carried {
-            target: Target::Port(port),
-            kind: Kind::Receive,
-        });
-    }
-
-    /// Adds `delta` user references of `right` (`mach_port_mod_refs`).
-    pub(super) fn mod_refs(
-        &mut self,
-        sid: SpaceId,
-        name: Name,
-        right: mach_port_right_t,
-        delta: mach_port_delta_t,
-    ) -> Result<(), kern_return_t> {
-        let entry = self.lookup(sid, name).ok_or(KERN_INVALID_NAME)?;
-        match (right, entry) {
-            (
-                MACH_PORT_RIGHT_RECEIVE,
-                Right::Port {
-                    port,
-                    receive: true,
-                    urefs,
-                },
-            ) => match delta {
-                0 => Ok(()),
-                // The port dies; send rights under the name become a dead name.
-                -1 => {
-                    self.destroy_receive(sid, name, port, urefs);
-                    Ok(())
-                }
-                _ => Err(KERN_INVALID_VALUE),
-            },
-            (MACH_PORT_RIGHT_SEND, Right::Port { port, receive, urefs }) if urefs > 0 => {
-                let left = apply_delta(urefs, delta)?;
-                self.set_send_urefs(sid, name, port, receive, urefs, left);
-                Ok(())
-            }
-            (MACH_PORT_RIGHT_SEND_ONCE, Right::SendOnce { .. }) => match delta {
-                0 => Ok(()),
-                -1 => self.deallocate(sid, name),
-                _ => Err(KERN_INVALID_VALUE),
-            },
-            (MACH_PORT_RIGHT_DEAD_NAME, Right::DeadName { urefs }) => {
-                let left = apply_delta(urefs, delta)?;
-                self.add_dead_urefs(sid, name, urefs, i64::from(left) - i64::from(urefs));
-                Ok(())
-            }
-            (MACH_PORT_RIGHT_PORT_SET, Right::PortSet { set }) => match delta {
-                0 => Ok(()),
-                -1 => {
-                    self.remove_name(sid, name);
-                    self.destroy_set(set);
-                    Ok(())
-                }
-                _ => Err(KERN_INVALID_VALUE),
-            },
-            _ => Err(KERN_INVALID_RIGHT),
-        }
-    }
-
-    /// Removes every right `name` denotes (`mach_port_destroy`).
-    pub(super) fn destroy_name(&mut self, sid: SpaceId, name: Name) -> Result<(), kern_return_t> {
-        match self.remove_name(sid, name).ok_or(KERN_INVALID_NAME)? {
-            Right::Port { port, receive, urefs } => {
-                if urefs > 0 {
-                    self.send_dropped(port);
-                }
-                if receive {
-                    self.release(Carried {
-                        target: Target::Port(port),
-                        kind: Kind::Receive,
-                    });
-                }
-            }
-            Right::SendOnce { port } => self.release(Carried {
-                target: Target::Port(port),
-                kind: Kind::SendOnce,
-            }),
-            Right::PortSet { set } => self.destroy_set(set),
-            Right::DeadName { .. } => {}
-        }
-        Ok(())
-    }
-
-    /// The port whose receive right `name` holds in `sid`.
-    pub(super) fn receive_port(&self, sid: SpaceId, name: Name) -> Result<ObjId, kern_return_t> {
-        match self.lookup(sid, name).ok_or(KERN_INVALID_NAME)? {
-            Right::Port {
-                port, receive: true, ..
-            } => Ok(port),
-            _ => Err(KERN_INVALID_RIGHT),
-        }
-    }
-
     /// Takes a right from `name` for a port call, as one-right message would.
     fn take_right(
         &mut self,
@@ -305,7 +162,7 @@ fn guarded(
 /// process instead, as for a hardened macOS binary.
 pub fn loopback_guard_exceptions() -> usize {
     let k = kernel::lock();
-    k.space(task::current()).map_or(0, |s| s.guard_exceptions)
+    k.space(current::current()).map_or(0, |s| s.guard_exceptions)
 }
 
 /// `mach_port_mod_refs`: adds `delta` user references of `right` under `name`.
@@ -383,7 +240,7 @@ pub unsafe extern "C" fn mach_port_insert_right(
     }
     status(in_task(task, |k, sid| {
         // The right comes from the caller, as in the request message.
-        let right = k.take_right(task::current(), poly, polyPoly)?;
+        let right = k.take_right(current::current(), poly, polyPoly)?;
         if right.target == Target::Dead {
             return Err(KERN_INVALID_CAPABILITY);
         }
@@ -421,7 +278,7 @@ pub unsafe extern "C" fn mach_port_extract_right(
     let result = in_task(task, |k, sid| {
         let right = k.take_right(sid, name, msgt_name)?;
         // The right goes to the caller, as in the reply message.
-        Ok(k.copyout(task::current(), right))
+        Ok(k.copyout(current::current(), right))
     });
     match result {
         Ok(out) => {
@@ -774,5 +631,36 @@ fn member_and_set(
 /// # Safety
 /// Always safe to call; `unsafe` only for consistency with the other calls.
 pub unsafe extern "C" fn mach_reply_port() -> mach_port_t {
-    kernel::with(|k| k.new_port(task::current()).map_or(MACH_PORT_NULL, |(_, n)| n))
+    kernel::with(|k| k.new_port(current::current()).map_or(MACH_PORT_NULL, |(_, n)| n))
+}
+
+/// Loopback-only: attaches a fresh eventfd to the port set `pset` in `task`'s space and
+/// returns it: the loopback signals it whenever a message is queued on a member, and
+/// when a port joins the set with messages queued. The reader clears it
+/// ([`LoopbackSignal::clear`]) before draining the set with non-blocking receives.
+/// A set has one descriptor at a time; attaching another replaces it. The descriptor is
+/// signalled at once if a member already has messages.
+///
+/// `KERN_INVALID_NAME` if `pset` names nothing, `KERN_INVALID_RIGHT` if it is not a
+/// port set, `KERN_RESOURCE_SHORTAGE` if no descriptor can be made.
+#[cfg(any(target_os = "linux", target_os = "android"))]
+pub fn loopback_port_set_signal(
+    task: ipc_space_t,
+    pset: mach_port_name_t,
+) -> Result<LoopbackSignal, kern_return_t> {
+    let signal = LoopbackSignal::new().map_err(|_| super::kern_return::KERN_RESOURCE_SHORTAGE)?;
+    let mut k = kernel::lock();
+    let sid = k.task_space(task)?;
+    let set = match k.lookup(sid, pset) {
+        Some(Right::PortSet { set }) => set,
+        Some(_) => return Err(KERN_INVALID_RIGHT),
+        None => return Err(KERN_INVALID_NAME),
+    };
+    let entry = k.sets.get_mut(&set).ok_or(KERN_INVALID_NAME)?;
+    entry.signal = Some(signal.clone());
+    let members = entry.members.clone();
+    for member in members {
+        k.signal_if_queued(member);
+    }
+    Ok(signal)
 }

@@ -4,10 +4,10 @@
 use std::cell::RefCell;
 use std::ffi::{c_char, c_int};
 
+use super::current;
+use super::ids::{SpaceId, TASK_SELF_NAME, name_valid};
 use super::kernel;
 use super::mach_port::mach_port_deallocate;
-use super::space::{SpaceId, TASK_SELF_NAME, name_valid};
-use super::task;
 use super::types::{MACH_PORT_NULL, MACH_PORT_RIGHT_RECEIVE, mach_port_t, vm_address_t, vm_size_t};
 use super::vm::{VM_FLAGS_ANYWHERE, vm_allocate, vm_deallocate};
 
@@ -40,7 +40,7 @@ type Cache = std::thread::LocalKey<ReplyPorts>;
 
 /// The thread's port of `cache` in the current space, allocated on first use.
 fn get(cache: &'static Cache) -> mach_port_t {
-    let sid = task::current();
+    let sid = current::current();
     cache
         .try_with(|ports| {
             if let Some((_, port)) = ports.0.borrow().iter().find(|(s, _)| *s == sid) {
@@ -59,7 +59,7 @@ fn get(cache: &'static Cache) -> mach_port_t {
 /// Destroys the thread's port of `cache` in the current space (the next `get`
 /// allocates a fresh one), and deallocates `other` if it names something else.
 fn dealloc(cache: &'static Cache, other: mach_port_t) {
-    let sid = task::current();
+    let sid = current::current();
     let current = cache
         .try_with(|ports| {
             let mut ports = ports.0.borrow_mut();
@@ -285,5 +285,5 @@ pub unsafe extern "C" fn voucher_mach_msg_revert(state: voucher_mach_msg_state_t
 /// # Safety
 /// Always safe to call; `unsafe` only to match the trap's declaration.
 pub unsafe extern "C" fn thread_get_special_reply_port() -> mach_port_t {
-    new_reply_port(task::current())
+    new_reply_port(current::current())
 }

@@ -30,6 +30,30 @@
 //! [`LoopbackSignal`]) and, with the
 //! `c-abi` feature, the C-linkage exports (`loopback_c_abi_symbols`).
 //!
+//! # Layers
+//!
+//! The modules form layers; each imports only from the layers below it, and
+//! within its own layer only along a few one-way edges (a unit test,
+//! `layer_tests`, reads the sources and holds every `super::` import, and every
+//! call of a `Kernel` method another module defines, to this table):
+//!
+//! | layer | modules | what they hold |
+//! | --- | --- | --- |
+//! | 1. ids | `kern_return`, `types`, `ids` | return codes, the `mach2` ABI types and constants, the ids all layers share (`ObjId`, `SpaceId`, `Name`, the reserved names) |
+//! | 2. state | `trailer`, `readiness`, `service`, `region`, `space`, `port` | data without behaviour of its own: trailer layouts and the sender's `Tokens`, a port set's eventfd, a bootstrap registration, the registry of memory regions, a task's name table, ports, port sets and queued messages |
+//! | 3. kernel | `kernel` | the global state (spaces, ports, sets, the bootstrap registry) behind its lock and condition variable; object creation, set membership, what a receive waits on, readiness signalling |
+//! | 4. mechanisms | `current`, `right`, `queue`, `notify` | the calling thread's task and `task` arguments; rights (copyin, copyout, user references, release, port death); delivering a message to a port or the kernel's own server; notifications and their requests |
+//! | 5. API | `accounting`, `bootstrap`, `mach_port`, `mig`, `msg`, `task`, `vm` | the calls, with `mach2`'s names, and the loopback-only ones |
+//! | 6. C ABI | `c_abi` | the C-linkage exports (`c-abi` feature) |
+//!
+//! The one-way edges inside a layer: `types` → `kern_return`, `ids` → `types`;
+//! `space`, `port` → `trailer`, `port` → `readiness`; `notify` → `current`,
+//! `right`; `mig` → `mach_port`, `vm`; `msg` → `mach_port`, `mig`. The
+//! mechanisms also call each other's `Kernel` methods in one recursion, which
+//! no import shows: destroying a right sends a notification (`right` →
+//! `notify`), a notification is delivered (`notify` → `queue`), and a message
+//! delivered to a dead port has its rights destroyed (`queue` → `right`).
+//!
 //! # Fidelity to XNU
 //!
 //! | behaviour | status |
@@ -72,6 +96,8 @@ mod accounting;
 mod bootstrap;
 #[cfg(feature = "c-abi")]
 mod c_abi;
+mod current;
+mod ids;
 mod kern_return;
 mod kernel;
 mod mach_port;
@@ -79,9 +105,12 @@ mod mig;
 mod msg;
 mod notify;
 mod port;
+mod queue;
 #[cfg(any(target_os = "linux", target_os = "android"))]
 mod readiness;
+mod region;
 mod right;
+mod service;
 mod space;
 mod task;
 mod trailer;
@@ -100,6 +129,8 @@ pub use self::bootstrap::{
 #[cfg(feature = "c-abi")]
 pub use self::c_abi::loopback_c_abi_symbols;
 pub use self::kern_return::*;
+#[cfg(any(target_os = "linux", target_os = "android"))]
+pub use self::mach_port::loopback_port_set_signal;
 pub use self::mach_port::{
     loopback_guard_exceptions, mach_port_allocate, mach_port_construct, mach_port_deallocate,
     mach_port_destroy, mach_port_destruct, mach_port_extract_member, mach_port_extract_right,
@@ -122,19 +153,274 @@ pub use self::notify::{
     mach_port_destroyed_notification_t, mach_port_request_notification,
 };
 #[cfg(any(target_os = "linux", target_os = "android"))]
-pub use self::readiness::{LoopbackSignal, loopback_port_set_signal};
+pub use self::readiness::LoopbackSignal;
+pub use self::region::{OolPlacement, PAGE_SIZE};
+pub use self::task::loopback_task_set_tokens;
 pub use self::task::{
-    loopback_live_tasks, loopback_task_create, loopback_task_terminate, loopback_with_task,
+    loopback_current_task_id, loopback_live_tasks, loopback_task_create, loopback_task_terminate,
+    loopback_with_task,
 };
 pub use self::trailer::{
     GET_RCV_ELEMENTS, MACH_MSG_TRAILER_MINIMUM_SIZE, MACH_RCV_TRAILER_ELEMENTS, MACH_RCV_TRAILER_MASK,
-    MACH_RCV_TRAILER_TYPE, MAX_TRAILER_SIZE, REQUESTED_TRAILER_SIZE, loopback_task_set_tokens,
-    mach_msg_context_trailer_t, mach_msg_format_0_trailer_t, mach_msg_mac_trailer_t, mach_msg_max_trailer_t,
-    msg_labels_t,
+    MACH_RCV_TRAILER_TYPE, MAX_TRAILER_SIZE, REQUESTED_TRAILER_SIZE, mach_msg_context_trailer_t,
+    mach_msg_format_0_trailer_t, mach_msg_mac_trailer_t, mach_msg_max_trailer_t, msg_labels_t,
 };
 pub use self::types::*;
 pub use self::vm::{
-    OolPlacement, PAGE_SIZE, VM_FLAGS_ANYWHERE, VM_FLAGS_FIXED, loopback_set_ool_placement,
-    loopback_vm_is_allocated, loopback_vm_limit, mach_vm_allocate, mach_vm_deallocate, vm_allocate,
-    vm_deallocate,
+    VM_FLAGS_ANYWHERE, VM_FLAGS_FIXED, loopback_set_ool_placement, loopback_vm_is_allocated,
+    loopback_vm_limit, mach_vm_allocate, mach_vm_deallocate, vm_allocate, vm_deallocate,
 };
+
+/// The layers of the loopback, bottom up (see "Layers" in the module docs): a module
+/// imports (`super::X`) modules of lower layers only, and within its own layer only
+/// along [`SAME_LAYER`].
+#[cfg(test)]
+const LAYERS: &[(&str, &[&str])] = &[
+    ("ids", &["kern_return", "types", "ids"]),
+    (
+        "state",
+        &["trailer", "readiness", "service", "region", "space", "port"],
+    ),
+    ("kernel", &["kernel"]),
+    ("mechanisms", &["current", "right", "queue", "notify"]),
+    (
+        "API",
+        &["accounting", "bootstrap", "mach_port", "mig", "msg", "task", "vm"],
+    ),
+    ("C ABI", &["c_abi"]),
+];
+
+/// The one-way imports allowed inside a layer, `(importer, imported)`; they must form
+/// no circle.
+#[cfg(test)]
+const SAME_LAYER: &[(&str, &str)] = &[
+    ("types", "kern_return"),
+    ("ids", "types"),
+    ("space", "trailer"),
+    ("port", "trailer"),
+    ("port", "readiness"),
+    ("notify", "current"),
+    ("notify", "right"),
+    ("mig", "mach_port"),
+    ("mig", "vm"),
+    ("msg", "mach_port"),
+    ("msg", "mig"),
+];
+
+/// The calls allowed inside a layer between `impl Kernel` methods of different
+/// modules, `(caller's module, callee's module)`, which need no import: the mechanisms'
+/// one recursion (destroying a right sends a notification, delivering a message to a
+/// dead port destroys the rights it carries, a request may fire at once).
+#[cfg(test)]
+const SAME_LAYER_CALLS: &[(&str, &str)] = &[
+    ("notify", "current"),
+    ("notify", "queue"),
+    ("notify", "right"),
+    ("queue", "right"),
+    ("right", "notify"),
+];
+
+#[cfg(test)]
+mod layer_tests {
+    use super::{LAYERS, SAME_LAYER, SAME_LAYER_CALLS};
+    use std::collections::BTreeSet;
+
+    macro_rules! sources {
+        ($($module:ident),* $(,)?) => {
+            &[$((stringify!($module), include_str!(concat!(stringify!($module), ".rs")))),*]
+        };
+    }
+
+    /// Every module's source, read at build time.
+    const SOURCES: &[(&str, &str)] = sources!(
+        accounting,
+        bootstrap,
+        c_abi,
+        current,
+        ids,
+        kern_return,
+        kernel,
+        mach_port,
+        mig,
+        msg,
+        notify,
+        port,
+        queue,
+        readiness,
+        region,
+        right,
+        service,
+        space,
+        task,
+        trailer,
+        types,
+        vm,
+    );
+
+    fn layer(module: &str) -> usize {
+        LAYERS
+            .iter()
+            .position(|(_, modules)| modules.contains(&module))
+            .unwrap_or_else(|| panic!("module `{module}` is in no layer of LAYERS"))
+    }
+
+    fn ident(text: &str) -> &str {
+        let end = text
+            .find(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
+            .unwrap_or(text.len());
+        &text[..end]
+    }
+
+    /// The first path segment of each item of a `{...}` use group starting at `text`.
+    fn group_heads(text: &str) -> Vec<&str> {
+        let mut heads = Vec::new();
+        let (mut depth, mut start) = (0, 1);
+        for (i, c) in text.char_indices() {
+            match c {
+                '{' => depth += 1,
+                '}' | ',' if depth == 1 => {
+                    heads.push(ident(text[start..].trim_start()));
+                    start = i + 1;
+                    if c == '}' {
+                        break;
+                    }
+                }
+                '}' => depth -= 1,
+                _ => {}
+            }
+        }
+        heads
+    }
+
+    /// The sibling modules `source` names through `super::` (paths and use groups).
+    fn imports(source: &str) -> BTreeSet<&str> {
+        let modules: BTreeSet<&str> = SOURCES.iter().map(|(m, _)| *m).collect();
+        let mut found = BTreeSet::new();
+        for (at, _) in source.match_indices("super::") {
+            let rest = &source[at + "super::".len()..];
+            let heads = if rest.starts_with('{') {
+                group_heads(rest)
+            } else {
+                vec![ident(rest)]
+            };
+            // `super::super::x` is seen again at its second `super`; a test
+            // submodule's `super::item` names the file's own items, not a module.
+            found.extend(heads.into_iter().filter(|h| modules.contains(h)));
+        }
+        found
+    }
+
+    /// The methods each module defines in its `impl Kernel` blocks.
+    fn kernel_methods() -> Vec<(&'static str, String)> {
+        let mut methods = Vec::new();
+        for (module, source) in SOURCES {
+            for block in source.split("\nimpl Kernel {\n").skip(1) {
+                let block = block.split("\n}\n").next().unwrap_or(block);
+                for line in block.lines() {
+                    let line = line.trim_start_matches("    ");
+                    let line = line.strip_prefix("pub(super) ").unwrap_or(line);
+                    if let Some(name) = line.strip_prefix("fn ") {
+                        methods.push((*module, ident(name).to_owned()));
+                    }
+                }
+            }
+        }
+        methods
+    }
+
+    /// Every `super::X` a loopback module uses points to a lower layer, or along a
+    /// declared one-way edge inside its own; so no import circle can form.
+    #[test]
+    fn imports_follow_the_layers() {
+        let mut wrong = Vec::new();
+        let mut used = BTreeSet::new();
+        for (module, source) in SOURCES {
+            for target in imports(source) {
+                let edge = (*module, target);
+                if target == *module || layer(target) < layer(module) {
+                    continue;
+                }
+                if SAME_LAYER.contains(&edge) && layer(target) == layer(module) {
+                    used.insert(edge);
+                    continue;
+                }
+                wrong.push(format!(
+                    "{module} ({}) imports {target} ({})",
+                    LAYERS[layer(module)].0,
+                    LAYERS[layer(target)].0
+                ));
+            }
+        }
+        assert!(wrong.is_empty(), "imports against the layers: {wrong:#?}");
+        let unused: Vec<_> = SAME_LAYER.iter().filter(|e| !used.contains(*e)).collect();
+        assert!(unused.is_empty(), "SAME_LAYER edges no module uses: {unused:?}");
+    }
+
+    /// The declared same-layer edges form no circle (so neither do the imports).
+    #[test]
+    fn same_layer_edges_form_no_circle() {
+        let mut left: Vec<(&str, &str)> = SAME_LAYER.to_vec();
+        // Peel off the edges into modules that import nothing still listed, until
+        // none is left; what cannot be peeled holds a circle.
+        while !left.is_empty() {
+            let importers: BTreeSet<&str> = left.iter().map(|e| e.0).collect();
+            let before = left.len();
+            left.retain(|e| importers.contains(e.1));
+            assert!(left.len() < before, "a circle among {left:?}");
+        }
+    }
+
+    /// A method of `impl Kernel` defined in one module and called from another (no
+    /// import needed) is called from a higher layer, or along `SAME_LAYER_CALLS`.
+    /// A name the calling module defines itself is skipped (it may be that module's
+    /// own method of the same name, as `Space::lookup` beside `Kernel::lookup`).
+    #[test]
+    fn kernel_methods_are_called_from_above() {
+        let methods = kernel_methods();
+        assert!(
+            methods.len() >= 40,
+            "too few methods found: the parse is off: {methods:?}"
+        );
+        let mut wrong = BTreeSet::new();
+        let mut used = BTreeSet::new();
+        for (caller, source) in SOURCES {
+            for (callee, name) in &methods {
+                if callee == caller
+                    || source.contains(&format!("fn {name}("))
+                    || source.contains(&format!("fn {name}<"))
+                    || !source.contains(&format!(".{name}("))
+                {
+                    continue;
+                }
+                let edge = (*caller, *callee);
+                if layer(callee) < layer(caller) {
+                    continue;
+                }
+                if SAME_LAYER_CALLS.contains(&edge) && layer(callee) == layer(caller) {
+                    used.insert(edge);
+                    continue;
+                }
+                wrong.insert(format!("{caller} calls Kernel::{name} of {callee}"));
+            }
+        }
+        assert!(wrong.is_empty(), "calls against the layers: {wrong:#?}");
+        let unused: Vec<_> = SAME_LAYER_CALLS.iter().filter(|e| !used.contains(*e)).collect();
+        assert!(
+            unused.is_empty(),
+            "SAME_LAYER_CALLS edges no module uses: {unused:?}"
+        );
+    }
+
+    /// Every `mod` of the loopback is in `SOURCES` and in one layer, and vice versa.
+    #[test]
+    fn every_module_has_a_layer() {
+        let declared: BTreeSet<&str> = include_str!("mod.rs")
+            .lines()
+            .filter_map(|l| l.strip_prefix("mod ")?.strip_suffix(';'))
+            .collect();
+        let read: BTreeSet<&str> = SOURCES.iter().map(|(m, _)| *m).collect();
+        let layered: BTreeSet<&str> = LAYERS.iter().flat_map(|(_, m)| m.iter().copied()).collect();
+        assert_eq!(declared, read, "modules declared vs read by SOURCES");
+        assert_eq!(declared, layered, "modules declared vs placed in LAYERS");
+    }
+}

@@ -13,13 +13,14 @@ use std::ptr;
 use std::sync::MutexGuard;
 use std::time::{Duration, Instant};
 
+use super::current;
+use super::ids::{Name, ObjId, SpaceId, TASK_SELF_NAME, name_valid};
 use super::kern_return::KERN_SUCCESS;
 use super::kernel::{self, Kernel, Source};
 use super::mach_port::{mach_port_deallocate, mach_port_extract_right, mach_port_mod_refs};
-use super::port::{Carried, KDesc, Kind, Kmsg, ObjId, Target};
+use super::port::{Carried, KDesc, Kind, Kmsg, Target};
+use super::region;
 use super::right::Ledger;
-use super::space::{Name, SpaceId, TASK_SELF_NAME, name_valid};
-use super::task;
 use super::trailer::{self, REQUESTED_TRAILER_SIZE, Tokens};
 use super::types::{
     MACH_MSG_OOL_DESCRIPTOR, MACH_MSG_OOL_PORTS_DESCRIPTOR, MACH_MSG_OOL_VOLATILE_DESCRIPTOR,
@@ -37,7 +38,6 @@ use super::types::{
     MACH_SEND_TRAILER, mach_msg_header_t, mach_msg_option_t, mach_msg_return_t, mach_msg_size_t,
     mach_msg_timeout_t, mach_msg_type_name_t, mach_port_name_t, mach_port_t,
 };
-use super::vm;
 
 const HEADER_SIZE: usize = size_of::<mach_msg_header_t>();
 /// Header plus `mach_msg_body_t`.
@@ -285,7 +285,7 @@ impl Outgoing {
                 }
                 OutDesc::Ool { release, .. } => {
                     if let Some((address, size)) = release.filter(|_| whole) {
-                        vm::deallocate(sid, address, size);
+                        region::deallocate(sid, address, size);
                     }
                 }
                 OutDesc::OolPorts {
@@ -299,7 +299,7 @@ impl Outgoing {
                         taken.push(k.copyin(sid, name, disposition));
                     }
                     if let Some((address, size)) = release {
-                        vm::deallocate(sid, address, size);
+                        region::deallocate(sid, address, size);
                     }
                 }
             }
@@ -365,7 +365,7 @@ impl Outgoing {
                     let virtual_copy = u32::from(bytes[offset + COPY_AT]) == MACH_MSG_VIRTUAL_COPY;
                     let address = match release {
                         Some((address, _)) => address,
-                        None => vm::allocate_copy_at(sid, &data, 0).unwrap_or(0),
+                        None => region::allocate_copy_at(sid, &data, 0).unwrap_or(0),
                     };
                     put_ptr(&mut bytes, offset, address);
                     put_u8(&mut bytes, offset + DEALLOC_AT, u8::from(virtual_copy));
@@ -382,12 +382,12 @@ impl Outgoing {
                         .flat_map(|right| k.copyout(sid, right).to_ne_bytes())
                         .collect();
                     if let Some((address, size)) = release {
-                        vm::deallocate(sid, address, size);
+                        region::deallocate(sid, address, size);
                     }
                     put_ptr(
                         &mut bytes,
                         offset,
-                        vm::allocate_copy_at(sid, &names, 0).unwrap_or(0),
+                        region::allocate_copy_at(sid, &names, 0).unwrap_or(0),
                     );
                     put_u8(&mut bytes, offset + DEALLOC_AT, 1);
                     put_u8(&mut bytes, offset + COPY_AT, MACH_MSG_VIRTUAL_COPY as u8);
@@ -420,7 +420,7 @@ impl Outgoing {
                     release,
                 } => {
                     if let Some((address, size)) = release {
-                        vm::deallocate(sid, address, size);
+                        region::deallocate(sid, address, size);
                     }
                     KDesc::Ool { offset, data }
                 }
@@ -436,7 +436,7 @@ impl Outgoing {
                         .map(|name| k.copyin(sid, name, disposition).target)
                         .collect();
                     if let Some((address, size)) = release {
-                        vm::deallocate(sid, address, size);
+                        region::deallocate(sid, address, size);
                     }
                     KDesc::OolPorts {
                         offset,
@@ -578,7 +578,7 @@ unsafe fn send(
     let deadline = deadline(option, MACH_SEND_TIMEOUT, timeout);
     // Messages sent through send-once rights (replies) ignore the queue limit.
     let bypass = Kind::of_disposition(outgoing.dest.1) == Some(Kind::SendOnce);
-    let sid = task::current();
+    let sid = current::current();
     let mut k = kernel::lock();
     loop {
         // Re-checked after every wait: the destination may have died, or
@@ -654,7 +654,7 @@ unsafe fn receive(
         return MACH_RCV_INVALID_TRAILER;
     }
     let deadline = deadline(option, MACH_RCV_TIMEOUT, timeout);
-    let sid = task::current();
+    let sid = current::current();
     let mut k = kernel::lock();
     let Some(source) = k.receive_source(sid, rcv_name) else {
         return MACH_RCV_INVALID_NAME;
@@ -809,8 +809,8 @@ fn copyout(
                 // The sender's bytes still hold its address and `copy` option.
                 let sent_at = get_ptr(&bytes, offset);
                 let virtual_copy = u32::from(bytes[offset + COPY_AT]) == MACH_MSG_VIRTUAL_COPY;
-                let at = vm::placement_offset(sent_at);
-                let address = vm::allocate_copy_at(sid, &data, at).unwrap_or_else(|| {
+                let at = region::placement_offset(sent_at);
+                let address = region::allocate_copy_at(sid, &data, at).unwrap_or_else(|| {
                     status = MACH_RCV_BODY_ERROR | MACH_MSG_VM_SPACE;
                     0
                 });
@@ -828,7 +828,11 @@ fn copyout(
             } => {
                 let seen = received_disposition(&bytes, offset, kind);
                 let len = targets.len() * size_of::<mach_port_t>();
-                let region = if len == 0 { Some(0) } else { vm::allocate(sid, len) };
+                let region = if len == 0 {
+                    Some(0)
+                } else {
+                    region::allocate(sid, len)
+                };
                 let address = match region {
                     Some(address) => {
                         let names: Vec<u8> = targets
@@ -1037,7 +1041,7 @@ pub unsafe extern "C" fn mach_msg_destroy(msg: *mut mach_msg_header_t) {
                 };
                 // Only regions the loopback allocated are actually freed.
                 if deallocate {
-                    vm::deallocate(task::current(), address, len);
+                    region::deallocate(current::current(), address, len);
                 }
                 offset += OOL_DESC_SIZE;
             }
@@ -1057,7 +1061,7 @@ pub type MigDemuxFn =
 /// An 8-byte-aligned, zeroed message buffer of at least `bytes` bytes, rounded up to
 /// whole pages as libsystem's `vm_allocate`d buffers are.
 fn server_buffer(bytes: usize) -> Vec<u64> {
-    vec![0; bytes.max(1).next_multiple_of(vm::PAGE_SIZE) / 8]
+    vec![0; bytes.max(1).next_multiple_of(region::PAGE_SIZE) / 8]
 }
 
 /// RetCode of a `mig_reply_error_t`; a complex reply counts as success (its RetCode

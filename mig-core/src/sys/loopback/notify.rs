@@ -10,15 +10,16 @@
 // Parameter names are the C ones (`notifyPoly`).
 #![allow(non_snake_case, non_camel_case_types, missing_docs)]
 
+use super::current;
+use super::ids::{Name, ObjId, SpaceId, is_kernel_name, name_valid};
 use super::kern_return::{
     KERN_INVALID_ARGUMENT, KERN_INVALID_NAME, KERN_INVALID_RIGHT, KERN_INVALID_VALUE, KERN_NOT_SUPPORTED,
     KERN_SUCCESS, kern_return_t,
 };
 use super::kernel::{self, Kernel, header_bytes};
-use super::port::{Carried, KDesc, Kind, Kmsg, ObjId, Target};
+use super::port::{Carried, KDesc, Kind, Kmsg, Target};
 use super::right::Ledger;
-use super::space::{Name, Right, SpaceId, is_kernel_name, name_valid};
-use super::task;
+use super::space::Right;
 use super::trailer::Tokens;
 use super::types::{
     MACH_MSG_TYPE_MAKE_SEND_ONCE, MACH_MSG_TYPE_MOVE_RECEIVE, MACH_MSG_TYPE_MOVE_SEND_ONCE,
@@ -328,7 +329,7 @@ pub unsafe extern "C" fn mach_port_request_notification(
         let sid = k.task_space(task)?;
         // `notify` and `previous` travel in the MIG messages: they are
         // rights of the caller, whichever task `name` belongs to.
-        let caller = task::current();
+        let caller = current::current();
         let right = if notify == MACH_PORT_NULL {
             None
         } else {

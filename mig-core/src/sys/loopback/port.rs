@@ -3,7 +3,7 @@
 
 use std::collections::VecDeque;
 
-use super::space::SpaceId;
+use super::ids::{ObjId, SpaceId};
 use super::trailer::Tokens;
 use super::types::MACH_MSG_TYPE_COPY_SEND;
 use super::types::{
@@ -12,10 +12,6 @@ use super::types::{
     MACH_MSG_TYPE_PORT_SEND, MACH_MSG_TYPE_PORT_SEND_ONCE, MACH_PORT_QLIMIT_DEFAULT, mach_msg_type_name_t,
     mach_port_context_t,
 };
-
-/// Identity of a port or port set. Never reused, so a stale id simply finds
-/// nothing: a port that is gone is a dead port.
-pub(super) type ObjId = u64;
 
 /// The kind of right a message carries (what it is once received).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

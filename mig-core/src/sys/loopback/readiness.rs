@@ -4,7 +4,7 @@
 //! `osfmk/ipc/ipc_pset.c`, which reports the set active while any member has a message
 //! queued).
 //!
-//! [`loopback_port_set_signal`] attaches an eventfd to a port set. The kernel adds to its
+//! `loopback_port_set_signal` (in `mach_port.rs`) attaches an eventfd to a port set. The kernel adds to its
 //! counter whenever a message is queued on a member port, and when a port joins the set
 //! with messages already queued, so the descriptor is readable while something may be
 //! waiting. As with a kqueue, one wake-up may stand for many messages, and a wake-up may
@@ -17,17 +17,14 @@
 //! kernel's reference, dropping the [`LoopbackSignal`] the caller's.
 //!
 //! Only Linux (and Android) have eventfd; elsewhere the loopback offers no descriptor.
+//!
+//! This module holds the descriptor only, part of a port set's state; the kernel
+//! signals it (`Kernel::signal_ready` in `kernel.rs`).
 
 use std::fs::File;
 use std::io::{Read, Write};
 use std::os::fd::{AsFd, AsRawFd, BorrowedFd, FromRawFd, RawFd};
 use std::sync::Arc;
-
-use super::kern_return::{KERN_INVALID_NAME, KERN_INVALID_RIGHT, KERN_RESOURCE_SHORTAGE, kern_return_t};
-use super::kernel::{self, Kernel};
-use super::port::ObjId;
-use super::space::Right;
-use super::types::{ipc_space_t, mach_port_name_t};
 
 // glibc's (and bionic's) `eventfd(2)` wrapper, declared here rather than through the
 // `libc` crate: mig-core has no dependencies off Apple platforms, and this is the one
@@ -50,7 +47,7 @@ const EFD_FLAGS: core::ffi::c_int = 0o4000 | 0o2000000;
 pub struct LoopbackSignal(Arc<File>);
 
 impl LoopbackSignal {
-    fn new() -> std::io::Result<Self> {
+    pub(super) fn new() -> std::io::Result<Self> {
         // SAFETY: takes no pointers; the flags are valid for `eventfd`.
         let fd = unsafe { eventfd(0, EFD_FLAGS) };
         if fd < 0 {
@@ -62,7 +59,7 @@ impl LoopbackSignal {
 
     /// Adds one to the counter: the descriptor becomes (or stays) readable. Never blocks
     /// (the counter would need 2^64 - 2 signals without a read to be full).
-    fn signal(&self) {
+    pub(super) fn signal(&self) {
         let _ = (&*self.0).write(&1u64.to_ne_bytes());
     }
 
@@ -84,52 +81,4 @@ impl AsFd for LoopbackSignal {
     fn as_fd(&self) -> BorrowedFd<'_> {
         self.0.as_fd()
     }
-}
-
-impl Kernel {
-    /// A message was queued on `port`: signals its set's descriptor, if any.
-    pub(super) fn signal_ready(&self, port: ObjId) {
-        let set = self.ports.get(&port).and_then(|p| p.set);
-        if let Some(signal) = set
-            .and_then(|s| self.sets.get(&s))
-            .and_then(|s| s.signal.as_ref())
-        {
-            signal.signal();
-        }
-    }
-
-    /// `port` joined a set: signals it if messages are already queued.
-    pub(super) fn signal_if_queued(&self, port: ObjId) {
-        if self.ports.get(&port).is_some_and(|p| !p.queue.is_empty()) {
-            self.signal_ready(port);
-        }
-    }
-}
-
-/// Attaches a fresh eventfd to the port set `pset` in `task`'s space and returns it: the
-/// loopback signals it whenever a message is queued on a member (see the module docs).
-/// A set has one descriptor at a time; attaching another replaces it. The descriptor is
-/// signalled at once if a member already has messages.
-///
-/// `KERN_INVALID_NAME` if `pset` names nothing, `KERN_INVALID_RIGHT` if it is not a
-/// port set, `KERN_RESOURCE_SHORTAGE` if no descriptor can be made.
-pub fn loopback_port_set_signal(
-    task: ipc_space_t,
-    pset: mach_port_name_t,
-) -> Result<LoopbackSignal, kern_return_t> {
-    let signal = LoopbackSignal::new().map_err(|_| KERN_RESOURCE_SHORTAGE)?;
-    let mut k = kernel::lock();
-    let sid = k.task_space(task)?;
-    let set = match k.lookup(sid, pset) {
-        Some(Right::PortSet { set }) => set,
-        Some(_) => return Err(KERN_INVALID_RIGHT),
-        None => return Err(KERN_INVALID_NAME),
-    };
-    let entry = k.sets.get_mut(&set).ok_or(KERN_INVALID_NAME)?;
-    entry.signal = Some(signal.clone());
-    let members = entry.members.clone();
-    for member in members {
-        k.signal_if_queued(member);
-    }
-    Ok(signal)
 }

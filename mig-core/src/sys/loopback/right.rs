@@ -1,23 +1,28 @@
 //! Moving rights between names and the kernel: taking a right from a name
 //! (copyin), naming a right in a space (copyout), destroying rights, and
-//! what happens when a port dies.
+//! what happens when a port dies; and the user-reference operations the port
+//! calls, task termination and the MIG runtime share (`deallocate`,
+//! `mod_refs`, `destroy_name`).
 //!
 //! Send rights are counted per port (`Port::srights`, as XNU's
 //! `ip_srights`): a name holding send rights counts once whatever its user
 //! references, as does each right in a message. When the count drops to zero
 //! the port's no-senders request fires.
 
+use super::ids::{Name, ObjId, SpaceId, is_kernel_name};
 use super::kern_return::{
     KERN_INVALID_CAPABILITY, KERN_INVALID_NAME, KERN_INVALID_RIGHT, KERN_INVALID_VALUE, KERN_NAME_EXISTS,
     KERN_RIGHT_EXISTS, KERN_UREFS_OVERFLOW, kern_return_t,
 };
 use super::kernel::Kernel;
-use super::port::{Carried, Kind, ObjId, Port, Target};
-use super::space::{Name, Right, SpaceId, is_kernel_name};
+use super::port::{Carried, Kind, Port, Target};
+use super::space::Right;
 use super::types::{
     MACH_MSG_TYPE_COPY_SEND, MACH_MSG_TYPE_MAKE_SEND, MACH_MSG_TYPE_MAKE_SEND_ONCE,
     MACH_MSG_TYPE_MOVE_RECEIVE, MACH_MSG_TYPE_MOVE_SEND, MACH_MSG_TYPE_MOVE_SEND_ONCE, MACH_PORT_DEAD,
-    MACH_PORT_NULL, MACH_PORT_UREFS_MAX, mach_msg_type_name_t,
+    MACH_PORT_NULL, MACH_PORT_RIGHT_DEAD_NAME, MACH_PORT_RIGHT_PORT_SET, MACH_PORT_RIGHT_RECEIVE,
+    MACH_PORT_RIGHT_SEND, MACH_PORT_RIGHT_SEND_ONCE, MACH_PORT_UREFS_MAX, mach_msg_type_name_t,
+    mach_port_delta_t, mach_port_right_t,
 };
 
 /// Why a right could not be taken from a name.
@@ -540,5 +545,153 @@ impl Port {
         self.mscount = 0;
         self.seqno = 0;
         self.context = 0;
+    }
+}
+
+/// `urefs + delta`, checked against 0 and `MACH_PORT_UREFS_MAX`.
+pub(super) fn apply_delta(urefs: u32, delta: mach_port_delta_t) -> Result<u32, kern_return_t> {
+    let left = i64::from(urefs) + i64::from(delta);
+    if left < 0 {
+        Err(KERN_INVALID_VALUE)
+    } else if left > i64::from(MACH_PORT_UREFS_MAX) {
+        Err(KERN_UREFS_OVERFLOW)
+    } else {
+        Ok(left as u32)
+    }
+}
+
+impl Kernel {
+    /// Drops one user reference (`mach_port_deallocate`).
+    pub(super) fn deallocate(&mut self, sid: SpaceId, name: Name) -> Result<(), kern_return_t> {
+        match self.lookup(sid, name).ok_or(KERN_INVALID_NAME)? {
+            Right::Port { port, receive, urefs } if urefs > 0 => {
+                self.set_send_urefs(sid, name, port, receive, urefs, urefs - 1);
+                Ok(())
+            }
+            Right::SendOnce { port } => {
+                self.remove_name(sid, name);
+                self.release(Carried {
+                    target: Target::Port(port),
+                    kind: Kind::SendOnce,
+                });
+                Ok(())
+            }
+            Right::DeadName { urefs } => {
+                self.add_dead_urefs(sid, name, urefs, -1);
+                Ok(())
+            }
+            // Receive-only names and port sets have no user references.
+            Right::Port { .. } | Right::PortSet { .. } => Err(KERN_INVALID_RIGHT),
+        }
+    }
+
+    /// Destroys the receive right `name` holds: the name keeps its send
+    /// rights (which become a dead name when the port dies) or is freed.
+    fn destroy_receive(&mut self, sid: SpaceId, name: Name, port: ObjId, urefs: u32) {
+        if urefs > 0 {
+            self.set_right(
+                sid,
+                name,
+                Right::Port {
+                    port,
+                    receive: false,
+                    urefs,
+                },
+            );
+        } else {
+            self.remove_name(sid, name);
+        }
+        self.release(Carried {
+            target: Target::Port(port),
+            kind: Kind::Receive,
+        });
+    }
+
+    /// Adds `delta` user references of `right` (`mach_port_mod_refs`).
+    pub(super) fn mod_refs(
+        &mut self,
+        sid: SpaceId,
+        name: Name,
+        right: mach_port_right_t,
+        delta: mach_port_delta_t,
+    ) -> Result<(), kern_return_t> {
+        let entry = self.lookup(sid, name).ok_or(KERN_INVALID_NAME)?;
+        match (right, entry) {
+            (
+                MACH_PORT_RIGHT_RECEIVE,
+                Right::Port {
+                    port,
+                    receive: true,
+                    urefs,
+                },
+            ) => match delta {
+                0 => Ok(()),
+                // The port dies; send rights under the name become a dead name.
+                -1 => {
+                    self.destroy_receive(sid, name, port, urefs);
+                    Ok(())
+                }
+                _ => Err(KERN_INVALID_VALUE),
+            },
+            (MACH_PORT_RIGHT_SEND, Right::Port { port, receive, urefs }) if urefs > 0 => {
+                let left = apply_delta(urefs, delta)?;
+                self.set_send_urefs(sid, name, port, receive, urefs, left);
+                Ok(())
+            }
+            (MACH_PORT_RIGHT_SEND_ONCE, Right::SendOnce { .. }) => match delta {
+                0 => Ok(()),
+                -1 => self.deallocate(sid, name),
+                _ => Err(KERN_INVALID_VALUE),
+            },
+            (MACH_PORT_RIGHT_DEAD_NAME, Right::DeadName { urefs }) => {
+                let left = apply_delta(urefs, delta)?;
+                self.add_dead_urefs(sid, name, urefs, i64::from(left) - i64::from(urefs));
+                Ok(())
+            }
+            (MACH_PORT_RIGHT_PORT_SET, Right::PortSet { set }) => match delta {
+                0 => Ok(()),
+                -1 => {
+                    self.remove_name(sid, name);
+                    self.destroy_set(set);
+                    Ok(())
+                }
+                _ => Err(KERN_INVALID_VALUE),
+            },
+            _ => Err(KERN_INVALID_RIGHT),
+        }
+    }
+
+    /// Removes every right `name` denotes (`mach_port_destroy`).
+    pub(super) fn destroy_name(&mut self, sid: SpaceId, name: Name) -> Result<(), kern_return_t> {
+        match self.remove_name(sid, name).ok_or(KERN_INVALID_NAME)? {
+            Right::Port { port, receive, urefs } => {
+                if urefs > 0 {
+                    self.send_dropped(port);
+                }
+                if receive {
+                    self.release(Carried {
+                        target: Target::Port(port),
+                        kind: Kind::Receive,
+                    });
+                }
+            }
+            Right::SendOnce { port } => self.release(Carried {
+                target: Target::Port(port),
+                kind: Kind::SendOnce,
+            }),
+            Right::PortSet { set } => self.destroy_set(set),
+            Right::DeadName { .. } => {}
+        }
+        Ok(())
+    }
+
+    /// The port whose receive right `name` holds in `sid`.
+    pub(super) fn receive_port(&self, sid: SpaceId, name: Name) -> Result<ObjId, kern_return_t> {
+        match self.lookup(sid, name).ok_or(KERN_INVALID_NAME)? {
+            Right::Port {
+                port, receive: true, ..
+            } => Ok(port),
+            _ => Err(KERN_INVALID_RIGHT),
+        }
     }
 }

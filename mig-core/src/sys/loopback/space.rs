@@ -4,32 +4,16 @@
 
 use std::collections::{HashMap, VecDeque};
 
+use super::ids::{INITIAL_GEN, Name, ObjId, is_kernel_name, make_name, name_valid};
 use super::kern_return::{KERN_INVALID_VALUE, KERN_NAME_EXISTS, kern_return_t};
-use super::port::ObjId;
 use super::trailer::Tokens;
 use super::types::{
-    MACH_PORT_DEAD, MACH_PORT_NULL, MACH_PORT_TYPE_DEAD_NAME, MACH_PORT_TYPE_PORT_SET,
-    MACH_PORT_TYPE_RECEIVE, MACH_PORT_TYPE_SEND, MACH_PORT_TYPE_SEND_ONCE, mach_port_name_t,
-    mach_port_type_t,
+    MACH_PORT_TYPE_DEAD_NAME, MACH_PORT_TYPE_PORT_SET, MACH_PORT_TYPE_RECEIVE, MACH_PORT_TYPE_SEND,
+    MACH_PORT_TYPE_SEND_ONCE, mach_port_type_t,
 };
 
-pub(super) type Name = mach_port_name_t;
-
-/// Identity of an IPC space (a task). Never reused.
-pub(super) type SpaceId = u64;
-
-/// The process's own space, the one threads start in.
-pub(super) const DEFAULT_SPACE: SpaceId = 0;
-
-/// Name of the task's own (kernel) port, as `mach_task_self()` returns; the
-/// same in every space.
-pub(super) const TASK_SELF_NAME: Name = make_name(1, INITIAL_GEN);
-/// Name of the send right to the built-in bootstrap server, in every space.
-pub(super) const BOOTSTRAP_NAME: Name = make_name(2, INITIAL_GEN);
-
-/// Generation of a never-used index, and the step on reuse: XNU-looking
-/// names (0x103, 0x203, ..., a reused 0x1003 comes back as 0x1007).
-const INITIAL_GEN: u8 = 3;
+/// The step of a name's generation on reuse: XNU-looking names (a reused
+/// 0x1003 comes back as 0x1007).
 const GEN_STEP: u8 = 4;
 /// First index handed out; 1 and 2 are the kernel's reserved names.
 const FIRST_INDEX: u32 = 3;
@@ -38,20 +22,6 @@ const MAX_INDEX: u32 = 0x00ff_fffe;
 /// Freed indices wait in line behind this many others before reuse, so a
 /// stale name is not immediately given to a new right.
 const REUSE_DELAY: usize = 64;
-
-const fn make_name(index: u32, gen_: u8) -> Name {
-    (index << 8) | gen_ as u32
-}
-
-/// Whether a name is neither `MACH_PORT_NULL` nor `MACH_PORT_DEAD`.
-pub(super) fn name_valid(name: Name) -> bool {
-    name != MACH_PORT_NULL && name != MACH_PORT_DEAD
-}
-
-/// Whether `name` is one of the kernel's reserved names (task, bootstrap).
-pub(super) fn is_kernel_name(name: Name) -> bool {
-    name == TASK_SELF_NAME || name == BOOTSTRAP_NAME
-}
 
 /// The rights one name denotes.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

@@ -9,109 +9,20 @@
 //! space the task port names. Names are per space, exactly as between
 //! processes, and the bootstrap server is shared by all (one launchd).
 
-use std::cell::Cell;
-
-use super::kern_return::{KERN_INVALID_ARGUMENT, KERN_INVALID_TASK, KERN_SUCCESS, kern_return_t};
-use super::kernel::{self, Kernel, header_bytes};
-use super::port::{Carried, Kind, Kmsg, Target};
-use super::space::{DEFAULT_SPACE, Right, SpaceId, TASK_SELF_NAME, name_valid};
+use super::current::{CURRENT, current};
+use super::ids::{DEFAULT_SPACE, SpaceId, name_valid};
+use super::kern_return::{KERN_INVALID_ARGUMENT, KERN_SUCCESS, kern_return_t};
+use super::kernel::{self, Kernel};
+use super::port::{Carried, Kind, Target};
+use super::region;
 use super::trailer::Tokens;
-use super::types::{MACH_PORT_NULL, NDR_record, mach_msg_header_t, mach_port_t, task_t};
-use super::vm;
-
-/// MIG's `MIG_BAD_ID`: the kernel's answer to a routine it does not serve.
-const MIG_BAD_ID: i32 = -303;
+use super::types::{MACH_PORT_NULL, audit_token_t, mach_port_name_t, mach_port_t, security_token_t};
 
 /// A space id no space has: what a thread of a task that could not be
 /// resolved runs in (every call fails as in a terminated task).
 const NO_SPACE: SpaceId = SpaceId::MAX;
 
-thread_local! {
-    static CURRENT: Cell<SpaceId> = const { Cell::new(DEFAULT_SPACE) };
-}
-
-/// The space the calling thread runs in.
-pub(super) fn current() -> SpaceId {
-    CURRENT.try_with(Cell::get).unwrap_or(DEFAULT_SPACE)
-}
-
 impl Kernel {
-    /// The space a `task` argument names, relative to the caller's space:
-    /// `TASK_SELF_NAME` is the caller's own, any other name must hold a send
-    /// right to a live task port.
-    pub(super) fn task_space(&self, task: task_t) -> Result<SpaceId, kern_return_t> {
-        let sid = current();
-        if self.space(sid).is_none() {
-            return Err(KERN_INVALID_TASK);
-        }
-        if task == TASK_SELF_NAME {
-            return Ok(sid);
-        }
-        match self.lookup(sid, task) {
-            Some(Right::Port { port, urefs, .. }) if urefs > 0 => self
-                .ports
-                .get(&port)
-                .and_then(|p| p.task)
-                .filter(|target| self.space(*target).is_some())
-                .ok_or(KERN_INVALID_TASK),
-            _ => Err(KERN_INVALID_TASK),
-        }
-    }
-
-    /// A message sent to a task port: the kernel serves no routines in the
-    /// loopback, so, as XNU does for an unknown id, it destroys the request
-    /// and answers a reply right with a `mig_reply_error_t` of `MIG_BAD_ID`.
-    pub(super) fn kobject_message(&mut self, kmsg: Kmsg) {
-        let id = kmsg
-            .bytes
-            .get(20..24)
-            .and_then(|b| b.try_into().ok())
-            .map_or(0, i32::from_ne_bytes);
-        let reply = kmsg.reply;
-        let mut rights = kmsg.into_rights();
-        if reply.is_some() {
-            // `into_rights` lists the destination, then the reply right.
-            rights.remove(1);
-        }
-        self.release_all(rights);
-        let Some(
-            reply @ Carried {
-                target: Target::Port(port),
-                ..
-            },
-        ) = reply
-        else {
-            return;
-        };
-        let header = mach_msg_header_t {
-            msgh_size: 36,
-            msgh_id: id.wrapping_add(100),
-            ..Default::default()
-        };
-        let mut bytes = header_bytes(&header);
-        let r = NDR_record;
-        bytes.extend([
-            r.mig_vers,
-            r.if_vers,
-            r.reserved1,
-            r.mig_encoding,
-            r.int_rep,
-            r.char_rep,
-            r.float_rep,
-            r.reserved32,
-        ]);
-        bytes.extend(MIG_BAD_ID.to_ne_bytes());
-        let answer = Kmsg {
-            bytes,
-            dest: reply,
-            reply: None,
-            descs: Vec::new(),
-            stamp: 0,
-            sender: Tokens::KERNEL,
-        };
-        self.enqueue(port, answer);
-    }
-
     /// Destroys every right in `sid` and the space itself; its task port
     /// dies (send rights to it become dead names).
     fn terminate(&mut self, sid: SpaceId) {
@@ -199,15 +110,49 @@ pub fn loopback_task_terminate(task: mach_port_t) -> kern_return_t {
     });
     match result {
         Ok(sid) => {
-            vm::release_space(sid);
+            region::release_space(sid);
             KERN_SUCCESS
         }
         Err(e) => e,
     }
 }
 
+/// Loopback-only: the task (IPC space) the calling thread runs in, as a number no
+/// other task of the process has or will have (spaces are numbered in creation order,
+/// the process's own 0): for caches of port names, which mean something only in the
+/// space that holds them.
+pub fn loopback_current_task_id() -> u64 {
+    current()
+}
+
 /// Loopback-only: number of live tasks (IPC spaces), the process's own
 /// included.
 pub fn loopback_live_tasks() -> usize {
     kernel::lock().spaces.len()
+}
+
+/// Loopback-only, for tests: sets the identity the kernel writes into the trailers of
+/// the messages `task` sends from now on (a name in the caller's space:
+/// `mach_task_self()` or a task from `loopback_task_create`), as XNU's
+/// `task_set_security_tokens` does when a process changes credentials. A task starts
+/// with the process's own ids; messages the kernel sends (notifications) always carry
+/// the kernel's tokens. `KERN_INVALID_TASK` if `task` names no live task.
+pub fn loopback_task_set_tokens(
+    task: mach_port_name_t,
+    security: security_token_t,
+    audit: audit_token_t,
+) -> super::kern_return::kern_return_t {
+    super::kernel::with(|k| {
+        let sid = match k.task_space(task) {
+            Ok(sid) => sid,
+            Err(e) => return e,
+        };
+        match k.spaces.get_mut(&sid) {
+            Some(space) => {
+                space.tokens = Tokens { security, audit };
+                super::kern_return::KERN_SUCCESS
+            }
+            None => super::kern_return::KERN_INVALID_TASK,
+        }
+    })
 }

@@ -141,32 +141,6 @@ impl Tokens {
     }
 }
 
-/// Loopback-only, for tests: sets the identity the kernel writes into the trailers of
-/// the messages `task` sends from now on (a name in the caller's space:
-/// `mach_task_self()` or a task from `loopback_task_create`), as XNU's
-/// `task_set_security_tokens` does when a process changes credentials. A task starts
-/// with the process's own ids; messages the kernel sends (notifications) always carry
-/// the kernel's tokens. `KERN_INVALID_TASK` if `task` names no live task.
-pub fn loopback_task_set_tokens(
-    task: mach_port_name_t,
-    security: security_token_t,
-    audit: audit_token_t,
-) -> super::kern_return::kern_return_t {
-    super::kernel::with(|k| {
-        let sid = match k.task_space(task) {
-            Ok(sid) => sid,
-            Err(e) => return e,
-        };
-        match k.spaces.get_mut(&sid) {
-            Some(space) => {
-                space.tokens = Tokens { security, audit };
-                super::kern_return::KERN_SUCCESS
-            }
-            None => super::kern_return::KERN_INVALID_TASK,
-        }
-    })
-}
-
 /// The bytes of the trailer `option` asks for, for a message sent with `sender`'s
 /// tokens and dequeued with sequence number `seqno` from a port whose context is
 /// `context`.
