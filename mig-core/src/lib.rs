@@ -11,8 +11,9 @@
 //!   [`MessageBuffer`]: the server side;
 //! - [`ReceiveRight`], [`SendRight`] and [`bootstrap`]: ports and their names;
 //! - `Readiness` (Apple platforms, Linux, Android): a port set whose messages make a file
-//!   descriptor readable, for event loops; with the `tokio` feature, `serve_async` and the
-//!   `_async` form of every client stub build on it.
+//!   descriptor readable, for event loops; with the `tokio` feature, `serve_async`,
+//!   `serve_async_concurrent` (for `AsyncDemux`es: a subsystem's `AsyncServer` with
+//!   `async` handlers) and the `_async` form of every client stub build on it.
 //! - [`SendPort`] and [`BorrowedName`]: what a generated subsystem's `Client` sends through.
 
 #![warn(missing_docs)]
@@ -43,7 +44,7 @@ mod wire;
 
 pub use array::{InlineArray, Pod};
 #[cfg(feature = "tokio")]
-pub use asynchronous::{release_pooled_reply_ports, serve_async};
+pub use asynchronous::{AsyncDemux, release_pooled_reply_ports, serve_async, serve_async_concurrent};
 pub use describe::{Description, Direction, SubsystemLayout, describe};
 pub use error::{Error, Result};
 pub use identity::{AuditToken, SecurityToken};
@@ -59,7 +60,8 @@ pub use string::InlineString;
 pub use trailer::Trailer;
 pub use wire::OutArray;
 
-/// Not public API: wraps the `_async` client stubs of generated code, which exist only
+/// Not public API: wraps the `_async` client stubs and the `async` server items
+/// (`AsyncServer`, `dispatch_async`, `AsyncService`) of generated code, which exist only
 /// with the `tokio` feature (the macro cannot see the user's features; this crate can).
 #[cfg(feature = "tokio")]
 #[doc(hidden)]
@@ -68,7 +70,8 @@ macro_rules! __async_stubs {
     ($($stubs:tt)*) => { $($stubs)* };
 }
 
-/// Not public API: without the `tokio` feature, the `_async` client stubs are left out.
+/// Not public API: without the `tokio` feature, the `_async` client stubs and the
+/// `async` server items are left out.
 #[cfg(not(feature = "tokio"))]
 #[doc(hidden)]
 #[macro_export]
@@ -102,6 +105,8 @@ pub mod __private {
         IntoName, PortOwner, ool_ports_borrowed, ool_ports_exact, ool_ports_moved, ool_ports_owned,
         port_array, take_ool_ports, take_port_array,
     };
+    #[cfg(feature = "tokio")]
+    pub use crate::server::guarded_async;
     pub use std::vec::Vec;
 
     /// A translated request value (MIG's `intran:`) whose `destructor:` runs once the
@@ -145,8 +150,9 @@ pub mod __private {
         }
     }
     pub use crate::server::{
-        NDR, build_reply, c_demux, deferred_routine, prepare_reply, routine, send_error_reply, send_reply,
-        simple_routine, simple_routine_with_ret_code,
+        Accepted, NDR, accept_deferred, accept_routine, accept_with_ret_code, build_reply, c_demux,
+        deferred_routine, finish_deferred, finish_routine, finish_simple, prepare_reply, routine,
+        send_error_reply, send_reply, simple_routine, simple_routine_with_ret_code,
     };
     pub use crate::wire::{Elements, Reader, Slots, Writer};
     pub use core::clone::Clone;

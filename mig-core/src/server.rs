@@ -195,6 +195,17 @@ fn guarded<T>(handler: impl FnOnce() -> Result<T>) -> Result<T> {
     std::panic::catch_unwind(std::panic::AssertUnwindSafe(handler)).unwrap_or(Err(Error::KERN_FAILURE))
 }
 
+/// The blocking dispatch's panic guard (`guarded`) for a handler's future: a panic
+/// while it is polled ends it with `KERN_FAILURE` (what it held dropped as it unwinds,
+/// the rest of it when this future returns), so the request is answered and released as
+/// in the blocking loop.
+#[cfg(feature = "tokio")]
+pub async fn guarded_async<T>(handler: impl core::future::Future<Output = Result<T>>) -> Result<T> {
+    crate::asynchronous::contained(handler)
+        .await
+        .unwrap_or(Err(Error::KERN_FAILURE))
+}
+
 /// One `routine` in `dispatch`: checks the request, calls `handler` (which takes its
 /// arguments from the request where they lie, and writes its variable `out` arrays
 /// into their slots of the reply), and writes the reply that `reply_of` writes from its
@@ -283,22 +294,172 @@ pub fn deferred_routine<Rq: Message>(
     handler: impl FnOnce(&mut Reader<'_>, &Trailer, mach_port_t) -> Result<()>,
 ) {
     traced::<Rq>(request, reply_buffer, |request, reply_buffer| {
-        let (shape, trailer) = match accept::<Rq>(request) {
-            Ok(accepted) => accepted,
-            // A malformed request is answered at once, like any other.
-            Err(error) => return error_reply(reply_buffer, error),
+        let Some((mut accepted, reply_port)) = accept_deferred::<Rq>(request, reply_buffer) else {
+            return;
         };
-        // The reply port moves to the handler: neither the loop nor the request keep it.
-        let reply_port = core::mem::replace(
-            &mut request.header_mut_kept().msgh_remote_port,
-            sys::MACH_PORT_NULL,
-        );
-        reply_buffer.header_mut().msgh_remote_port = sys::MACH_PORT_NULL;
-        match guarded(|| handler(&mut request.reader(shape), &trailer, reply_port)) {
-            Ok(()) => success_reply(reply_buffer),
-            Err(error) => error_reply(reply_buffer, error),
-        }
+        let (mut reader, trailer) = accepted.reader(request);
+        let result = guarded(|| handler(&mut reader, trailer, reply_port));
+        finish_deferred(reply_buffer, result);
     })
+}
+
+/// A request a routine's checks accepted (the check part of [`routine`] and its
+/// siblings, shared with the `async` dispatch): where its fields lie, its trailer, and
+/// for a `RetCode` sent alone the all-zero request that stands in for it.
+pub struct Accepted {
+    shape: Shape,
+    trailer: Trailer,
+    /// The zeroed request a code sent alone stands for (see
+    /// [`simple_routine_with_ret_code`]).
+    zero: Option<MessageBuffer>,
+}
+
+impl Accepted {
+    #[inline(always)]
+    fn new(shape: Shape, trailer: Trailer) -> Self {
+        Accepted {
+            shape,
+            trailer,
+            zero: None,
+        }
+    }
+
+    /// The request's reader (or the zeroed stand-in's) and its trailer, for a handler.
+    #[inline(always)]
+    pub fn reader<'a>(&'a mut self, request: &'a mut MessageBuffer) -> (Reader<'a>, &'a Trailer) {
+        let reader = match &mut self.zero {
+            Some(zero) => zero.reader(Shape::FULL),
+            None => request.reader(self.shape),
+        };
+        (reader, &self.trailer)
+    }
+
+    /// [`reader`](Self::reader), and the slots of reply `Rp` for the handler's `out`
+    /// arrays.
+    #[inline(always)]
+    pub fn with_slots<'a, Rp: Message>(
+        &'a mut self,
+        request: &'a mut MessageBuffer,
+        reply: &'a mut MessageBuffer,
+    ) -> (Reader<'a>, &'a Trailer, Slots<'a>) {
+        let (reader, trailer) = self.reader(request);
+        (reader, trailer, reply.slots(size_of::<Rp>()))
+    }
+}
+
+/// The check part of a routine with a reply (see [`routine`]): `None`, the error reply
+/// written, if the request is not a well-formed `Rq`.
+#[inline]
+pub fn accept_routine<Rq: Message>(
+    request: &mut MessageBuffer,
+    reply_buffer: &mut MessageBuffer,
+) -> Option<Accepted> {
+    match accept::<Rq>(request) {
+        Ok((shape, trailer)) => Some(Accepted::new(shape, trailer)),
+        Err(error) => {
+            failed(request, reply_buffer, error);
+            None
+        }
+    }
+}
+
+/// The finish part of a routine with a reply (see [`routine`]): writes the reply that
+/// `reply_of` writes from the handler's `result` (a panic there contained as the
+/// handler's), or the error reply.
+pub fn finish_routine<Rp: Message, T>(
+    request: &mut MessageBuffer,
+    reply_buffer: &mut MessageBuffer,
+    result: Result<T>,
+    reply_of: impl FnOnce(T, &mut Writer<'_>) -> Result<()>,
+) {
+    let result =
+        result.and_then(|out| guarded(|| write_reply::<Rp>(reply_buffer, |writer| reply_of(out, writer))));
+    if let Err(error) = result {
+        failed(request, reply_buffer, error);
+    }
+}
+
+/// The check part of a routine whose handler takes the reply port (see
+/// [`deferred_routine`]): the accepted request and the reply right, moved out of both
+/// buffers; `None`, the error reply written, if the request is not a well-formed `Rq`.
+#[inline]
+pub fn accept_deferred<Rq: Message>(
+    request: &mut MessageBuffer,
+    reply_buffer: &mut MessageBuffer,
+) -> Option<(Accepted, mach_port_t)> {
+    let (shape, trailer) = match accept::<Rq>(request) {
+        Ok(accepted) => accepted,
+        // A malformed request is answered at once, like any other.
+        Err(error) => {
+            error_reply(reply_buffer, error);
+            return None;
+        }
+    };
+    // The reply port moves to the handler: neither the loop nor the request keep it.
+    let reply_port = core::mem::replace(
+        &mut request.header_mut_kept().msgh_remote_port,
+        sys::MACH_PORT_NULL,
+    );
+    reply_buffer.header_mut().msgh_remote_port = sys::MACH_PORT_NULL;
+    Some((Accepted::new(shape, trailer), reply_port))
+}
+
+/// The finish part of [`deferred_routine`]: an `Err` marks the request failed (so the
+/// loop releases it); nothing is sent either way.
+#[inline]
+pub fn finish_deferred(reply_buffer: &mut MessageBuffer, result: Result<()>) {
+    match result {
+        Ok(()) => success_reply(reply_buffer),
+        Err(error) => error_reply(reply_buffer, error),
+    }
+}
+
+/// The finish part of a simpleroutine (see [`simple_routine`]): success, or the error
+/// recorded so that the loop releases the request.
+#[inline]
+pub fn finish_simple(request: &mut MessageBuffer, reply_buffer: &mut MessageBuffer, result: Result<()>) {
+    match result {
+        Ok(()) => success_reply(reply_buffer),
+        // A peer may send a simpleroutine with a reply right: not kept either.
+        Err(error) => failed(request, reply_buffer, error),
+    }
+}
+
+/// The check part of [`simple_routine_with_ret_code`]: the accepted request (or the
+/// zeroed stand-in of a code sent alone) and the code; `None`, the error recorded, if
+/// the request is neither.
+pub fn accept_with_ret_code<Rq: Message>(
+    request: &mut MessageBuffer,
+    reply_buffer: &mut MessageBuffer,
+) -> Option<(Accepted, kern_return_t)> {
+    let head = *request.header();
+    let code_only =
+        head.msgh_bits & sys::MACH_MSGH_BITS_COMPLEX == 0 && head.msgh_size as usize == REPLY_ERROR_SIZE;
+    if !code_only {
+        return accept_routine::<Rq>(request, reply_buffer).map(|accepted| (accepted, sys::KERN_SUCCESS));
+    }
+    if !request.take_proof() {
+        failed(request, reply_buffer, Error::MIG_BAD_ARGUMENTS);
+        return None;
+    }
+    let trailer = trailer_of::<Rq>(request);
+    let Some(code) = crate::message::read_u32(request.bytes(), REPLY_ERROR_SIZE - 4) else {
+        failed(request, reply_buffer, Error::MIG_BAD_ARGUMENTS);
+        return None;
+    };
+    // The arguments the code stands in for: a zeroed request of the routine's maximum
+    // size (every count 0, every descriptor null), with the received header.
+    let mut zero = MessageBuffer::with_capacity(size_of::<Rq>());
+    *zero.header_mut() = mach_msg_header_t {
+        msgh_size: size_of::<Rq>() as u32,
+        ..head
+    };
+    let accepted = Accepted {
+        shape: Shape::FULL,
+        trailer,
+        zero: Some(zero),
+    };
+    Some((accepted, code as kern_return_t))
 }
 
 /// Builds a routine's reply for a deferred answer: what `write` writes, in a buffer of
@@ -409,13 +570,12 @@ fn simple_routine_body<Rq: Message>(
     reply_buffer: &mut MessageBuffer,
     handler: impl FnOnce(&mut Reader<'_>, &Trailer) -> Result<()>,
 ) {
-    let result = accept::<Rq>(request)
-        .and_then(|(shape, trailer)| guarded(|| handler(&mut request.reader(shape), &trailer)));
-    match result {
-        Ok(()) => success_reply(reply_buffer),
-        // A peer may send a simpleroutine with a reply right: not kept either.
-        Err(error) => failed(request, reply_buffer, error),
-    }
+    let Some(mut accepted) = accept_routine::<Rq>(request, reply_buffer) else {
+        return;
+    };
+    let (mut reader, trailer) = accepted.reader(request);
+    let result = guarded(|| handler(&mut reader, trailer));
+    finish_simple(request, reply_buffer, result);
 }
 
 /// Runs the server side of `Rq` on a request in its span (feature `tracing`), which
@@ -445,32 +605,12 @@ pub fn simple_routine_with_ret_code<Rq: Message>(
     handler: impl FnOnce(&mut Reader<'_>, &Trailer, kern_return_t) -> Result<()>,
 ) {
     traced::<Rq>(request, reply_buffer, |request, reply_buffer| {
-        let head = *request.header();
-        let code_only =
-            head.msgh_bits & sys::MACH_MSGH_BITS_COMPLEX == 0 && head.msgh_size as usize == REPLY_ERROR_SIZE;
-        if !code_only {
-            return simple_routine_body::<Rq>(request, reply_buffer, |reader, trailer| {
-                handler(reader, trailer, sys::KERN_SUCCESS)
-            });
-        }
-        if !request.take_proof() {
-            return failed(request, reply_buffer, Error::MIG_BAD_ARGUMENTS);
-        }
-        let trailer = trailer_of::<Rq>(request);
-        let Some(code) = crate::message::read_u32(request.bytes(), REPLY_ERROR_SIZE - 4) else {
-            return failed(request, reply_buffer, Error::MIG_BAD_ARGUMENTS);
+        let Some((mut accepted, code)) = accept_with_ret_code::<Rq>(request, reply_buffer) else {
+            return;
         };
-        // The arguments the code stands in for: a zeroed request of the routine's maximum
-        // size (every count 0, every descriptor null), with the received header.
-        let mut zero = MessageBuffer::with_capacity(size_of::<Rq>());
-        *zero.header_mut() = mach_msg_header_t {
-            msgh_size: size_of::<Rq>() as u32,
-            ..head
-        };
-        match guarded(|| handler(&mut zero.reader(Shape::FULL), &trailer, code as kern_return_t)) {
-            Ok(()) => success_reply(reply_buffer),
-            Err(error) => failed(request, reply_buffer, error),
-        }
+        let (mut reader, trailer) = accepted.reader(request);
+        let result = guarded(|| handler(&mut reader, trailer, code));
+        finish_simple(request, reply_buffer, result);
     })
 }
 
@@ -642,6 +782,14 @@ fn handle<D: Demux>(
     keep_timed_out: bool,
 ) -> bool {
     demux.demux(request, reply);
+    reply_to(request, reply, keep_timed_out)
+}
+
+/// What a loop does once a request is dispatched (see [`serve_one`]): releases a failed
+/// request's resources, and sends the reply, if there is one; returns whether a
+/// timed-out reply was kept (see [`serve_received`]).
+#[inline(always)]
+pub(crate) fn reply_to(request: &mut MessageBuffer, reply: &mut MessageBuffer, keep_timed_out: bool) -> bool {
     let code = ret_code(reply);
     if code == Error::MIG_NO_REPLY.code() {
         return false;

@@ -253,6 +253,10 @@ pub struct Slots<'a> {
     _buffer: PhantomData<&'a mut [u8]>,
 }
 
+// SAFETY: `Slots` stands for the `&'a mut [u8]` it was made from (see `new`), which may
+// move to another thread; it reads and writes nothing itself.
+unsafe impl Send for Slots<'_> {}
+
 impl<'a> Slots<'a> {
     /// The slots of a reply of `bytes`, a buffer large enough for its maximum layout,
     /// initialized (a `MessageBuffer` is zeroed when made), and borrowed for `'a`.
@@ -310,6 +314,13 @@ pub struct OutArray<'a, T: Pod> {
     capacity: usize,
     _slot: PhantomData<(&'a mut [u8], T)>,
 }
+
+// SAFETY: an `OutArray` is a unique borrow of its slot of the reply buffer (as
+// `&'a mut [u8]`) holding plain-data `T`s: it may move to another thread (an async
+// handler's future does), and a shared `&OutArray` only reads those bytes.
+unsafe impl<T: Pod + Send> Send for OutArray<'_, T> {}
+// SAFETY: as above; `&self` methods only read.
+unsafe impl<T: Pod + Sync> Sync for OutArray<'_, T> {}
 
 impl<T: Pod> OutArray<'_, T> {
     /// The most elements the array takes: its maximum in the definition.

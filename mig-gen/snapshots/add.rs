@@ -215,6 +215,59 @@ pub mod add {
         __mig::types::int) -> __mig::Result < () > { unsafe { __mig::post_async:: <
         note::Request > (| __writer | { __writer.put(24, __mig::NDR); __writer.put(32,
         value); }, server, 19, note::ID, 0, 0, __mig::sys::MACH_PORT_NULL, 0,). await } }
+        #[doc =
+        " The server of subsystem `add` with `async` handlers (feature `tokio`): one method per routine, as in [`Server`], returning a `Send` future. Serve it with [`AsyncService`] and `mig::serve_async_concurrent`, which runs each request's handler in a task of its own, or await [`dispatch_async`] from your own loop."]
+        pub trait AsyncServer : ::core::marker::Send + ::core::marker::Sync { #[doc =
+        " Handles routine `add2` (msgh_id 100). `Ok` sends the reply; `Err` sends a `mig_reply_error_t` carrying the code, except `Error::NO_REPLY`, which sends nothing and releases the reply right (the client gets `MIG_SERVER_DIED`): only a handler that takes the reply port (`sreplyport`) can answer later.\n\nIn Rust types: `async fn add2(&self, server: mach_port_t, a: i32, b: i32) -> mig::Result<i32>`. Implement it as an `async fn`; its future must be `Send`, and may borrow the arguments, which live as long as it."]
+        fn add2(& self, server : __mig::types::mach_port_t, a : __mig::types::int, b :
+        __mig::types::int) -> impl ::core::future::Future < Output = __mig::Result <
+        __mig::types::int >> + ::core::marker::Send; #[doc =
+        " Handles simpleroutine `note` (msgh_id 101); no reply is sent. An error releases the request.\n\nIn Rust types: `async fn note(&self, server: mach_port_t, value: i32) -> mig::Result<()>`. Implement it as an `async fn`; its future must be `Send`, and may borrow the arguments, which live as long as it."]
+        fn note(& self, server : __mig::types::mach_port_t, value : __mig::types::int) ->
+        impl ::core::future::Future < Output = __mig::Result < () >> +
+        ::core::marker::Send; } #[doc =
+        r" [`dispatch`] for an [`AsyncServer`]: the same checks, reply and error"] #[doc
+        = r" handling, with the handler's future awaited (a panic in it answered with"]
+        #[doc =
+        r" `KERN_FAILURE`). Resolves to `false` when the msgh_id is not one of this"]
+        #[doc =
+        r" subsystem's; the reply then carries `MIG_BAD_ID`. Dropping the future before"]
+        #[doc =
+        r" it resolves leaves the request naming what the handler has not taken, for"]
+        #[doc = r" the caller to release (`mig::serve_async_concurrent` does)."] pub
+        async fn dispatch_async < S : AsyncServer + ? ::core::marker::Sized > (server : &
+        S, request : & mut __mig::MessageBuffer, reply : & mut __mig::MessageBuffer,) ->
+        bool { async fn add2 < S : AsyncServer + ? ::core::marker::Sized > (server : & S,
+        request : & mut __mig::MessageBuffer, reply : & mut __mig::MessageBuffer,) { let
+        __mig::Some(mut __accepted) = __mig::accept_routine:: < add2::Request > (request,
+        reply) else { return }; let __result = { let (mut __reader, __trailer) =
+        __accepted.reader(request); let __reader = & mut __reader;
+        __mig::guarded_async(async move { let __reader = & * __reader; server
+        .add2(__reader.header().msgh_local_port, __reader.get:: < __mig::types::int >
+        (32, 0), __reader.get:: < __mig::types::int > (36, 0)). await }). await };
+        __mig::finish_routine:: < add2::Reply, _ > (request, reply, __result, | c,
+        __writer | { __writer.put(24, __mig::NDR); __writer.put(32, 0i32); __writer
+        .put(36, c); __mig::Ok(()) }); } async fn note < S : AsyncServer + ?
+        ::core::marker::Sized > (server : & S, request : & mut __mig::MessageBuffer,
+        reply : & mut __mig::MessageBuffer,) { let __mig::Some(mut __accepted) =
+        __mig::accept_routine:: < note::Request > (request, reply) else { return }; let
+        __result = { let (mut __reader, __trailer) = __accepted.reader(request); let
+        __reader = & mut __reader; __mig::guarded_async(async move { let __reader = & *
+        __reader; server.note(__reader.header().msgh_local_port, __reader.get:: <
+        __mig::types::int > (32, 0)). await }). await }; __mig::finish_simple(request,
+        reply, __result); } __mig::prepare_reply(request, reply); match request.header()
+        .msgh_id { 100 => add2(server, request, reply). await, 101 => note(server,
+        request, reply). await, _ => return false, } true } #[doc =
+        r" An [`AsyncServer`] ready for `mig::serve_async_concurrent`:"] #[doc =
+        r" `mig::serve_async_concurrent(&readiness, Arc::new(AsyncService(my_server)), 64, shutdown)`."]
+        #[derive(::core::fmt::Debug, ::core::default::Default)] pub struct AsyncService <
+        S > (pub S); #[automatically_derived] unsafe impl < S : AsyncServer >
+        __mig::AsyncDemux for AsyncService < S > { const BASE : i32 = BASE; const END :
+        i32 = END; const MAX_REQUEST_SIZE : usize = MAX_REQUEST_SIZE; const
+        MAX_REPLY_SIZE : usize = MAX_REPLY_SIZE; fn demux < 'a > (& 'a self, request : &
+        'a mut __mig::MessageBuffer, reply : & 'a mut __mig::MessageBuffer,) -> impl
+        ::core::future::Future < Output = bool > + ::core::marker::Send + 'a {
+        dispatch_async(& self.0, request, reply) } }
     }
     /// A client of subsystem `add`: the port its requests go to, and one method per routine that calls the routine's function with it. `P` names a send right (`mig::SendPort`): an owned `mig::SendRight` (the default, released with the client), a `&SendRight` or an `Arc<SendRight>` (the right outlives the client), or a `mig::BorrowedName`, a bare name whose right the caller keeps alive. With mig's `tokio` feature each method has an `.await`able form, `…_async`, which calls the routine's `_async` function.
     #[derive(Clone, Copy, Debug)]

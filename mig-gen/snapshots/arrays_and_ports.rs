@@ -225,7 +225,55 @@ pub mod bulk {
         __mig::SendRight::from_raw(__reader.take_port(44).name) }; let __reader = & *
         __reader; let __result = swap::Output { data : __take_data, back : __take_back };
         __reader.copy_into(72, 0, __reader.get:: < u32 > (68, 0), w2);
-        __mig::Ok(__result) },). await } }
+        __mig::Ok(__result) },). await } } #[doc =
+        " The server of subsystem `bulk` with `async` handlers (feature `tokio`): one method per routine, as in [`Server`], returning a `Send` future. Serve it with [`AsyncService`] and `mig::serve_async_concurrent`, which runs each request's handler in a task of its own, or await [`dispatch_async`] from your own loop."]
+        pub trait AsyncServer : ::core::marker::Send + ::core::marker::Sync { #[doc =
+        " Handles routine `swap` (msgh_id 200). `Ok` sends the reply; `Err` sends a `mig_reply_error_t` carrying the code, except `Error::NO_REPLY`, which sends nothing and releases the reply right (the client gets `MIG_SERVER_DIED`): only a handler that takes the reply port (`sreplyport`) can answer later. The handler writes `w2` into the reply where it is sent from (up to the array's maximum); an `Err` sends none of it.\n\nIn Rust types: `async fn swap(&self, server: mach_port_t, w: &[i32], right: mig::SendRight, w2: &mut mig::OutArray<'_, i32>) -> mig::Result<swap::ServerOutput>`. Implement it as an `async fn`; its future must be `Send`, and may borrow the arguments, which live as long as it."]
+        fn swap(& self, server : __mig::types::mach_port_t, w : & [__mig::types::int],
+        right : __mig::SendRight, w2 : & mut __mig::OutArray < '_, __mig::types::int >)
+        -> impl ::core::future::Future < Output = __mig::Result < swap::ServerOutput >> +
+        ::core::marker::Send; } #[doc =
+        r" [`dispatch`] for an [`AsyncServer`]: the same checks, reply and error"] #[doc
+        = r" handling, with the handler's future awaited (a panic in it answered with"]
+        #[doc =
+        r" `KERN_FAILURE`). Resolves to `false` when the msgh_id is not one of this"]
+        #[doc =
+        r" subsystem's; the reply then carries `MIG_BAD_ID`. Dropping the future before"]
+        #[doc =
+        r" it resolves leaves the request naming what the handler has not taken, for"]
+        #[doc = r" the caller to release (`mig::serve_async_concurrent` does)."] pub
+        async fn dispatch_async < S : AsyncServer + ? ::core::marker::Sized > (server : &
+        S, request : & mut __mig::MessageBuffer, reply : & mut __mig::MessageBuffer,) ->
+        bool { async fn swap < S : AsyncServer + ? ::core::marker::Sized > (server : & S,
+        request : & mut __mig::MessageBuffer, reply : & mut __mig::MessageBuffer,) { let
+        __mig::Some(mut __accepted) = __mig::accept_routine:: < swap::Request > (request,
+        reply) else { return }; let __result = { let (mut __reader, __trailer, mut
+        __slots) = __accepted.with_slots:: < swap::Reply > (request, reply); let
+        (__reader, __slots) = (& mut __reader, & mut __slots); __mig::guarded_async(async
+        move { let __take_right = unsafe { __mig::SendRight::from_raw(__reader
+        .take_port(28).name) }; let __reader = & * __reader; let mut __out_w2 = __slots
+        .array:: < __mig::types::int > (72, 16); let __value = server.swap(__reader
+        .header().msgh_local_port, & * __reader.slice:: < __mig::types::int > (52, 0,
+        __reader.get:: < u32 > (48, 0), 16), __take_right, & mut __out_w2). await ?;
+        __mig::Ok((__value, __out_w2.count())) }). await }; __mig::finish_routine:: <
+        swap::Reply, _ > (request, reply, __result, | (swap::ServerOutput { data, back },
+        __count_w2), __writer | { let __wire_data = data.into_wire() ?; __writer.put(24,
+        __mig::body(2)); __writer.put(28, __wire_data.1); __writer.put(44,
+        __mig::port(back, 20)); __writer.put(56, __mig::NDR); __writer.put(64,
+        __wire_data.0); __writer.put(68, __count_w2); unsafe { __writer
+        .elements_in_place:: < __mig::types::int > (72, 16, __count_w2) }; __mig::Ok(())
+        }); } __mig::prepare_reply(request, reply); match request.header().msgh_id { 200
+        => swap(server, request, reply). await, _ => return false, } true } #[doc =
+        r" An [`AsyncServer`] ready for `mig::serve_async_concurrent`:"] #[doc =
+        r" `mig::serve_async_concurrent(&readiness, Arc::new(AsyncService(my_server)), 64, shutdown)`."]
+        #[derive(::core::fmt::Debug, ::core::default::Default)] pub struct AsyncService <
+        S > (pub S); #[automatically_derived] unsafe impl < S : AsyncServer >
+        __mig::AsyncDemux for AsyncService < S > { const BASE : i32 = BASE; const END :
+        i32 = END; const MAX_REQUEST_SIZE : usize = MAX_REQUEST_SIZE; const
+        MAX_REPLY_SIZE : usize = MAX_REPLY_SIZE; fn demux < 'a > (& 'a self, request : &
+        'a mut __mig::MessageBuffer, reply : & 'a mut __mig::MessageBuffer,) -> impl
+        ::core::future::Future < Output = bool > + ::core::marker::Send + 'a {
+        dispatch_async(& self.0, request, reply) } }
     }
     /// A client of subsystem `bulk`: the port its requests go to, and one method per routine that calls the routine's function with it. `P` names a send right (`mig::SendPort`): an owned `mig::SendRight` (the default, released with the client), a `&SendRight` or an `Arc<SendRight>` (the right outlives the client), or a `mig::BorrowedName`, a bare name whose right the caller keeps alive. With mig's `tokio` feature each method has an `.await`able form, `…_async`, which calls the routine's `_async` function.
     #[derive(Clone, Copy, Debug)]

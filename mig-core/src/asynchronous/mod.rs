@@ -1,5 +1,6 @@
 //! Mach IPC on tokio (the `tokio` feature): [`serve_async`] serves the ports of a
-//! [`Readiness`] from a task, and every generated client stub has an `_async` form that
+//! [`Readiness`] from a task, [`serve_async_concurrent`] serves them with `async`
+//! handlers running concurrently ([`AsyncDemux`]), and every generated client stub has an `_async` form that
 //! awaits its reply (through [`call_async`](crate::__private::call_async)).
 //!
 //! Both wait on a [`Readiness`] descriptor with tokio's `AsyncFd` and follow its
@@ -17,10 +18,14 @@
 //! `enable_all`).
 
 mod client;
+mod concurrent;
 mod reply_pool;
 mod server;
 
+use std::future::Future;
 use std::os::fd::{AsFd, AsRawFd, BorrowedFd, RawFd};
+use std::pin::pin;
+use std::task::Poll;
 use std::time::Duration;
 
 use tokio::io::Interest;
@@ -30,6 +35,7 @@ use crate::error::{Error, Result};
 use crate::readiness::Readiness;
 
 pub use client::{call_async, post_async, send_ret_code_async};
+pub use concurrent::{AsyncDemux, serve_async_concurrent};
 pub use reply_pool::{CAPACITY as REPLY_POOL_CAPACITY, pooled_reply_ports, release_pooled_reply_ports};
 pub use server::serve_async;
 
@@ -67,4 +73,18 @@ async fn ready<'a, T: AsRawFd>(
 /// doubling, at most 16 ms.
 fn backoff(attempt: u32) -> Duration {
     Duration::from_millis(1 << attempt.min(4))
+}
+
+/// `future`'s output, or `None` if polling it panicked (what it held is dropped as it
+/// unwinds, the rest of it when this future returns).
+pub(crate) async fn contained<T>(future: impl Future<Output = T>) -> Option<T> {
+    let mut future = pin!(future);
+    std::future::poll_fn(|cx| {
+        match std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| future.as_mut().poll(cx))) {
+            Ok(Poll::Ready(value)) => Poll::Ready(Some(value)),
+            Ok(Poll::Pending) => Poll::Pending,
+            Err(_) => Poll::Ready(None),
+        }
+    })
+    .await
 }

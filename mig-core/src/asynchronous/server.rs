@@ -15,10 +15,10 @@ use crate::server::{Demux, Receipt, Served, receipt, release_unsent, resend_repl
 use crate::sys;
 
 /// Requests served between two yields to the runtime, so a busy server shares its thread.
-const BATCH: usize = 64;
+pub(super) const BATCH: usize = 64;
 
 /// How long a reply to a full queue is tried again before it is given up (released).
-const REPLY_PATIENCE: Duration = Duration::from_secs(2);
+pub(super) const REPLY_PATIENCE: Duration = Duration::from_secs(2);
 
 /// Serves every port in `readiness`'s set with `demux`, from the current task, until
 /// `shutdown` completes (or the set is destroyed): tokio's [`serve_until`](crate::serve_until).

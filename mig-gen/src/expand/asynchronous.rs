@@ -3,7 +3,7 @@
 //! and awaited. Everything else (the arguments, what is written into the request, how
 //! the reply is read) is the blocking stub's, token for token, so the two cannot drift.
 //!
-//! The stubs are emitted inside `__mig::async_stubs! { ... }`, a macro of the runtime
+//! The stubs, and the server side's `async` items (`server::async_items`), are emitted inside `__mig::async_stubs! { ... }`, a macro of the runtime
 //! crate that expands to them only when its `tokio` feature is on: the macro cannot see
 //! the user's features, and the generated tokens are the same either way.
 
@@ -97,7 +97,8 @@ fn is_private(out: &TokenStream) -> bool {
     }
 }
 
-/// The stubs' `async` forms, behind the runtime's feature switch.
+/// The stubs' `async` forms and the server side's (`server::async_items`), behind the
+/// runtime's feature switch.
 pub fn stubs(paths: &Paths, stubs: Vec<TokenStream>) -> TokenStream {
     if stubs.is_empty() {
         return TokenStream::new();

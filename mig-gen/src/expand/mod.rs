@@ -2,7 +2,9 @@
 //!
 //! One module per subsystem holds, in order: the `type` aliases, the subsystem's bounds,
 //! one module per routine with its wire structs and their layout assertions, the client
-//! functions, the `Client` handle, the `Server` trait, `dispatch` and `Service`, and the `ROUTINES` table.
+//! functions (and, behind the runtime's `async_stubs!`, their `_async` forms with the
+//! `AsyncServer` trait, `dispatch_async` and `AsyncService`), the `Client` handle, the
+//! `Server` trait, `dispatch` and `Service`, and the `ROUTINES` table.
 //! Repeated logic lives in the runtime (`mig::__private`), not in the expansion, and
 //! the expansion names the runtime through one `use` of it per module
 //! (`use ::mig::__private as __mig;`): `__mig::Name`, not a path of six tokens.
@@ -80,14 +82,15 @@ pub fn subsystem(
         &stubs.iter().map(|(_, stub)| stub.clone()).collect::<Vec<_>>(),
         &async_stubs,
     );
-    let async_clients = asynchronous::stubs(
-        &paths,
-        stubs
-            .iter()
-            .zip(async_stubs)
-            .map(|((r, _), stub)| names::located_fn(stub, r))
-            .collect(),
-    );
+    let mut async_items: Vec<TokenStream> = stubs
+        .iter()
+        .zip(async_stubs)
+        .map(|((r, _), stub)| names::located_fn(stub, r))
+        .collect();
+    if complete {
+        async_items.push(server::async_items(&paths, model, layout));
+    }
+    let async_clients = asynchronous::stubs(&paths, async_items);
     let clients = stubs.into_iter().map(|(r, stub)| names::located_fn(stub, r));
     let server = complete.then(|| server::items(&paths, model, layout));
     let table = structs::table(&paths, model, layout);

@@ -16,11 +16,14 @@ use crate::model::{Arg, Role, Routine, Subsystem, Translation, UserPath};
 
 pub fn items(paths: &Paths, model: &Subsystem, layout: &SubsystemLayout) -> TokenStream {
     let krate = &paths.krate;
-    let methods = model.routines.iter().map(|r| method(paths, r, &model.rust_names));
+    let methods = model
+        .routines
+        .iter()
+        .map(|r| method(paths, r, &model.rust_names, false));
     let mut routines = TokenStream::new();
     let mut arms = TokenStream::new();
     for (r, l) in model.routines.iter().zip(&layout.routines) {
-        let (function, arm) = routine_fn(paths, r, l);
+        let (function, arm) = routine_fn(paths, r, l, false);
         routines.extend(function);
         arms.extend(arm);
     }
@@ -106,6 +109,92 @@ pub fn items(paths: &Paths, model: &Subsystem, layout: &SubsystemLayout) -> Toke
 
             fn demux(&self, request: &mut #krate::MessageBuffer, reply: &mut #krate::MessageBuffer) -> bool {
                 dispatch(&self.0, request, reply)
+            }
+        }
+    }
+}
+
+/// The server side's `async` form (with the `tokio` feature, inside the runtime's
+/// `async_stubs!`): the `AsyncServer` trait, `dispatch_async` and `AsyncService`, from the
+/// same argument rules as `dispatch`.
+pub fn async_items(paths: &Paths, model: &Subsystem, layout: &SubsystemLayout) -> TokenStream {
+    let krate = &paths.krate;
+    let methods = model
+        .routines
+        .iter()
+        .map(|r| method(paths, r, &model.rust_names, true));
+    let mut routines = TokenStream::new();
+    let mut arms = TokenStream::new();
+    for (r, l) in model.routines.iter().zip(&layout.routines) {
+        let (function, arm) = routine_fn(paths, r, l, true);
+        routines.extend(function);
+        arms.extend(arm);
+    }
+    let trait_doc = format!(
+        "The server of subsystem `{}` with `async` handlers (feature `tokio`): one method per \
+         routine, as in [`Server`], returning a `Send` future. Serve it with [`AsyncService`] \
+         and `mig::serve_async_concurrent`, which runs each request's handler in a task of \
+         its own, or await [`dispatch_async`] from your own loop.",
+        model.name
+    );
+    let trait_doc = super::names::doc(&trait_doc);
+    let body = if model.routines.is_empty() {
+        quote! {
+            let _ = server;
+            false
+        }
+    } else {
+        quote! {
+            match request.header().msgh_id {
+                #arms
+                _ => return false,
+            }
+            true
+        }
+    };
+    quote! {
+        #trait_doc
+        pub trait AsyncServer: ::core::marker::Send + ::core::marker::Sync {
+            #(#methods)*
+        }
+
+        /// [`dispatch`] for an [`AsyncServer`]: the same checks, reply and error
+        /// handling, with the handler's future awaited (a panic in it answered with
+        /// `KERN_FAILURE`). Resolves to `false` when the msgh_id is not one of this
+        /// subsystem's; the reply then carries `MIG_BAD_ID`. Dropping the future before
+        /// it resolves leaves the request naming what the handler has not taken, for
+        /// the caller to release (`mig::serve_async_concurrent` does).
+        pub async fn dispatch_async<S: AsyncServer + ?::core::marker::Sized>(
+            server: &S,
+            request: &mut #krate::MessageBuffer,
+            reply: &mut #krate::MessageBuffer,
+        ) -> bool {
+            #routines
+            #krate::prepare_reply(request, reply);
+            #body
+        }
+
+        /// An [`AsyncServer`] ready for `mig::serve_async_concurrent`:
+        /// `mig::serve_async_concurrent(&readiness, Arc::new(AsyncService(my_server)), 64, shutdown)`.
+        #[derive(::core::fmt::Debug, ::core::default::Default)]
+        pub struct AsyncService<S>(pub S);
+
+        #[automatically_derived]
+        // SAFETY: `dispatch_async` writes into the reply only messages it built from what
+        // the handler returned, whose types own every right and region they carry, and
+        // clears in the request each right and region it hands the handler.
+        unsafe impl<S: AsyncServer> #krate::AsyncDemux for AsyncService<S> {
+            const BASE: i32 = BASE;
+            const END: i32 = END;
+            const MAX_REQUEST_SIZE: usize = MAX_REQUEST_SIZE;
+            const MAX_REPLY_SIZE: usize = MAX_REPLY_SIZE;
+
+            fn demux<'a>(
+                &'a self,
+                request: &'a mut #krate::MessageBuffer,
+                reply: &'a mut #krate::MessageBuffer,
+            ) -> impl ::core::future::Future<Output = bool> + ::core::marker::Send + 'a {
+                dispatch_async(&self.0, request, reply)
             }
         }
     }
@@ -282,6 +371,7 @@ fn method(
     paths: &Paths,
     routine: &Routine,
     rust_names: &std::collections::BTreeMap<String, String>,
+    asynchronous: bool,
 ) -> TokenStream {
     let krate = &paths.krate;
     let name = ident(&routine.server_fn);
@@ -331,16 +421,28 @@ fn method(
     }
     // The signature with every MIG type name spelled as the Rust it stands for.
     let params: Vec<TokenStream> = params.collect();
+    let asyncness = asynchronous.then(|| quote!(async));
     let signature = super::names::rust_signature(
-        quote!(fn #name(&self, #(#params),*) -> #krate::Result<#returns>),
+        quote!(#asyncness fn #name(&self, #(#params),*) -> #krate::Result<#returns>),
         rust_names,
     );
     doc.push_str(&format!("\n\nIn Rust types: `{signature}`."));
+    if asynchronous {
+        doc.push_str(
+            " Implement it as an `async fn`; its future must be `Send`, and may borrow the \
+             arguments, which live as long as it.",
+        );
+    }
     let doc = docs_with(&routine.docs, &doc);
+    let returns = if asynchronous {
+        quote!(impl ::core::future::Future<Output = #krate::Result<#returns>> + ::core::marker::Send)
+    } else {
+        quote!(#krate::Result<#returns>)
+    };
     // At the routine: rustc's errors about a handler (wrong arguments, missing) show it.
     let method = quote! {
         #doc
-        fn #name(&self, #(#params),*) -> #krate::Result<#returns>;
+        fn #name(&self, #(#params),*) -> #returns;
     };
     super::names::located_fn(method, routine)
 }
@@ -365,11 +467,28 @@ fn forward(paths: &Paths, routine: &Routine) -> TokenStream {
 /// that result again for each closure when it builds incrementally, so one `dispatch`
 /// holding every routine's closures cost a large subsystem's crate a quadratic share
 /// of each rebuild.
-fn routine_fn(paths: &Paths, routine: &Routine, layout: &RoutineLayout) -> (TokenStream, TokenStream) {
+fn routine_fn(
+    paths: &Paths,
+    routine: &Routine,
+    layout: &RoutineLayout,
+    asynchronous: bool,
+) -> (TokenStream, TokenStream) {
     let krate = &paths.krate;
     let name = ident(&routine.name);
     let id = lit_i32(routine.id);
-    let body = arm(paths, routine, layout);
+    let body = arm(paths, routine, layout, asynchronous);
+    if asynchronous {
+        let function = quote! {
+            async fn #name<S: AsyncServer + ?::core::marker::Sized>(
+                server: &S,
+                request: &mut #krate::MessageBuffer,
+                reply: &mut #krate::MessageBuffer,
+            ) {
+                #body
+            }
+        };
+        return (function, quote!(#id => #name(server, request, reply).await,));
+    }
     let function = quote! {
         fn #name<S: Server + ?::core::marker::Sized>(
             server: &S,
@@ -385,8 +504,10 @@ fn routine_fn(paths: &Paths, routine: &Routine, layout: &RoutineLayout) -> (Toke
 /// The body of one routine's function in `dispatch`: the handler's arguments are taken from
 /// the request where they lie (rights and regions first, each cleared in the buffer as it
 /// gets its owner; then values, arrays and strings, borrowed), and the reply is written
-/// straight into the reply buffer.
-fn arm(paths: &Paths, routine: &Routine, layout: &RoutineLayout) -> TokenStream {
+/// straight into the reply buffer. `asynchronous`: the body of the routine's `async fn` in
+/// `dispatch_async`, from the same arguments: the runtime's check part, the handler's
+/// future awaited (its panic contained), then the runtime's finish part.
+fn arm(paths: &Paths, routine: &Routine, layout: &RoutineLayout, asynchronous: bool) -> TokenStream {
     let krate = &paths.krate;
     let module = ident(&routine.name);
     let method = ident(&routine.server_fn);
@@ -517,11 +638,12 @@ fn arm(paths: &Paths, routine: &Routine, layout: &RoutineLayout) -> TokenStream 
             }
         })
         .collect();
+    let awaited = asynchronous.then(|| quote!(.await));
     let call = if written.is_empty() {
-        quote!(server.#method(#(#params),*))
+        quote!(server.#method(#(#params),*) #awaited)
     } else {
         quote! {
-            let __value = server.#method(#(#params),*)?;
+            let __value = server.#method(#(#params),*) #awaited?;
             #krate::Ok((__value, #(#counts),*))
         }
     };
@@ -532,6 +654,9 @@ fn arm(paths: &Paths, routine: &Routine, layout: &RoutineLayout) -> TokenStream 
         #slots
         #call
     };
+    if asynchronous {
+        return async_arm(paths, routine, layout, &call, !written.is_empty());
+    }
     if routine.server_reply_port().is_some() {
         // The handler answers when it likes, through `#module::reply`.
         return quote! {
@@ -564,6 +689,23 @@ fn arm(paths: &Paths, routine: &Routine, layout: &RoutineLayout) -> TokenStream 
         quote!(__slots)
     };
     let handler = quote!(|#reader, __trailer, #slots| { #call });
+    let reply_of = reply_of(paths, routine, layout);
+    quote! {
+        #krate::routine::<#module::Request, #module::Reply, _>(
+            request,
+            reply,
+            #handler,
+            #reply_of,
+        )
+    }
+}
+
+/// The closure that writes a routine's reply from its handler's output (and the counts
+/// of the `out` arrays it wrote).
+fn reply_of(paths: &Paths, routine: &Routine, layout: &RoutineLayout) -> TokenStream {
+    let krate = &paths.krate;
+    let module = ident(&routine.name);
+    let written = written_arrays(routine);
     let outs = server_values(routine);
     let names = outs.iter().map(|a| ident(&a.name));
     let pattern = match outs.as_slice() {
@@ -584,16 +726,74 @@ fn arm(paths: &Paths, routine: &Routine, layout: &RoutineLayout) -> TokenStream 
     let reply_layout = layout.reply.as_ref().expect("a routine has a reply");
     let (prelude, writes) = reply_writes(paths, routine, reply_layout, Scope::Subsystem, true);
     quote! {
-        #krate::routine::<#module::Request, #module::Reply, _>(
-            request,
-            reply,
-            #handler,
-            |#pattern, __writer| {
-                #prelude
-                #writes
-                #krate::Ok(())
-            },
-        )
+        |#pattern, __writer| {
+            #prelude
+            #writes
+            #krate::Ok(())
+        }
+    }
+}
+
+/// The body of a routine's `async fn` in `dispatch_async`: the runtime's check part of
+/// its kind, the handler's arguments taken as `dispatch` takes them (`call`, the same
+/// tokens, awaiting the handler) in a future whose panic is contained, and the runtime's
+/// finish part. The future borrows the request and reply buffers for the arguments it
+/// hands the handler (strings, arrays, `OutArray`s); they outlive it.
+fn async_arm(
+    paths: &Paths,
+    routine: &Routine,
+    layout: &RoutineLayout,
+    call: &TokenStream,
+    slots: bool,
+) -> TokenStream {
+    let krate = &paths.krate;
+    let module = ident(&routine.name);
+    let handled = quote!(#krate::guarded_async(async move { #call }).await);
+    let read = quote! {
+        let (mut __reader, __trailer) = __accepted.reader(request);
+        let __reader = &mut __reader;
+    };
+    if routine.server_reply_port().is_some() {
+        return quote! {
+            let #krate::Some((mut __accepted, __reply_port)) =
+                #krate::accept_deferred::<#module::Request>(request, reply) else { return };
+            let __result = { #read #handled };
+            #krate::finish_deferred(reply, __result);
+        };
+    }
+    if crate::layout::left_out_ret_code(routine).is_some() {
+        return quote! {
+            let #krate::Some((mut __accepted, __ret_code)) =
+                #krate::accept_with_ret_code::<#module::Request>(request, reply) else { return };
+            let __result = { #read #handled };
+            #krate::finish_simple(request, reply, __result);
+        };
+    }
+    let accept = quote! {
+        let #krate::Some(mut __accepted) =
+            #krate::accept_routine::<#module::Request>(request, reply) else { return };
+    };
+    if routine.simple {
+        return quote! {
+            #accept
+            let __result = { #read #handled };
+            #krate::finish_simple(request, reply, __result);
+        };
+    }
+    let read = if slots {
+        quote! {
+            let (mut __reader, __trailer, mut __slots) =
+                __accepted.with_slots::<#module::Reply>(request, reply);
+            let (__reader, __slots) = (&mut __reader, &mut __slots);
+        }
+    } else {
+        read
+    };
+    let reply_of = reply_of(paths, routine, layout);
+    quote! {
+        #accept
+        let __result = { #read #handled };
+        #krate::finish_routine::<#module::Reply, _>(request, reply, __result, #reply_of);
     }
 }
 
