@@ -11,6 +11,7 @@ use std::str::FromStr;
 use proc_macro2::{LineColumn, Span, TokenStream};
 use quote::quote;
 
+use crate::AsyncItems;
 use crate::builtin::BUILTIN_FILES;
 use crate::errors::Errors;
 use crate::layout::SubsystemLayout;
@@ -19,14 +20,15 @@ use crate::preprocess::{Defines, FileError, Search};
 use crate::{check, expand, layout, lex, parse, preprocess};
 
 /// The whole pipeline on a MIG text: the generated items, or the errors.
-pub fn expand_definition(krate: TokenStream, body: TokenStream) -> TokenStream {
+pub fn expand_definition(krate: TokenStream, body: TokenStream, async_items: AsyncItems) -> TokenStream {
     let mut cx = Errors::new();
     let (checked, files) = front(body, &mut cx);
     // The fallback (as serde's and thiserror's derives emit one): beside the errors, the
     // module with what did check, so code using it is still checked against it and
     // rustc adds no error about the parts that failed (see `expand::subsystem`).
     let complete = cx.is_empty();
-    let module = checked.map(|(model, layout)| expand::subsystem(krate, &model, &layout, complete));
+    let module =
+        checked.map(|(model, layout)| expand::subsystem(krate, &model, &layout, complete, async_items));
     let errors = cx.to_compile_errors();
     let tracking = track(&files);
     quote!(#errors #module #tracking)
@@ -209,7 +211,7 @@ fn finish(
             .collect());
     }
     Ok(checked
-        .map(|(model, layout)| expand::subsystem(krate, &model, &layout, true))
+        .map(|(model, layout)| expand::subsystem(krate, &model, &layout, true, AsyncItems::Gated))
         .unwrap_or_default())
 }
 
