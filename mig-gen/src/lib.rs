@@ -33,7 +33,7 @@ use std::path::{Path, PathBuf};
 use proc_macro2::TokenStream;
 use quote::quote;
 
-pub use pipeline::{Diagnostic, Expansion};
+pub use pipeline::{AsyncItems, Diagnostic, Expansion};
 
 /// Expands a MIG definition (the body of a `mig!` invocation) into Rust items that name
 /// the runtime through `krate` (the path of the `mig` crate, such as `::mig`). A
@@ -46,21 +46,6 @@ pub fn expand(krate: TokenStream, definition: TokenStream) -> TokenStream {
 /// [`expand`], with the `async` items as `async_items` says.
 pub fn expand_with(krate: TokenStream, definition: TokenStream, async_items: AsyncItems) -> TokenStream {
     pipeline::expand_definition(krate, definition, async_items)
-}
-
-/// Whether an expansion holds the `async` items: each client function's `_async` form,
-/// the `Client` methods' `_async` forms, and the `AsyncServer` trait with its dispatch.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub enum AsyncItems {
-    /// Emitted inside the runtime's `async_stubs! { … }`, which keeps them only when the
-    /// runtime is built with its `tokio` feature: for code that may be compiled against
-    /// either build (what `mig-build` writes, what the `mig` command prints).
-    #[default]
-    Gated,
-    /// Left out: the macro's choice when the runtime it expands for is built without
-    /// `tokio`, where the gate would drop them anyway, after rustc had read them (a
-    /// third of a subsystem's tokens).
-    Omitted,
 }
 
 /// The aliases of every built-in MIG type (`<mach/std_types.defs>` and the other

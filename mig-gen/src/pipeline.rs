@@ -11,13 +11,27 @@ use std::str::FromStr;
 use proc_macro2::{LineColumn, Span, TokenStream};
 use quote::quote;
 
-use crate::AsyncItems;
 use crate::builtin::BUILTIN_FILES;
 use crate::errors::Errors;
 use crate::layout::SubsystemLayout;
 use crate::model::{Subsystem, TypeDef};
 use crate::preprocess::{Defines, FileError, Search};
 use crate::{check, expand, layout, lex, parse, preprocess};
+
+/// Whether an expansion holds the `async` items: each client function's `_async` form,
+/// the `Client` methods' `_async` forms, and the `AsyncServer` trait with its dispatch.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum AsyncItems {
+    /// Emitted inside the runtime's `async_stubs! { … }`, which keeps them only when the
+    /// runtime is built with its `tokio` feature: for code that may be compiled against
+    /// either build (what `mig-build` writes, what the `mig` command prints).
+    #[default]
+    Gated,
+    /// Left out: the macro's choice when the runtime it expands for is built without
+    /// `tokio`, where the gate would drop them anyway, after rustc had read them (a
+    /// third of a subsystem's tokens).
+    Omitted,
+}
 
 /// The whole pipeline on a MIG text: the generated items, or the errors.
 pub fn expand_definition(krate: TokenStream, body: TokenStream, async_items: AsyncItems) -> TokenStream {

@@ -19,7 +19,7 @@ mod server;
 mod structs;
 mod wire;
 
-use crate::AsyncItems;
+use crate::pipeline::AsyncItems;
 use proc_macro2::TokenStream;
 use quote::{quote, quote_spanned};
 
