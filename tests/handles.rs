@@ -236,3 +236,27 @@ fn a_method_of_a_send_once_request_port_uses_the_right_up() {
         assert_eq!(accounting(), before, "the send-once right was used up");
     });
 }
+
+mig::mig! {
+    /// Routines named like the handle's own methods and those of the traits it derives.
+    subsystem shadowing 6200;
+    #include <mach/std_types.defs>
+
+    routine clone(server: mach_port_t; out copies: int);
+    routine new(server: mach_port_t);
+}
+
+/// `client.clone()` is `Clone::clone`, not an RPC: a routine named `clone` gets no method
+/// (its function is still there), nor one named like `Client::new`.
+#[test]
+fn routines_named_like_the_handles_methods_leave_them_alone() {
+    let name = BorrowedName(sys::MACH_PORT_NULL);
+    let client = shadowing::Client::new(name);
+    // What is tested is which `clone` the method call finds, so it is called as written.
+    #[allow(clippy::clone_on_copy)]
+    let copy: shadowing::Client<BorrowedName> = client.clone();
+    assert_eq!(copy.port().0, client.port().0);
+    // The functions are there, and a call to a null port fails as any call does.
+    assert!(shadowing::clone(sys::MACH_PORT_NULL).is_err());
+    assert!(shadowing::new(sys::MACH_PORT_NULL).is_err());
+}

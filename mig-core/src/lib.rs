@@ -62,7 +62,9 @@ pub use wire::OutArray;
 
 /// Not public API: wraps the `_async` client stubs and the `async` server items
 /// (`AsyncServer`, `dispatch_async`, `AsyncService`) of generated code, which exist only
-/// with the `tokio` feature (the macro cannot see the user's features; this crate can).
+/// with the `tokio` feature. The macro emits them only when `mig`'s `tokio` feature is on
+/// (it switches on `mig-macro`'s), but code written to a file by `mig-build` or the `mig`
+/// command holds them whatever the build, and this gate decides.
 #[cfg(feature = "tokio")]
 #[doc(hidden)]
 #[macro_export]

@@ -33,14 +33,19 @@ use std::path::{Path, PathBuf};
 use proc_macro2::TokenStream;
 use quote::quote;
 
-pub use pipeline::{Diagnostic, Expansion};
+pub use pipeline::{AsyncItems, Diagnostic, Expansion};
 
 /// Expands a MIG definition (the body of a `mig!` invocation) into Rust items that name
 /// the runtime through `krate` (the path of the `mig` crate, such as `::mig`). A
 /// definition with errors expands to a `compile_error!` at each error's span, beside
 /// the items of what did check.
 pub fn expand(krate: TokenStream, definition: TokenStream) -> TokenStream {
-    pipeline::expand_definition(krate, definition)
+    expand_with(krate, definition, AsyncItems::Gated)
+}
+
+/// [`expand`], with the `async` items as `async_items` says.
+pub fn expand_with(krate: TokenStream, definition: TokenStream, async_items: AsyncItems) -> TokenStream {
+    pipeline::expand_definition(krate, definition, async_items)
 }
 
 /// The aliases of every built-in MIG type (`<mach/std_types.defs>` and the other

@@ -18,15 +18,31 @@ use crate::model::{Subsystem, TypeDef};
 use crate::preprocess::{Defines, FileError, Search};
 use crate::{check, expand, layout, lex, parse, preprocess};
 
+/// Whether an expansion holds the `async` items: each client function's `_async` form,
+/// the `Client` methods' `_async` forms, and the `AsyncServer` trait with its dispatch.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum AsyncItems {
+    /// Emitted inside the runtime's `async_stubs! { … }`, which keeps them only when the
+    /// runtime is built with its `tokio` feature: for code that may be compiled against
+    /// either build (what `mig-build` writes, what the `mig` command prints).
+    #[default]
+    Gated,
+    /// Left out: the macro's choice when the runtime it expands for is built without
+    /// `tokio`, where the gate would drop them anyway, after rustc had read them (a
+    /// third of a subsystem's tokens).
+    Omitted,
+}
+
 /// The whole pipeline on a MIG text: the generated items, or the errors.
-pub fn expand_definition(krate: TokenStream, body: TokenStream) -> TokenStream {
+pub fn expand_definition(krate: TokenStream, body: TokenStream, async_items: AsyncItems) -> TokenStream {
     let mut cx = Errors::new();
     let (checked, files) = front(body, &mut cx);
     // The fallback (as serde's and thiserror's derives emit one): beside the errors, the
     // module with what did check, so code using it is still checked against it and
     // rustc adds no error about the parts that failed (see `expand::subsystem`).
     let complete = cx.is_empty();
-    let module = checked.map(|(model, layout)| expand::subsystem(krate, &model, &layout, complete));
+    let module =
+        checked.map(|(model, layout)| expand::subsystem(krate, &model, &layout, complete, async_items));
     let errors = cx.to_compile_errors();
     let tracking = track(&files);
     quote!(#errors #module #tracking)
@@ -209,7 +225,7 @@ fn finish(
             .collect());
     }
     Ok(checked
-        .map(|(model, layout)| expand::subsystem(krate, &model, &layout, true))
+        .map(|(model, layout)| expand::subsystem(krate, &model, &layout, true, AsyncItems::Gated))
         .unwrap_or_default())
 }
 

@@ -4,7 +4,7 @@ use proc_macro2::TokenStream;
 use std::str::FromStr;
 
 use crate::errors::Errors;
-use crate::{layout, pipeline};
+use crate::{AsyncItems, layout, pipeline};
 
 fn tokens(text: &str) -> TokenStream {
     TokenStream::from_str(text).expect("test input lexes")
@@ -169,7 +169,7 @@ fn builtin_types_do_not_depend_on_earlier_expansions() {
         routine r(p: mach_port_t; out s: thread_state_t);";
     let alone = std::thread::spawn(move || reply_size(uses_state)).join().unwrap();
     let after = std::thread::spawn(move || {
-        let _ = crate::pipeline::expand_definition(
+        let _ = crate::expand(
             quote::quote!(::mig),
             tokens(
                 "subsystem a 1;
@@ -217,7 +217,7 @@ fn builtin_types_check_cleanly() {
 #[test]
 #[ignore = "prints an expansion for eyeballing: cargo test -p mig-gen print_expansion -- --ignored --nocapture"]
 fn print_expansion() {
-    let out = crate::pipeline::expand_definition(
+    let out = crate::expand(
         quote::quote!(::mig),
         tokens(&std::env::var("MIG_EXPAND").unwrap_or_else(|_| {
             "subsystem add 100; #include <mach/std_types.defs> routine add2(server: mach_port_t; a: int; b: int; out c: int); simpleroutine note(server: mach_port_t; x: short);".to_owned()
@@ -229,7 +229,7 @@ fn print_expansion() {
 
 #[test]
 fn arrays_expand_without_panicking() {
-    let out = crate::pipeline::expand_definition(
+    let out = crate::expand(
         quote::quote!(::mig),
         tokens(
             r#"subsystem catcher 2405;
@@ -345,7 +345,7 @@ fn expansions_match_their_snapshots() {
     let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("snapshots");
     let bless = std::env::var_os("MIG_BLESS").is_some();
     for (name, definition) in snapshot_definitions() {
-        let expanded = crate::pipeline::expand_definition(quote::quote!(::mig), tokens(definition));
+        let expanded = crate::expand(quote::quote!(::mig), tokens(definition));
         let file: syn::File = syn::parse2(expanded).expect("the expansion parses as a file");
         let pretty = prettyplease::unparse(&file);
         assert!(!pretty.contains("compile_error"), "`{name}` must expand cleanly");
@@ -368,7 +368,7 @@ fn expansions_match_their_snapshots() {
 /// of routines that checked, the types that did) beside the error, and no server side.
 #[test]
 fn a_definition_with_errors_expands_to_its_errors_and_what_checked() {
-    let expanded = crate::pipeline::expand_definition(
+    let expanded = crate::expand(
         quote::quote!(::mig),
         tokens(
             r#"
@@ -402,7 +402,7 @@ fn a_definition_with_errors_expands_to_its_errors_and_what_checked() {
     assert!(!text.contains("trait Server"), "{text}");
     assert!(!text.contains("fn dispatch"), "{text}");
     // Without errors, the server side is there.
-    let expanded = crate::pipeline::expand_definition(
+    let expanded = crate::expand(
         quote::quote!(::mig),
         tokens(
             r#"
@@ -438,7 +438,7 @@ fn the_runtime_import_is_a_reserved_name() {
 
 /// The expansion of `definition`, pretty-printed.
 fn expanded_text(definition: &str) -> String {
-    let expanded = crate::pipeline::expand_definition(quote::quote!(::mig), tokens(definition));
+    let expanded = crate::expand(quote::quote!(::mig), tokens(definition));
     let file: syn::File = syn::parse2(expanded).expect("the expansion parses as a file");
     prettyplease::unparse(&file)
 }
@@ -552,8 +552,67 @@ fn handler_docs_show_the_rust_types() {
         type quad = array[4] of my_alias;
         type name_t = c_string[*:16];
         routine f(server: mach_port_t; data: pointer_t; a: my_alias; q: quad; s: name_t; out o: my_alias);";
-    let expanded = crate::pipeline::expand_definition(quote::quote!(::mig), tokens(definition)).to_string();
+    let expanded = crate::expand(quote::quote!(::mig), tokens(definition)).to_string();
     let expected = "In Rust types: `fn f(&self, server: mach_port_t, data: mig::OutOfLine<u8>, a: i32, q: [i32; 4], \
                     s: &::core::ffi::CStr) -> mig::Result<i32>`.";
     assert!(expanded.contains(expected), "{expanded}");
+}
+
+#[test]
+fn a_routine_named_like_the_async_form_of_another_is_refused() {
+    let errors = errors_of(tokens(
+        r#"
+        subsystem s 100;
+        #include <mach/std_types.defs>
+        routine ping(server: mach_port_t);
+        routine ping_async(server: mach_port_t);
+        routine SUBSYSTEM(server: mach_port_t);
+    "#,
+    ));
+    assert_eq!(
+        errors,
+        [
+            "the client function of `ping_async` would be `ping_async`, which is already the `.await`able form of routine `ping`'s client function; rename the routine or change `userprefix`",
+            "the client function of `SUBSYSTEM` would be `SUBSYSTEM`, which is already a constant `mig!` generates; rename the routine or change `userprefix`",
+        ]
+    );
+}
+
+#[test]
+fn the_async_items_are_gated_or_left_out() {
+    let definition = r#"
+        subsystem s 100;
+        #include <mach/std_types.defs>
+        routine add(server: mach_port_t; a: int; b: int; out c: int);
+        simpleroutine note(server: mach_port_t; a: int);
+    "#;
+    let expand = |items| crate::expand_with(quote::quote!(::mig), tokens(definition), items).to_string();
+    let gated = expand(AsyncItems::Gated);
+    for item in [
+        "async_stubs",
+        "add_async",
+        "note_async",
+        "AsyncServer",
+        "dispatch_async",
+    ] {
+        assert!(gated.contains(item), "{item} missing from the gated expansion");
+    }
+    let omitted = expand(AsyncItems::Omitted);
+    for item in ["async_stubs", "_async", "AsyncServer", "AsyncService"] {
+        assert!(!omitted.contains(item), "{item} left in: {omitted}");
+    }
+    // Everything else is the same: the Client's blocking methods, the server, the table.
+    for item in [
+        "pub fn add",
+        "pub fn note",
+        "pub struct Client",
+        "pub trait Server",
+        "ROUTINES",
+    ] {
+        assert!(omitted.contains(item), "{item} missing without the async items");
+    }
+    assert_eq!(
+        crate::expand(quote::quote!(::mig), tokens(definition)).to_string(),
+        gated
+    );
 }

@@ -10,7 +10,7 @@ use std::time::Instant;
 
 use tokio::task::JoinSet;
 
-use super::{backoff, contained, watch};
+use super::{Drained, backoff, contained, watch};
 use crate::client::{REPLY_ERROR_SIZE, mach_msg_code};
 use crate::error::{Error, Result};
 use crate::message::MessageBuffer;
@@ -171,15 +171,6 @@ enum Event<'a> {
     Stop,
     Broken,
     Ready(tokio::io::unix::AsyncFdReadyGuard<'a, super::Watched<'a>>),
-}
-
-enum Drained {
-    /// The set had no more messages.
-    Empty,
-    /// As many requests were taken as there was room for; there may be more.
-    Batch,
-    /// The set is gone.
-    Gone,
 }
 
 /// Receives up to `room` requests without waiting (step 3 of the [`Readiness`]

@@ -88,3 +88,14 @@ pub(crate) async fn contained<T>(future: impl Future<Output = T>) -> Option<T> {
     })
     .await
 }
+
+/// What one round of receiving from a [`Readiness`] set without waiting came to.
+enum Drained {
+    /// The set had no more messages.
+    Empty,
+    /// As many requests were taken as the round allows (a batch, or the room left for
+    /// handlers); there may be more.
+    Batch,
+    /// The set is gone.
+    Gone,
+}

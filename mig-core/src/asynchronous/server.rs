@@ -6,7 +6,7 @@ use std::pin::pin;
 use std::task::Poll;
 use std::time::{Duration, Instant};
 
-use super::{backoff, watch};
+use super::{Drained, backoff, watch};
 use crate::client::{REPLY_ERROR_SIZE, mach_msg_code};
 use crate::error::Result;
 use crate::message::MessageBuffer;
@@ -105,15 +105,6 @@ enum Event<'a> {
     Retry,
     Broken,
     Ready(tokio::io::unix::AsyncFdReadyGuard<'a, super::Watched<'a>>),
-}
-
-enum Drained {
-    /// The set had no more messages.
-    Empty,
-    /// A batch was served; there may be more.
-    Batch,
-    /// The set is gone.
-    Gone,
 }
 
 /// Receives and serves up to [`BATCH`] requests without waiting (step 3 of the

@@ -90,6 +90,20 @@ impl Checker<'_> {
                 .iter()
                 .find(|other| rust_name(&other.user_fn) == function)
                 .map(|other| format!("the client function of routine `{}`", other.name))
+                .or_else(|| {
+                    // Every client function has an `.await`able form, `<name>_async`
+                    // (compiled with the runtime's `tokio` feature, which the macro
+                    // cannot see, so the name is taken either way).
+                    self.routines
+                        .iter()
+                        .find(|other| format!("{}_async", rust_name(&other.user_fn)) == function)
+                        .map(|other| {
+                            format!(
+                                "the `.await`able form of routine `{}`'s client function",
+                                other.name
+                            )
+                        })
+                })
         };
         if let Some(clash) = clash {
             cx.error(
@@ -143,7 +157,7 @@ fn generated_value_name(name: &str) -> Option<&'static str> {
         "dispatch" => Some("the generated server dispatch"),
         "demux" => Some("the generated C demux function"),
         "Service" => Some("the generated `Service` wrapper"),
-        "BASE" | "END" | "MAX_REQUEST_SIZE" | "MAX_REPLY_SIZE" | "ROUTINES" => {
+        "BASE" | "END" | "MAX_REQUEST_SIZE" | "MAX_REPLY_SIZE" | "ROUTINES" | "SUBSYSTEM" => {
             Some("a constant `mig!` generates")
         }
         _ => None,

@@ -14,19 +14,20 @@ use super::names::{self, Paths, Scope, ident};
 use super::ports;
 use crate::model::{Routine, Subsystem};
 
-/// Names the handle's own methods take: a routine whose function is named like one of
-/// them gets no method (its stub is still there).
-const RESERVED: &[&str] = &["new", "port", "into_inner"];
+/// Names the handle's own methods take, and those of the traits it derives (an inherent
+/// `clone` would be called by `client.clone()` instead of `Clone::clone`): a routine
+/// whose function is named like one of them gets no method (its stub is still there).
+const RESERVED: &[&str] = &["new", "port", "into_inner", "clone", "clone_from"];
 
 /// The `Client` struct of a subsystem and its methods, from the stubs (`stubs[i]` is
 /// `model.routines[i]`'s, before `located_fn` moved its spans), and the methods' `async`
 /// forms from the stubs' (`async_stubs[i]`, as `asynchronous::stub` makes them), behind
-/// the runtime's `tokio` switch as those are.
+/// the runtime's `tokio` switch as those are; none when there are no `async` stubs.
 pub fn client(
     paths: &Paths,
     model: &Subsystem,
     stubs: &[TokenStream],
-    async_stubs: &[TokenStream],
+    async_stubs: Option<&[TokenStream]>,
 ) -> TokenStream {
     let krate = &paths.krate;
     // The port's type parameter, named unlike any type of the subsystem the methods'
@@ -41,7 +42,8 @@ pub fn client(
     let mut borrowing_async = Vec::new();
     let mut consuming_async = Vec::new();
     let mut skipped = Vec::new();
-    for ((routine, stub), async_stub) in model.routines.iter().zip(stubs).zip(async_stubs) {
+    for (index, (routine, stub)) in model.routines.iter().zip(stubs).enumerate() {
+        let async_stub = async_stubs.map(|stubs| &stubs[index]);
         let port = routine.request_port();
         let function = ident(&routine.user_fn).to_string();
         let disposition = ports::send_disposition(port);
@@ -55,7 +57,8 @@ pub fn client(
         } else if let 16..=18 = disposition {
             // The call consumes the right: a method on a client that owns exactly it.
             let owner = ports::sent_type(paths, port, Scope::Subsystem);
-            for (stub, impls) in [(stub, &mut consuming), (async_stub, &mut consuming_async)] {
+            let forms = [(Some(stub), &mut consuming), (async_stub, &mut consuming_async)];
+            for (stub, impls) in forms.into_iter().filter_map(|(s, v)| Some((s?, v))) {
                 let method = method(stub, routine, quote!(self), quote!(self.port));
                 impls.push(quote! {
                     impl Client<#owner> {
@@ -64,7 +67,8 @@ pub fn client(
                 });
             }
         } else if disposition == 19 {
-            for (stub, methods) in [(stub, &mut borrowing), (async_stub, &mut borrowing_async)] {
+            let forms = [(Some(stub), &mut borrowing), (async_stub, &mut borrowing_async)];
+            for (stub, methods) in forms.into_iter().filter_map(|(s, v)| Some((s?, v))) {
                 methods.push(method(
                     stub,
                     routine,
@@ -93,7 +97,7 @@ pub fn client(
              that right (`Client<SendRight>`, `Client<SendOnceRight>`), and consumes it.",
         );
     }
-    if !borrowing.is_empty() || !consuming.is_empty() {
+    if !borrowing_async.is_empty() || !consuming_async.is_empty() {
         doc.push_str(
             " With mig's `tokio` feature each method has an `.await`able form, `…_async`, \
              which calls the routine's `_async` function.",

@@ -19,6 +19,7 @@ mod server;
 mod structs;
 mod wire;
 
+use crate::pipeline::AsyncItems;
 use proc_macro2::TokenStream;
 use quote::{quote, quote_spanned};
 
@@ -40,6 +41,7 @@ pub fn subsystem(
     model: &Subsystem,
     layout: &SubsystemLayout,
     complete: bool,
+    async_items: AsyncItems,
 ) -> TokenStream {
     let paths = Paths::private(runtime);
     let (krate, runtime) = (&paths.krate, &paths.runtime);
@@ -72,22 +74,25 @@ pub fn subsystem(
         .zip(&layout.routines)
         .map(|(r, l)| (r, client::stub(&paths, r, l)))
         .collect();
-    let async_stubs: Vec<TokenStream> = stubs
-        .iter()
-        .map(|(_, stub)| asynchronous::stub(stub.clone()))
-        .collect();
+    let gated = async_items == AsyncItems::Gated;
+    let async_stubs: Option<Vec<TokenStream>> = gated.then(|| {
+        stubs
+            .iter()
+            .map(|(_, stub)| asynchronous::stub(stub.clone()))
+            .collect()
+    });
     let handle = handle::client(
         &paths,
         model,
         &stubs.iter().map(|(_, stub)| stub.clone()).collect::<Vec<_>>(),
-        &async_stubs,
+        async_stubs.as_deref(),
     );
     let mut async_items: Vec<TokenStream> = stubs
         .iter()
-        .zip(async_stubs)
+        .zip(async_stubs.into_iter().flatten())
         .map(|((r, _), stub)| names::located_fn(stub, r))
         .collect();
-    if complete {
+    if complete && gated {
         async_items.push(server::async_items(&paths, model, layout));
     }
     let async_clients = asynchronous::stubs(&paths, async_items);

@@ -34,22 +34,7 @@ pub fn items(paths: &Paths, model: &Subsystem, layout: &SubsystemLayout) -> Toke
         model.name
     );
     let trait_doc = super::names::doc(&trait_doc);
-    // Without routines no id is this subsystem's: a `match` of only `_ => return false`
-    // would leave the `true` after it unreachable, a warning in the user's crate.
-    let body = if model.routines.is_empty() {
-        quote! {
-            let _ = server;
-            false
-        }
-    } else {
-        quote! {
-            match request.header().msgh_id {
-                #arms
-                _ => return false,
-            }
-            true
-        }
-    };
+    let body = dispatch_body(model, &arms);
     quote! {
         #trait_doc
         pub trait Server {
@@ -138,20 +123,7 @@ pub fn async_items(paths: &Paths, model: &Subsystem, layout: &SubsystemLayout) -
         model.name
     );
     let trait_doc = super::names::doc(&trait_doc);
-    let body = if model.routines.is_empty() {
-        quote! {
-            let _ = server;
-            false
-        }
-    } else {
-        quote! {
-            match request.header().msgh_id {
-                #arms
-                _ => return false,
-            }
-            true
-        }
-    };
+    let body = dispatch_body(model, &arms);
     quote! {
         #trait_doc
         pub trait AsyncServer: ::core::marker::Send + ::core::marker::Sync {
@@ -888,5 +860,25 @@ pub fn deferred_reply(paths: &Paths, routine: &Routine, layout: &RoutineLayout) 
                 #krate::Err(__error) => #krate::send_error_reply(to, REPLY_ID, __error),
             }
         }
+    }
+}
+
+/// The end of a dispatch function: the match of the request's msgh_id over `arms` (each
+/// calling its routine's function), `false` for an id that is not the subsystem's.
+fn dispatch_body(model: &Subsystem, arms: &TokenStream) -> TokenStream {
+    // Without routines no id is this subsystem's: a `match` of only `_ => return false`
+    // would leave the `true` after it unreachable, a warning in the user's crate.
+    if model.routines.is_empty() {
+        return quote! {
+            let _ = server;
+            false
+        };
+    }
+    quote! {
+        match request.header().msgh_id {
+            #arms
+            _ => return false,
+        }
+        true
     }
 }
