@@ -8,10 +8,13 @@
 //! - async, 64 in flight: the same runtime, 64 client tasks calling at once;
 //! - async, server on its own thread: `serve_async` on a second runtime, one call at a
 //!   time, so every wake-up crosses threads as in the blocking case;
+//! - async handlers, 64 in flight: `serve_async_concurrent` (a task per request, the
+//!   `AsyncServer` handlers) and 64 client tasks on one current-thread runtime;
 //! - per-call setup alone: the reply port, port set and eventfd an async call made before
 //!   the reply-port pool (and still makes when the pool has none to give);
-//! - per-call registration alone: the `AsyncFd` registration each async call still makes
-//!   for the pooled port's descriptor (the pool does not keep it: it is per runtime).
+//! - per-call registration alone: the `AsyncFd` registration an async call made before
+//!   the pool kept each port's registration (and still makes when it moves a pooled port
+//!   to another runtime).
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -128,6 +131,47 @@ fn async_in_flight(tasks: u32) {
     });
 }
 
+/// `serve_async_concurrent` with the `AsyncServer` handlers: each request in a task of
+/// its own, at most `tasks` at a time, as many client tasks calling.
+fn async_handlers_in_flight(tasks: u32) {
+    current_thread().block_on(async {
+        let receive = ReceiveRight::allocate().unwrap();
+        let port = receive.make_send().unwrap();
+        let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+        let server = tokio::spawn(async move {
+            let readiness = Readiness::new().unwrap();
+            readiness.insert(receive.name()).unwrap();
+            let service = Arc::new(bench::AsyncService(Server {
+                port: ReceiveRight::allocate().unwrap(),
+            }));
+            let result = mig::serve_async_concurrent(&readiness, service, tasks as usize, async {
+                let _ = stopped.await;
+            })
+            .await;
+            drop(receive);
+            result
+        });
+        let name = port.name();
+        let started = Instant::now();
+        let clients: Vec<_> = (0..tasks)
+            .map(|_| {
+                tokio::spawn(async move {
+                    for i in 0..CALLS / tasks {
+                        assert_eq!(bench::add2_async(name, i as i32, 1).await.unwrap(), i as i32 + 1);
+                    }
+                })
+            })
+            .collect();
+        for client in clients {
+            client.await.unwrap();
+        }
+        let what = format!("async handlers: {tasks} in flight, one thread");
+        report(&what, CALLS / tasks * tasks, started.elapsed());
+        stop.send(()).unwrap();
+        server.await.unwrap().unwrap();
+    });
+}
+
 fn async_server_thread() {
     let (ready, port) = std::sync::mpsc::channel();
     let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
@@ -212,6 +256,7 @@ fn main() {
     blocking();
     async_same_thread();
     async_in_flight(64);
+    async_handlers_in_flight(64);
     async_server_thread();
     per_call_setup();
     per_call_registration();

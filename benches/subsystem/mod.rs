@@ -65,3 +65,39 @@ impl bench::Server for Server {
         Ok(flavor)
     }
 }
+
+/// The same handlers as `async` ones, for `mig::serve_async_concurrent` (`async_rpc.rs`):
+/// each forwards to its blocking form, so what differs is only how requests are served.
+#[cfg(not(target_vendor = "apple"))]
+impl bench::AsyncServer for Server {
+    async fn add2(&self, port: mach_port_t, a: i32, b: i32) -> mig::Result<i32> {
+        bench::Server::add2(self, port, a, b)
+    }
+    async fn echo(
+        &self,
+        port: mach_port_t,
+        data: &[i32],
+        code: &[i64],
+        back: &mut OutArray<'_, i32>,
+    ) -> mig::Result<()> {
+        bench::Server::echo(self, port, data, code, back)
+    }
+    async fn ool_send(&self, port: mach_port_t, data: OutOfLine<u8>) -> mig::Result<mach_port_t> {
+        bench::Server::ool_send(self, port, data)
+    }
+    async fn mach_exception_raise_state_identity(
+        &self,
+        port: mach_port_t,
+        thread: SendRight,
+        task: SendRight,
+        exception: i32,
+        code: &[i64],
+        flavor: i32,
+        old_state: &[u32],
+        new_state: &mut OutArray<'_, u32>,
+    ) -> mig::Result<i32> {
+        bench::Server::mach_exception_raise_state_identity(
+            self, port, thread, task, exception, code, flavor, old_state, new_state,
+        )
+    }
+}
