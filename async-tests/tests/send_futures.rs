@@ -220,3 +220,54 @@ fn spawned_client_methods_with_memory() {
         drop(client);
     });
 }
+
+/// The runtime's `call_async` and `post_async` write the request before they return
+/// their future: a future dropped before it is polled releases what the request took
+/// (here a moved send right, as the destination, and a region given away), as an unsent
+/// request's owner must. (The stubs poll it at once; other callers of the runtime may
+/// not.)
+#[test]
+fn unpolled_runtime_futures_release_their_request() {
+    use mig::__private as rt;
+    run(|| async {
+        let port = ReceiveRight::allocate().unwrap();
+        for simple in [false, true] {
+            let dest = port.make_send().unwrap().into_raw();
+            let region = OutOfLine::copy_from(&[7u8; 100]).unwrap();
+            assert!(accounting().1 > 0);
+            let (count, descriptor) = region.into_wire().unwrap();
+            // The layout of `sum_moved`'s request: the descriptor, NDR, the count.
+            let write = move |writer: &mut rt::Writer<'_>| {
+                writer.put(24, rt::body(1));
+                writer.put(28, descriptor);
+                writer.put(44, rt::NDR);
+                writer.put(52, count);
+            };
+            // SAFETY: the request moves `dest`'s right and the region, both ours.
+            if simple {
+                let future =
+                    unsafe { rt::post_async::<lend::sum_moved::Request>(write, dest, 17, 1, 0, 0, 0, 0) };
+                drop(future);
+            } else {
+                let future = unsafe {
+                    rt::call_async::<lend::sum_moved::Request, lend::sum_moved::Reply, _>(
+                        write,
+                        dest,
+                        17,
+                        1,
+                        0,
+                        0,
+                        rt::ReplyPort::Mig,
+                        None,
+                        |_, _| Ok(()),
+                    )
+                };
+                drop(future);
+            }
+            assert_eq!(sys::loopback_queued_messages(port.name()), Some(0));
+            // The port's receive right alone.
+            assert_eq!(accounting(), (1, 0), "the request's right or region left");
+        }
+        drop(port);
+    });
+}
