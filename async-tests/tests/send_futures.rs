@@ -139,59 +139,58 @@ fn calls_with_memory_on_a_multi_thread_runtime() {
     assert_eq!(accounting(), before, "rights and memory left in the task");
 }
 
+/// The calls of the two tests above.
 async fn calls_with_memory_and_port_arrays() {
-    {
-        let port = ReceiveRight::allocate().unwrap();
-        let server_right = port.make_send().unwrap();
-        let name = server_right.name();
-        let lender = Arc::new(Lender::default());
-        let (stop, server) = spawn_server(Arc::clone(&lender), port);
-        let lent = ReceiveRight::allocate().unwrap();
-        let right = lent.make_send().unwrap();
-        let names = [right.name(), right.name(), right.name()];
+    let port = ReceiveRight::allocate().unwrap();
+    let server_right = port.make_send().unwrap();
+    let name = server_right.name();
+    let lender = Arc::new(Lender::default());
+    let (stop, server) = spawn_server(Arc::clone(&lender), port);
+    let lent = ReceiveRight::allocate().unwrap();
+    let right = lent.make_send().unwrap();
+    let names = [right.name(), right.name(), right.name()];
 
-        let data: Arc<[u8]> = (1..=100u8).collect::<Vec<_>>().into();
-        let mut calls = Vec::new();
-        for i in 0..20 {
-            let data = Arc::clone(&data);
-            calls.push(tokio::spawn(async move {
-                let future = lend::sum_async(name, &data[..=i]);
-                assert_send(&future);
-                let total = future.await.unwrap();
-                assert_eq!(total, (1..=i as i32 + 1).sum::<i32>());
+    let data: Arc<[u8]> = (1..=100u8).collect::<Vec<_>>().into();
+    let mut calls = Vec::new();
+    for i in 0..20 {
+        let data = Arc::clone(&data);
+        calls.push(tokio::spawn(async move {
+            let future = lend::sum_async(name, &data[..=i]);
+            assert_send(&future);
+            let total = future.await.unwrap();
+            assert_eq!(total, (1..=i as i32 + 1).sum::<i32>());
 
-                let future = lend::note_async(name, &data[..i]);
-                assert_send(&future);
-                future.await.unwrap();
+            let future = lend::note_async(name, &data[..i]);
+            assert_send(&future);
+            future.await.unwrap();
 
-                let future = lend::count_ool_async(name, &names);
-                assert_send(&future);
-                assert_eq!(future.await, Ok(3));
+            let future = lend::count_ool_async(name, &names);
+            assert_send(&future);
+            assert_eq!(future.await, Ok(3));
 
-                let future = lend::count_inline_async(name, &names[..2]);
-                assert_send(&future);
-                assert_eq!(future.await, Ok(2));
+            let future = lend::count_inline_async(name, &names[..2]);
+            assert_send(&future);
+            assert_eq!(future.await, Ok(2));
 
-                let value = i as i32;
-                let future = lend::boxed_async(name, &value);
-                assert_send(&future);
-                assert_eq!(future.await, Ok(value));
+            let value = i as i32;
+            let future = lend::boxed_async(name, &value);
+            assert_send(&future);
+            assert_eq!(future.await, Ok(value));
 
-                let moved = OutOfLine::copy_from(&data[..3]).unwrap();
-                let future = lend::sum_moved_async(name, moved);
-                assert_send(&future);
-                assert_eq!(future.await, Ok(6));
-            }));
-        }
-        for call in calls {
-            call.await.unwrap();
-        }
-        // Each simpleroutine was served before its task's next call (one loop, in order).
-        assert_eq!(lender.noted.load(Ordering::SeqCst), (0..20).sum::<usize>());
-        stop.send(()).unwrap();
-        server.await.unwrap().unwrap();
-        drop((right, lent, server_right));
+            let moved = OutOfLine::copy_from(&data[..3]).unwrap();
+            let future = lend::sum_moved_async(name, moved);
+            assert_send(&future);
+            assert_eq!(future.await, Ok(6));
+        }));
     }
+    for call in calls {
+        call.await.unwrap();
+    }
+    // Each simpleroutine was served before its task's next call (one loop, in order).
+    assert_eq!(lender.noted.load(Ordering::SeqCst), (0..20).sum::<usize>());
+    stop.send(()).unwrap();
+    server.await.unwrap().unwrap();
+    drop((right, lent, server_right));
 }
 
 /// The `Client` handle's `_async` methods with memory, spawned.
