@@ -59,3 +59,54 @@ pub mod __private {
     // Generated code names the built-in types as `__mig::types::…`.
     pub use crate::types;
 }
+
+/// Compile-time checks of the `_async` client stubs (feature `tokio`), run as doc-tests:
+/// the future of a call that lends memory keeps the memory borrowed until it is dropped,
+/// even though the request is written before the future is returned and the future holds
+/// neither the writer nor the descriptors.
+///
+/// The memory may go once the future has:
+///
+/// ```
+/// mig::mig! {
+///     subsystem lend 100;
+///     #include <mach/std_types.defs>
+///     routine sum(server: mach_port_t; data: pointer_t; out total: int);
+/// }
+/// let mut v = vec![1u8, 2, 3];
+/// let call = lend::sum_async(0, &v);
+/// drop(call);
+/// v.push(4);
+/// drop(v);
+/// ```
+///
+/// but not while it lives, neither dropped (E0505)
+///
+/// ```compile_fail,E0505
+/// mig::mig! {
+///     subsystem lend 100;
+///     #include <mach/std_types.defs>
+///     routine sum(server: mach_port_t; data: pointer_t; out total: int);
+/// }
+/// let v = vec![1u8, 2, 3];
+/// let call = lend::sum_async(0, &v);
+/// drop(v);
+/// drop(call);
+/// ```
+///
+/// nor changed (E0502), also through the `Client`'s method and for a simpleroutine:
+///
+/// ```compile_fail,E0502
+/// mig::mig! {
+///     subsystem lend 100;
+///     #include <mach/std_types.defs>
+///     simpleroutine note(server: mach_port_t; data: pointer_t);
+/// }
+/// let client = lend::Client::new(mig::BorrowedName(0));
+/// let mut v = vec![1u8, 2, 3];
+/// let call = client.note_async(&v);
+/// v.push(4);
+/// drop(call);
+/// ```
+#[cfg(all(doctest, feature = "tokio"))]
+pub struct AsyncCallsKeepTheirBorrows;

@@ -187,10 +187,7 @@ fn run<F: std::future::Future<Output = ()>>(test: impl FnOnce() -> F) {
             .enable_all()
             .build()
             .unwrap();
-        // A `LocalSet`: the `_async` stubs of routines that move memory are not `Send`
-        // (their request's descriptors are raw pointers), so their calls run in local
-        // tasks (`spawn_local`).
-        runtime.block_on(tokio::task::LocalSet::new().run_until(test()));
+        runtime.block_on(test());
         drop(runtime);
         // The clients' pooled reply ports are the pool's, not leaks: released first.
         assert!(mig::release_pooled_reply_ports() <= mig::__private::REPLY_POOL_CAPACITY);
@@ -325,7 +322,7 @@ fn thousands_of_concurrent_calls() {
         let port = server.port();
         let clients: Vec<_> = (0..16)
             .map(|client| {
-                tokio::task::spawn_local(async move {
+                tokio::spawn(async move {
                     for call in 0..200i32 {
                         let c = tasks::slow_add_async(port, client, call, call % 2).await.unwrap();
                         assert_eq!(c, client + call);
@@ -426,7 +423,7 @@ fn rights_and_memory_in_and_out() {
         let port = server.port();
         let calls: Vec<_> = (0..50)
             .map(|_| {
-                tokio::task::spawn_local(async move {
+                tokio::spawn(async move {
                     let (keep, right, data) = gifts();
                     let out = tasks::swap_async(port, right, data, 0).await.unwrap();
                     assert_eq!(out.back.name(), keep.make_send().unwrap().name());
@@ -478,7 +475,7 @@ fn dropping_the_loop_mid_handler_releases_everything() {
         let port = server.port();
         let calls: Vec<_> = (0..5)
             .map(|_| {
-                tokio::task::spawn_local(async move {
+                tokio::spawn(async move {
                     let (keep, right, data) = gifts();
                     let result = tasks::swap_async(port, right, data, HANG).await;
                     drop(keep);
@@ -511,7 +508,7 @@ fn dispatch_async_contains_a_handler_panic() {
         let name = port.make_send().unwrap();
         let call = {
             let name = name.name();
-            tokio::task::spawn_local(async move { tasks::slow_add_async(name, PANIC, 0, 1).await })
+            tokio::spawn(async move { tasks::slow_add_async(name, PANIC, 0, 1).await })
         };
         while sys::loopback_queued_messages(port.name()) != Some(1) {
             tokio::task::yield_now().await;

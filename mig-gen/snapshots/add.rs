@@ -203,19 +203,19 @@ pub mod add {
         " Calls routine `add2` on `server`: sends the request (msgh_id 100) and waits for the reply (msgh_id 200)."]
         #[inline] pub async fn add2_async(server : __mig::types::mach_port_t, a :
         __mig::types::int, b : __mig::types::int) -> __mig::Result < __mig::types::int >
-        { unsafe { __mig::call_async:: < add2::Request, add2::Reply, _ > (| __writer | {
-        __writer.put(24, __mig::NDR); __writer.put(32, a); __writer.put(36, b); },
-        server, 19, add2::ID, 0, 0, __mig::ReplyPort::Mig, __mig::None, | __reader,
-        __trailer | { let __reader = & * __reader; __mig::Ok(__reader.get:: <
-        __mig::types::int > (36, 0)) },). await } } #[doc =
+        { let __call = { unsafe { __mig::call_async:: < add2::Request, add2::Reply, _ >
+        (move | __writer | { __writer.put(24, __mig::NDR); __writer.put(32, a); __writer
+        .put(36, b); }, server, 19, add2::ID, 0, 0, __mig::ReplyPort::Mig, __mig::None, |
+        __reader, __trailer | { let __reader = & * __reader; __mig::Ok(__reader.get:: <
+        __mig::types::int > (36, 0)) },) } }; __call. await } #[doc =
         "The `.await`able form of [`note`], for tokio: a full queue and the reply are waited for without blocking the thread. Dropping the future cancels the call (its reply port is destroyed, and a reply that comes later with it).\n\n"]
         #[doc =
         " Sends simpleroutine `note` (msgh_id 101) to `server` without waiting for an answer."]
         #[inline] pub async fn note_async(server : __mig::types::mach_port_t, value :
-        __mig::types::int) -> __mig::Result < () > { unsafe { __mig::post_async:: <
-        note::Request > (| __writer | { __writer.put(24, __mig::NDR); __writer.put(32,
-        value); }, server, 19, note::ID, 0, 0, __mig::sys::MACH_PORT_NULL, 0,). await } }
-        #[doc =
+        __mig::types::int) -> __mig::Result < () > { let __call = { unsafe {
+        __mig::post_async:: < note::Request > (move | __writer | { __writer.put(24,
+        __mig::NDR); __writer.put(32, value); }, server, 19, note::ID, 0, 0,
+        __mig::sys::MACH_PORT_NULL, 0,) } }; __call. await } #[doc =
         " The server of subsystem `add` with `async` handlers (feature `tokio`): one method per routine, as in [`Server`], returning a `Send` future. Serve it with [`AsyncService`] and `mig::serve_async_concurrent`, which runs each request's handler in a task of its own, or await [`dispatch_async`] from your own loop."]
         pub trait AsyncServer : ::core::marker::Send + ::core::marker::Sync { #[doc =
         " Handles routine `add2` (msgh_id 100). `Ok` sends the reply; `Err` sends a `mig_reply_error_t` carrying the code, except `Error::NO_REPLY`, which sends nothing and releases the reply right (the client gets `MIG_SERVER_DIED`): only a handler that takes the reply port (`sreplyport`) can answer later.\n\nIn Rust types: `async fn add2(&self, server: mach_port_t, a: i32, b: i32) -> mig::Result<i32>`. Implement it as an `async fn`; its future must be `Send`, and may borrow the arguments, which live as long as it."]

@@ -213,11 +213,11 @@ pub mod bulk {
         " Calls routine `swap` on `server`: sends the request (msgh_id 200) and waits for the reply (msgh_id 300). The reply's `w2` is copied into `w2` (its elements replaced) when the call succeeds; an `Err` leaves it as it was."]
         #[inline] pub async fn swap_async(server : __mig::types::mach_port_t, w : &
         [__mig::types::int], right : __mig::SendRight, w2 : & mut words_t) ->
-        __mig::Result < swap::Output > { let __wire_w = __mig::bounded(w, 16) ?; unsafe {
-        __mig::call_async:: < swap::Request, swap::Reply, _ > (| __writer | { __writer
-        .put(24, __mig::body(1)); __writer.put(28, __mig::port(right.into_raw(), 17));
-        __writer.put(40, __mig::NDR); __writer.put(48, __wire_w.len() as u32); __writer
-        .elements(52, 16, & * __wire_w); }, server, 19, swap::ID, 0, 0,
+        __mig::Result < swap::Output > { let __call = { let __wire_w = __mig::bounded(w,
+        16) ?; unsafe { __mig::call_async:: < swap::Request, swap::Reply, _ > (move |
+        __writer | { __writer.put(24, __mig::body(1)); __writer.put(28, __mig::port(right
+        .into_raw(), 17)); __writer.put(40, __mig::NDR); __writer.put(48, __wire_w.len()
+        as u32); __writer.elements(52, 16, & * __wire_w); }, server, 19, swap::ID, 0, 0,
         __mig::ReplyPort::Mig, __mig::None, | __reader, __trailer | { let __take_data = {
         let __descriptor = __reader.take_out_of_line(28); unsafe {
         __mig::OutOfLine::from_raw(__descriptor.address as usize as u64, __reader.get:: <
@@ -225,7 +225,7 @@ pub mod bulk {
         __mig::SendRight::from_raw(__reader.take_port(44).name) }; let __reader = & *
         __reader; let __result = swap::Output { data : __take_data, back : __take_back };
         __reader.copy_into(72, 0, __reader.get:: < u32 > (68, 0), w2);
-        __mig::Ok(__result) },). await } } #[doc =
+        __mig::Ok(__result) },) } }; __call. await } #[doc =
         " The server of subsystem `bulk` with `async` handlers (feature `tokio`): one method per routine, as in [`Server`], returning a `Send` future. Serve it with [`AsyncService`] and `mig::serve_async_concurrent`, which runs each request's handler in a task of its own, or await [`dispatch_async`] from your own loop."]
         pub trait AsyncServer : ::core::marker::Send + ::core::marker::Sync { #[doc =
         " Handles routine `swap` (msgh_id 200). `Ok` sends the reply; `Err` sends a `mig_reply_error_t` carrying the code, except `Error::NO_REPLY`, which sends nothing and releases the reply right (the client gets `MIG_SERVER_DIED`): only a handler that takes the reply port (`sreplyport`) can answer later. The handler writes `w2` into the reply where it is sent from (up to the array's maximum); an `Err` sends none of it.\n\nIn Rust types: `async fn swap(&self, server: mach_port_t, w: &[i32], right: mig::SendRight, w2: &mut mig::OutArray<'_, i32>) -> mig::Result<swap::ServerOutput>`. Implement it as an `async fn`; its future must be `Send`, and may borrow the arguments, which live as long as it."]

@@ -38,9 +38,9 @@ impl<B> Buffer<B> {
     }
 }
 
-/// A request being sent: while `refused` holds the code of a send that handed it back,
-/// it still owns what it carries, and dropping it (the caller's future dropped while it
-/// waits for room) releases that as a refused request's stub does.
+/// A request being sent: while `refused` holds the code of a send that handed it back
+/// (or [`UNSENT`]), it still owns what it carries, and dropping it (the caller's future
+/// dropped while it waits for room) releases that as a refused request's stub does.
 struct Outgoing<B> {
     buffer: Buffer<B>,
     size: usize,
@@ -110,6 +110,11 @@ impl<B> Drop for Outgoing<B> {
         self.release();
     }
 }
+
+/// What [`Outgoing::refused`] holds before the first send: a request dropped unsent
+/// (its future dropped before it was polled) is released as one the kernel refused
+/// without touching it, which leaves a request as it was built.
+const UNSENT: Option<sys::mach_msg_return_t> = Some(sys::MACH_SEND_INVALID_DEST);
 
 /// The port a call's reply comes to, in a [`Readiness`] set: a port of the pool's
 /// (see `reply_pool`), for this call alone, or the caller's own port (`ureplyport`),
@@ -233,12 +238,18 @@ fn deadline(options: sys::mach_msg_option_t, flag: sys::mach_msg_option_t, timeo
 ///   (`MACH_RCV_TIMED_OUT`, the port and any later reply destroyed); any other time limit
 ///   is the caller's `tokio::time::timeout` around the future.
 ///
+/// The request is written here, before the future is returned: `write` runs (or, if no
+/// reply port can be had, is dropped unrun) in this call, and neither it nor what it
+/// captures is part of the future, which is `Send` whenever `read` is. The future still
+/// names `write`'s type, so it cannot outlive what `write` borrowed: the memory and names
+/// the request lends stay borrowed until the future completes or is dropped.
+///
 /// # Safety
 ///
 /// As for [`call`](crate::__private::call): every right and region the request names is
 /// the caller's to lend or give away, until the future completes or is dropped.
 #[allow(clippy::too_many_arguments)]
-pub async unsafe fn call_async<Rq: Message, Rp: Message, T>(
+pub unsafe fn call_async<Rq: Message, Rp: Message, T>(
     write: impl FnOnce(&mut Writer<'_>),
     dest: mach_port_t,
     dest_disposition: mach_msg_type_name_t,
@@ -248,14 +259,11 @@ pub async unsafe fn call_async<Rq: Message, Rp: Message, T>(
     reply: ReplyPort,
     trailer_elements: Option<u32>,
     read: impl FnOnce(&mut Reader<'_>, &Trailer) -> Result<T>,
-) -> Result<T> {
-    let call = async move {
-        let receive_deadline = deadline(options, sys::MACH_RCV_TIMEOUT, timeout);
-        let send_deadline = deadline(options, sys::MACH_SEND_TIMEOUT, timeout);
-        let send_options = options & !(sys::MACH_RCV_TIMEOUT | sys::MACH_SEND_TIMEOUT);
-        let receive_options = send_options | trailer_elements.map_or(0, receive_options);
-        let (reply_to, reply_disposition) = ReplyTo::new(reply)?;
-        let capacity = size_of::<Exchange<Rq, Rp>>();
+) -> impl Future<Output = Result<T>> {
+    let capacity = size_of::<Exchange<Rq, Rp>>();
+    // The reply port first: if there is none, `write` is dropped unrun, and what it would
+    // have moved into the request is released by its owners.
+    let prepared = ReplyTo::new(reply).map(|(reply_to, reply_disposition)| {
         let mut buffer = Buffer::<Exchange<Rq, Rp>>::new();
         let start = buffer.start();
         // SAFETY: the exchange's bytes, borrowed by the writer alone until it is dropped.
@@ -268,13 +276,21 @@ pub async unsafe fn call_async<Rq: Message, Rp: Message, T>(
         unsafe { set_header(start.cast(), bits, dest, reply_to.name(), id) };
         // SAFETY: the request's header, just written.
         unsafe { carry_voucher(start.cast()) };
-        let mut request = Outgoing {
+        let request = Outgoing {
             buffer,
             size,
             descriptors: Rq::DESCRIPTORS,
             reply: (reply_to.name(), reply_disposition),
-            refused: None,
+            refused: UNSENT,
         };
+        (reply_to, request)
+    });
+    let call = async move {
+        let (reply_to, mut request) = prepared?;
+        let receive_deadline = deadline(options, sys::MACH_RCV_TIMEOUT, timeout);
+        let send_deadline = deadline(options, sys::MACH_SEND_TIMEOUT, timeout);
+        let send_options = options & !(sys::MACH_RCV_TIMEOUT | sys::MACH_SEND_TIMEOUT);
+        let receive_options = send_options | trailer_elements.map_or(0, receive_options);
         let code = request.send(send_options, send_deadline).await;
         if let Some(error) = Error::from_code(code) {
             request.release();
@@ -324,7 +340,7 @@ pub async unsafe fn call_async<Rq: Message, Rp: Message, T>(
         }
         result
     };
-    crate::trace::client_async::<Rq, _>(id, call).await
+    crate::trace::client_async::<Rq, _>(id, call)
 }
 
 /// [`post`](crate::__private::post) as a future: a simpleroutine's request, sent again
@@ -332,11 +348,14 @@ pub async unsafe fn call_async<Rq: Message, Rp: Message, T>(
 /// milliseconds with `MACH_SEND_TIMEOUT` in `options`). Dropping the future while it
 /// waits releases the request as a refused one.
 ///
+/// As with [`call_async`], the request is written here, before the future is returned,
+/// and the future does not hold `write`, only its borrows.
+///
 /// # Safety
 ///
-/// As for [`post`](crate::__private::post).
+/// As for [`post`](crate::__private::post), until the future completes or is dropped.
 #[allow(clippy::too_many_arguments)]
-pub async unsafe fn post_async<Rq: Message>(
+pub unsafe fn post_async<Rq: Message>(
     write: impl FnOnce(&mut Writer<'_>),
     dest: mach_port_t,
     dest_disposition: mach_msg_type_name_t,
@@ -345,40 +364,40 @@ pub async unsafe fn post_async<Rq: Message>(
     timeout: sys::mach_msg_timeout_t,
     reply: mach_port_t,
     reply_disposition: mach_msg_type_name_t,
-) -> Result<()> {
+) -> impl Future<Output = Result<()>> {
+    let mut buffer = Buffer::<Rq>::new();
+    let start = buffer.start();
+    // SAFETY: the request's bytes, borrowed by the writer alone until it is dropped.
+    let size = write_request::<Rq>(
+        unsafe { core::slice::from_raw_parts_mut(start.cast(), size_of::<Rq>()) },
+        write,
+    );
+    let bits = sys::MACH_MSGH_BITS(dest_disposition, reply_disposition) | complex_bit::<Rq>();
+    // SAFETY: `Rq` starts with a header and is 4-byte aligned (`Message` contract).
+    unsafe { set_header(start.cast(), bits, dest, reply, id) };
+    // SAFETY: the request's header, just written.
+    unsafe { carry_voucher(start.cast()) };
+    let mut request = Outgoing {
+        buffer,
+        size,
+        descriptors: Rq::DESCRIPTORS,
+        reply: (reply, reply_disposition),
+        refused: UNSENT,
+    };
     let call = async move {
         let send_deadline = deadline(options, sys::MACH_SEND_TIMEOUT, timeout);
         let options = options & !(sys::MACH_RCV_TIMEOUT | sys::MACH_SEND_TIMEOUT);
-        let mut buffer = Buffer::<Rq>::new();
-        let start = buffer.start();
-        // SAFETY: the request's bytes, borrowed by the writer alone until it is dropped.
-        let size = write_request::<Rq>(
-            unsafe { core::slice::from_raw_parts_mut(start.cast(), size_of::<Rq>()) },
-            write,
-        );
-        let bits = sys::MACH_MSGH_BITS(dest_disposition, reply_disposition) | complex_bit::<Rq>();
-        // SAFETY: `Rq` starts with a header and is 4-byte aligned (`Message` contract).
-        unsafe { set_header(start.cast(), bits, dest, reply, id) };
-        // SAFETY: the request's header, just written.
-        unsafe { carry_voucher(start.cast()) };
-        let mut request = Outgoing {
-            buffer,
-            size,
-            descriptors: Rq::DESCRIPTORS,
-            reply: (reply, reply_disposition),
-            refused: None,
-        };
         let code = request.send(options, send_deadline).await;
         request.release();
         Error::check(code)
     };
-    crate::trace::client_async::<Rq, _>(id, call).await
+    crate::trace::client_async::<Rq, _>(id, call)
 }
 
 /// [`send_ret_code`](crate::__private::send_ret_code) as a future, sent as
-/// [`post_async`] sends.
+/// [`post_async`] sends (the message written before the future is returned).
 #[allow(clippy::too_many_arguments)]
-pub async fn send_ret_code_async(
+pub fn send_ret_code_async(
     code: sys::kern_return_t,
     dest: mach_port_t,
     dest_disposition: mach_msg_type_name_t,
@@ -387,7 +406,7 @@ pub async fn send_ret_code_async(
     timeout: sys::mach_msg_timeout_t,
     reply: mach_port_t,
     reply_disposition: mach_msg_type_name_t,
-) -> Result<()> {
+) -> impl Future<Output = Result<()>> {
     // SAFETY: the message carries no descriptors; its header names only what the caller
     // passes, as for any stub.
     unsafe {
@@ -401,6 +420,5 @@ pub async fn send_ret_code_async(
             reply,
             reply_disposition,
         )
-        .await
     }
 }
