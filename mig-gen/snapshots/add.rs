@@ -198,8 +198,8 @@ pub mod add {
     }
     __mig::async_stubs! {
         #[doc =
-        "The `.await`able form of [`add2`], for tokio: a full queue and the reply are waited for without blocking the thread. Dropping the future cancels the call (its reply port is destroyed, and a reply that comes later with it).\n\n"]
-        #[doc =
+        " The `.await`able form of [`add2`], for tokio: a full queue and the reply are waited for without blocking the thread. Dropping the future cancels the call (its reply port is destroyed, and a reply that comes later with it)."]
+        #[doc = ""] #[doc =
         " Calls routine `add2` on `server`: sends the request (msgh_id 100) and waits for the reply (msgh_id 200)."]
         #[inline] pub async fn add2_async(server : __mig::types::mach_port_t, a :
         __mig::types::int, b : __mig::types::int) -> __mig::Result < __mig::types::int >
@@ -208,8 +208,8 @@ pub mod add {
         .put(36, b); }, server, 19, add2::ID, 0, 0, __mig::ReplyPort::Mig, __mig::None, |
         __reader, __trailer | { let __reader = & * __reader; __mig::Ok(__reader.get:: <
         __mig::types::int > (36, 0)) },) } }; __call. await } #[doc =
-        "The `.await`able form of [`note`], for tokio: a full queue and the reply are waited for without blocking the thread. Dropping the future cancels the call (its reply port is destroyed, and a reply that comes later with it).\n\n"]
-        #[doc =
+        " The `.await`able form of [`note`], for tokio: a full queue and the reply are waited for without blocking the thread. Dropping the future cancels the call (its reply port is destroyed, and a reply that comes later with it)."]
+        #[doc = ""] #[doc =
         " Sends simpleroutine `note` (msgh_id 101) to `server` without waiting for an answer."]
         #[inline] pub async fn note_async(server : __mig::types::mach_port_t, value :
         __mig::types::int) -> __mig::Result < () > { let __call = { unsafe {
@@ -310,16 +310,16 @@ pub mod add {
     }
     __mig::async_stubs! {
         impl < P : __mig::SendPort > Client < P > { #[doc =
-        "The `.await`able form of [`add2`], for tokio: a full queue and the reply are waited for without blocking the thread. Dropping the future cancels the call (its reply port is destroyed, and a reply that comes later with it).\n\n"]
-        #[doc =
+        " The `.await`able form of [`add2`], for tokio: a full queue and the reply are waited for without blocking the thread. Dropping the future cancels the call (its reply port is destroyed, and a reply that comes later with it)."]
+        #[doc = ""] #[doc =
         " Calls routine `add2` on `server`: sends the request (msgh_id 100) and waits for the reply (msgh_id 200)."]
         #[doc = ""] #[doc =
         " Through the client's port (the routine's `server`); forwards to the function `add2_async`."]
         #[inline] pub async fn add2_async(& self, a : __mig::types::int, b :
         __mig::types::int) -> __mig::Result < __mig::types::int > {
         add2_async(__mig::SendPort::name(& self.port), a, b). await } #[doc =
-        "The `.await`able form of [`note`], for tokio: a full queue and the reply are waited for without blocking the thread. Dropping the future cancels the call (its reply port is destroyed, and a reply that comes later with it).\n\n"]
-        #[doc =
+        " The `.await`able form of [`note`], for tokio: a full queue and the reply are waited for without blocking the thread. Dropping the future cancels the call (its reply port is destroyed, and a reply that comes later with it)."]
+        #[doc = ""] #[doc =
         " Sends simpleroutine `note` (msgh_id 101) to `server` without waiting for an answer."]
         #[doc = ""] #[doc =
         " Through the client's port (the routine's `server`); forwards to the function `note_async`."]

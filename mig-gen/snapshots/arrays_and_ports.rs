@@ -208,8 +208,8 @@ pub mod bulk {
     }
     __mig::async_stubs! {
         #[doc =
-        "The `.await`able form of [`swap`], for tokio: a full queue and the reply are waited for without blocking the thread. Dropping the future cancels the call (its reply port is destroyed, and a reply that comes later with it).\n\n"]
-        #[doc =
+        " The `.await`able form of [`swap`], for tokio: a full queue and the reply are waited for without blocking the thread. Dropping the future cancels the call (its reply port is destroyed, and a reply that comes later with it)."]
+        #[doc = ""] #[doc =
         " Calls routine `swap` on `server`: sends the request (msgh_id 200) and waits for the reply (msgh_id 300). The reply's `w2` is copied into `w2` (its elements replaced) when the call succeeds; an `Err` leaves it as it was."]
         #[inline] pub async fn swap_async(server : __mig::types::mach_port_t, w : &
         [__mig::types::int], right : __mig::SendRight, w2 : & mut words_t) ->
@@ -310,8 +310,8 @@ pub mod bulk {
     }
     __mig::async_stubs! {
         impl < P : __mig::SendPort > Client < P > { #[doc =
-        "The `.await`able form of [`swap`], for tokio: a full queue and the reply are waited for without blocking the thread. Dropping the future cancels the call (its reply port is destroyed, and a reply that comes later with it).\n\n"]
-        #[doc =
+        " The `.await`able form of [`swap`], for tokio: a full queue and the reply are waited for without blocking the thread. Dropping the future cancels the call (its reply port is destroyed, and a reply that comes later with it)."]
+        #[doc = ""] #[doc =
         " Calls routine `swap` on `server`: sends the request (msgh_id 200) and waits for the reply (msgh_id 300). The reply's `w2` is copied into `w2` (its elements replaced) when the call succeeds; an `Err` leaves it as it was."]
         #[doc = ""] #[doc =
         " Through the client's port (the routine's `server`); forwards to the function `swap_async`."]

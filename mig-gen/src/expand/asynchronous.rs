@@ -45,13 +45,16 @@ pub fn stub(stub: TokenStream) -> TokenStream {
                         "The `.await`able form of [`{name}`], for tokio: a full queue and the \
                          reply are waited for without blocking the thread. Dropping the future \
                          cancels the call (its reply port is destroyed, and a reply that comes \
-                         later with it).\n\n"
+                         later with it)."
                     );
                     let renamed = Ident::new(&format!("{name}_async"), name.span());
                     out.extend([TokenTree::Ident(renamed)]);
                     // The docs go before the item: re-emit what came before with them.
                     let before = std::mem::take(&mut out);
-                    out.extend(quote!(#[doc = #doc]));
+                    // A line of its own, then an empty one before the stub's own docs, as
+                    // `///` lines would be written.
+                    out.extend(super::names::doc(&doc));
+                    out.extend(quote!(#[doc = ""]));
                     out.extend(before);
                 }
                 named = true;
