@@ -7,6 +7,7 @@
 
 #[path = "../../tests/common/mod.rs"]
 mod common;
+mod on_tokio;
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -15,6 +16,7 @@ use std::time::Duration;
 use common::{accounting, full_queue, in_new_task, port_with_queue_limit};
 use mig::sys::{self, mach_port_t};
 use mig::{Error, MessageBuffer, Readiness, ReceiveRight};
+use on_tokio::run;
 
 mig::mig! {
     subsystem arith 4200;
@@ -51,24 +53,6 @@ impl arith::Server for Arc<Adder> {
     fn add_waiting(&self, server: mach_port_t, a: i32, b: i32) -> mig::Result<i32> {
         self.add(server, a, b)
     }
-}
-
-/// Runs `test` on a one-thread runtime in a task of its own, then checks that the task
-/// holds no rights and no memory: everything the test made was released.
-fn run<F: std::future::Future<Output = ()>>(test: impl FnOnce() -> F) {
-    let _turn = common::one_at_a_time();
-    in_new_task(|_| {
-        let runtime = tokio::runtime::Builder::new_current_thread()
-            .enable_all()
-            .build()
-            .unwrap();
-        runtime.block_on(test());
-        drop(runtime);
-        // The `_async` stubs keep reply ports for the next call; give them back first.
-        assert!(mig::release_pooled_reply_ports() <= mig::__private::REPLY_POOL_CAPACITY);
-        assert_eq!(accounting(), (0, 0), "rights and memory left in the task");
-        assert_eq!(sys::loopback_guard_exceptions(), 0);
-    });
 }
 
 /// A server task serving `ports` (moved in: they die with it) with one `serve_async`

@@ -9,15 +9,17 @@
 
 #[path = "../../tests/common/mod.rs"]
 mod common;
+mod on_tokio;
 
 use std::collections::HashSet;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use common::{accounting, in_new_task};
+use common::accounting;
 use mig::sys::{self, mach_port_t};
 use mig::{Error, OutArray, OutOfLine, Readiness, ReceiveRight, SendRight};
+use on_tokio::run;
 
 mig::mig! {
     subsystem tasks 4400;
@@ -176,24 +178,6 @@ impl tasks::AsyncServer for Handlers {
         }
         Ok(name.to_bytes().len() as i32)
     }
-}
-
-/// Runs `test` on a one-thread runtime in a task of its own, then checks that the task
-/// holds no rights and no memory: everything the test made was released.
-fn run<F: std::future::Future<Output = ()>>(test: impl FnOnce() -> F) {
-    let _turn = common::one_at_a_time();
-    in_new_task(|_| {
-        let runtime = tokio::runtime::Builder::new_current_thread()
-            .enable_all()
-            .build()
-            .unwrap();
-        runtime.block_on(test());
-        drop(runtime);
-        // The clients' pooled reply ports are the pool's, not leaks: released first.
-        assert!(mig::release_pooled_reply_ports() <= mig::__private::REPLY_POOL_CAPACITY);
-        assert_eq!(accounting(), (0, 0), "rights and memory left in the task");
-        assert_eq!(sys::loopback_guard_exceptions(), 0);
-    });
 }
 
 /// A server: `serve_async_concurrent` over a new port with at most `max_in_flight`

@@ -8,13 +8,15 @@
 
 #[path = "../../tests/common/mod.rs"]
 mod common;
+mod on_tokio;
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
-use common::{accounting, in_new_task};
+use common::accounting;
 use mig::sys::{self, mach_port_t};
 use mig::{OutOfLine, Readiness, ReceiveRight, SendRight};
+use on_tokio::run;
 
 mig::mig! {
     subsystem lend 4700;
@@ -72,24 +74,6 @@ impl lend::Server for Arc<Lender> {
 
 /// Fails to compile if `T` is not `Send`: the point of these tests.
 fn assert_send<T: Send>(_: &T) {}
-
-/// Runs `test` on a one-thread runtime in a task of its own (`tokio::spawn` asks for
-/// `Send` futures on any runtime), then checks that the task holds no rights and no
-/// memory (the pooled reply ports given back first).
-fn run<F: std::future::Future<Output = ()>>(test: impl FnOnce() -> F) {
-    let _turn = common::one_at_a_time();
-    in_new_task(|_| {
-        let runtime = tokio::runtime::Builder::new_current_thread()
-            .enable_all()
-            .build()
-            .unwrap();
-        runtime.block_on(test());
-        drop(runtime);
-        assert!(mig::release_pooled_reply_ports() <= mig::__private::REPLY_POOL_CAPACITY);
-        assert_eq!(accounting(), (0, 0), "rights and memory left in the task");
-        assert_eq!(sys::loopback_guard_exceptions(), 0);
-    });
-}
 
 /// A task serving `port` with `serve_async` until the sender fires.
 fn spawn_server(

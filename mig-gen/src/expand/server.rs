@@ -16,17 +16,11 @@ use crate::model::{Arg, Role, Routine, Subsystem, Translation, UserPath};
 
 pub fn items(paths: &Paths, model: &Subsystem, layout: &SubsystemLayout) -> TokenStream {
     let krate = &paths.krate;
-    let methods = model
-        .routines
-        .iter()
-        .map(|r| method(paths, r, &model.rust_names, false));
-    let mut routines = TokenStream::new();
-    let mut arms = TokenStream::new();
-    for (r, l) in model.routines.iter().zip(&layout.routines) {
-        let (function, arm) = routine_fn(paths, r, l, false);
-        routines.extend(function);
-        arms.extend(arm);
-    }
+    let Handlers {
+        methods,
+        routines,
+        arms,
+    } = handlers(paths, model, layout, false);
     let forwards = model.routines.iter().map(|r| forward(paths, r));
     let trait_doc = format!(
         "The server of subsystem `{}`: one method per routine. Serve it with [`Service`] and \
@@ -104,17 +98,11 @@ pub fn items(paths: &Paths, model: &Subsystem, layout: &SubsystemLayout) -> Toke
 /// same argument rules as `dispatch`.
 pub fn async_items(paths: &Paths, model: &Subsystem, layout: &SubsystemLayout) -> TokenStream {
     let krate = &paths.krate;
-    let methods = model
-        .routines
-        .iter()
-        .map(|r| method(paths, r, &model.rust_names, true));
-    let mut routines = TokenStream::new();
-    let mut arms = TokenStream::new();
-    for (r, l) in model.routines.iter().zip(&layout.routines) {
-        let (function, arm) = routine_fn(paths, r, l, true);
-        routines.extend(function);
-        arms.extend(arm);
-    }
+    let Handlers {
+        methods,
+        routines,
+        arms,
+    } = handlers(paths, model, layout, true);
     let trait_doc = format!(
         "The server of subsystem `{}` with `async` handlers (feature `tokio`): one method per \
          routine, as in [`Server`], returning a `Send` future. Serve it with [`AsyncService`] \
@@ -880,5 +868,34 @@ fn dispatch_body(model: &Subsystem, arms: &TokenStream) -> TokenStream {
             _ => return false,
         }
         true
+    }
+}
+
+/// The parts of a server that are one per routine: the trait's methods, the dispatch's
+/// per-routine functions and its match arms.
+struct Handlers {
+    methods: Vec<TokenStream>,
+    routines: TokenStream,
+    arms: TokenStream,
+}
+
+/// [`Handlers`] of the blocking server, or with `asynchronous` of the `async` one.
+fn handlers(paths: &Paths, model: &Subsystem, layout: &SubsystemLayout, asynchronous: bool) -> Handlers {
+    let methods = model
+        .routines
+        .iter()
+        .map(|r| method(paths, r, &model.rust_names, asynchronous))
+        .collect();
+    let mut routines = TokenStream::new();
+    let mut arms = TokenStream::new();
+    for (r, l) in model.routines.iter().zip(&layout.routines) {
+        let (function, arm) = routine_fn(paths, r, l, asynchronous);
+        routines.extend(function);
+        arms.extend(arm);
+    }
+    Handlers {
+        methods,
+        routines,
+        arms,
     }
 }
