@@ -37,45 +37,59 @@ pub(crate) struct Received<Rp: Copy> {
     trailer: [u8; crate::MAX_TRAILER_SIZE],
 }
 
-/// Writes the header of an outgoing message.
+/// Composes an outgoing request of type `Rq` at `start`: the fields `write` writes after
+/// the header, then the header (`dest` with `dest_disposition` as the remote port, the
+/// reply port and disposition `reply` gives as the local port, `id`, and the complex bit
+/// `Rq` calls for) and the thread's voucher. Returns the request's size and its reply
+/// port. `reply` is asked once the fields are written, as Apple's stubs call
+/// `mig_get_reply_port()` after storing the arguments (asking first kept the arguments live across that call: 3 to 10
+/// Ir more per call in `benches/callgrind.sh`).
+///
+/// As Apple's stubs do, the size goes to `mach_msg`, not into the header; and the voucher
+/// is put in as `voucher_mach_msg_set` does (bootstrap_cmds' `migcom.tproj/user.c` emits it
+/// after the header): `COPY_SEND`, so the thread keeps its reference and nothing needs
+/// releasing, whether the send succeeds, is refused, or is handed back after a timeout
+/// (`ipc_kmsg_copyout_pseudo` puts a copied voucher's name and disposition back as they
+/// were). A thread without a voucher, and the loopback's threads, leave the header as it
+/// is.
 ///
 /// # Safety
 ///
-/// `head` points at writable room for a header (possibly uninitialized).
-pub(crate) unsafe fn set_header(
-    head: *mut mach_msg_header_t,
-    bits: u32,
+/// `start` points at `capacity` writable bytes (possibly uninitialized), 4-byte aligned,
+/// which nothing else refers to until this returns; `capacity >= size_of::<Rq>()`.
+#[allow(clippy::too_many_arguments)]
+#[inline(always)]
+pub(crate) unsafe fn compose_request<Rq: Message>(
+    start: *mut u8,
+    capacity: usize,
+    write: impl FnOnce(&mut Writer<'_>),
     dest: mach_port_t,
-    reply: mach_port_t,
+    dest_disposition: mach_msg_type_name_t,
+    reply: impl FnOnce() -> (mach_port_t, mach_msg_type_name_t),
     id: mach_msg_id_t,
-) {
+) -> (usize, mach_port_t) {
+    // SAFETY: per the contract above, the buffer's bytes, borrowed by the writer alone
+    // until it is dropped.
+    let buffer = unsafe { core::slice::from_raw_parts_mut(start.cast::<MaybeUninit<u8>>(), capacity) };
+    let mut writer = Writer::new(buffer, size_of::<Rq>());
+    write(&mut writer);
+    let size = writer.size();
+    let (reply, reply_disposition) = reply();
+    let head = start.cast::<mach_msg_header_t>();
     let header = mach_msg_header_t {
-        msgh_bits: bits,
-        // As Apple's stubs: the size goes to mach_msg, not into the header.
+        msgh_bits: sys::MACH_MSGH_BITS(dest_disposition, reply_disposition) | complex_bit::<Rq>(),
         msgh_size: 0,
         msgh_remote_port: dest,
         msgh_local_port: reply,
         msgh_voucher_port: 0,
         msgh_id: id,
     };
-    // SAFETY: per the contract above; `write` needs no initialized target.
+    // SAFETY: per the contract above, room for the header; `write` needs no initialized
+    // target.
     unsafe { head.write(header) };
-}
-
-/// Puts the thread's voucher (its QoS and importance, an activity's identity) into an
-/// outgoing request, as Apple's stubs do (`voucher_mach_msg_set`, which bootstrap_cmds'
-/// `migcom.tproj/user.c` emits after the header): `COPY_SEND`, so the thread keeps its
-/// reference and nothing needs releasing, whether the send succeeds, is refused, or is
-/// handed back after a timeout (`ipc_kmsg_copyout_pseudo` puts a copied voucher's
-/// name and disposition back as they were). A thread without a voucher, and the
-/// loopback's threads, leave the header as it is.
-///
-/// # Safety
-///
-/// `head` points at a writable message header.
-pub(crate) unsafe fn carry_voucher(head: *mut mach_msg_header_t) {
-    // SAFETY: per the contract above; the call reads and writes only the header.
+    // SAFETY: `head` points at the header just written; the call reads and writes only it.
     unsafe { sys::voucher_mach_msg_set(head) };
+    (size, reply)
 }
 
 /// Calls a MIG `routine`: `write` writes the request's fields into the stub's buffer
@@ -174,12 +188,7 @@ unsafe fn exchange<Rq: Message, Rp: Message, T>(
     let capacity = size_of::<Exchange<Rq, Rp>>();
     let start = exchange.as_mut_ptr().cast::<u8>();
     let head = start.cast::<mach_msg_header_t>();
-    // SAFETY: the exchange's bytes, borrowed by the writer alone until it is dropped.
-    let send_size = write_request::<Rq>(
-        unsafe { core::slice::from_raw_parts_mut(start.cast(), capacity) },
-        write,
-    );
-    let (reply_port, reply_disposition) = match reply {
+    let reply_port = || match reply {
         ReplyPort::Callers(port, disposition) => (port, disposition),
         // SAFETY: the thread's reply ports belong to it; asking for them has no
         // preconditions.
@@ -193,6 +202,10 @@ unsafe fn exchange<Rq: Message, Rp: Message, T>(
             sys::MACH_MSG_TYPE_MAKE_SEND_ONCE,
         ),
     };
+    // SAFETY: the exchange's `capacity` bytes, 8-byte aligned and ours alone; it holds an
+    // `Rq`.
+    let (send_size, reply_port) =
+        unsafe { compose_request::<Rq>(start, capacity, write, dest, dest_disposition, reply_port, id) };
     // The synchronous-IPC options Apple's stubs add for the special reply port.
     let options = match reply {
         ReplyPort::Special => {
@@ -200,11 +213,6 @@ unsafe fn exchange<Rq: Message, Rp: Message, T>(
         }
         _ => options,
     };
-    let bits = sys::MACH_MSGH_BITS(dest_disposition, reply_disposition) | complex_bit::<Rq>();
-    // SAFETY: the exchange starts with the request's header, 8-byte aligned.
-    unsafe { set_header(head, bits, dest, reply_port, id) };
-    // SAFETY: `head` points at the request's header, just written.
-    unsafe { carry_voucher(head) };
     // SAFETY: `head` points at a buffer of `capacity` bytes, which covers both the
     // request we send (its first `send_size` bytes, all written) and the reply plus
     // trailer we let the kernel write (at most `Received<Rp>`, as Apple's stubs pass
@@ -314,18 +322,6 @@ pub(crate) unsafe fn take_reply<Rp: Message, T>(
 pub(crate) union Exchange<Rq: Copy, Rp: Copy> {
     request: Rq,
     reply: Received<Rp>,
-}
-
-/// Writes a request with `write` after its header (which the caller sets) into `buffer`,
-/// returning its size.
-#[inline(always)]
-pub(crate) fn write_request<Rq: Message>(
-    buffer: &mut [MaybeUninit<u8>],
-    write: impl FnOnce(&mut Writer<'_>),
-) -> usize {
-    let mut writer = Writer::new(buffer, size_of::<Rq>());
-    write(&mut writer);
-    writer.size()
 }
 
 /// The bytes the kernel wrote into a receive buffer of `capacity` bytes at `start`: the
@@ -546,16 +542,18 @@ unsafe fn send<Rq: Message>(
     let mut request = MaybeUninit::<Rq>::uninit();
     let start = request.as_mut_ptr().cast::<u8>();
     let head = start.cast::<mach_msg_header_t>();
-    // SAFETY: the request's bytes, borrowed by the writer alone until it is dropped.
-    let send_size = write_request::<Rq>(
-        unsafe { core::slice::from_raw_parts_mut(start.cast(), size_of::<Rq>()) },
-        write,
-    );
-    let bits = sys::MACH_MSGH_BITS(dest_disposition, reply_disposition) | complex_bit::<Rq>();
-    // SAFETY: `Rq` starts with a header and is 4-byte aligned (`Message` contract).
-    unsafe { set_header(head, bits, dest, reply, id) };
-    // SAFETY: `head` points at the request's header, just written.
-    unsafe { carry_voucher(head) };
+    // SAFETY: the request's bytes, ours alone; `Rq` is 4-byte aligned (`Message` contract).
+    let (send_size, _) = unsafe {
+        compose_request::<Rq>(
+            start,
+            size_of::<Rq>(),
+            write,
+            dest,
+            dest_disposition,
+            || (reply, reply_disposition),
+            id,
+        )
+    };
     // SAFETY: `mach_msg` reads the `send_size` bytes of the request, all written.
     let result = unsafe {
         sys::mach_msg(

@@ -10,8 +10,8 @@ use tokio::io::unix::AsyncFd;
 use super::reply_pool::PooledPort;
 use super::{backoff, ready, watch};
 use crate::client::{
-    Exchange, ReplyPort, RetCodeOnly, carry_voucher, complex_bit, handed_back_send_once, is_send_error,
-    mach_msg_code, release_refused, set_header, take_reply, take_stray_notification, write_request,
+    Exchange, ReplyPort, RetCodeOnly, compose_request, handed_back_send_once, is_send_error, mach_msg_code,
+    release_refused, take_reply, take_stray_notification,
 };
 use crate::error::{Error, Result};
 use crate::message::{Descriptor, Message};
@@ -265,17 +265,19 @@ pub unsafe fn call_async<Rq: Message, Rp: Message, T>(
     // have moved into the request is released by its owners.
     let prepared = ReplyTo::new(reply).map(|(reply_to, reply_disposition)| {
         let mut buffer = Buffer::<Exchange<Rq, Rp>>::new();
-        let start = buffer.start();
-        // SAFETY: the exchange's bytes, borrowed by the writer alone until it is dropped.
-        let size = write_request::<Rq>(
-            unsafe { core::slice::from_raw_parts_mut(start.cast(), capacity) },
-            write,
-        );
-        let bits = sys::MACH_MSGH_BITS(dest_disposition, reply_disposition) | complex_bit::<Rq>();
-        // SAFETY: the exchange starts with the request's header, 8-byte aligned.
-        unsafe { set_header(start.cast(), bits, dest, reply_to.name(), id) };
-        // SAFETY: the request's header, just written.
-        unsafe { carry_voucher(start.cast()) };
+        // SAFETY: the exchange's `capacity` bytes, 8-byte aligned and ours alone; it
+        // holds an `Rq`.
+        let (size, _) = unsafe {
+            compose_request::<Rq>(
+                buffer.start(),
+                capacity,
+                write,
+                dest,
+                dest_disposition,
+                || (reply_to.name(), reply_disposition),
+                id,
+            )
+        };
         let request = Outgoing {
             buffer,
             size,
@@ -366,17 +368,18 @@ pub unsafe fn post_async<Rq: Message>(
     reply_disposition: mach_msg_type_name_t,
 ) -> impl Future<Output = Result<()>> {
     let mut buffer = Buffer::<Rq>::new();
-    let start = buffer.start();
-    // SAFETY: the request's bytes, borrowed by the writer alone until it is dropped.
-    let size = write_request::<Rq>(
-        unsafe { core::slice::from_raw_parts_mut(start.cast(), size_of::<Rq>()) },
-        write,
-    );
-    let bits = sys::MACH_MSGH_BITS(dest_disposition, reply_disposition) | complex_bit::<Rq>();
-    // SAFETY: `Rq` starts with a header and is 4-byte aligned (`Message` contract).
-    unsafe { set_header(start.cast(), bits, dest, reply, id) };
-    // SAFETY: the request's header, just written.
-    unsafe { carry_voucher(start.cast()) };
+    // SAFETY: the request's bytes, ours alone; the buffer is aligned for `Rq`.
+    let (size, _) = unsafe {
+        compose_request::<Rq>(
+            buffer.start(),
+            size_of::<Rq>(),
+            write,
+            dest,
+            dest_disposition,
+            || (reply, reply_disposition),
+            id,
+        )
+    };
     let mut request = Outgoing {
         buffer,
         size,
